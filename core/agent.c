@@ -1,0 +1,400 @@
+/* kyoyu-agent: the command line, the plugin search path, and the run. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KYOYU_LOG_COMPONENT "agent"
+#include <kyoyu/plugin.h>
+
+#include "config-file.h"
+#include "loader.h"
+#include "pipeline.h"
+#include "settings.h"
+#include "slots.h"
+
+typedef struct agent_args {
+	const char *config;
+	const char *check_config;
+	const char *help_plugin;
+	const char *plugin_path;
+	double duration;
+	int verbosity;
+	bool list_plugins;
+} agent_args;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: kyoyu-agent [OPTION]...\n"
+		"Share a screen with a support operator, or view a customer's screen.\n\n"
+		"  -c, --config FILE         read the configuration from FILE\n"
+		"  -o, --set GROUP.KEY=VALUE override one setting (repeatable; wins over -c)\n"
+		"  -r, --role sharer|viewer  same as -o role=...\n"
+		"      --plugin-path DIRS    colon-separated folders searched first for plugins\n"
+		"  -t, --duration SECONDS    end the session after SECONDS\n"
+		"  -v, --verbose             more log lines (twice: debug)\n"
+		"  -q, --quiet               errors only\n"
+		"      --check-config FILE   check FILE (and -o settings) and exit\n"
+		"      --list-plugins        list every loadable plugin, and refused files\n"
+		"      --help-plugin NAME    describe plugin NAME (or KIND/NAME) and its options\n"
+		"      --version             print the version and plugin ABI\n"
+		"  -h, --help                show this help\n\n");
+	kyoyu_slots_print(out);
+	fprintf(out, "\nSee docs/config.md for every key.\n");
+}
+
+/* Splits a colon-separated list onto the end of DIRS. */
+static int push_dirs(char ***dirs, size_t *n, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
+		if (!bigger || !(bigger[*n] = strdup(tok))) {
+			*dirs = bigger ? bigger : *dirs;
+			free(copy);
+			return -ENOMEM;
+		}
+		*dirs = bigger;
+		(*dirs)[++*n] = NULL;
+	}
+	free(copy);
+	return 0;
+}
+
+/* True when this binary is the one built in the build tree (make check),
+ * whose plugins are not installed yet. */
+static bool running_from_build_tree(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t len = strlen(KYOYU_BUILD_DIR);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, KYOYU_BUILD_DIR, len) == 0 && exe[len] == '/';
+}
+
+/* --plugin-path, KYOYU_PLUGIN_PATH, plugins.path, the build tree, the
+ * install folder: the first that holds a plugin wins. */
+static int search_path(const agent_args *args, kyoyu_settings *settings,
+		       char ***dirs, char *err, size_t errlen)
+{
+	size_t n = 0;
+	char **config_dirs = NULL;
+	const char *env = getenv("KYOYU_PLUGIN_PATH");
+	int ret = 0;
+
+	*dirs = calloc(1, sizeof(char *));
+	if (!*dirs)
+		return -ENOMEM;
+	if (args->plugin_path)
+		ret = push_dirs(dirs, &n, args->plugin_path);
+	if (ret == 0 && env && *env)
+		ret = push_dirs(dirs, &n, env);
+	if (ret == 0)
+		ret = kyoyu_settings_strv(settings, "plugins", "path", &config_dirs, err,
+					  errlen);
+	for (char **d = config_dirs; ret == 0 && d && *d; d++)
+		ret = push_dirs(dirs, &n, *d);
+	kyoyu_strv_free(config_dirs);
+	if (ret == 0 && running_from_build_tree())
+		ret = push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
+	if (ret == 0)
+		ret = push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+	return ret;
+}
+
+static int parse_role(kyoyu_settings *settings, uint32_t *role, char *err,
+		      size_t errlen)
+{
+	const char *name = kyoyu_settings_string(settings, "", "role", "sharer", err,
+						 errlen);
+	if (!name)
+		return -EINVAL;
+	if (strcmp(name, "sharer") == 0)
+		*role = KYOYU_ROLE_SHARER;
+	else if (strcmp(name, "viewer") == 0)
+		*role = KYOYU_ROLE_VIEWER;
+	else {
+		snprintf(err, errlen, "role \"%s\" is neither sharer nor viewer", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_log_level(kyoyu_settings *settings, int verbosity, char *err,
+			   size_t errlen)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	const char *name = kyoyu_settings_string(settings, "log", "level", "info", err,
+						 errlen);
+	int level = -1;
+
+	if (!name)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			level = i;
+	if (level < 0) {
+		snprintf(err, errlen, "log.level \"%s\" is not error, warning, info or debug",
+			 name);
+		return -EINVAL;
+	}
+	/* -v and -q move from what the file asks for. */
+	level += verbosity;
+	level = level < 0 ? 0 : level > KYOYU_LOG_DEBUG ? KYOYU_LOG_DEBUG : level;
+	kyoyu_log_set_level((kyoyu_log_level)level);
+	return 0;
+}
+
+static void print_codecs(const char *what, const uint32_t *list)
+{
+	if (!list || !*list)
+		return;
+	printf("  %s:", what);
+	for (; *list; list++)
+		printf(" %s", kyoyu_codec_name(*list) ? kyoyu_codec_name(*list) : "?");
+	printf("\n");
+}
+
+static void visit_listed(void *ctx, const char *path, const kyoyu_plugin *p,
+			 const char *why)
+{
+	int *refused = ctx;
+
+	if (!p) {
+		printf("refused   %s\n          %s\n", path, why);
+		++*refused;
+		return;
+	}
+	printf("%-9s %-12s %-8s %s\n          %s\n", kyoyu_kind_name(p->desc.kind),
+	       p->desc.name, p->desc.version, p->desc.description, path);
+}
+
+static int list_plugins(kyoyu_loader *loader)
+{
+	int refused = 0;
+
+	printf("%-9s %-12s %-8s %s\n", "KIND", "NAME", "VERSION", "DESCRIPTION");
+	kyoyu_loader_scan(loader, visit_listed, &refused);
+	printf("search path:");
+	for (char **d = loader->dirs; *d; d++)
+		printf(" %s", *d);
+	printf("\n");
+	return 0;
+}
+
+static int help_plugin(kyoyu_loader *loader, const char *spec)
+{
+	char err[2048] = "";
+	kyoyu_plugin *p = NULL;
+	const char *slash = strchr(spec, '/');
+
+	for (uint32_t kind = KYOYU_KIND_CAPTURE; !p && kind <= KYOYU_KIND_UI; kind++) {
+		const char *kname = kyoyu_kind_name(kind);
+		if (slash && (strncmp(spec, kname, (size_t)(slash - spec)) != 0 ||
+			      strlen(kname) != (size_t)(slash - spec)))
+			continue;
+		char e[1024];
+		if (kyoyu_loader_find(loader, kind, slash ? slash + 1 : spec, &p, e,
+				      sizeof(e)) != 0 && (!*err || !strstr(e, "no plugin")))
+			snprintf(err, sizeof(err), "%s", e);
+	}
+	if (!p) {
+		fprintf(stderr, "kyoyu-agent: %s\n", *err ? err : "no such plugin");
+		return 1;
+	}
+	const kyoyu_plugin_descriptor *d = &p->desc;
+	const char *group = d->kind == KYOYU_KIND_POLICY ? "session"
+								 : kyoyu_kind_name(d->kind);
+	printf("%s/%s %s — %s\n", kyoyu_kind_name(d->kind), d->name, d->version,
+	       d->description);
+	printf("  license: %s\n  file:    %s\n  ABI:     %u.%u (this kyoyu: %d.%d)\n",
+	       d->license, p->path, d->abi_major, d->abi_minor, KYOYU_ABI_MAJOR,
+	       KYOYU_ABI_MINOR);
+	if (d->kind == KYOYU_KIND_CODEC) {
+		print_codecs("encodes", p->ops.codec.encodes);
+		print_codecs("decodes", p->ops.codec.decodes);
+	}
+	printf("\nOptions (keys of the config group \"%s\"):\n", group);
+	kyoyu_options_print(d->options, stdout);
+	return 0;
+}
+
+static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
+	       double duration)
+{
+	kyoyu_pipeline *pl;
+	kyoyu_run_summary sum;
+	char err[2048] = "";
+
+	int ret = kyoyu_pipeline_new(loader, settings, role, &pl, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
+		return 1;
+	}
+	ret = kyoyu_pipeline_run(pl, duration, &sum);
+	kyoyu_pipeline_free(pl);
+	double kbps = sum.seconds > 0 ? (double)sum.bytes * 8 / 1000 / sum.seconds : 0;
+	printf("kyoyu: session ended (%s) after %.1f s: %llu %s frames, %llu packets, "
+	       "%.0f kbit/s, %llu stale frames merged\n",
+	       kyoyu_end_reason_name(sum.reason), sum.seconds, (unsigned long long)sum.frames,
+	       role == KYOYU_ROLE_SHARER ? "captured" : "decoded",
+	       (unsigned long long)sum.packets, kbps,
+	       (unsigned long long)sum.frames_merged);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 'o'},
+		{"role", required_argument, NULL, 'r'},
+		{"plugin-path", required_argument, NULL, OPT_PLUGIN_PATH},
+		{"duration", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"check-config", required_argument, NULL, OPT_CHECK},
+		{"list-plugins", no_argument, NULL, OPT_LIST},
+		{"help-plugin", required_argument, NULL, OPT_HELP_PLUGIN},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	agent_args args = {0};
+	kyoyu_settings overrides, settings;
+	char err[2048] = "";
+	char *end;
+	int opt, status = 1;
+
+	kyoyu_settings_init(&overrides);
+	kyoyu_settings_init(&settings);
+	while ((opt = getopt_long(argc, argv, "c:o:r:t:vqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			args.config = optarg;
+			break;
+		case 'o':
+			if (kyoyu_settings_put_arg(&overrides, optarg, err, sizeof(err))) {
+				fprintf(stderr, "kyoyu-agent: %s\n", err);
+				goto out_usage;
+			}
+			break;
+		case 'r': {
+			kyoyu_setting *s = kyoyu_settings_put(&overrides, "", "role",
+							      "command line");
+			if (!s || !(s->s = strdup(optarg)))
+				goto out;
+			s->type = KYOYU_VALUE_TEXT;
+			break;
+		}
+		case OPT_PLUGIN_PATH:
+			args.plugin_path = optarg;
+			break;
+		case 't':
+			args.duration = strtod(optarg, &end);
+			if (*end || args.duration <= 0) {
+				fprintf(stderr, "kyoyu-agent: --duration wants a number of "
+						"seconds, not \"%s\"\n", optarg);
+				goto out_usage;
+			}
+			break;
+		case 'v':
+			args.verbosity++;
+			break;
+		case 'q':
+			args.verbosity -= 2;
+			break;
+		case OPT_CHECK:
+			args.check_config = optarg;
+			break;
+		case OPT_LIST:
+			args.list_plugins = true;
+			break;
+		case OPT_HELP_PLUGIN:
+			args.help_plugin = optarg;
+			break;
+		case OPT_VERSION:
+			printf("kyoyu-agent %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			       KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);
+			status = 0;
+			goto out;
+		case 'h':
+			usage(stdout);
+			status = 0;
+			goto out;
+		default:
+			goto out_usage;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kyoyu-agent: unexpected argument \"%s\"\n", argv[optind]);
+		goto out_usage;
+	}
+
+	const char *file = args.check_config ? args.check_config : args.config;
+	if (file && kyoyu_config_load(file, &settings, err, sizeof(err))) {
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
+		goto out;
+	}
+	for (kyoyu_setting *o = overrides.first; o; o = o->next) {
+		kyoyu_setting *s = kyoyu_settings_put(&settings, o->group, o->key, o->origin);
+		if (!s || !(s->s = strdup(o->s)))
+			goto out;
+		s->type = KYOYU_VALUE_TEXT;
+	}
+	uint32_t role;
+	if (apply_log_level(&settings, args.verbosity, err, sizeof(err)) ||
+	    parse_role(&settings, &role, err, sizeof(err))) {
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
+		goto out;
+	}
+
+	char **dirs;
+	if (search_path(&args, &settings, &dirs, err, sizeof(err))) {
+		fprintf(stderr, "kyoyu-agent: %s\n", *err ? err : "out of memory");
+		goto out;
+	}
+	kyoyu_loader loader;
+	int ret = kyoyu_loader_init(&loader, dirs);
+	kyoyu_strv_free(dirs);
+	if (ret) {
+		fprintf(stderr, "kyoyu-agent: cannot start the plugin loader\n");
+		goto out;
+	}
+	if (args.list_plugins) {
+		status = list_plugins(&loader);
+	} else if (args.help_plugin) {
+		status = help_plugin(&loader, args.help_plugin);
+	} else if (kyoyu_slots_check(&loader, &settings, err, sizeof(err))) {
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
+	} else if (args.check_config) {
+		printf("%s: OK (role %s)\n", args.check_config,
+		       role == KYOYU_ROLE_SHARER ? "sharer" : "viewer");
+		status = 0;
+	} else {
+		status = run(&loader, &settings, role, args.duration);
+	}
+	kyoyu_loader_fini(&loader);
+	goto out;
+
+out_usage:
+	fprintf(stderr, "Try 'kyoyu-agent --help'.\n");
+	status = 2;
+out:
+	kyoyu_settings_clear(&overrides);
+	kyoyu_settings_clear(&settings);
+	return status;
+}

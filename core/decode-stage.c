@@ -1,0 +1,204 @@
+/* The decode stage: drives a codec plugin through send_packet/receive_frame.
+ * After a lost packet or a decoder error it asks the sender for a keyframe
+ * and skips what cannot be decoded until one arrives. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KYOYU_LOG_COMPONENT "decode"
+#include <kyoyu/plugin.h>
+
+#include "decode-stage.h"
+
+/* Keyframe requests are repeated at most this often while waiting. */
+#define KEYFRAME_REQUEST_INTERVAL_US 500000
+
+struct kyoyu_decode_stage {
+	kyoyu_instance *const *decoders;
+	kyoyu_instance *active;
+	uint32_t codec;
+	kyoyu_bus *bus;
+	bool need_keyframe;
+	int64_t last_request_us;
+	pthread_mutex_t stats_lock;
+	kyoyu_decode_stats stats;
+};
+
+kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders)
+{
+	kyoyu_decode_stage *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->decoders = decoders;
+	st->need_keyframe = true;
+	pthread_mutex_init(&st->stats_lock, NULL);
+	return st;
+}
+
+static void close_decoder(kyoyu_decode_stage *st)
+{
+	if (st->active)
+		st->active->plugin->ops.codec.close(st->active->priv);
+	st->active = NULL;
+	st->codec = KYOYU_CODEC_NONE;
+}
+
+void kyoyu_decode_stage_free(kyoyu_decode_stage *st)
+{
+	if (!st)
+		return;
+	close_decoder(st);
+	pthread_mutex_destroy(&st->stats_lock);
+	free(st);
+}
+
+void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *st, kyoyu_decode_stats *out)
+{
+	pthread_mutex_lock(&st->stats_lock);
+	*out = st->stats;
+	pthread_mutex_unlock(&st->stats_lock);
+}
+
+#define COUNT(field)                                                           \
+	do {                                                                   \
+		pthread_mutex_lock(&st->stats_lock);                           \
+		st->stats.field++;                                             \
+		pthread_mutex_unlock(&st->stats_lock);                         \
+	} while (0)
+
+static bool decodes(const kyoyu_instance *inst, uint32_t codec)
+{
+	for (const uint32_t *c = inst->plugin->ops.codec.decodes; c && *c; c++)
+		if (*c == codec)
+			return true;
+	return false;
+}
+
+static int open_decoder(kyoyu_decode_stage *st, uint32_t codec)
+{
+	close_decoder(st);
+	for (kyoyu_instance *const *d = st->decoders; d && *d; d++) {
+		if (!decodes(*d, codec))
+			continue;
+		int ret = (*d)->plugin->ops.codec.decoder_open((*d)->priv, codec);
+		if (ret) {
+			kyoyu_error("%s cannot decode %s: %s", (*d)->label,
+				    kyoyu_codec_name(codec), strerror(-ret));
+			continue;
+		}
+		kyoyu_info("%s decodes the %s stream", (*d)->label, kyoyu_codec_name(codec));
+		st->active = *d;
+		st->codec = codec;
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
+static void request_keyframe(kyoyu_decode_stage *st)
+{
+	int64_t now = kyoyu_now_us();
+
+	st->need_keyframe = true;
+	if (now - st->last_request_us < KEYFRAME_REQUEST_INTERVAL_US)
+		return;
+	st->last_request_us = now;
+	COUNT(keyframe_requests);
+	kyoyu_bus_post_value(st->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
+}
+
+static int drain_frames(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
+{
+	const kyoyu_codec_ops *ops = &st->active->plugin->ops.codec;
+
+	for (;;) {
+		kyoyu_msg frame;
+		memset(&frame, 0, sizeof(frame));
+		int ret = ops->receive_frame(st->active->priv, &frame);
+		if (ret == -EAGAIN || ret == KYOYU_EOF)
+			return 0;
+		if (ret) {
+			kyoyu_msg_release(&frame);
+			return ret;
+		}
+		if (!frame.buf)
+			continue;
+		frame.type = KYOYU_MSG_FRAME;
+		/* Displays measure capture-to-display latency from this. */
+		frame.time_us = pkt->u.packet.capture_us ? pkt->u.packet.capture_us
+							  : pkt->time_us;
+		kyoyu_bus_post(st->bus, &frame);
+		COUNT(frames);
+	}
+}
+
+static void decode(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
+{
+	const kyoyu_packet_info *info = &pkt->u.packet;
+	bool key = info->flags & KYOYU_PACKET_KEYFRAME;
+
+	COUNT(packets);
+	if (info->codec != st->codec && open_decoder(st, info->codec) != 0) {
+		if (st->codec != KYOYU_CODEC_NONE || st->stats.errors == 0)
+			kyoyu_error("no decoder for %s: build kyoyu with the codec "
+				    "plugin that decodes it",
+				    kyoyu_codec_name(info->codec) ?: "an unknown codec");
+		COUNT(errors);
+		return;
+	}
+	if (info->flags & KYOYU_PACKET_DISCONT)
+		st->need_keyframe = true;
+	if (st->need_keyframe && !key) {
+		COUNT(skipped);
+		request_keyframe(st);
+		return;
+	}
+	const kyoyu_codec_ops *ops = &st->active->plugin->ops.codec;
+	int ret = ops->send_packet(st->active->priv, pkt);
+	if (ret == -EAGAIN && (ret = drain_frames(st, pkt)) == 0)
+		ret = ops->send_packet(st->active->priv, pkt);
+	if (ret == 0)
+		ret = drain_frames(st, pkt);
+	if (ret) {
+		COUNT(errors);
+		kyoyu_warn("%s could not decode a packet (%s); asking for a keyframe",
+			   st->active->label, strerror(-ret));
+		/* A fresh decoder cannot be confused by what came before. */
+		uint32_t codec = st->codec;
+		close_decoder(st);
+		open_decoder(st, codec);
+		request_keyframe(st);
+		return;
+	}
+	if (key)
+		st->need_keyframe = false;
+}
+
+int kyoyu_decode_stage_run(void *ctx, kyoyu_stage *kstage)
+{
+	kyoyu_decode_stage *st = ctx;
+	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
+
+	st->bus = kyoyu_stage_bus(kstage);
+	kyoyu_inbox_set_mask(inbox, KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
+	for (;;) {
+		kyoyu_msg msg;
+		int ret = kyoyu_inbox_pop(inbox, &msg, -1);
+		if (ret == -ESHUTDOWN)
+			break;
+		if (ret)
+			continue;
+		if (msg.type == KYOYU_MSG_PACKET)
+			decode(st, &msg);
+		else if (msg.type == KYOYU_MSG_STATE &&
+			 msg.u.state.state == KYOYU_STATE_PAUSED)
+			st->need_keyframe = true;
+		kyoyu_msg_release(&msg);
+	}
+	close_decoder(st);
+	return 0;
+}

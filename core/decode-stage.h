@@ -1,0 +1,24 @@
+/* The decode stage (viewer): packets in, pictures out, through whichever
+ * codec plugin decodes the stream's codec. */
+#ifndef KYOYU_DECODE_STAGE_H
+#define KYOYU_DECODE_STAGE_H
+
+#include <stdint.h>
+
+#include "instance.h"
+
+typedef struct kyoyu_decode_stats {
+	uint64_t packets, frames, skipped, errors, keyframe_requests;
+} kyoyu_decode_stats;
+
+typedef struct kyoyu_decode_stage kyoyu_decode_stage;
+
+/* DECODERS: codec instances to choose from, NULL-terminated (not owned). */
+kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders);
+void kyoyu_decode_stage_free(kyoyu_decode_stage *stage);
+void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *stage, kyoyu_decode_stats *out);
+
+/* Stage function. */
+int kyoyu_decode_stage_run(void *stage, kyoyu_stage *kstage);
+
+#endif

@@ -1,0 +1,327 @@
+/* The encode stage: drives a codec plugin through send_frame/receive_packet.
+ *
+ * Frames arrive latest-wins; a frame that comes before the frame-rate cap
+ * allows waits here, merging the damage of newer ones, so the encoder always
+ * gets the newest picture with everything that changed since the last one.
+ * When the screen stays still for topoff_ms, the last picture goes once more
+ * flagged KYOYU_FRAME_REFINE so the codec can sharpen text; after that an
+ * idle screen costs nothing until it changes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KYOYU_LOG_COMPONENT "encode"
+#include <kyoyu/plugin.h>
+
+#include "encode-stage.h"
+
+/* Consecutive failures after which the session ends with an error. */
+#define MAX_FAILURES 3
+
+struct kyoyu_encode_stage {
+	kyoyu_instance *codec;
+	const kyoyu_codec_ops *ops;
+	kyoyu_encode_settings settings;
+	kyoyu_bus *bus;
+	bool open;
+	uint32_t width, height;
+	bool has_pending, has_last, last_refined, key_next;
+	kyoyu_msg pending; /* waiting for the frame-rate cap */
+	kyoyu_msg last;    /* the last picture encoded, for the top-off */
+	int64_t next_due_us, last_encoded_us;
+	unsigned failures;
+	pthread_mutex_t stats_lock;
+	kyoyu_encode_stats stats;
+};
+
+kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
+					   const kyoyu_encode_settings *settings)
+{
+	kyoyu_encode_stage *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->codec = codec;
+	st->ops = &codec->plugin->ops.codec;
+	st->settings = *settings;
+	if (st->settings.max_fps == 0)
+		st->settings.max_fps = 30;
+	pthread_mutex_init(&st->stats_lock, NULL);
+	return st;
+}
+
+static void drop_frames(kyoyu_encode_stage *st)
+{
+	if (st->has_pending)
+		kyoyu_msg_release(&st->pending);
+	if (st->has_last)
+		kyoyu_msg_release(&st->last);
+	st->has_pending = st->has_last = false;
+}
+
+static void close_encoder(kyoyu_encode_stage *st)
+{
+	if (st->open)
+		st->ops->close(st->codec->priv);
+	st->open = false;
+}
+
+void kyoyu_encode_stage_free(kyoyu_encode_stage *st)
+{
+	if (!st)
+		return;
+	drop_frames(st);
+	close_encoder(st);
+	pthread_mutex_destroy(&st->stats_lock);
+	free(st);
+}
+
+void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *st, kyoyu_encode_stats *out)
+{
+	pthread_mutex_lock(&st->stats_lock);
+	*out = st->stats;
+	pthread_mutex_unlock(&st->stats_lock);
+}
+
+#define COUNT(field, n)                                                        \
+	do {                                                                   \
+		pthread_mutex_lock(&st->stats_lock);                           \
+		st->stats.field += (n);                                        \
+		pthread_mutex_unlock(&st->stats_lock);                         \
+	} while (0)
+
+static void fail(kyoyu_encode_stage *st, const char *what, int err)
+{
+	COUNT(errors, 1);
+	kyoyu_error("%s: %s failed: %s", st->codec->label, what, strerror(-err));
+	close_encoder(st);
+	st->key_next = true;
+	if (++st->failures < MAX_FAILURES)
+		return;
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+	msg.u.value = err;
+	static const char text[] = "the video encoder keeps failing";
+	msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
+	kyoyu_bus_post(st->bus, &msg);
+}
+
+static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
+{
+	kyoyu_encoder_config config = {
+		.size = sizeof(config),
+		.codec = st->settings.codec,
+		.width = width,
+		.height = height,
+		.fps = st->settings.max_fps,
+		.bitrate_kbps = st->settings.bitrate_kbps,
+	};
+
+	close_encoder(st);
+	int ret = st->ops->encoder_open(st->codec->priv, &config);
+	if (ret) {
+		fail(st, "opening the encoder", ret);
+		return ret;
+	}
+	kyoyu_info("%s encodes %s %ux%u at %u kbit/s, up to %u fps", st->codec->label,
+		   kyoyu_codec_name(config.codec), width, height, config.bitrate_kbps,
+		   config.fps);
+	st->open = true;
+	st->width = width;
+	st->height = height;
+	return 0;
+}
+
+/* Takes every packet the encoder has ready and posts it. */
+static int drain_packets(kyoyu_encode_stage *st, int64_t capture_us)
+{
+	for (;;) {
+		kyoyu_msg pkt;
+		memset(&pkt, 0, sizeof(pkt));
+		int ret = st->ops->receive_packet(st->codec->priv, &pkt);
+		if (ret == -EAGAIN || ret == KYOYU_EOF)
+			return 0;
+		if (ret) {
+			kyoyu_msg_release(&pkt);
+			return ret;
+		}
+		if (!pkt.buf) {
+			kyoyu_error("%s returned a packet with no data", st->codec->label);
+			continue;
+		}
+		pkt.type = KYOYU_MSG_PACKET;
+		if (!pkt.u.packet.capture_us)
+			pkt.u.packet.capture_us = capture_us;
+		pkt.time_us = pkt.u.packet.capture_us;
+		pkt.u.packet.encoded_us = kyoyu_now_us();
+		size_t bytes = kyoyu_buffer_size(pkt.buf);
+		bool key = pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME;
+		kyoyu_bus_post(st->bus, &pkt);
+		pthread_mutex_lock(&st->stats_lock);
+		st->stats.packets++;
+		st->stats.bytes += bytes;
+		st->stats.keyframes += key;
+		pthread_mutex_unlock(&st->stats_lock);
+	}
+}
+
+static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
+{
+	const kyoyu_frame_info *info = &frame->u.frame;
+
+	if (!st->open || info->width != st->width || info->height != st->height) {
+		if (open_encoder(st, info->width, info->height))
+			return;
+		frame->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&frame->u.frame.damage, (int32_t)info->width,
+				      (int32_t)info->height);
+	}
+	if (st->key_next) {
+		frame->u.frame.flags |= KYOYU_FRAME_KEY;
+		st->ops->request_keyframe(st->codec->priv);
+		st->key_next = false;
+	}
+	int ret = st->ops->send_frame(st->codec->priv, frame);
+	if (ret == -EAGAIN) {
+		/* Output must be taken first; the contract allows one retry. */
+		if ((ret = drain_packets(st, frame->time_us)) == 0)
+			ret = st->ops->send_frame(st->codec->priv, frame);
+	}
+	if (ret == 0)
+		ret = drain_packets(st, frame->time_us);
+	if (ret) {
+		fail(st, "encoding a frame", ret);
+		return;
+	}
+	st->failures = 0;
+	COUNT(frames_encoded, 1);
+}
+
+static void take_frame(kyoyu_encode_stage *st, kyoyu_msg *msg)
+{
+	COUNT(frames_in, 1);
+	if (st->has_pending) {
+		kyoyu_frame_info *cur = &msg->u.frame;
+		const kyoyu_frame_info *old = &st->pending.u.frame;
+		if (cur->width == old->width && cur->height == old->height)
+			kyoyu_region_union(&cur->damage, &old->damage);
+		else
+			kyoyu_region_set_full(&cur->damage, (int32_t)cur->width,
+					      (int32_t)cur->height);
+		cur->flags |= old->flags & KYOYU_FRAME_KEY;
+		kyoyu_msg_release(&st->pending);
+	}
+	st->pending = *msg;
+	st->has_pending = true;
+}
+
+static void on_state(kyoyu_encode_stage *st, const kyoyu_state_info *state)
+{
+	if (state->state == KYOYU_STATE_SHARING)
+		return;
+	/* Paused or not yet sharing: nothing old may be encoded later, and
+	 * the next picture must stand on its own. */
+	drop_frames(st);
+	st->key_next = true;
+}
+
+static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
+{
+	switch (msg->type) {
+	case KYOYU_MSG_FRAME:
+		take_frame(st, msg);
+		return; /* the stage keeps the reference */
+	case KYOYU_MSG_KEYFRAME_REQUEST:
+		st->key_next = true;
+		break;
+	case KYOYU_MSG_BITRATE:
+		if (msg->u.value > 0 && msg->u.value <= 100000) {
+			st->settings.bitrate_kbps = (uint32_t)msg->u.value;
+			if (st->open)
+				st->ops->set_bitrate(st->codec->priv,
+						     st->settings.bitrate_kbps);
+		}
+		break;
+	case KYOYU_MSG_FRAMERATE:
+		if (msg->u.value >= 1 && msg->u.value <= 240)
+			st->settings.max_fps = (uint32_t)msg->u.value;
+		break;
+	case KYOYU_MSG_STATE:
+		on_state(st, &msg->u.state);
+		break;
+	default:
+		break;
+	}
+	kyoyu_msg_release(msg);
+}
+
+/* How long to wait for the next message: until a capped frame is due, or
+ * until the top-off of a still picture, or for ever. */
+static int wait_ms(const kyoyu_encode_stage *st, int64_t now)
+{
+	int64_t until;
+
+	if (st->has_pending)
+		until = st->next_due_us;
+	else if (st->has_last && !st->last_refined && st->settings.topoff_ms)
+		until = st->last_encoded_us + (int64_t)st->settings.topoff_ms * 1000;
+	else
+		return -1;
+	return until <= now ? 0 : (int)((until - now + 999) / 1000);
+}
+
+static void work(kyoyu_encode_stage *st, int64_t now)
+{
+	if (st->has_pending && now >= st->next_due_us) {
+		if (st->has_last)
+			kyoyu_msg_release(&st->last);
+		st->last = st->pending;
+		st->has_last = true;
+		st->has_pending = false;
+		st->last_refined = false;
+		encode(st, &st->last);
+		st->last_encoded_us = now;
+		st->next_due_us = now + 1000000 / st->settings.max_fps;
+		kyoyu_region_clear(&st->last.u.frame.damage);
+		st->last.u.frame.flags &= ~KYOYU_FRAME_KEY;
+		return;
+	}
+	if (wait_ms(st, now) == 0 && st->has_last && !st->last_refined) {
+		st->last.u.frame.flags |= KYOYU_FRAME_REFINE;
+		kyoyu_region_set_full(&st->last.u.frame.damage,
+				      (int32_t)st->last.u.frame.width,
+				      (int32_t)st->last.u.frame.height);
+		encode(st, &st->last);
+		st->last.u.frame.flags &= ~KYOYU_FRAME_REFINE;
+		st->last_refined = true;
+		COUNT(refinements, 1);
+	}
+}
+
+int kyoyu_encode_stage_run(void *ctx, kyoyu_stage *kstage)
+{
+	kyoyu_encode_stage *st = ctx;
+	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
+
+	st->bus = kyoyu_stage_bus(kstage);
+	kyoyu_inbox_set_mask(inbox, KYOYU_MSG_BIT(KYOYU_MSG_FRAME) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
+	for (;;) {
+		kyoyu_msg msg;
+		int ret = kyoyu_inbox_pop(inbox, &msg, wait_ms(st, kyoyu_now_us()));
+		if (ret == -ESHUTDOWN)
+			break;
+		if (ret == 0)
+			handle(st, &msg);
+		work(st, kyoyu_now_us());
+	}
+	drop_frames(st);
+	close_encoder(st);
+	return 0;
+}

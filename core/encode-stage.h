@@ -1,0 +1,36 @@
+/* The encode stage (sharer): latest frame in, packets out, with a frame-rate
+ * cap, runtime keyframe/bitrate control and the still-screen top-off. */
+#ifndef KYOYU_ENCODE_STAGE_H
+#define KYOYU_ENCODE_STAGE_H
+
+#include <stdint.h>
+
+#include "instance.h"
+
+typedef struct kyoyu_encode_settings {
+	uint32_t codec;        /* kyoyu_codec_id */
+	uint32_t bitrate_kbps;
+	uint32_t max_fps;
+	uint32_t topoff_ms;    /* 0 disables the top-off */
+} kyoyu_encode_settings;
+
+typedef struct kyoyu_encode_stats {
+	uint64_t frames_in;       /* frames taken from the bus */
+	uint64_t frames_encoded;  /* sent to the encoder, refinements included */
+	uint64_t refinements;
+	uint64_t packets, bytes, keyframes;
+	uint64_t errors;
+} kyoyu_encode_stats;
+
+typedef struct kyoyu_encode_stage kyoyu_encode_stage;
+
+/* CODEC is an instance of a plugin that encodes SETTINGS->codec (not owned). */
+kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
+					   const kyoyu_encode_settings *settings);
+void kyoyu_encode_stage_free(kyoyu_encode_stage *stage);
+void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats *out);
+
+/* Stage function. */
+int kyoyu_encode_stage_run(void *stage, kyoyu_stage *kstage);
+
+#endif

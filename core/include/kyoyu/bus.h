@@ -1,0 +1,239 @@
+/* kyoyu — the frame bus: the only way stages talk.
+ *
+ * A stage posts typed messages; every stage whose inbox subscribed to that
+ * type receives its own copy (buffers are shared by reference).  Inboxes are
+ * bounded and never block the poster:
+ *   - raw frames: latest wins.  An unread frame is replaced by the newer one,
+ *     its damage merged into the newer frame's, and the drop counted, so
+ *     capture never waits for a slow encoder;
+ *   - cursor and pointer positions: the newest replaces an unread one;
+ *   - packets: a FIFO; when full the new packet is dropped, counted, and the
+ *     next one delivered carries KYOYU_PACKET_DISCONT;
+ *   - everything else (control): a FIFO read before any video.
+ * While the session is not sharing, the core closes the bus to frames,
+ * packets and cursor messages: they are dropped on post and flushed from
+ * every inbox, so nothing captured while paused can leave the machine.
+ */
+#ifndef KYOYU_BUS_H
+#define KYOYU_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kyoyu/frame.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kyoyu_msg_type {
+	KYOYU_MSG_FRAME = 0,            /* u.frame, buf = pixels */
+	KYOYU_MSG_PACKET = 1,           /* u.packet, buf = bitstream */
+	KYOYU_MSG_CURSOR = 2,           /* u.cursor, buf = BGRA shape or NULL */
+	KYOYU_MSG_POINTER = 3,          /* u.pointer: the operator's arrow */
+	KYOYU_MSG_PAUSE = 4,            /* request: pause sharing */
+	KYOYU_MSG_RESUME = 5,           /* request: resume sharing */
+	KYOYU_MSG_KEYFRAME_REQUEST = 6, /* request: next packet is a keyframe */
+	KYOYU_MSG_BITRATE = 7,          /* u.value = target kbit/s */
+	KYOYU_MSG_FRAMERATE = 8,        /* u.value = frame-rate cap */
+	KYOYU_MSG_END = 9,              /* request: end, u.value = reason */
+	KYOYU_MSG_STATE = 10,           /* u.state: posted by the core only */
+	KYOYU_MSG_PEER = 11,            /* u.peer, buf = peer name */
+	KYOYU_MSG_CONSENT = 12,         /* u.value = kyoyu_consent */
+	KYOYU_MSG_CODE = 13,            /* u.value = kyoyu_code_event, buf = code */
+	KYOYU_MSG_STATS = 14,           /* u.stats */
+	KYOYU_MSG_NOTICE = 15,          /* u.notice */
+	KYOYU_MSG_ERROR = 16,           /* u.value = -errno, buf = text */
+	KYOYU_MSG_VIDEO_SIZE = 17,      /* u.size: the shared area changed */
+	KYOYU_MSG_TYPE_COUNT
+} kyoyu_msg_type;
+
+#define KYOYU_MSG_BIT(type) (UINT64_C(1) << (type))
+
+/* Types that carry screen content; the core closes the bus to them while
+ * the session is not sharing. */
+#define KYOYU_MSG_SCREEN_CONTENT                                               \
+	(KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |    \
+	 KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) | KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE))
+
+typedef enum kyoyu_consent {
+	KYOYU_CONSENT_ASK = 1,      /* the viewer records: ask the customer */
+	KYOYU_CONSENT_GRANTED = 2,
+	KYOYU_CONSENT_DECLINED = 3,
+} kyoyu_consent;
+
+typedef enum kyoyu_code_event {
+	KYOYU_CODE_ENTERED = 1,     /* sharer: the customer typed it */
+	KYOYU_CODE_ISSUED = 2,      /* viewer: a new code to read out */
+	KYOYU_CODE_REQUEST_NEW = 3, /* viewer: please issue another */
+	KYOYU_CODE_NEEDED = 4,      /* sharer: ask the customer for the code */
+} kyoyu_code_event;
+
+typedef enum kyoyu_peer_event {
+	KYOYU_PEER_CONNECTED = 1,
+	KYOYU_PEER_LOST = 2,    /* link dropped; may come back within grace */
+	KYOYU_PEER_RESUMED = 3, /* came back within grace */
+	KYOYU_PEER_GONE = 4,    /* ended on the other side; u.peer.reason */
+} kyoyu_peer_event;
+
+typedef enum kyoyu_notice_kind {
+	KYOYU_NOTICE_TIME_WARNING = 1, /* u.notice.seconds left before the cap */
+	KYOYU_NOTICE_RECORDING = 2,    /* the session is being recorded */
+} kyoyu_notice_kind;
+
+typedef struct kyoyu_cursor_info {
+	int32_t x, y;       /* hot spot position in shared-area pixels */
+	uint32_t visible;
+	uint32_t serial;    /* changes when the shape changes */
+	uint32_t width, height, hot_x, hot_y; /* shape, when buf != NULL */
+} kyoyu_cursor_info;
+
+typedef struct kyoyu_pointer_info {
+	int32_t x, y; /* in shared-area pixels */
+	uint32_t visible;
+} kyoyu_pointer_info;
+
+typedef struct kyoyu_state_info {
+	uint32_t state;      /* kyoyu_state */
+	uint32_t reason;     /* kyoyu_end_reason when state is ENDED */
+	uint32_t recording;  /* the viewer records this session */
+	uint32_t role;       /* kyoyu_role of this agent */
+	int64_t ends_at_us;  /* session clock time of the cap, or 0 */
+	int64_t now_us;      /* session clock time of this change */
+} kyoyu_state_info;
+
+typedef struct kyoyu_peer_info {
+	uint32_t event;     /* kyoyu_peer_event */
+	uint32_t codec;     /* negotiated kyoyu_codec_id */
+	uint32_t recording; /* the viewer records */
+	uint32_t reason;    /* kyoyu_end_reason with KYOYU_PEER_GONE */
+} kyoyu_peer_info;
+
+typedef struct kyoyu_stats_info {
+	uint32_t kbps;          /* video bitrate over the last second */
+	uint32_t fps;           /* video frames over the last second */
+	uint32_t rtt_ms;        /* round trip, or 0 when unknown */
+	uint32_t loss_permille; /* video lost on the way */
+	uint64_t bytes;         /* video bytes since the start */
+	int64_t latency_us;     /* capture to display, or 0 */
+} kyoyu_stats_info;
+
+typedef struct kyoyu_notice_info {
+	uint32_t kind;   /* kyoyu_notice_kind */
+	int32_t seconds;
+} kyoyu_notice_info;
+
+typedef struct kyoyu_size_info {
+	uint32_t width, height;
+} kyoyu_size_info;
+
+typedef struct kyoyu_msg {
+	uint32_t type;   /* kyoyu_msg_type */
+	uint32_t seq;    /* set by the bus: order of posting */
+	int64_t time_us; /* capture time for screen content, else post time */
+	kyoyu_buffer *buf; /* one owned reference, or NULL */
+	union {
+		kyoyu_frame_info frame;
+		kyoyu_packet_info packet;
+		kyoyu_cursor_info cursor;
+		kyoyu_pointer_info pointer;
+		kyoyu_state_info state;
+		kyoyu_peer_info peer;
+		kyoyu_stats_info stats;
+		kyoyu_notice_info notice;
+		kyoyu_size_info size;
+		int64_t value;
+	} u;
+} kyoyu_msg;
+
+typedef struct kyoyu_bus kyoyu_bus;
+typedef struct kyoyu_inbox kyoyu_inbox;
+typedef struct kyoyu_stage kyoyu_stage;
+
+/* A zeroed message of TYPE stamped with the current time. */
+kyoyu_msg kyoyu_msg_make(kyoyu_msg_type type);
+
+/* Drops the message's buffer reference (if any). */
+void kyoyu_msg_release(kyoyu_msg *msg);
+
+/* "frame", "packet", ...; "unknown" for anything else. */
+const char *kyoyu_msg_type_name(uint32_t type);
+
+/* Posts MSG to every inbox subscribed to its type.  Takes over the
+ * reference in msg->buf (the caller must not unref it) and clears it.
+ * Never blocks on a consumer.  Returns 0, or -EPERM when the bus is closed
+ * to this type right now (the message was dropped and counted), or -EINVAL
+ * for an unknown type. Any thread. */
+int kyoyu_bus_post(kyoyu_bus *bus, kyoyu_msg *msg);
+
+/* Convenience: posts a message of TYPE with u.value = VALUE. */
+int kyoyu_bus_post_value(kyoyu_bus *bus, kyoyu_msg_type type, int64_t value);
+
+/* A new inbox receiving the types in MASK (KYOYU_MSG_BIT).  PACKET_DEPTH
+ * bounds its packet FIFO (0 picks 64).  NAME is used in logs and stats.
+ * Free with kyoyu_inbox_free().  Returns NULL when out of memory. */
+kyoyu_inbox *kyoyu_bus_subscribe(kyoyu_bus *bus, const char *name,
+				 uint64_t mask, unsigned packet_depth);
+
+/* Changes which types the inbox receives from now on. */
+void kyoyu_inbox_set_mask(kyoyu_inbox *inbox, uint64_t mask);
+
+/* Unsubscribes, releases every queued message and frees the inbox. */
+void kyoyu_inbox_free(kyoyu_inbox *inbox);
+
+/* Takes the next message: control messages first, then the latest frame,
+ * then packets.  Waits up to TIMEOUT_MS (0: do not wait, <0: forever).
+ * Returns 0 with *MSG filled (the caller owns msg->buf), -EAGAIN on
+ * timeout, or -ESHUTDOWN once the inbox is shut down (its stage stops). */
+int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg *msg, int timeout_ms);
+
+/* A file descriptor that polls readable while a message is waiting or the
+ * inbox is shut down, for stages that also wait on sockets or displays. */
+int kyoyu_inbox_fd(const kyoyu_inbox *inbox);
+
+/* Wakes every waiter for good: pop returns -ESHUTDOWN from now on. */
+void kyoyu_inbox_shutdown(kyoyu_inbox *inbox);
+
+/* Messages this inbox dropped: stale frames merged away, full packet FIFO,
+ * full control FIFO. */
+typedef struct kyoyu_inbox_stats {
+	uint64_t received;
+	uint64_t frames_merged;
+	uint64_t packets_dropped;
+	uint64_t control_dropped;
+} kyoyu_inbox_stats;
+
+void kyoyu_inbox_get_stats(const kyoyu_inbox *inbox, kyoyu_inbox_stats *stats);
+
+/* Per-type counters of the whole bus. */
+typedef struct kyoyu_bus_type_stats {
+	uint64_t posted;    /* accepted by the bus */
+	uint64_t refused;   /* dropped because the bus was closed to them */
+	uint64_t bytes;     /* buffer bytes of accepted messages */
+	int64_t last_us;    /* time of the last accepted one, or 0 */
+} kyoyu_bus_type_stats;
+
+void kyoyu_bus_get_stats(const kyoyu_bus *bus, uint32_t type,
+			 kyoyu_bus_type_stats *stats);
+
+/* ---- stages ------------------------------------------------------------
+ * Each stage runs on its own thread, started by the core.  A plugin stage
+ * reads its inbox and posts to the bus; it returns from run() when
+ * kyoyu_stage_stopping() is true or its inbox pop says -ESHUTDOWN. */
+
+kyoyu_bus *kyoyu_stage_bus(const kyoyu_stage *stage);
+
+/* The stage's inbox (subscribed to nothing until the plugin sets a mask). */
+kyoyu_inbox *kyoyu_stage_inbox(const kyoyu_stage *stage);
+
+/* True once the core asked the stage to stop. */
+bool kyoyu_stage_stopping(const kyoyu_stage *stage);
+
+/* "capture/x11", for logs. */
+const char *kyoyu_stage_name(const kyoyu_stage *stage);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

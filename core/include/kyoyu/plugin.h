@@ -1,0 +1,198 @@
+/* kyoyu — the plugin ABI.
+ *
+ * A plugin is a libtool module named kyoyu-<kind>-<name> that exports one
+ * function returning a const descriptor (use KYOYU_PLUGIN_DEFINE).  The
+ * descriptor and every ops struct begin with their own size: the core copies
+ * that many bytes into a zeroed struct, so callbacks appended in a later
+ * minor version read as NULL for an older plugin.  Fields are only ever
+ * appended; a changed callback becomes a new field.
+ *
+ * The core refuses a plugin built for another ABI major, or for a newer
+ * minor than its own, and one missing a required callback, with a message
+ * naming the file and the reason.  See docs/plugin-abi.md.
+ */
+#ifndef KYOYU_PLUGIN_H
+#define KYOYU_PLUGIN_H
+
+#include <errno.h>
+#include <stdint.h>
+
+#include <kyoyu/bus.h>
+#include <kyoyu/clock.h>
+#include <kyoyu/frame.h>
+#include <kyoyu/log.h>
+#include <kyoyu/options.h>
+#include <kyoyu/session.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KYOYU_ABI_MAJOR 1
+#define KYOYU_ABI_MINOR 0
+
+typedef enum kyoyu_kind {
+	KYOYU_KIND_CAPTURE = 1,
+	KYOYU_KIND_CODEC = 2,
+	KYOYU_KIND_TRANSPORT = 3,
+	KYOYU_KIND_POLICY = 4,
+	KYOYU_KIND_UI = 5,
+} kyoyu_kind;
+
+/* "capture", "codec", ...; NULL for an unknown kind. */
+const char *kyoyu_kind_name(uint32_t kind);
+
+/* What init() returns. */
+#define KYOYU_OK 0
+/* Not applicable here (no X display, wrong role): logged at info level. */
+#define KYOYU_SKIP 1
+/* Any negative errno value is an error. */
+
+/* Returned by receive_packet()/receive_frame() once a drain is complete. */
+#define KYOYU_EOF (-ENODATA)
+
+/* What the core gives every plugin instance at init().  Valid until fini(). */
+typedef struct kyoyu_host {
+	uint32_t size;
+	uint32_t role;            /* kyoyu_role */
+	kyoyu_bus *bus;
+	const kyoyu_clock *clock; /* the session clock (policy decisions) */
+	const char *state_dir;    /* a private directory for files, or NULL */
+	/* Sharer: the codec it sends.  Viewer: the codecs it can decode, in
+	 * order of preference.  Ends with KYOYU_CODEC_NONE. */
+	const uint32_t *codecs;
+} kyoyu_host;
+
+/* ---- capture, transport and ui: stages with a thread of their own ------- */
+
+typedef struct kyoyu_stage_ops {
+	uint32_t size;
+	/* Required.  Takes resources and subscribes the stage's inbox.  Runs
+	 * on the core's thread; must not block for long. */
+	int (*start)(void *priv, kyoyu_stage *stage);
+	/* Required.  Runs on the stage's own thread until the stage stops;
+	 * returns 0, or a negative errno when it failed (the core then ends
+	 * the session with reason "error"). */
+	int (*run)(void *priv, kyoyu_stage *stage);
+	/* Optional.  Releases what start() took, after run() returned. */
+	void (*stop)(void *priv);
+} kyoyu_stage_ops;
+
+/* ---- codec: FFmpeg's send/receive contract ------------------------------
+ * send_*() returns -EAGAIN when output must be received first; receive_*()
+ * returns -EAGAIN when it needs more input; never both at once.  Sending
+ * NULL drains: receive_*() then returns what is left, then KYOYU_EOF.
+ * A codec instance is used from one thread at a time. */
+
+typedef struct kyoyu_encoder_config {
+	uint32_t size;
+	uint32_t codec;         /* kyoyu_codec_id */
+	uint32_t width, height; /* of the frames that follow */
+	uint32_t fps;           /* frame-rate cap */
+	uint32_t bitrate_kbps;  /* target */
+} kyoyu_encoder_config;
+
+typedef struct kyoyu_codec_ops {
+	uint32_t size;
+	const uint32_t *encodes; /* kyoyu_codec_id list ending in 0, or NULL */
+	const uint32_t *decodes; /* likewise */
+	/* Required with encodes.  FRAME is a KYOYU_MSG_FRAME message whose
+	 * buffer the codec may keep a reference to; PACKET is filled with a
+	 * KYOYU_MSG_PACKET the caller owns. */
+	int (*encoder_open)(void *priv, const kyoyu_encoder_config *config);
+	int (*send_frame)(void *priv, const kyoyu_msg *frame);
+	int (*receive_packet)(void *priv, kyoyu_msg *packet);
+	int (*request_keyframe)(void *priv);
+	int (*set_bitrate)(void *priv, uint32_t kbps);
+	/* Required with decodes.  Frames come out as KYOYU_MSG_FRAME. */
+	int (*decoder_open)(void *priv, uint32_t codec);
+	int (*send_packet)(void *priv, const kyoyu_msg *packet);
+	int (*receive_frame)(void *priv, kyoyu_msg *frame);
+	/* Required.  Closes the encoder or decoder; open may follow again. */
+	void (*close)(void *priv);
+} kyoyu_codec_ops;
+
+/* ---- policy: consulted by the core on every session transition --------- */
+
+typedef struct kyoyu_session_view {
+	uint32_t size;
+	uint32_t role;             /* kyoyu_role */
+	uint32_t state;            /* current kyoyu_state */
+	uint32_t recording;        /* the viewer records */
+	uint32_t consent;          /* kyoyu_consent, or 0 before any answer */
+	int64_t now_us;            /* session clock */
+	int64_t connected_us;      /* when the peer connected, or 0 */
+	int64_t last_activity_us;  /* last frame or pointer movement, or 0 */
+} kyoyu_session_view;
+
+typedef enum kyoyu_policy_action {
+	KYOYU_POLICY_NONE = 0,
+	KYOYU_POLICY_WARN = 1, /* tell both people: seconds left */
+	KYOYU_POLICY_END = 2,  /* end now with verdict.reason */
+} kyoyu_policy_action;
+
+typedef struct kyoyu_policy_verdict {
+	uint32_t action;    /* kyoyu_policy_action */
+	uint32_t reason;    /* kyoyu_end_reason with KYOYU_POLICY_END */
+	int32_t seconds;    /* seconds left, with KYOYU_POLICY_WARN */
+	int64_t ends_at_us; /* session clock time of the cap, or 0 */
+} kyoyu_policy_verdict;
+
+typedef struct kyoyu_policy_ops {
+	uint32_t size;
+	/* Required.  May the session move to TO (REASON when TO is ENDED)?
+	 * Returns 0 to allow, -EPERM to refuse.  Must not block. */
+	int (*allow)(void *priv, const kyoyu_session_view *session, uint32_t to,
+		     uint32_t reason);
+	/* Required.  Called on the session thread about four times a second;
+	 * fills VERDICT (zeroed by the caller). */
+	void (*tick)(void *priv, const kyoyu_session_view *session,
+		     kyoyu_policy_verdict *verdict);
+} kyoyu_policy_ops;
+
+/* ---- the descriptor ---------------------------------------------------- */
+
+typedef struct kyoyu_plugin_descriptor {
+	uint16_t abi_major;      /* KYOYU_ABI_MAJOR the plugin was built with */
+	uint16_t abi_minor;      /* KYOYU_ABI_MINOR the plugin was built with */
+	uint32_t size;           /* sizeof(kyoyu_plugin_descriptor) */
+	uint32_t kind;           /* kyoyu_kind */
+	const char *name;        /* "x11": the <name> in kyoyu-<kind>-<name> */
+	const char *version;     /* the plugin's own version */
+	const char *license;     /* SPDX identifier */
+	const char *description; /* one line */
+	size_t priv_size;        /* bytes the core allocates per instance */
+	const kyoyu_option *options; /* ends with KYOYU_OPTION_END, or NULL */
+	/* Required.  PRIV is zeroed and holds the options; returns KYOYU_OK,
+	 * KYOYU_SKIP or a negative errno. */
+	int (*init)(void *priv, const kyoyu_host *host);
+	/* Optional. */
+	void (*fini)(void *priv);
+	/* Required: kyoyu_stage_ops for capture, transport and ui,
+	 * kyoyu_codec_ops for codec, kyoyu_policy_ops for policy. */
+	const void *ops;
+} kyoyu_plugin_descriptor;
+
+#define KYOYU_PLUGIN_DESCRIBE_SYMBOL "kyoyu_plugin_describe"
+
+/* Exports the describe function of module kyoyu-<kind>-<name>.  MODULE is
+ * the module name with '-' as '_' (kyoyu_capture_x11): the symbol gets
+ * libtool's MODULE_LTX_ prefix so many plugins can be linked into one binary
+ * (dlpreopen) without clashing. */
+#define KYOYU_PLUGIN_DEFINE(module, descriptor)                                \
+	__attribute__((visibility("default"))) const kyoyu_plugin_descriptor * \
+	module##_LTX_kyoyu_plugin_describe(void);                              \
+	const kyoyu_plugin_descriptor *module##_LTX_kyoyu_plugin_describe(void) \
+	{                                                                      \
+		return &(descriptor);                                          \
+	}
+
+#define KYOYU_PLUGIN_HEADER                                                    \
+	.abi_major = KYOYU_ABI_MAJOR, .abi_minor = KYOYU_ABI_MINOR,            \
+	.size = sizeof(kyoyu_plugin_descriptor)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,533 @@
+/* The pipeline: plugin instances for every slot, the core's stages, and the
+ * order in which they start, run and stop. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define KYOYU_LOG_COMPONENT "core"
+#include <kyoyu/plugin.h>
+
+#include "bus-priv.h"
+#include "decode-stage.h"
+#include "encode-stage.h"
+#include "instance.h"
+#include "pipeline.h"
+#include "slots.h"
+#include "stage-priv.h"
+
+#define MAX_INSTANCES 16
+#define MAX_STAGES 16
+/* How long stages may take to finish on their own once the session ended
+ * (the transport says goodbye, the recorder closes its file). */
+#define LINGER_MS 3000
+
+typedef struct stage_entry {
+	kyoyu_stage *stage;
+	kyoyu_instance *instance; /* NULL for the core's own stages */
+	kyoyu_stage_fn fn;
+	void *ctx;
+	bool started;
+} stage_entry;
+
+struct kyoyu_pipeline {
+	uint32_t role;
+	kyoyu_loader *loader;
+	kyoyu_settings *settings;
+	kyoyu_bus *bus;
+	kyoyu_clock *clock;
+	kyoyu_host host;
+	uint32_t codecs[8];
+
+	kyoyu_instance *instances[MAX_INSTANCES];
+	size_t n_instances;
+	kyoyu_instance *policy, *capture, *transport, *record;
+	kyoyu_instance *decoders[MAX_INSTANCES + 1];
+	kyoyu_instance *encoder;
+	kyoyu_instance *uis[MAX_INSTANCES];
+	size_t n_uis;
+
+	kyoyu_session *session;
+	kyoyu_encode_stage *encode;
+	kyoyu_decode_stage *decode;
+	kyoyu_encode_settings encode_settings;
+	stage_entry stages[MAX_STAGES];
+	size_t n_stages;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool codec_listed(const uint32_t *list, uint32_t codec)
+{
+	for (; list && *list; list++)
+		if (*list == codec)
+			return true;
+	return false;
+}
+
+/* Creates an instance of the plugin NAME for SLOT.  Returns KYOYU_OK,
+ * KYOYU_SKIP (also for a default plugin that is not installed) or an error. */
+static int instantiate(kyoyu_pipeline *pl, const kyoyu_slot *slot, const char *name,
+		       bool configured, bool (*accept)(kyoyu_pipeline *, const kyoyu_plugin *),
+		       kyoyu_instance **out, char *err, size_t errlen)
+{
+	kyoyu_plugin *plugin;
+
+	*out = NULL;
+	int ret = kyoyu_loader_find(pl->loader, slot->kind, name, &plugin, err, errlen);
+	if (ret) {
+		if (configured)
+			return ret;
+		kyoyu_debug("default %s plugin \"%s\" is not available: %s",
+			    slot->group, name, err);
+		return KYOYU_SKIP;
+	}
+	if (accept && !accept(pl, plugin))
+		return KYOYU_SKIP;
+	if (pl->n_instances == MAX_INSTANCES) {
+		seterr(err, errlen, "too many plugin instances");
+		return -E2BIG;
+	}
+	ret = kyoyu_instance_new(plugin, &pl->host, pl->settings, slot->group, out,
+				 err, errlen);
+	if (ret == KYOYU_OK)
+		pl->instances[pl->n_instances++] = *out;
+	return ret;
+}
+
+/* Fills SLOT for this role: the first plugin that applies, or every one
+ * that applies for a slot marked `all`.  OUT receives up to MAX. */
+static int fill_slot(kyoyu_pipeline *pl, const char *group,
+		     bool (*accept)(kyoyu_pipeline *, const kyoyu_plugin *),
+		     kyoyu_instance **out, size_t max, size_t *count, char *err,
+		     size_t errlen)
+{
+	const kyoyu_slot *slot = kyoyu_slot_find(group);
+	char **names;
+	bool configured;
+	size_t n = 0;
+
+	int ret = kyoyu_slot_plugins(slot, pl->settings, pl->role, &names, &configured,
+				     err, errlen);
+	if (ret)
+		return ret;
+	for (char **name = names; *name && n < max; name++) {
+		if (strcmp(*name, "none") == 0)
+			break;
+		kyoyu_instance *inst;
+		ret = instantiate(pl, slot, *name, configured, accept, &inst, err, errlen);
+		if (ret < 0)
+			break;
+		ret = 0;
+		if (inst) {
+			out[n++] = inst;
+			if (!slot->all)
+				break;
+		}
+	}
+	if (ret == 0 && n == 0 && !slot->optional) {
+		char list[256] = "";
+		for (char **name = names; *name; name++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 name == names ? "" : ", ", *name);
+		seterr(err, errlen, "no %s plugin applies here (tried: %s); see "
+		       "kyoyu-agent --list-plugins", group, list);
+		ret = -ENOENT;
+	}
+	kyoyu_strv_free(names);
+	if (count)
+		*count = n;
+	return ret;
+}
+
+static bool encodes_format(kyoyu_pipeline *pl, const kyoyu_plugin *p)
+{
+	return codec_listed(p->ops.codec.encodes, pl->encode_settings.codec);
+}
+
+static bool decodes_any(kyoyu_pipeline *pl, const kyoyu_plugin *p)
+{
+	return p->ops.codec.decodes && p->ops.codec.decodes[0];
+}
+
+static int read_codec_settings(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	const char *format = kyoyu_settings_string(pl->settings, "codec", "format",
+						   "vp9", err, errlen);
+	int64_t kbps = 1500, fps = 30, topoff = 300;
+
+	if (!format)
+		return -EINVAL;
+	pl->encode_settings.codec = kyoyu_codec_from_name(format);
+	if (!pl->encode_settings.codec) {
+		seterr(err, errlen, "codec.format \"%s\" is not one of vp8, vp9, h264",
+		       format);
+		return -EINVAL;
+	}
+	if (kyoyu_settings_int(pl->settings, "codec", "bitrate_kbps", 50, 100000,
+			       &kbps, err, errlen) ||
+	    kyoyu_settings_int(pl->settings, "codec", "max_fps", 1, 120, &fps, err,
+			       errlen) ||
+	    kyoyu_settings_int(pl->settings, "codec", "topoff_ms", 0, 60000, &topoff,
+			       err, errlen))
+		return -EINVAL;
+	pl->encode_settings.bitrate_kbps = (uint32_t)kbps;
+	pl->encode_settings.max_fps = (uint32_t)fps;
+	pl->encode_settings.topoff_ms = (uint32_t)topoff;
+	return 0;
+}
+
+static int add_stage(kyoyu_pipeline *pl, const char *name, kyoyu_instance *inst,
+		     kyoyu_stage_fn fn, void *ctx)
+{
+	if (pl->n_stages == MAX_STAGES)
+		return -E2BIG;
+	kyoyu_stage *stage = kyoyu_stage_new(pl->bus, name);
+	if (!stage)
+		return -ENOMEM;
+	pl->stages[pl->n_stages++] = (stage_entry){stage, inst, fn, ctx, false};
+	return 0;
+}
+
+static int plugin_stage_fn(void *ctx, kyoyu_stage *stage)
+{
+	kyoyu_instance *inst = ctx;
+	int ret = inst->plugin->ops.stage.run(inst->priv, stage);
+
+	if (ret < 0 && !kyoyu_stage_stopping(stage)) {
+		kyoyu_error("%s stopped with an error: %s", inst->label, strerror(-ret));
+		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+		msg.u.value = ret;
+		kyoyu_bus_post(kyoyu_stage_bus(stage), &msg);
+	}
+	return ret;
+}
+
+static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	size_t n;
+	int ret = read_codec_settings(pl, err, errlen);
+
+	if (ret)
+		return ret;
+	pl->codecs[0] = pl->encode_settings.codec;
+	if ((ret = fill_slot(pl, "codec", encodes_format, &pl->encoder, 1, &n, err,
+			     errlen)))
+		return ret;
+	if ((ret = fill_slot(pl, "capture", NULL, &pl->capture, 1, &n, err, errlen)))
+		return ret;
+	pl->encode = kyoyu_encode_stage_new(pl->encoder, &pl->encode_settings);
+	if (!pl->encode)
+		return -ENOMEM;
+	return 0;
+}
+
+static int build_viewer(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	size_t n, k = 0;
+	int ret = fill_slot(pl, "codec", decodes_any, pl->decoders, MAX_INSTANCES, &n,
+			    err, errlen);
+
+	/* Every listed decoder is wanted, not only the first. */
+	if (ret == 0) {
+		char **names;
+		bool configured;
+		const kyoyu_slot *slot = kyoyu_slot_find("codec");
+		ret = kyoyu_slot_plugins(slot, pl->settings, pl->role, &names,
+					 &configured, err, errlen);
+		for (char **name = names; ret == 0 && names && *name; name++) {
+			kyoyu_instance *inst;
+			bool have = false;
+			for (size_t i = 0; i < n; i++)
+				have |= strcmp(pl->decoders[i]->plugin->desc.name, *name) == 0;
+			if (have || strcmp(*name, "none") == 0)
+				continue;
+			ret = instantiate(pl, slot, *name, configured, decodes_any, &inst,
+					  err, errlen);
+			if (ret >= 0 && inst && n < MAX_INSTANCES)
+				pl->decoders[n++] = inst;
+			ret = ret < 0 ? ret : 0;
+		}
+		kyoyu_strv_free(names);
+	}
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++)
+		for (const uint32_t *c = pl->decoders[i]->plugin->ops.codec.decodes;
+		     *c && k + 1 < sizeof(pl->codecs) / sizeof(pl->codecs[0]); c++)
+			if (!codec_listed(pl->codecs, *c))
+				pl->codecs[k++] = *c;
+	pl->decode = kyoyu_decode_stage_new(pl->decoders);
+	return pl->decode ? 0 : -ENOMEM;
+}
+
+static int build_stages(kyoyu_pipeline *pl)
+{
+	int ret = add_stage(pl, "session", NULL, kyoyu_session_run, pl->session);
+
+	for (size_t i = 0; ret == 0 && i < pl->n_uis; i++)
+		ret = add_stage(pl, pl->uis[i]->label, pl->uis[i], plugin_stage_fn,
+				pl->uis[i]);
+	if (ret == 0 && pl->encode)
+		ret = add_stage(pl, "encode", NULL, kyoyu_encode_stage_run, pl->encode);
+	if (ret == 0 && pl->decode)
+		ret = add_stage(pl, "decode", NULL, kyoyu_decode_stage_run, pl->decode);
+	if (ret == 0 && pl->record)
+		ret = add_stage(pl, pl->record->label, pl->record, plugin_stage_fn,
+				pl->record);
+	if (ret == 0 && pl->capture)
+		ret = add_stage(pl, pl->capture->label, pl->capture, plugin_stage_fn,
+				pl->capture);
+	if (ret == 0)
+		ret = add_stage(pl, pl->transport->label, pl->transport,
+				plugin_stage_fn, pl->transport);
+	return ret;
+}
+
+static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	size_t n;
+	int ret;
+
+	if ((ret = fill_slot(pl, "session", NULL, &pl->policy, 1, &n, err, errlen)))
+		return ret;
+	ret = pl->role == KYOYU_ROLE_SHARER ? build_sharer(pl, err, errlen)
+					    : build_viewer(pl, err, errlen);
+	if (ret)
+		return ret;
+	if ((ret = fill_slot(pl, "transport", NULL, &pl->transport, 1, &n, err, errlen)))
+		return ret;
+	bool record = false;
+	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
+		return -EINVAL;
+	if (record && (ret = fill_slot(pl, "record", NULL, &pl->record, 1, &n, err,
+				       errlen)))
+		return ret;
+	if (record && !pl->record) {
+		seterr(err, errlen, "record.enabled is true but no record plugin applies");
+		return -ENOENT;
+	}
+	if ((ret = fill_slot(pl, "ui", NULL, pl->uis, MAX_INSTANCES, &pl->n_uis, err,
+			     errlen)))
+		return ret;
+	pl->session = kyoyu_session_new(pl->bus, pl->clock, pl->role, pl->policy);
+	if (!pl->session)
+		return -ENOMEM;
+	return build_stages(pl);
+}
+
+int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
+		       uint32_t role, kyoyu_pipeline **out, char *err, size_t errlen)
+{
+	kyoyu_pipeline *pl = calloc(1, sizeof(*pl));
+	const char *rate = getenv("KYOYU_CLOCK_RATE");
+
+	*out = NULL;
+	if (!pl)
+		return -ENOMEM;
+	pl->role = role;
+	pl->loader = loader;
+	pl->settings = settings;
+	pl->bus = kyoyu_bus_new();
+	/* Tests speed up the session clock so a 40-minute cap takes seconds. */
+	pl->clock = kyoyu_clock_new(rate ? strtod(rate, NULL) : 1.0);
+	if (!pl->bus || !pl->clock) {
+		kyoyu_pipeline_free(pl);
+		return -ENOMEM;
+	}
+	pl->host = (kyoyu_host){
+		.size = sizeof(kyoyu_host),
+		.role = role,
+		.bus = pl->bus,
+		.clock = pl->clock,
+		.codecs = pl->codecs,
+	};
+	int ret = build(pl, err, errlen);
+	if (ret) {
+		if (ret != -EINVAL && ret != -ENOENT && !*err)
+			seterr(err, errlen, "cannot build the pipeline: %s", strerror(-ret));
+		kyoyu_pipeline_free(pl);
+		return ret;
+	}
+	*out = pl;
+	return 0;
+}
+
+static int start_stages(kyoyu_pipeline *pl)
+{
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (e->instance) {
+			int ret = e->instance->plugin->ops.stage.start(e->instance->priv,
+								       e->stage);
+			if (ret) {
+				kyoyu_error("%s failed to start: %s", e->instance->label,
+					    strerror(-ret));
+				return ret;
+			}
+		}
+		int ret = kyoyu_stage_start(e->stage, e->fn, e->ctx);
+		if (ret) {
+			if (e->instance && e->instance->plugin->ops.stage.stop)
+				e->instance->plugin->ops.stage.stop(e->instance->priv);
+			kyoyu_error("cannot start a thread for %s: %s",
+				    kyoyu_stage_name(e->stage), strerror(-ret));
+			return ret;
+		}
+		e->started = true;
+	}
+	return 0;
+}
+
+/* Stops in the reverse order of starting: producers first, session last. */
+static void stop_stages(kyoyu_pipeline *pl)
+{
+	for (size_t i = pl->n_stages; i-- > 0;) {
+		stage_entry *e = &pl->stages[i];
+		if (!e->started)
+			continue;
+		kyoyu_stage_request_stop(e->stage);
+		kyoyu_stage_join(e->stage);
+		if (e->instance && e->instance->plugin->ops.stage.stop)
+			e->instance->plugin->ops.stage.stop(e->instance->priv);
+		e->started = false;
+	}
+}
+
+static uint32_t interrupt_reason(uint32_t role)
+{
+	return role == KYOYU_ROLE_SHARER ? KYOYU_END_LEFT : KYOYU_END_OPERATOR;
+}
+
+/* Waits for the session to end, turning SIGINT/SIGTERM and the time limit
+ * into an end request so every stage sees a clean end. */
+static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
+			 double max_seconds)
+{
+	int64_t deadline = max_seconds > 0 ? kyoyu_now_us() + (int64_t)(max_seconds * 1e6) : 0;
+	bool end_requested = false;
+
+	while (kyoyu_session_state(pl->session) != KYOYU_STATE_ENDED) {
+		struct pollfd fds[2] = {{kyoyu_inbox_fd(inbox), POLLIN, 0},
+					{sigfd, POLLIN, 0}};
+		int timeout = -1;
+		if (deadline && !end_requested) {
+			int64_t left = deadline - kyoyu_now_us();
+			timeout = left > 0 ? (int)(left / 1000) + 1 : 0;
+		}
+		poll(fds, sigfd >= 0 ? 2 : 1, timeout);
+		kyoyu_msg msg;
+		while (kyoyu_inbox_pop(inbox, &msg, 0) == 0)
+			kyoyu_msg_release(&msg);
+		bool signalled = false;
+		if (sigfd >= 0 && (fds[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			signalled = read(sigfd, &si, sizeof(si)) == sizeof(si);
+		}
+		bool timed_out = deadline && kyoyu_now_us() >= deadline;
+		if ((signalled || timed_out) && !end_requested) {
+			kyoyu_info("%s: ending the session",
+				   signalled ? "interrupted" : "time limit reached");
+			kyoyu_bus_post_value(pl->bus, KYOYU_MSG_END, interrupt_reason(pl->role));
+			end_requested = true;
+		} else if (signalled) {
+			kyoyu_warn("interrupted again: stopping at once");
+			break;
+		}
+	}
+}
+
+/* Gives stages that act on the end (goodbye, closing a file) a moment. */
+static void linger(kyoyu_pipeline *pl)
+{
+	int64_t until = kyoyu_now_us() + LINGER_MS * 1000;
+
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (!e->started || !e->instance)
+			continue;
+		int64_t left = until - kyoyu_now_us();
+		kyoyu_stage_wait(e->stage, left > 0 ? (int)(left / 1000) : 0);
+	}
+}
+
+static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary *sum)
+{
+	kyoyu_bus_type_stats frames, packets;
+
+	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_FRAME, &frames);
+	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_PACKET, &packets);
+	memset(sum, 0, sizeof(*sum));
+	sum->reason = kyoyu_session_reason(pl->session);
+	sum->seconds = (double)(kyoyu_now_us() - started_us) / 1e6;
+	sum->frames = frames.posted;
+	sum->packets = packets.posted;
+	sum->bytes = packets.bytes;
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		kyoyu_inbox_stats st;
+		kyoyu_inbox_get_stats(kyoyu_stage_inbox(pl->stages[i].stage), &st);
+		sum->frames_merged += st.frames_merged;
+	}
+}
+
+int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
+		       kyoyu_run_summary *summary)
+{
+	sigset_t mask, old;
+	int64_t started = kyoyu_now_us();
+
+	/* Only this thread takes SIGINT/SIGTERM; stages inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	kyoyu_inbox *inbox = kyoyu_bus_subscribe(pl->bus, "main",
+						 KYOYU_MSG_BIT(KYOYU_MSG_STATE), 0);
+	int ret = inbox ? start_stages(pl) : -ENOMEM;
+	if (ret == 0) {
+		kyoyu_session_begin(pl->session);
+		wait_for_end(pl, inbox, sigfd, max_seconds);
+		linger(pl);
+	}
+	stop_stages(pl);
+	summarize(pl, started, summary);
+	kyoyu_inbox_free(inbox);
+	if (sigfd >= 0)
+		close(sigfd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0 && summary->reason == KYOYU_END_ERROR)
+		ret = -EIO;
+	return ret;
+}
+
+void kyoyu_pipeline_free(kyoyu_pipeline *pl)
+{
+	if (!pl)
+		return;
+	stop_stages(pl);
+	for (size_t i = 0; i < pl->n_stages; i++)
+		kyoyu_stage_free(pl->stages[i].stage);
+	kyoyu_encode_stage_free(pl->encode);
+	kyoyu_decode_stage_free(pl->decode);
+	for (size_t i = pl->n_instances; i-- > 0;)
+		kyoyu_instance_free(pl->instances[i]);
+	kyoyu_session_free(pl->session);
+	kyoyu_bus_free(pl->bus);
+	kyoyu_clock_free(pl->clock);
+	free(pl);
+}

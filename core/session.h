@@ -1,0 +1,55 @@
+/* The session state machine: idle → connecting → awaiting consent →
+ * sharing ⇄ paused → ended(reason).  It runs on its own stage, consults the
+ * policy plugin on every transition and enforces the answer: the bus is
+ * open to screen content only while sharing. */
+#ifndef KYOYU_CORE_SESSION_H
+#define KYOYU_CORE_SESSION_H
+
+#include <kyoyu/plugin.h>
+
+#include "instance.h"
+
+typedef struct kyoyu_session kyoyu_session;
+
+/* What `kyoyu-agent ctl status` shows. */
+typedef struct kyoyu_session_status {
+	uint32_t role, state, reason, recording, codec;
+	int64_t now_us, ends_at_us, connected_us;
+	char peer[64];
+	kyoyu_stats_info stats;
+} kyoyu_session_status;
+
+/* A session on BUS for ROLE.  POLICY is consulted (and not owned); CLOCK is
+ * the policy clock.  Returns NULL when out of memory. */
+kyoyu_session *kyoyu_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
+				 uint32_t role, kyoyu_instance *policy);
+void kyoyu_session_free(kyoyu_session *session);
+
+/* Moves to CONNECTING: the agent is ready to reach or await its peer. */
+void kyoyu_session_begin(kyoyu_session *session);
+
+/* Acts on one bus message (requests, peer events, consent, errors). */
+void kyoyu_session_handle(kyoyu_session *session, const kyoyu_msg *msg);
+
+/* Asks the policy for a verdict and acts on it; also notes activity. */
+void kyoyu_session_tick(kyoyu_session *session);
+
+/* Tries the transition; returns 0 when it happened, -EPERM when the policy
+ * or the state machine refused it. */
+int kyoyu_session_move(kyoyu_session *session, uint32_t to, uint32_t reason);
+
+uint32_t kyoyu_session_state(const kyoyu_session *session);
+uint32_t kyoyu_session_reason(const kyoyu_session *session);
+void kyoyu_session_get_status(kyoyu_session *session, kyoyu_session_status *out);
+
+/* Stage function: handles messages and ticks until stopped. */
+int kyoyu_session_run(void *session, kyoyu_stage *stage);
+
+/* The messages the session stage subscribes to. */
+#define KYOYU_SESSION_MASK                                                     \
+	(KYOYU_MSG_BIT(KYOYU_MSG_PAUSE) | KYOYU_MSG_BIT(KYOYU_MSG_RESUME) |    \
+	 KYOYU_MSG_BIT(KYOYU_MSG_END) | KYOYU_MSG_BIT(KYOYU_MSG_PEER) |        \
+	 KYOYU_MSG_BIT(KYOYU_MSG_CONSENT) | KYOYU_MSG_BIT(KYOYU_MSG_ERROR) |   \
+	 KYOYU_MSG_BIT(KYOYU_MSG_STATS))
+
+#endif

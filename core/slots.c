@@ -1,0 +1,219 @@
+/* The slot table and the check of a whole configuration against it. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KYOYU_LOG_COMPONENT "config"
+#include <kyoyu/plugin.h>
+
+#include "slots.h"
+
+#define BOTH (KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER) | KYOYU_ROLE_BIT(KYOYU_ROLE_VIEWER))
+#define SHARER KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER)
+
+static const char *const no_keys[] = {NULL};
+static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
+					 "topoff_ms", NULL};
+static const char *const record_keys[] = {"enabled", NULL};
+
+const kyoyu_slot kyoyu_slots[] = {
+	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
+	 "x11,testsrc", NULL, no_keys, "what the sharer shows"},
+	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
+	 "vpx,x264", "vpx,avcodec", codec_keys,
+	 "the sharer's encoder (the first that encodes codec.format); "
+	 "every decoder on the viewer"},
+	{"transport", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, false,
+	 "tls", "tls", no_keys, "the link between sharer and viewer"},
+	{"record", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, true,
+	 "record", "record", record_keys,
+	 "writes the session to a file when record.enabled is true"},
+	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
+	 "default", "default", no_keys, "pause, caps, consent: the session policy"},
+	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
+	 "tty,x11-overlay", "sdl,tty", no_keys,
+	 "every listed user interface that applies here is started"},
+	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL},
+};
+
+/* Groups the core reads for itself, with their keys. */
+static const struct {
+	const char *group;
+	const char *const keys[4];
+} core_groups[] = {
+	{"", {"role", NULL}},
+	{"plugins", {"path", NULL}},
+	{"log", {"level", NULL}},
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const kyoyu_slot *kyoyu_slot_find(const char *group)
+{
+	for (const kyoyu_slot *s = kyoyu_slots; s->group; s++)
+		if (strcmp(s->group, group) == 0)
+			return s;
+	return NULL;
+}
+
+static char **split_commas(const char *text)
+{
+	kyoyu_settings tmp;
+	char **out = NULL;
+	char err[64];
+
+	kyoyu_settings_init(&tmp);
+	kyoyu_setting *s = kyoyu_settings_put(&tmp, "", "x", "default");
+	if (s && (s->s = strdup(text))) {
+		s->type = KYOYU_VALUE_TEXT;
+		kyoyu_settings_strv(&tmp, "", "x", &out, err, sizeof(err));
+	}
+	kyoyu_settings_clear(&tmp);
+	return out;
+}
+
+int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
+		       uint32_t role, char ***names, bool *configured, char *err,
+		       size_t errlen)
+{
+	int ret = kyoyu_settings_strv(settings, slot->group, slot->key, names, err,
+				      errlen);
+	if (ret)
+		return ret;
+	*configured = *names != NULL;
+	if (*names)
+		return 0;
+	const char *def = role == KYOYU_ROLE_VIEWER ? slot->viewer_default
+						    : slot->sharer_default;
+	*names = split_commas(def ? def : "");
+	return *names ? 0 : -ENOMEM;
+}
+
+/* Type- and range-checks the settings of GROUP that PLUGIN declares, in a
+ * scratch private struct, so --check-config catches bad values too. */
+static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
+			const char *group, char *err, size_t errlen)
+{
+	const kyoyu_option *table = plugin->desc.options;
+	void *scratch = calloc(1, plugin->desc.priv_size ? plugin->desc.priv_size : 1);
+	int ret = 0;
+
+	if (!scratch)
+		return -ENOMEM;
+	for (kyoyu_setting *s = settings->first; s && ret == 0; s = s->next) {
+		if (strcmp(s->group, group) != 0)
+			continue;
+		const kyoyu_option *opt = kyoyu_options_find(table, s->key);
+		if (!opt)
+			continue;
+		s->used = true;
+		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
+	}
+	kyoyu_options_free(table, scratch);
+	free(scratch);
+	return ret;
+}
+
+/* Loads the plugins a slot names, for either role, and checks the group's
+ * keys against them.  A plugin named only by default may be missing. */
+static int check_slot(kyoyu_loader *loader, kyoyu_settings *settings,
+		      const kyoyu_slot *slot, char *err, size_t errlen)
+{
+	static const uint32_t roles[] = {KYOYU_ROLE_SHARER, KYOYU_ROLE_VIEWER};
+
+	for (const char *const *k = slot->core_keys; *k; k++)
+		kyoyu_settings_get(settings, slot->group, *k);
+	for (size_t r = 0; r < 2; r++) {
+		if (!(slot->roles & KYOYU_ROLE_BIT(roles[r])))
+			continue;
+		char **names;
+		bool configured;
+		int ret = kyoyu_slot_plugins(slot, settings, roles[r], &names,
+					     &configured, err, errlen);
+		if (ret)
+			return ret;
+		for (char **n = names; ret == 0 && *n; n++) {
+			kyoyu_plugin *p;
+			char why[1024];
+			if (strcmp(*n, "none") == 0)
+				continue;
+			int found = kyoyu_loader_find(loader, slot->kind, *n, &p, why,
+						      sizeof(why));
+			if (found == 0)
+				ret = check_values(p, settings, slot->group, err, errlen);
+			else if (configured) {
+				kyoyu_setting *s = kyoyu_settings_get(settings, slot->group,
+								      slot->key);
+				seterr(err, errlen, "%s: %s.%s: %s", s->origin,
+				       slot->group, slot->key, why);
+				ret = -EINVAL;
+			}
+		}
+		kyoyu_strv_free(names);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int kyoyu_slots_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err,
+		      size_t errlen)
+{
+	for (const kyoyu_slot *slot = kyoyu_slots; slot->group; slot++) {
+		int ret = check_slot(loader, settings, slot, err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < sizeof(core_groups) / sizeof(core_groups[0]); i++)
+		for (const char *const *k = core_groups[i].keys; *k; k++)
+			kyoyu_settings_get(settings, core_groups[i].group, *k);
+
+	for (kyoyu_setting *s = settings->first; s; s = s->next) {
+		if (s->used)
+			continue;
+		char name[140];
+		kyoyu_setting_name(s, name, sizeof(name));
+		const kyoyu_slot *slot = kyoyu_slot_find(s->group);
+		bool known_group = slot != NULL;
+		for (size_t i = 0; i < sizeof(core_groups) / sizeof(core_groups[0]); i++)
+			known_group |= strcmp(core_groups[i].group, s->group) == 0;
+		if (!known_group)
+			seterr(err, errlen, "%s: unknown group \"%s\" (known: capture, "
+			       "codec, transport, record, session, ui, plugins, log)",
+			       s->origin, s->group);
+		else if (slot)
+			seterr(err, errlen, "%s: unknown key %s: neither the core nor "
+			       "the %s plugins named by %s.%s know it (see kyoyu-agent "
+			       "--help-plugin NAME)", s->origin, name,
+			       kyoyu_kind_name(slot->kind), slot->group, slot->key);
+		else
+			seterr(err, errlen, "%s: unknown key %s", s->origin, name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void kyoyu_slots_print(FILE *out)
+{
+	fprintf(out, "Config groups (one per slot; `plugin` names the plugin, or a "
+		     "list tried in order):\n");
+	for (const kyoyu_slot *s = kyoyu_slots; s->group; s++) {
+		fprintf(out, "  %-10s %s = %s%s%s%s\n", s->group, s->key,
+			s->sharer_default ? s->sharer_default : "",
+			s->sharer_default && s->viewer_default ? " (sharer), " : "",
+			s->viewer_default ? s->viewer_default : "",
+			s->viewer_default ? " (viewer)" : " (sharer)");
+		fprintf(out, "  %-10s %s\n", "", s->help);
+	}
+}

@@ -1,0 +1,102 @@
+/* policy/default: the rules of a support session.
+ *
+ *  - Sharing waits for the customer's consent when the viewer records.
+ *  - Pausing and resuming are always allowed; so is ending.
+ *  - The session ends at its time cap (session.max_minutes, 40 by default),
+ *    with a warning session.warn_minutes before, on each side's own clock.
+ *  - Optionally, it ends after session.idle_minutes with no screen change
+ *    and no pointer movement.
+ * The core enforces what this plugin answers.
+ */
+#include "config.h"
+
+#define KYOYU_LOG_COMPONENT "policy/default"
+#include <kyoyu/kyoyu.h>
+
+#define US_PER_MINUTE INT64_C(60000000)
+
+typedef struct policy {
+	int max_minutes;
+	int warn_minutes;
+	int idle_minutes;
+	bool warned;
+} policy;
+
+static const kyoyu_option options[] = {
+	KYOYU_OPTION_INT("max_minutes", policy, max_minutes, 40, 1, 24 * 60,
+			 "the session ends this long after the peer connected"),
+	KYOYU_OPTION_INT("warn_minutes", policy, warn_minutes, 5, 0, 60,
+			 "both people are warned this long before the cap (0: no warning)"),
+	KYOYU_OPTION_INT("idle_minutes", policy, idle_minutes, 0, 0, 24 * 60,
+			 "end after this long without screen changes or pointer "
+			 "movement (0: never)"),
+	KYOYU_OPTION_END,
+};
+
+static int policy_init(void *priv, const kyoyu_host *host)
+{
+	policy *p = priv;
+
+	if (p->warn_minutes >= p->max_minutes)
+		p->warn_minutes = 0;
+	return KYOYU_OK;
+}
+
+static int policy_allow(void *priv, const kyoyu_session_view *s, uint32_t to,
+			uint32_t reason)
+{
+	/* Recording needs the customer's yes before any picture leaves. */
+	if (to == KYOYU_STATE_SHARING && s->state == KYOYU_STATE_AWAITING_CONSENT &&
+	    s->recording && s->consent != KYOYU_CONSENT_GRANTED)
+		return -EPERM;
+	return 0;
+}
+
+static void policy_tick(void *priv, const kyoyu_session_view *s,
+			kyoyu_policy_verdict *verdict)
+{
+	policy *p = priv;
+
+	if (!s->connected_us || s->state == KYOYU_STATE_ENDED)
+		return;
+	int64_t ends_at = s->connected_us + p->max_minutes * US_PER_MINUTE;
+	verdict->ends_at_us = ends_at;
+	if (s->now_us >= ends_at) {
+		verdict->action = KYOYU_POLICY_END;
+		verdict->reason = KYOYU_END_TIME_CAP;
+		return;
+	}
+	if (p->idle_minutes && s->last_activity_us &&
+	    s->now_us - s->last_activity_us >= p->idle_minutes * US_PER_MINUTE) {
+		verdict->action = KYOYU_POLICY_END;
+		verdict->reason = KYOYU_END_IDLE;
+		return;
+	}
+	if (p->warn_minutes && !p->warned &&
+	    s->now_us >= ends_at - p->warn_minutes * US_PER_MINUTE) {
+		p->warned = true;
+		verdict->action = KYOYU_POLICY_WARN;
+		verdict->seconds = (int32_t)((ends_at - s->now_us + 999999) / 1000000);
+	}
+}
+
+static const kyoyu_policy_ops ops = {
+	.size = sizeof(kyoyu_policy_ops),
+	.allow = policy_allow,
+	.tick = policy_tick,
+};
+
+static const kyoyu_plugin_descriptor descriptor = {
+	KYOYU_PLUGIN_HEADER,
+	.kind = KYOYU_KIND_POLICY,
+	.name = "default",
+	.version = PACKAGE_VERSION,
+	.license = "MIT",
+	.description = "consent before recording, pause any time, time cap, idle timeout",
+	.priv_size = sizeof(policy),
+	.options = options,
+	.init = policy_init,
+	.ops = &ops,
+};
+
+KYOYU_PLUGIN_DEFINE(kyoyu_policy_default, descriptor)
