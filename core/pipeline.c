@@ -303,6 +303,10 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	size_t n;
 	int ret;
 
+	bool record = false;
+	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
+		return -EINVAL;
+	pl->host.recording = record;
 	if ((ret = fill_slot(pl, "session", NULL, &pl->policy, 1, &n, err, errlen)))
 		return ret;
 	ret = pl->role == KYOYU_ROLE_SHARER ? build_sharer(pl, err, errlen)
@@ -311,9 +315,6 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 		return ret;
 	if ((ret = fill_slot(pl, "transport", NULL, &pl->transport, 1, &n, err, errlen)))
 		return ret;
-	bool record = false;
-	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
-		return -EINVAL;
 	if (record && (ret = fill_slot(pl, "record", NULL, &pl->record, 1, &n, err,
 				       errlen)))
 		return ret;

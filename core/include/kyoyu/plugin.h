@@ -61,6 +61,9 @@ typedef struct kyoyu_host {
 	/* Sharer: the codec it sends.  Viewer: the codecs it can decode, in
 	 * order of preference.  Ends with KYOYU_CODEC_NONE. */
 	const uint32_t *codecs;
+	/* This agent records the session (record.enabled): the customer must
+	 * consent before sharing starts. */
+	uint32_t recording;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */
