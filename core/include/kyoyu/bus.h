@@ -125,6 +125,9 @@ typedef struct kyoyu_notice_info {
 
 typedef struct kyoyu_size_info {
 	uint32_t width, height;
+	/* Where the shared area lies on the sharer's screen (a monitor's
+	 * origin), so an overlay can put the operator's arrow in place. */
+	int32_t x, y;
 } kyoyu_size_info;
 
 typedef struct kyoyu_msg {
