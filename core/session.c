@@ -296,14 +296,20 @@ void kyoyu_session_tick(kyoyu_session *s)
 	}
 }
 
-uint32_t kyoyu_session_state(const kyoyu_session *s)
+uint32_t kyoyu_session_state(kyoyu_session *s)
 {
-	return s->state;
+	pthread_mutex_lock(&s->lock);
+	uint32_t state = s->state;
+	pthread_mutex_unlock(&s->lock);
+	return state;
 }
 
-uint32_t kyoyu_session_reason(const kyoyu_session *s)
+uint32_t kyoyu_session_reason(kyoyu_session *s)
 {
-	return s->reason;
+	pthread_mutex_lock(&s->lock);
+	uint32_t reason = s->reason;
+	pthread_mutex_unlock(&s->lock);
+	return reason;
 }
 
 void kyoyu_session_get_status(kyoyu_session *s, kyoyu_session_status *out)

@@ -38,8 +38,9 @@ void kyoyu_session_tick(kyoyu_session *session);
  * or the state machine refused it. */
 int kyoyu_session_move(kyoyu_session *session, uint32_t to, uint32_t reason);
 
-uint32_t kyoyu_session_state(const kyoyu_session *session);
-uint32_t kyoyu_session_reason(const kyoyu_session *session);
+/* Any thread. */
+uint32_t kyoyu_session_state(kyoyu_session *session);
+uint32_t kyoyu_session_reason(kyoyu_session *session);
 void kyoyu_session_get_status(kyoyu_session *session, kyoyu_session_status *out);
 
 /* Stage function: handles messages and ticks until stopped. */

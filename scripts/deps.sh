@@ -1,0 +1,55 @@
+#!/bin/sh
+# Installs what kyoyu needs to build, test and demo on Debian 12, skipping
+# what is already there.  Sourced by scripts/demo and scripts/test.
+set -e
+
+KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
+  libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
+  libxcb-shape0-dev libsdl2-dev"
+KYOYU_RUN_DEPS="xvfb x11-utils x11-apps xdotool xterm ffmpeg imagemagick"
+KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox"
+
+# Prints the packages of the list given as arguments that are not installed.
+kyoyu_missing() {
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+			echo "$pkg"
+	done
+}
+
+# Installs the missing packages among the arguments, as root or with sudo.
+kyoyu_install() {
+	missing=$(kyoyu_missing "$@")
+	[ -z "$missing" ] && return 0
+	echo "kyoyu: installing: $(echo $missing)"
+	if [ "$(id -u)" -eq 0 ]; then
+		run=""
+	elif command -v sudo >/dev/null 2>&1; then
+		run="sudo"
+	else
+		echo "kyoyu: these packages are missing and I am not root: $(echo $missing)" >&2
+		return 1
+	fi
+	$run env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+# Generates configure (when building from git) and configures BUILDDIR with
+# the remaining arguments, unless it is configured with them already.
+kyoyu_configure() {
+	builddir=$1
+	shift
+	[ -x "$KYOYU_TOP/configure" ] || (cd "$KYOYU_TOP" && ./autogen.sh >/dev/null 2>&1)
+	mkdir -p "$builddir"
+	if [ ! -f "$builddir/config.status" ] ||
+		[ "$(cat "$builddir/.kyoyu-configured" 2>/dev/null)" != "$*" ]; then
+		(cd "$builddir" && "$KYOYU_TOP/configure" "$@" >configure.out 2>&1) || {
+			tail -30 "$builddir/configure.out" >&2
+			return 1
+		}
+		echo "$*" >"$builddir/.kyoyu-configured"
+	fi
+}
