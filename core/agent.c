@@ -13,6 +13,7 @@
 #include <kyoyu/plugin.h>
 
 #include "config-file.h"
+#include "ctl.h"
 #include "loader.h"
 #include "pipeline.h"
 #include "settings.h"
@@ -32,6 +33,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kyoyu-agent [OPTION]...\n"
+		"       kyoyu-agent ctl pause|resume|leave|end|new-code|status [--socket PATH]\n"
 		"Share a screen with a support operator, or view a customer's screen.\n\n"
 		"  -c, --config FILE         read the configuration from FILE\n"
 		"  -o, --set GROUP.KEY=VALUE override one setting (repeatable; wins over -c)\n"
@@ -279,6 +281,9 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, status = 1;
 
+	/* `kyoyu-agent ctl ...` talks to a running agent and has its own options. */
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return kyoyu_ctl_main(argc - 1, argv + 1);
 	kyoyu_settings_init(&overrides);
 	kyoyu_settings_init(&settings);
 	while ((opt = getopt_long(argc, argv, "c:o:r:t:vqh", longopts, NULL)) != -1) {

@@ -15,6 +15,7 @@
 #include <kyoyu/plugin.h>
 
 #include "bus-priv.h"
+#include "ctl.h"
 #include "decode-stage.h"
 #include "encode-stage.h"
 #include "instance.h"
@@ -54,6 +55,7 @@ struct kyoyu_pipeline {
 	size_t n_uis;
 
 	kyoyu_session *session;
+	kyoyu_ctl *ctl; /* NULL when there is no control socket */
 	kyoyu_encode_stage *encode;
 	kyoyu_decode_stage *decode;
 	kyoyu_encode_settings encode_settings;
@@ -279,6 +281,9 @@ static int build_stages(kyoyu_pipeline *pl)
 {
 	int ret = add_stage(pl, "session", NULL, kyoyu_session_run, pl->session);
 
+	if (ret == 0 && pl->ctl)
+		ret = add_stage(pl, "ctl", NULL, kyoyu_ctl_run, pl->ctl);
+
 	for (size_t i = 0; ret == 0 && i < pl->n_uis; i++)
 		ret = add_stage(pl, pl->uis[i]->label, pl->uis[i], plugin_stage_fn,
 				pl->uis[i]);
@@ -328,6 +333,9 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	pl->session = kyoyu_session_new(pl->bus, pl->clock, pl->role, pl->policy);
 	if (!pl->session)
 		return -ENOMEM;
+	if ((ret = kyoyu_ctl_new(pl->settings, pl->role, pl->bus, pl->session, &pl->ctl,
+				 err, errlen)))
+		return ret;
 	return build_stages(pl);
 }
 
@@ -525,6 +533,7 @@ void kyoyu_pipeline_free(kyoyu_pipeline *pl)
 		kyoyu_stage_free(pl->stages[i].stage);
 	kyoyu_encode_stage_free(pl->encode);
 	kyoyu_decode_stage_free(pl->decode);
+	kyoyu_ctl_free(pl->ctl);
 	for (size_t i = pl->n_instances; i-- > 0;)
 		kyoyu_instance_free(pl->instances[i]);
 	kyoyu_session_free(pl->session);

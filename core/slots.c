@@ -47,6 +47,7 @@ static const struct {
 	{"", {"role", NULL}},
 	{"plugins", {"path", NULL}},
 	{"log", {"level", NULL}},
+	{"ctl", {"socket", NULL}},
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -190,7 +191,7 @@ int kyoyu_slots_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err,
 			known_group |= strcmp(core_groups[i].group, s->group) == 0;
 		if (!known_group)
 			seterr(err, errlen, "%s: unknown group \"%s\" (known: capture, "
-			       "codec, transport, record, session, ui, plugins, log)",
+			       "codec, transport, record, session, ui, plugins, log, ctl)",
 			       s->origin, s->group);
 		else if (slot)
 			seterr(err, errlen, "%s: unknown key %s: neither the core nor "
