@@ -67,6 +67,9 @@ typedef enum kyoyu_code_event {
 	KYOYU_CODE_ISSUED = 2,      /* viewer: a new code to read out */
 	KYOYU_CODE_REQUEST_NEW = 3, /* viewer: please issue another */
 	KYOYU_CODE_NEEDED = 4,      /* sharer: ask the customer for the code */
+	/* viewer: the current code no longer works (expired, or 5 wrong
+	 * tries); no buf.  The operator asks for a new one. */
+	KYOYU_CODE_EXPIRED = 5,
 } kyoyu_code_event;
 
 typedef enum kyoyu_peer_event {
