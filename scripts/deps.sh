@@ -7,7 +7,7 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
-  libxcb-shape0-dev libsdl2-dev"
+  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-apps xdotool xterm ffmpeg imagemagick"
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox"
 

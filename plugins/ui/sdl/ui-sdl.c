@@ -1,0 +1,576 @@
+/* ui/sdl: the operator's window onto the customer's screen.
+ *
+ * It shows the decoded picture scaled to fit (aspect kept) with the
+ * sharer's cursor, a status line (customer, time left, paused, bitrate,
+ * latency) and a banner while there is nothing to show.  Holding the left
+ * button over the picture shows the operator's arrow on the customer's
+ * screen (POINTER messages in shared-screen pixels, at most pointer_hz a
+ * second); releasing hides it.  Escape, E or closing the window ends the
+ * session.  It never sends keys or clicks: there is no such message.
+ *
+ * Threads: SDL lives entirely on the stage's thread (run).  A small waker
+ * thread sleeps on the bus inbox's descriptor and pushes one SDL event when
+ * messages wait, so the stage thread blocks in SDL_WaitEvent alone and
+ * reacts at once to either side.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#define KYOYU_LOG_COMPONENT "ui/sdl"
+#include <kyoyu/kyoyu.h>
+
+#include "sdl-screen.h"
+#include "sdl-text.h"
+
+#define STATUS_PAD 6
+#define MAX_WAIT_MS 1000 /* the status line's clock ticks once a second */
+
+typedef struct waker {
+	pthread_t thread;
+	int inbox_fd, quit_fd;
+	Uint32 event;
+	pthread_mutex_t lock;
+	pthread_cond_t drained;
+	bool pending, quit, running;
+} waker;
+
+typedef struct sdl_ui {
+	/* options */
+	int width, height, font_size, pointer_hz;
+	const char *font_path;
+
+	kyoyu_bus *bus;
+	const kyoyu_clock *clock;
+	kyoyu_inbox *inbox;
+	SDL_Window *window;
+	SDL_Renderer *renderer;
+	TTF_Font *font, *big_font;
+	sdl_screen screen;
+	sdl_text status, banner;
+	waker waker;
+	bool dirty; /* the window needs drawing */
+	int64_t drawn_second; /* of the session clock, for the time left */
+
+	/* the session as the bus tells it */
+	uint32_t state, reason, recording;
+	int64_t ends_at_us;
+	char peer[64];
+	bool link_lost;
+	kyoyu_stats_info stats;
+
+	/* the operator's arrow */
+	bool dragging, pointer_shown, pointer_pending;
+	int32_t pointer_x, pointer_y;
+	int64_t pointer_sent_us;
+	bool end_requested;
+} sdl_ui;
+
+static const kyoyu_option options[] = {
+	KYOYU_OPTION_INT("width", sdl_ui, width, 1280, 320, 16384, "first window width"),
+	KYOYU_OPTION_INT("height", sdl_ui, height, 760, 240, 16384, "first window height"),
+	KYOYU_OPTION_STRING("font", sdl_ui, font_path,
+			    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+			    "TrueType font of the status line (fonts-dejavu-core)"),
+	KYOYU_OPTION_INT("font_size", sdl_ui, font_size, 15, 8, 64, "status line text size"),
+	KYOYU_OPTION_INT("pointer_hz", sdl_ui, pointer_hz, 30, 1, 120,
+			 "most arrow positions sent per second while dragging"),
+	KYOYU_OPTION_END,
+};
+
+/* ---- the waker thread --------------------------------------------------- */
+
+static void *waker_main(void *arg)
+{
+	waker *w = arg;
+
+	for (;;) {
+		struct pollfd fds[2] = {{w->inbox_fd, POLLIN, 0}, {w->quit_fd, POLLIN, 0}};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		if (!(fds[0].revents & POLLIN))
+			continue;
+		/* One event per batch: wait until the stage thread drained the
+		 * inbox, since its descriptor stays readable until then. */
+		pthread_mutex_lock(&w->lock);
+		if (!w->pending) {
+			SDL_Event ev = {.type = w->event};
+			w->pending = true;
+			SDL_PushEvent(&ev);
+		}
+		while (w->pending && !w->quit)
+			pthread_cond_wait(&w->drained, &w->lock);
+		bool quit = w->quit;
+		pthread_mutex_unlock(&w->lock);
+		if (quit)
+			break;
+	}
+	return NULL;
+}
+
+static int waker_start(waker *w, int inbox_fd)
+{
+	w->inbox_fd = inbox_fd;
+	w->event = SDL_RegisterEvents(1);
+	w->quit_fd = eventfd(0, EFD_CLOEXEC);
+	if (w->event == (Uint32)-1 || w->quit_fd < 0)
+		return -ENOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->drained, NULL);
+	int ret = pthread_create(&w->thread, NULL, waker_main, w);
+	if (ret) {
+		close(w->quit_fd);
+		return -ret;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* The stage thread read everything: the waker may wake it again. */
+static void waker_rearm(waker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->pending = false;
+	pthread_cond_signal(&w->drained);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void waker_stop(waker *w)
+{
+	uint64_t one = 1;
+
+	if (!w->running)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_cond_signal(&w->drained);
+	pthread_mutex_unlock(&w->lock);
+	if (write(w->quit_fd, &one, sizeof(one)) != sizeof(one))
+		kyoyu_warn("cannot wake the bus waker: %s", strerror(errno));
+	pthread_join(w->thread, NULL);
+	close(w->quit_fd);
+	pthread_cond_destroy(&w->drained);
+	pthread_mutex_destroy(&w->lock);
+	w->running = false;
+}
+
+/* ---- the words on screen ------------------------------------------------ */
+
+static void describe_status(const sdl_ui *ui, char *buf, size_t len)
+{
+	size_t n = 0;
+#define ADD(...)                                                               \
+	do {                                                                   \
+		if (n < len)                                                   \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);  \
+	} while (0)
+
+	ADD("%s", ui->peer[0] ? ui->peer : "no customer yet");
+	ADD("  ·  %s", ui->state == KYOYU_STATE_PAUSED ? "PAUSED"
+		       : ui->link_lost                ? "connection lost"
+						      : kyoyu_state_name(ui->state));
+	if (ui->recording)
+		ADD("  ·  recording");
+	if (ui->ends_at_us && ui->state != KYOYU_STATE_ENDED) {
+		int64_t left = (ui->ends_at_us - kyoyu_clock_now(ui->clock)) / 1000000;
+		left = left < 0 ? 0 : left;
+		ADD("  ·  %lld:%02lld left", (long long)(left / 60), (long long)(left % 60));
+	}
+	if (ui->state == KYOYU_STATE_SHARING) {
+		ADD("  ·  %u kbit/s  ·  %u fps", ui->stats.kbps, ui->stats.fps);
+		if (ui->stats.latency_us > 0)
+			ADD("  ·  latency %lld ms", (long long)(ui->stats.latency_us / 1000));
+		else if (ui->stats.rtt_ms)
+			ADD("  ·  round trip %u ms", ui->stats.rtt_ms);
+	}
+	ADD("  ·  hold the left button to point, Esc to end");
+#undef ADD
+}
+
+static const char *banner_words(const sdl_ui *ui)
+{
+	switch (ui->state) {
+	case KYOYU_STATE_IDLE:
+	case KYOYU_STATE_CONNECTING:
+		return "Waiting for the customer to connect…";
+	case KYOYU_STATE_AWAITING_CONSENT:
+		return ui->recording ? "Waiting for the customer to accept the recording…"
+				     : "Waiting for the customer…";
+	case KYOYU_STATE_PAUSED:
+		return "Paused by the customer";
+	case KYOYU_STATE_SHARING:
+		if (ui->link_lost)
+			return "Connection lost: waiting for the customer to come back…";
+		return ui->screen.picture ? "" : "Waiting for the first picture…";
+	default:
+		return "";
+	}
+}
+
+/* ---- drawing ------------------------------------------------------------- */
+
+static void draw(sdl_ui *ui)
+{
+	char words[256];
+	int w, h;
+
+	SDL_GetRendererOutputSize(ui->renderer, &w, &h);
+	describe_status(ui, words, sizeof(words));
+	sdl_text_set(&ui->status, ui->renderer, words);
+	if (ui->state == KYOYU_STATE_ENDED)
+		snprintf(words, sizeof(words), "Session ended: %s",
+			 kyoyu_end_reason_name(ui->reason));
+	else
+		snprintf(words, sizeof(words), "%s", banner_words(ui));
+	sdl_text_set(&ui->banner, ui->renderer, words);
+
+	int bar = TTF_FontLineSkip(ui->font) + 2 * STATUS_PAD;
+	sdl_screen_layout(&ui->screen, (SDL_Rect){0, 0, w, h - bar});
+	SDL_SetRenderDrawColor(ui->renderer, 32, 32, 36, 255);
+	SDL_RenderClear(ui->renderer);
+	bool dim = ui->state != KYOYU_STATE_SHARING || ui->link_lost;
+	sdl_screen_draw(&ui->screen, ui->renderer, dim);
+	if (ui->banner.texture) {
+		SDL_Rect box = {(w - ui->banner.w) / 2 - 16, (h - bar - ui->banner.h) / 2 - 10,
+				ui->banner.w + 32, ui->banner.h + 20};
+		SDL_SetRenderDrawColor(ui->renderer,
+				       ui->state == KYOYU_STATE_PAUSED ? 200 : 60,
+				       ui->state == KYOYU_STATE_PAUSED ? 120 : 60,
+				       ui->state == KYOYU_STATE_PAUSED ? 0 : 70, 255);
+		SDL_RenderFillRect(ui->renderer, &box);
+		sdl_text_draw(&ui->banner, ui->renderer, box.x + 16, box.y + 10);
+	}
+	/* The status bar: amber while paused, so it cannot be missed. */
+	SDL_Rect strip = {0, h - bar, w, bar};
+	if (ui->state == KYOYU_STATE_PAUSED)
+		SDL_SetRenderDrawColor(ui->renderer, 200, 120, 0, 255);
+	else
+		SDL_SetRenderDrawColor(ui->renderer, 16, 16, 18, 255);
+	SDL_RenderFillRect(ui->renderer, &strip);
+	sdl_text_draw(&ui->status, ui->renderer, STATUS_PAD, h - bar + STATUS_PAD);
+	SDL_RenderPresent(ui->renderer);
+	ui->dirty = false;
+}
+
+/* ---- the operator's arrow ------------------------------------------------ */
+
+static void post_pointer(sdl_ui *ui, bool visible)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_POINTER);
+
+	msg.u.pointer = (kyoyu_pointer_info){ui->pointer_x, ui->pointer_y, visible};
+	kyoyu_bus_post(ui->bus, &msg);
+	ui->pointer_shown = visible;
+	ui->pointer_pending = false;
+	ui->pointer_sent_us = kyoyu_now_us();
+}
+
+/* Milliseconds until the next arrow position may go out. */
+static int pointer_wait_ms(const sdl_ui *ui)
+{
+	int64_t next = ui->pointer_sent_us + 1000000 / ui->pointer_hz;
+	int64_t left = next - kyoyu_now_us();
+
+	return left > 0 ? (int)((left + 999) / 1000) : 0;
+}
+
+/* Sends the newest position when the rate allows; positions in between
+ * are coalesced. */
+static void flush_pointer(sdl_ui *ui)
+{
+	if (ui->pointer_pending && pointer_wait_ms(ui) == 0)
+		post_pointer(ui, true);
+}
+
+static void pointer_moved(sdl_ui *ui, int wx, int wy)
+{
+	if (sdl_screen_to_shared(&ui->screen, wx, wy, &ui->pointer_x, &ui->pointer_y))
+		ui->pointer_pending = true;
+	flush_pointer(ui);
+}
+
+static void pointer_released(sdl_ui *ui)
+{
+	ui->dragging = false;
+	if (ui->pointer_shown || ui->pointer_pending)
+		post_pointer(ui, false);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void request_end(sdl_ui *ui, const char *why)
+{
+	if (ui->end_requested)
+		return;
+	kyoyu_info("%s: ending the session", why);
+	ui->end_requested = true;
+	kyoyu_bus_post_value(ui->bus, KYOYU_MSG_END, KYOYU_END_OPERATOR);
+}
+
+static void on_sdl_event(sdl_ui *ui, const SDL_Event *ev)
+{
+	switch (ev->type) {
+	case SDL_QUIT:
+		request_end(ui, "window closed");
+		break;
+	case SDL_KEYDOWN:
+		if (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_e)
+			request_end(ui, "end key pressed");
+		break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (ev->button.button == SDL_BUTTON_LEFT && ui->state == KYOYU_STATE_SHARING &&
+		    sdl_screen_contains(&ui->screen, ev->button.x, ev->button.y)) {
+			ui->dragging = true;
+			pointer_moved(ui, ev->button.x, ev->button.y);
+		}
+		break;
+	case SDL_MOUSEMOTION:
+		if (ui->dragging)
+			pointer_moved(ui, ev->motion.x, ev->motion.y);
+		break;
+	case SDL_MOUSEBUTTONUP:
+		if (ev->button.button == SDL_BUTTON_LEFT && ui->dragging)
+			pointer_released(ui);
+		break;
+	case SDL_WINDOWEVENT:
+		ui->dirty = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
+{
+	switch (msg->u.peer.event) {
+	case KYOYU_PEER_CONNECTED:
+		if (msg->buf) {
+			/* A name from the network: printable characters only. */
+			size_t n = kyoyu_buffer_size(msg->buf);
+			const char *name = kyoyu_buffer_data(msg->buf);
+			n = n < sizeof(ui->peer) - 1 ? n : sizeof(ui->peer) - 1;
+			for (size_t i = 0; i < n; i++)
+				ui->peer[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f
+						      ? '?' : name[i];
+			ui->peer[n] = '\0';
+			char title[128];
+			snprintf(title, sizeof(title), "kyoyu — %s", ui->peer);
+			SDL_SetWindowTitle(ui->window, title);
+		}
+		ui->recording = msg->u.peer.recording;
+		ui->link_lost = false;
+		break;
+	case KYOYU_PEER_LOST:
+		ui->link_lost = true;
+		break;
+	case KYOYU_PEER_RESUMED:
+		ui->link_lost = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_state(sdl_ui *ui, const kyoyu_state_info *st)
+{
+	ui->state = st->state;
+	ui->reason = st->reason;
+	ui->recording = st->recording;
+	ui->ends_at_us = st->ends_at_us;
+	/* The arrow means nothing on a screen that is not shared. */
+	if (st->state != KYOYU_STATE_SHARING && ui->dragging)
+		pointer_released(ui);
+}
+
+static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
+{
+	switch (msg->type) {
+	case KYOYU_MSG_FRAME:
+		if (sdl_screen_update(&ui->screen, ui->renderer, msg) == -EINVAL)
+			kyoyu_warn("ignored a frame that does not describe its buffer");
+		break;
+	case KYOYU_MSG_CURSOR:
+		if (sdl_screen_set_cursor(&ui->screen, ui->renderer, msg) == -EINVAL)
+			kyoyu_warn("ignored a cursor shape that does not fit its buffer");
+		break;
+	case KYOYU_MSG_STATE:
+		on_state(ui, &msg->u.state);
+		break;
+	case KYOYU_MSG_PEER:
+		on_peer(ui, msg);
+		break;
+	case KYOYU_MSG_STATS:
+		ui->stats = msg->u.stats;
+		break;
+	default:
+		break;
+	}
+	ui->dirty = true;
+}
+
+/* Reads every waiting message.  Returns -ESHUTDOWN once the stage stops. */
+static int drain_inbox(sdl_ui *ui)
+{
+	kyoyu_msg msg;
+	int ret;
+
+	while ((ret = kyoyu_inbox_pop(ui->inbox, &msg, 0)) == 0) {
+		on_message(ui, &msg);
+		kyoyu_msg_release(&msg);
+	}
+	waker_rearm(&ui->waker);
+	return ret == -ESHUTDOWN ? ret : 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static int sdl_ui_init(void *priv, const kyoyu_host *host)
+{
+	sdl_ui *ui = priv;
+
+	if (host->role != KYOYU_ROLE_VIEWER)
+		return KYOYU_SKIP; /* the customer's side has ui/tty and the overlay */
+	ui->bus = host->bus;
+	ui->clock = host->clock;
+	/* The agent handles SIGINT/SIGTERM itself. */
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	/* Probe for a display here, so a machine without one skips quietly; the
+	 * window itself is made on the stage's thread. */
+	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+		kyoyu_info("no display for a window (%s)", SDL_GetError());
+		return KYOYU_SKIP;
+	}
+	SDL_Quit();
+	return KYOYU_OK;
+}
+
+static int sdl_ui_start(void *priv, kyoyu_stage *stage)
+{
+	sdl_ui *ui = priv;
+
+	ui->inbox = kyoyu_stage_inbox(stage);
+	kyoyu_inbox_set_mask(ui->inbox,
+			     KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_PEER) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_STATS));
+	return 0;
+}
+
+static void close_window(sdl_ui *ui)
+{
+	waker_stop(&ui->waker);
+	sdl_text_clear(&ui->status);
+	sdl_text_clear(&ui->banner);
+	sdl_screen_clear(&ui->screen);
+	if (ui->font)
+		TTF_CloseFont(ui->font);
+	if (ui->big_font)
+		TTF_CloseFont(ui->big_font);
+	ui->font = ui->big_font = NULL;
+	if (TTF_WasInit())
+		TTF_Quit();
+	if (ui->renderer)
+		SDL_DestroyRenderer(ui->renderer);
+	if (ui->window)
+		SDL_DestroyWindow(ui->window);
+	ui->renderer = NULL;
+	ui->window = NULL;
+	SDL_Quit();
+}
+
+static int open_window(sdl_ui *ui)
+{
+	if (SDL_Init(SDL_INIT_VIDEO) != 0 || TTF_Init() != 0) {
+		kyoyu_error("cannot start SDL: %s", SDL_GetError());
+		return -ENODEV;
+	}
+	ui->font = TTF_OpenFont(ui->font_path, ui->font_size);
+	ui->big_font = TTF_OpenFont(ui->font_path, ui->font_size * 2);
+	if (!ui->font || !ui->big_font) {
+		kyoyu_error("cannot open the font %s: %s; install fonts-dejavu-core or set "
+			    "ui.font", ui->font_path, TTF_GetError());
+		return -ENOENT;
+	}
+	ui->window = SDL_CreateWindow("kyoyu — waiting for the customer",
+				      SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+				      ui->width, ui->height, SDL_WINDOW_RESIZABLE);
+	if (ui->window)
+		ui->renderer = SDL_CreateRenderer(ui->window, -1, 0);
+	if (!ui->window || !ui->renderer) {
+		kyoyu_error("cannot open the viewer window: %s", SDL_GetError());
+		return -ENODEV;
+	}
+	SDL_RendererInfo info;
+	if (SDL_GetRendererInfo(ui->renderer, &info) == 0)
+		kyoyu_info("window %dx%d, renderer %s", ui->width, ui->height, info.name);
+	ui->status = (sdl_text){.font = ui->font, .color = {235, 235, 235, 255}};
+	ui->banner = (sdl_text){.font = ui->big_font, .color = {255, 255, 255, 255}};
+	ui->dirty = true;
+	return waker_start(&ui->waker, kyoyu_inbox_fd(ui->inbox));
+}
+
+static int sdl_ui_run(void *priv, kyoyu_stage *stage)
+{
+	sdl_ui *ui = priv;
+	int ret = open_window(ui);
+
+	while (ret == 0) {
+		int wait = MAX_WAIT_MS;
+		if (ui->pointer_pending && pointer_wait_ms(ui) < wait)
+			wait = pointer_wait_ms(ui);
+		SDL_Event ev;
+		if (SDL_WaitEventTimeout(&ev, wait)) {
+			do
+				on_sdl_event(ui, &ev);
+			while (SDL_PollEvent(&ev));
+		}
+		if (drain_inbox(ui) == -ESHUTDOWN)
+			break;
+		flush_pointer(ui);
+		/* The time left on the status line moves every second. */
+		int64_t second = kyoyu_clock_now(ui->clock) / 1000000;
+		if (ui->ends_at_us && second != ui->drawn_second) {
+			ui->drawn_second = second;
+			ui->dirty = true;
+		}
+		if (ui->dirty)
+			draw(ui);
+		if (ui->state == KYOYU_STATE_ENDED)
+			break;
+	}
+	close_window(ui);
+	return ret;
+}
+
+static const kyoyu_stage_ops ops = {
+	.size = sizeof(kyoyu_stage_ops),
+	.start = sdl_ui_start,
+	.run = sdl_ui_run,
+};
+
+static const kyoyu_plugin_descriptor descriptor = {
+	KYOYU_PLUGIN_HEADER,
+	.kind = KYOYU_KIND_UI,
+	.name = "sdl",
+	.version = PACKAGE_VERSION,
+	.license = "MIT",
+	.description = "the operator's window: the customer's screen, status, pointer arrow",
+	.priv_size = sizeof(sdl_ui),
+	.options = options,
+	.init = sdl_ui_init,
+	.ops = &ops,
+};
+
+KYOYU_PLUGIN_DEFINE(kyoyu_ui_sdl, descriptor)
