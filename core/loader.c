@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <ltdl.h>
 #include <stdarg.h>
@@ -31,9 +32,11 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* The smallest descriptor and ops structs of ABI 1.0: anything shorter
- * cannot hold the required fields. */
+ * cannot hold the required fields.  Optional callbacks past the last
+ * required one (stage_ops.stop) read as NULL when a plugin's struct ends
+ * before them, like any callback appended later. */
 #define MIN_DESCRIPTOR_SIZE (offsetof(kyoyu_plugin_descriptor, ops) + sizeof(void *))
-#define MIN_STAGE_OPS_SIZE (offsetof(kyoyu_stage_ops, stop) + sizeof(void *))
+#define MIN_STAGE_OPS_SIZE (offsetof(kyoyu_stage_ops, run) + sizeof(void *))
 #define MIN_CODEC_OPS_SIZE (offsetof(kyoyu_codec_ops, close) + sizeof(void *))
 #define MIN_POLICY_OPS_SIZE (offsetof(kyoyu_policy_ops, tick) + sizeof(void *))
 
@@ -261,6 +264,59 @@ static int adopt_handle(lt_dlhandle handle, const char *path, const char *module
 	return 0;
 }
 
+/* The shared object behind PATH: PATH itself, or the dlname a libtool .la
+ * names (beside it, or in .libs/ in a build tree).  Empty when unknown. */
+static void shared_object_of(const char *path, char *so, size_t len)
+{
+	const char *dot = strrchr(path, '.');
+	char line[512], dlname[256] = "";
+	struct stat st;
+
+	so[0] = '\0';
+	if (!dot || strcmp(dot, ".la") != 0) {
+		snprintf(so, len, "%s", path);
+		return;
+	}
+	FILE *la = fopen(path, "r");
+	if (!la)
+		return;
+	while (fgets(line, sizeof(line), la))
+		if (sscanf(line, "dlname='%255[^']'", dlname) == 1)
+			break;
+	fclose(la);
+	if (!dlname[0])
+		return;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 1;
+	const char *dir = slash ? path : ".";
+	snprintf(so, len, "%.*s/.libs/%s", dirlen, dir, dlname);
+	if (stat(so, &st) != 0)
+		snprintf(so, len, "%.*s/%s", dirlen, dir, dlname);
+}
+
+/* Why PATH does not load.  libltdl tries several names and loaders and
+ * then says little more than "file not found"; the dynamic linker's own
+ * words ("invalid ELF header", "undefined symbol: x") tell the user what
+ * to fix. */
+static void explain_load_failure(const char *path, char *why, size_t len)
+{
+	const char *ltdl_reason = lt_dlerror();
+	char so[4096];
+
+	snprintf(why, len, "%s", ltdl_reason ? ltdl_reason : "unknown reason");
+	shared_object_of(path, so, sizeof(so));
+	if (!so[0])
+		return;
+	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (handle) {
+		dlclose(handle);
+		return;
+	}
+	const char *reason = dlerror();
+	if (reason)
+		snprintf(why, len, "%s", reason);
+}
+
 static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t errlen)
 {
 	lt_dladvise advise;
@@ -268,8 +324,10 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 
 	if (!module)
 		return -ENOMEM;
-	if (lt_dladvise_init(&advise) || lt_dladvise_resident(&advise) ||
-	    lt_dladvise_local(&advise)) {
+	/* Not lt_dladvise_resident(): the loader closes plugins only in
+	 * kyoyu_loader_fini(), after every instance is gone, and libltdl
+	 * never frees the handle of a resident module. */
+	if (lt_dladvise_init(&advise) || lt_dladvise_local(&advise)) {
 		seterr(err, errlen, "libltdl: %s", lt_dlerror());
 		free(module);
 		return -EIO;
@@ -278,7 +336,9 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 	lt_dladvise_destroy(&advise);
 	int ret;
 	if (!handle) {
-		seterr(err, errlen, "cannot load %s: %s", path, lt_dlerror());
+		char why[1024];
+		explain_load_failure(path, why, sizeof(why));
+		seterr(err, errlen, "cannot load %s: %s", path, why);
 		ret = -ENOEXEC;
 	} else {
 		ret = adopt_handle(handle, path, module, out, err, errlen);
