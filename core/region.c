@@ -44,18 +44,18 @@ void kyoyu_region_set_full(kyoyu_region *region, int32_t width, int32_t height)
 	kyoyu_region_add(region, (kyoyu_rect){0, 0, width, height});
 }
 
-/* Merges the pair of rectangles whose bounding box adds the least area that
- * neither covered, so a full region loses as little precision as it can. */
-static void merge_cheapest_pair(kyoyu_region *region)
+/* Merges the pair of RECTS whose bounding box adds the least area that
+ * neither covered, so a full region loses as little precision as it can.
+ * Returns the new count (N - 1). */
+static uint32_t merge_cheapest_pair(kyoyu_rect *rects, uint32_t n)
 {
 	uint32_t best_i = 0, best_j = 1;
 	int64_t best_waste = INT64_MAX;
 
-	for (uint32_t i = 0; i < region->n; i++) {
-		for (uint32_t j = i + 1; j < region->n; j++) {
-			kyoyu_rect b = bounding(region->rects[i], region->rects[j]);
-			int64_t waste = area(b) - area(region->rects[i]) -
-					area(region->rects[j]);
+	for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t j = i + 1; j < n; j++) {
+			kyoyu_rect b = bounding(rects[i], rects[j]);
+			int64_t waste = area(b) - area(rects[i]) - area(rects[j]);
 			if (waste < best_waste) {
 				best_waste = waste;
 				best_i = i;
@@ -63,8 +63,9 @@ static void merge_cheapest_pair(kyoyu_region *region)
 			}
 		}
 	}
-	region->rects[best_i] = bounding(region->rects[best_i], region->rects[best_j]);
-	remove_at(region, best_j);
+	rects[best_i] = bounding(rects[best_i], rects[best_j]);
+	rects[best_j] = rects[--n];
+	return n;
 }
 
 void kyoyu_region_add(kyoyu_region *region, kyoyu_rect rect)
@@ -80,9 +81,17 @@ void kyoyu_region_add(kyoyu_region *region, kyoyu_rect rect)
 		else
 			i++;
 	}
-	if (region->n == KYOYU_REGION_MAX_RECTS)
-		merge_cheapest_pair(region);
-	region->rects[region->n++] = rect;
+	if (region->n < KYOYU_REGION_MAX_RECTS) {
+		region->rects[region->n++] = rect;
+		return;
+	}
+	/* Full: the new rectangle competes too, so a small change next to
+	 * an old one joins it instead of forcing two distant ones together. */
+	kyoyu_rect all[KYOYU_REGION_MAX_RECTS + 1];
+	memcpy(all, region->rects, sizeof(region->rects));
+	all[KYOYU_REGION_MAX_RECTS] = rect;
+	region->n = merge_cheapest_pair(all, KYOYU_REGION_MAX_RECTS + 1);
+	memcpy(region->rects, all, sizeof(region->rects));
 }
 
 void kyoyu_region_union(kyoyu_region *dst, const kyoyu_region *src)
