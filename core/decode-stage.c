@@ -93,6 +93,8 @@ static int open_decoder(kyoyu_decode_stage *st, uint32_t codec)
 		kyoyu_info("%s decodes the %s stream", (*d)->label, kyoyu_codec_name(codec));
 		st->active = *d;
 		st->codec = codec;
+		/* A fresh decoder knows no reference picture yet. */
+		st->need_keyframe = true;
 		return 0;
 	}
 	return -ENOTSUP;
