@@ -294,27 +294,31 @@ static void shared_object_of(const char *path, char *so, size_t len)
 		snprintf(so, len, "%.*s/%s", dirlen, dir, dlname);
 }
 
-/* Why PATH does not load.  libltdl tries several names and loaders and
- * then says little more than "file not found"; the dynamic linker's own
- * words ("invalid ELF header", "undefined symbol: x") tell the user what
- * to fix. */
-static void explain_load_failure(const char *path, char *why, size_t len)
+/* Maps the shared object behind PATH for good (RTLD_NODELETE) and binds
+ * it now, before libltdl opens it.  Plugins are never unloaded, not even by
+ * kyoyu_loader_fini(): a library a plugin pulls in may keep threads, atexit
+ * handlers or allocations that must not outlive its code, and libltdl's own
+ * resident flag would leak its handles instead.  Returns 0, or -ENOEXEC with
+ * the dynamic linker's own words in WHY ("invalid ELF header", "undefined
+ * symbol: x"), which say far more than libltdl's "file not found".  A .la
+ * without a shared object (a module linked into the program) is left to
+ * libltdl. */
+static int pin_shared_object(const char *path, char *why, size_t len)
 {
-	const char *ltdl_reason = lt_dlerror();
 	char so[4096];
 
-	snprintf(why, len, "%s", ltdl_reason ? ltdl_reason : "unknown reason");
 	shared_object_of(path, so, sizeof(so));
 	if (!so[0])
-		return;
-	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-	if (handle) {
-		dlclose(handle);
-		return;
+		return 0;
+	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!handle) {
+		const char *reason = dlerror();
+		snprintf(why, len, "%s", reason ? reason : "the dynamic linker refused it");
+		return -ENOEXEC;
 	}
-	const char *reason = dlerror();
-	if (reason)
-		snprintf(why, len, "%s", reason);
+	/* Drops only this reference: NODELETE keeps the object mapped. */
+	dlclose(handle);
+	return 0;
 }
 
 static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t errlen)
@@ -324,9 +328,14 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 
 	if (!module)
 		return -ENOMEM;
-	/* Not lt_dladvise_resident(): the loader closes plugins only in
-	 * kyoyu_loader_fini(), after every instance is gone, and libltdl
-	 * never frees the handle of a resident module. */
+	char why[1024];
+	if (pin_shared_object(path, why, sizeof(why))) {
+		seterr(err, errlen, "cannot load %s: %s", path, why);
+		free(module);
+		return -ENOEXEC;
+	}
+	/* Not lt_dladvise_resident(): libltdl never frees the handle of a
+	 * resident module; pin_shared_object() keeps the code mapped. */
 	if (lt_dladvise_init(&advise) || lt_dladvise_local(&advise)) {
 		seterr(err, errlen, "libltdl: %s", lt_dlerror());
 		free(module);
@@ -336,9 +345,7 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 	lt_dladvise_destroy(&advise);
 	int ret;
 	if (!handle) {
-		char why[1024];
-		explain_load_failure(path, why, sizeof(why));
-		seterr(err, errlen, "cannot load %s: %s", path, why);
+		seterr(err, errlen, "cannot load %s: %s", path, lt_dlerror());
 		ret = -ENOEXEC;
 	} else {
 		ret = adopt_handle(handle, path, module, out, err, errlen);
