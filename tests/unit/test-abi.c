@@ -1,0 +1,261 @@
+/* The plugin ABI, pinned: the size and the key offsets of every public
+ * struct and the values of the enums plugins compile in, for x86_64.
+ *
+ * A failure here means a public header changed in a way a built plugin
+ * would notice.  If the change is an append (a new field or callback at the
+ * end, see docs/plugin-abi.md), bump KYOYU_ABI_MINOR in configure.ac and
+ * plugin.h and update the size here; anything else is an ABI break that
+ * needs a new major version.  Never just edit the numbers to make it pass.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <kyoyu/kyoyu.h>
+
+typedef struct pin {
+	const char *what;
+	size_t actual, expected;
+} pin;
+
+#define SIZE(type, n) {"sizeof(" #type ")", sizeof(type), n}
+#define OFFSET(type, field, n) {"offsetof(" #type ", " #field ")", offsetof(type, field), n}
+#define VALUE(name, n) {#name, (size_t)(name), n}
+
+static const pin layout[] = {
+	SIZE(kyoyu_rect, 16),
+	OFFSET(kyoyu_rect, h, 12),
+	SIZE(kyoyu_region, 260),
+	OFFSET(kyoyu_region, rects, 4),
+	SIZE(kyoyu_frame_info, 300),
+	OFFSET(kyoyu_frame_info, stride, 12),
+	OFFSET(kyoyu_frame_info, offset, 24),
+	OFFSET(kyoyu_frame_info, flags, 36),
+	OFFSET(kyoyu_frame_info, damage, 40),
+	SIZE(kyoyu_packet_info, 32),
+	OFFSET(kyoyu_packet_info, flags, 4),
+	OFFSET(kyoyu_packet_info, capture_us, 16),
+	OFFSET(kyoyu_packet_info, encoded_us, 24),
+	SIZE(kyoyu_cursor_info, 32),
+	OFFSET(kyoyu_cursor_info, serial, 12),
+	OFFSET(kyoyu_cursor_info, hot_y, 28),
+	SIZE(kyoyu_pointer_info, 12),
+	OFFSET(kyoyu_pointer_info, visible, 8),
+	SIZE(kyoyu_state_info, 32),
+	OFFSET(kyoyu_state_info, role, 12),
+	OFFSET(kyoyu_state_info, ends_at_us, 16),
+	OFFSET(kyoyu_state_info, now_us, 24),
+	SIZE(kyoyu_peer_info, 16),
+	OFFSET(kyoyu_peer_info, reason, 12),
+	SIZE(kyoyu_stats_info, 32),
+	OFFSET(kyoyu_stats_info, bytes, 16),
+	OFFSET(kyoyu_stats_info, latency_us, 24),
+	SIZE(kyoyu_notice_info, 8),
+	OFFSET(kyoyu_notice_info, seconds, 4),
+	SIZE(kyoyu_size_info, 16),
+	OFFSET(kyoyu_size_info, height, 4),
+	OFFSET(kyoyu_size_info, x, 8),
+	SIZE(kyoyu_msg, 328),
+	OFFSET(kyoyu_msg, seq, 4),
+	OFFSET(kyoyu_msg, time_us, 8),
+	OFFSET(kyoyu_msg, buf, 16),
+	OFFSET(kyoyu_msg, u, 24),
+	SIZE(kyoyu_inbox_stats, 32),
+	OFFSET(kyoyu_inbox_stats, control_dropped, 24),
+	SIZE(kyoyu_bus_type_stats, 32),
+	OFFSET(kyoyu_bus_type_stats, last_us, 24),
+	SIZE(kyoyu_option, 72),
+	OFFSET(kyoyu_option, type, 8),
+	OFFSET(kyoyu_option, offset, 16),
+	OFFSET(kyoyu_option, help, 24),
+	OFFSET(kyoyu_option, def, 32),
+	OFFSET(kyoyu_option, min, 40),
+	OFFSET(kyoyu_option, max, 48),
+	OFFSET(kyoyu_option, def_string, 56),
+	OFFSET(kyoyu_option, choices, 64),
+	SIZE(kyoyu_host, 48),
+	OFFSET(kyoyu_host, role, 4),
+	OFFSET(kyoyu_host, bus, 8),
+	OFFSET(kyoyu_host, clock, 16),
+	OFFSET(kyoyu_host, state_dir, 24),
+	OFFSET(kyoyu_host, codecs, 32),
+	OFFSET(kyoyu_host, recording, 40),
+	SIZE(kyoyu_stage_ops, 32),
+	OFFSET(kyoyu_stage_ops, start, 8),
+	OFFSET(kyoyu_stage_ops, run, 16),
+	OFFSET(kyoyu_stage_ops, stop, 24),
+	SIZE(kyoyu_encoder_config, 24),
+	OFFSET(kyoyu_encoder_config, codec, 4),
+	OFFSET(kyoyu_encoder_config, bitrate_kbps, 20),
+	SIZE(kyoyu_codec_ops, 96),
+	OFFSET(kyoyu_codec_ops, encodes, 8),
+	OFFSET(kyoyu_codec_ops, decodes, 16),
+	OFFSET(kyoyu_codec_ops, encoder_open, 24),
+	OFFSET(kyoyu_codec_ops, send_frame, 32),
+	OFFSET(kyoyu_codec_ops, receive_packet, 40),
+	OFFSET(kyoyu_codec_ops, request_keyframe, 48),
+	OFFSET(kyoyu_codec_ops, set_bitrate, 56),
+	OFFSET(kyoyu_codec_ops, decoder_open, 64),
+	OFFSET(kyoyu_codec_ops, send_packet, 72),
+	OFFSET(kyoyu_codec_ops, receive_frame, 80),
+	OFFSET(kyoyu_codec_ops, close, 88),
+	SIZE(kyoyu_session_view, 48),
+	OFFSET(kyoyu_session_view, consent, 16),
+	OFFSET(kyoyu_session_view, now_us, 24),
+	OFFSET(kyoyu_session_view, connected_us, 32),
+	OFFSET(kyoyu_session_view, last_activity_us, 40),
+	SIZE(kyoyu_policy_verdict, 24),
+	OFFSET(kyoyu_policy_verdict, seconds, 8),
+	OFFSET(kyoyu_policy_verdict, ends_at_us, 16),
+	SIZE(kyoyu_policy_ops, 24),
+	OFFSET(kyoyu_policy_ops, allow, 8),
+	OFFSET(kyoyu_policy_ops, tick, 16),
+	SIZE(kyoyu_plugin_descriptor, 88),
+	OFFSET(kyoyu_plugin_descriptor, abi_minor, 2),
+	OFFSET(kyoyu_plugin_descriptor, size, 4),
+	OFFSET(kyoyu_plugin_descriptor, kind, 8),
+	OFFSET(kyoyu_plugin_descriptor, name, 16),
+	OFFSET(kyoyu_plugin_descriptor, version, 24),
+	OFFSET(kyoyu_plugin_descriptor, license, 32),
+	OFFSET(kyoyu_plugin_descriptor, description, 40),
+	OFFSET(kyoyu_plugin_descriptor, priv_size, 48),
+	OFFSET(kyoyu_plugin_descriptor, options, 56),
+	OFFSET(kyoyu_plugin_descriptor, init, 64),
+	OFFSET(kyoyu_plugin_descriptor, fini, 72),
+	OFFSET(kyoyu_plugin_descriptor, ops, 80),
+};
+
+static const pin values[] = {
+	VALUE(KYOYU_ABI_MAJOR, 1),
+	VALUE(KYOYU_ABI_MINOR, 0),
+	VALUE(KYOYU_KIND_CAPTURE, 1),
+	VALUE(KYOYU_KIND_CODEC, 2),
+	VALUE(KYOYU_KIND_TRANSPORT, 3),
+	VALUE(KYOYU_KIND_POLICY, 4),
+	VALUE(KYOYU_KIND_UI, 5),
+	VALUE(KYOYU_OK, 0),
+	VALUE(KYOYU_SKIP, 1),
+	VALUE(-KYOYU_EOF, ENODATA),
+	VALUE(KYOYU_MSG_FRAME, 0),
+	VALUE(KYOYU_MSG_PACKET, 1),
+	VALUE(KYOYU_MSG_CURSOR, 2),
+	VALUE(KYOYU_MSG_POINTER, 3),
+	VALUE(KYOYU_MSG_PAUSE, 4),
+	VALUE(KYOYU_MSG_RESUME, 5),
+	VALUE(KYOYU_MSG_KEYFRAME_REQUEST, 6),
+	VALUE(KYOYU_MSG_BITRATE, 7),
+	VALUE(KYOYU_MSG_FRAMERATE, 8),
+	VALUE(KYOYU_MSG_END, 9),
+	VALUE(KYOYU_MSG_STATE, 10),
+	VALUE(KYOYU_MSG_PEER, 11),
+	VALUE(KYOYU_MSG_CONSENT, 12),
+	VALUE(KYOYU_MSG_CODE, 13),
+	VALUE(KYOYU_MSG_STATS, 14),
+	VALUE(KYOYU_MSG_NOTICE, 15),
+	VALUE(KYOYU_MSG_ERROR, 16),
+	VALUE(KYOYU_MSG_VIDEO_SIZE, 17),
+	VALUE(KYOYU_MSG_SCREEN_CONTENT, 0x20007),
+	VALUE(KYOYU_STATE_IDLE, 0),
+	VALUE(KYOYU_STATE_CONNECTING, 1),
+	VALUE(KYOYU_STATE_AWAITING_CONSENT, 2),
+	VALUE(KYOYU_STATE_SHARING, 3),
+	VALUE(KYOYU_STATE_PAUSED, 4),
+	VALUE(KYOYU_STATE_ENDED, 5),
+	VALUE(KYOYU_END_LEFT, 1),
+	VALUE(KYOYU_END_OPERATOR, 2),
+	VALUE(KYOYU_END_TIME_CAP, 3),
+	VALUE(KYOYU_END_IDLE, 4),
+	VALUE(KYOYU_END_CONSENT_DECLINED, 5),
+	VALUE(KYOYU_END_LINK_LOST, 6),
+	VALUE(KYOYU_END_REJECTED, 7),
+	VALUE(KYOYU_END_ERROR, 8),
+	VALUE(KYOYU_ROLE_SHARER, 1),
+	VALUE(KYOYU_ROLE_VIEWER, 2),
+	VALUE(KYOYU_CODEC_VP8, 1),
+	VALUE(KYOYU_CODEC_VP9, 2),
+	VALUE(KYOYU_CODEC_H264, 3),
+	VALUE(KYOYU_PIXFMT_BGRX, 1),
+	VALUE(KYOYU_PIXFMT_I420, 2),
+	VALUE(KYOYU_PIXFMT_I444, 3),
+	VALUE(KYOYU_FRAME_REFINE, 1),
+	VALUE(KYOYU_FRAME_KEY, 2),
+	VALUE(KYOYU_PACKET_KEYFRAME, 1),
+	VALUE(KYOYU_PACKET_DISCONT, 2),
+	VALUE(KYOYU_PACKET_REFINE, 4),
+	VALUE(KYOYU_REGION_MAX_RECTS, 16),
+	VALUE(KYOYU_OPT_END, 0),
+	VALUE(KYOYU_OPT_BOOL, 1),
+	VALUE(KYOYU_OPT_INT, 2),
+	VALUE(KYOYU_OPT_DOUBLE, 3),
+	VALUE(KYOYU_OPT_STRING, 4),
+	VALUE(KYOYU_OPT_ENUM, 5),
+	VALUE(KYOYU_POLICY_NONE, 0),
+	VALUE(KYOYU_POLICY_WARN, 1),
+	VALUE(KYOYU_POLICY_END, 2),
+	VALUE(KYOYU_CONSENT_ASK, 1),
+	VALUE(KYOYU_CONSENT_GRANTED, 2),
+	VALUE(KYOYU_CONSENT_DECLINED, 3),
+	VALUE(KYOYU_PEER_CONNECTED, 1),
+	VALUE(KYOYU_PEER_LOST, 2),
+	VALUE(KYOYU_PEER_RESUMED, 3),
+	VALUE(KYOYU_PEER_GONE, 4),
+	VALUE(KYOYU_NOTICE_TIME_WARNING, 1),
+	VALUE(KYOYU_NOTICE_RECORDING, 2),
+	VALUE(KYOYU_CODE_ENTERED, 1),
+	VALUE(KYOYU_CODE_ISSUED, 2),
+	VALUE(KYOYU_CODE_REQUEST_NEW, 3),
+	VALUE(KYOYU_CODE_NEEDED, 4),
+	VALUE(KYOYU_CODE_EXPIRED, 5),
+};
+
+static void check(const pin *pins, size_t n)
+{
+	int wrong = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pins[i].actual == pins[i].expected)
+			continue;
+		print_error("%s is %zu, pinned at %zu\n", pins[i].what, pins[i].actual,
+			    pins[i].expected);
+		wrong++;
+	}
+	assert_int_equal(wrong, 0);
+}
+
+static void test_abi_struct_layout_is_pinned(void **state)
+{
+	(void)state;
+	check(layout, sizeof(layout) / sizeof(layout[0]));
+}
+
+static void test_abi_enum_values_are_pinned(void **state)
+{
+	(void)state;
+	check(values, sizeof(values) / sizeof(values[0]));
+}
+
+static void test_abi_header_macro_fills_the_descriptor(void **state)
+{
+	static const kyoyu_plugin_descriptor d = {KYOYU_PLUGIN_HEADER};
+
+	(void)state;
+	assert_int_equal(d.abi_major, KYOYU_ABI_MAJOR);
+	assert_int_equal(d.abi_minor, KYOYU_ABI_MINOR);
+	assert_int_equal(d.size, sizeof(kyoyu_plugin_descriptor));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_struct_layout_is_pinned),
+		cmocka_unit_test(test_abi_enum_values_are_pinned),
+		cmocka_unit_test(test_abi_header_macro_fills_the_descriptor),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
