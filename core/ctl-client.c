@@ -149,11 +149,10 @@ static int ask(int fd, const char *cmd)
 	size_t n = 0;
 
 	int len = snprintf(line, sizeof(line), "%s\n", cmd);
-	if (send(fd, line, (size_t)len, MSG_NOSIGNAL) != len) {
-		fprintf(stderr, "kyoyu-agent ctl: cannot send: %s\n", strerror(errno));
-		return 1;
-	}
-	shutdown(fd, SHUT_WR);
+	/* An agent that refuses us answers and closes before reading: the
+	 * answer is still there to read when the send fails. */
+	if (send(fd, line, (size_t)len, MSG_NOSIGNAL) == len)
+		shutdown(fd, SHUT_WR);
 	while (n < ANSWER_MAX) {
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, ANSWER_TIMEOUT_MS) <= 0) {
