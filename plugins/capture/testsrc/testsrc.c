@@ -229,8 +229,14 @@ static int testsrc_run(void *priv, kyoyu_stage *stage)
 		if (ret == -ESHUTDOWN)
 			return 0;
 		if (ret == 0) {
+			/* The session is over: nothing more to show, and the
+			 * core should not have to stop us. */
+			bool ended = msg.type == KYOYU_MSG_STATE &&
+				     msg.u.state.state == KYOYU_STATE_ENDED;
 			on_message(t, &msg);
 			kyoyu_msg_release(&msg);
+			if (ended)
+				return 0;
 			continue;
 		}
 		if (kyoyu_now_us() < due)
