@@ -131,6 +131,6 @@ ctl end --socket "$vsock" >"$E2E_TMP/out" 2>&1
 check "end ends the session by the operator" \
 	grep -q '^session ended (ended by operator)$' "$E2E_TMP/out"
 check "the viewer exits" wait_for 20 stopped "$viewer"
-check "the code never reaches the agent's log" sh -c "! grep -q '123' '$E2E_TMP/viewer.log'"
+check "the code never reaches the agent's log" sh -c "! grep -Eq '123-?456-?789' '$E2E_TMP/viewer.log'"
 
 e2e_done

@@ -10,6 +10,7 @@
  *     pointer X Y VISIBLE     the operator's arrow, as if from the network
  *     size W H X Y            the shared area (VIDEO_SIZE)
  *     lost | resumed          the link drops / comes back
+ *     pause | resume          the sharer's pause notice, as received
  *     gone REASON             the other side ended (kyoyu_end_reason)
  *     dump PATH               writes the last posted picture as a PPM
  * and writes what it sees to the file `log`, a line each:
@@ -259,6 +260,10 @@ static void command(peer *p, char *line)
 		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
 		msg.u.size = (kyoyu_size_info){(uint32_t)a, (uint32_t)b, c, d};
 		kyoyu_bus_post(p->bus, &msg);
+	} else if (strcmp(line, "pause") == 0) {
+		kyoyu_bus_post_value(p->bus, KYOYU_MSG_PAUSE, 0);
+	} else if (strcmp(line, "resume") == 0) {
+		kyoyu_bus_post_value(p->bus, KYOYU_MSG_RESUME, 0);
 	} else if (strcmp(line, "lost") == 0) {
 		post_peer(p, KYOYU_PEER_LOST, 0);
 	} else if (strcmp(line, "resumed") == 0) {
