@@ -88,7 +88,9 @@ typedef struct kyoyu_cursor_info {
 	int32_t x, y;       /* hot spot position in shared-area pixels */
 	uint32_t visible;
 	uint32_t serial;    /* changes when the shape changes */
-	uint32_t width, height, hot_x, hot_y; /* shape, when buf != NULL */
+	/* The shape, when buf != NULL: width × height BGRA pixels, 4 bytes
+	 * each, with straight (not premultiplied) alpha in the 4th byte. */
+	uint32_t width, height, hot_x, hot_y;
 } kyoyu_cursor_info;
 
 typedef struct kyoyu_pointer_info {
