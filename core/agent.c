@@ -14,6 +14,9 @@
 
 #include "config-file.h"
 #include "ctl.h"
+#ifdef HAVE_OPENSSL
+#include "make-cert.h"
+#endif
 #include "loader.h"
 #include "pipeline.h"
 #include "settings.h"
@@ -45,6 +48,8 @@ static void usage(FILE *out)
 		"      --check-config FILE   check FILE (and -o settings) and exit\n"
 		"      --list-plugins        list every loadable plugin, and refused files\n"
 		"      --help-plugin NAME    describe plugin NAME (or KIND/NAME) and its options\n"
+		"      --make-cert DIR       write a viewer certificate and key to DIR and\n"
+		"                            print the pin for the sharers' configuration\n"
 		"      --version             print the version and plugin ABI\n"
 		"  -h, --help                show this help\n\n");
 	kyoyu_slots_print(out);
@@ -259,7 +264,8 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION };
+	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION,
+	       OPT_MAKE_CERT };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'o'},
@@ -272,6 +278,7 @@ int main(int argc, char **argv)
 		{"list-plugins", no_argument, NULL, OPT_LIST},
 		{"help-plugin", required_argument, NULL, OPT_HELP_PLUGIN},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"make-cert", required_argument, NULL, OPT_MAKE_CERT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -331,6 +338,14 @@ int main(int argc, char **argv)
 		case OPT_HELP_PLUGIN:
 			args.help_plugin = optarg;
 			break;
+		case OPT_MAKE_CERT:
+#ifdef HAVE_OPENSSL
+			status = kyoyu_make_cert(optarg);
+#else
+			fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
+					"libssl-dev installed\n");
+#endif
+			goto out;
 		case OPT_VERSION:
 			printf("kyoyu-agent %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
 			       KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);

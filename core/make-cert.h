@@ -1,0 +1,10 @@
+/* kyoyu-agent --make-cert DIR. */
+#ifndef KYOYU_CORE_MAKE_CERT_H
+#define KYOYU_CORE_MAKE_CERT_H
+
+/* Writes DIR/viewer-key.pem (0600) and DIR/viewer-cert.pem, a self-signed
+ * P-256 certificate, and prints the configuration lines for the viewer and
+ * the pin for sharers.  Never overwrites a file.  Returns the exit status. */
+int kyoyu_make_cert(const char *dir);
+
+#endif
