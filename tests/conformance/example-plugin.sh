@@ -1,0 +1,106 @@
+#!/bin/sh
+# The out-of-tree example (examples/hello-capture) built the way a third
+# party builds a plugin: `make install DESTDIR=` puts kyoyu in a temporary
+# folder, the example is compiled against the headers and kyoyu-plugin.pc
+# found there only, and the installed agent lists it, describes it and runs
+# a short session with it.  Prints TAP.
+set -u
+builddir=${KYOYU_BUILDDIR:?run me from make check}
+srcdir=${KYOYU_SRCDIR:?}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-example.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+dest=$tmp/dest
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -f "$tmp/out" ] && sed 's/^/# /' "$tmp/out" | tail -40
+}
+skip_rest() {
+	while [ $n -lt 7 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+	exit 1
+}
+
+echo "1..7"
+
+# A nested make must not inherit the test harness's make variables.
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$builddir" install \
+	DESTDIR="$dest" >"$tmp/out" 2>&1; then
+	ok "make install DESTDIR= into a temporary folder"
+else
+	not_ok "make install DESTDIR= into a temporary folder"
+	skip_rest "nothing installed"
+fi
+
+pc=$(find "$dest" -name kyoyu-plugin.pc | head -n 1)
+agent=$(find "$dest" -name kyoyu-agent -type f | head -n 1)
+libkyoyu=$(find "$dest" -name 'libkyoyu.so*' | head -n 1)
+header=$(find "$dest" -path '*/include/kyoyu/kyoyu.h' | head -n 1)
+if [ -n "$pc" ] && [ -n "$agent" ] && [ -n "$libkyoyu" ] && [ -n "$header" ]; then
+	ok "the SDK is installed: headers, libkyoyu, kyoyu-plugin.pc, the agent"
+else
+	echo "pc=$pc agent=$agent lib=$libkyoyu header=$header" >"$tmp/out"
+	not_ok "the SDK is installed: headers, libkyoyu, kyoyu-plugin.pc, the agent"
+	skip_rest "incomplete installation"
+fi
+PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_SYSROOT_DIR=$dest
+LD_LIBRARY_PATH=$(dirname "$libkyoyu")
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR LD_LIBRARY_PATH
+
+# Only the example's own files: no source tree on the include path.
+mkdir -p "$tmp/hello"
+cp "$srcdir/examples/hello-capture/Makefile" "$srcdir/examples/hello-capture/hello.c" \
+	"$tmp/hello/"
+chmod u+w "$tmp/hello/"*
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$tmp/hello" \
+	CFLAGS="-O2 -g -Wall -Wextra -Werror" >"$tmp/out" 2>&1 &&
+	grep -q -- "-I$dest" "$tmp/out" && [ -f "$tmp/hello/kyoyu-capture-hello.so" ]; then
+	ok "the example builds against the installed headers and .pc only"
+else
+	not_ok "the example builds against the installed headers and .pc only"
+	skip_rest "no plugin built"
+fi
+
+"$agent" --plugin-path "$tmp/hello" --list-plugins >"$tmp/out" 2>&1
+if grep -Eq "^capture +hello +1\.0 +a bouncing square" "$tmp/out" &&
+	! grep -q "refused" "$tmp/out"; then
+	ok "the installed agent lists the example plugin"
+else
+	not_ok "the installed agent lists the example plugin"
+fi
+
+"$agent" --plugin-path "$tmp/hello" --help-plugin hello >"$tmp/out" 2>&1
+if grep -q "capture/hello 1.0" "$tmp/out" && grep -Eq "^  fps +int" "$tmp/out" &&
+	grep -q "red|green|blue, default red" "$tmp/out"; then
+	ok "--help-plugin hello prints its options"
+else
+	not_ok "--help-plugin hello prints its options"
+fi
+
+# A short session: the example captures; the fake codec and transport of
+# the build tree stand in for an encoder and the network.
+plugindir=$(dirname "$(find "$dest" -name 'kyoyu-policy-default.*' | head -n 1)")
+"$agent" --plugin-path "$tmp/hello:$builddir/tests/plugins:$plugindir" \
+	-o capture.plugin=hello -o capture.fps=20 -o codec.plugin=fake \
+	-o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=none -t 1 \
+	>"$tmp/out" 2>&1
+if grep -Eq "session ended \(left\) .* [1-9][0-9]* captured frames, [1-9][0-9]* packets" \
+	"$tmp/out" && grep -q "\[capture/hello\] a 320x240 red square" "$tmp/out"; then
+	ok "a short session runs on the example plugin"
+else
+	not_ok "a short session runs on the example plugin"
+fi
+
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$tmp/hello" install \
+	DESTDIR="$tmp/staged" >"$tmp/out" 2>&1 &&
+	[ -n "$(find "$tmp/staged" -path '*/kyoyu/plugins/kyoyu-capture-hello.so')" ]; then
+	ok "the example's make install puts it in kyoyu's plugin folder"
+else
+	not_ok "the example's make install puts it in kyoyu's plugin folder"
+fi
+
+[ $failed -eq 0 ]
