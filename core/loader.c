@@ -17,10 +17,6 @@
 #include "loader.h"
 #include "settings.h"
 
-#ifdef KYOYU_STATIC_PLUGINS
-LT_DLSYM_CONST lt_dlsymlist lt_preloaded_symbols[];
-#endif
-
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -396,9 +392,14 @@ static int collect_preloaded(lt_dlhandle handle)
 	char err[512];
 	kyoyu_plugin *p;
 
-	if (!info || !info->name || strncmp(info->name, "kyoyu-", 6) != 0)
+	/* info->name is canonicalised ("kyoyu_capture_testsrc"); the file
+	 * name libtool recorded ("kyoyu-capture-testsrc.a") is the module's. */
+	const char *file = info ? info->filename : NULL;
+	const char *base = file ? strrchr(file, '/') : NULL;
+	base = base ? base + 1 : file;
+	if (!base || strncmp(base, "kyoyu-", 6) != 0)
 		return 0;
-	char *module = module_of(info->name);
+	char *module = module_of(base);
 	if (!module)
 		return 0;
 	if (adopt_handle(handle, "(linked in)", module, &p, err, sizeof(err)) == 0) {
