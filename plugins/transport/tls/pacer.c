@@ -1,0 +1,98 @@
+/* The sharer's bitrate decisions. */
+#include "config.h"
+
+#include <string.h>
+
+#include "pacer.h"
+
+/* At most one cut per second: the encoder needs a moment to follow. */
+#define CUT_INTERVAL_US 1000000
+/* Calm this long before the first step up, then a step every RAISE_US. */
+#define CALM_US 3000000
+#define RAISE_US 2000000
+/* A round trip this much above the smallest one means a standing queue. */
+#define QUEUE_RTT_US 150000
+#define MIN_RTT_WINDOW_US 30000000
+#define CUT_FACTOR 0.7
+#define RAISE_FACTOR 1.15
+#define RAISE_STEP_KBPS 20
+
+void kt_pacer_init(kt_pacer *p, uint32_t ceiling_kbps)
+{
+	memset(p, 0, sizeof(*p));
+	p->ceiling_kbps = ceiling_kbps;
+}
+
+static uint32_t cut(kt_pacer *p, double factor, int64_t now_us)
+{
+	if (p->last_cut_us && now_us - p->last_cut_us < CUT_INTERVAL_US)
+		return 0;
+	double base = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
+	/* What actually arrived is the better guide when it is lower. */
+	if (p->delivered_kbps > 0 && (base == 0 || p->delivered_kbps < base))
+		base = p->delivered_kbps;
+	if (base == 0)
+		return 0; /* nothing known yet to cut from */
+	if (p->ceiling_kbps == 0)
+		p->ceiling_kbps = (uint32_t)base; /* never climb above this again */
+	double next = base * factor;
+	if (next < KT_PACER_MIN_KBPS)
+		next = KT_PACER_MIN_KBPS;
+	p->last_cut_us = now_us;
+	p->calm_since_us = now_us;
+	if (p->target_kbps == (uint32_t)next)
+		return 0;
+	p->target_kbps = (uint32_t)next;
+	return p->target_kbps;
+}
+
+uint32_t kt_pacer_on_drop(kt_pacer *p, int64_t now_us)
+{
+	p->calm_since_us = now_us;
+	return cut(p, CUT_FACTOR, now_us);
+}
+
+void kt_pacer_on_report(kt_pacer *p, uint64_t bytes, int64_t now_us)
+{
+	if (p->report_us && bytes >= p->report_bytes && now_us - p->report_us >= 200000) {
+		double kbps = (double)(bytes - p->report_bytes) * 8 / 1000 /
+			      ((double)(now_us - p->report_us) / 1e6);
+		p->delivered_kbps = p->delivered_kbps > 0
+					    ? 0.7 * p->delivered_kbps + 0.3 * kbps
+					    : kbps;
+	}
+	if (!p->report_us || now_us - p->report_us >= 200000) {
+		p->report_bytes = bytes;
+		p->report_us = now_us;
+	}
+}
+
+uint32_t kt_pacer_on_rtt(kt_pacer *p, int64_t rtt_us, int64_t now_us)
+{
+	if (rtt_us <= 0)
+		return 0;
+	/* The path may change: a minimum older than the window is forgotten. */
+	if (!p->min_rtt_us || rtt_us < p->min_rtt_us ||
+	    now_us - p->min_rtt_at_us > MIN_RTT_WINDOW_US) {
+		p->min_rtt_us = rtt_us;
+		p->min_rtt_at_us = now_us;
+	}
+	if (rtt_us - p->min_rtt_us < QUEUE_RTT_US)
+		return 0;
+	p->calm_since_us = now_us;
+	return cut(p, 0.85, now_us);
+}
+
+uint32_t kt_pacer_tick(kt_pacer *p, int64_t now_us)
+{
+	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
+		return 0;
+	if (now_us - p->calm_since_us < CALM_US || now_us - p->last_raise_us < RAISE_US)
+		return 0;
+	double next = p->target_kbps * RAISE_FACTOR + RAISE_STEP_KBPS;
+	if (next > p->ceiling_kbps)
+		next = p->ceiling_kbps;
+	p->target_kbps = (uint32_t)next;
+	p->last_raise_us = now_us;
+	return p->target_kbps;
+}

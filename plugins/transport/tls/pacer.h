@@ -1,0 +1,45 @@
+/* The sharer's bitrate decisions: latency before throughput.
+ *
+ * When video had to be dropped because it waited too long, or the round
+ * trip grows well above its minimum (a queue is building somewhere on the
+ * path), the target drops to what the link delivered; after a few calm
+ * seconds it climbs back step by step, never above the configured bitrate.
+ * Pure logic on numbers, so it is tested without a network.  Transport
+ * thread only. */
+#ifndef KT_PACER_H
+#define KT_PACER_H
+
+#include <stdint.h>
+
+#define KT_PACER_MIN_KBPS 100
+
+typedef struct kt_pacer {
+	uint32_t ceiling_kbps;  /* the configured bitrate; 0 when not known */
+	uint32_t target_kbps;   /* the last one asked for; 0: never asked */
+	int64_t last_cut_us, last_raise_us, calm_since_us;
+	uint64_t report_bytes;  /* from the last receiver report */
+	int64_t report_us;
+	double delivered_kbps;  /* smoothed delivery rate from the reports */
+	int64_t min_rtt_us;     /* the smallest round trip of the last 30 s */
+	int64_t min_rtt_at_us;
+} kt_pacer;
+
+/* CEILING_KBPS is the encoder's configured bitrate (0: unknown). */
+void kt_pacer_init(kt_pacer *pacer, uint32_t ceiling_kbps);
+
+/* Video was dropped at NOW_US.  Returns a new target to post, or 0. */
+uint32_t kt_pacer_on_drop(kt_pacer *pacer, int64_t now_us);
+
+/* A receiver report said BYTES of video arrived in total by NOW_US: feeds
+ * the delivery rate (reports alone never change the target). */
+void kt_pacer_on_report(kt_pacer *pacer, uint64_t bytes, int64_t now_us);
+
+/* A round trip of RTT_US was measured.  Returns a new target when a queue
+ * is building on the path, or 0. */
+uint32_t kt_pacer_on_rtt(kt_pacer *pacer, int64_t rtt_us, int64_t now_us);
+
+/* Called about once a second.  Returns a higher target after a calm spell,
+ * or 0. */
+uint32_t kt_pacer_tick(kt_pacer *pacer, int64_t now_us);
+
+#endif

@@ -1,0 +1,125 @@
+/* The session as the transport carries it, on either side, once the
+ * handshake is done: bus messages out to the wire and wire messages in to
+ * the bus, round trips and clock offset, receiver reports, statistics, the
+ * sender's video queue and its rate control.
+ *
+ * The peer outlives its connection: when the link drops, the role module
+ * detaches it, and attaches the next one when the sharer comes back.
+ * Transport thread only. */
+#ifndef KT_PEER_H
+#define KT_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kyoyu/kyoyu.h>
+
+#include "conn.h"
+#include "pacer.h"
+
+#define KT_PEER_QUEUE_DEPTH 64 /* video packets waiting on the sharer */
+#define KT_PEER_HELD_DEPTH 64  /* screen content waiting for SHARING (viewer) */
+#define KT_PEER_SAMPLES 128    /* latency samples per statistics window */
+#define KT_PEER_CLOCK_SAMPLES 8
+
+typedef struct kt_peer_config {
+	uint32_t role;          /* kyoyu_role */
+	int64_t timeout_us;     /* silence after which the link is lost */
+	int64_t keepalive_us;   /* the viewer's ping interval when idle */
+	int64_t max_queue_us;   /* the oldest video the sharer still sends */
+	uint32_t ceiling_kbps;  /* sharer: the encoder's configured bitrate */
+} kt_peer_config;
+
+typedef struct kt_clock_sample {
+	int64_t rtt_us, offset_us;
+} kt_clock_sample;
+
+typedef struct kt_peer {
+	kyoyu_bus *bus;
+	kt_peer_config cfg;
+	kt_conn *conn; /* NULL while the link is down */
+	uint32_t codec;
+	bool recording;
+
+	uint32_t state;      /* the local session's, from STATE */
+	bool ended;          /* the local session ended: BYE sent if linked */
+	bool gone;           /* the peer said BYE */
+	bool failed;         /* the peer broke the protocol */
+	uint32_t end_reason;
+
+	/* Round trips and the peer's clock: offset = peer clock - ours. */
+	kt_clock_sample samples[KT_PEER_CLOCK_SAMPLES];
+	unsigned n_samples, next_sample;
+	int64_t offset_us, rtt_us;
+	uint32_t ping_id;
+	int64_t next_ping_us, last_video_us, last_keyframe_request_us;
+
+	/* Sharer: video waiting to be sent, the cursor, what the viewer knows. */
+	kyoyu_msg queue[KT_PEER_QUEUE_DEPTH];
+	unsigned q_head, q_count;
+	uint32_t seq;
+	bool drop_until_key;
+	bool config_sent;
+	uint32_t sent_codec, sent_width, sent_height;
+	bool has_cursor;
+	kyoyu_msg cursor; /* latest position; buf = a shape not yet sent */
+	uint8_t consent;  /* the customer's answer, 0 before it */
+	bool consent_sent;
+	kt_pacer pacer;
+	int64_t next_pacer_us;
+
+	/* Viewer: what arrived. */
+	bool have_config, any_video, report_owed;
+	uint32_t width, height, highest_seq, packets, lost;
+	uint64_t bytes;
+	kyoyu_buffer *shape; /* a cursor shape waiting for its CURSOR */
+	kyoyu_cursor_info shape_info;
+	kyoyu_msg held[KT_PEER_HELD_DEPTH];
+	unsigned held_count;
+	int64_t next_report_us;
+	int64_t sharing_since_us;
+
+	/* Statistics, one window a second. */
+	int64_t window_start_us;
+	uint64_t window_bytes, total_bytes;
+	uint32_t window_packets, window_lost;
+	int64_t latency[KT_PEER_SAMPLES];
+	unsigned n_latency;
+} kt_peer;
+
+/* A peer for the session on BUS.  Returns NULL when out of memory. */
+kt_peer *kt_peer_new(kyoyu_bus *bus, const kt_peer_config *cfg);
+
+/* Frees the peer and its connection (closed at once). */
+void kt_peer_free(kt_peer *peer);
+
+/* CONN now carries the session (taken over).  CODEC and RECORDING come from
+ * the welcome; RESUMED when it replaces a dropped link.  PEER_CLOCK_US is
+ * the clock in the peer's hello or welcome: a first guess of the offset. */
+void kt_peer_attach(kt_peer *peer, kt_conn *conn, uint32_t codec, bool recording,
+		    bool resumed, int64_t peer_clock_us, int64_t now_us);
+
+/* Takes the connection back (the link dropped); NULL if there was none. */
+kt_conn *kt_peer_detach(kt_peer *peer);
+
+/* Posts a PEER event (NAME may be NULL). */
+void kt_peer_post_event(kt_peer *peer, uint32_t event, uint32_t reason, const char *name);
+
+/* Acts on a bus message for the wire.  Takes over msg->buf. */
+void kt_peer_on_bus(kt_peer *peer, kyoyu_msg *msg);
+
+/* A kt_conn_handler: acts on a message from the peer.  CTX is the peer. */
+int kt_peer_on_wire(void *ctx, kt_wire_msg *msg);
+
+/* Pings, reports, statistics, rate control.  Lowers *TIMEOUT_MS to when it
+ * wants to run again.  Returns 0, or -ETIMEDOUT when the peer has been
+ * silent too long (the link is lost). */
+int kt_peer_tick(kt_peer *peer, int64_t now_us, int *timeout_ms);
+
+/* True while screen content waits for the socket. */
+bool kt_peer_want_bulk(const kt_peer *peer);
+
+/* The local session ended: sends BYE (unless the peer said it first). */
+void kt_peer_end(kt_peer *peer, uint32_t reason);
+
+#endif

@@ -1,0 +1,550 @@
+/* The sharer's side: the code, the connection, the hello, coming back. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define KYOYU_LOG_COMPONENT "transport/tls"
+#include <kyoyu/kyoyu.h>
+
+#include "codes.h"
+#include "sharer.h"
+
+#define BYE_GRACE_US 1000000
+#define FIRST_RETRY_US 500000
+#define RETRY_US 1000000
+
+typedef enum phase {
+	WAIT_CODE,  /* for the customer to type the code */
+	CONNECTING, /* TCP */
+	GREETING,   /* TLS, hello, waiting for the welcome */
+	LINKED,
+	LOST,       /* waiting to try again within the grace window */
+	ENDING,     /* the session is over or about to be; nothing to connect */
+} phase;
+
+struct kt_sharer {
+	kyoyu_bus *bus;
+	kt_sharer_config cfg;
+	char name[KT_WIRE_NAME_MAX + 1];
+	char target[300];
+	kt_connector con;
+	phase phase;
+
+	char code[KT_WIRE_CODE_DIGITS];
+	bool have_code;
+	int64_t allowed_at_us; /* after "rate limited" */
+
+	int fd;                /* while CONNECTING */
+	kt_conn *greeting;     /* while GREETING */
+	int64_t deadline_us;
+	bool got_reject, bad_welcome;
+	kt_wire_welcome welcome;
+	uint8_t reject_reason;
+	uint16_t retry_s;
+
+	kt_peer *peer;
+	bool resuming;
+	uint8_t token[KT_WIRE_TOKEN_SIZE];
+	int64_t grace_us, lost_until_us, next_attempt_us;
+
+	uint32_t state; /* the local session's */
+	int64_t bye_deadline_us;
+	bool done;
+};
+
+kt_sharer *kt_sharer_new(kyoyu_bus *bus, const kt_sharer_config *cfg,
+			 const kt_connector *connector)
+{
+	kt_sharer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->bus = bus;
+	s->cfg = *cfg;
+	snprintf(s->name, sizeof(s->name), "%s", cfg->name ? cfg->name : "");
+	snprintf(s->target, sizeof(s->target), "%s", cfg->target ? cfg->target : "?");
+	s->cfg.name = s->name;
+	s->cfg.target = s->target;
+	s->con = *connector;
+	s->fd = -1;
+	s->peer = kt_peer_new(bus, &cfg->peer);
+	if (!s->peer) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void drop_attempt(kt_sharer *s, bool graceful)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	kt_conn_free(s->greeting, graceful);
+	s->greeting = NULL;
+	s->got_reject = s->bad_welcome = false;
+}
+
+void kt_sharer_free(kt_sharer *s)
+{
+	if (!s)
+		return;
+	drop_attempt(s, false);
+	kt_peer_free(s->peer);
+	OPENSSL_cleanse(s->code, sizeof(s->code));
+	OPENSSL_cleanse(s->token, sizeof(s->token));
+	free(s);
+}
+
+bool kt_sharer_done(const kt_sharer *s)
+{
+	return s->done;
+}
+
+static void post_code_needed(kt_sharer *s)
+{
+	kyoyu_bus_post_value(s->bus, KYOYU_MSG_CODE, KYOYU_CODE_NEEDED);
+}
+
+void kt_sharer_start(kt_sharer *s, int64_t now)
+{
+	s->phase = WAIT_CODE;
+	post_code_needed(s);
+}
+
+/* Ends the session with an error the customer can read. */
+static void give_up(kt_sharer *s, const char *text)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+
+	msg.u.value = -ECONNREFUSED;
+	msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(s->bus, &msg);
+	s->phase = ENDING;
+}
+
+static void end_with(kt_sharer *s, uint32_t reason)
+{
+	kyoyu_bus_post_value(s->bus, KYOYU_MSG_END, reason);
+	s->phase = ENDING;
+}
+
+static void begin_connect(kt_sharer *s, int64_t now)
+{
+	char err[256] = "";
+
+	s->deadline_us = now + s->cfg.connect_timeout_us;
+	int ret = s->con.open(s->con.ctx, &s->fd, err, sizeof(err));
+	if (ret) {
+		s->fd = -1;
+		if (s->resuming) {
+			kyoyu_warn("cannot reach the viewer at %s again yet: %s", s->target, err);
+			s->phase = LOST;
+			s->next_attempt_us = now + RETRY_US;
+			return;
+		}
+		kyoyu_error("cannot reach the viewer at %s: %s", s->target, err);
+		give_up(s, "Could not reach the support team. Check the network and try again.");
+		return;
+	}
+	s->phase = CONNECTING;
+}
+
+static void attempt_failed(kt_sharer *s, const char *why, bool refused, int64_t now)
+{
+	drop_attempt(s, false);
+	if (refused) {
+		/* Fail closed: never a second try against the wrong viewer. */
+		kyoyu_error("%s", why);
+		give_up(s, "Could not verify the identity of the support team's computer, "
+			   "so nothing was sent. Please contact your support team.");
+		return;
+	}
+	if (s->resuming) {
+		kyoyu_warn("cannot reach the viewer at %s again yet: %s", s->target, why);
+		s->phase = LOST;
+		s->next_attempt_us = now + RETRY_US;
+		return;
+	}
+	kyoyu_error("cannot connect to the viewer at %s: %s", s->target, why);
+	give_up(s, "Could not reach the support team. Check the network and try again.");
+}
+
+static void send_hello(kt_sharer *s, int64_t now)
+{
+	kt_wire_msg m = {.type = KT_WIRE_HELLO};
+	kt_wire_hello *h = &m.u.hello;
+
+	h->major = KT_WIRE_MAJOR;
+	h->minor = KT_WIRE_MINOR;
+	h->n_codecs = 1;
+	h->codecs[0] = (uint8_t)s->cfg.codec;
+	if (s->resuming) {
+		h->auth = KT_WIRE_AUTH_TOKEN;
+		memcpy(h->secret, s->token, KT_WIRE_TOKEN_SIZE);
+	} else {
+		h->auth = KT_WIRE_AUTH_CODE;
+		memcpy(h->secret, s->code, KT_WIRE_CODE_DIGITS);
+		/* A code is tried once; a new attempt needs the customer again. */
+		OPENSSL_cleanse(s->code, sizeof(s->code));
+		s->have_code = false;
+	}
+	h->clock_us = now;
+	h->name_len = (uint8_t)strlen(s->name);
+	memcpy(h->name, s->name, h->name_len);
+	kt_conn_send(s->greeting, &m);
+	OPENSSL_cleanse(h->secret, sizeof(h->secret));
+}
+
+static bool welcome_ok(kt_sharer *s, char *why, size_t whylen)
+{
+	const kt_wire_welcome *w = &s->welcome;
+	bool resumed = w->flags & KT_WIRE_WELCOME_RESUMED;
+
+	if (w->major == KT_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
+		return true;
+	snprintf(why, whylen, "the viewer at %.100s answered with protocol %u.%u, codec %u, "
+		 "resumed %d: not what was asked", s->target, w->major, w->minor, w->codec,
+		 resumed);
+	return false;
+}
+
+/* The welcome is right: the connection carries the session from now on. */
+static void welcomed(kt_sharer *s, int64_t now)
+{
+	const kt_wire_welcome *w = &s->welcome;
+	kt_conn *conn = s->greeting;
+	bool recording = w->flags & KT_WIRE_WELCOME_RECORDING;
+
+	s->greeting = NULL;
+	if (!s->resuming) {
+		memcpy(s->token, w->token, sizeof(s->token));
+		s->grace_us = (int64_t)w->grace_s * 1000000;
+	}
+	OPENSSL_cleanse(s->welcome.token, sizeof(s->welcome.token));
+	kt_peer_attach(s->peer, conn, w->codec, recording, s->resuming, w->clock_us, now);
+	if (s->resuming) {
+		kyoyu_info("back in touch with the viewer: the session goes on");
+		kt_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
+	} else {
+		kyoyu_info("connected to %s at %s (%s%s)", w->name[0] ? w->name : "the viewer",
+			   s->target, kyoyu_codec_name(w->codec),
+			   recording ? ", the viewer wants to record" : "");
+		kt_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
+	}
+	s->phase = LINKED;
+}
+
+/* kt_conn_handler from the hello on.  What follows the welcome in the same
+ * read (a ping) already belongs to the session. */
+static int on_greeting(void *ctx, kt_wire_msg *m)
+{
+	kt_sharer *s = ctx;
+
+	if (s->phase == LINKED)
+		return kt_peer_on_wire(s->peer, m);
+	if (m->type == KT_WIRE_WELCOME) {
+		s->welcome = m->u.welcome;
+		kt_wire_msg_clear(m);
+		if (!welcome_ok(s, s->greeting->why, sizeof(s->greeting->why))) {
+			s->bad_welcome = true;
+			return -EPROTO;
+		}
+		welcomed(s, kyoyu_now_us());
+		return 0;
+	}
+	s->reject_reason = m->u.reject.reason;
+	s->retry_s = m->u.reject.retry_after_s;
+	s->got_reject = true;
+	kt_wire_msg_clear(m);
+	return 1;
+}
+
+static void rejected(kt_sharer *s, int64_t now)
+{
+	uint8_t reason = s->reject_reason;
+
+	drop_attempt(s, true);
+	switch (reason) {
+	case KT_WIRE_REJECT_BAD_CODE:
+		kyoyu_warn("the viewer did not accept the code");
+		s->phase = WAIT_CODE;
+		post_code_needed(s);
+		break;
+	case KT_WIRE_REJECT_RATE_LIMITED:
+		kyoyu_warn("too many attempts from this computer: the next one is possible "
+			   "in %u s", s->retry_s);
+		s->allowed_at_us = now + (int64_t)s->retry_s * 1000000;
+		s->phase = WAIT_CODE;
+		post_code_needed(s);
+		break;
+	case KT_WIRE_REJECT_BUSY:
+		kyoyu_error("the support person is already in another session");
+		end_with(s, KYOYU_END_REJECTED);
+		break;
+	case KT_WIRE_REJECT_RESUME_REFUSED:
+		kyoyu_warn("the viewer no longer knows this session");
+		kt_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+		s->phase = ENDING;
+		break;
+	default:
+		kyoyu_error("the viewer refused this agent (%s): update kyoyu on one side",
+			    reason == KT_WIRE_REJECT_VERSION ? "protocol version"
+							     : "no video format in common");
+		end_with(s, KYOYU_END_REJECTED);
+		break;
+	}
+}
+
+static void link_lost(kt_sharer *s, int64_t now)
+{
+	kt_peer *peer = s->peer;
+	kt_conn *conn = peer->conn;
+
+	if (peer->gone || peer->ended) {
+		kt_conn_free(kt_peer_detach(peer), false);
+		return;
+	}
+	if (peer->failed) {
+		kyoyu_error("%s; ending the session", conn->why);
+		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+		static const char text[] = "the support team's agent sent something this "
+					   "computer does not understand";
+		msg.u.value = -EPROTO;
+		msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
+		kyoyu_bus_post(s->bus, &msg);
+		return;
+	}
+	kyoyu_warn("lost the link to the viewer (%s); trying to get back for %lld s",
+		   conn->why, (long long)(s->grace_us / 1000000));
+	kt_conn_free(kt_peer_detach(peer), false);
+	kt_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
+	s->resuming = true;
+	s->phase = LOST;
+	s->lost_until_us = now + s->grace_us;
+	s->next_attempt_us = now + FIRST_RETRY_US;
+}
+
+void kt_sharer_on_bus(kt_sharer *s, kyoyu_msg *msg)
+{
+	int64_t now = kyoyu_now_us();
+
+	if (msg->type == KYOYU_MSG_CODE) {
+		if (msg->u.value == KYOYU_CODE_ENTERED && s->phase == WAIT_CODE && msg->buf) {
+			if (kt_codes_parse(kyoyu_buffer_data(msg->buf),
+					   kyoyu_buffer_size(msg->buf), s->code)) {
+				s->have_code = true;
+			} else {
+				kyoyu_warn("that is not a 9-digit connection code");
+				post_code_needed(s);
+			}
+		}
+		kyoyu_msg_release(msg);
+		return;
+	}
+	if (msg->type == KYOYU_MSG_STATE) {
+		s->state = msg->u.state.state;
+		if (s->state == KYOYU_STATE_ENDED) {
+			drop_attempt(s, false);
+			s->phase = ENDING;
+			s->bye_deadline_us = now + BYE_GRACE_US;
+		}
+	}
+	kt_peer_on_bus(s->peer, msg);
+}
+
+static void wake_at(int64_t at, int64_t now, int *timeout_ms)
+{
+	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
+/* Timers of the phases that wait for time rather than for a socket. */
+static void run_timers(kt_sharer *s, int *timeout_ms, int64_t now)
+{
+	if (s->phase == WAIT_CODE && s->have_code) {
+		if (now >= s->allowed_at_us)
+			begin_connect(s, now);
+		else
+			wake_at(s->allowed_at_us, now, timeout_ms);
+	}
+	if (s->phase == LOST) {
+		if (now >= s->lost_until_us) {
+			kyoyu_warn("the viewer could not be reached again within %lld s: the "
+				   "session ends", (long long)(s->grace_us / 1000000));
+			kt_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+			s->phase = ENDING;
+		} else if (now >= s->next_attempt_us) {
+			begin_connect(s, now);
+		} else {
+			wake_at(s->next_attempt_us < s->lost_until_us ? s->next_attempt_us
+								       : s->lost_until_us,
+				now, timeout_ms);
+		}
+	}
+	if ((s->phase == CONNECTING || s->phase == GREETING) && now >= s->deadline_us) {
+		char why[96];
+		snprintf(why, sizeof(why), "no answer within %lld s",
+			 (long long)(s->cfg.connect_timeout_us / 1000000));
+		attempt_failed(s, why, false, now);
+	}
+}
+
+size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *timeout_ms,
+			 int64_t now)
+{
+	kt_conn *link = s->peer->conn;
+
+	run_timers(s, timeout_ms, now);
+	if (max == 0)
+		return 0;
+	switch (s->phase) {
+	case CONNECTING:
+		wake_at(s->deadline_us, now, timeout_ms);
+		pfds[0] = (struct pollfd){s->fd, POLLOUT, 0};
+		return 1;
+	case GREETING:
+		wake_at(s->deadline_us, now, timeout_ms);
+		if (kt_conn_flush(s->greeting, now) < 0) {
+			attempt_failed(s, s->greeting->why,
+				       s->con.refused && s->con.refused(s->con.ctx, s->greeting),
+				       now);
+			return 0;
+		}
+		pfds[0] = (struct pollfd){s->greeting->fd, kt_conn_events(s->greeting, false), 0};
+		return 1;
+	case LINKED:
+		if (kt_peer_tick(s->peer, now, timeout_ms) == -ETIMEDOUT) {
+			snprintf(link->why, sizeof(link->why), "nothing heard for %lld s",
+				 (long long)(s->cfg.peer.timeout_us / 1000000));
+			link_lost(s, now);
+			return 0;
+		}
+		if (kt_conn_flush(link, now) < 0) {
+			link_lost(s, now);
+			return 0;
+		}
+		pfds[0] = (struct pollfd){link->fd,
+					  s->peer->gone || s->peer->failed
+						  ? (short)(kt_conn_busy(link) ? POLLOUT : 0)
+						  : kt_conn_events(link, kt_peer_want_bulk(s->peer)),
+					  0};
+		if (link->more_to_read)
+			*timeout_ms = 0;
+		return 1;
+	case ENDING:
+		if (s->done || s->state != KYOYU_STATE_ENDED)
+			return 0;
+		if (!link || !kt_conn_busy(link) || now >= s->bye_deadline_us) {
+			kt_conn_free(kt_peer_detach(s->peer), true);
+			s->done = true;
+			*timeout_ms = 0;
+			return 0;
+		}
+		if (kt_conn_flush(link, now) < 0) {
+			kt_conn_free(kt_peer_detach(s->peer), false);
+			return 0;
+		}
+		wake_at(s->bye_deadline_us, now, timeout_ms);
+		pfds[0] = (struct pollfd){link->fd, POLLOUT, 0};
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void handle_connecting(kt_sharer *s, int64_t now)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	char why[256] = "";
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err) {
+		attempt_failed(s, strerror(err), false, now);
+		return;
+	}
+	int fd = s->fd;
+	s->fd = -1;
+	s->greeting = s->con.wrap(s->con.ctx, fd, why, sizeof(why));
+	if (!s->greeting) {
+		attempt_failed(s, why, false, now);
+		return;
+	}
+	kt_conn_allow(s->greeting, KT_WIRE_BIT(KT_WIRE_WELCOME) | KT_WIRE_BIT(KT_WIRE_REJECT));
+	s->phase = GREETING;
+	send_hello(s, now);
+	if (kt_conn_flush(s->greeting, now) < 0)
+		attempt_failed(s, s->greeting->why,
+			       s->con.refused && s->con.refused(s->con.ctx, s->greeting), now);
+}
+
+static void handle_greeting(kt_sharer *s, short revents, int64_t now)
+{
+	kt_conn *c = s->greeting;
+	int ret = kt_conn_read(c, on_greeting, s, now);
+
+	if (s->phase == LINKED) {
+		if (ret < 0 || kt_conn_flush(c, now) < 0)
+			link_lost(s, now);
+		return;
+	}
+	if (ret == 0 && !s->got_reject)
+		ret = kt_conn_flush(c, now);
+	if (ret < 0) {
+		attempt_failed(s, c->why,
+			       s->bad_welcome || (s->con.refused && s->con.refused(s->con.ctx, c)),
+			       now);
+		return;
+	}
+	if (s->got_reject)
+		rejected(s, now);
+}
+
+static void handle_linked(kt_sharer *s, short revents, int64_t now)
+{
+	kt_conn *c = s->peer->conn;
+	bool reading = !s->peer->gone && !s->peer->failed;
+	int ret = 0;
+
+	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | c->read_wants)) ||
+			c->more_to_read))
+		ret = kt_conn_read(c, kt_peer_on_wire, s->peer, now);
+	if (ret == 0 && !s->peer->gone)
+		ret = kt_conn_flush(c, now);
+	if (ret < 0)
+		link_lost(s, now);
+}
+
+void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t now)
+{
+	if (n == 0)
+		return;
+	switch (s->phase) {
+	case CONNECTING:
+		if (pfds[0].revents)
+			handle_connecting(s, now);
+		break;
+	case GREETING:
+		if (pfds[0].revents || s->greeting->more_to_read)
+			handle_greeting(s, pfds[0].revents, now);
+		break;
+	case LINKED:
+		handle_linked(s, pfds[0].revents, now);
+		break;
+	case ENDING:
+		if (s->peer->conn && kt_conn_flush(s->peer->conn, now) < 0)
+			kt_conn_free(kt_peer_detach(s->peer), false);
+		break;
+	default:
+		break;
+	}
+}

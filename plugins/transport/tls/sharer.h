@@ -1,0 +1,63 @@
+/* The sharer's side of the transport: asking for the code, connecting, the
+ * hello, and coming back with the session token after a dropped link.
+ *
+ * Connections are opened through a kt_connector (TCP and TLS in the
+ * plugin, a socketpair in the fuzzer).  Transport thread only. */
+#ifndef KT_SHARER_H
+#define KT_SHARER_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kyoyu/kyoyu.h>
+
+#include "conn.h"
+#include "peer.h"
+
+typedef struct kt_connector {
+	/* Starts connecting; *FD polls writable once connected.  Returns 0,
+	 * or a negative errno with ERR saying what failed. */
+	int (*open)(void *ctx, int *fd, char *err, size_t errlen);
+	/* FD is connected: the connection over it (FD taken over), or NULL
+	 * with ERR. */
+	kt_conn *(*wrap)(void *ctx, int fd, char *err, size_t errlen);
+	/* True when CONN failed because the viewer is not the expected one:
+	 * no second try (fail closed).  May be NULL. */
+	bool (*refused)(void *ctx, kt_conn *conn);
+	void *ctx;
+} kt_connector;
+
+typedef struct kt_sharer_config {
+	kt_peer_config peer;
+	int64_t connect_timeout_us; /* TCP, TLS and the welcome */
+	const char *name;           /* the customer's display name */
+	const char *target;         /* "host:port", for messages */
+	uint32_t codec;             /* what the encoder makes */
+} kt_sharer_config;
+
+typedef struct kt_sharer kt_sharer;
+
+/* A sharer posting to BUS, connecting through CONNECTOR (copied).
+ * Returns NULL when out of memory. */
+kt_sharer *kt_sharer_new(kyoyu_bus *bus, const kt_sharer_config *cfg,
+			 const kt_connector *connector);
+void kt_sharer_free(kt_sharer *sharer);
+
+/* Asks the customer for the code (posts CODE NEEDED). */
+void kt_sharer_start(kt_sharer *sharer, int64_t now_us);
+
+/* Acts on a bus message; takes over msg->buf. */
+void kt_sharer_on_bus(kt_sharer *sharer, kyoyu_msg *msg);
+
+/* As kt_viewer_prepare / kt_viewer_handle. */
+size_t kt_sharer_prepare(kt_sharer *sharer, struct pollfd *pfds, size_t max,
+			 int *timeout_ms, int64_t now_us);
+void kt_sharer_handle(kt_sharer *sharer, const struct pollfd *pfds, size_t n,
+		      int64_t now_us);
+
+/* True once the session ended and the goodbye went out. */
+bool kt_sharer_done(const kt_sharer *sharer);
+
+#endif

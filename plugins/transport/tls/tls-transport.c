@@ -1,0 +1,449 @@
+/* transport/tls: the link between sharer and viewer, over TLS 1.3.
+ *
+ * The viewer listens, issues one-time connection codes and serves one
+ * session; the sharer connects, sends the customer's code and streams.
+ * docs/protocol.md is the contract; this file holds the options, the
+ * sockets and the stage's loop, viewer.c and sharer.c the two sides. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define KYOYU_LOG_COMPONENT "transport/tls"
+#include <kyoyu/kyoyu.h>
+
+#include "sharer.h"
+#include "tls.h"
+#include "viewer.h"
+
+#define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + 1)
+/* Unsent bytes the kernel may hold before the socket stops polling
+ * writable: the sender's queue stays in the sender, where it can drop. */
+#define NOTSENT_LOWAT 16384
+
+typedef struct transport {
+	/* options */
+	const char *host, *listen_on, *pin, *ca_file, *cert, *key, *name;
+	int port, code_ttl_s, attempts_per_minute, reject_delay_ms;
+	int handshake_timeout_s, timeout_s, keepalive_s, grace_s, max_queue_ms;
+	int connect_timeout_s;
+
+	const kyoyu_host *host_info;
+	kyoyu_bus *bus;
+	kt_tls *tls;
+	char display_name[KT_WIRE_NAME_MAX + 1];
+	char target[300];
+	int listen_fd;
+	kt_viewer *viewer;
+	kt_sharer *sharer;
+} transport;
+
+static const kyoyu_option options[] = {
+	KYOYU_OPTION_STRING("host", transport, host, "localhost",
+			    "sharer: the viewer's host name or address (checked against "
+			    "its certificate with ca_file)"),
+	KYOYU_OPTION_INT("port", transport, port, 7447, 0, 65535,
+			 "sharer: the viewer's port; viewer: the port to listen on "
+			 "(0: any free one, logged)"),
+	KYOYU_OPTION_STRING("listen", transport, listen_on, "0.0.0.0",
+			    "viewer: the address to listen on"),
+	KYOYU_OPTION_STRING("pin", transport, pin, NULL,
+			    "sharer: the viewer's key, \"sha256//BASE64\" as printed by "
+			    "kyoyu-agent --make-cert"),
+	KYOYU_OPTION_STRING("ca_file", transport, ca_file, NULL,
+			    "sharer: PEM file of the CA that signed the viewer's certificate"),
+	KYOYU_OPTION_STRING("cert", transport, cert, NULL,
+			    "viewer: its certificate (PEM; kyoyu-agent --make-cert DIR)"),
+	KYOYU_OPTION_STRING("key", transport, key, NULL, "viewer: its private key (PEM)"),
+	KYOYU_OPTION_STRING("name", transport, name, NULL,
+			    "the name the other side sees (default: user@host)"),
+	KYOYU_OPTION_INT("code_ttl_s", transport, code_ttl_s, 600, 1, 86400,
+			 "viewer: a connection code stops working after this long"),
+	KYOYU_OPTION_INT("attempts_per_minute", transport, attempts_per_minute, 10, 1, 1000,
+			 "viewer: code attempts allowed per address and minute"),
+	KYOYU_OPTION_INT("reject_delay_ms", transport, reject_delay_ms, 1000, 0, 10000,
+			 "viewer: a refused code is answered after this delay, whatever "
+			 "the reason"),
+	KYOYU_OPTION_INT("handshake_timeout_s", transport, handshake_timeout_s, 10, 1, 120,
+			 "viewer: a connection must say hello within this time"),
+	KYOYU_OPTION_INT("timeout_s", transport, timeout_s, 15, 2, 600,
+			 "the link counts as lost after this long without a byte"),
+	KYOYU_OPTION_INT("keepalive_s", transport, keepalive_s, 5, 1, 300,
+			 "viewer: ping interval while no video flows"),
+	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KT_WIRE_MAX_GRACE_S,
+			 "viewer: how long a dropped sharer may take to come back"),
+	KYOYU_OPTION_INT("max_queue_ms", transport, max_queue_ms, 150, 20, 5000,
+			 "sharer: video older than this is dropped, not queued"),
+	KYOYU_OPTION_INT("connect_timeout_s", transport, connect_timeout_s, 15, 1, 300,
+			 "sharer: time allowed to connect and be welcomed"),
+	KYOYU_OPTION_END,
+};
+
+/* "user@host", the name shown on the other side by default. */
+static void default_name(char *out, size_t len)
+{
+	char host[64] = "";
+	struct passwd *pw = getpwuid(getuid());
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
+}
+
+static int transport_init(void *priv, const kyoyu_host *host)
+{
+	transport *t = priv;
+	char err[512] = "";
+	int ret;
+
+	t->host_info = host;
+	t->bus = host->bus;
+	t->listen_fd = -1;
+	if (t->name && *t->name)
+		snprintf(t->display_name, sizeof(t->display_name), "%s", t->name);
+	else
+		default_name(t->display_name, sizeof(t->display_name));
+	if (!kt_wire_name_ok(t->display_name, strlen(t->display_name))) {
+		kyoyu_error("transport.name must be printable UTF-8 of at most %d bytes",
+			    KT_WIRE_NAME_MAX);
+		return -EINVAL;
+	}
+	if (host->role == KYOYU_ROLE_VIEWER) {
+		if (!t->cert || !t->key) {
+			kyoyu_error("the viewer needs transport.cert and transport.key; make "
+				    "them with: kyoyu-agent --make-cert DIR");
+			return -EINVAL;
+		}
+		ret = kt_tls_new_server(t->cert, t->key, &t->tls, err, sizeof(err));
+	} else {
+		if (!host->codecs || !host->codecs[0]) {
+			kyoyu_error("the sharer has no video codec to offer");
+			return -EINVAL;
+		}
+		if (t->port == 0) {
+			kyoyu_error("the sharer needs transport.port: the viewer's port");
+			return -EINVAL;
+		}
+		ret = kt_tls_new_client(t->ca_file, t->pin, t->host, &t->tls, err, sizeof(err));
+		snprintf(t->target, sizeof(t->target), "%s:%d", t->host, t->port);
+	}
+	if (ret) {
+		kyoyu_error("%s", err);
+		return ret;
+	}
+	return KYOYU_OK;
+}
+
+static void transport_fini(void *priv)
+{
+	transport *t = priv;
+
+	kt_tls_free(t->tls);
+	t->tls = NULL;
+}
+
+static kt_peer_config peer_config(const transport *t)
+{
+	return (kt_peer_config){
+		.role = t->host_info->role,
+		.timeout_us = (int64_t)t->timeout_s * 1000000,
+		.keepalive_us = (int64_t)t->keepalive_s * 1000000,
+		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
+		.ceiling_kbps = 0,
+	};
+}
+
+/* Latency first: no Nagle, and little unsent data in the kernel. */
+static void tune_socket(int fd)
+{
+	int one = 1, lowat = NOTSENT_LOWAT;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
+static void describe(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
+		     size_t fulllen)
+{
+	char port[16] = "";
+
+	if (getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						      : sizeof(struct sockaddr_in),
+			ip, (socklen_t)iplen, port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(ip, iplen, "?");
+	snprintf(full, fulllen, "%s:%s", ip, port);
+}
+
+/* ---- the viewer's socket ------------------------------------------------ */
+
+static int listen_socket(transport *t)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai;
+	char port[16];
+	int one = 1;
+
+	snprintf(port, sizeof(port), "%d", t->port);
+	int ret = getaddrinfo(t->listen_on, port, &hints, &ai);
+	if (ret) {
+		kyoyu_error("transport.listen \"%s\": %s", t->listen_on, gai_strerror(ret));
+		return -EINVAL;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+		ret = -errno;
+		kyoyu_error("cannot listen on %s port %d: %s (is another viewer running? "
+			    "set transport.port)", t->listen_on, t->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return ret;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ip[64], full[96];
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	describe((struct sockaddr *)&ss, ip, sizeof(ip), full, sizeof(full));
+	kyoyu_info("waiting for the customer on %s", full);
+	t->listen_fd = fd;
+	return 0;
+}
+
+static void accept_all(transport *t, int64_t now)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(t->listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
+				kyoyu_warn("cannot accept a connection: %s", strerror(errno));
+			return;
+		}
+		char ip[64], full[96];
+		describe((struct sockaddr *)&ss, ip, sizeof(ip), full, sizeof(full));
+		tune_socket(fd);
+		void *io = kt_tls_wrap(t->tls, fd);
+		if (!io) {
+			close(fd);
+			continue;
+		}
+		kt_conn *conn = kt_conn_new(fd, full, &kt_tls_io, io, 0, now);
+		if (conn)
+			kt_viewer_adopt(t->viewer, conn, ip, now);
+	}
+}
+
+/* ---- the sharer's connector -------------------------------------------- */
+
+static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
+{
+	transport *t = ctx;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *ai;
+	char port[16];
+
+	snprintf(port, sizeof(port), "%d", t->port);
+	int ret = getaddrinfo(t->host, port, &hints, &ai);
+	if (ret) {
+		snprintf(err, errlen, "cannot find \"%s\" (transport.host): %s", t->host,
+			 gai_strerror(ret));
+		return -EHOSTUNREACH;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return ret;
+	}
+	freeaddrinfo(ai);
+	tune_socket(fd);
+	*out = fd;
+	return 0;
+}
+
+static kt_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
+{
+	transport *t = ctx;
+	void *io = kt_tls_wrap(t->tls, fd);
+
+	if (!io) {
+		snprintf(err, errlen, "cannot start TLS (out of memory)");
+		close(fd);
+		return NULL;
+	}
+	kt_conn *conn = kt_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
+	if (!conn)
+		snprintf(err, errlen, "out of memory");
+	return conn;
+}
+
+static bool tls_refused(void *ctx, kt_conn *conn)
+{
+	return kt_tls_refused_peer(conn->io_ctx);
+}
+
+/* ---- the stage ------------------------------------------------------------ */
+
+static int transport_start(void *priv, kyoyu_stage *stage)
+{
+	transport *t = priv;
+	const kyoyu_host *h = t->host_info;
+	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE);
+
+	if (h->role == KYOYU_ROLE_VIEWER) {
+		kt_viewer_config vc = {
+			.peer = peer_config(t),
+			.code_ttl_us = (int64_t)t->code_ttl_s * 1000000,
+			.attempts_per_minute = t->attempts_per_minute,
+			.reject_delay_us = (int64_t)t->reject_delay_ms * 1000,
+			.handshake_timeout_us = (int64_t)t->handshake_timeout_s * 1000000,
+			.grace_us = (int64_t)t->grace_s * 1000000,
+			.name = t->display_name,
+			.codecs = h->codecs,
+			.recording = h->recording,
+		};
+		int ret = listen_socket(t);
+		if (ret)
+			return ret;
+		t->viewer = kt_viewer_new(t->bus, &vc);
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_POINTER) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST);
+	} else {
+		kt_sharer_config sc = {
+			.peer = peer_config(t),
+			.connect_timeout_us = (int64_t)t->connect_timeout_s * 1000000,
+			.name = t->display_name,
+			.target = t->target,
+			.codec = h->codecs[0],
+		};
+		kt_connector con = {tcp_open, tls_wrap, tls_refused, t};
+		t->sharer = kt_sharer_new(t->bus, &sc, &con);
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |
+			KYOYU_MSG_BIT(KYOYU_MSG_CONSENT);
+	}
+	if (!t->viewer && !t->sharer) {
+		if (t->listen_fd >= 0)
+			close(t->listen_fd);
+		t->listen_fd = -1;
+		return -ENOMEM;
+	}
+	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), mask);
+	return 0;
+}
+
+static void take_messages(transport *t, kyoyu_inbox *inbox)
+{
+	kyoyu_msg msg;
+
+	/* Bounded, so a flood of packets cannot starve the sockets. */
+	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
+		if (t->viewer)
+			kt_viewer_on_bus(t->viewer, &msg);
+		else
+			kt_sharer_on_bus(t->sharer, &msg);
+	}
+}
+
+static int transport_run(void *priv, kyoyu_stage *stage)
+{
+	transport *t = priv;
+	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
+	struct pollfd pfds[MAX_POLL];
+	sigset_t pipe_mask;
+
+	/* A peer that vanishes must cost an error code, not the process. */
+	sigemptyset(&pipe_mask);
+	sigaddset(&pipe_mask, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_mask, NULL);
+
+	if (t->viewer && kt_viewer_start(t->viewer, kyoyu_now_us()))
+		return -EIO;
+	if (t->sharer)
+		kt_sharer_start(t->sharer, kyoyu_now_us());
+	while (!kyoyu_stage_stopping(stage)) {
+		int64_t now = kyoyu_now_us();
+		int timeout = -1;
+		size_t n = 0, base;
+		pfds[n++] = (struct pollfd){kyoyu_inbox_fd(inbox), POLLIN, 0};
+		if (t->listen_fd >= 0 && !kt_viewer_done(t->viewer))
+			pfds[n++] = (struct pollfd){t->listen_fd, POLLIN, 0};
+		base = n;
+		if (t->viewer) {
+			n += kt_viewer_prepare(t->viewer, pfds + n, MAX_POLL - n, &timeout, now);
+			if (kt_viewer_done(t->viewer))
+				break;
+		} else {
+			n += kt_sharer_prepare(t->sharer, pfds + n, MAX_POLL - n, &timeout, now);
+			if (kt_sharer_done(t->sharer))
+				break;
+		}
+		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
+			return -errno;
+		now = kyoyu_now_us();
+		if (pfds[0].revents)
+			take_messages(t, inbox);
+		if (base == 2 && pfds[1].revents)
+			accept_all(t, now);
+		if (t->viewer)
+			kt_viewer_handle(t->viewer, pfds + base, n - base, now);
+		else
+			kt_sharer_handle(t->sharer, pfds + base, n - base, now);
+	}
+	return 0;
+}
+
+static void transport_stop(void *priv)
+{
+	transport *t = priv;
+
+	kt_viewer_free(t->viewer);
+	kt_sharer_free(t->sharer);
+	t->viewer = NULL;
+	t->sharer = NULL;
+	if (t->listen_fd >= 0)
+		close(t->listen_fd);
+	t->listen_fd = -1;
+}
+
+static const kyoyu_stage_ops ops = {
+	.size = sizeof(kyoyu_stage_ops),
+	.start = transport_start,
+	.run = transport_run,
+	.stop = transport_stop,
+};
+
+static const kyoyu_plugin_descriptor descriptor = {
+	KYOYU_PLUGIN_HEADER,
+	.kind = KYOYU_KIND_TRANSPORT,
+	.name = "tls",
+	.version = PACKAGE_VERSION,
+	.license = "MIT",
+	.description = "TLS 1.3 link with one-time connection codes (docs/protocol.md)",
+	.priv_size = sizeof(transport),
+	.options = options,
+	.init = transport_init,
+	.fini = transport_fini,
+	.ops = &ops,
+};
+
+KYOYU_PLUGIN_DEFINE(kyoyu_transport_tls, descriptor)

@@ -1,0 +1,45 @@
+/* TLS 1.3 for kyoyu connections (OpenSSL): the viewer's server context with
+ * its certificate, the sharer's client context that checks the viewer's
+ * certificate against a pin and/or a CA file, and the kt_conn_io that runs a
+ * connection over it.  Transport thread only. */
+#ifndef KT_TLS_H
+#define KT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+#define KT_TLS_PIN_PREFIX "sha256//"
+/* "sha256//" and 44 characters of base64. */
+#define KT_TLS_PIN_TEXT_SIZE 53
+
+typedef struct kt_tls kt_tls;
+
+/* The viewer's context: TLS 1.3 only, with CERT (a PEM chain) and KEY.
+ * Returns 0, or a negative errno with ERR saying what to fix. */
+int kt_tls_new_server(const char *cert, const char *key, kt_tls **out, char *err,
+		      size_t errlen);
+
+/* The sharer's context: TLS 1.3 only, trusting the viewer whose public key
+ * matches PIN ("sha256//BASE64", may be NULL) and/or whose certificate
+ * CA_FILE vouches for under the name HOST (CA_FILE may be NULL; one of the
+ * two is required).  Returns 0, or a negative errno with ERR. */
+int kt_tls_new_client(const char *ca_file, const char *pin, const char *host,
+		      kt_tls **out, char *err, size_t errlen);
+
+void kt_tls_free(kt_tls *tls);
+
+/* A stream layer for FD (not taken over) on TLS; the handshake runs on the
+ * first reads and writes.  Returns NULL when out of memory. */
+void *kt_tls_wrap(kt_tls *tls, int fd);
+
+extern const kt_conn_io kt_tls_io;
+
+/* True when the handshake of the stream IO_CTX failed because the viewer's
+ * certificate was refused (pin, CA or host name): the sharer then gives up
+ * at once instead of trying again. */
+bool kt_tls_refused_peer(void *io_ctx);
+
+#endif

@@ -1,0 +1,566 @@
+/* The viewer's side: admission, codes, one session, the grace window. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#define KYOYU_LOG_COMPONENT "transport/tls"
+#include <kyoyu/kyoyu.h>
+
+#include "viewer.h"
+
+/* How long a reject may take to go out before the socket is just closed. */
+#define CLOSE_GRACE_US 2000000
+/* How long the goodbye may take at the end of the session. */
+#define BYE_GRACE_US 1000000
+
+typedef struct pending {
+	kt_viewer *viewer;
+	kt_conn *conn;
+	char address[48];
+	int64_t deadline_us; /* for the hello, the delayed reply, or the close */
+	bool have_hello, replying, closing;
+	kt_wire_hello hello;
+	kt_wire_msg reply;
+} pending;
+
+struct kt_viewer {
+	kyoyu_bus *bus;
+	kt_viewer_config cfg;
+	char name[KT_WIRE_NAME_MAX + 1];
+	kt_codebook codes;
+	bool code_shown; /* the operator holds a code that still works */
+	uint32_t state;  /* the local session's */
+	uint32_t end_reason;
+	pending *pending[KT_VIEWER_MAX_PENDING];
+	size_t n_pending;
+
+	kt_peer *peer;   /* the session, once a sharer got in */
+	uint8_t token[KT_WIRE_TOKEN_SIZE];
+	uint32_t codec;
+	bool lost;
+	int64_t lost_until_us;
+	int64_t bye_deadline_us;
+	bool done;
+};
+
+kt_viewer *kt_viewer_new(kyoyu_bus *bus, const kt_viewer_config *cfg)
+{
+	kt_viewer *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->bus = bus;
+	v->cfg = *cfg;
+	snprintf(v->name, sizeof(v->name), "%s", cfg->name ? cfg->name : "");
+	v->cfg.name = v->name;
+	kt_codes_init(&v->codes, cfg->code_ttl_us, cfg->attempts_per_minute);
+	return v;
+}
+
+static void pending_free(pending *p, bool graceful)
+{
+	kt_conn_free(p->conn, graceful);
+	free(p);
+}
+
+static void remove_pending(kt_viewer *v, size_t i)
+{
+	v->pending[i] = v->pending[--v->n_pending];
+}
+
+void kt_viewer_free(kt_viewer *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n_pending; i++)
+		pending_free(v->pending[i], false);
+	kt_peer_free(v->peer);
+	kt_codes_fini(&v->codes);
+	OPENSSL_cleanse(v->token, sizeof(v->token));
+	free(v);
+}
+
+static void post_code(kt_viewer *v, uint32_t event, const char *text)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
+
+	msg.u.value = event;
+	if (text)
+		msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(v->bus, &msg);
+}
+
+static int issue_code(kt_viewer *v, int64_t now)
+{
+	char text[KT_CODES_TEXT_SIZE];
+
+	if (kt_codes_issue(&v->codes, now, text)) {
+		kyoyu_error("the system's random number generator failed: no code issued");
+		return -EIO;
+	}
+	v->code_shown = true;
+	post_code(v, KYOYU_CODE_ISSUED, text);
+	OPENSSL_cleanse(text, sizeof(text));
+	kyoyu_info("issued a connection code; it works once, for %lld s",
+		   (long long)(v->cfg.code_ttl_us / 1000000));
+	return 0;
+}
+
+int kt_viewer_start(kt_viewer *v, int64_t now)
+{
+	return issue_code(v, now);
+}
+
+void kt_viewer_install_code(kt_viewer *v, const char digits[KT_WIRE_CODE_DIGITS],
+			    int64_t now)
+{
+	kt_codes_install(&v->codes, digits, now);
+	v->code_shown = true;
+}
+
+bool kt_viewer_busy(const kt_viewer *v)
+{
+	return v->peer != NULL;
+}
+
+bool kt_viewer_done(const kt_viewer *v)
+{
+	return v->done;
+}
+
+void kt_viewer_adopt(kt_viewer *v, kt_conn *conn, const char *address, int64_t now)
+{
+	size_t same = 0;
+
+	for (size_t i = 0; i < v->n_pending; i++)
+		same += strcmp(v->pending[i]->address, address) == 0;
+	if (v->done || v->state == KYOYU_STATE_ENDED) {
+		kt_conn_free(conn, false);
+		return;
+	}
+	if (v->n_pending == KT_VIEWER_MAX_PENDING || same >= KT_VIEWER_MAX_PENDING_PER_ADDR) {
+		kyoyu_warn("too many connections waiting%s: dropped %s",
+			   same >= KT_VIEWER_MAX_PENDING_PER_ADDR ? " from this address" : "",
+			   conn->addr);
+		kt_conn_free(conn, false);
+		return;
+	}
+	pending *p = calloc(1, sizeof(*p));
+	if (!p) {
+		kt_conn_free(conn, false);
+		return;
+	}
+	p->viewer = v;
+	p->conn = conn;
+	snprintf(p->address, sizeof(p->address), "%s", address);
+	p->deadline_us = now + v->cfg.handshake_timeout_us;
+	kt_conn_allow(conn, KT_WIRE_BIT(KT_WIRE_HELLO));
+	v->pending[v->n_pending++] = p;
+	kyoyu_debug("connection from %s", conn->addr);
+}
+
+/* ---- admission --------------------------------------------------------- */
+
+/* kt_conn_handler for a connection that has not said hello yet. */
+static int on_hello(void *ctx, kt_wire_msg *msg)
+{
+	pending *p = ctx;
+
+	p->hello = msg->u.hello;
+	p->have_hello = true;
+	kt_wire_msg_clear(msg);
+	kt_conn_allow(p->conn, 0); /* nothing else may come before the answer */
+	return 1;
+}
+
+static void reply_at(pending *p, uint8_t reason, uint16_t retry_s, int64_t at)
+{
+	p->replying = true;
+	p->deadline_us = at;
+	memset(&p->reply, 0, sizeof(p->reply));
+	p->reply.type = KT_WIRE_REJECT;
+	p->reply.u.reject.reason = reason;
+	p->reply.u.reject.retry_after_s = retry_s;
+}
+
+static uint32_t agreed_codec(const kt_viewer *v, const kt_wire_hello *h)
+{
+	for (unsigned i = 0; i < h->n_codecs; i++)
+		for (const uint32_t *c = v->cfg.codecs; c && *c; c++)
+			if (*c == h->codecs[i])
+				return *c;
+	return KYOYU_CODEC_NONE;
+}
+
+static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
+{
+	kt_wire_msg m = {.type = KT_WIRE_WELCOME};
+	kt_wire_welcome *w = &m.u.welcome;
+
+	w->major = KT_WIRE_MAJOR;
+	w->minor = KT_WIRE_MINOR < p->hello.minor ? KT_WIRE_MINOR : p->hello.minor;
+	w->codec = (uint8_t)v->codec;
+	w->flags = (v->cfg.recording ? KT_WIRE_WELCOME_RECORDING : 0) |
+		   (resumed ? KT_WIRE_WELCOME_RESUMED : 0);
+	w->grace_s = (uint16_t)(v->cfg.grace_us / 1000000);
+	memcpy(w->token, v->token, sizeof(w->token));
+	w->clock_us = now;
+	w->name_len = (uint8_t)strlen(v->name);
+	memcpy(w->name, v->name, w->name_len);
+	int ret = kt_conn_send(p->conn, &m);
+	OPENSSL_cleanse(w->token, sizeof(w->token));
+	return ret;
+}
+
+/* The code was right: this connection becomes the session. */
+static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
+{
+	pending *p = v->pending[i];
+
+	v->peer = kt_peer_new(v->bus, &v->cfg.peer);
+	if (!v->peer || RAND_bytes(v->token, sizeof(v->token)) != 1) {
+		kyoyu_error("cannot start the session (out of memory or no randomness)");
+		kt_peer_free(v->peer);
+		v->peer = NULL;
+		remove_pending(v, i);
+		pending_free(p, false);
+		return;
+	}
+	v->codec = codec;
+	v->peer->state = v->state;
+	if (send_welcome(v, p, false, now)) {
+		kyoyu_error("cannot welcome %s", p->conn->addr);
+		kt_peer_free(v->peer);
+		v->peer = NULL;
+		remove_pending(v, i);
+		pending_free(p, false);
+		return;
+	}
+	kyoyu_info("%s connected with the right code: session starts (%s%s)",
+		   p->conn->addr, kyoyu_codec_name(codec),
+		   v->cfg.recording ? ", recorded if the customer agrees" : "");
+	kt_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
+	kt_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
+	p->conn = NULL;
+	remove_pending(v, i);
+	pending_free(p, false);
+	v->code_shown = false;
+}
+
+/* The session's own sharer came back with its token. */
+static void take_back(kt_viewer *v, size_t i, int64_t now)
+{
+	pending *p = v->pending[i];
+
+	if (send_welcome(v, p, true, now)) {
+		remove_pending(v, i);
+		pending_free(p, false);
+		return;
+	}
+	kt_conn *old = kt_peer_detach(v->peer);
+	kt_conn_free(old, false);
+	kyoyu_info("%s came back: the session goes on", p->conn->addr);
+	kt_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
+	kt_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
+	v->lost = false;
+	p->conn = NULL;
+	remove_pending(v, i);
+	pending_free(p, false);
+}
+
+static void decide(kt_viewer *v, size_t i, int64_t now)
+{
+	pending *p = v->pending[i];
+	const kt_wire_hello *h = &p->hello;
+	int64_t later = now + v->cfg.reject_delay_us;
+	uint32_t codec = agreed_codec(v, h);
+	uint32_t retry_s;
+
+	if (h->major != KT_WIRE_MAJOR) {
+		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
+			   p->conn->addr, h->major, h->minor, KT_WIRE_MAJOR, KT_WIRE_MINOR);
+		reply_at(p, KT_WIRE_REJECT_VERSION, 0, now);
+		return;
+	}
+	if (h->auth == KT_WIRE_AUTH_TOKEN) {
+		bool ok = v->peer && !v->peer->ended &&
+			  CRYPTO_memcmp(h->secret, v->token, KT_WIRE_TOKEN_SIZE) == 0;
+		if (ok) {
+			take_back(v, i, now);
+			return;
+		}
+		kyoyu_warn("%s tried to resume a session that is not this one: refused",
+			   p->conn->addr);
+		reply_at(p, KT_WIRE_REJECT_RESUME_REFUSED, 0, later);
+		return;
+	}
+	if (v->peer) {
+		kyoyu_info("%s tried to connect while a session runs: told busy", p->conn->addr);
+		reply_at(p, KT_WIRE_REJECT_BUSY, 0, now);
+		return;
+	}
+	if (!codec) {
+		kyoyu_warn("%s sends %s, which this viewer cannot decode: refused "
+			   "(build the viewer with that codec's plugin)", p->conn->addr,
+			   kyoyu_codec_name(h->codecs[0]) ? kyoyu_codec_name(h->codecs[0])
+							  : "an unknown codec");
+		reply_at(p, KT_WIRE_REJECT_CODEC, 0, now);
+		return;
+	}
+	switch (kt_codes_check(&v->codes, h->secret, p->address, now, &retry_s)) {
+	case KT_CODE_OK:
+		admit(v, i, codec, now);
+		return;
+	case KT_CODE_LIMITED:
+		kyoyu_warn("%s tries codes too fast: refused for %u s", p->conn->addr, retry_s);
+		reply_at(p, KT_WIRE_REJECT_RATE_LIMITED,
+			 (uint16_t)(retry_s > KT_WIRE_MAX_RETRY_S ? KT_WIRE_MAX_RETRY_S : retry_s),
+			 later);
+		return;
+	default:
+		kyoyu_warn("%s gave a wrong, used or expired code: refused", p->conn->addr);
+		reply_at(p, KT_WIRE_REJECT_BAD_CODE, 0, later);
+		return;
+	}
+}
+
+/* ---- the session's link ------------------------------------------------- */
+
+static void link_failed(kt_viewer *v, int64_t now)
+{
+	kt_peer *peer = v->peer;
+	kt_conn *conn = peer->conn;
+
+	if (peer->gone || peer->ended) {
+		/* The end is under way and the peer is gone too. */
+		kt_conn_free(kt_peer_detach(peer), false);
+		return;
+	}
+	if (peer->failed) {
+		kyoyu_error("%s; ending the session", conn->why);
+		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+		static const char text[] = "the customer's agent sent something this "
+					   "viewer does not understand";
+		msg.u.value = -EPROTO;
+		msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
+		kyoyu_bus_post(v->bus, &msg);
+		return;
+	}
+	kyoyu_warn("lost the link to the customer (%s); waiting %lld s for it to come back",
+		   conn->why, (long long)(v->cfg.grace_us / 1000000));
+	kt_conn_free(kt_peer_detach(peer), false);
+	v->lost = true;
+	v->lost_until_us = now + v->cfg.grace_us;
+	kt_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
+}
+
+static void handle_session(kt_viewer *v, short revents, int64_t now)
+{
+	kt_conn *conn = v->peer->conn;
+	int ret = 0;
+
+	bool reading = !v->peer->gone && !v->peer->failed;
+
+	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | conn->read_wants)) ||
+			conn->more_to_read))
+		ret = kt_conn_read(conn, kt_peer_on_wire, v->peer, now);
+	if (ret == 0 && !v->peer->gone)
+		ret = kt_conn_flush(conn, now);
+	if (ret < 0)
+		link_failed(v, now);
+}
+
+/* ---- the bus ----------------------------------------------------------- */
+
+static void end_everything(kt_viewer *v, uint32_t reason, int64_t now)
+{
+	v->state = KYOYU_STATE_ENDED;
+	v->end_reason = reason;
+	for (size_t i = 0; i < v->n_pending; i++)
+		pending_free(v->pending[i], false);
+	v->n_pending = 0;
+	kt_codes_revoke(&v->codes);
+	v->code_shown = false;
+	v->bye_deadline_us = now + BYE_GRACE_US;
+	if (!v->peer || !v->peer->conn)
+		v->done = true;
+}
+
+void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
+{
+	int64_t now = kyoyu_now_us();
+
+	if (msg->type == KYOYU_MSG_CODE) {
+		if (msg->u.value == KYOYU_CODE_REQUEST_NEW) {
+			if (v->peer)
+				kyoyu_warn("a session is running: no new code");
+			else if (v->state != KYOYU_STATE_ENDED)
+				issue_code(v, now);
+		}
+		kyoyu_msg_release(msg);
+		return;
+	}
+	if (msg->type == KYOYU_MSG_STATE) {
+		v->state = msg->u.state.state;
+		if (v->state == KYOYU_STATE_ENDED)
+			end_everything(v, msg->u.state.reason, now);
+	}
+	if (v->peer)
+		kt_peer_on_bus(v->peer, msg);
+	else
+		kyoyu_msg_release(msg);
+}
+
+/* ---- polling ----------------------------------------------------------- */
+
+static void wake_at(int64_t at, int64_t now, int *timeout_ms)
+{
+	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
+size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *timeout_ms,
+			 int64_t now)
+{
+	size_t n = 0;
+
+	if (v->code_shown && !kt_codes_alive(&v->codes, now)) {
+		v->code_shown = false;
+		kyoyu_warn("the connection code no longer works (it expired or was "
+			   "mistyped %d times); ask for a new one", KT_CODES_MAX_WRONG);
+		post_code(v, KYOYU_CODE_EXPIRED, NULL);
+	}
+	if (v->code_shown)
+		wake_at(v->codes.expires_us, now, timeout_ms);
+	for (size_t i = 0; i < v->n_pending && n < max; i++) {
+		pending *p = v->pending[i];
+		short ev = p->have_hello ? 0 : POLLIN;
+		if (p->closing || p->replying)
+			ev = 0;
+		pfds[n++] = (struct pollfd){p->conn->fd,
+					    (short)(ev | (kt_conn_busy(p->conn) ? POLLOUT : 0) |
+						    (p->have_hello ? 0 : p->conn->read_wants)),
+					    0};
+		wake_at(p->deadline_us, now, timeout_ms);
+	}
+	if (v->peer && v->peer->conn && n < max) {
+		int ret = kt_peer_tick(v->peer, now, timeout_ms);
+		if (ret == -ETIMEDOUT) {
+			snprintf(v->peer->conn->why, sizeof(v->peer->conn->why),
+				 "nothing heard for %lld s", (long long)(v->cfg.peer.timeout_us / 1000000));
+			link_failed(v, now);
+		}
+	}
+	if (v->peer && v->peer->conn && n < max) {
+		kt_conn *c = v->peer->conn;
+		/* Pings and reports queued by the tick go out now. */
+		if (kt_conn_flush(c, now) < 0) {
+			link_failed(v, now);
+		} else if (v->peer->gone || v->peer->failed) {
+			/* Nothing more is read; only a goodbye may still go out. */
+			pfds[n++] = (struct pollfd){c->fd, kt_conn_busy(c) ? POLLOUT : 0, 0};
+		} else {
+			pfds[n++] = (struct pollfd){c->fd, kt_conn_events(c, false), 0};
+			if (c->more_to_read)
+				*timeout_ms = 0;
+		}
+	}
+	if (v->lost && !v->done) {
+		if (now >= v->lost_until_us) {
+			kyoyu_warn("the customer did not come back within %lld s: the session ends",
+				   (long long)(v->cfg.grace_us / 1000000));
+			v->lost = false;
+			kt_peer_post_event(v->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+		} else {
+			wake_at(v->lost_until_us, now, timeout_ms);
+		}
+	}
+	if (v->state == KYOYU_STATE_ENDED && !v->done) {
+		if (!v->peer || !v->peer->conn || !kt_conn_busy(v->peer->conn) ||
+		    now >= v->bye_deadline_us) {
+			v->done = true;
+			if (v->peer)
+				kt_conn_free(kt_peer_detach(v->peer), true);
+		} else {
+			wake_at(v->bye_deadline_us, now, timeout_ms);
+		}
+	}
+	if (v->done)
+		*timeout_ms = 0;
+	return n;
+}
+
+/* One waiting connection: read its hello, send its answer when due. */
+static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
+{
+	pending *p = v->pending[i];
+
+	if (p->closing) {
+		if (kt_conn_flush(p->conn, now) < 0 || !kt_conn_busy(p->conn) ||
+		    now >= p->deadline_us)
+			return false;
+		return true;
+	}
+	if (p->replying) {
+		if (now < p->deadline_us)
+			return true;
+		p->replying = false;
+		p->closing = true;
+		p->deadline_us = now + CLOSE_GRACE_US;
+		if (kt_conn_send(p->conn, &p->reply) || kt_conn_flush(p->conn, now) < 0)
+			return false;
+		return kt_conn_busy(p->conn);
+	}
+	if (!p->have_hello && (revents || p->conn->more_to_read)) {
+		int ret = kt_conn_read(p->conn, on_hello, p, now);
+		if (ret == 0 && !p->have_hello)
+			ret = kt_conn_flush(p->conn, now);
+		if (ret < 0) {
+			kyoyu_info("dropped %s", p->conn->why);
+			return false;
+		}
+	}
+	if (p->have_hello) {
+		decide(v, i, now);
+		return true;
+	}
+	if (now >= p->deadline_us) {
+		kyoyu_info("%s did not say hello within %lld s: dropped", p->conn->addr,
+			   (long long)(v->cfg.handshake_timeout_us / 1000000));
+		return false;
+	}
+	return true;
+}
+
+void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t now)
+{
+	size_t k = 0;
+
+	/* Descriptors come in the order prepare() gave them: the waiting
+	 * connections, then the session's. */
+	size_t count = v->n_pending;
+	pending *order[KT_VIEWER_MAX_PENDING];
+	memcpy(order, v->pending, count * sizeof(order[0]));
+	for (size_t j = 0; j < count && k < n; j++, k++) {
+		size_t i;
+		for (i = 0; i < v->n_pending && v->pending[i] != order[j]; i++)
+			;
+		if (i == v->n_pending || pfds[k].fd != order[j]->conn->fd)
+			continue;
+		if (!handle_pending(v, i, pfds[k].revents, now)) {
+			/* decide() may have admitted it already. */
+			if (i < v->n_pending && v->pending[i] == order[j]) {
+				remove_pending(v, i);
+				pending_free(order[j], order[j]->closing);
+			}
+		}
+	}
+	if (v->peer && v->peer->conn && k < n && pfds[k].fd == v->peer->conn->fd)
+		handle_session(v, pfds[k].revents, now);
+}

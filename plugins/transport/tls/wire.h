@@ -1,0 +1,195 @@
+/* The kyoyu wire protocol (docs/protocol.md): frames, their bounds, and a
+ * reader that turns a byte stream into checked messages.  Knows nothing of
+ * TLS or sockets, so it can be unit-tested and fuzzed on its own.
+ *
+ * The kt_ prefix ("kyoyu transport") keeps these names apart from other
+ * plugins' when every plugin is linked into one binary. */
+#ifndef KT_WIRE_H
+#define KT_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kyoyu/kyoyu.h>
+
+#define KT_WIRE_MAJOR 1
+#define KT_WIRE_MINOR 0
+#define KT_WIRE_MAGIC "KYOY"
+
+#define KT_WIRE_HEADER_SIZE 5
+#define KT_WIRE_MAX_VIDEO (4u << 20)   /* bytes of bitstream in one VIDEO */
+#define KT_WIRE_MAX_SHAPE_SIDE 256     /* cursor shapes, pixels per side */
+#define KT_WIRE_NAME_MAX 64
+#define KT_WIRE_TOKEN_SIZE 32
+#define KT_WIRE_CODE_DIGITS 9
+#define KT_WIRE_MAX_CODECS 8
+#define KT_WIRE_SMALL_MAX 121          /* the largest control body (HELLO) */
+#define KT_WIRE_VIDEO_FIXED 17         /* VIDEO fields before the bitstream */
+#define KT_WIRE_SHAPE_FIXED 12         /* CURSOR_SHAPE fields before pixels */
+#define KT_WIRE_MAX_COORD 65536        /* |x|, |y| of a cursor */
+#define KT_WIRE_MAX_POINTER 16383      /* pointer x, y: within a picture */
+#define KT_WIRE_MAX_SIDE 16384         /* picture width, height */
+#define KT_WIRE_MAX_ENCODE_US 10000000
+#define KT_WIRE_MAX_RETRY_S 3600
+#define KT_WIRE_MAX_GRACE_S 3600
+/* Header plus the largest fixed part of any message. */
+#define KT_WIRE_FRAME_MAX (KT_WIRE_HEADER_SIZE + KT_WIRE_SMALL_MAX)
+
+typedef enum kt_wire_type {
+	KT_WIRE_HELLO = 0x01,
+	KT_WIRE_WELCOME = 0x02,
+	KT_WIRE_REJECT = 0x03,
+	KT_WIRE_BYE = 0x04,
+	KT_WIRE_PING = 0x05,
+	KT_WIRE_PONG = 0x06,
+	KT_WIRE_CONSENT = 0x07,
+	KT_WIRE_PAUSED = 0x08,
+	KT_WIRE_RESUMED = 0x09,
+	KT_WIRE_VIDEO_CONFIG = 0x0a,
+	KT_WIRE_VIDEO = 0x0b,
+	KT_WIRE_CURSOR = 0x0c,
+	KT_WIRE_CURSOR_SHAPE = 0x0d,
+	KT_WIRE_POINTER = 0x0e,
+	KT_WIRE_KEYFRAME_REQUEST = 0x0f,
+	KT_WIRE_REPORT = 0x10,
+	KT_WIRE_TYPE_END
+} kt_wire_type;
+
+#define KT_WIRE_BIT(type) (UINT32_C(1) << (type))
+
+/* What each side may receive once the session is open. */
+#define KT_WIRE_FROM_SHARER                                                    \
+	(KT_WIRE_BIT(KT_WIRE_BYE) | KT_WIRE_BIT(KT_WIRE_PING) |                \
+	 KT_WIRE_BIT(KT_WIRE_PONG) | KT_WIRE_BIT(KT_WIRE_CONSENT) |            \
+	 KT_WIRE_BIT(KT_WIRE_PAUSED) | KT_WIRE_BIT(KT_WIRE_RESUMED) |          \
+	 KT_WIRE_BIT(KT_WIRE_VIDEO_CONFIG) | KT_WIRE_BIT(KT_WIRE_VIDEO) |      \
+	 KT_WIRE_BIT(KT_WIRE_CURSOR) | KT_WIRE_BIT(KT_WIRE_CURSOR_SHAPE))
+#define KT_WIRE_FROM_VIEWER                                                    \
+	(KT_WIRE_BIT(KT_WIRE_BYE) | KT_WIRE_BIT(KT_WIRE_PING) |                \
+	 KT_WIRE_BIT(KT_WIRE_PONG) | KT_WIRE_BIT(KT_WIRE_POINTER) |            \
+	 KT_WIRE_BIT(KT_WIRE_KEYFRAME_REQUEST) | KT_WIRE_BIT(KT_WIRE_REPORT))
+
+typedef enum kt_wire_auth {
+	KT_WIRE_AUTH_CODE = 1,
+	KT_WIRE_AUTH_TOKEN = 2,
+} kt_wire_auth;
+
+typedef enum kt_wire_reject_reason {
+	KT_WIRE_REJECT_BAD_CODE = 1,
+	KT_WIRE_REJECT_BUSY = 2,
+	KT_WIRE_REJECT_VERSION = 3,
+	KT_WIRE_REJECT_CODEC = 4,
+	KT_WIRE_REJECT_RATE_LIMITED = 5,
+	KT_WIRE_REJECT_RESUME_REFUSED = 6,
+} kt_wire_reject_reason;
+
+#define KT_WIRE_WELCOME_RECORDING (1u << 0)
+#define KT_WIRE_WELCOME_RESUMED (1u << 1)
+
+#define KT_WIRE_VIDEO_KEY (1u << 0)
+#define KT_WIRE_VIDEO_DISCONT (1u << 1)
+#define KT_WIRE_VIDEO_REFINE (1u << 2)
+
+typedef struct kt_wire_hello {
+	uint8_t major, minor, auth, n_codecs;
+	uint8_t codecs[KT_WIRE_MAX_CODECS];
+	uint8_t secret[KT_WIRE_TOKEN_SIZE]; /* 9 digits, or the token */
+	int64_t clock_us;
+	uint8_t name_len;
+	char name[KT_WIRE_NAME_MAX + 1]; /* NUL-terminated */
+} kt_wire_hello;
+
+typedef struct kt_wire_welcome {
+	uint8_t major, minor, codec, flags;
+	uint16_t grace_s;
+	uint8_t token[KT_WIRE_TOKEN_SIZE];
+	int64_t clock_us;
+	uint8_t name_len;
+	char name[KT_WIRE_NAME_MAX + 1];
+} kt_wire_welcome;
+
+typedef struct kt_wire_msg {
+	uint32_t type; /* kt_wire_type */
+	union {
+		kt_wire_hello hello;
+		kt_wire_welcome welcome;
+		struct { uint8_t reason; uint16_t retry_after_s; } reject;
+		struct { uint8_t reason; } bye;
+		struct { uint32_t id; int64_t clock_us; } ping;
+		struct { uint32_t id; int64_t echo_us, clock_us; } pong;
+		struct { uint8_t answer; } consent;
+		struct { uint8_t codec; uint16_t width, height; } video_config;
+		struct {
+			uint32_t seq;
+			uint8_t flags;
+			int64_t capture_us;
+			uint32_t encode_us;
+		} video;
+		struct { int32_t x, y; uint8_t visible; uint32_t serial; } cursor;
+		struct { uint32_t serial; uint16_t width, height, hot_x, hot_y; } shape;
+		struct { int32_t x, y; uint8_t visible; } pointer;
+		struct {
+			uint32_t highest_seq, packets;
+			uint64_t bytes;
+			uint32_t rtt_ms, lost;
+		} report;
+	} u;
+	/* VIDEO bitstream or CURSOR_SHAPE pixels; one owned reference. */
+	kyoyu_buffer *data;
+} kt_wire_msg;
+
+/* "HELLO", "VIDEO", ...; "unknown" otherwise. */
+const char *kt_wire_type_name(uint32_t type);
+
+/* Bounds of TYPE's body length; false for an unknown type. */
+bool kt_wire_body_bounds(uint32_t type, uint32_t *min, uint32_t *max);
+
+/* True when NAME (LEN bytes) is valid UTF-8 without C0/C1 controls. */
+bool kt_wire_name_ok(const char *name, size_t len);
+
+/* Writes MSG's header and fixed fields to OUT (at least KT_WIRE_FRAME_MAX
+ * bytes).  For VIDEO and CURSOR_SHAPE the length in the header counts
+ * DATA_LEN more bytes, which the caller sends right after.  Returns the
+ * bytes written, or 0 when a field is out of its bounds (nothing that the
+ * peer would refuse is ever sent). */
+size_t kt_wire_encode(const kt_wire_msg *msg, size_t data_len, uint8_t *out);
+
+/* Releases MSG's data reference. */
+void kt_wire_msg_clear(kt_wire_msg *msg);
+
+/* ---- reading a stream ---------------------------------------------------- */
+
+typedef struct kt_wire_reader {
+	uint32_t allowed; /* KT_WIRE_BIT of the types accepted now */
+	uint8_t head[KT_WIRE_HEADER_SIZE];
+	size_t head_have;
+	uint32_t type, len;
+	uint8_t fixed[KT_WIRE_SMALL_MAX];
+	size_t fixed_len, fixed_have;
+	kt_wire_msg msg;     /* decoded fixed part, while the data arrives */
+	size_t data_len, data_have;
+	char why[160];       /* what was wrong, after an error */
+} kt_wire_reader;
+
+/* A reader that accepts the types in ALLOWED. */
+void kt_wire_reader_init(kt_wire_reader *r, uint32_t allowed);
+
+/* Releases a half-read message. */
+void kt_wire_reader_fini(kt_wire_reader *r);
+
+/* Consumes bytes of IN (N of them) into R, and stops after the first
+ * complete message.  Sets *USED to the bytes consumed.  Returns 1 with *OUT
+ * filled (the caller owns out->data), 0 when IN was used up before a message
+ * was complete, or -EPROTO / -EMSGSIZE / -ENOMEM with r->why saying what was
+ * wrong: the stream is then unusable. */
+int kt_wire_reader_feed(kt_wire_reader *r, const uint8_t *in, size_t n,
+			size_t *used, kt_wire_msg *out);
+
+/* Decodes a complete body (fixed fields and data, contiguous) of TYPE: the
+ * same checks the reader makes.  For unit tests and the fuzzer's oracle.
+ * Returns 0, or -EPROTO with WHY filled. */
+int kt_wire_decode(uint32_t type, const uint8_t *body, size_t len,
+		   kt_wire_msg *out, char *why, size_t whylen);
+
+#endif

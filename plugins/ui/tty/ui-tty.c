@@ -1,0 +1,619 @@
+/* ui/tty: the session in a terminal, for both people.
+ *
+ * The customer (sharer) types the code the support person reads out, is
+ * asked before a recording starts, sees whether the screen is shared or
+ * paused and how much time is left, and has keys to pause, resume and
+ * leave.  The support person (viewer) sees the code to read out, the state,
+ * the time left and the link's figures, and has keys to end the session and
+ * to get a new code.  Everything is said in plain words.
+ *
+ * When standard input or output is not a terminal (a test, a script), it
+ * reads lines and prints lines instead, and never blocks the process. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KYOYU_LOG_COMPONENT "ui/tty"
+#include <kyoyu/kyoyu.h>
+
+#include "tty-input.h"
+
+#define STATUS_EVERY_US 1000000
+#define PENDING_LINES 8
+#define CODE_DIGITS 9
+
+typedef struct ui {
+	int stats_every_s; /* option */
+
+	const kyoyu_host *host;
+	kyoyu_bus *bus;
+	uint32_t role;
+	tty_input in;
+	bool out_tty, status_shown;
+
+	uint32_t state;
+	int64_t ends_at_us;
+	bool recording, lost;
+	char peer[72];
+	bool asking_code, asking_consent;
+	unsigned code_asks;
+	char code[16];
+	size_t code_len;
+	char pending[PENDING_LINES][TTY_LINE_MAX]; /* answers typed ahead */
+	unsigned n_pending;
+	kyoyu_stats_info stats;
+	bool have_stats;
+	int64_t next_status_us, next_stats_line_us;
+} ui;
+
+static const kyoyu_option options[] = {
+	KYOYU_OPTION_INT("stats_every_s", ui, stats_every_s, 10, 0, 3600,
+			 "viewer, when the output is not a terminal: print the link's "
+			 "figures this often (0: never)"),
+	KYOYU_OPTION_END,
+};
+
+static bool sharer(const ui *u)
+{
+	return u->role == KYOYU_ROLE_SHARER;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void clear_status(ui *u)
+{
+	if (u->status_shown)
+		fputs("\r\033[K", stdout);
+	u->status_shown = false;
+}
+
+static void say(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(ui *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	clear_status(u);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Text from the network or another stage, made safe for a terminal. */
+static void printable(char *dst, size_t len, const kyoyu_buffer *buf)
+{
+	size_t n = buf ? kyoyu_buffer_size(buf) : 0, i;
+	const unsigned char *src = buf ? kyoyu_buffer_data(buf) : NULL;
+
+	for (i = 0; i < n && i + 1 < len; i++)
+		dst[i] = src[i] < 0x20 || src[i] == 0x7f ? '?' : (char)src[i];
+	dst[i] = '\0';
+}
+
+/* "38 min" or "45 s"; empty when there is no cap. */
+static void time_left(const ui *u, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (!u->ends_at_us)
+		return;
+	int64_t left = (u->ends_at_us - kyoyu_clock_now(u->host->clock)) / 1000000;
+	if (left < 0)
+		left = 0;
+	if (left >= 60)
+		snprintf(out, len, "%lld min", (long long)((left + 59) / 60));
+	else
+		snprintf(out, len, "%lld s", (long long)left);
+}
+
+static void show_status(ui *u)
+{
+	char left[32], line[200];
+
+	if (!u->out_tty || u->asking_code || u->asking_consent)
+		return;
+	time_left(u, left, sizeof(left));
+	if (sharer(u)) {
+		if (u->state == KYOYU_STATE_SHARING)
+			snprintf(line, sizeof(line), "Sharing your screen%s%s%s | p: pause | q: stop",
+				 *left ? " | " : "", left, *left ? " left" : "");
+		else if (u->state == KYOYU_STATE_PAUSED)
+			snprintf(line, sizeof(line), "Paused: nothing is sent%s%s%s | r: resume | "
+				 "q: stop", *left ? " | " : "", left, *left ? " left" : "");
+		else
+			return;
+	} else {
+		if (u->state != KYOYU_STATE_SHARING && u->state != KYOYU_STATE_PAUSED)
+			return;
+		snprintf(line, sizeof(line), "%s %s | %u kbit/s | %u fps | round trip %u ms | "
+			 "latency %lld ms%s%s%s | e: end",
+			 u->state == KYOYU_STATE_PAUSED ? "Paused by" : "Viewing",
+			 u->peer[0] ? u->peer : "the customer", u->stats.kbps, u->stats.fps,
+			 u->stats.rtt_ms, (long long)(u->stats.latency_us / 1000),
+			 *left ? " | " : "", left, *left ? " left" : "");
+	}
+	clear_status(u);
+	fputs(line, stdout);
+	fflush(stdout);
+	u->status_shown = true;
+}
+
+static const char *end_words(const ui *u, uint32_t reason)
+{
+	bool s = sharer(u);
+
+	switch (reason) {
+	case KYOYU_END_LEFT:
+		return s ? "you stopped sharing" : "the customer stopped sharing";
+	case KYOYU_END_OPERATOR:
+		return s ? "the support person ended it" : "you ended it";
+	case KYOYU_END_TIME_CAP:
+		return "the time limit was reached";
+	case KYOYU_END_IDLE:
+		return "nothing happened for a long time";
+	case KYOYU_END_CONSENT_DECLINED:
+		return s ? "you did not agree to the recording"
+			 : "the customer did not agree to the recording";
+	case KYOYU_END_LINK_LOST:
+		return "the connection was lost and did not come back";
+	case KYOYU_END_REJECTED:
+		return s ? "the support team could not take the connection"
+			 : "the connection was refused";
+	default:
+		return "something went wrong (see the messages above)";
+	}
+}
+
+/* ---- questions ----------------------------------------------------------- */
+
+static void post_value(ui *u, uint32_t type, int64_t value)
+{
+	kyoyu_bus_post_value(u->bus, type, value);
+}
+
+static void submit_code(ui *u, const char *text)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
+
+	msg.u.value = KYOYU_CODE_ENTERED;
+	msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(u->bus, &msg);
+	u->asking_code = false;
+	say(u, "Connecting to the support team...");
+}
+
+static void answer_consent(ui *u, bool yes)
+{
+	u->asking_consent = false;
+	say(u, yes ? "Thank you. The session will be recorded."
+		   : "The session will not be recorded, so it ends now.");
+	post_value(u, KYOYU_MSG_CONSENT, yes ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+}
+
+static bool is_yes(const char *s)
+{
+	return !strcasecmp(s, "y") || !strcasecmp(s, "yes");
+}
+
+static bool is_no(const char *s)
+{
+	return !strcasecmp(s, "n") || !strcasecmp(s, "no");
+}
+
+static bool looks_like_code(const char *s)
+{
+	size_t digits = 0;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s != ' ' && *s != '-')
+			return false;
+	}
+	return digits > 0;
+}
+
+/* An answer typed before its question (a script) is used when it comes. */
+static bool take_pending(ui *u, bool (*match)(const char *), char *out)
+{
+	for (unsigned i = 0; i < u->n_pending; i++) {
+		if (!match(u->pending[i]))
+			continue;
+		snprintf(out, TTY_LINE_MAX, "%s", u->pending[i]);
+		memset(u->pending[i], 0, TTY_LINE_MAX);
+		memmove(u->pending[i], u->pending[i + 1],
+			(u->n_pending - i - 1) * sizeof(u->pending[0]));
+		u->n_pending--;
+		return true;
+	}
+	return false;
+}
+
+static bool is_answer(const char *s)
+{
+	return is_yes(s) || is_no(s);
+}
+
+static void ask_code(ui *u)
+{
+	char line[TTY_LINE_MAX];
+
+	u->asking_code = true;
+	u->code_len = 0;
+	if (u->code_asks++ == 0)
+		say(u, "Type the 9-digit code the support person reads to you, then press "
+		       "Enter.");
+	else
+		say(u, "That code did not work. Check it with the support person and type "
+		       "it again.");
+	if (take_pending(u, looks_like_code, line)) {
+		submit_code(u, line);
+		memset(line, 0, sizeof(line));
+		return;
+	}
+	if (u->in.closed && !u->in.terminal)
+		say(u, "(no more input: nothing can be typed here)");
+	if (u->in.terminal) {
+		fputs("Code: ", stdout);
+		fflush(stdout);
+	}
+}
+
+static void ask_consent(ui *u)
+{
+	char line[TTY_LINE_MAX];
+
+	u->asking_consent = true;
+	say(u, "The support team would like to record this session (only what your "
+	       "screen shows is recorded).");
+	say(u, "Do you agree? Press y for yes or n for no.");
+	if (take_pending(u, is_answer, line))
+		answer_consent(u, is_yes(line));
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+/* A command key, the same for a terminal key and a one-letter line. */
+static bool command(ui *u, int key)
+{
+	if (sharer(u)) {
+		switch (key) {
+		case 'p':
+			post_value(u, KYOYU_MSG_PAUSE, 0);
+			return true;
+		case 'r':
+			post_value(u, KYOYU_MSG_RESUME, 0);
+			return true;
+		case 'q':
+			say(u, "Stopping...");
+			post_value(u, KYOYU_MSG_END, KYOYU_END_LEFT);
+			return true;
+		}
+	} else {
+		switch (key) {
+		case 'e':
+			say(u, "Ending the session...");
+			post_value(u, KYOYU_MSG_END, KYOYU_END_OPERATOR);
+			return true;
+		case 'n':
+			post_value(u, KYOYU_MSG_CODE, KYOYU_CODE_REQUEST_NEW);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void on_key(void *ctx, int key)
+{
+	ui *u = ctx;
+
+	if (u->asking_code) {
+		if (key >= '0' && key <= '9' && u->code_len < CODE_DIGITS) {
+			u->code[u->code_len++] = (char)key;
+			putchar(key);
+			if (u->code_len == 3 || u->code_len == 6)
+				putchar('-');
+		} else if ((key == 0x7f || key == 0x08) && u->code_len > 0) {
+			bool dash = u->code_len == 3 || u->code_len == 6;
+			u->code_len--;
+			fputs(dash ? "\b\b  \b\b" : "\b \b", stdout);
+		} else if (key == '\n' || key == '\r') {
+			putchar('\n');
+			u->code[u->code_len] = '\0';
+			if (u->code_len == CODE_DIGITS) {
+				submit_code(u, u->code);
+			} else {
+				u->code_len = 0;
+				fputs("The code has 9 digits. Code: ", stdout);
+			}
+			memset(u->code, 0, sizeof(u->code));
+		}
+		fflush(stdout);
+		return;
+	}
+	if (u->asking_consent) {
+		if (key == 'y' || key == 'Y' || key == 'n' || key == 'N')
+			answer_consent(u, key == 'y' || key == 'Y');
+		return;
+	}
+	if (command(u, key))
+		show_status(u);
+}
+
+static void on_line(void *ctx, const char *line)
+{
+	ui *u = ctx;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (!*line)
+		return;
+	if (u->asking_code) {
+		submit_code(u, line);
+		return;
+	}
+	if (u->asking_consent) {
+		if (is_answer(line))
+			answer_consent(u, is_yes(line));
+		else
+			say(u, "Please answer y (yes) or n (no).");
+		return;
+	}
+	if (line[1] == '\0' && command(u, line[0]))
+		return;
+	if ((looks_like_code(line) || is_answer(line)) && u->n_pending < PENDING_LINES)
+		snprintf(u->pending[u->n_pending++], TTY_LINE_MAX, "%s", line);
+	else
+		say(u, "Unknown command \"%c...\": %s", line[0],
+		    sharer(u) ? "p pauses, r resumes, q stops sharing"
+			      : "e ends the session, n gives a new code");
+}
+
+/* ---- the bus ------------------------------------------------------------- */
+
+static void on_state(ui *u, const kyoyu_state_info *st)
+{
+	uint32_t prev = u->state;
+
+	u->state = st->state;
+	u->ends_at_us = st->ends_at_us;
+	if (st->state == prev)
+		return;
+	switch (st->state) {
+	case KYOYU_STATE_SHARING:
+		if (sharer(u))
+			say(u, prev == KYOYU_STATE_PAUSED
+				       ? "Sharing again: the support person sees your screen."
+				       : "Your screen is now shared with the support person. "
+					 "Press p to pause, q to stop.");
+		else
+			say(u, prev == KYOYU_STATE_PAUSED ? "The customer shares the screen again."
+							  : "Viewing the customer's screen. Press e "
+							    "to end the session.");
+		break;
+	case KYOYU_STATE_PAUSED:
+		say(u, sharer(u) ? "Paused: nothing on your screen is sent. Press r to resume."
+				 : "The customer paused sharing.");
+		break;
+	case KYOYU_STATE_AWAITING_CONSENT:
+		if (!sharer(u) && u->recording)
+			say(u, "Waiting for the customer to agree to the recording...");
+		break;
+	case KYOYU_STATE_ENDED:
+		u->asking_code = u->asking_consent = false;
+		say(u, "The session has ended: %s.", end_words(u, st->reason));
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_peer(ui *u, const kyoyu_msg *msg)
+{
+	switch (msg->u.peer.event) {
+	case KYOYU_PEER_CONNECTED:
+		printable(u->peer, sizeof(u->peer), msg->buf);
+		u->recording = msg->u.peer.recording;
+		if (sharer(u))
+			say(u, "Connected to the support team%s%s%s.", u->peer[0] ? " (" : "",
+			    u->peer, u->peer[0] ? ")" : "");
+		else
+			say(u, "The customer%s%s%s is connected.", u->peer[0] ? " (" : "",
+			    u->peer, u->peer[0] ? ")" : "");
+		break;
+	case KYOYU_PEER_LOST:
+		u->lost = true;
+		say(u, "The connection was interrupted. Trying to get it back...");
+		break;
+	case KYOYU_PEER_RESUMED:
+		u->lost = false;
+		say(u, "The connection is back.");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_code(ui *u, const kyoyu_msg *msg)
+{
+	char code[24];
+
+	switch (msg->u.value) {
+	case KYOYU_CODE_NEEDED:
+		if (sharer(u))
+			ask_code(u);
+		break;
+	case KYOYU_CODE_ISSUED:
+		if (sharer(u))
+			break;
+		printable(code, sizeof(code), msg->buf);
+		say(u, "Read this code to the customer: %s", code);
+		say(u, "(it works once; press n for a new one)");
+		memset(code, 0, sizeof(code));
+		break;
+	case KYOYU_CODE_EXPIRED:
+		if (!sharer(u))
+			say(u, "The code no longer works (too old, or mistyped too often). Press "
+			       "n for a new one.");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_stats(ui *u, const kyoyu_stats_info *s, int64_t now)
+{
+	char left[32];
+
+	u->stats = *s;
+	u->have_stats = true;
+	if (sharer(u) || u->out_tty || !u->stats_every_s || now < u->next_stats_line_us)
+		return;
+	u->next_stats_line_us = now + (int64_t)u->stats_every_s * 1000000;
+	time_left(u, left, sizeof(left));
+	say(u, "Link: %u kbit/s, %u fps, round trip %u ms, latency %lld ms, loss %u.%u%%%s%s%s",
+	    s->kbps, s->fps, s->rtt_ms, (long long)(s->latency_us / 1000),
+	    s->loss_permille / 10, s->loss_permille % 10, *left ? ", " : "", left,
+	    *left ? " left" : "");
+}
+
+static void on_message(ui *u, const kyoyu_msg *msg)
+{
+	char text[200];
+
+	switch (msg->type) {
+	case KYOYU_MSG_STATE:
+		on_state(u, &msg->u.state);
+		break;
+	case KYOYU_MSG_PEER:
+		on_peer(u, msg);
+		break;
+	case KYOYU_MSG_CODE:
+		on_code(u, msg);
+		break;
+	case KYOYU_MSG_CONSENT:
+		if (msg->u.value == KYOYU_CONSENT_ASK && sharer(u))
+			ask_consent(u);
+		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
+			say(u, "The customer agreed to the recording.");
+		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_DECLINED)
+			say(u, "The customer did not agree to the recording.");
+		break;
+	case KYOYU_MSG_STATS:
+		on_stats(u, &msg->u.stats, kyoyu_now_us());
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_TIME_WARNING)
+			say(u, "The session ends in about %d minute%s.",
+			    (msg->u.notice.seconds + 59) / 60,
+			    (msg->u.notice.seconds + 59) / 60 == 1 ? "" : "s");
+		break;
+	case KYOYU_MSG_ERROR:
+		if (msg->buf) {
+			printable(text, sizeof(text), msg->buf);
+			say(u, "%s", text);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the stage ----------------------------------------------------------- */
+
+static int ui_init(void *priv, const kyoyu_host *host)
+{
+	ui *u = priv;
+
+	u->host = host;
+	u->bus = host->bus;
+	u->role = host->role;
+	return KYOYU_OK;
+}
+
+static int ui_start(void *priv, kyoyu_stage *stage)
+{
+	ui *u = priv;
+
+	tty_input_open(&u->in, STDIN_FILENO);
+	u->out_tty = isatty(STDOUT_FILENO);
+	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage),
+			     KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_PEER) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_CODE) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_CONSENT) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_STATS) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_NOTICE) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_ERROR));
+	return 0;
+}
+
+static int ui_run(void *priv, kyoyu_stage *stage)
+{
+	ui *u = priv;
+	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
+
+	while (u->state != KYOYU_STATE_ENDED) {
+		struct pollfd pfds[2] = {{kyoyu_inbox_fd(inbox), POLLIN, 0},
+					 {u->in.fd, POLLIN, 0}};
+		int64_t now = kyoyu_now_us();
+		int timeout = -1;
+		if (u->out_tty) {
+			int64_t ms = (u->next_status_us - now) / 1000;
+			timeout = ms > 0 ? (int)ms : 0;
+		}
+		if (poll(pfds, u->in.closed ? 1 : 2, timeout) < 0 && errno != EINTR)
+			return -errno;
+		if (!u->in.closed && pfds[1].revents)
+			tty_input_read(&u->in, on_key, on_line, u);
+		kyoyu_msg msg;
+		int ret;
+		while ((ret = kyoyu_inbox_pop(inbox, &msg, 0)) == 0) {
+			on_message(u, &msg);
+			kyoyu_msg_release(&msg);
+		}
+		if (ret == -ESHUTDOWN)
+			break;
+		now = kyoyu_now_us();
+		if (u->out_tty && now >= u->next_status_us) {
+			show_status(u);
+			u->next_status_us = now + STATUS_EVERY_US;
+		}
+	}
+	clear_status(u);
+	fflush(stdout);
+	return 0;
+}
+
+static void ui_stop(void *priv)
+{
+	ui *u = priv;
+
+	tty_input_close(&u->in);
+	memset(u->pending, 0, sizeof(u->pending));
+}
+
+static const kyoyu_stage_ops ops = {
+	.size = sizeof(kyoyu_stage_ops),
+	.start = ui_start,
+	.run = ui_run,
+	.stop = ui_stop,
+};
+
+static const kyoyu_plugin_descriptor descriptor = {
+	KYOYU_PLUGIN_HEADER,
+	.kind = KYOYU_KIND_UI,
+	.name = "tty",
+	.version = PACKAGE_VERSION,
+	.license = "MIT",
+	.description = "the session in a terminal: the code, consent, pause, time left",
+	.priv_size = sizeof(ui),
+	.options = options,
+	.init = ui_init,
+	.ops = &ops,
+};
+
+KYOYU_PLUGIN_DEFINE(kyoyu_ui_tty, descriptor)
