@@ -34,7 +34,8 @@ typedef struct stage_entry {
 	kyoyu_instance *instance; /* NULL for the core's own stages */
 	kyoyu_stage_fn fn;
 	void *ctx;
-	bool started;
+	bool plugin_started; /* the plugin's start() succeeded */
+	bool started;        /* its thread runs */
 } stage_entry;
 
 struct kyoyu_pipeline {
@@ -201,7 +202,7 @@ static int add_stage(kyoyu_pipeline *pl, const char *name, kyoyu_instance *inst,
 	kyoyu_stage *stage = kyoyu_stage_new(pl->bus, name);
 	if (!stage)
 		return -ENOMEM;
-	pl->stages[pl->n_stages++] = (stage_entry){stage, inst, fn, ctx, false};
+	pl->stages[pl->n_stages++] = (stage_entry){stage, inst, fn, ctx, false, false};
 	return 0;
 }
 
@@ -280,6 +281,12 @@ static int build_viewer(kyoyu_pipeline *pl, char *err, size_t errlen)
 static int build_stages(kyoyu_pipeline *pl)
 {
 	int ret = add_stage(pl, "session", NULL, kyoyu_session_run, pl->session);
+
+	/* Subscribed now, not when its thread gets going: a transport may
+	 * announce its peer the moment it runs. */
+	if (ret == 0)
+		kyoyu_inbox_set_mask(kyoyu_stage_inbox(pl->stages[0].stage),
+				     KYOYU_SESSION_MASK);
 
 	if (ret == 0 && pl->ctl)
 		ret = add_stage(pl, "ctl", NULL, kyoyu_ctl_run, pl->ctl);
@@ -376,23 +383,29 @@ int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
 	return 0;
 }
 
+/* Every plugin subscribes its inbox in start() before any stage thread
+ * runs, then the session moves to CONNECTING, then the threads start: no
+ * stage misses the first state, and a peer announced at once finds the
+ * session ready for it. */
 static int start_stages(kyoyu_pipeline *pl)
 {
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
-		if (e->instance) {
-			int ret = e->instance->plugin->ops.stage.start(e->instance->priv,
-								       e->stage);
-			if (ret) {
-				kyoyu_error("%s failed to start: %s", e->instance->label,
-					    strerror(-ret));
-				return ret;
-			}
+		if (!e->instance)
+			continue;
+		int ret = e->instance->plugin->ops.stage.start(e->instance->priv, e->stage);
+		if (ret) {
+			kyoyu_error("%s failed to start: %s", e->instance->label,
+				    strerror(-ret));
+			return ret;
 		}
+		e->plugin_started = true;
+	}
+	kyoyu_session_begin(pl->session);
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
 		int ret = kyoyu_stage_start(e->stage, e->fn, e->ctx);
 		if (ret) {
-			if (e->instance && e->instance->plugin->ops.stage.stop)
-				e->instance->plugin->ops.stage.stop(e->instance->priv);
 			kyoyu_error("cannot start a thread for %s: %s",
 				    kyoyu_stage_name(e->stage), strerror(-ret));
 			return ret;
@@ -407,13 +420,14 @@ static void stop_stages(kyoyu_pipeline *pl)
 {
 	for (size_t i = pl->n_stages; i-- > 0;) {
 		stage_entry *e = &pl->stages[i];
-		if (!e->started)
-			continue;
-		kyoyu_stage_request_stop(e->stage);
-		kyoyu_stage_join(e->stage);
-		if (e->instance && e->instance->plugin->ops.stage.stop)
+		if (e->started) {
+			kyoyu_stage_request_stop(e->stage);
+			kyoyu_stage_join(e->stage);
+			e->started = false;
+		}
+		if (e->plugin_started && e->instance->plugin->ops.stage.stop)
 			e->instance->plugin->ops.stage.stop(e->instance->priv);
-		e->started = false;
+		e->plugin_started = false;
 	}
 }
 
@@ -509,7 +523,6 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 						 KYOYU_MSG_BIT(KYOYU_MSG_STATE), 0);
 	int ret = inbox ? start_stages(pl) : -ENOMEM;
 	if (ret == 0) {
-		kyoyu_session_begin(pl->session);
 		wait_for_end(pl, inbox, sigfd, max_seconds);
 		linger(pl);
 	}
