@@ -208,6 +208,7 @@ int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
 			pos += used;
 			if (ret < 0) {
 				set_why(c, "%s broke the protocol: %s", c->addr, c->reader.why);
+				c->broken = true;
 				return ret;
 			}
 			if (ret == 0)
@@ -224,6 +225,7 @@ int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
 				 * exist yet; nothing legitimate sends it. */
 				if (pos < (size_t)n) {
 					set_why(c, "%s sent more than it may here", c->addr);
+					c->broken = true;
 					return -EPROTO;
 				}
 				return 0;

@@ -53,6 +53,7 @@ typedef struct kt_conn {
 	int64_t opened_us, last_rx_us;
 	short read_wants, write_wants;
 	bool more_to_read; /* stopped early: read again before polling */
+	bool broken;       /* the peer broke the protocol (not just the link) */
 
 	kt_conn_source source;
 	void *source_ctx;

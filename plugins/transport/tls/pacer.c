@@ -40,10 +40,11 @@ static uint32_t cut(kt_pacer *p, double factor, int64_t now_us)
 		next = KT_PACER_MIN_KBPS;
 	p->last_cut_us = now_us;
 	p->calm_since_us = now_us;
-	if (p->target_kbps == (uint32_t)next)
+	uint32_t kbps = (uint32_t)(next + 0.5);
+	if (p->target_kbps == kbps)
 		return 0;
-	p->target_kbps = (uint32_t)next;
-	return p->target_kbps;
+	p->target_kbps = kbps;
+	return kbps;
 }
 
 uint32_t kt_pacer_on_drop(kt_pacer *p, int64_t now_us)

@@ -311,7 +311,8 @@ static void link_lost(kt_sharer *s, int64_t now)
 		kt_conn_free(kt_peer_detach(peer), false);
 		return;
 	}
-	if (peer->failed) {
+	if (peer->failed || conn->broken) {
+		peer->failed = true;
 		kyoyu_error("%s; ending the session", conn->why);
 		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
 		static const char text[] = "the support team's agent sent something this "

@@ -1,0 +1,445 @@
+/* The protocol stack end to end, without TLS: a viewer and a sharer of
+ * transport/tls, each with its own bus, talk over socketpairs in one
+ * thread.  A test plays both sessions by posting STATE messages. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bus-priv.h"
+#include "sharer.h"
+#include "viewer.h"
+
+#define MAX_POLL (KT_VIEWER_MAX_PENDING + 2)
+#define MAX_SEEN 512
+
+static const uint32_t codecs[] = {KYOYU_CODEC_VP9, 0};
+
+typedef struct side {
+	kyoyu_bus *bus;
+	kyoyu_inbox *inbox;
+	kyoyu_msg seen[MAX_SEEN]; /* everything posted, in order */
+	size_t n_seen;
+} side;
+
+typedef struct pair {
+	side viewer_side, sharer_side;
+	kt_viewer *viewer;
+	kt_sharer *sharer;
+	int next_fd;        /* the sharer's end of the next connection */
+	int viewer_end;     /* the viewer's end of the current one */
+	bool refuse;        /* the viewer cannot be reached */
+	char code[12];
+} pair;
+
+static int pair_open(void *ctx, int *fd, char *err, size_t errlen)
+{
+	pair *p = ctx;
+	int sv[2];
+
+	if (p->refuse) {
+		snprintf(err, errlen, "connection refused");
+		return -ECONNREFUSED;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	*fd = sv[0];
+	p->viewer_end = sv[1];
+	kt_conn *conn = kt_conn_new(sv[1], "sharer", &kt_conn_plain_io, (void *)(intptr_t)sv[1],
+				    0, kyoyu_now_us());
+	kt_viewer_adopt(p->viewer, conn, "127.0.0.1", kyoyu_now_us());
+	return 0;
+}
+
+static kt_conn *pair_wrap(void *ctx, int fd, char *err, size_t errlen)
+{
+	return kt_conn_new(fd, "viewer", &kt_conn_plain_io, (void *)(intptr_t)fd, 0,
+			   kyoyu_now_us());
+}
+
+static void side_init(side *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->bus = kyoyu_bus_new();
+	s->inbox = kyoyu_bus_subscribe(s->bus, "test", ~UINT64_C(0), 256);
+	assert_non_null(s->inbox);
+}
+
+static void side_fini(side *s)
+{
+	for (size_t i = 0; i < s->n_seen; i++)
+		kyoyu_msg_release(&s->seen[i]);
+	kyoyu_inbox_free(s->inbox);
+	kyoyu_bus_free(s->bus);
+}
+
+static kt_peer_config peer_config(uint32_t role)
+{
+	return (kt_peer_config){.role = role, .timeout_us = 5000000, .keepalive_us = 1000000,
+				.max_queue_us = 150000, .ceiling_kbps = 1000};
+}
+
+static int setup(void **state)
+{
+	pair *p = calloc(1, sizeof(*p));
+
+	side_init(&p->viewer_side);
+	side_init(&p->sharer_side);
+	kt_viewer_config vc = {
+		.peer = peer_config(KYOYU_ROLE_VIEWER), .code_ttl_us = 60000000,
+		.attempts_per_minute = 100, .reject_delay_us = 50000,
+		.handshake_timeout_us = 5000000, .grace_us = 2000000, .name = "operator",
+		.codecs = codecs, .recording = false,
+	};
+	kt_sharer_config sc = {
+		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
+		.name = "customer", .target = "test", .codec = KYOYU_CODEC_VP9,
+	};
+	kt_connector con = {pair_open, pair_wrap, NULL, p};
+	p->viewer = kt_viewer_new(p->viewer_side.bus, &vc);
+	p->sharer = kt_sharer_new(p->sharer_side.bus, &sc, &con);
+	kt_viewer_install_code(p->viewer, "123456789", kyoyu_now_us());
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pair *p = *state;
+
+	kt_viewer_free(p->viewer);
+	kt_sharer_free(p->sharer);
+	side_fini(&p->viewer_side);
+	side_fini(&p->sharer_side);
+	free(p);
+	return 0;
+}
+
+/* What a session stage would tell the transport. */
+static void state_to(pair *p, bool viewer, uint32_t state, uint32_t reason)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
+	msg.u.state.state = state;
+	msg.u.state.reason = reason;
+	if (viewer)
+		kt_viewer_on_bus(p->viewer, &msg);
+	else
+		kt_sharer_on_bus(p->sharer, &msg);
+}
+
+static void to_sharer(pair *p, kyoyu_msg *msg)
+{
+	kt_sharer_on_bus(p->sharer, msg);
+}
+
+static void collect(side *s)
+{
+	kyoyu_msg msg;
+	while (kyoyu_inbox_pop(s->inbox, &msg, 0) == 0) {
+		if (s->n_seen < MAX_SEEN)
+			s->seen[s->n_seen++] = msg;
+		else
+			kyoyu_msg_release(&msg);
+	}
+}
+
+/* Runs both sides for MS milliseconds of real time. */
+static void pump(pair *p, int ms)
+{
+	int64_t until = kyoyu_now_us() + (int64_t)ms * 1000;
+
+	while (kyoyu_now_us() < until) {
+		struct pollfd pfds[2 * MAX_POLL];
+		int timeout = 5;
+		int64_t now = kyoyu_now_us();
+		size_t nv = kt_viewer_prepare(p->viewer, pfds, MAX_POLL, &timeout, now);
+		size_t ns = kt_sharer_prepare(p->sharer, pfds + nv, MAX_POLL, &timeout, now);
+		poll(pfds, nv + ns, timeout > 5 || timeout < 0 ? 5 : timeout);
+		now = kyoyu_now_us();
+		kt_viewer_handle(p->viewer, pfds, nv, now);
+		kt_sharer_handle(p->sharer, pfds + nv, ns, now);
+		collect(&p->viewer_side);
+		collect(&p->sharer_side);
+	}
+}
+
+/* The last message of TYPE (and, when EVENT ≥ 0, u.value/event EVENT). */
+static const kyoyu_msg *find(const side *s, uint32_t type, int64_t event)
+{
+	for (size_t i = s->n_seen; i-- > 0;) {
+		const kyoyu_msg *m = &s->seen[i];
+		if (m->type != type)
+			continue;
+		if (event < 0)
+			return m;
+		if (type == KYOYU_MSG_PEER ? m->u.peer.event == event : m->u.value == event)
+			return m;
+	}
+	return NULL;
+}
+
+static size_t count(const side *s, uint32_t type)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_seen; i++)
+		n += s->seen[i].type == type;
+	return n;
+}
+
+static void enter_code(pair *p, const char *code)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
+	msg.u.value = KYOYU_CODE_ENTERED;
+	msg.buf = kyoyu_buffer_new_copy(code, strlen(code));
+	to_sharer(p, &msg);
+}
+
+static void connect_both(pair *p)
+{
+	state_to(p, true, KYOYU_STATE_CONNECTING, 0);
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	pump(p, 20);
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_CODE, KYOYU_CODE_NEEDED));
+	enter_code(p, "123-456-789");
+	pump(p, 100);
+	const kyoyu_msg *c = find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	assert_non_null(c);
+	assert_int_equal(c->u.peer.codec, KYOYU_CODEC_VP9);
+	assert_memory_equal(kyoyu_buffer_data(c->buf), "customer", 8);
+	c = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	assert_non_null(c);
+	assert_memory_equal(kyoyu_buffer_data(c->buf), "operator", 8);
+	state_to(p, true, KYOYU_STATE_SHARING, 0);
+	state_to(p, false, KYOYU_STATE_SHARING, 0);
+}
+
+static void send_packet(pair *p, bool key, size_t size)
+{
+	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
+	pkt.u.packet.codec = KYOYU_CODEC_VP9;
+	pkt.u.packet.flags = key ? KYOYU_PACKET_KEYFRAME : 0;
+	pkt.u.packet.width = 640;
+	pkt.u.packet.height = 480;
+	pkt.u.packet.capture_us = kyoyu_now_us() - 5000;
+	pkt.u.packet.encoded_us = kyoyu_now_us();
+	pkt.buf = kyoyu_buffer_new(size);
+	memset(kyoyu_buffer_data(pkt.buf), key ? 0xee : 0x11, size);
+	to_sharer(p, &pkt);
+}
+
+static void test_link_right_code_connects_both_sides(void **state)
+{
+	connect_both(*state);
+}
+
+static void test_link_wrong_code_is_refused_and_asked_again(void **state)
+{
+	pair *p = *state;
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	pump(p, 10);
+	enter_code(p, "999999999");
+	pump(p, 20);
+	/* The answer waits for the reject delay (50 ms here). */
+	assert_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED));
+	size_t asked = 0;
+	for (size_t i = 0; i < p->sharer_side.n_seen; i++)
+		asked += p->sharer_side.seen[i].type == KYOYU_MSG_CODE;
+	assert_int_equal(asked, 1);
+	pump(p, 150);
+	asked = 0;
+	for (size_t i = 0; i < p->sharer_side.n_seen; i++)
+		asked += p->sharer_side.seen[i].type == KYOYU_MSG_CODE &&
+			 p->sharer_side.seen[i].u.value == KYOYU_CODE_NEEDED;
+	assert_int_equal(asked, 2);
+	enter_code(p, "123456789");
+	pump(p, 100);
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED));
+}
+
+static void test_link_video_arrives_with_config_and_capture_time(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 10);
+	send_packet(p, true, 50000);
+	send_packet(p, false, 300);
+	pump(p, 100);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 2);
+	const kyoyu_msg *size = find(&p->viewer_side, KYOYU_MSG_VIDEO_SIZE, -1);
+	assert_non_null(size);
+	assert_int_equal(size->u.size.width, 640);
+	const kyoyu_msg *pkt = find(&p->viewer_side, KYOYU_MSG_PACKET, -1);
+	assert_int_equal(kyoyu_buffer_size(pkt->buf), 300);
+	assert_int_equal(pkt->u.packet.height, 480);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	/* Same clock here: the capture time comes back within a few ms. */
+	assert_true(pkt->time_us - pkt->u.packet.capture_us >= 5000);
+	assert_true(pkt->time_us - pkt->u.packet.capture_us < 100000);
+}
+
+static void test_link_stale_video_is_dropped_until_a_keyframe(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 10);
+	send_packet(p, true, 1000);
+	pump(p, 30);
+	/* A packet that waited past max_queue (150 ms) is not sent; the
+	 * sharer asks its encoder for a keyframe and less bitrate. */
+	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
+	pkt.u.packet.codec = KYOYU_CODEC_VP9;
+	pkt.u.packet.width = 640;
+	pkt.u.packet.height = 480;
+	pkt.u.packet.capture_us = kyoyu_now_us() - 400000;
+	pkt.u.packet.encoded_us = kyoyu_now_us() - 300000;
+	pkt.buf = kyoyu_buffer_new(100);
+	to_sharer(p, &pkt);
+	send_packet(p, false, 100); /* depends on the dropped one */
+	pump(p, 50);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 1);
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_KEYFRAME_REQUEST, -1));
+	const kyoyu_msg *rate = find(&p->sharer_side, KYOYU_MSG_BITRATE, -1);
+	assert_non_null(rate);
+	assert_true(rate->u.value <= 700);
+	send_packet(p, true, 1000);
+	pump(p, 50);
+	const kyoyu_msg *last = find(&p->viewer_side, KYOYU_MSG_PACKET, -1);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 2);
+	/* The gap is visible to the decoder. */
+	assert_true(last->u.packet.flags & KYOYU_PACKET_DISCONT);
+}
+
+static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	state_to(p, false, KYOYU_STATE_PAUSED, 0);
+	pump(p, 30);
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_PAUSE, -1));
+	state_to(p, false, KYOYU_STATE_SHARING, 0);
+	pump(p, 30);
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_RESUME, -1));
+
+	kyoyu_msg ptr = kyoyu_msg_make(KYOYU_MSG_POINTER);
+	ptr.u.pointer.x = 100;
+	ptr.u.pointer.y = 200;
+	ptr.u.pointer.visible = 1;
+	kt_viewer_on_bus(p->viewer, &ptr);
+	pump(p, 30);
+	const kyoyu_msg *got = find(&p->sharer_side, KYOYU_MSG_POINTER, -1);
+	assert_non_null(got);
+	assert_int_equal(got->u.pointer.y, 200);
+	assert_int_equal(got->u.pointer.visible, 1);
+
+	/* A keyframe request right at the start of sharing stays home... */
+	kyoyu_msg key = kyoyu_msg_make(KYOYU_MSG_KEYFRAME_REQUEST);
+	kt_viewer_on_bus(p->viewer, &key);
+	pump(p, 30);
+	assert_null(find(&p->sharer_side, KYOYU_MSG_KEYFRAME_REQUEST, -1));
+	/* ...a later one (the decoder lost its footing) travels. */
+	pump(p, 1000);
+	key = kyoyu_msg_make(KYOYU_MSG_KEYFRAME_REQUEST);
+	kt_viewer_on_bus(p->viewer, &key);
+	pump(p, 30);
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_KEYFRAME_REQUEST, -1));
+	/* Pings flow and both sides post statistics. */
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_STATS, -1));
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_STATS, -1));
+}
+
+static void test_link_end_reason_reaches_the_other_side(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	state_to(p, true, KYOYU_STATE_ENDED, KYOYU_END_TIME_CAP);
+	pump(p, 50);
+	const kyoyu_msg *gone = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_GONE);
+	assert_non_null(gone);
+	assert_int_equal(gone->u.peer.reason, KYOYU_END_TIME_CAP);
+	assert_true(kt_viewer_done(p->viewer));
+	state_to(p, false, KYOYU_STATE_ENDED, KYOYU_END_TIME_CAP);
+	pump(p, 20);
+	assert_true(kt_sharer_done(p->sharer));
+}
+
+static void test_link_dropped_link_resumes_with_the_token(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 20);
+	/* The link breaks: both sides notice and keep the session. */
+	shutdown(p->viewer_end, SHUT_RDWR);
+	pump(p, 100);
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_LOST));
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_LOST));
+	/* The sharer comes back on its own within the grace window. */
+	pump(p, 1000);
+	assert_non_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_RESUMED));
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_RESUMED));
+	assert_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_GONE));
+	/* And the session goes on: a keyframe after the resume passes. */
+	send_packet(p, true, 500);
+	pump(p, 50);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 1);
+}
+
+static void test_link_gone_after_the_grace_window(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 20);
+	/* The link breaks and the viewer cannot be reached again. */
+	p->refuse = true;
+	shutdown(p->viewer_end, SHUT_RDWR);
+	pump(p, 2600); /* grace is 2 s in this test */
+	const kyoyu_msg *gone = find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_GONE);
+	assert_non_null(gone);
+	assert_int_equal(gone->u.peer.reason, KYOYU_END_LINK_LOST);
+	gone = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_GONE);
+	assert_non_null(gone);
+	assert_int_equal(gone->u.peer.reason, KYOYU_END_LINK_LOST);
+	assert_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_RESUMED));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_link_right_code_connects_both_sides, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_link_wrong_code_is_refused_and_asked_again,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_video_arrives_with_config_and_capture_time,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_stale_video_is_dropped_until_a_keyframe,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_pause_pointer_and_keyframe_requests_cross,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_end_reason_reaches_the_other_side, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_link_dropped_link_resumes_with_the_token,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_gone_after_the_grace_window, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests_name("transport-link", tests, NULL, NULL);
+}

@@ -1,0 +1,119 @@
+/* The sharer's rate control: cut on drops and on a standing queue, at most
+ * once a second, from what the link delivered; climb back after a calm
+ * spell, never past the configured bitrate. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "pacer.h"
+
+#define MS 1000 /* µs */
+
+static void test_pacer_cuts_on_drop_once_a_second(void **state)
+{
+	kt_pacer p;
+
+	kt_pacer_init(&p, 2000);
+	uint32_t first = kt_pacer_on_drop(&p, 1000 * MS);
+	assert_int_equal(first, 1400);
+	assert_int_equal(kt_pacer_on_drop(&p, 1500 * MS), 0);
+	uint32_t second = kt_pacer_on_drop(&p, 2001 * MS);
+	assert_int_equal(second, 980);
+}
+
+static void test_pacer_cuts_from_the_delivered_rate(void **state)
+{
+	kt_pacer p;
+
+	kt_pacer_init(&p, 5000);
+	/* 62,500 bytes a second delivered: 500 kbit/s. */
+	kt_pacer_on_report(&p, 0, 0);
+	for (int i = 1; i <= 8; i++)
+		kt_pacer_on_report(&p, (uint64_t)i * 15625, i * 250 * MS);
+	uint32_t target = kt_pacer_on_drop(&p, 3000 * MS);
+	assert_true(target >= 340 && target <= 360);
+}
+
+static void test_pacer_never_goes_below_its_floor(void **state)
+{
+	kt_pacer p;
+	uint32_t last = 0;
+
+	kt_pacer_init(&p, 300);
+	for (int i = 1; i < 20; i++) {
+		uint32_t t = kt_pacer_on_drop(&p, i * 1100 * MS);
+		if (t)
+			last = t;
+	}
+	assert_int_equal(last, KT_PACER_MIN_KBPS);
+}
+
+static void test_pacer_climbs_back_to_the_ceiling_after_calm(void **state)
+{
+	kt_pacer p;
+	int64_t t = 1000 * MS;
+
+	kt_pacer_init(&p, 1500);
+	assert_int_equal(kt_pacer_on_drop(&p, t), 1050);
+	assert_int_equal(kt_pacer_tick(&p, t + 1000 * MS), 0); /* not calm yet */
+	uint32_t target = 1050, steps = 0;
+	for (t += 3000 * MS; target < 1500 && steps < 20; t += 2000 * MS) {
+		uint32_t next = kt_pacer_tick(&p, t);
+		assert_true(next > target);
+		target = next;
+		steps++;
+	}
+	assert_int_equal(target, 1500);
+	assert_int_equal(kt_pacer_tick(&p, t + 10000 * MS), 0);
+}
+
+static void test_pacer_cuts_when_a_queue_builds_on_the_path(void **state)
+{
+	kt_pacer p;
+
+	kt_pacer_init(&p, 1000);
+	assert_int_equal(kt_pacer_on_rtt(&p, 20 * MS, 0), 0);
+	assert_int_equal(kt_pacer_on_rtt(&p, 100 * MS, 100 * MS), 0);
+	assert_int_equal(kt_pacer_on_rtt(&p, 200 * MS, 200 * MS), 850);
+	/* The minimum of a path that changed for good is forgotten. */
+	kt_pacer_init(&p, 1000);
+	kt_pacer_on_rtt(&p, 20 * MS, 0);
+	assert_int_equal(kt_pacer_on_rtt(&p, 300 * MS, 31000 * MS), 0);
+}
+
+static void test_pacer_without_a_known_ceiling_does_nothing_blind(void **state)
+{
+	kt_pacer p;
+
+	kt_pacer_init(&p, 0);
+	assert_int_equal(kt_pacer_on_drop(&p, 1000 * MS), 0);
+	kt_pacer_on_report(&p, 0, 1000 * MS);
+	kt_pacer_on_report(&p, 125000, 2000 * MS); /* 1000 kbit/s */
+	assert_int_equal(kt_pacer_on_drop(&p, 3000 * MS), 700);
+	/* It never climbs above what it saw. */
+	uint32_t last = 700;
+	for (int64_t t = 7000 * MS; t < 60000 * MS; t += 2000 * MS) {
+		uint32_t n = kt_pacer_tick(&p, t);
+		if (n)
+			last = n;
+	}
+	assert_int_equal(last, 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pacer_cuts_on_drop_once_a_second),
+		cmocka_unit_test(test_pacer_cuts_from_the_delivered_rate),
+		cmocka_unit_test(test_pacer_never_goes_below_its_floor),
+		cmocka_unit_test(test_pacer_climbs_back_to_the_ceiling_after_calm),
+		cmocka_unit_test(test_pacer_cuts_when_a_queue_builds_on_the_path),
+		cmocka_unit_test(test_pacer_without_a_known_ceiling_does_nothing_blind),
+	};
+	return cmocka_run_group_tests_name("transport-pacer", tests, NULL, NULL);
+}

@@ -1,0 +1,594 @@
+/* The wire protocol's parser and serializer: every message type round trips,
+ * and every length, count and field bound is checked at bound-1, bound,
+ * bound+1, 0 and 2^32-1 with hand-made frames. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wire.h"
+
+#define ALL_TYPES (~UINT32_C(0))
+
+/* Feeds N bytes one at a time (the hardest split); returns the reader's
+ * last result. */
+static int feed_bytewise(kt_wire_reader *r, const uint8_t *buf, size_t n, kt_wire_msg *out)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t used;
+		ret = kt_wire_reader_feed(r, buf + i, 1, &used, out);
+		assert_int_equal(used, ret < 0 ? used : 1);
+		if (ret != 0)
+			return ret;
+	}
+	return ret;
+}
+
+static void header(uint8_t *out, uint32_t len, uint8_t type)
+{
+	out[0] = (uint8_t)(len >> 24);
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	out[4] = type;
+}
+
+/* Encodes M (with DATA of DATA_LEN bytes), reads it back bytewise. */
+static kt_wire_msg roundtrip(const kt_wire_msg *m, const uint8_t *data, size_t data_len)
+{
+	static uint8_t frame[KT_WIRE_FRAME_MAX + 300000];
+	kt_wire_reader r;
+	kt_wire_msg out;
+
+	size_t n = kt_wire_encode(m, data_len, frame);
+	assert_true(n > 0);
+	if (data_len)
+		memcpy(frame + n, data, data_len);
+	kt_wire_reader_init(&r, ALL_TYPES);
+	assert_int_equal(feed_bytewise(&r, frame, n + data_len, &out), 1);
+	assert_int_equal(out.type, m->type);
+	if (data_len) {
+		assert_non_null(out.data);
+		assert_int_equal(kyoyu_buffer_size(out.data), data_len);
+		assert_memory_equal(kyoyu_buffer_data(out.data), data, data_len);
+	} else {
+		assert_null(out.data);
+	}
+	kt_wire_reader_fini(&r);
+	return out;
+}
+
+static void test_wire_roundtrips_every_message_type(void **state)
+{
+	kt_wire_msg m, out;
+	uint8_t pixels[2 * 3 * 4], video[1000];
+
+	memset(pixels, 0x5a, sizeof(pixels));
+	for (size_t i = 0; i < sizeof(video); i++)
+		video[i] = (uint8_t)i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_HELLO;
+	m.u.hello = (kt_wire_hello){.major = 1, .minor = 0, .auth = KT_WIRE_AUTH_CODE,
+				    .n_codecs = 2, .codecs = {2, 3}, .clock_us = -5,
+				    .name_len = 9};
+	memcpy(m.u.hello.secret, "012345678", 9);
+	memcpy(m.u.hello.name, "Zo\xc3\xab@pc 1", 9);
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.hello.n_codecs, 2);
+	assert_int_equal(out.u.hello.codecs[1], 3);
+	assert_memory_equal(out.u.hello.secret, "012345678", 9);
+	assert_int_equal(out.u.hello.clock_us, -5);
+	assert_string_equal(out.u.hello.name, "Zo\xc3\xab@pc 1");
+
+	m.u.hello.auth = KT_WIRE_AUTH_TOKEN;
+	memset(m.u.hello.secret, 0xee, KT_WIRE_TOKEN_SIZE);
+	m.u.hello.name_len = 0;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.hello.auth, KT_WIRE_AUTH_TOKEN);
+	assert_int_equal(out.u.hello.secret[31], 0xee);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_WELCOME;
+	m.u.welcome = (kt_wire_welcome){.major = 1, .codec = 2, .grace_s = 30,
+					.flags = KT_WIRE_WELCOME_RECORDING,
+					.clock_us = INT64_MAX, .name_len = 3};
+	memcpy(m.u.welcome.name, "ops", 3);
+	m.u.welcome.token[0] = 7;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.welcome.grace_s, 30);
+	assert_int_equal(out.u.welcome.flags, KT_WIRE_WELCOME_RECORDING);
+	assert_int_equal(out.u.welcome.clock_us, INT64_MAX);
+	assert_int_equal(out.u.welcome.token[0], 7);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_REJECT;
+	m.u.reject.reason = KT_WIRE_REJECT_RATE_LIMITED;
+	m.u.reject.retry_after_s = 3600;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.reject.retry_after_s, 3600);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_BYE;
+	m.u.bye.reason = KYOYU_END_TIME_CAP;
+	assert_int_equal(roundtrip(&m, NULL, 0).u.bye.reason, KYOYU_END_TIME_CAP);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_PING;
+	m.u.ping.id = UINT32_MAX;
+	m.u.ping.clock_us = INT64_MIN;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.ping.id, UINT32_MAX);
+	assert_true(out.u.ping.clock_us == INT64_MIN);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_PONG;
+	m.u.pong.id = 9;
+	m.u.pong.echo_us = 123;
+	m.u.pong.clock_us = 456;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.pong.echo_us, 123);
+	assert_int_equal(out.u.pong.clock_us, 456);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_CONSENT;
+	m.u.consent.answer = KYOYU_CONSENT_DECLINED;
+	assert_int_equal(roundtrip(&m, NULL, 0).u.consent.answer, KYOYU_CONSENT_DECLINED);
+
+	uint32_t empties[] = {KT_WIRE_PAUSED, KT_WIRE_RESUMED, KT_WIRE_KEYFRAME_REQUEST};
+	for (size_t i = 0; i < 3; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = empties[i];
+		roundtrip(&m, NULL, 0);
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_VIDEO_CONFIG;
+	m.u.video_config.codec = 1;
+	m.u.video_config.width = 16384;
+	m.u.video_config.height = 1;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.video_config.width, 16384);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_VIDEO;
+	m.u.video.seq = 77;
+	m.u.video.flags = KT_WIRE_VIDEO_KEY | KT_WIRE_VIDEO_REFINE | KT_WIRE_VIDEO_DISCONT;
+	m.u.video.capture_us = 1234567;
+	m.u.video.encode_us = KT_WIRE_MAX_ENCODE_US;
+	out = roundtrip(&m, video, sizeof(video));
+	assert_int_equal(out.u.video.seq, 77);
+	assert_int_equal(out.u.video.flags, 7);
+	assert_int_equal(out.u.video.capture_us, 1234567);
+	kt_wire_msg_clear(&out);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_CURSOR;
+	m.u.cursor.x = -KT_WIRE_MAX_COORD;
+	m.u.cursor.y = KT_WIRE_MAX_COORD;
+	m.u.cursor.visible = 1;
+	m.u.cursor.serial = 3;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.cursor.x, -KT_WIRE_MAX_COORD);
+	assert_int_equal(out.u.cursor.y, KT_WIRE_MAX_COORD);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_CURSOR_SHAPE;
+	m.u.shape = (typeof(m.u.shape)){.serial = 4, .width = 2, .height = 3, .hot_x = 1,
+					.hot_y = 2};
+	out = roundtrip(&m, pixels, sizeof(pixels));
+	assert_int_equal(out.u.shape.hot_y, 2);
+	kt_wire_msg_clear(&out);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_POINTER;
+	m.u.pointer.x = KT_WIRE_MAX_POINTER;
+	m.u.pointer.y = 0;
+	m.u.pointer.visible = 1;
+	assert_int_equal(roundtrip(&m, NULL, 0).u.pointer.x, KT_WIRE_MAX_POINTER);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_REPORT;
+	m.u.report.bytes = UINT64_MAX;
+	m.u.report.lost = 5;
+	out = roundtrip(&m, NULL, 0);
+	assert_true(out.u.report.bytes == UINT64_MAX);
+	assert_int_equal(out.u.report.lost, 5);
+}
+
+/* Header only, with LEN: does the reader accept it (and wait for the body)
+ * or refuse it at once? */
+static int header_verdict(uint8_t type, uint32_t len)
+{
+	uint8_t h[KT_WIRE_HEADER_SIZE];
+	kt_wire_reader r;
+	kt_wire_msg out;
+	size_t used;
+
+	header(h, len, type);
+	kt_wire_reader_init(&r, ALL_TYPES);
+	int ret = kt_wire_reader_feed(&r, h, sizeof(h), &used, &out);
+	if (ret == 1)
+		kt_wire_msg_clear(&out);
+	kt_wire_reader_fini(&r);
+	return ret;
+}
+
+static void test_wire_refuses_lengths_outside_each_types_bounds(void **state)
+{
+	for (uint32_t type = 1; type < KT_WIRE_TYPE_END; type++) {
+		uint32_t min, max;
+		assert_true(kt_wire_body_bounds(type, &min, &max));
+		/* In bounds: waits for the body (or is complete when empty). */
+		assert_true(header_verdict((uint8_t)type, min) >= 0);
+		assert_true(header_verdict((uint8_t)type, max) >= 0);
+		/* Out of bounds: refused before any byte of the body. */
+		if (min > 0) {
+			assert_int_equal(header_verdict((uint8_t)type, min - 1), -EMSGSIZE);
+			assert_int_equal(header_verdict((uint8_t)type, 0), -EMSGSIZE);
+		}
+		assert_int_equal(header_verdict((uint8_t)type, max + 1), -EMSGSIZE);
+		assert_int_equal(header_verdict((uint8_t)type, UINT32_MAX), -EMSGSIZE);
+		assert_int_equal(header_verdict((uint8_t)type, UINT32_MAX - 1), -EMSGSIZE);
+	}
+	/* The few large ones, exactly. */
+	assert_int_equal(header_verdict(KT_WIRE_VIDEO, KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO), 0);
+	assert_int_equal(header_verdict(KT_WIRE_VIDEO, KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO + 1),
+			 -EMSGSIZE);
+	assert_int_equal(header_verdict(KT_WIRE_VIDEO, KT_WIRE_VIDEO_FIXED), -EMSGSIZE);
+	assert_int_equal(header_verdict(KT_WIRE_HELLO, KT_WIRE_SMALL_MAX + 1), -EMSGSIZE);
+	assert_int_equal(header_verdict(KT_WIRE_CURSOR_SHAPE,
+					KT_WIRE_SHAPE_FIXED + 256 * 256 * 4 + 1),
+			 -EMSGSIZE);
+}
+
+static void test_wire_refuses_unknown_types_instead_of_skipping(void **state)
+{
+	uint8_t unknown[] = {0x00, KT_WIRE_TYPE_END, 0x7f, 0xff};
+
+	for (size_t i = 0; i < sizeof(unknown); i++) {
+		assert_int_equal(header_verdict(unknown[i], 0), -EPROTO);
+		assert_int_equal(header_verdict(unknown[i], 1), -EPROTO);
+		assert_int_equal(header_verdict(unknown[i], UINT32_MAX), -EPROTO);
+	}
+}
+
+static void test_wire_refuses_types_not_allowed_in_this_state(void **state)
+{
+	uint8_t h[KT_WIRE_HEADER_SIZE];
+	kt_wire_reader r;
+	kt_wire_msg out;
+	size_t used;
+
+	/* Before the hello, a 4 MiB video frame is refused from its header. */
+	header(h, KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO, KT_WIRE_VIDEO);
+	kt_wire_reader_init(&r, KT_WIRE_BIT(KT_WIRE_HELLO));
+	assert_int_equal(kt_wire_reader_feed(&r, h, sizeof(h), &used, &out), -EPROTO);
+	assert_non_null(strstr(r.why, "VIDEO"));
+	kt_wire_reader_fini(&r);
+	/* Direction: a viewer never accepts POINTER, a sharer never VIDEO. */
+	assert_false(KT_WIRE_FROM_SHARER & KT_WIRE_BIT(KT_WIRE_POINTER));
+	assert_false(KT_WIRE_FROM_VIEWER & KT_WIRE_BIT(KT_WIRE_VIDEO));
+	assert_false(KT_WIRE_FROM_SHARER & KT_WIRE_BIT(KT_WIRE_HELLO));
+}
+
+/* Decodes BODY as TYPE; returns the result. */
+static int decode(uint32_t type, const void *body, size_t len)
+{
+	kt_wire_msg out;
+	char why[160];
+	int ret = kt_wire_decode(type, body, len, &out, why, sizeof(why));
+	kt_wire_msg_clear(&out);
+	return ret;
+}
+
+/* A valid HELLO body with the code 123456789 and NAME. */
+static size_t hello_body(uint8_t *b, uint8_t n_codecs, const char *name, size_t name_len)
+{
+	size_t n = 0;
+	memcpy(b, "KYOY", 4);
+	n = 4;
+	b[n++] = 1;
+	b[n++] = 0;
+	b[n++] = KT_WIRE_AUTH_CODE;
+	b[n++] = n_codecs;
+	for (unsigned i = 0; i < n_codecs; i++)
+		b[n++] = 2;
+	memcpy(b + n, "123456789", 9);
+	n += 9;
+	memset(b + n, 0, 8);
+	n += 8;
+	b[n++] = (uint8_t)name_len;
+	memcpy(b + n, name, name_len);
+	return n + name_len;
+}
+
+static void test_wire_checks_every_hello_field(void **state)
+{
+	uint8_t b[256];
+	size_t n;
+	char name[70];
+
+	memset(name, 'a', sizeof(name));
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 1, "", 0)), 0);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 8, "x", 1)), 0);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 0, "", 0)), -EPROTO);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 9, "", 0)), -EPROTO);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 1, name, 64)), 0);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, hello_body(b, 1, name, 65)), -EPROTO);
+	/* The name length must match what is left, ±1. */
+	n = hello_body(b, 1, name, 10);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n - 1), -EPROTO);
+	b[n] = 'a';
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n + 1), -EPROTO);
+	/* Magic, auth kind, digits. */
+	n = hello_body(b, 1, "", 0);
+	b[0] = 'X';
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	n = hello_body(b, 1, "", 0);
+	b[6] = 0;
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	b[6] = 3;
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	n = hello_body(b, 1, "", 0);
+	b[9 + 4] = 'a';
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	b[9 + 4] = '/';
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	b[9 + 4] = ':';
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	/* A token hello is 23 bytes longer than a code hello. */
+	n = hello_body(b, 1, "", 0);
+	b[6] = KT_WIRE_AUTH_TOKEN;
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	memset(b + n, 0, 23);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n + 23), 0);
+}
+
+static void test_wire_names_must_be_printable_utf8(void **state)
+{
+	static const char *const good[] = {"", "anna@pc", "Zo\xc3\xab", "\xe6\x97\xa5\xe6\x9c\xac",
+					   "\xf0\x9f\x98\x80", "~"};
+	static const char *const bad[] = {"\x1b[31m", "a\nb", "\x7f", "\xff", "\xc0\x80",
+					  "\xed\xa0\x80", "\xc2\x9b", "\xe6\x97", "\xf4\x90\x80\x80",
+					  "\xc3"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(kt_wire_name_ok(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(kt_wire_name_ok(bad[i], strlen(bad[i])));
+}
+
+static void test_wire_checks_every_small_field_at_its_bounds(void **state)
+{
+	uint8_t b[64];
+
+	/* REJECT reason 1..6, retry 0..3600. */
+	memcpy(b, "\x01\x0e\x10", 3);
+	assert_int_equal(decode(KT_WIRE_REJECT, b, 3), 0);
+	b[2] = 0x11; /* 3601 */
+	assert_int_equal(decode(KT_WIRE_REJECT, b, 3), -EPROTO);
+	memcpy(b, "\x00\x00\x00", 3);
+	assert_int_equal(decode(KT_WIRE_REJECT, b, 3), -EPROTO);
+	b[0] = 7;
+	assert_int_equal(decode(KT_WIRE_REJECT, b, 3), -EPROTO);
+	b[0] = 6;
+	assert_int_equal(decode(KT_WIRE_REJECT, b, 3), 0);
+	/* BYE reason 1..8. */
+	b[0] = 0;
+	assert_int_equal(decode(KT_WIRE_BYE, b, 1), -EPROTO);
+	b[0] = 1;
+	assert_int_equal(decode(KT_WIRE_BYE, b, 1), 0);
+	b[0] = 8;
+	assert_int_equal(decode(KT_WIRE_BYE, b, 1), 0);
+	b[0] = 9;
+	assert_int_equal(decode(KT_WIRE_BYE, b, 1), -EPROTO);
+	/* CONSENT 2 or 3. */
+	for (uint8_t v = 0; v < 6; v++) {
+		b[0] = v;
+		assert_int_equal(decode(KT_WIRE_CONSENT, b, 1), v == 2 || v == 3 ? 0 : -EPROTO);
+	}
+	/* VIDEO_CONFIG: codec ≠ 0, sides 1..16384. */
+	memcpy(b, "\x02\x40\x00\x00\x01", 5);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), 0);
+	memcpy(b, "\x02\x40\x01\x00\x01", 5);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
+	memcpy(b, "\x02\x00\x00\x00\x01", 5);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
+	memcpy(b, "\x00\x00\x01\x00\x01", 5);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
+	/* POINTER: 0..16383, visible 0/1. */
+	memcpy(b, "\x00\x00\x3f\xff\x00\x00\x00\x00\x01", 9);
+	assert_int_equal(decode(KT_WIRE_POINTER, b, 9), 0);
+	memcpy(b, "\x00\x00\x40\x00\x00\x00\x00\x00\x01", 9);
+	assert_int_equal(decode(KT_WIRE_POINTER, b, 9), -EPROTO);
+	memcpy(b, "\xff\xff\xff\xff\x00\x00\x00\x00\x01", 9);
+	assert_int_equal(decode(KT_WIRE_POINTER, b, 9), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x00\x00\x00\x00\x00\x02", 9);
+	assert_int_equal(decode(KT_WIRE_POINTER, b, 9), -EPROTO);
+	/* CURSOR: |x|, |y| ≤ 65536. */
+	memcpy(b, "\xff\xff\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00", 13);
+	assert_int_equal(decode(KT_WIRE_CURSOR, b, 13), 0);
+	memcpy(b, "\xff\xfe\xff\xff\x00\x01\x00\x00\x01\x00\x00\x00\x00", 13);
+	assert_int_equal(decode(KT_WIRE_CURSOR, b, 13), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x00\x00\x01\x00\x01\x01\x00\x00\x00\x00", 13);
+	assert_int_equal(decode(KT_WIRE_CURSOR, b, 13), -EPROTO);
+}
+
+static void test_wire_checks_welcome_and_video_fields(void **state)
+{
+	uint8_t b[64];
+
+	/* WELCOME: flags, grace 1..3600, codec, name length. */
+	memset(b, 0, sizeof(b));
+	b[0] = 1;
+	b[2] = 2;
+	b[5] = 1; /* grace 1 s */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
+	b[5] = 0;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+	b[4] = 0x0e;
+	b[5] = 0x10; /* 3600 */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
+	b[5] = 0x11;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+	b[4] = 0;
+	b[5] = 1;
+	b[3] = 4;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+	b[3] = 3;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
+	b[2] = 0;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+	b[2] = 2;
+	b[46] = 1; /* a name byte announced but missing */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+
+	/* VIDEO: flags 0..7, encode time ≤ 10 s, at least one byte. */
+	memset(b, 0, sizeof(b));
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED + 1), 0);
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED), -EPROTO);
+	b[4] = 8;
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED + 1), -EPROTO);
+	b[4] = 7;
+	/* 10,000,000 µs = 0x00989680 */
+	memcpy(b + 13, "\x00\x98\x96\x80", 4);
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED + 1), 0);
+	memcpy(b + 13, "\x00\x98\x96\x81", 4);
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED + 1), -EPROTO);
+	memcpy(b + 13, "\xff\xff\xff\xff", 4);
+	assert_int_equal(decode(KT_WIRE_VIDEO, b, KT_WIRE_VIDEO_FIXED + 1), -EPROTO);
+}
+
+static void test_wire_checks_cursor_shape_against_its_pixels(void **state)
+{
+	static uint8_t b[KT_WIRE_SHAPE_FIXED + 256 * 256 * 4 + 4];
+	size_t full = KT_WIRE_SHAPE_FIXED + 256 * 256 * 4;
+
+	memset(b, 0, sizeof(b));
+	/* 256x256, hot spot 255,255: the largest shape. */
+	memcpy(b + 4, "\x01\x00\x01\x00\x00\xff\x00\xff", 8);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, full), 0);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, full - 4), -EPROTO);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, full + 1), -EPROTO);
+	/* Hot spot outside. */
+	memcpy(b + 4, "\x01\x00\x01\x00\x01\x00\x00\x00", 8);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, full), -EPROTO);
+	/* 257 wide, 0 high. */
+	memcpy(b + 4, "\x01\x01\x00\x01\x00\x00\x00\x00", 8);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, KT_WIRE_SHAPE_FIXED + 257 * 4), -EPROTO);
+	memcpy(b + 4, "\x00\x01\x00\x00\x00\x00\x00\x00", 8);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, KT_WIRE_SHAPE_FIXED + 4), -EPROTO);
+	memcpy(b + 4, "\x00\x01\x00\x01\x00\x00\x00\x00", 8);
+	assert_int_equal(decode(KT_WIRE_CURSOR_SHAPE, b, KT_WIRE_SHAPE_FIXED + 4), 0);
+}
+
+static void test_wire_largest_video_frame_arrives_whole(void **state)
+{
+	size_t len = KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO;
+	uint8_t *frame = calloc(1, KT_WIRE_HEADER_SIZE + len);
+	kt_wire_reader r;
+	kt_wire_msg out;
+	size_t used, pos = 0;
+	int ret = 0;
+
+	assert_non_null(frame);
+	header(frame, (uint32_t)len, KT_WIRE_VIDEO);
+	frame[KT_WIRE_HEADER_SIZE + len - 1] = 0xab;
+	kt_wire_reader_init(&r, ALL_TYPES);
+	/* In TLS-record-sized pieces. */
+	while (ret == 0 && pos < KT_WIRE_HEADER_SIZE + len) {
+		size_t n = KT_WIRE_HEADER_SIZE + len - pos < 16384 ? KT_WIRE_HEADER_SIZE + len - pos
+								  : 16384;
+		ret = kt_wire_reader_feed(&r, frame + pos, n, &used, &out);
+		pos += used;
+	}
+	assert_int_equal(ret, 1);
+	assert_int_equal(pos, KT_WIRE_HEADER_SIZE + len);
+	assert_int_equal(kyoyu_buffer_size(out.data), KT_WIRE_MAX_VIDEO);
+	assert_int_equal(((uint8_t *)kyoyu_buffer_data(out.data))[KT_WIRE_MAX_VIDEO - 1], 0xab);
+	kt_wire_msg_clear(&out);
+	kt_wire_reader_fini(&r);
+	free(frame);
+}
+
+static void test_wire_truncated_frame_waits_and_two_frames_split(void **state)
+{
+	uint8_t buf[64];
+	kt_wire_msg m = {.type = KT_WIRE_PING}, out;
+	kt_wire_reader r;
+	size_t used;
+
+	m.u.ping.id = 1;
+	size_t n = kt_wire_encode(&m, 0, buf);
+	m.u.ping.id = 2;
+	size_t n2 = kt_wire_encode(&m, 0, buf + n);
+	kt_wire_reader_init(&r, ALL_TYPES);
+	/* A truncated frame is not an error: more may come. */
+	assert_int_equal(kt_wire_reader_feed(&r, buf, n - 1, &used, &out), 0);
+	assert_int_equal(used, n - 1);
+	/* Its last byte and the whole next frame in one buffer. */
+	assert_int_equal(kt_wire_reader_feed(&r, buf + n - 1, 1 + n2, &used, &out), 1);
+	assert_int_equal(used, 1);
+	assert_int_equal(out.u.ping.id, 1);
+	assert_int_equal(kt_wire_reader_feed(&r, buf + n, n2, &used, &out), 1);
+	assert_int_equal(out.u.ping.id, 2);
+	kt_wire_reader_fini(&r);
+}
+
+static void test_wire_encoder_never_writes_what_the_peer_refuses(void **state)
+{
+	uint8_t buf[KT_WIRE_FRAME_MAX];
+	kt_wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_POINTER;
+	m.u.pointer.x = KT_WIRE_MAX_POINTER + 1;
+	assert_int_equal(kt_wire_encode(&m, 0, buf), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_BYE;
+	m.u.bye.reason = 9;
+	assert_int_equal(kt_wire_encode(&m, 0, buf), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_VIDEO;
+	assert_int_equal(kt_wire_encode(&m, 0, buf), 0);
+	assert_int_equal(kt_wire_encode(&m, KT_WIRE_MAX_VIDEO + 1, buf), 0);
+	assert_true(kt_wire_encode(&m, KT_WIRE_MAX_VIDEO, buf) > 0);
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_HELLO;
+	m.u.hello.auth = KT_WIRE_AUTH_CODE;
+	m.u.hello.n_codecs = 1;
+	m.u.hello.name_len = 1;
+	m.u.hello.name[0] = '\x1b';
+	assert_int_equal(kt_wire_encode(&m, 0, buf), 0);
+	m.type = KT_WIRE_TYPE_END;
+	assert_int_equal(kt_wire_encode(&m, 0, buf), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wire_roundtrips_every_message_type),
+		cmocka_unit_test(test_wire_refuses_lengths_outside_each_types_bounds),
+		cmocka_unit_test(test_wire_refuses_unknown_types_instead_of_skipping),
+		cmocka_unit_test(test_wire_refuses_types_not_allowed_in_this_state),
+		cmocka_unit_test(test_wire_checks_every_hello_field),
+		cmocka_unit_test(test_wire_names_must_be_printable_utf8),
+		cmocka_unit_test(test_wire_checks_every_small_field_at_its_bounds),
+		cmocka_unit_test(test_wire_checks_welcome_and_video_fields),
+		cmocka_unit_test(test_wire_checks_cursor_shape_against_its_pixels),
+		cmocka_unit_test(test_wire_largest_video_frame_arrives_whole),
+		cmocka_unit_test(test_wire_truncated_frame_waits_and_two_frames_split),
+		cmocka_unit_test(test_wire_encoder_never_writes_what_the_peer_refuses),
+	};
+	return cmocka_run_group_tests_name("transport-wire", tests, NULL, NULL);
+}
