@@ -100,7 +100,8 @@ static void fail(kyoyu_encode_stage *st, const char *what, int err)
 	kyoyu_error("%s: %s failed: %s", st->codec->label, what, strerror(-err));
 	close_encoder(st);
 	st->key_next = true;
-	if (++st->failures < MAX_FAILURES)
+	/* One ERROR is enough: the session ends on it. */
+	if (++st->failures != MAX_FAILURES)
 		return;
 	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
 	msg.u.value = err;

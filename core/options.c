@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -97,6 +98,11 @@ int kyoyu_options_validate(const kyoyu_option *table, size_t priv_size,
 			return -EINVAL;
 		}
 		bool bounded = o->type == KYOYU_OPT_INT || o->type == KYOYU_OPT_DOUBLE;
+		if (o->type == KYOYU_OPT_INT && (o->min < INT_MIN || o->max > INT_MAX)) {
+			seterr(err, errlen, "option \"%s\": bounds %g..%g do not fit an int",
+			       o->key, o->min, o->max);
+			return -EINVAL;
+		}
 		if (bounded && !(o->min <= o->def && o->def <= o->max)) {
 			seterr(err, errlen, "option \"%s\": default %g is outside %g..%g",
 			       o->key, o->def, o->min, o->max);
