@@ -1,0 +1,126 @@
+/* codec/vpx: the VP8/VP9 decoder of the viewer.  Pictures leave as BGRX
+ * (or I420, codec.output) frames with full damage. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vpx/vp8dx.h>
+#include <vpx/vpx_decoder.h>
+
+#define KYOYU_LOG_COMPONENT "codec/vpx"
+#include <kyoyu/plugin.h>
+
+#include "../common/frame-output.h"
+#include "vpx-plugin.h"
+
+/* Far beyond any real frame; libvpx takes the size as an unsigned int. */
+#define MAX_PACKET_BYTES (64u << 20)
+
+struct codec_vpx_decoder {
+	uint32_t codec;
+	const char *name;
+	vpx_codec_ctx_t ctx;
+	frame_output out;
+	bool pending, draining, key;
+	vpx_codec_iter_t iter;
+	uint64_t unsupported; /* pictures in a format we cannot show */
+};
+
+int codec_vpx_decoder_open(const codec_vpx_options *options, uint32_t codec,
+			   codec_vpx_decoder **out)
+{
+	bool vp9 = codec == KYOYU_CODEC_VP9;
+	codec_vpx_decoder *dec;
+
+	*out = NULL;
+	if (codec != KYOYU_CODEC_VP8 && !vp9)
+		return -ENOTSUP;
+	if (!(dec = calloc(1, sizeof(*dec))))
+		return -ENOMEM;
+	dec->codec = codec;
+	dec->name = vp9 ? "VP9" : "VP8";
+	dec->out.format = options->output;
+	vpx_codec_dec_cfg_t cfg = {.threads = (unsigned)codec_vpx_threads(options->threads, 0)};
+	vpx_codec_err_t err = vpx_codec_dec_init(&dec->ctx, vp9 ? vpx_codec_vp9_dx()
+							     : vpx_codec_vp8_dx(), &cfg, 0);
+	if (err != VPX_CODEC_OK) {
+		kyoyu_error("%s decoder could not start: %s", dec->name,
+			    vpx_codec_err_to_string(err));
+		free(dec);
+		return -EIO;
+	}
+	*out = dec;
+	return 0;
+}
+
+void codec_vpx_decoder_close(codec_vpx_decoder *dec)
+{
+	if (!dec)
+		return;
+	vpx_codec_destroy(&dec->ctx);
+	frame_output_reset(&dec->out);
+	free(dec);
+}
+
+int codec_vpx_decoder_send(codec_vpx_decoder *dec, const kyoyu_msg *packet)
+{
+	if (dec->pending)
+		return -EAGAIN;
+	if (!packet) {
+		dec->draining = true;
+		dec->pending = true;
+		dec->iter = NULL;
+		/* libvpx decodes synchronously: there is nothing to flush. */
+		return 0;
+	}
+	if (dec->draining)
+		return -EINVAL;
+	size_t size = packet->buf ? kyoyu_buffer_size(packet->buf) : 0;
+	if (size == 0 || size > MAX_PACKET_BYTES) {
+		kyoyu_error("%s decoder got a packet of %zu bytes; dropped", dec->name, size);
+		return -EINVAL;
+	}
+	vpx_codec_err_t err = vpx_codec_decode(&dec->ctx, kyoyu_buffer_data(packet->buf),
+					       (unsigned)size, NULL, 0);
+	if (err != VPX_CODEC_OK) {
+		const char *detail = vpx_codec_error_detail(&dec->ctx);
+		kyoyu_error("%s decoder rejected a %zu-byte packet: %s%s%s", dec->name, size,
+			    vpx_codec_error(&dec->ctx), detail ? ": " : "",
+			    detail ? detail : "");
+		return -EBADMSG;
+	}
+	dec->key = packet->u.packet.flags & KYOYU_PACKET_KEYFRAME;
+	dec->pending = true;
+	dec->iter = NULL;
+	return 0;
+}
+
+int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg *frame)
+{
+	vpx_image_t *img;
+
+	while (dec->pending && (img = vpx_codec_get_frame(&dec->ctx, &dec->iter))) {
+		if (img->fmt != VPX_IMG_FMT_I420 && img->fmt != VPX_IMG_FMT_I444) {
+			if (dec->unsupported++ == 0)
+				kyoyu_error("%s stream uses picture format %#x, which kyoyu "
+					    "cannot show (only 8-bit 4:2:0 and 4:4:4)",
+					    dec->name, (unsigned)img->fmt);
+			return -ENOTSUP;
+		}
+		decoded_picture pic = {
+			.data = {img->planes[0], img->planes[1], img->planes[2]},
+			.stride = {img->stride[0], img->stride[1], img->stride[2]},
+			.width = img->d_w,
+			.height = img->d_h,
+			.i444 = img->fmt == VPX_IMG_FMT_I444,
+			.full_range = img->range == VPX_CR_FULL_RANGE,
+		};
+		int ret = frame_output_convert(&dec->out, &pic, 0, 0, dec->key, frame);
+		dec->key = false;
+		return ret;
+	}
+	dec->pending = false;
+	return dec->draining ? KYOYU_EOF : -EAGAIN;
+}

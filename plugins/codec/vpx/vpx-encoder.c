@@ -1,0 +1,406 @@
+/* codec/vpx: the VP8/VP9 encoder, tuned for screens.
+ *
+ * The picture libvpx encodes is kept between frames and only the damaged
+ * rectangles are converted into it; an active map tells libvpx which 16×16
+ * blocks changed, so the rest are coded as skipped at almost no cost.  A
+ * top-off frame (KYOYU_FRAME_REFINE) re-encodes, at a low quantizer ceiling,
+ * only the blocks that changed since the previous top-off.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vpx/vp8cx.h>
+#include <vpx/vpx_encoder.h>
+
+#define KYOYU_LOG_COMPONENT "codec/vpx"
+#include <kyoyu/plugin.h>
+
+#include "../common/yuv-damage.h"
+#include "vpx-plugin.h"
+
+/* Measured on the shop recording (bench/codec.sh): the fastest settings
+ * whose quality still matches ffmpeg's at the same bitrate. */
+#define VP8_DEFAULT_CPU_USED 12
+#define VP9_DEFAULT_CPU_USED 8
+#define MIN_Q 4
+#define MIN_FRAME_GAP_US 1000
+#define MAX_FRAME_GAP_US 1000000
+
+struct codec_vpx_encoder {
+	codec_vpx_options opt;
+	uint32_t codec, width, height, fps;
+	const char *name; /* "VP8", "VP9" */
+	vpx_codec_ctx_t ctx;
+	vpx_codec_enc_cfg_t cfg;
+	vpx_image_t *img; /* the picture as of the last frame, converted */
+	yuv_planes planes;
+	int cols, rows;
+	uint8_t *active;    /* blocks this frame changes */
+	uint8_t *unrefined; /* blocks changed since the last top-off */
+	bool force_key;
+	bool started;
+	int64_t base_us, last_pts, last_wall_us;
+	/* Output of the last vpx_codec_encode(), read by receive. */
+	bool pending, draining;
+	vpx_codec_iter_t iter;
+	int64_t capture_us;
+	bool refining;
+};
+
+static int fail(codec_vpx_encoder *enc, const char *what)
+{
+	const char *detail = vpx_codec_error_detail(&enc->ctx);
+
+	kyoyu_error("%s encoder (%ux%u): %s failed: %s%s%s", enc->name, enc->width,
+		    enc->height, what, vpx_codec_error(&enc->ctx), detail ? ": " : "",
+		    detail ? detail : "");
+	return -EIO;
+}
+
+static void set_controls(codec_vpx_encoder *enc, int threads)
+{
+	vpx_codec_ctx_t *ctx = &enc->ctx;
+	int cpu_used = enc->opt.cpu_used;
+
+	if (enc->codec == KYOYU_CODEC_VP8) {
+		vpx_codec_control(ctx, VP8E_SET_CPUUSED,
+				  cpu_used >= 0 ? cpu_used : VP8_DEFAULT_CPU_USED);
+		vpx_codec_control(ctx, VP8E_SET_SCREEN_CONTENT_MODE, 1);
+		vpx_codec_control(ctx, VP8E_SET_NOISE_SENSITIVITY, 0);
+		vpx_codec_control(ctx, VP8E_SET_TOKEN_PARTITIONS,
+				  threads >= 4 ? 2 : threads >= 2 ? 1 : 0);
+		return;
+	}
+	vpx_codec_control(ctx, VP8E_SET_CPUUSED,
+			  cpu_used >= 0 ? (cpu_used > 9 ? 9 : cpu_used) : VP9_DEFAULT_CPU_USED);
+	vpx_codec_control(ctx, VP9E_SET_TUNE_CONTENT, VP9E_CONTENT_SCREEN);
+	/* Cyclic refresh: steady quality at constant bitrate, no keyframes. */
+	vpx_codec_control(ctx, VP9E_SET_AQ_MODE, 3);
+	vpx_codec_control(ctx, VP9E_SET_NOISE_SENSITIVITY, 0);
+	vpx_codec_control(ctx, VP9E_SET_ROW_MT, threads > 1);
+	vpx_codec_control(ctx, VP9E_SET_TILE_COLUMNS, threads >= 4 ? 2 : threads >= 2 ? 1 : 0);
+	vpx_codec_control(ctx, VP9E_SET_COLOR_SPACE, VPX_CS_BT_601);
+	vpx_codec_control(ctx, VP9E_SET_COLOR_RANGE, VPX_CR_STUDIO_RANGE);
+}
+
+static void fill_config(codec_vpx_encoder *enc, const kyoyu_encoder_config *config,
+			int threads)
+{
+	vpx_codec_enc_cfg_t *cfg = &enc->cfg;
+
+	cfg->g_w = config->width;
+	cfg->g_h = config->height;
+	cfg->g_profile = enc->planes.i444 ? 1 : 0;
+	cfg->g_threads = (unsigned)threads;
+	/* Microseconds: frames come when the screen changes, not at a rate. */
+	cfg->g_timebase = (struct vpx_rational){1, 1000000};
+	cfg->g_lag_in_frames = 0;
+	cfg->g_error_resilient = 0;
+	cfg->g_pass = VPX_RC_ONE_PASS;
+	cfg->rc_end_usage = VPX_CBR;
+	cfg->rc_target_bitrate = config->bitrate_kbps;
+	cfg->rc_min_quantizer = MIN_Q;
+	cfg->rc_max_quantizer = (unsigned)enc->opt.max_q;
+	cfg->rc_undershoot_pct = 50;
+	cfg->rc_overshoot_pct = 50;
+	cfg->rc_buf_sz = (unsigned)enc->opt.buffer_ms;
+	cfg->rc_buf_initial_sz = (unsigned)enc->opt.buffer_ms / 2;
+	cfg->rc_buf_optimal_sz = (unsigned)enc->opt.buffer_ms * 3 / 5;
+	/* Every frame the core hands over is coded: it already caps the rate. */
+	cfg->rc_dropframe_thresh = 0;
+	cfg->rc_resize_allowed = 0;
+	/* Keyframes only when asked (start of sharing, a viewer's request). */
+	cfg->kf_mode = VPX_KF_DISABLED;
+}
+
+int codec_vpx_encoder_open(const codec_vpx_options *options,
+			   const kyoyu_encoder_config *config, codec_vpx_encoder **out)
+{
+	bool vp9 = config->codec == KYOYU_CODEC_VP9;
+	vpx_codec_iface_t *iface = vp9 ? vpx_codec_vp9_cx() : vpx_codec_vp8_cx();
+	codec_vpx_encoder *enc;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (config->codec != KYOYU_CODEC_VP8 && !vp9)
+		return -ENOTSUP;
+	if (config->width == 0 || config->height == 0 || config->width > 16383 ||
+	    config->height > 16383) {
+		kyoyu_error("%s cannot encode a %ux%u picture (1 to 16383 pixels a side)",
+			    vp9 ? "VP9" : "VP8", config->width, config->height);
+		return -EINVAL;
+	}
+	if (!(enc = calloc(1, sizeof(*enc))))
+		return -ENOMEM;
+	enc->opt = *options;
+	enc->codec = config->codec;
+	enc->name = vp9 ? "VP9" : "VP8";
+	enc->width = config->width;
+	enc->height = config->height;
+	enc->fps = config->fps ? config->fps : 30;
+	enc->force_key = true;
+	enc->planes.i444 = vp9 && options->chroma == 1;
+	if (options->chroma == 1 && !vp9)
+		kyoyu_warn("codec.chroma = \"444\" needs codec.format = \"vp9\"; "
+			   "VP8 encodes 4:2:0");
+
+	enc->img = vpx_img_alloc(NULL, enc->planes.i444 ? VPX_IMG_FMT_I444 : VPX_IMG_FMT_I420,
+				 config->width, config->height, 32);
+	enc->cols = mb_cols((int)config->width);
+	enc->rows = mb_rows((int)config->height);
+	enc->active = calloc((size_t)enc->cols * (size_t)enc->rows, 1);
+	enc->unrefined = calloc((size_t)enc->cols * (size_t)enc->rows, 1);
+	if (!enc->img || !enc->active || !enc->unrefined)
+		goto out_free;
+	for (int p = 0; p < 3; p++) {
+		enc->planes.data[p] = enc->img->planes[p];
+		enc->planes.stride[p] = enc->img->stride[p];
+	}
+
+	vpx_codec_err_t err = vpx_codec_enc_config_default(iface, &enc->cfg, 0);
+	if (err != VPX_CODEC_OK) {
+		kyoyu_error("%s: no default configuration: %s", enc->name,
+			    vpx_codec_err_to_string(err));
+		ret = -EIO;
+		goto out_free;
+	}
+	int threads = codec_vpx_threads(options->threads, config->width);
+	fill_config(enc, config, threads);
+	err = vpx_codec_enc_init(&enc->ctx, iface, &enc->cfg, 0);
+	if (err != VPX_CODEC_OK) {
+		kyoyu_error("%s encoder for %ux%u at %u kbit/s could not start: %s%s%s",
+			    enc->name, config->width, config->height, config->bitrate_kbps,
+			    vpx_codec_err_to_string(err), enc->ctx.err_detail ? ": " : "",
+			    enc->ctx.err_detail ? enc->ctx.err_detail : "");
+		ret = -EINVAL;
+		goto out_free;
+	}
+	set_controls(enc, threads);
+	kyoyu_debug("%s %s, %d threads, quantizer %d–%d, top-off up to %d", enc->name,
+		    enc->planes.i444 ? "4:4:4" : "4:2:0", threads, MIN_Q, options->max_q,
+		    options->refine_q);
+	*out = enc;
+	return 0;
+
+out_free:
+	vpx_img_free(enc->img);
+	free(enc->active);
+	free(enc->unrefined);
+	free(enc);
+	return ret;
+}
+
+void codec_vpx_encoder_close(codec_vpx_encoder *enc)
+{
+	if (!enc)
+		return;
+	vpx_codec_destroy(&enc->ctx);
+	vpx_img_free(enc->img);
+	free(enc->active);
+	free(enc->unrefined);
+	free(enc);
+}
+
+/* Refuses a frame that does not match what the encoder was opened for. */
+static int check_frame(const codec_vpx_encoder *enc, const kyoyu_msg *frame)
+{
+	const kyoyu_frame_info *info = &frame->u.frame;
+
+	if (info->format != KYOYU_PIXFMT_BGRX) {
+		kyoyu_error("%s encoder takes BGRX frames, not format %u", enc->name,
+			    info->format);
+		return -EINVAL;
+	}
+	if (info->width != enc->width || info->height != enc->height) {
+		kyoyu_error("%s encoder opened for %ux%u got a %ux%u frame", enc->name,
+			    enc->width, enc->height, info->width, info->height);
+		return -EINVAL;
+	}
+	size_t need = (size_t)info->offset[0] +
+		      (size_t)info->stride[0] * (info->height - 1) + (size_t)info->width * 4;
+	if (!frame->buf || info->stride[0] < info->width * 4 ||
+	    kyoyu_buffer_size(frame->buf) < need) {
+		kyoyu_error("%s encoder got a frame whose buffer is smaller than its "
+			    "%ux%u picture", enc->name, info->width, info->height);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The frame's presentation time: its capture time, kept strictly
+ * increasing.  A top-off repeats an old picture, so it is placed as far
+ * after the previous frame as the wall clock says it came. */
+static int64_t next_pts(codec_vpx_encoder *enc, int64_t time_us, bool refine)
+{
+	int64_t now = kyoyu_now_us(), pts;
+
+	if (!enc->started) {
+		enc->started = true;
+		enc->base_us = time_us;
+		enc->last_pts = -MIN_FRAME_GAP_US;
+	}
+	if (refine) {
+		int64_t gap = now - enc->last_wall_us;
+		gap = gap < MIN_FRAME_GAP_US ? MIN_FRAME_GAP_US
+		      : gap > MAX_FRAME_GAP_US ? MAX_FRAME_GAP_US : gap;
+		pts = enc->last_pts + gap;
+	} else {
+		pts = time_us - enc->base_us;
+		if (pts < enc->last_pts + MIN_FRAME_GAP_US)
+			pts = enc->last_pts + MIN_FRAME_GAP_US;
+	}
+	enc->last_pts = pts;
+	enc->last_wall_us = now;
+	return pts;
+}
+
+/* Switches the quantizer range between ordinary and top-off frames.  VP8's
+ * screen-content mode skips blocks whose source did not change, which is
+ * every block of a top-off, so it is off for those. */
+static int set_refining(codec_vpx_encoder *enc, bool refine)
+{
+	vpx_codec_enc_cfg_t cfg = enc->cfg;
+
+	if (refine) {
+		cfg.rc_min_quantizer = 0;
+		cfg.rc_max_quantizer = (unsigned)enc->opt.refine_q;
+	}
+	if (vpx_codec_enc_config_set(&enc->ctx, &cfg) != VPX_CODEC_OK)
+		return fail(enc, refine ? "raising the quality for a top-off"
+					: "restoring the quality after a top-off");
+	if (enc->codec == KYOYU_CODEC_VP8 &&
+	    vpx_codec_control(&enc->ctx, VP8E_SET_SCREEN_CONTENT_MODE, !refine) != VPX_CODEC_OK)
+		return fail(enc, "switching the screen-content mode");
+	return 0;
+}
+
+static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
+		  vpx_enc_frame_flags_t flags, bool refine)
+{
+	int ret;
+
+	if (refine && (ret = set_refining(enc, true)))
+		return ret;
+	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, 1000000 / enc->fps,
+					       flags, VPX_DL_REALTIME);
+	if (refine && (ret = set_refining(enc, false)))
+		return ret;
+	if (err != VPX_CODEC_OK)
+		return fail(enc, "encoding a frame");
+	enc->pending = true;
+	enc->iter = NULL;
+	return 0;
+}
+
+static int set_active_map(codec_vpx_encoder *enc, uint8_t *map)
+{
+	vpx_active_map_t am = {map, (unsigned)enc->rows, (unsigned)enc->cols};
+
+	if (vpx_codec_control(&enc->ctx, VP8E_SET_ACTIVEMAP, &am) != VPX_CODEC_OK)
+		return fail(enc, "setting the map of changed blocks");
+	return 0;
+}
+
+int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
+{
+	if (enc->pending)
+		return -EAGAIN;
+	if (!frame) {
+		if (enc->draining)
+			return 0;
+		enc->draining = true;
+		enc->refining = false;
+		return encode(enc, NULL, -1, 0, false);
+	}
+	if (enc->draining)
+		return -EINVAL;
+	int ret = check_frame(enc, frame);
+	if (ret)
+		return ret;
+
+	const kyoyu_frame_info *info = &frame->u.frame;
+	const uint8_t *src = (const uint8_t *)kyoyu_buffer_data(frame->buf) + info->offset[0];
+	int stride = (int)info->stride[0], w = (int)enc->width, h = (int)enc->height;
+	size_t blocks = (size_t)enc->cols * (size_t)enc->rows;
+	bool key = enc->force_key || (info->flags & KYOYU_FRAME_KEY);
+	bool refine = !key && (info->flags & KYOYU_FRAME_REFINE);
+
+	if (key) {
+		kyoyu_region all;
+		kyoyu_region_set_full(&all, w, h);
+		yuv_convert_region(&enc->planes, src, stride, w, h, &all);
+		memset(enc->unrefined, 1, blocks);
+		ret = set_active_map(enc, NULL);
+	} else if (refine) {
+		/* The picture is the one last encoded: nothing to convert. */
+		ret = set_active_map(enc, enc->unrefined);
+	} else {
+		yuv_convert_region(&enc->planes, src, stride, w, h, &info->damage);
+		memset(enc->active, 0, blocks);
+		mb_map_mark_region(enc->active, enc->cols, enc->rows, &info->damage, 1);
+		mb_map_mark_region(enc->unrefined, enc->cols, enc->rows, &info->damage, 1);
+		ret = set_active_map(enc, enc->active);
+	}
+	if (ret)
+		return ret;
+	int64_t pts = next_pts(enc, frame->time_us, refine);
+	ret = encode(enc, enc->img, pts, key ? VPX_EFLAG_FORCE_KF : 0, refine);
+	if (ret)
+		return ret;
+	if (refine)
+		memset(enc->unrefined, 0, blocks);
+	enc->force_key = false;
+	enc->refining = refine;
+	enc->capture_us = frame->time_us;
+	return 0;
+}
+
+int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg *packet)
+{
+	const vpx_codec_cx_pkt_t *pkt;
+
+	while (enc->pending && (pkt = vpx_codec_get_cx_data(&enc->ctx, &enc->iter))) {
+		if (pkt->kind != VPX_CODEC_CX_FRAME_PKT)
+			continue;
+		kyoyu_buffer *buf = kyoyu_buffer_new_copy(pkt->data.frame.buf,
+							  pkt->data.frame.sz);
+		if (!buf)
+			return -ENOMEM;
+		*packet = kyoyu_msg_make(KYOYU_MSG_PACKET);
+		packet->buf = buf;
+		packet->time_us = enc->capture_us;
+		kyoyu_packet_info *info = &packet->u.packet;
+		info->codec = enc->codec;
+		info->width = enc->width;
+		info->height = enc->height;
+		info->capture_us = enc->capture_us;
+		if (pkt->data.frame.flags & VPX_FRAME_IS_KEY)
+			info->flags |= KYOYU_PACKET_KEYFRAME;
+		if (enc->refining)
+			info->flags |= KYOYU_PACKET_REFINE;
+		return 0;
+	}
+	enc->pending = false;
+	return enc->draining ? KYOYU_EOF : -EAGAIN;
+}
+
+void codec_vpx_encoder_request_keyframe(codec_vpx_encoder *enc)
+{
+	enc->force_key = true;
+}
+
+int codec_vpx_encoder_set_bitrate(codec_vpx_encoder *enc, uint32_t kbps)
+{
+	unsigned old = enc->cfg.rc_target_bitrate;
+
+	enc->cfg.rc_target_bitrate = kbps;
+	if (vpx_codec_enc_config_set(&enc->ctx, &enc->cfg) != VPX_CODEC_OK) {
+		enc->cfg.rc_target_bitrate = old;
+		return fail(enc, "changing the bitrate");
+	}
+	kyoyu_debug("%s bitrate now %u kbit/s", enc->name, kbps);
+	return 0;
+}

@@ -1,0 +1,626 @@
+/* The codec plugins, through their real libraries, on testsrc's synthetic
+ * desktop: round trips with PSNR floors, keyframes on request, bitrate
+ * changes, resolution changes, tiny/odd/huge sizes, what damage saves,
+ * the top-off, bad input, and streams an independent decoder (ffprobe)
+ * reads to the last frame. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "codec-harness.h"
+#include "plugins/capture/testsrc/testsrc-scene.h"
+
+#define FPS 30
+#define TICK_US (1000000 / FPS)
+
+typedef struct codec_case {
+	const char *label;
+	uint32_t codec;
+	const char *encoder, *decoder;
+	const char *settings[3];
+	/* Luma PSNR floor of the desktop round trip at 1 Mbit/s. */
+	double min_mean_psnr;
+	/* The least gain of a top-off of a coarse 720p picture.  x264's VBV
+	 * credits its buffer per frame, not per second of stillness, and
+	 * raises the forced quantizer back (see x264-plugin.c). */
+	double min_topoff_gain;
+	/* The most one typed character may cost at 1.5 Mbit/s.  x264 also
+	 * re-codes blocks its reference holds coarser than the frame's
+	 * quantizer, within the frame's budget (1500/30 kbit). */
+	size_t max_typed_bytes;
+} codec_case;
+
+static const codec_case cases[] = {
+	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 800},
+	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 800},
+	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 800},
+	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 0.2, 6250},
+};
+
+typedef struct fixture {
+	const codec_case *c;
+	bool built; /* its plugins were built */
+	codec_harness h;
+	testsrc_scene scene;
+	bool has_scene;
+	int64_t time_us;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->c = *state;
+	f->built = harness_open(&f->h, f->c->codec, f->c->encoder, f->c->decoder,
+				f->c->settings);
+	f->time_us = 1000000;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	if (f->has_scene)
+		testsrc_scene_fini(&f->scene);
+	harness_close(&f->h);
+	free(f);
+	return 0;
+}
+
+static void scene_start(fixture *f, uint32_t w, uint32_t h, testsrc_pattern pattern)
+{
+	if (f->has_scene)
+		testsrc_scene_fini(&f->scene);
+	assert_int_equal(testsrc_scene_init(&f->scene, w, h, FPS, pattern), 0);
+	f->has_scene = true;
+}
+
+/* Encodes the scene as it is now with DAMAGE (NULL: all) and FLAGS. */
+static int encode_scene(fixture *f, const kyoyu_region *damage, uint32_t flags,
+			packet_list *out)
+{
+	kyoyu_msg frame = harness_frame(f->scene.canvas, f->scene.width, f->scene.height,
+					damage, flags, f->time_us);
+	f->time_us += TICK_US;
+	int ret = harness_encode(&f->h, &frame, out);
+	kyoyu_msg_release(&frame);
+	return ret;
+}
+
+/* Decodes every packet of LIST into *LAST (the last picture, or buf NULL);
+ * checks its format and size against the scene. */
+static void decode_last(fixture *f, packet_list *list, kyoyu_msg *last)
+{
+	memset(last, 0, sizeof(*last));
+	for (size_t i = 0; i < list->n; i++) {
+		kyoyu_msg out;
+		assert_int_equal(harness_decode(&f->h, &list->msg[i], &out), 0);
+		if (!out.buf)
+			continue;
+		assert_int_equal(out.u.frame.format, KYOYU_PIXFMT_BGRX);
+		assert_int_equal(out.u.frame.width, f->scene.width);
+		assert_int_equal(out.u.frame.height, f->scene.height);
+		kyoyu_msg_release(last);
+		*last = out;
+	}
+}
+
+/* Decodes LIST; the luma PSNR of the last picture against the scene, or
+ * -1 when nothing came out. */
+static double decode_and_compare(fixture *f, packet_list *list)
+{
+	kyoyu_msg out;
+
+	decode_last(f, list, &out);
+	if (!out.buf)
+		return -1;
+	double psnr = psnr_luma(kyoyu_buffer_data(out.buf), out.u.frame.stride[0],
+				f->scene.canvas, f->scene.width * 4, f->scene.width,
+				f->scene.height);
+	kyoyu_msg_release(&out);
+	return psnr;
+}
+
+/* Advances the scene one tick; true when something changed. */
+static bool scene_tick(fixture *f, uint64_t tick, kyoyu_region *damage)
+{
+	kyoyu_region_clear(damage);
+	testsrc_scene_advance(&f->scene, tick, damage);
+	return damage->n > 0;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_roundtrip_keeps_quality(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	kyoyu_region damage;
+	double sum = 0;
+	int frames = 0;
+
+	scene_start(f, 640, 360, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open(&f->h, 640, 360, 1000), 0);
+	harness_decoder_open(&f->h);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	assert_int_equal(pk.n, 1);
+	assert_true(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_int_equal(pk.msg[0].u.packet.codec, f->c->codec);
+	assert_int_equal(pk.msg[0].u.packet.capture_us, f->time_us - TICK_US);
+	double first = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	/* Typing (the first 3 s of the cycle), then scrolling. */
+	for (uint64_t tick = 1; tick <= 120; tick++) {
+		if (!scene_tick(f, tick, &damage))
+			continue;
+		assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
+		assert_int_equal(pk.n, 1);
+		assert_false(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
+		double psnr = decode_and_compare(f, &pk);
+		assert_true(psnr > 0);
+		sum += psnr;
+		frames++;
+		packets_release(&pk);
+	}
+	assert_true(frames > 30);
+	double mean = sum / frames;
+	print_message("%s: keyframe %.1f dB, then %d frames at %.1f dB on average\n",
+		      f->c->label, first, frames, mean);
+	assert_true(mean >= f->c->min_mean_psnr);
+}
+
+static void test_topoff_sharpens_a_still_picture(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	kyoyu_region damage;
+	double last = 0;
+
+	/* A starved bitrate leaves the scrolled page coarse. */
+	scene_start(f, 1280, 720, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open(&f->h, 1280, 720, 300), 0);
+	harness_decoder_open(&f->h);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	decode_and_compare(f, &pk);
+	packets_release(&pk);
+	/* Typing then scrolling; the first 3 s are one frame, as when the
+	 * encoder is slow and the bus merges what it missed. */
+	kyoyu_region missed;
+	kyoyu_region_clear(&missed);
+	for (uint64_t tick = 1; tick <= 150; tick++) {
+		scene_tick(f, tick, &damage);
+		kyoyu_region_union(&missed, &damage);
+		if (tick < 90 || missed.n == 0)
+			continue;
+		assert_int_equal(encode_scene(f, &missed, 0, &pk), 0);
+		kyoyu_region_clear(&missed);
+		last = decode_and_compare(f, &pk);
+		packets_release(&pk);
+	}
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
+	assert_int_equal(pk.n, 1);
+	assert_true(pk.msg[0].u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_false(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	size_t bytes = packets_bytes(&pk);
+	double refined = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	print_message("%s: still picture at %.1f dB, after a %zu-byte top-off %.1f dB\n",
+		      f->c->label, last, bytes, refined);
+	assert_true(refined >= last + f->c->min_topoff_gain);
+}
+
+static void test_keyframe_on_request(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	kyoyu_region damage;
+	const kyoyu_codec_ops *ops = &f->h.enc->plugin->ops.codec;
+	/* What each frame asks for, and whether its packet is a keyframe. */
+	enum { PLAIN, REQUEST, FLAG } asks[] = {FLAG, PLAIN, PLAIN, REQUEST, PLAIN, FLAG, PLAIN};
+
+	scene_start(f, 320, 240, TESTSRC_FULL);
+	assert_int_equal(harness_encoder_open(&f->h, 320, 240, 800), 0);
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+		scene_tick(f, i + 1, &damage);
+		if (asks[i] == REQUEST)
+			assert_int_equal(ops->request_keyframe(f->h.enc->priv), 0);
+		assert_int_equal(encode_scene(f, &damage, asks[i] == FLAG ? KYOYU_FRAME_KEY : 0,
+					      &pk), 0);
+		assert_int_equal(pk.n, 1);
+		bool key = pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME;
+		if (key != (asks[i] != PLAIN))
+			fail_msg("frame %zu: keyframe %d, expected %d", i, key, asks[i] != PLAIN);
+		packets_release(&pk);
+	}
+}
+
+/* Bytes of frames FROM..TO (1-based ticks) of a scene that changes fully. */
+static size_t encode_full_motion(fixture *f, uint64_t from, uint64_t to, uint64_t count_from)
+{
+	packet_list pk;
+	kyoyu_region damage;
+	size_t bytes = 0;
+
+	for (uint64_t tick = from; tick <= to; tick++) {
+		scene_tick(f, tick, &damage);
+		assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
+		if (tick >= count_from)
+			bytes += packets_bytes(&pk);
+		packets_release(&pk);
+	}
+	return bytes;
+}
+
+static void test_bitrate_change_takes_effect(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	const kyoyu_codec_ops *ops = &f->h.enc->plugin->ops.codec;
+
+	scene_start(f, 640, 360, TESTSRC_FULL);
+	assert_int_equal(harness_encoder_open(&f->h, 640, 360, 2000), 0);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	packets_release(&pk);
+	size_t high = encode_full_motion(f, 1, 90, 31);
+	assert_int_equal(ops->set_bitrate(f->h.enc->priv, 400), 0);
+	size_t low = encode_full_motion(f, 91, 180, 121);
+	/* 60 frames are two seconds. */
+	double high_kbps = (double)high * 8 / 2000, low_kbps = (double)low * 8 / 2000;
+	print_message("%s: %.0f kbit/s at a 2000 target, %.0f kbit/s at 400\n",
+		      f->c->label, high_kbps, low_kbps);
+	assert_true(high_kbps > 1000 && high_kbps < 3000);
+	assert_true(low_kbps > 150 && low_kbps < 650);
+}
+
+static void roundtrip_at(fixture *f, uint32_t w, uint32_t h, uint32_t kbps,
+			 double min_psnr)
+{
+	packet_list pk;
+	kyoyu_region damage;
+
+	scene_start(f, w, h, TESTSRC_FULL);
+	f->h.enc->plugin->ops.codec.close(f->h.enc->priv);
+	int ret = harness_encoder_open(&f->h, w, h, kbps);
+	if (ret)
+		fail_msg("%s: cannot open a %ux%u encoder: %d", f->c->label, w, h, ret);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	assert_int_equal(pk.n, 1);
+	assert_int_equal(pk.msg[0].u.packet.width, w);
+	assert_int_equal(pk.msg[0].u.packet.height, h);
+	double key = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	scene_tick(f, 1, &damage);
+	assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
+	double next = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	if (key < min_psnr || next < min_psnr)
+		fail_msg("%s %ux%u: PSNR %.1f then %.1f dB, below %.1f", f->c->label, w, h,
+			 key, next, min_psnr);
+}
+
+static void test_resolution_changes_mid_stream(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+
+	/* One decoder for the whole stream, as on the viewer. */
+	harness_decoder_open(&f->h);
+	roundtrip_at(f, 640, 360, 1500, 25);
+	roundtrip_at(f, 800, 600, 1500, 25);
+	roundtrip_at(f, 321, 241, 1500, 25);
+	roundtrip_at(f, 640, 360, 1500, 25);
+}
+
+static void test_tiny_and_odd_sizes(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	static const uint32_t sizes[][2] = {{1, 1}, {2, 2}, {3, 5}, {17, 9}, {33, 17},
+					    {641, 479}};
+
+	harness_decoder_open(&f->h);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		roundtrip_at(f, sizes[i][0], sizes[i][1], 1500, 20);
+}
+
+static void test_huge_picture(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+
+	harness_decoder_open(&f->h);
+	/* A 4K keyframe needs a bitrate to match. */
+	roundtrip_at(f, 3840, 2160, 8000, 25);
+}
+
+static void test_unchanged_area_costs_almost_nothing(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	kyoyu_region damage;
+
+	scene_start(f, 1280, 720, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open(&f->h, 1280, 720, 1500), 0);
+	harness_decoder_open(&f->h);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	size_t key = packets_bytes(&pk);
+	double key_psnr = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
+	size_t refine = packets_bytes(&pk);
+	double refine_psnr = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	print_message("%s: keyframe %.1f dB, top-off %zu bytes %.1f dB\n", f->c->label,
+		      key_psnr, refine, refine_psnr);
+
+	/* One typed character: a 6×9 cell of a 1280×720 screen. */
+	uint64_t tick = 1;
+	while (!scene_tick(f, tick, &damage))
+		tick++;
+	assert_true(kyoyu_region_area(&damage) < 200);
+	assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
+	size_t typed = packets_bytes(&pk);
+	double psnr = decode_and_compare(f, &pk);
+	packets_release(&pk);
+	print_message("%s: keyframe %zu bytes, one typed character %zu bytes, %.1f dB\n",
+		      f->c->label, key, typed, psnr);
+	assert_true(typed <= f->c->max_typed_bytes);
+
+	/* Pixels outside the damage are never read: a change the capture did
+	 * not report (a white 16×16 square on the dark task bar) does not
+	 * reach the viewer. */
+	kyoyu_msg after;
+	const size_t stride = 1280 * 4, at = 700 * stride + 1200 * 4;
+	uint8_t saved[16][16 * 4];
+	for (int y = 0; y < 16; y++) {
+		memcpy(saved[y], f->scene.canvas + at + y * stride, sizeof(saved[y]));
+		memset(f->scene.canvas + at + y * stride, 0xff, sizeof(saved[y]));
+	}
+	while (!scene_tick(f, ++tick, &damage))
+		;
+	assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
+	for (int y = 0; y < 16; y++)
+		memcpy(f->scene.canvas + at + y * stride, saved[y], sizeof(saved[y]));
+	decode_last(f, &pk, &after);
+	packets_release(&pk);
+	assert_non_null(after.buf);
+	const uint8_t *shown = (const uint8_t *)kyoyu_buffer_data(after.buf) + at;
+	double worst = psnr_luma(shown, after.u.frame.stride[0], f->scene.canvas + at,
+				 stride, 16, 16);
+	kyoyu_msg_release(&after);
+	print_message("%s: an unreported change left the area at %.1f dB\n", f->c->label,
+		      worst);
+	assert_true(worst > 25);
+}
+
+static void test_bad_input_is_an_error_not_a_crash(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	packet_list pk;
+	const kyoyu_codec_ops *enc = &f->h.enc->plugin->ops.codec;
+	const kyoyu_codec_ops *dec = &f->h.dec->plugin->ops.codec;
+
+	scene_start(f, 64, 48, TESTSRC_DESKTOP);
+	/* Out of range. */
+	assert_true(harness_encoder_open(&f->h, 0, 48, 500) < 0);
+	assert_true(harness_encoder_open(&f->h, 20000, 48, 500) < 0);
+	assert_true(enc->send_frame(f->h.enc->priv, NULL) < 0); /* nothing open */
+	assert_int_equal(harness_encoder_open(&f->h, 64, 48, 500), 0);
+	/* A frame of another size. */
+	kyoyu_msg frame = harness_frame(f->scene.canvas, 32, 48, NULL, 0, f->time_us);
+	assert_true(harness_encode(&f->h, &frame, &pk) < 0);
+	kyoyu_msg_release(&frame);
+	/* A frame whose buffer is too small for its picture. */
+	frame = harness_frame(f->scene.canvas, 64, 48, NULL, 0, f->time_us);
+	kyoyu_buffer_unref(frame.buf);
+	frame.buf = kyoyu_buffer_new(100);
+	assert_true(harness_encode(&f->h, &frame, &pk) < 0);
+	kyoyu_msg_release(&frame);
+	/* It still works afterwards. */
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	assert_int_equal(pk.n, 1);
+	packets_release(&pk);
+
+	/* The decoder: empty and garbage packets. */
+	harness_decoder_open(&f->h);
+	kyoyu_msg bad = kyoyu_msg_make(KYOYU_MSG_PACKET);
+	bad.u.packet = (kyoyu_packet_info){.codec = f->c->codec, .width = 64, .height = 48};
+	bad.buf = kyoyu_buffer_new(0);
+	assert_true(dec->send_packet(f->h.dec->priv, &bad) < 0);
+	kyoyu_msg_release(&bad);
+	bad.buf = kyoyu_buffer_new(4096);
+	uint8_t *junk = kyoyu_buffer_data(bad.buf);
+	uint32_t seed = 12345;
+	for (size_t i = 0; i < 4096; i++) {
+		seed = seed * 1103515245u + 12345u;
+		junk[i] = (uint8_t)(seed >> 16);
+	}
+	kyoyu_msg out;
+	int ret = harness_decode(&f->h, &bad, &out);
+	/* Either refused, or nothing that claims to be the picture. */
+	assert_true(ret < 0 || out.buf == NULL || out.u.frame.width != 0);
+	kyoyu_msg_release(&out);
+	kyoyu_msg_release(&bad);
+}
+
+/* ---- an independent decoder reads the stream ------------------------- */
+
+static void put_le16(FILE *fp, uint16_t v)
+{
+	fputc(v & 0xff, fp);
+	fputc(v >> 8, fp);
+}
+
+static void put_le32(FILE *fp, uint32_t v)
+{
+	put_le16(fp, (uint16_t)(v & 0xffff));
+	put_le16(fp, (uint16_t)(v >> 16));
+}
+
+/* Writes PACKETS as IVF (VP8/VP9) or an Annex B byte stream (H.264). */
+static void write_stream(const char *path, uint32_t codec, uint32_t w, uint32_t h,
+			 kyoyu_msg *packets, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	if (codec != KYOYU_CODEC_H264) {
+		fwrite("DKIF", 1, 4, fp);
+		put_le16(fp, 0);
+		put_le16(fp, 32);
+		fwrite(codec == KYOYU_CODEC_VP8 ? "VP80" : "VP90", 1, 4, fp);
+		put_le16(fp, (uint16_t)w);
+		put_le16(fp, (uint16_t)h);
+		put_le32(fp, FPS);
+		put_le32(fp, 1);
+		put_le32(fp, (uint32_t)n);
+		put_le32(fp, 0);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t size = kyoyu_buffer_size(packets[i].buf);
+		if (codec != KYOYU_CODEC_H264) {
+			put_le32(fp, (uint32_t)size);
+			put_le32(fp, (uint32_t)i);
+			put_le32(fp, 0);
+		}
+		fwrite(kyoyu_buffer_data(packets[i].buf), 1, size, fp);
+	}
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void test_stream_is_read_to_the_last_frame_by_ffprobe(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	enum { MAX = 200 };
+	kyoyu_msg *packets = calloc(MAX, sizeof(kyoyu_msg));
+	size_t n = 0;
+	packet_list pk;
+	kyoyu_region damage;
+	char path[] = "/tmp/kyoyu-codec-XXXXXX";
+
+	if (system("ffprobe -version >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(packets);
+	scene_start(f, 640, 360, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open(&f->h, 640, 360, 1000), 0);
+	for (uint64_t tick = 0; tick <= 150 && n + HARNESS_MAX_PACKETS < MAX; tick++) {
+		bool changed = tick == 0 || scene_tick(f, tick, &damage);
+		if (!changed)
+			continue;
+		assert_int_equal(encode_scene(f, tick ? &damage : NULL,
+					      tick ? 0 : KYOYU_FRAME_KEY, &pk), 0);
+		for (size_t i = 0; i < pk.n; i++)
+			packets[n++] = pk.msg[i];
+	}
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
+	for (size_t i = 0; i < pk.n; i++)
+		packets[n++] = pk.msg[i];
+
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_stream(path, f->c->codec, 640, 360, packets, n);
+	char cmd[512], line[256] = "", extra[256] = "";
+	snprintf(cmd, sizeof(cmd), "ffprobe -v error %s -count_frames -select_streams v:0 "
+		 "-show_entries stream=nb_read_frames,width,height -of csv=p=0 %s 2>&1",
+		 f->c->codec == KYOYU_CODEC_H264 ? "-f h264" : "-f ivf", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	if (!fgets(extra, sizeof(extra), p))
+		extra[0] = '\0';
+	pclose(p);
+	unlink(path);
+	for (size_t i = 0; i < n; i++)
+		kyoyu_msg_release(&packets[i]);
+	free(packets);
+
+	unsigned w = 0, h = 0, frames = 0;
+	if (sscanf(line, "%u,%u,%u", &w, &h, &frames) != 3 || extra[0])
+		fail_msg("ffprobe said: %s%s", line, extra);
+	print_message("%s: %zu packets written, ffprobe read %u frames of %ux%u\n",
+		      f->c->label, n, frames, w, h);
+	/* x264's odd-size padding aside, the size is the picture's. */
+	assert_int_equal(w, 640);
+	assert_int_equal(h, 360);
+	assert_int_equal(frames, n);
+}
+
+/* ---- the table of tests × codecs ------------------------------------- */
+
+typedef struct named_test {
+	const char *name;
+	CMUnitTestFunction fn;
+} named_test;
+
+static const named_test tests[] = {
+	{"roundtrip_keeps_quality", test_roundtrip_keeps_quality},
+	{"topoff_sharpens_a_still_picture", test_topoff_sharpens_a_still_picture},
+	{"keyframe_on_request", test_keyframe_on_request},
+	{"bitrate_change_takes_effect", test_bitrate_change_takes_effect},
+	{"resolution_changes_mid_stream", test_resolution_changes_mid_stream},
+	{"tiny_and_odd_sizes", test_tiny_and_odd_sizes},
+	{"huge_picture", test_huge_picture},
+	{"unchanged_area_costs_almost_nothing", test_unchanged_area_costs_almost_nothing},
+	{"bad_input_is_an_error_not_a_crash", test_bad_input_is_an_error_not_a_crash},
+	{"stream_is_read_to_the_last_frame_by_ffprobe",
+	 test_stream_is_read_to_the_last_frame_by_ffprobe},
+};
+
+int main(void)
+{
+	enum { N_CASES = sizeof(cases) / sizeof(cases[0]),
+	       N_TESTS = sizeof(tests) / sizeof(tests[0]) };
+	static struct CMUnitTest all[N_CASES * N_TESTS];
+	static char names[N_CASES * N_TESTS][96];
+	size_t n = 0;
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		for (size_t t = 0; t < N_TESTS; t++, n++) {
+			snprintf(names[n], sizeof(names[n]), "%s_%s", cases[c].label,
+				 tests[t].name);
+			all[n] = (struct CMUnitTest){names[n], tests[t].fn, setup, teardown,
+						     (void *)&cases[c]};
+		}
+	}
+	return _cmocka_run_group_tests("codecs", all, n, NULL, NULL);
+}
