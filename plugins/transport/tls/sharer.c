@@ -41,6 +41,7 @@ struct kt_sharer {
 	int64_t allowed_at_us; /* after "rate limited" */
 
 	int fd;                /* while CONNECTING */
+	int64_t attempt_us;    /* when this attempt began */
 	kt_conn *greeting;     /* while GREETING */
 	int64_t deadline_us;
 	bool got_reject, bad_welcome;
@@ -140,6 +141,7 @@ static void begin_connect(kt_sharer *s, int64_t now)
 	char err[256] = "";
 
 	s->deadline_us = now + s->cfg.connect_timeout_us;
+	s->attempt_us = now;
 	int ret = s->con.open(s->con.ctx, &s->fd, err, sizeof(err));
 	if (ret) {
 		s->fd = -1;
@@ -156,8 +158,12 @@ static void begin_connect(kt_sharer *s, int64_t now)
 	s->phase = CONNECTING;
 }
 
-static void attempt_failed(kt_sharer *s, const char *why, bool refused, int64_t now)
+static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64_t now)
 {
+	char why[sizeof(s->greeting->why)];
+
+	/* REASON may live in the connection about to be freed. */
+	snprintf(why, sizeof(why), "%s", reason);
 	drop_attempt(s, false);
 	if (refused) {
 		/* Fail closed: never a second try against the wrong viewer. */
@@ -233,8 +239,9 @@ static void welcomed(kt_sharer *s, int64_t now)
 		kyoyu_info("back in touch with the viewer: the session goes on");
 		kt_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	} else {
-		kyoyu_info("connected to %s at %s (%s%s)", w->name[0] ? w->name : "the viewer",
-			   s->target, kyoyu_codec_name(w->codec),
+		kyoyu_info("connected to %s at %s in %lld ms (%s%s)",
+			   w->name[0] ? w->name : "the viewer", s->target,
+			   (long long)((now - s->attempt_us) / 1000), kyoyu_codec_name(w->codec),
 			   recording ? ", the viewer wants to record" : "");
 		kt_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
 	}

@@ -1,0 +1,140 @@
+# Shared by the tests/transport shell tests: TAP, a private folder, a viewer
+# certificate, real viewer and sharer agents on loopback, and clean-up.
+# Sourced with KYOYU_AGENT, KYOYU_BUILDDIR and KYOYU_SRCDIR set by the harness.
+
+: "${KYOYU_AGENT:?run from make check}" "${KYOYU_BUILDDIR:?}" "${KYOYU_SRCDIR:?}"
+T=$(mktemp -d /tmp/kyoyu-tls.XXXXXX)
+PROBE="$KYOYU_BUILDDIR/tests/transport/kt-netprobe"
+PIDS=""
+N=0
+FAILED=0
+
+cleanup() {
+	for pid in $PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() {
+	N=$((N + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $N - $1"
+}
+# check DESCRIPTION COMMAND...: one case from a command's status.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+skip() { N=$((N + 1)); echo "ok $N # SKIP $1"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+done_testing() {
+	echo "1..$N"
+	[ "$FAILED" -eq 0 ]
+}
+note() { echo "# $*"; }
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	tries=$(($1 * 10))
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+has() { grep -q -- "$2" "$1"; }
+count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# The codec both agents use: real VP9 when codec/vpx is built, else the
+# pass-through fake from tests/plugins; none: the whole test is skipped.
+CODEC_PATH=""
+if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-codec-vpx.la" ]; then
+	CODEC=vpx
+elif [ -f "$KYOYU_BUILDDIR/tests/plugins/kyoyu-codec-fake.la" ]; then
+	CODEC=fake
+	CODEC_PATH="--plugin-path $KYOYU_BUILDDIR/tests/plugins"
+else
+	skip_all "no codec plugin is built"
+fi
+
+# make_cert DIR: a viewer certificate with --make-cert; sets PIN.
+make_cert() {
+	"$KYOYU_AGENT" --make-cert "$1" >"$1.out" 2>&1 || return 1
+	PIN=$(grep -o 'sha256//[A-Za-z0-9+/=]*' "$1.out")
+	[ -n "$PIN" ]
+}
+
+# start_viewer NAME CERTDIR [OPTION...]: a viewer on 127.0.0.1 and a free
+# port, its terminal input a FIFO on descriptor 8 (write keys to it with
+# `key`).  Sets PORT and CODE once it listens and printed its code.
+start_viewer() {
+	name=$1 certdir=$2
+	shift 2
+	mkfifo "$T/$name.in"
+	# shellcheck disable=SC2086
+	"$KYOYU_AGENT" -r viewer $CODEC_PATH -o ui.plugin=tty -o "ctl.socket=$T/$name.sock" \
+		-o codec.plugin=$CODEC -o transport.listen=127.0.0.1 -o transport.port=0 \
+		-o "transport.cert=$certdir/viewer-cert.pem" \
+		-o "transport.key=$certdir/viewer-key.pem" -t 120 "$@" \
+		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	VIEWER_PID=$!
+	PIDS="$PIDS $VIEWER_PID"
+	exec 8>"$T/$name.in"
+	wait_for 30 has "$T/$name.out" 'Read this code' || return 1
+	PORT=$(grep -o 'on 127.0.0.1:[0-9]*' "$T/$name.err" | head -1 | cut -d: -f2)
+	CODE=$(grep -o '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$T/$name.out" | tail -1)
+	[ -n "$PORT" ] && [ -n "$CODE" ]
+}
+key() { echo "$1" >&8; }
+
+# start_sharer NAME INPUT [OPTION...]: a sharer of a small synthetic desktop
+# connecting to PORT with PIN; INPUT is what the customer types (a file or
+# a FIFO).  Sets SHARER_PID.
+start_sharer() {
+	name=$1 input=$2
+	shift 2
+	# shellcheck disable=SC2086
+	"$KYOYU_AGENT" -r sharer $CODEC_PATH -o ui.plugin=tty -o "ctl.socket=$T/$name.sock" \
+		-o codec.plugin=$CODEC -o capture.plugin=testsrc -o capture.width=320 \
+		-o capture.height=240 -o capture.fps=15 -o transport.host=127.0.0.1 \
+		-o "transport.port=$PORT" -o "transport.pin=$PIN" -t 120 "$@" \
+		<"$input" >"$T/$name.out" 2>"$T/$name.err" &
+	SHARER_PID=$!
+	PIDS="$PIDS $SHARER_PID"
+}
+
+# finished PID: true once the process has exited (reaped or not).
+finished() { ! kill -0 "$1" 2>/dev/null; }
+
+# reap PID [SECONDS]: waits (at most SECONDS, default 20) for PID to exit;
+# sets STATUS to its exit status, or 124 when it did not exit in time.
+reap() {
+	if wait_for "${2:-20}" finished "$1"; then
+		wait "$1"
+		STATUS=$?
+	else
+		STATUS=124
+	fi
+}
+
+# A HELLO frame (docs/protocol.md) offering VP9 with the 9-digit code $1,
+# written as printf escapes.
+hello_frame() {
+	digits=$1
+	# length 27, type 1, "KYOY", 1.0, auth 1, one codec (2), code, clock 0, no name
+	printf '\000\000\000\033\001KYOY\001\000\001\001\002%s\000\000\000\000\000\000\000\000\000' \
+		"$digits"
+}
+
+# The secret digits of a printed code.
+digits_of() { echo "$1" | tr -d -; }

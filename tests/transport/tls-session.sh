@@ -1,0 +1,62 @@
+#!/bin/sh
+# A whole session over TLS 1.3 on loopback with real agents: a certificate
+# from --make-cert, the code read from the viewer's terminal and typed into
+# the sharer's, video, pause and resume, and the operator ending it.
+. "$KYOYU_SRCDIR/tests/transport/lib.sh"
+
+check "--make-cert writes a key only its owner can read" sh -c '
+	"$0" --make-cert "$1/cert" >/dev/null &&
+	[ "$(stat -c %a "$1/cert/viewer-key.pem")" = 600 ]' "$KYOYU_AGENT" "$T"
+PIN=$(openssl x509 -in "$T/cert/viewer-cert.pem" -pubkey -noout |
+	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+PIN="sha256//$PIN"
+check "--make-cert prints the pin openssl computes for its key" \
+	sh -c '"$0" --make-cert "$1/cert2" | grep -q "pin = \"sha256//" &&
+	! "$0" --make-cert "$1/cert" 2>/dev/null' "$KYOYU_AGENT" "$T"
+check "--make-cert's certificate names localhost and 127.0.0.1" sh -c \
+	'openssl x509 -in "$1/cert/viewer-cert.pem" -noout -ext subjectAltName |
+	grep -q "DNS:localhost.*IP Address:127.0.0.1"' sh "$T"
+
+check "the viewer listens and shows a 9-digit code" start_viewer viewer "$T/cert"
+mkfifo "$T/sharer.in"
+start_sharer sharer "$T/sharer.in"
+exec 9>"$T/sharer.in"
+check "the sharer asks the customer for the code" \
+	wait_for 20 has "$T/sharer.out" "Type the 9-digit code"
+echo "$CODE" >&9
+check "the code connects both sides" wait_for 20 has "$T/viewer.out" "The customer (.*) is connected"
+check "the customer is told the screen is shared" \
+	wait_for 20 has "$T/sharer.out" "Your screen is now shared"
+check "the operator is told the customer's screen shows" \
+	wait_for 20 has "$T/viewer.out" "Viewing the customer's screen"
+ms=$(grep -o 'connected to .* in [0-9]* ms' "$T/sharer.err" | grep -o '[0-9]* ms')
+note "connect to welcome (TCP, TLS 1.3 handshake, hello, welcome): ${ms:-?}"
+check "the link's figures reach the operator" wait_for 20 has "$T/viewer.out" "Link: [1-9]"
+
+echo p >&9
+check "pausing is announced to the operator" wait_for 20 has "$T/viewer.out" "The customer paused sharing"
+check "and told to the customer in plain words" \
+	has "$T/sharer.out" "Paused: nothing on your screen is sent"
+echo r >&9
+check "resuming is announced to the operator" \
+	wait_for 20 has "$T/viewer.out" "The customer shares the screen again"
+sleep 1
+key e
+check "the operator's end reaches the customer" \
+	wait_for 20 has "$T/sharer.out" "The session has ended: the support person ended it"
+check "the operator sees the same end" has "$T/viewer.out" "The session has ended: you ended it"
+reap "$SHARER_PID"
+check "the sharer exits cleanly" test "$STATUS" = 0
+reap "$VIEWER_PID"
+check "the viewer exits cleanly when the session is over" test "$STATUS" = 0
+check "both agents report the same reason" sh -c \
+	'grep -q "session ended (ended by operator)" "$0/sharer.out" &&
+	 grep -q "session ended (ended by operator)" "$0/viewer.out"' "$T"
+frames=$(grep -o '[0-9]* decoded frames' "$T/viewer.out" | cut -d' ' -f1)
+note "the viewer decoded ${frames:-0} frames ($CODEC)"
+check "video crossed the link and was decoded" test "${frames:-0}" -gt 0
+digits=$(digits_of "$CODE")
+check "the code appears in no log line" sh -c \
+	'! grep -q -e "$0" -e "$1" "$2/viewer.err" "$2/sharer.err"' "$CODE" "$digits" "$T"
+exec 8>&- 9>&-
+done_testing
