@@ -228,6 +228,7 @@ static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	pl->codecs[0] = pl->encode_settings.codec;
+	pl->host.bitrate_kbps = pl->encode_settings.bitrate_kbps;
 	if ((ret = fill_slot(pl, "codec", encodes_format, &pl->encoder, 1, &n, err,
 			     errlen)))
 		return ret;

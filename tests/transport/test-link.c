@@ -90,7 +90,7 @@ static kt_peer_config peer_config(uint32_t role)
 				.max_queue_us = 150000, .ceiling_kbps = 1000};
 }
 
-static int setup(void **state)
+static int setup_with(void **state, bool recording)
 {
 	pair *p = calloc(1, sizeof(*p));
 
@@ -100,7 +100,7 @@ static int setup(void **state)
 		.peer = peer_config(KYOYU_ROLE_VIEWER), .code_ttl_us = 60000000,
 		.attempts_per_minute = 100, .reject_delay_us = 50000,
 		.handshake_timeout_us = 5000000, .grace_us = 2000000, .name = "operator",
-		.codecs = codecs, .recording = false,
+		.codecs = codecs, .recording = recording,
 	};
 	kt_sharer_config sc = {
 		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
@@ -112,6 +112,16 @@ static int setup(void **state)
 	kt_viewer_install_code(p->viewer, "123456789", kyoyu_now_us());
 	*state = p;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int setup_recording(void **state)
+{
+	return setup_with(state, true);
 }
 
 static int teardown(void **state)
@@ -364,6 +374,52 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 	assert_non_null(find(&p->sharer_side, KYOYU_MSG_STATS, -1));
 }
 
+static void answer_consent(pair *p, uint32_t answer)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CONSENT);
+	msg.u.value = answer;
+	to_sharer(p, &msg);
+}
+
+static void test_link_recording_viewer_gets_the_customers_yes(void **state)
+{
+	pair *p = *state;
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump(p, 100);
+	const kyoyu_msg *c = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	assert_non_null(c);
+	assert_int_equal(c->u.peer.recording, 1);
+	state_to(p, false, KYOYU_STATE_AWAITING_CONSENT, 0);
+	answer_consent(p, KYOYU_CONSENT_GRANTED);
+	pump(p, 50);
+	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
+	assert_non_null(answer);
+	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
+}
+
+static void test_link_declined_recording_ends_both_sides_alike(void **state)
+{
+	pair *p = *state;
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump(p, 100);
+	answer_consent(p, KYOYU_CONSENT_DECLINED);
+	state_to(p, false, KYOYU_STATE_ENDED, KYOYU_END_CONSENT_DECLINED);
+	pump(p, 50);
+	assert_int_equal(find(&p->viewer_side, KYOYU_MSG_CONSENT, -1)->u.value,
+			 KYOYU_CONSENT_DECLINED);
+	const kyoyu_msg *gone = find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_GONE);
+	assert_non_null(gone);
+	assert_int_equal(gone->u.peer.reason, KYOYU_END_CONSENT_DECLINED);
+	/* Nothing of the screen crossed. */
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 0);
+}
+
 static void test_link_end_reason_reaches_the_other_side(void **state)
 {
 	pair *p = *state;
@@ -434,6 +490,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_pause_pointer_and_keyframe_requests_cross,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_recording_viewer_gets_the_customers_yes,
+						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(test_link_declined_recording_ends_both_sides_alike,
+						setup_recording, teardown),
 		cmocka_unit_test_setup_teardown(test_link_end_reason_reaches_the_other_side, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_link_dropped_link_resumes_with_the_token,

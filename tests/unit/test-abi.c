@@ -86,6 +86,7 @@ static const pin layout[] = {
 	OFFSET(kyoyu_host, state_dir, 24),
 	OFFSET(kyoyu_host, codecs, 32),
 	OFFSET(kyoyu_host, recording, 40),
+	OFFSET(kyoyu_host, bitrate_kbps, 44),
 	SIZE(kyoyu_stage_ops, 32),
 	OFFSET(kyoyu_stage_ops, start, 8),
 	OFFSET(kyoyu_stage_ops, run, 16),

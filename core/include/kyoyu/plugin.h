@@ -64,6 +64,9 @@ typedef struct kyoyu_host {
 	/* This agent records the session (record.enabled): the customer must
 	 * consent before sharing starts. */
 	uint32_t recording;
+	/* Sharer: the encoder's configured bitrate (codec.bitrate_kbps), the
+	 * ceiling for a transport that lowers it when the link is slow. */
+	uint32_t bitrate_kbps;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */

@@ -35,7 +35,7 @@
 typedef struct transport {
 	/* options */
 	const char *host, *listen_on, *pin, *ca_file, *cert, *key, *name;
-	int port, code_ttl_s, attempts_per_minute, reject_delay_ms;
+	int port, listen_port, code_ttl_s, attempts_per_minute, reject_delay_ms;
 	int handshake_timeout_s, timeout_s, keepalive_s, grace_s, max_queue_ms;
 	int connect_timeout_s;
 
@@ -58,6 +58,9 @@ static const kyoyu_option options[] = {
 			 "(0: any free one, logged)"),
 	KYOYU_OPTION_STRING("listen", transport, listen_on, "0.0.0.0",
 			    "viewer: the address to listen on"),
+	KYOYU_OPTION_INT("listen_port", transport, listen_port, -1, -1, 65535,
+			 "viewer: the port to listen on when it is not transport.port "
+			 "(behind a port forward; 0: any free one, logged)"),
 	KYOYU_OPTION_STRING("pin", transport, pin, NULL,
 			    "sharer: the viewer's key, \"sha256//BASE64\" as printed by "
 			    "kyoyu-agent --make-cert"),
@@ -160,7 +163,7 @@ static kt_peer_config peer_config(const transport *t)
 		.timeout_us = (int64_t)t->timeout_s * 1000000,
 		.keepalive_us = (int64_t)t->keepalive_s * 1000000,
 		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
-		.ceiling_kbps = 0,
+		.ceiling_kbps = t->host_info->bitrate_kbps,
 	};
 }
 
@@ -196,7 +199,7 @@ static int listen_socket(transport *t)
 	char port[16];
 	int one = 1;
 
-	snprintf(port, sizeof(port), "%d", t->port);
+	snprintf(port, sizeof(port), "%d", t->listen_port >= 0 ? t->listen_port : t->port);
 	int ret = getaddrinfo(t->listen_on, port, &hints, &ai);
 	if (ret) {
 		kyoyu_error("transport.listen \"%s\": %s", t->listen_on, gai_strerror(ret));
@@ -206,8 +209,8 @@ static int listen_socket(transport *t)
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
 		ret = -errno;
-		kyoyu_error("cannot listen on %s port %d: %s (is another viewer running? "
-			    "set transport.port)", t->listen_on, t->port, strerror(errno));
+		kyoyu_error("cannot listen on %s port %s: %s (is another viewer running? "
+			    "set transport.port)", t->listen_on, port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
