@@ -365,7 +365,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		out->type = KT_WIRE_VIDEO;
 		out->u.video.seq = pkt.seq;
 		out->u.video.flags = (key ? KT_WIRE_VIDEO_KEY : 0) |
-				     (info->flags & KYOYU_PACKET_REFINE ? KT_WIRE_VIDEO_REFINE : 0);
+				     (pkt.u.packet.flags & KYOYU_PACKET_REFINE ? KT_WIRE_VIDEO_REFINE : 0);
 		out->u.video.capture_us = pkt.u.packet.capture_us;
 		out->u.video.encode_us = (uint32_t)(encode < 0 ? 0 : encode > KT_WIRE_MAX_ENCODE_US
 								 ? KT_WIRE_MAX_ENCODE_US : encode);
@@ -376,7 +376,9 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		p->total_bytes += size;
 		p->window_packets++;
 		p->last_video_us = now;
-		add_latency(p, now - pkt.u.packet.capture_us);
+		/* A refinement re-encodes an old picture: not a measure of delay. */
+		if (!(pkt.u.packet.flags & KYOYU_PACKET_REFINE))
+			add_latency(p, now - pkt.u.packet.capture_us);
 		return true;
 	}
 	return false;
@@ -559,7 +561,8 @@ static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
 	info->height = p->height;
 	info->capture_us = to_local(p, m->u.video.capture_us, now);
 	info->encoded_us = info->capture_us + m->u.video.encode_us;
-	add_latency(p, now - info->capture_us);
+	if (!(m->u.video.flags & KT_WIRE_VIDEO_REFINE))
+		add_latency(p, now - info->capture_us);
 	pkt.buf = m->data;
 	m->data = NULL;
 	deliver(p, &pkt);
