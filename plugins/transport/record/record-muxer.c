@@ -1,0 +1,263 @@
+/* transport/record: writing encoded packets into a container with
+ * libavformat, without re-encoding.
+ *
+ * H.264 travels as Annex B with SPS/PPS on every keyframe.  Matroska and MP4
+ * want the parameter sets in the track header: they are taken from the
+ * first keyframe, and libavformat turns both header and packets into the
+ * length-prefixed form those containers use.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#define KYOYU_LOG_COMPONENT "transport/record"
+#include <kyoyu/kyoyu.h>
+
+#include "record-muxer.h"
+
+struct record_muxer {
+	AVFormatContext *fmt;
+	AVStream *st;
+	AVPacket *pkt;
+	uint32_t codec;
+	char *path;
+	bool header_written, size_changes;
+	int64_t last_pts; /* in the stream's time base */
+	uint64_t packets;
+};
+
+static const char *av_text(int err, char *buf, size_t len)
+{
+	if (av_strerror(err, buf, len) < 0)
+		snprintf(buf, len, "error %d", err);
+	return buf;
+}
+
+static enum AVCodecID av_codec(uint32_t codec)
+{
+	switch (codec) {
+	case KYOYU_CODEC_VP8:
+		return AV_CODEC_ID_VP8;
+	case KYOYU_CODEC_VP9:
+		return AV_CODEC_ID_VP9;
+	case KYOYU_CODEC_H264:
+		return AV_CODEC_ID_H264;
+	default:
+		return AV_CODEC_ID_NONE;
+	}
+}
+
+/* The next NAL unit of the Annex B stream DATA at or after *POS: its bytes
+ * are [*START, *END).  False when there is none. */
+static bool next_nal(const uint8_t *data, size_t size, size_t *pos, size_t *start,
+		     size_t *end)
+{
+	size_t i = *pos;
+
+	while (i + 3 <= size && !(data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1))
+		i++;
+	if (i + 3 > size)
+		return false;
+	*start = i + 3;
+	/* A unit ends where 00 00 00 or 00 00 01 begins: emulation prevention
+	 * keeps both out of its payload. */
+	size_t j = *start;
+	while (j + 3 <= size && !(data[j] == 0 && data[j + 1] == 0 && data[j + 2] <= 1))
+		j++;
+	*end = j + 3 <= size ? j : size;
+	*pos = *end;
+	return true;
+}
+
+/* Copies the SPS and PPS units of an Annex B access unit, each behind a
+ * four-byte start code, into a new padded buffer (av_free).  Returns its
+ * size, or 0 when there are none. */
+static size_t h264_parameter_sets(const uint8_t *data, size_t size, uint8_t **out)
+{
+	size_t total = 0, pos = 0, start, end;
+	/* Each unit gains at most one byte of start code. */
+	uint8_t *buf = av_mallocz(2 * size + 4 + AV_INPUT_BUFFER_PADDING_SIZE);
+
+	*out = NULL;
+	if (!buf)
+		return 0;
+	while (next_nal(data, size, &pos, &start, &end)) {
+		unsigned type = start < end ? data[start] & 0x1f : 0;
+		if (type != 7 && type != 8)
+			continue;
+		memcpy(buf + total, "\0\0\0\1", 4);
+		memcpy(buf + total + 4, data + start, end - start);
+		total += 4 + (end - start);
+	}
+	if (!total) {
+		av_free(buf);
+		return 0;
+	}
+	*out = buf;
+	return total;
+}
+
+static void free_muxer(record_muxer *m)
+{
+	if (!m)
+		return;
+	if (m->fmt && m->fmt->pb)
+		avio_closep(&m->fmt->pb);
+	avformat_free_context(m->fmt);
+	av_packet_free(&m->pkt);
+	free(m->path);
+	free(m);
+}
+
+int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t height,
+		      const uint8_t *key, size_t key_size, record_muxer **out)
+{
+	record_muxer *m = calloc(1, sizeof(*m));
+	char text[128];
+	int ret;
+
+	*out = NULL;
+	if (!m || !(m->path = strdup(path)) || !(m->pkt = av_packet_alloc())) {
+		free_muxer(m);
+		return -ENOMEM;
+	}
+	m->codec = codec;
+	ret = avformat_alloc_output_context2(&m->fmt, NULL, NULL, path);
+	if (ret < 0 || !m->fmt) {
+		kyoyu_error("record: no container for \"%s\"; name the file .webm, .mkv, "
+			    ".mp4, .ivf or .h264", path);
+		free_muxer(m);
+		return -EINVAL;
+	}
+	const char *name = m->fmt->oformat->name;
+	/* MP4's sample description holds one picture size. */
+	m->size_changes = !strstr(name, "mp4") && !strstr(name, "mov");
+	if (avformat_query_codec(m->fmt->oformat, av_codec(codec), FF_COMPLIANCE_NORMAL) != 1) {
+		kyoyu_error("record: a %s file cannot hold %s video; use %s", name,
+			    kyoyu_codec_name(codec),
+			    codec == KYOYU_CODEC_H264 ? ".mkv or .mp4" : ".webm or .mkv");
+		free_muxer(m);
+		return -EINVAL;
+	}
+	m->st = avformat_new_stream(m->fmt, NULL);
+	if (!m->st) {
+		free_muxer(m);
+		return -ENOMEM;
+	}
+	AVCodecParameters *par = m->st->codecpar;
+	par->codec_type = AVMEDIA_TYPE_VIDEO;
+	par->codec_id = av_codec(codec);
+	par->width = (int)width;
+	par->height = (int)height;
+	par->format = AV_PIX_FMT_YUV420P;
+	m->st->time_base = (AVRational){1, 1000};
+	if (codec == KYOYU_CODEC_H264 && strcmp(name, "h264") != 0) {
+		uint8_t *extra;
+		size_t n = h264_parameter_sets(key, key_size, &extra);
+		if (!n) {
+			kyoyu_error("record: the first H.264 keyframe carries no SPS/PPS; "
+				    "cannot write %s", path);
+			free_muxer(m);
+			return -EINVAL;
+		}
+		par->extradata = extra;
+		par->extradata_size = (int)n;
+	}
+	if (!(m->fmt->oformat->flags & AVFMT_NOFILE)) {
+		ret = avio_open(&m->fmt->pb, path, AVIO_FLAG_WRITE);
+		if (ret < 0) {
+			kyoyu_error("record: cannot create %s: %s", path,
+				    av_text(ret, text, sizeof(text)));
+			free_muxer(m);
+			return ret > -4096 ? ret : -EIO;
+		}
+	}
+	ret = avformat_write_header(m->fmt, NULL);
+	if (ret < 0) {
+		kyoyu_error("record: cannot start %s: %s", path, av_text(ret, text, sizeof(text)));
+		free_muxer(m);
+		unlink(path);
+		return -EIO;
+	}
+	m->header_written = true;
+	m->last_pts = AV_NOPTS_VALUE;
+	*out = m;
+	return 0;
+}
+
+int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
+		       bool key)
+{
+	char text[128];
+
+	if (size == 0 || size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
+		return -EINVAL;
+	if (av_new_packet(m->pkt, (int)size) < 0)
+		return -ENOMEM;
+	memcpy(m->pkt->data, data, size);
+	int64_t pts = av_rescale_q(pts_us, (AVRational){1, 1000000}, m->st->time_base);
+	/* Two packets of one millisecond, or a clock step back: keep order. */
+	if (m->last_pts != AV_NOPTS_VALUE && pts <= m->last_pts)
+		pts = m->last_pts + 1;
+	m->last_pts = pts;
+	m->pkt->pts = m->pkt->dts = pts;
+	m->pkt->stream_index = m->st->index;
+	if (key)
+		m->pkt->flags |= AV_PKT_FLAG_KEY;
+	int ret = av_write_frame(m->fmt, m->pkt);
+	av_packet_unref(m->pkt);
+	if (ret < 0) {
+		kyoyu_error("record: writing %s failed: %s", m->path,
+			    av_text(ret, text, sizeof(text)));
+		return ret > -4096 ? ret : -EIO;
+	}
+	m->packets++;
+	/* A recording cut short (power, crash) keeps what came before the
+	 * last keyframe. */
+	if (key && m->fmt->pb)
+		avio_flush(m->fmt->pb);
+	return 0;
+}
+
+int record_muxer_close(record_muxer *m)
+{
+	char text[128];
+	int ret = 0;
+
+	if (!m)
+		return 0;
+	if (m->header_written && (ret = av_write_trailer(m->fmt)) < 0)
+		kyoyu_error("record: finishing %s failed: %s", m->path,
+			    av_text(ret, text, sizeof(text)));
+	if (m->fmt->pb) {
+		int closed = avio_closep(&m->fmt->pb);
+		if (closed < 0 && ret >= 0) {
+			kyoyu_error("record: closing %s failed: %s", m->path,
+				    av_text(closed, text, sizeof(text)));
+			ret = closed;
+		}
+	}
+	free_muxer(m);
+	return ret < 0 ? (ret > -4096 ? ret : -EIO) : 0;
+}
+
+bool record_muxer_takes_size_changes(const record_muxer *m)
+{
+	return m->size_changes;
+}
+
+uint32_t record_muxer_codec(const record_muxer *m)
+{
+	return m->codec;
+}
+
+uint64_t record_muxer_packets(const record_muxer *m)
+{
+	return m->packets;
+}

@@ -1,0 +1,37 @@
+/* transport/record: one output file written through libavformat. */
+#ifndef KYOYU_TRANSPORT_RECORD_MUXER_H
+#define KYOYU_TRANSPORT_RECORD_MUXER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct record_muxer record_muxer;
+
+/* Opens PATH, its container chosen by the extension (.webm, .mkv, .mp4,
+ * .mov, .ivf, .h264), for a CODEC stream of WIDTH × HEIGHT that starts with
+ * the keyframe KEY (whose SPS/PPS become the H.264 stream's header).  Logs
+ * why and returns a negative errno when it cannot. */
+int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t height,
+		      const uint8_t *key, size_t key_size, record_muxer **out);
+
+/* Writes one packet at PTS_US (microseconds from the file's start; kept
+ * strictly increasing here).  Returns 0 or a negative errno (logged). */
+int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
+		       bool key);
+
+/* Finishes the file (index, duration) and frees M.  Returns 0 or a
+ * negative errno (logged). */
+int record_muxer_close(record_muxer *m);
+
+/* True when the container can carry a change of picture size in the same
+ * file (Matroska, WebM, IVF and raw H.264 can; MP4 cannot). */
+bool record_muxer_takes_size_changes(const record_muxer *m);
+
+/* The codec and size the file was opened for. */
+uint32_t record_muxer_codec(const record_muxer *m);
+
+/* Packets written so far. */
+uint64_t record_muxer_packets(const record_muxer *m);
+
+#endif
