@@ -1,0 +1,525 @@
+/* capture/x11: the X11 desktop, grabbed only where and when it changes.
+ *
+ * DAMAGE says what changed; at most capture.fps times a second the changed
+ * rectangles are grabbed (MIT-SHM, else GetImage) and posted as one frame
+ * whose damage is exactly those rectangles.  A still screen posts nothing.
+ * Pool buffers always hold the whole current picture, because an encoder
+ * may read any of it: a buffer coming back from the encoder is refreshed
+ * with only the damage it missed since it last held a picture.  The
+ * pointer travels as CURSOR messages; RandR layout changes are followed
+ * with a VIDEO_SIZE message and a key frame of the new area.  While the
+ * session is not sharing, nothing is grabbed and nothing is polled.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KYOYU_LOG_COMPONENT "capture/x11"
+#include <kyoyu/kyoyu.h>
+
+#include "x11-cursor.h"
+#include "x11-damage.h"
+#include "x11-display.h"
+#include "x11-grab.h"
+#include "x11-monitors.h"
+
+#define POOL_SIZE 4
+/* Damage of this many past pictures is kept to refresh a returning buffer. */
+#define HISTORY 8
+/* Polling a resting pointer at the frame rate would be most of what an
+ * idle desktop costs: once it has not moved for POINTER_REST_US it is
+ * polled every SLOW_POLL_US, and at the frame rate again once it moves. */
+#define POINTER_REST_US 1000000
+#define SLOW_POLL_US 200000
+
+typedef struct held {
+	kyoyu_buffer *buffer; /* identity only; never dereferenced here */
+	uint64_t version;     /* the picture it holds; 0: unknown */
+} held;
+
+typedef struct x11_capture {
+	/* options */
+	const char *display_name;
+	const char *monitor;
+	int fps;
+	bool cursor_on;
+	bool shm;
+
+	kyoyu_bus *bus;
+	x11_display display;
+	x11_grab grab;
+	x11_damage damage;
+	x11_cursor cursor;
+	x11_area area;       /* what is shared, in root window pixels */
+	bool layout_changed; /* look for the shared area again */
+
+	kyoyu_pool *pool;    /* buffers of the area's size */
+	uint64_t version;    /* of the current picture; 0: none yet */
+	kyoyu_region history[HISTORY]; /* damage that made version v: [v % HISTORY] */
+	held held[POOL_SIZE];
+	kyoyu_region pending; /* taken from X but not posted yet */
+
+	int fps_now;         /* the cap now: capture.fps, or lower on request */
+	bool sharing, send_key, ended;
+	int64_t last_frame_us, last_poll_us;
+	uint64_t frames, dropped, x_errors;
+} x11_capture;
+
+static const kyoyu_option options[] = {
+	KYOYU_OPTION_STRING("display", x11_capture, display_name, NULL,
+			    "the X display to share (default: $DISPLAY)"),
+	KYOYU_OPTION_STRING("monitor", x11_capture, monitor, "all",
+			    "\"all\" (the whole screen), \"primary\", or a RandR "
+			    "monitor name such as HDMI-1 (see xrandr --listmonitors)"),
+	KYOYU_OPTION_INT("fps", x11_capture, fps, 30, 1, 240,
+			 "at most this many frames per second"),
+	KYOYU_OPTION_BOOL("cursor", x11_capture, cursor_on, 1,
+			  "send the pointer's position and shape as cursor events"),
+	KYOYU_OPTION_BOOL("shm", x11_capture, shm, 1,
+			  "grab through MIT-SHM when the X server allows it "
+			  "(false: always GetImage)"),
+	KYOYU_OPTION_END,
+};
+
+static size_t area_bytes(const x11_area *a)
+{
+	return (size_t)a->width * a->height * 4;
+}
+
+static int x11_capture_init(void *priv, const kyoyu_host *host)
+{
+	x11_capture *x = priv;
+
+	x->bus = host->bus;
+	x->fps_now = x->fps;
+	int ret = x11_display_open(&x->display, x->display_name);
+	if (ret != KYOYU_OK)
+		return ret;
+	ret = x11_monitors_check(&x->display, x->monitor);
+	if (ret == 0)
+		ret = x11_monitors_find(&x->display, x->monitor, &x->area);
+	if (ret)
+		x11_display_close(&x->display);
+	return ret;
+}
+
+static void x11_capture_fini(void *priv)
+{
+	x11_capture *x = priv;
+
+	x11_display_close(&x->display);
+}
+
+/* A new pool and staging area for the area's size; every buffer of the
+ * old pool is forgotten (they return to it, not to us). */
+static int resize_pictures(x11_capture *x)
+{
+	size_t bytes = area_bytes(&x->area);
+
+	kyoyu_pool_unref(x->pool);
+	x->pool = kyoyu_pool_new(bytes, POOL_SIZE);
+	if (!x->pool)
+		return -ENOMEM;
+	memset(x->held, 0, sizeof(x->held));
+	x->version = 0;
+	kyoyu_region_clear(&x->pending);
+	x11_grab_setup(&x->grab, &x->display, x->shm, bytes);
+	return 0;
+}
+
+static int x11_capture_start(void *priv, kyoyu_stage *stage)
+{
+	x11_capture *x = priv;
+
+	if (!x->area.width || !x->area.height) {
+		kyoyu_error("capture.monitor = \"%s\" is not on X display \"%s\" now",
+			    x->monitor, x->display.name);
+		return -ENODEV;
+	}
+	int ret = resize_pictures(x);
+	if (ret)
+		return ret;
+	x11_damage_start(&x->damage, &x->display);
+	if (x->cursor_on)
+		x11_cursor_watch(&x->cursor, &x->display);
+	x11_monitors_watch(&x->display);
+	ret = x11_display_sync(&x->display);
+	if (ret) {
+		x11_damage_stop(&x->damage);
+		x11_grab_release(&x->grab);
+		kyoyu_pool_unref(x->pool);
+		x->pool = NULL;
+		return ret;
+	}
+	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
+							       KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE));
+	kyoyu_info("sharing monitor %s of X display \"%s\": %ux%u at +%d+%d, grabbed "
+		   "with %s, at most %d frames per second", x->monitor, x->display.name,
+		   x->area.width, x->area.height, x->area.x, x->area.y,
+		   x11_grab_method(&x->grab), x->fps);
+	return 0;
+}
+
+static void x11_capture_stop(void *priv)
+{
+	x11_capture *x = priv;
+
+	if (x->display.conn) {
+		x11_damage_stop(&x->damage);
+		x11_grab_release(&x->grab);
+		xcb_flush(x->display.conn);
+	}
+	kyoyu_pool_unref(x->pool);
+	x->pool = NULL;
+	kyoyu_info("%llu frames posted (%.1f MiB grabbed), %llu dropped because the "
+		   "encoder was behind", (unsigned long long)x->frames,
+		   (double)x->grab.bytes / (1 << 20), (unsigned long long)x->dropped);
+}
+
+/* ---- pictures ------------------------------------------------------------ */
+
+static held *held_slot(x11_capture *x, kyoyu_buffer *buffer)
+{
+	held *free_slot = NULL;
+
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		if (x->held[i].buffer == buffer)
+			return &x->held[i];
+		if (!x->held[i].buffer && !free_slot)
+			free_slot = &x->held[i];
+	}
+	if (free_slot)
+		*free_slot = (held){buffer, 0};
+	return free_slot;
+}
+
+/* What a buffer holding picture H lacks to show picture x->version plus
+ * DAMAGE: everything when it is too old to know. */
+static void missed_by(const x11_capture *x, const held *h, const kyoyu_region *damage,
+		      kyoyu_region *missed)
+{
+	if (!h || h->version == 0 || x->version - h->version >= HISTORY) {
+		kyoyu_region_set_full(missed, (int32_t)x->area.width, (int32_t)x->area.height);
+		return;
+	}
+	*missed = *damage;
+	for (uint64_t v = h->version + 1; v <= x->version; v++)
+		kyoyu_region_union(missed, &x->history[v % HISTORY]);
+}
+
+static void count_drop(x11_capture *x)
+{
+	if (x->dropped++ % 100 == 0)
+		kyoyu_warn("every frame buffer is in use: the encoder is behind; %llu "
+			   "frames dropped so far (their changes go into the next one)",
+			   (unsigned long long)x->dropped);
+}
+
+/* Grabs DAMAGE (plus whatever the buffer missed) and posts it as a frame.
+ * What cannot be posted now stays pending for the next frame. */
+static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
+{
+	int64_t captured = kyoyu_now_us();
+	kyoyu_buffer *buffer = kyoyu_pool_acquire(x->pool);
+	kyoyu_region missed;
+
+	/* Even a failed attempt uses up its frame period: the next try waits. */
+	x->last_frame_us = captured;
+	if (!buffer) {
+		count_drop(x);
+		kyoyu_region_union(&x->pending, damage);
+		x->send_key |= key;
+		return 0;
+	}
+	held *h = held_slot(x, buffer);
+	missed_by(x, h, damage, &missed);
+	kyoyu_frame_info info;
+	kyoyu_frame_layout(&info, KYOYU_PIXFMT_BGRX, x->area.width, x->area.height);
+	int ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y,
+				  kyoyu_buffer_data(buffer), info.stride[0]);
+	if (ret) {
+		if (h)
+			h->version = 0; /* partly overwritten: holds no known picture */
+		kyoyu_buffer_unref(buffer);
+		if (ret != -EAGAIN)
+			return ret;
+		/* The screen changed size under us: look at the layout again. */
+		x->layout_changed = true;
+		kyoyu_region_union(&x->pending, damage);
+		x->send_key |= key;
+		return 0;
+	}
+	x->version++;
+	x->history[x->version % HISTORY] = *damage;
+	if (h)
+		h->version = x->version;
+
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
+	msg.time_us = captured;
+	msg.u.frame = info;
+	msg.u.frame.damage = *damage;
+	if (key)
+		msg.u.frame.flags |= KYOYU_FRAME_KEY;
+	msg.buf = buffer;
+	if (kyoyu_bus_post(x->bus, &msg) == 0)
+		x->frames++;
+	return 0;
+}
+
+static int post_key_frame(x11_capture *x)
+{
+	kyoyu_region full;
+
+	x->send_key = false;
+	kyoyu_region_clear(&x->pending);
+	x11_damage_discard(&x->damage);
+	kyoyu_region_set_full(&full, (int32_t)x->area.width, (int32_t)x->area.height);
+	return post_frame(x, &full, true);
+}
+
+static int post_changes(x11_capture *x)
+{
+	kyoyu_region damage;
+	int ret = x11_damage_take(&x->damage, &x->area, &damage);
+
+	if (ret)
+		return ret;
+	kyoyu_region_union(&damage, &x->pending);
+	kyoyu_region_clear(&x->pending);
+	if (damage.n == 0)
+		return 0; /* it all happened outside the shared area */
+	return post_frame(x, &damage, false);
+}
+
+static void post_video_size(x11_capture *x)
+{
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
+
+	msg.u.size = (kyoyu_size_info){x->area.width, x->area.height, x->area.x, x->area.y};
+	kyoyu_bus_post(x->bus, &msg);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int64_t period_us(const x11_capture *x)
+{
+	return 1000000 / x->fps_now;
+}
+
+static bool frame_wanted(const x11_capture *x)
+{
+	return x->send_key || x->damage.notified || x->pending.n;
+}
+
+static bool frame_due(const x11_capture *x, int64_t now)
+{
+	return frame_wanted(x) && now >= x->last_frame_us + period_us(x);
+}
+
+static int64_t poll_period_us(const x11_capture *x, int64_t now)
+{
+	int64_t period = period_us(x);
+
+	if (now - x->cursor.moved_us > POINTER_REST_US && period < SLOW_POLL_US)
+		period = SLOW_POLL_US;
+	return period;
+}
+
+static bool poll_due(const x11_capture *x, int64_t now)
+{
+	return x->cursor_on && now >= x->last_poll_us + poll_period_us(x, now);
+}
+
+/* Milliseconds poll() may sleep: until the next frame or pointer poll is
+ * due, or for ever while nothing is due (not sharing, still screen). */
+static int sleep_ms(const x11_capture *x)
+{
+	int64_t now = kyoyu_now_us(), next = INT64_MAX;
+
+	if (!x->sharing || !x->area.width)
+		return -1;
+	if (frame_wanted(x))
+		next = x->last_frame_us + period_us(x);
+	if (x->cursor_on && x->last_poll_us + poll_period_us(x, now) < next)
+		next = x->last_poll_us + poll_period_us(x, now);
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now + 999) / 1000);
+}
+
+/* Does what is due while sharing: a frame, a pointer poll, or both with
+ * one round trip to the server (a frame always looks at the pointer too:
+ * it costs nothing extra). */
+static int work(x11_capture *x)
+{
+	int64_t now = kyoyu_now_us();
+	bool grab_now = frame_due(x, now);
+	bool poll_now = x->cursor_on && (grab_now || poll_due(x, now));
+	xcb_query_pointer_cookie_t pointer = {0};
+	int ret = 0;
+
+	if (!x->sharing || !x->area.width)
+		return 0;
+	if (poll_now)
+		pointer = x11_cursor_query(&x->cursor);
+	if (grab_now)
+		ret = x->send_key ? post_key_frame(x) : post_changes(x);
+	if (poll_now) {
+		kyoyu_msg msg;
+		x->last_poll_us = now;
+		if (x11_cursor_update(&x->cursor, pointer, &x->area, &msg))
+			kyoyu_bus_post(x->bus, &msg);
+	}
+	return ret;
+}
+
+/* Picks up a new layout: the shared area moved, changed size, vanished
+ * or came back. */
+static int follow_layout(x11_capture *x)
+{
+	x11_area now;
+
+	x->layout_changed = false;
+	int ret = x11_monitors_find(&x->display, x->monitor, &now);
+	if (ret)
+		return ret;
+	if (memcmp(&now, &x->area, sizeof(now)) == 0)
+		return 0;
+	bool resized = now.width != x->area.width || now.height != x->area.height;
+	x->area = now;
+	if (!now.width) {
+		kyoyu_warn("monitor %s of X display \"%s\" is gone; nothing is shared "
+			   "until it is back", x->monitor, x->display.name);
+		return 0;
+	}
+	kyoyu_info("the shared area (monitor %s) is now %ux%u at +%d+%d", x->monitor,
+		   now.width, now.height, now.x, now.y);
+	if (resized && (ret = resize_pictures(x)))
+		return ret;
+	/* Moved or resized, the overlay needs the area's new place. */
+	if (x->sharing)
+		post_video_size(x);
+	x11_cursor_reset(&x->cursor);
+	x->send_key = true;
+	return 0;
+}
+
+static void on_message(x11_capture *x, const kyoyu_msg *msg)
+{
+	if (msg->type == KYOYU_MSG_FRAMERATE) {
+		/* Congestion control may lower the rate; capture.fps stays the cap. */
+		int64_t fps = msg->u.value;
+		x->fps_now = fps < 1 ? 1 : fps > x->fps ? x->fps : (int)fps;
+	} else if (msg->type == KYOYU_MSG_STATE) {
+		bool sharing = msg->u.state.state == KYOYU_STATE_SHARING;
+		/* Each start of sharing begins with a whole, fresh picture. */
+		if (sharing && !x->sharing) {
+			x->send_key = true;
+			x->layout_changed = true;
+			x11_cursor_reset(&x->cursor);
+			if (x->area.width)
+				post_video_size(x);
+		}
+		x->sharing = sharing;
+		x->ended = msg->u.state.state == KYOYU_STATE_ENDED;
+	}
+}
+
+static void on_event(x11_capture *x, xcb_generic_event_t *ev)
+{
+	if (ev->response_type == 0) {
+		const xcb_generic_error_t *err = (const xcb_generic_error_t *)ev;
+		if (x->x_errors++ % 100 == 0)
+			kyoyu_warn("X error %u from request %u.%u (%llu so far)",
+				   err->error_code, err->major_code, err->minor_code,
+				   (unsigned long long)x->x_errors);
+		return;
+	}
+	if (x11_damage_is_event(&x->damage, ev))
+		return;
+	if (x->cursor_on && x11_cursor_is_event(&x->cursor, ev))
+		return;
+	if (x11_monitors_is_event(&x->display, ev))
+		x->layout_changed = true;
+}
+
+/* Handles the events xcb has read already (some arrive while waiting for
+ * a reply, and would not wake poll()); with READ, also those waiting on
+ * the socket. */
+static void drain_events(x11_capture *x, bool read)
+{
+	xcb_connection_t *conn = x->display.conn;
+	xcb_generic_event_t *ev;
+
+	while ((ev = read ? xcb_poll_for_event(conn) : xcb_poll_for_queued_event(conn))) {
+		on_event(x, ev);
+		free(ev);
+	}
+}
+
+/* Returns 0, or -ESHUTDOWN once the stage stops. */
+static int drain_inbox(x11_capture *x, kyoyu_inbox *inbox)
+{
+	kyoyu_msg msg;
+	int ret;
+
+	while ((ret = kyoyu_inbox_pop(inbox, &msg, 0)) == 0) {
+		on_message(x, &msg);
+		kyoyu_msg_release(&msg);
+	}
+	return ret == -EAGAIN ? 0 : ret;
+}
+
+static int x11_capture_run(void *priv, kyoyu_stage *stage)
+{
+	x11_capture *x = priv;
+	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
+	struct pollfd fds[2] = {
+		{.fd = kyoyu_inbox_fd(inbox), .events = POLLIN},
+		{.fd = xcb_get_file_descriptor(x->display.conn), .events = POLLIN},
+	};
+
+	for (;;) {
+		int ret = drain_inbox(x, inbox);
+		if (ret == -ESHUTDOWN || x->ended)
+			return 0;
+		drain_events(x, true);
+		if ((ret = x11_display_check(&x->display)))
+			return ret;
+		if (x->layout_changed && (ret = follow_layout(x)))
+			return ret;
+		if ((ret = work(x)))
+			return ret;
+		drain_events(x, false);
+		xcb_flush(x->display.conn);
+		if (poll(fds, 2, sleep_ms(x)) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static const kyoyu_stage_ops ops = {
+	.size = sizeof(kyoyu_stage_ops),
+	.start = x11_capture_start,
+	.run = x11_capture_run,
+	.stop = x11_capture_stop,
+};
+
+static const kyoyu_plugin_descriptor descriptor = {
+	KYOYU_PLUGIN_HEADER,
+	.kind = KYOYU_KIND_CAPTURE,
+	.name = "x11",
+	.version = PACKAGE_VERSION,
+	.license = "MIT",
+	.description = "the X11 desktop: MIT-SHM grabs of what DAMAGE reports, "
+		       "cursor events, RandR monitors",
+	.priv_size = sizeof(x11_capture),
+	.options = options,
+	.init = x11_capture_init,
+	.fini = x11_capture_fini,
+	.ops = &ops,
+};
+
+KYOYU_PLUGIN_DEFINE(kyoyu_capture_x11, descriptor)
