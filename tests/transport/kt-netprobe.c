@@ -1,10 +1,11 @@
 /* kt-netprobe: the network's misbehaviour, on demand, for the transport's
  * shell tests.
  *
- *   kt-netprobe proxy PORTFILE HOST PORT
- *       forwards 127.0.0.1:<any> (written to PORTFILE) to HOST:PORT.
- *       SIGUSR1 cuts every link (a reset); SIGUSR2 toggles "down": new
- *       connections are reset at once.
+ *   kt-netprobe proxy PORTFILE HOST PORT [KBPS]
+ *       forwards 127.0.0.1:<any> (written to PORTFILE) to HOST:PORT, at
+ *       most KBPS kbit/s towards HOST (a slow uplink, with a small buffer
+ *       as a router would have).  SIGUSR1 cuts every link (a reset);
+ *       SIGUSR2 toggles "down": new connections are reset at once.
  *   kt-netprobe send HOST PORT          raw stdin to the port; prints how
  *                                       the peer answered and when it closed
  *   kt-netprobe hello-cut HOST PORT N   the first N bytes of a real TLS 1.3
@@ -81,8 +82,26 @@ static void on_usr2(int sig)
 	down_toggles++;
 }
 
-static int proxy(const char *portfile, const char *host, const char *port)
+/* Bytes the slow direction may still pass, refilled at KBPS. */
+typedef struct throttle {
+	double kbps, tokens, last_ms;
+} throttle;
+
+static size_t allowance(throttle *t, size_t want)
 {
+	if (t->kbps <= 0)
+		return want;
+	double now = now_ms();
+	t->tokens += (now - t->last_ms) * t->kbps / 8; /* kbit/s = bytes per 8 ms */
+	t->last_ms = now;
+	if (t->tokens > 16384)
+		t->tokens = 16384;
+	return t->tokens < 1 ? 0 : want < t->tokens ? want : (size_t)t->tokens;
+}
+
+static int proxy(const char *portfile, const char *host, const char *port, double kbps)
+{
+	throttle slow = {kbps, 0, now_ms()};
 	int links[MAX_LINKS][2], n = 0;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -121,16 +140,21 @@ static int proxy(const char *portfile, const char *host, const char *port)
 		}
 		struct pollfd pfds[1 + 2 * MAX_LINKS];
 		pfds[0] = (struct pollfd){lfd, POLLIN, 0};
+		bool starved = allowance(&slow, 1) == 0;
 		for (int i = 0; i < n; i++) {
-			pfds[1 + 2 * i] = (struct pollfd){links[i][0], POLLIN, 0};
+			pfds[1 + 2 * i] = (struct pollfd){links[i][0], starved ? 0 : POLLIN, 0};
 			pfds[2 + 2 * i] = (struct pollfd){links[i][1], POLLIN, 0};
 		}
-		if (poll(pfds, 1 + 2 * (nfds_t)n, 200) < 0 && errno != EINTR)
+		if (poll(pfds, 1 + 2 * (nfds_t)n, starved ? 2 : 200) < 0 && errno != EINTR)
 			return 1;
 		if (pfds[0].revents & POLLIN) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (c >= 0) {
 				int t = (down_toggles & 1) || n == MAX_LINKS ? -1 : dial(host, port);
+				/* A small receive buffer: the queue builds at the sender. */
+				int rcv = 32768;
+				if (kbps > 0)
+					setsockopt(c, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 				if (t < 0) {
 					reset_and_close(c);
 				} else {
@@ -147,7 +171,12 @@ static int proxy(const char *portfile, const char *host, const char *port)
 				if (!(pfds[1 + 2 * i + side].revents & (POLLIN | POLLHUP | POLLERR)))
 					continue;
 				char buf[65536];
-				ssize_t r = read(links[i][side], buf, sizeof(buf));
+				size_t room = side == 0 ? allowance(&slow, sizeof(buf)) : sizeof(buf);
+				if (room == 0)
+					continue;
+				ssize_t r = read(links[i][side], buf, room);
+				if (side == 0 && r > 0 && kbps > 0)
+					slow.tokens -= (double)r;
 				bool ok = r > 0;
 				for (ssize_t off = 0; ok && off < r;) {
 					ssize_t w = write(links[i][!side], buf + off, (size_t)(r - off));
@@ -301,8 +330,8 @@ static int tls_send(const char *host, const char *port)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 5 && strcmp(argv[1], "proxy") == 0)
-		return proxy(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "proxy") == 0)
+		return proxy(argv[2], argv[3], argv[4], argc == 6 ? atof(argv[5]) : 0);
 	if (argc == 4 && strcmp(argv[1], "send") == 0)
 		return send_raw(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "hello-cut") == 0)

@@ -1,9 +1,11 @@
 /* The sharer's bitrate decisions: latency before throughput.
  *
- * When video had to be dropped because it waited too long, or the round
- * trip grows well above its minimum (a queue is building somewhere on the
- * path), the target drops to what the link delivered; after a few calm
- * seconds it climbs back step by step, never above the configured bitrate.
+ * When video had to be dropped because it waited too long, when more than
+ * 150 ms of video is on its way (sent, not yet reported received, at the
+ * rate the link delivers), or when the round trip grows well above its
+ * minimum, the target drops below what the link delivered, so the queue
+ * drains; after a few calm seconds it climbs back step by step, never above
+ * the configured bitrate.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
 #ifndef KT_PACER_H
@@ -37,6 +39,15 @@ void kt_pacer_on_report(kt_pacer *pacer, uint64_t bytes, int64_t now_us);
 /* A round trip of RTT_US was measured.  Returns a new target when a queue
  * is building on the path, or 0. */
 uint32_t kt_pacer_on_rtt(kt_pacer *pacer, int64_t rtt_us, int64_t now_us);
+
+/* IN_FLIGHT bytes of video were sent but not yet reported received (after
+ * a receiver report).  At the delivery rate, that is how long the path's
+ * queue is: returns a new target when it holds more than the sender may,
+ * or 0. */
+uint32_t kt_pacer_on_backlog(kt_pacer *pacer, uint64_t in_flight, int64_t now_us);
+
+/* A new connection: its reports count from zero again. */
+void kt_pacer_new_link(kt_pacer *pacer);
 
 /* Called about once a second.  Returns a higher target after a calm spell,
  * or 0. */

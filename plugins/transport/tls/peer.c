@@ -132,6 +132,11 @@ void kt_peer_attach(kt_peer *p, kt_conn *conn, uint32_t codec, bool recording,
 		p->offset_us = 0;
 	p->next_ping_us = now;
 	p->window_start_us = now;
+	/* Reports count what arrived on this connection. */
+	p->link_sent = 0;
+	p->packets = p->lost = 0;
+	p->bytes = 0;
+	kt_pacer_new_link(&p->pacer);
 	if (!is_sharer(p))
 		return;
 	kt_conn_set_source(conn, next_bulk, p);
@@ -374,6 +379,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		p->drop_until_key = false;
 		p->window_bytes += size;
 		p->total_bytes += size;
+		p->link_sent += size;
 		p->window_packets++;
 		p->last_video_us = now;
 		/* A refinement re-encodes an old picture: not a measure of delay. */
@@ -683,6 +689,9 @@ int kt_peer_on_wire(void *ctx, kt_wire_msg *m)
 		break;
 	case KT_WIRE_REPORT:
 		kt_pacer_on_report(&p->pacer, m->u.report.bytes, now);
+		if (m->u.report.bytes <= p->link_sent)
+			post_bitrate(p, kt_pacer_on_backlog(&p->pacer,
+							    p->link_sent - m->u.report.bytes, now));
 		break;
 	case KT_WIRE_CONSENT:
 		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);

@@ -58,6 +58,7 @@ typedef struct kt_peer {
 	kyoyu_msg queue[KT_PEER_QUEUE_DEPTH];
 	unsigned q_head, q_count;
 	uint32_t seq;
+	uint64_t link_sent; /* video bytes handed to this connection */
 	bool drop_until_key;
 	bool config_sent;
 	uint32_t sent_codec, sent_width, sent_height;
