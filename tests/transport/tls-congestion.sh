@@ -32,6 +32,6 @@ check "the picture keeps moving" sh -c '[ $(awk "\$2 > 0" "$0" | wc -l) -ge $(($
 	"$T/late" "$(wc -l <"$T/late")"
 check "the bitrate fits the link" sh -c \
 	'[ $(cut -d" " -f1 "$0" | sort -n | sed -n "$(( ($(wc -l <"$0") + 1) / 2 ))p") -le 250 ]' "$T/late"
-key e
 reap "$VIEWER_PID"
+check "the customer's leaving ends the viewer too" test "$STATUS" = 0
 done_testing

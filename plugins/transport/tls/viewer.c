@@ -541,27 +541,23 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 
 void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t now)
 {
-	size_t k = 0;
-
-	/* Descriptors come in the order prepare() gave them: the waiting
-	 * connections, then the session's. */
-	size_t count = v->n_pending;
-	pending *order[KT_VIEWER_MAX_PENDING];
-	memcpy(order, v->pending, count * sizeof(order[0]));
-	for (size_t j = 0; j < count && k < n; j++, k++) {
-		size_t i;
-		for (i = 0; i < v->n_pending && v->pending[i] != order[j]; i++)
-			;
-		if (i == v->n_pending || pfds[k].fd != order[j]->conn->fd)
+	/* Descriptors are matched by number: handling one connection may admit
+	 * it (it leaves the list) or reorder the list. */
+	for (size_t k = 0; k < n; k++) {
+		if (v->peer && v->peer->conn && pfds[k].fd == v->peer->conn->fd) {
+			handle_session(v, pfds[k].revents, now);
 			continue;
-		if (!handle_pending(v, i, pfds[k].revents, now)) {
-			/* decide() may have admitted it already. */
-			if (i < v->n_pending && v->pending[i] == order[j]) {
+		}
+		for (size_t i = 0; i < v->n_pending; i++) {
+			pending *p = v->pending[i];
+			if (p->conn->fd != pfds[k].fd)
+				continue;
+			if (!handle_pending(v, i, pfds[k].revents, now) && i < v->n_pending &&
+			    v->pending[i] == p) {
 				remove_pending(v, i);
-				pending_free(order[j], order[j]->closing);
+				pending_free(p, p->closing);
 			}
+			break;
 		}
 	}
-	if (v->peer && v->peer->conn && k < n && pfds[k].fd == v->peer->conn->fd)
-		handle_session(v, pfds[k].revents, now);
 }
