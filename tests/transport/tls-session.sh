@@ -61,4 +61,18 @@ digits=$(digits_of "$CODE")
 check "the code appears in no log line" sh -c \
 	'! grep -q -e "$0" -e "$1" "$2/viewer.err" "$2/sharer.err"' "$CODE" "$digits" "$T"
 exec 8>&- 9>&-
+
+# The time cap, each side on its own clock (sped up 30 times): both end
+# with the same words.
+export KYOYU_CLOCK_RATE=30
+check "a viewer capped at 2 minutes" start_viewer capped "$T/cert" -o session.max_minutes=2
+printf '%s\n' "$CODE" >"$T/code"
+start_sharer capped-sharer "$T/code" -o session.max_minutes=2
+reap "$SHARER_PID" 30
+reap "$VIEWER_PID" 30
+unset KYOYU_CLOCK_RATE
+check "the time cap ends both sides with the reason \"time cap\"" sh -c \
+	'grep -q "session ended (time cap)" "$0/capped.out" &&
+	 grep -q "session ended (time cap)" "$0/capped-sharer.out" &&
+	 grep -q "the time limit was reached" "$0/capped-sharer.out"' "$T"
 done_testing
