@@ -24,12 +24,14 @@
 struct record_muxer {
 	AVFormatContext *fmt;
 	AVStream *st;
+	/* Written when the next one comes, which gives it its duration:
+	 * MP4's edit list would hide a last frame without one. */
 	AVPacket *pkt;
+	bool pending;
 	uint32_t codec;
 	char *path;
 	bool header_written, size_changes;
 	int64_t last_pts; /* in the stream's time base */
-	uint64_t packets;
 };
 
 static const char *av_text(int err, char *buf, size_t len)
@@ -191,33 +193,23 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 	return 0;
 }
 
-int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
-		       bool key)
+/* Writes the held packet, shown for DURATION (stream time base). */
+static int flush_pending(record_muxer *m, int64_t duration)
 {
 	char text[128];
 
-	if (size == 0 || size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
-		return -EINVAL;
-	if (av_new_packet(m->pkt, (int)size) < 0)
-		return -ENOMEM;
-	memcpy(m->pkt->data, data, size);
-	int64_t pts = av_rescale_q(pts_us, (AVRational){1, 1000000}, m->st->time_base);
-	/* Two packets of one millisecond, or a clock step back: keep order. */
-	if (m->last_pts != AV_NOPTS_VALUE && pts <= m->last_pts)
-		pts = m->last_pts + 1;
-	m->last_pts = pts;
-	m->pkt->pts = m->pkt->dts = pts;
-	m->pkt->stream_index = m->st->index;
-	if (key)
-		m->pkt->flags |= AV_PKT_FLAG_KEY;
-	int ret = av_write_frame(m->fmt, m->pkt);
+	if (!m->pending)
+		return 0;
+	m->pending = false;
+	m->pkt->duration = duration > 0 ? duration : 1;
+	bool key = m->pkt->flags & AV_PKT_FLAG_KEY;
+	int ret = av_interleaved_write_frame(m->fmt, m->pkt);
 	av_packet_unref(m->pkt);
 	if (ret < 0) {
 		kyoyu_error("record: writing %s failed: %s", m->path,
 			    av_text(ret, text, sizeof(text)));
 		return ret > -4096 ? ret : -EIO;
 	}
-	m->packets++;
 	/* A recording cut short (power, crash) keeps what came before the
 	 * last keyframe. */
 	if (key && m->fmt->pb)
@@ -225,14 +217,44 @@ int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_
 	return 0;
 }
 
-int record_muxer_close(record_muxer *m)
+int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
+		       bool key)
+{
+	if (size == 0 || size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
+		return -EINVAL;
+	int64_t pts = av_rescale_q(pts_us, (AVRational){1, 1000000}, m->st->time_base);
+	/* Two packets in one tick of the time base, or a clock step back:
+	 * keep the order. */
+	if (m->last_pts != AV_NOPTS_VALUE && pts <= m->last_pts)
+		pts = m->last_pts + 1;
+	int ret = flush_pending(m, m->last_pts == AV_NOPTS_VALUE ? 0 : pts - m->last_pts);
+	if (ret)
+		return ret;
+	if (av_new_packet(m->pkt, (int)size) < 0)
+		return -ENOMEM;
+	memcpy(m->pkt->data, data, size);
+	m->last_pts = pts;
+	m->pkt->pts = m->pkt->dts = pts;
+	m->pkt->stream_index = m->st->index;
+	if (key)
+		m->pkt->flags |= AV_PKT_FLAG_KEY;
+	m->pending = true;
+	return 0;
+}
+
+int record_muxer_close(record_muxer *m, int64_t end_us)
 {
 	char text[128];
 	int ret = 0;
 
 	if (!m)
 		return 0;
-	if (m->header_written && (ret = av_write_trailer(m->fmt)) < 0)
+	if (m->pending) {
+		int64_t end = av_rescale_q(end_us, (AVRational){1, 1000000}, m->st->time_base);
+		int64_t frame = av_rescale_q(33333, (AVRational){1, 1000000}, m->st->time_base);
+		ret = flush_pending(m, end - m->last_pts > frame ? end - m->last_pts : frame);
+	}
+	if (m->header_written && ret == 0 && (ret = av_write_trailer(m->fmt)) < 0)
 		kyoyu_error("record: finishing %s failed: %s", m->path,
 			    av_text(ret, text, sizeof(text)));
 	if (m->fmt->pb) {
@@ -255,9 +277,4 @@ bool record_muxer_takes_size_changes(const record_muxer *m)
 uint32_t record_muxer_codec(const record_muxer *m)
 {
 	return m->codec;
-}
-
-uint64_t record_muxer_packets(const record_muxer *m)
-{
-	return m->packets;
 }

@@ -16,13 +16,15 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 		      const uint8_t *key, size_t key_size, record_muxer **out);
 
 /* Writes one packet at PTS_US (microseconds from the file's start; kept
- * strictly increasing here).  Returns 0 or a negative errno (logged). */
+ * strictly increasing here).  Each packet is held until the next one gives
+ * it a duration.  Returns 0 or a negative errno (logged). */
 int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
 		       bool key);
 
-/* Finishes the file (index, duration) and frees M.  Returns 0 or a
- * negative errno (logged). */
-int record_muxer_close(record_muxer *m);
+/* Writes the last packet, shown until END_US (same clock as the pts, at
+ * least one frame), finishes the file (index, duration) and frees M.
+ * Returns 0 or a negative errno (logged). */
+int record_muxer_close(record_muxer *m, int64_t end_us);
 
 /* True when the container can carry a change of picture size in the same
  * file (Matroska, WebM, IVF and raw H.264 can; MP4 cannot). */
@@ -30,8 +32,5 @@ bool record_muxer_takes_size_changes(const record_muxer *m);
 
 /* The codec and size the file was opened for. */
 uint32_t record_muxer_codec(const record_muxer *m);
-
-/* Packets written so far. */
-uint64_t record_muxer_packets(const record_muxer *m);
 
 #endif

@@ -44,9 +44,9 @@ typedef struct record {
 	unsigned segment;
 	uint32_t width, height;
 	int64_t first_us; /* capture time of the file's first packet */
-	bool need_key, peer_posted, size_noted;
+	bool need_key, peer_posted;
 	int64_t last_request_us;
-	uint64_t skipped, packets;
+	uint64_t skipped, file_packets;
 } record;
 
 static const kyoyu_option options[] = {
@@ -129,11 +129,12 @@ static int finish_file(record *r)
 {
 	if (!r->mux)
 		return 0;
-	uint64_t n = record_muxer_packets(r->mux);
-	int ret = record_muxer_close(r->mux);
+	/* The last picture stayed on screen until now. */
+	int ret = record_muxer_close(r->mux, kyoyu_now_us() - r->first_us);
 	r->mux = NULL;
 	if (ret == 0)
-		kyoyu_info("recorded %llu frames to %s", (unsigned long long)n, r->file);
+		kyoyu_info("recorded %llu frames to %s", (unsigned long long)r->file_packets,
+			   r->file);
 	return ret;
 }
 
@@ -159,7 +160,7 @@ static int open_file(record *r, const kyoyu_msg *pkt)
 	r->width = info->width;
 	r->height = info->height;
 	r->first_us = info->capture_us;
-	r->size_noted = false;
+	r->file_packets = 0;
 	kyoyu_info("recording %s %ux%u to %s", kyoyu_codec_name(info->codec), info->width,
 		   info->height, r->file);
 	return 0;
@@ -229,7 +230,7 @@ static int on_packet(record *r, const kyoyu_msg *pkt)
 	if (ret)
 		return ret;
 	r->need_key = false;
-	r->packets++;
+	r->file_packets++;
 	return 0;
 }
 
