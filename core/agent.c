@@ -253,12 +253,17 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 	ret = kyoyu_pipeline_run(pl, duration, &sum);
 	kyoyu_pipeline_free(pl);
 	double kbps = sum.seconds > 0 ? (double)sum.bytes * 8 / 1000 / sum.seconds : 0;
+	char latency[96] = "";
+	if (sum.latency_p50_us >= 0)
+		snprintf(latency, sizeof(latency), ", capture-to-decoded latency "
+			 "p50 %.1f ms, p99 %.1f ms", sum.latency_p50_us / 1000.0,
+			 sum.latency_p99_us / 1000.0);
 	printf("kyoyu: session ended (%s) after %.1f s: %llu %s frames, %llu packets, "
-	       "%.0f kbit/s, %llu stale frames merged\n",
+	       "%.0f kbit/s, %llu stale frames merged%s\n",
 	       kyoyu_end_reason_name(sum.reason), sum.seconds, (unsigned long long)sum.frames,
 	       role == KYOYU_ROLE_SHARER ? "captured" : "decoded",
 	       (unsigned long long)sum.packets, kbps,
-	       (unsigned long long)sum.frames_merged);
+	       (unsigned long long)sum.frames_merged, latency);
 	return ret ? 1 : 0;
 }
 

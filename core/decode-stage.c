@@ -12,6 +12,7 @@
 #include <kyoyu/plugin.h>
 
 #include "decode-stage.h"
+#include "latency.h"
 
 /* Keyframe requests are repeated at most this often while waiting. */
 #define KEYFRAME_REQUEST_INTERVAL_US 500000
@@ -25,6 +26,7 @@ struct kyoyu_decode_stage {
 	int64_t last_request_us;
 	pthread_mutex_t stats_lock;
 	kyoyu_decode_stats stats;
+	kyoyu_latency latency; /* guarded by stats_lock */
 };
 
 kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders)
@@ -60,6 +62,9 @@ void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *st, kyoyu_decode_stats *ou
 {
 	pthread_mutex_lock(&st->stats_lock);
 	*out = st->stats;
+	out->latency_p50_us = kyoyu_latency_percentile(&st->latency, 50);
+	out->latency_p95_us = kyoyu_latency_percentile(&st->latency, 95);
+	out->latency_p99_us = kyoyu_latency_percentile(&st->latency, 99);
 	pthread_mutex_unlock(&st->stats_lock);
 }
 
@@ -132,8 +137,14 @@ static int drain_frames(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
 		/* Displays measure capture-to-display latency from this. */
 		frame.time_us = pkt->u.packet.capture_us ? pkt->u.packet.capture_us
 							  : pkt->time_us;
+		int64_t latency = kyoyu_now_us() - frame.time_us;
 		kyoyu_bus_post(st->bus, &frame);
-		COUNT(frames);
+		pthread_mutex_lock(&st->stats_lock);
+		st->stats.frames++;
+		/* A refinement re-sends an old picture: its age is not latency. */
+		if (!(pkt->u.packet.flags & KYOYU_PACKET_REFINE))
+			kyoyu_latency_add(&st->latency, latency);
+		pthread_mutex_unlock(&st->stats_lock);
 	}
 }
 

@@ -9,6 +9,9 @@
 
 typedef struct kyoyu_decode_stats {
 	uint64_t packets, frames, skipped, errors, keyframe_requests;
+	/* Capture to decoded, of pictures that were not refinements; -1 when
+	 * none was decoded. */
+	int64_t latency_p50_us, latency_p95_us, latency_p99_us;
 } kyoyu_decode_stats;
 
 typedef struct kyoyu_decode_stage kyoyu_decode_stage;

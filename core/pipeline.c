@@ -506,6 +506,13 @@ static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary 
 		kyoyu_inbox_get_stats(kyoyu_stage_inbox(pl->stages[i].stage), &st);
 		sum->frames_merged += st.frames_merged;
 	}
+	sum->latency_p50_us = sum->latency_p99_us = -1;
+	if (pl->decode) {
+		kyoyu_decode_stats ds;
+		kyoyu_decode_stage_get_stats(pl->decode, &ds);
+		sum->latency_p50_us = ds.latency_p50_us;
+		sum->latency_p99_us = ds.latency_p99_us;
+	}
 }
 
 int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,

@@ -19,6 +19,8 @@ typedef struct kyoyu_run_summary {
 	uint64_t frames;          /* captured (sharer) or decoded (viewer) */
 	uint64_t packets, bytes;  /* encoded (sharer) or received (viewer) */
 	uint64_t frames_merged;   /* stale frames merged away by the bus */
+	int64_t latency_p50_us;   /* viewer: capture to decoded, or -1 */
+	int64_t latency_p99_us;
 } kyoyu_run_summary;
 
 /* Builds the pipeline for ROLE: loads and initialises the plugins. */
