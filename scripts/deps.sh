@@ -8,7 +8,7 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
   libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core"
-KYOYU_RUN_DEPS="xvfb x11-utils x11-apps xdotool xterm ffmpeg imagemagick"
+KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox"
 
 # Prints the packages of the list given as arguments that are not installed.
