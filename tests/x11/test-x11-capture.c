@@ -19,6 +19,7 @@
 #include <kyoyu/plugin.h>
 
 #include "capture-harness.h"
+#include "stage-priv.h"
 #include "x11-paint.h"
 #include "xvfb.h"
 
@@ -694,6 +695,43 @@ static void test_typing_in_xterm_damages_only_the_terminal(void **state)
 	expect_inside(typing.damage_bounds, terminal);
 }
 
+/* ---- the end ------------------------------------------------------------ */
+
+static void test_session_end_returns_without_being_stopped(void **state)
+{
+	capture_harness h;
+	kyoyu_msg key;
+
+	need_server();
+	share(&h, NULL);
+	expect_key_frame(&h, WIDTH, HEIGHT, &key);
+	kyoyu_msg_release(&key);
+	capture_harness_set_state(&h, KYOYU_STATE_ENDED);
+	assert_true(kyoyu_stage_wait(h.stage, (int)(WAIT_S * 1000)));
+	assert_int_equal(kyoyu_stage_join(h.stage), 0);
+	capture_harness_close(&h);
+}
+
+static void test_lost_x_server_is_an_error_not_a_crash(void **state)
+{
+	xvfb doomed;
+	capture_harness h;
+	kyoyu_msg key;
+	char arg[64];
+
+	need_server();
+	assert_int_equal(xvfb_start(&doomed, "640x480x24"), 0);
+	snprintf(arg, sizeof(arg), "capture.display=%s", doomed.display);
+	const char *const args[] = {arg, NULL};
+	share(&h, args);
+	expect_key_frame(&h, 640, 480, &key);
+	kyoyu_msg_release(&key);
+	xvfb_stop(&doomed);
+	assert_true(kyoyu_stage_wait(h.stage, (int)(WAIT_S * 1000)));
+	assert_int_equal(kyoyu_stage_join(h.stage), -EPIPE);
+	capture_harness_close(&h);
+}
+
 /* ---- what does not work ------------------------------------------------ */
 
 static void test_no_display_is_skipped(void **state)
@@ -776,6 +814,8 @@ static const x11_test all_tests[] = {
 	TEST(test_named_monitor_is_shared_and_followed, "xrandr"),
 	TEST(test_primary_is_the_first_monitor_when_none_is_primary, NULL),
 	TEST(test_typing_in_xterm_damages_only_the_terminal, "xterm xdotool"),
+	TEST(test_session_end_returns_without_being_stopped, NULL),
+	TEST(test_lost_x_server_is_an_error_not_a_crash, NULL),
 	TEST(test_no_display_is_skipped, NULL),
 	TEST(test_refused_display_is_an_error, NULL),
 	TEST(test_unsupported_depth_is_an_error, NULL),
