@@ -451,7 +451,16 @@ static int sdl_ui_init(void *priv, const kyoyu_host *host)
 		kyoyu_info("no display for a window (%s)", SDL_GetError());
 		return KYOYU_SKIP;
 	}
+	/* SDL falls back to drivers that draw nowhere when there is no display:
+	 * no operator could see that window (ui/headless is for that case). */
+	const char *driver = SDL_GetCurrentVideoDriver();
+	bool nowhere = driver && (strcmp(driver, "offscreen") == 0 ||
+				  strcmp(driver, "dummy") == 0);
 	SDL_Quit();
+	if (nowhere) {
+		kyoyu_info("no display for a window (only SDL's %s driver)", driver);
+		return KYOYU_SKIP;
+	}
 	return KYOYU_OK;
 }
 
