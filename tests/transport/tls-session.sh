@@ -62,17 +62,41 @@ check "the code appears in no log line" sh -c \
 	'! grep -q -e "$0" -e "$1" "$2/viewer.err" "$2/sharer.err"' "$CODE" "$digits" "$T"
 exec 8>&- 9>&-
 
-# The time cap, each side on its own clock (sped up 30 times): both end
-# with the same words.
+# The time cap, each side on its own clock (sped up 30 times: the 6
+# minutes take 12 s): both people are warned 5 minutes before, both sides
+# count the time left down, and both end with the same words.
 export KYOYU_CLOCK_RATE=30
-check "a viewer capped at 2 minutes" start_viewer capped "$T/cert" -o session.max_minutes=2
+check "a viewer capped at 6 minutes" start_viewer capped "$T/cert" -o session.max_minutes=6
 printf '%s\n' "$CODE" >"$T/code"
-start_sharer capped-sharer "$T/code" -o session.max_minutes=2
-reap "$SHARER_PID" 30
-reap "$VIEWER_PID" 30
+start_sharer capped-sharer "$T/code" -o session.max_minutes=6
+# time_left NAME: the agent's `ctl status` time left, in seconds.
+time_left() {
+	"$KYOYU_AGENT" ctl status --socket "$T/$1.sock" 2>/dev/null |
+		awk -F'[ :]' '/^time left: [0-9]+:[0-9][0-9]$/ { print $4 * 60 + $5 }'
+}
+# counts_down NAME: two readings of the time left, the later one smaller,
+# both within the cap.
+counts_down() {
+	a=$(time_left "$1")
+	[ -n "$a" ] && [ "$a" -le 360 ] || return 1
+	sleep 0.5
+	b=$(time_left "$1")
+	note "$1: time left $a s, then $b s"
+	[ -n "$b" ] && [ "$b" -lt "$a" ]
+}
+check "the viewer's ctl status counts the time left down from 6:00" wait_for 10 counts_down capped
+check "so does the sharer's" wait_for 10 counts_down capped-sharer
+check "the operator is warned 5 minutes before the cap" \
+	wait_for 20 has "$T/capped.out" "The session ends in about 5 minutes"
+check "and so is the customer" \
+	wait_for 20 has "$T/capped-sharer.out" "The session ends in about 5 minutes"
+reap "$SHARER_PID" 40
+sharer_status=$STATUS
+reap "$VIEWER_PID" 40
 unset KYOYU_CLOCK_RATE
 check "the time cap ends both sides with the reason \"time cap\"" sh -c \
 	'grep -q "session ended (time cap)" "$0/capped.out" &&
 	 grep -q "session ended (time cap)" "$0/capped-sharer.out" &&
 	 grep -q "the time limit was reached" "$0/capped-sharer.out"' "$T"
+check "and both exit cleanly" test "$sharer_status" = 0 -a "$STATUS" = 0
 done_testing

@@ -54,6 +54,10 @@ void kt_conn_free(kt_conn *c, bool graceful)
 	close(c->fd);
 	kt_wire_reader_fini(&c->reader);
 	kyoyu_buffer_unref(c->data);
+	/* A hello with a code may still sit in these. */
+	explicit_bzero(c->ctrl, sizeof(c->ctrl));
+	explicit_bzero(c->head, sizeof(c->head));
+	explicit_bzero(c->stage, sizeof(c->stage));
 	free(c);
 }
 

@@ -15,7 +15,7 @@
 #include "codes.h"
 #include "sharer.h"
 
-#define BYE_GRACE_US 1000000
+#define BYE_GRACE_US 2500000
 #define FIRST_RETRY_US 500000
 #define RETRY_US 1000000
 

@@ -45,6 +45,7 @@ typedef struct transport {
 	char display_name[KT_WIRE_NAME_MAX + 1];
 	char target[300];
 	int listen_fd;
+	int64_t listen_paused_until_us; /* out of descriptors: accept later */
 	kt_viewer *viewer;
 	kt_sharer *sharer;
 } transport;
@@ -235,8 +236,12 @@ static void accept_all(transport *t, int64_t now)
 		int fd = accept4(t->listen_fd, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-				kyoyu_warn("cannot accept a connection: %s", strerror(errno));
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				kyoyu_warn("cannot accept a connection (%s): trying again in 1 s",
+					   strerror(errno));
+				t->listen_paused_until_us = now + 1000000;
+			}
 			return;
 		}
 		char ip[64], full[96];
@@ -388,8 +393,12 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 		int timeout = -1;
 		size_t n = 0, base;
 		pfds[n++] = (struct pollfd){kyoyu_inbox_fd(inbox), POLLIN, 0};
-		if (t->listen_fd >= 0 && !kt_viewer_done(t->viewer))
-			pfds[n++] = (struct pollfd){t->listen_fd, POLLIN, 0};
+		if (t->listen_fd >= 0 && !kt_viewer_done(t->viewer)) {
+			if (now >= t->listen_paused_until_us)
+				pfds[n++] = (struct pollfd){t->listen_fd, POLLIN, 0};
+			else
+				timeout = (int)((t->listen_paused_until_us - now) / 1000) + 1;
+		}
 		base = n;
 		if (t->viewer) {
 			n += kt_viewer_prepare(t->viewer, pfds + n, MAX_POLL - n, &timeout, now);

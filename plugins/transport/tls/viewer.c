@@ -15,8 +15,9 @@
 
 /* How long a reject may take to go out before the socket is just closed. */
 #define CLOSE_GRACE_US 2000000
-/* How long the goodbye may take at the end of the session. */
-#define BYE_GRACE_US 1000000
+/* How long the goodbye may take at the end of the session: behind what a
+ * slow link still holds, within the core's 3 s for stages to finish. */
+#define BYE_GRACE_US 2500000
 
 typedef struct pending {
 	kt_viewer *viewer;
@@ -65,6 +66,7 @@ kt_viewer *kt_viewer_new(kyoyu_bus *bus, const kt_viewer_config *cfg)
 static void pending_free(pending *p, bool graceful)
 {
 	kt_conn_free(p->conn, graceful);
+	OPENSSL_cleanse(p->hello.secret, sizeof(p->hello.secret));
 	free(p);
 }
 

@@ -579,6 +579,7 @@ void kt_wire_reader_init(kt_wire_reader *r, uint32_t allowed)
 void kt_wire_reader_fini(kt_wire_reader *r)
 {
 	kt_wire_msg_clear(&r->msg);
+	explicit_bzero(r->fixed, sizeof(r->fixed)); /* may hold a code */
 }
 
 static void reset(kt_wire_reader *r)
