@@ -137,6 +137,10 @@ static int drain_frames(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
 		/* Displays measure capture-to-display latency from this. */
 		frame.time_us = pkt->u.packet.capture_us ? pkt->u.packet.capture_us
 							  : pkt->time_us;
+		/* A refinement sharpens the picture before it and keeps its
+		 * capture time: UIs must not take it for news. */
+		if (pkt->u.packet.flags & KYOYU_PACKET_REFINE)
+			frame.u.frame.flags |= KYOYU_FRAME_REFINE;
 		int64_t latency = kyoyu_now_us() - frame.time_us;
 		kyoyu_bus_post(st->bus, &frame);
 		pthread_mutex_lock(&st->stats_lock);

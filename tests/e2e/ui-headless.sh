@@ -1,0 +1,111 @@
+#!/bin/sh
+# ui/headless on a real session over TLS 1.3: a sharer plays a short clip
+# (capture/file), the viewer decodes it without a window and writes what it
+# decoded and when.  ffprobe reads the frames file, ffmpeg lines it up with
+# the clip by timestamp, and the latency log agrees with both.
+. "$KYOYU_SRCDIR/tests/transport/lib.sh"
+
+for plugin in ui-headless capture-file codec-vpx transport-tls; do
+	[ -f "$KYOYU_BUILDDIR/plugins/kyoyu-$plugin.la" ] ||
+		skip_all "kyoyu-$plugin is not built"
+done
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null ||
+	skip_all "ffmpeg and ffprobe are needed (apt-get install ffmpeg)"
+
+# Three seconds that change in every picture, 10 a second, lossless BGRX.
+CLIP="$T/clip.mkv"
+ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=10 -t 3 \
+	-c:v ffv1 -pix_fmt bgr0 "$CLIP" || skip_all "ffmpeg cannot make the test clip"
+make_cert "$T/cert" || skip_all "--make-cert failed"
+
+# session NAME [VIEWER OPTION...]: the clip shared with a headless viewer
+# writing $T/NAME.nut and $T/NAME.csv; the sharer's terminal in
+# $T/NAME-sharer.*.  Sets STATUS to the viewer's exit status.
+session() {
+	name=$1
+	shift
+	start_viewer "$name" "$T/cert" -o ui.plugin=tty,headless \
+		-o "ui.frames=$T/$name.nut" -o "ui.latency=$T/$name.csv" -o codec.plugin=vpx \
+		"$@" || return 1
+	printf '%s\n' "$CODE" >"$T/$name.code"
+	"$KYOYU_AGENT" -r sharer -o ui.plugin=tty,headless -o "ctl.socket=$T/$name-sharer.sock" \
+		-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=file \
+		-o "capture.path=$CLIP" -o capture.hold_ms=1500 -o transport.host=127.0.0.1 \
+		-o "transport.port=$PORT" -o "transport.pin=$PIN" -t 120 \
+		<"$T/$name.code" >"$T/$name-sharer.out" 2>"$T/$name-sharer.err" &
+	SHARER_PID=$!
+	PIDS="$PIDS $SHARER_PID"
+	reap "$SHARER_PID" 60
+	reap "$VIEWER_PID" 30
+	exec 8>&-
+}
+
+# psnr FILE: average PSNR of FILE against the clip, picture by picture at
+# the clip's timestamps.
+psnr() {
+	ffmpeg -nostdin -i "$CLIP" -i "$1" -lavfi \
+		'[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr' -f null - 2>&1 |
+		sed -n 's/.*PSNR.* average:\([0-9.]*\).*/\1/p'
+}
+
+# The decoded pictures' times in the frames file, in µs, one per line.
+nut_times() {
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts -of csv=p=0 "$1"
+}
+
+session bgrx
+check "a session with a headless viewer ends when the clip is over" test "$STATUS" = 0
+check "the sharer skips ui/headless (viewer only)" \
+	has "$T/bgrx-sharer.err" "ui/headless does not apply here; skipped"
+pictures=$(sed -n 's/^headless: \([0-9]*\) pictures decoded.*/\1/p' "$T/bgrx.out")
+note "headless summary: $(grep '^headless:' "$T/bgrx.out")"
+check "the viewer prints one summary line with the latency percentiles" \
+	sh -c 'grep "^headless: " "$0" | grep -q "p50 .* ms, p95 .* ms, p99 .* ms, .* written to"' \
+	"$T/bgrx.out"
+check "the clip's pictures were decoded (at least 20 of 30)" test "${pictures:-0}" -ge 20
+check "ffprobe reads every picture of the frames file: 320x240 bgr0" sh -c \
+	'[ "$(ffprobe -v error -count_frames -show_entries stream=width,height,pix_fmt,nb_read_frames \
+		-of csv=p=0 "$0")" = "320,240,bgr0,$1" ]' "$T/bgrx.nut" "$pictures"
+check "the latency log has a header and one line per picture" \
+	test "$(($(wc -l <"$T/bgrx.csv") - 1))" = "$pictures"
+tail -n +2 "$T/bgrx.csv" | cut -d, -f2 >"$T/bgrx.csv-pts"
+nut_times "$T/bgrx.nut" >"$T/bgrx.nut-pts"
+check "its pts column is the frames file's timestamps" sh -c \
+	'test -s "$0" && cmp -s "$0" "$1"' "$T/bgrx.csv-pts" "$T/bgrx.nut-pts"
+check "latency = decoded - capture on every line, kinds key/delta/refine, frames numbered" \
+	awk -F, 'NR > 1 && ($5 != $4 - $3 || $1 != NR - 2 || $6 !~ /^(key|delta|refine)$/) { bad = 1 }
+		NR == 2 && $6 != "key" { bad = 1 } END { exit bad || NR < 2 }' "$T/bgrx.csv"
+# The last picture stays 1.5 s: the encoder tops it off (300 ms) with a
+# sharper copy that keeps the capture time of the picture it refines.
+check "the top-off arrives flagged as a refinement of the picture before" \
+	awk -F, 'NR > 1 && $6 == "refine" { n++; if ($3 != prev) bad = 1 } { prev = $3 }
+		END { exit bad || n < 1 }' "$T/bgrx.csv"
+# Generous (sanitizers, a busy machine): this catches clocks that disagree.
+check "every ordinary picture arrived within 10 s of its capture, none before" \
+	awk -F, 'NR > 1 && $6 != "refine" && ($5 < -5000 || $5 > 10000000) { bad = 1 } END { exit bad || NR < 2 }' \
+	"$T/bgrx.csv"
+db=$(psnr "$T/bgrx.nut")
+note "PSNR of what the viewer decoded against the clip, by timestamp: ${db:-?} dB"
+check "the frames file lines up with the clip by timestamp (PSNR >= 30 dB)" \
+	awk -v d="${db:-0}" 'BEGIN { exit !(d >= 30) }'
+
+session i420 -o codec.output=i420
+check "with codec.output=i420 the frames file is yuv420p, as the decoder made it" sh -c \
+	'[ "$(ffprobe -v error -show_entries stream=pix_fmt -of csv=p=0 "$0")" = yuv420p ]' \
+	"$T/i420.nut"
+db=$(psnr "$T/i420.nut")
+note "PSNR (I420 frames): ${db:-?} dB"
+check "and lines up with the clip just as well (PSNR >= 30 dB)" \
+	awk -v d="${db:-0}" 'BEGIN { exit !(d >= 30) }'
+
+# A path that cannot be written stops the viewer before it listens.
+"$KYOYU_AGENT" -r viewer -o ui.plugin=headless -o "ui.frames=$T/missing/f.nut" \
+	-o ctl.socket=none -o transport.listen=127.0.0.1 -o transport.port=0 \
+	-o "transport.cert=$T/cert/viewer-cert.pem" -o "transport.key=$T/cert/viewer-key.pem" \
+	-t 10 </dev/null >"$T/bad.out" 2>"$T/bad.err"
+STATUS=$?
+check "an unwritable ui.frames fails the viewer at once" test "$STATUS" != 0
+check "and the error names the file and the option" sh -c \
+	'grep -q "cannot write decoded pictures to $1/missing/f.nut: .*ui.frames" "$0"' \
+	"$T/bad.err" "$T"
+done_testing
