@@ -434,6 +434,10 @@ static void do_status(kyoyu_ctl *ctl, reply *r)
 	else
 		say(r, "rtt: -\n");
 	say(r, "recording: %s\n", st.recording ? "yes" : "no");
+	/* What crossed the link so far, by the transport's count: a paused
+	 * session must not move it, on either side. */
+	say(r, "video: %llu bytes %s\n", (unsigned long long)st.stats.bytes,
+	    st.role == KYOYU_ROLE_SHARER ? "sent" : "received");
 }
 
 static void dispatch(kyoyu_ctl *ctl, const char *cmd, reply *r)
