@@ -66,7 +66,7 @@ typedef struct overlay {
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_ENUM("corner", overlay, corner, 0, corners,
 			  "where the \"being shared\" badge sits"),
-	KYOYU_OPTION_STRING("font", overlay, font_name,
+	KYOYU_OPTION_STRING("badge_font", overlay, font_name,
 			    "-misc-fixed-bold-r-normal--18-*-*-*-*-*-iso8859-1",
 			    "X core font of the badge (\"fixed\" when it is missing)"),
 	KYOYU_OPTION_END,
