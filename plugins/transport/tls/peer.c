@@ -18,6 +18,8 @@
 #define STATS_US 1000000
 #define KEYFRAME_REQUEST_MIN_US 250000 /* at most 4 a second pass */
 #define MAX_RTT_US 60000000
+/* No picture arrives later than this after its capture. */
+#define MAX_PICTURE_AGE_US 60000000
 /* After the start of sharing, the sharer sends a keyframe by itself. */
 #define KEY_ON_START_US 1000000
 
@@ -518,12 +520,14 @@ static int refuse(kt_peer *p, const char *what)
 	return -EPROTO;
 }
 
-/* The peer's clock in ours; never later than now. */
+/* The peer's clock in ours; never later than now, and a time that would
+ * be older than any picture can be (a broken or hostile clock) is now. */
 static int64_t to_local(const kt_peer *p, int64_t remote, int64_t now)
 {
 	int64_t local;
 
-	if (__builtin_sub_overflow(remote, p->offset_us, &local) || local > now)
+	if (__builtin_sub_overflow(remote, p->offset_us, &local) || local > now ||
+	    local < now - MAX_PICTURE_AGE_US)
 		return now;
 	return local;
 }
