@@ -200,8 +200,7 @@ int kyoyu_decode_stage_run(void *ctx, kyoyu_stage *kstage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
 
 	st->bus = kyoyu_stage_bus(kstage);
-	kyoyu_inbox_set_mask(inbox, KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
+	kyoyu_inbox_set_mask(inbox, KYOYU_DECODE_STAGE_MASK);
 	for (;;) {
 		kyoyu_msg msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, -1);

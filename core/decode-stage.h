@@ -21,6 +21,11 @@ kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders);
 void kyoyu_decode_stage_free(kyoyu_decode_stage *stage);
 void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *stage, kyoyu_decode_stats *out);
 
+/* What the decode stage reads; subscribed by the pipeline before any stage
+ * thread runs, so the first packets are not lost. */
+#define KYOYU_DECODE_STAGE_MASK                                                \
+	(KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_STATE))
+
 /* Stage function. */
 int kyoyu_decode_stage_run(void *stage, kyoyu_stage *kstage);
 

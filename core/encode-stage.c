@@ -308,11 +308,7 @@ int kyoyu_encode_stage_run(void *ctx, kyoyu_stage *kstage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
 
 	st->bus = kyoyu_stage_bus(kstage);
-	kyoyu_inbox_set_mask(inbox, KYOYU_MSG_BIT(KYOYU_MSG_FRAME) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
+	kyoyu_inbox_set_mask(inbox, KYOYU_ENCODE_STAGE_MASK);
 	for (;;) {
 		kyoyu_msg msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, wait_ms(st, kyoyu_now_us()));

@@ -30,6 +30,14 @@ kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
 void kyoyu_encode_stage_free(kyoyu_encode_stage *stage);
 void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats *out);
 
+/* What the encode stage reads.  The pipeline subscribes it before any
+ * stage thread runs, so a capture that posts its first picture the moment
+ * sharing starts does not find the encoder's inbox deaf. */
+#define KYOYU_ENCODE_STAGE_MASK                                                \
+	(KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) | \
+	 KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) | KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |   \
+	 KYOYU_MSG_BIT(KYOYU_MSG_STATE))
+
 /* Stage function. */
 int kyoyu_encode_stage_run(void *stage, kyoyu_stage *kstage);
 

@@ -295,10 +295,16 @@ static int build_stages(kyoyu_pipeline *pl)
 	for (size_t i = 0; ret == 0 && i < pl->n_uis; i++)
 		ret = add_stage(pl, pl->uis[i]->label, pl->uis[i], plugin_stage_fn,
 				pl->uis[i]);
-	if (ret == 0 && pl->encode)
-		ret = add_stage(pl, "encode", NULL, kyoyu_encode_stage_run, pl->encode);
-	if (ret == 0 && pl->decode)
-		ret = add_stage(pl, "decode", NULL, kyoyu_decode_stage_run, pl->decode);
+	/* The core's stages subscribe now too: a capture posts its first
+	 * picture, a transport its first packet, the moment sharing starts. */
+	if (ret == 0 && pl->encode && (ret = add_stage(pl, "encode", NULL,
+						       kyoyu_encode_stage_run, pl->encode)) == 0)
+		kyoyu_inbox_set_mask(kyoyu_stage_inbox(pl->stages[pl->n_stages - 1].stage),
+				     KYOYU_ENCODE_STAGE_MASK);
+	if (ret == 0 && pl->decode && (ret = add_stage(pl, "decode", NULL,
+						       kyoyu_decode_stage_run, pl->decode)) == 0)
+		kyoyu_inbox_set_mask(kyoyu_stage_inbox(pl->stages[pl->n_stages - 1].stage),
+				     KYOYU_DECODE_STAGE_MASK);
 	if (ret == 0 && pl->record)
 		ret = add_stage(pl, pl->record->label, pl->record, plugin_stage_fn,
 				pl->record);
