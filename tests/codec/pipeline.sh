@@ -115,6 +115,16 @@ frame_times "$TMP/realtime.webm" >"$TMP/times"
 check "realtime: one frame per changed picture, at the clip's times" \
 	cmp -s "$TMP/times" "$TMP/changed"
 
+# loop: the clip over and over, its times running on past its end.
+agent loop -o capture.plugin=file -o capture.path="$clip" -o capture.pace=fast \
+	-o capture.loop=true -o codec.format=vp8 -o codec.topoff_ms=0 \
+	-o transport.path="$TMP/loop.webm" -t 4
+frame_times "$TMP/loop.webm" >"$TMP/times"
+check "loop: the clip plays more than once ($(wc -l <"$TMP/times") frames)" \
+	[ "$(wc -l <"$TMP/times")" -gt 20 ]
+check "loop: the times keep rising past the clip's end" awk \
+	'NR > 1 && $1 <= last { exit 1 } { last = $1 } END { exit !(last > 3000) }' "$TMP/times"
+
 # An idle screen: after the keyframe and its top-off, nothing at all.
 for codec in vp8 vp9 h264; do
 	agent "idle-$codec" -o capture.plugin=testsrc -o capture.pattern=static \

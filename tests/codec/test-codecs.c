@@ -43,6 +43,8 @@ static const codec_case cases[] = {
 	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 800},
 	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 800},
 	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 0.2, 6250},
+	{"h264_refresh", KYOYU_CODEC_H264, "x264", "avcodec", {"intra_refresh=true", NULL},
+	 40, 0.2, 6250},
 };
 
 typedef struct fixture {
@@ -226,6 +228,18 @@ static void test_topoff_sharpens_a_still_picture(void **state)
 	assert_true(refined >= last + f->c->min_topoff_gain);
 }
 
+/* True when the Annex B packet holds a NAL unit of TYPE. */
+static bool has_nal(const kyoyu_msg *pkt, unsigned type)
+{
+	const uint8_t *d = kyoyu_buffer_data(pkt->buf);
+	size_t n = kyoyu_buffer_size(pkt->buf);
+
+	for (size_t i = 0; i + 3 < n; i++)
+		if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1 && (d[i + 3] & 0x1f) == type)
+			return true;
+	return false;
+}
+
 static void test_keyframe_on_request(void **state)
 {
 	fixture *f = *state;
@@ -250,6 +264,12 @@ static void test_keyframe_on_request(void **state)
 		bool key = pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME;
 		if (key != (asks[i] != PLAIN))
 			fail_msg("frame %zu: keyframe %d, expected %d", i, key, asks[i] != PLAIN);
+		/* An H.264 keyframe stands alone: SPS and PPS come with it. */
+		if (key && f->c->codec == KYOYU_CODEC_H264) {
+			assert_true(has_nal(&pk.msg[0], 7));
+			assert_true(has_nal(&pk.msg[0], 8));
+			assert_true(has_nal(&pk.msg[0], 5));
+		}
 		packets_release(&pk);
 	}
 }
@@ -478,6 +498,49 @@ static void test_bad_input_is_an_error_not_a_crash(void **state)
 	kyoyu_msg_release(&bad);
 }
 
+static void test_decoder_hands_out_i420_when_asked(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	static const char *const i420[] = {"output=i420", NULL};
+	codec_harness dec;
+	packet_list pk;
+	kyoyu_msg out;
+
+	assert_true(harness_open(&dec, f->c->codec, NULL, f->c->decoder, i420));
+	harness_decoder_open(&dec);
+	scene_start(f, 321, 241, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open(&f->h, 321, 241, 1000), 0);
+	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
+	assert_int_equal(harness_decode(&dec, &pk.msg[0], &out), 0);
+	packets_release(&pk);
+	assert_non_null(out.buf);
+	const kyoyu_frame_info *info = &out.u.frame;
+	assert_int_equal(info->format, KYOYU_PIXFMT_I420);
+	assert_int_equal(info->width, 321);
+	assert_int_equal(info->height, 241);
+	assert_true(info->flags & KYOYU_FRAME_KEY);
+	kyoyu_frame_info want;
+	assert_int_equal(kyoyu_buffer_size(out.buf),
+			 kyoyu_frame_layout(&want, KYOYU_PIXFMT_I420, 321, 241));
+	assert_memory_equal(info->offset, want.offset, sizeof(want.offset));
+	/* The luma plane is the picture's: its mean is close to the source's. */
+	const uint8_t *y = kyoyu_buffer_data(out.buf);
+	double got = 0, expect = 0;
+	for (uint32_t row = 0; row < 241; row++) {
+		for (uint32_t x = 0; x < 321; x++) {
+			const uint8_t *p = f->scene.canvas + ((size_t)row * 321 + x) * 4;
+			got += y[(size_t)row * info->stride[0] + x];
+			expect += (66.0 * p[2] + 129.0 * p[1] + 25.0 * p[0]) / 256.0 + 16.0;
+		}
+	}
+	assert_true(got / expect > 0.97 && got / expect < 1.03);
+	kyoyu_msg_release(&out);
+	harness_close(&dec);
+}
+
 /* ---- an independent decoder reads the stream ------------------------- */
 
 static void put_le16(FILE *fp, uint16_t v)
@@ -602,6 +665,7 @@ static const named_test tests[] = {
 	{"huge_picture", test_huge_picture},
 	{"unchanged_area_costs_almost_nothing", test_unchanged_area_costs_almost_nothing},
 	{"bad_input_is_an_error_not_a_crash", test_bad_input_is_an_error_not_a_crash},
+	{"decoder_hands_out_i420_when_asked", test_decoder_hands_out_i420_when_asked},
 	{"stream_is_read_to_the_last_frame_by_ffprobe",
 	 test_stream_is_read_to_the_last_frame_by_ffprobe},
 };
