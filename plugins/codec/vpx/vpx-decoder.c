@@ -42,7 +42,8 @@ int codec_vpx_decoder_open(const codec_vpx_options *options, uint32_t codec,
 	dec->codec = codec;
 	dec->name = vp9 ? "VP9" : "VP8";
 	dec->out.format = options->output;
-	vpx_codec_dec_cfg_t cfg = {.threads = (unsigned)codec_vpx_threads(options->threads, 0)};
+	vpx_codec_dec_cfg_t cfg = {.threads = (unsigned)codec_vpx_threads(options->threads,
+									   codec, 0)};
 	vpx_codec_err_t err = vpx_codec_dec_init(&dec->ctx, vp9 ? vpx_codec_vp9_dx()
 							     : vpx_codec_vp8_dx(), &cfg, 0);
 	if (err != VPX_CODEC_OK) {

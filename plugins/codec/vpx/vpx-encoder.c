@@ -167,7 +167,7 @@ int codec_vpx_encoder_open(const codec_vpx_options *options,
 		ret = -EIO;
 		goto out_free;
 	}
-	int threads = codec_vpx_threads(options->threads, config->width);
+	int threads = codec_vpx_threads(options->threads, enc->codec, config->width);
 	fill_config(enc, config, threads);
 	err = vpx_codec_enc_init(&enc->ctx, iface, &enc->cfg, 0);
 	if (err != VPX_CODEC_OK) {

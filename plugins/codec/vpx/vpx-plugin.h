@@ -36,8 +36,8 @@ void codec_vpx_decoder_close(codec_vpx_decoder *dec);
 int codec_vpx_decoder_send(codec_vpx_decoder *dec, const kyoyu_msg *packet);
 int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg *frame);
 
-/* Worker threads for THREADS (the option) at WIDTH pixels wide (0: not
- * known yet). */
-int codec_vpx_threads(int threads, uint32_t width);
+/* Worker threads of CODEC for THREADS (the option) at WIDTH pixels wide
+ * (0: not known yet). */
+int codec_vpx_threads(int threads, uint32_t codec, uint32_t width);
 
 #endif
