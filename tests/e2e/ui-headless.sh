@@ -75,6 +75,9 @@ check "its pts column is the frames file's timestamps" sh -c \
 check "latency = decoded - capture on every line, kinds key/delta/refine, frames numbered" \
 	awk -F, 'NR > 1 && ($5 != $4 - $3 || $1 != NR - 2 || $6 !~ /^(key|delta|refine)$/) { bad = 1 }
 		NR == 2 && $6 != "key" { bad = 1 } END { exit bad || NR < 2 }' "$T/bgrx.csv"
+check "each picture's packet arrived after its capture and before it was decoded" \
+	awk -F, 'NR > 1 && ($7 == "" || $7 < $3 - 5000 || $7 > $4) { bad = 1 } END { exit bad || NR < 2 }' \
+	"$T/bgrx.csv"
 # The last picture stays 1.5 s: the encoder tops it off (300 ms) with a
 # sharper copy that keeps the capture time of the picture it refines.
 check "the top-off arrives flagged as a refinement of the picture before" \

@@ -24,21 +24,25 @@ int latency_log_open(latency_log *log, const char *path)
 			    strerror(err));
 		return -err;
 	}
-	if (fputs("frame,pts_us,capture_us,decoded_us,latency_us,kind\n", log->csv) < 0)
+	if (fputs("frame,pts_us,capture_us,decoded_us,latency_us,kind,received_us\n",
+		  log->csv) < 0)
 		log->failed = true;
 	return 0;
 }
 
 void latency_log_add(latency_log *log, int64_t pts_us, int64_t capture_us,
-		     int64_t decoded_us, picture_kind kind)
+		     int64_t received_us, int64_t decoded_us, picture_kind kind)
 {
 	int64_t latency = decoded_us - capture_us;
+	char received[24] = "";
 
 	log->pictures++;
+	if (received_us >= 0)
+		snprintf(received, sizeof(received), "%" PRId64, received_us);
 	if (log->csv && !log->failed &&
-	    fprintf(log->csv, "%" PRIu64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%s\n",
+	    fprintf(log->csv, "%" PRIu64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%s,%s\n",
 		    log->pictures - 1, pts_us, capture_us, decoded_us, latency,
-		    kind_names[kind]) < 0) {
+		    kind_names[kind], received) < 0) {
 		kyoyu_error("cannot write to %s: %s; the latency log stops here", log->path,
 			    strerror(errno));
 		log->failed = true;

@@ -4,11 +4,12 @@
  * 2 s, so any session fits in 32 kB) for the closing summary, and, when
  * given a path, writes one CSV line per picture:
  *
- *   frame,pts_us,capture_us,decoded_us,latency_us,kind
+ *   frame,pts_us,capture_us,decoded_us,latency_us,kind,received_us
  *
- * capture_us and decoded_us are the viewer's CLOCK_MONOTONIC (the capture
- * time estimated from the sharer's clock); pts_us is the picture's time in
- * the frames file; kind is "key", "delta" or "refine".  A refinement
+ * capture_us, decoded_us and received_us (when its packet arrived, empty
+ * when not known) are the viewer's CLOCK_MONOTONIC (the capture time
+ * estimated from the sharer's clock); pts_us is the picture's time in the
+ * frames file; kind is "key", "delta" or "refine".  A refinement
  * re-sends an old picture at a higher quality: its age is not latency, so
  * it is left out of the percentiles.  Stage thread only.
  */
@@ -40,9 +41,9 @@ typedef struct latency_log {
 /* Opens PATH (NULL: keep the histogram only).  Returns 0 or -errno. */
 int latency_log_open(latency_log *log, const char *path);
 
-/* Adds one decoded picture. */
+/* Adds one decoded picture; RECEIVED_US is -1 when not known. */
 void latency_log_add(latency_log *log, int64_t pts_us, int64_t capture_us,
-		     int64_t decoded_us, picture_kind kind);
+		     int64_t received_us, int64_t decoded_us, picture_kind kind);
 
 /* The latency in µs below which PERCENT of the counted pictures lie (upper
  * edge of its bucket), or -1 when none was counted. */

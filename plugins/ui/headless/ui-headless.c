@@ -27,6 +27,14 @@
 #include "frame-writer.h"
 #include "latency-log.h"
 
+/* Packets remembered until their picture is decoded: far more than the
+ * decoder ever holds back. */
+#define ARRIVALS 32
+
+typedef struct arrival {
+	int64_t capture_us, received_us;
+} arrival;
+
 typedef struct headless {
 	/* options */
 	const char *frames_path;
@@ -39,6 +47,8 @@ typedef struct headless {
 	bool have_first;
 	int64_t first_capture_us, last_pts_us;
 	uint64_t unusable; /* frames that do not describe their buffer */
+	arrival arrivals[ARRIVALS]; /* when the latest packets came */
+	unsigned next_arrival;
 } headless;
 
 static const kyoyu_option options[] = {
@@ -100,8 +110,28 @@ static int headless_start(void *priv, kyoyu_stage *stage)
 	}
 	h->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(h->inbox, KYOYU_MSG_BIT(KYOYU_MSG_FRAME) |
+					       KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_STATE));
 	return 0;
+}
+
+/* The transport stamps each packet with its arrival: kept to split a
+ * picture's latency into the way here and the decoding. */
+static void on_packet(headless *h, const kyoyu_msg *msg)
+{
+	h->arrivals[h->next_arrival++ % ARRIVALS] =
+		(arrival){msg->u.packet.capture_us, msg->time_us};
+}
+
+/* When the packet of the picture captured at CAPTURE_US arrived, or -1. */
+static int64_t arrival_of(const headless *h, int64_t capture_us)
+{
+	for (unsigned i = 1; i <= ARRIVALS; i++) {
+		const arrival *a = &h->arrivals[(h->next_arrival - i) % ARRIVALS];
+		if (a->received_us && a->capture_us == capture_us)
+			return a->received_us;
+	}
+	return -1;
 }
 
 static void on_frame(headless *h, const kyoyu_msg *msg)
@@ -123,7 +153,7 @@ static void on_frame(headless *h, const kyoyu_msg *msg)
 	if (pts <= h->last_pts_us)
 		pts = h->last_pts_us + 1; /* late after a refinement: right behind it */
 	h->last_pts_us = pts;
-	latency_log_add(&h->log, pts, msg->time_us, now, kind);
+	latency_log_add(&h->log, pts, msg->time_us, arrival_of(h, msg->time_us), now, kind);
 	if (h->writer && frame_writer_push(h->writer, msg, pts) == -EINVAL &&
 	    h->unusable++ == 0)
 		kyoyu_warn("a decoded frame does not describe its buffer; not written");
@@ -144,6 +174,8 @@ static int headless_run(void *priv, kyoyu_stage *stage)
 			     msg.u.state.state == KYOYU_STATE_ENDED;
 		if (msg.type == KYOYU_MSG_FRAME)
 			on_frame(h, &msg);
+		else if (msg.type == KYOYU_MSG_PACKET)
+			on_packet(h, &msg);
 		kyoyu_msg_release(&msg);
 		if (ended)
 			break;
