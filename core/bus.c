@@ -445,6 +445,13 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox)
 	free(inbox);
 }
 
+/* Whether the oldest message in R was posted before sequence number SEQ
+ * (the numbers wrap). */
+static bool posted_before(const ring *r, uint32_t seq)
+{
+	return r->count && (int32_t)(r->slots[r->head].seq - seq) < 0;
+}
+
 static bool take_next(kyoyu_inbox *in, kyoyu_msg *msg)
 {
 	if (ring_pop(&in->control, msg))
@@ -459,7 +466,9 @@ static bool take_next(kyoyu_inbox *in, kyoyu_msg *msg)
 		in->has_cursor = false;
 		return true;
 	}
-	if (in->has_frame) {
+	/* A stage that takes both (ui/headless) sees a picture's packet
+	 * before the picture decoded from it: the older of the two first. */
+	if (in->has_frame && !posted_before(&in->packets, in->frame.seq)) {
 		*msg = in->frame;
 		in->has_frame = false;
 		return true;

@@ -115,9 +115,12 @@ static void test_bus_control_messages_come_before_video(void **state)
 	kyoyu_bus_post(f->bus, &pointer);
 	kyoyu_bus_post_value(f->bus, KYOYU_MSG_PAUSE, 0);
 	kyoyu_bus_post_value(f->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
+	post_packet(f->bus, 0, 2);
 
-	static const uint32_t order[] = {KYOYU_MSG_PAUSE, KYOYU_MSG_END, KYOYU_MSG_POINTER,
-					 KYOYU_MSG_CURSOR, KYOYU_MSG_FRAME, KYOYU_MSG_PACKET};
+	/* Video keeps its posting order: a packet, the frame, a packet. */
+	static const uint32_t order[] = {KYOYU_MSG_PAUSE,  KYOYU_MSG_END,   KYOYU_MSG_POINTER,
+					 KYOYU_MSG_CURSOR, KYOYU_MSG_PACKET, KYOYU_MSG_FRAME,
+					 KYOYU_MSG_PACKET};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		kyoyu_msg msg = pop_now(f->inbox);
 		assert_string_equal(kyoyu_msg_type_name(msg.type), kyoyu_msg_type_name(order[i]));
