@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what kyoyu needs to build, test and demo on Debian 12, skipping
-# what is already there.  Sourced by scripts/demo and scripts/test.
-set -e
+# what is already there.  Sourced by scripts/demo and scripts/test; it
+# leaves the shell's options alone (each function returns its failure).
 
 KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
   libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
@@ -32,7 +32,7 @@ kyoyu_install() {
 		echo "kyoyu: these packages are missing and I am not root: $(echo $missing)" >&2
 		return 1
 	fi
-	$run env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+	$run env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || return 1
 	# shellcheck disable=SC2086
 	$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 }
