@@ -86,19 +86,18 @@ static void test_pacer_cuts_when_a_queue_builds_on_the_path(void **state)
 	assert_int_equal(kt_pacer_on_rtt(&p, 300 * MS, 31000 * MS), 0);
 }
 
-static void test_pacer_drains_a_backlog_on_the_path(void **state)
+static void test_pacer_drains_a_queue_on_the_path(void **state)
 {
 	kt_pacer p;
 
 	kt_pacer_init(&p, 1500);
-	/* Nothing known about delivery yet: no decision. */
-	assert_int_equal(kt_pacer_on_backlog(&p, 1000000, 500 * MS), 0);
 	kt_pacer_on_report(&p, 0, 1000 * MS);
 	kt_pacer_on_report(&p, 50000, 2000 * MS); /* 400 kbit/s arrive */
-	/* 5 KB in flight at 400 kbit/s is 100 ms: not yet a queue to drain. */
-	assert_int_equal(kt_pacer_on_backlog(&p, 5000, 2000 * MS), 0);
-	/* 10 KB is 200 ms: cut below the delivered rate so it drains. */
-	assert_int_equal(kt_pacer_on_backlog(&p, 10000, 2100 * MS), 320);
+	/* Everything had arrived, or what had not left 100 ms before: calm. */
+	assert_int_equal(kt_pacer_on_queue_delay(&p, -1, 2000 * MS), 0);
+	assert_int_equal(kt_pacer_on_queue_delay(&p, 100 * MS, 2000 * MS), 0);
+	/* Still on its way after 200 ms: cut below the delivered rate. */
+	assert_int_equal(kt_pacer_on_queue_delay(&p, 200 * MS, 2100 * MS), 320);
 	/* A new connection starts its reports from zero. */
 	kt_pacer_new_link(&p);
 	kt_pacer_on_report(&p, 1000, 4000 * MS);
@@ -132,7 +131,7 @@ int main(void)
 		cmocka_unit_test(test_pacer_never_goes_below_its_floor),
 		cmocka_unit_test(test_pacer_climbs_back_to_the_ceiling_after_calm),
 		cmocka_unit_test(test_pacer_cuts_when_a_queue_builds_on_the_path),
-		cmocka_unit_test(test_pacer_drains_a_backlog_on_the_path),
+		cmocka_unit_test(test_pacer_drains_a_queue_on_the_path),
 		cmocka_unit_test(test_pacer_without_a_known_ceiling_does_nothing_blind),
 	};
 	return cmocka_run_group_tests_name("transport-pacer", tests, NULL, NULL);

@@ -12,7 +12,7 @@
 #define RAISE_US 2000000
 /* A round trip this much above the smallest one means a standing queue. */
 #define QUEUE_RTT_US 150000
-/* Video on its way for longer than this is a queue to drain; half of it
+/* Video still on its way after this long is a queue to drain; half of it
  * is no longer calm. */
 #define BACKLOG_US 150000
 #define CALM_BACKLOG_US 75000
@@ -88,12 +88,8 @@ uint32_t kt_pacer_on_rtt(kt_pacer *p, int64_t rtt_us, int64_t now_us)
 	return cut(p, 0.85, now_us);
 }
 
-uint32_t kt_pacer_on_backlog(kt_pacer *p, uint64_t in_flight, int64_t now_us)
+uint32_t kt_pacer_on_queue_delay(kt_pacer *p, int64_t delay_us, int64_t now_us)
 {
-	if (p->delivered_kbps <= 0)
-		return 0;
-	/* kbit/s is bytes per 8 ms. */
-	double delay_us = (double)in_flight * 8000 / p->delivered_kbps;
 	if (delay_us < CALM_BACKLOG_US)
 		return 0;
 	p->calm_since_us = now_us;

@@ -1,10 +1,9 @@
 /* The sharer's bitrate decisions: latency before throughput.
  *
- * When video had to be dropped because it waited too long, when more than
- * 150 ms of video is on its way (sent, not yet reported received, at the
- * rate the link delivers), or when the round trip grows well above its
- * minimum, the target drops below what the link delivered, so the queue
- * drains; after a few calm seconds it climbs back step by step, never above
+ * When video had to be dropped because it waited too long, when video sent
+ * more than 150 ms before the receiver's report had not arrived by then, or
+ * when the round trip grows well above its minimum, the target drops below
+ * what the link delivered, so the queue drains; after a few calm seconds it climbs back step by step, never above
  * the configured bitrate.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
@@ -40,11 +39,11 @@ void kt_pacer_on_report(kt_pacer *pacer, uint64_t bytes, int64_t now_us);
  * is building on the path, or 0. */
 uint32_t kt_pacer_on_rtt(kt_pacer *pacer, int64_t rtt_us, int64_t now_us);
 
-/* IN_FLIGHT bytes of video were sent but not yet reported received (after
- * a receiver report).  At the delivery rate, that is how long the path's
- * queue is: returns a new target when it holds more than the sender may,
- * or 0. */
-uint32_t kt_pacer_on_backlog(kt_pacer *pacer, uint64_t in_flight, int64_t now_us);
+/* When the receiver wrote its last report, the oldest video it had not
+ * received yet had been on its way for DELAY_US (negative: it had it all).
+ * Returns a new target when that is a queue longer than the sender may
+ * keep, or 0. */
+uint32_t kt_pacer_on_queue_delay(kt_pacer *pacer, int64_t delay_us, int64_t now_us);
 
 /* A new connection: its reports count from zero again. */
 void kt_pacer_new_link(kt_pacer *pacer);

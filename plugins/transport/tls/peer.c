@@ -136,6 +136,7 @@ void kt_peer_attach(kt_peer *p, kt_conn *conn, uint32_t codec, bool recording,
 	p->window_start_us = now;
 	/* Reports count what arrived on this connection. */
 	p->link_sent = 0;
+	p->sent_count = 0;
 	p->packets = p->lost = 0;
 	p->bytes = 0;
 	kt_pacer_new_link(&p->pacer);
@@ -209,6 +210,34 @@ static void note_drop(kt_peer *p, int64_t now)
 	p->drop_until_key = true;
 	request_keyframe_locally(p, now);
 	post_bitrate(p, kt_pacer_on_drop(&p->pacer, now));
+}
+
+/* Remembers when the video up to link_sent left; the oldest mark goes when
+ * more packets are on their way than can be remembered. */
+static void mark_sent(kt_peer *p, int64_t now)
+{
+	if (p->sent_count == KT_PEER_SENT_MARKS) {
+		p->sent_head = (p->sent_head + 1) % KT_PEER_SENT_MARKS;
+		p->sent_count--;
+	}
+	p->sent[(p->sent_head + p->sent_count++) % KT_PEER_SENT_MARKS] =
+		(kt_sent_mark){p->link_sent, now};
+}
+
+/* The viewer reported RECEIVED video bytes.  How long the oldest packet it
+ * had not received yet had been on its way when it wrote the report (half
+ * a round trip ago), or -1 when it had everything.  A packet sent after the
+ * report was written is not late: time, not bytes in flight, tells a queue
+ * from a picture that has just left. */
+static int64_t oldest_unreceived_age(kt_peer *p, uint64_t received, int64_t now)
+{
+	while (p->sent_count && p->sent[p->sent_head].end <= received) {
+		p->sent_head = (p->sent_head + 1) % KT_PEER_SENT_MARKS;
+		p->sent_count--;
+	}
+	if (!p->sent_count)
+		return -1;
+	return now - p->rtt_us / 2 - p->sent[p->sent_head].sent_us;
 }
 
 static int64_t entered_us(const kyoyu_msg *m)
@@ -382,6 +411,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		p->window_bytes += size;
 		p->total_bytes += size;
 		p->link_sent += size;
+		mark_sent(p, now);
 		p->window_packets++;
 		p->last_video_us = now;
 		/* A refinement re-encodes an old picture: not a measure of delay. */
@@ -694,8 +724,10 @@ int kt_peer_on_wire(void *ctx, kt_wire_msg *m)
 	case KT_WIRE_REPORT:
 		kt_pacer_on_report(&p->pacer, m->u.report.bytes, now);
 		if (m->u.report.bytes <= p->link_sent)
-			post_bitrate(p, kt_pacer_on_backlog(&p->pacer,
-							    p->link_sent - m->u.report.bytes, now));
+			post_bitrate(p, kt_pacer_on_queue_delay(
+						&p->pacer,
+						oldest_unreceived_age(p, m->u.report.bytes, now),
+						now));
 		break;
 	case KT_WIRE_CONSENT:
 		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);

@@ -21,6 +21,7 @@
 #define KT_PEER_HELD_DEPTH 64  /* screen content waiting for SHARING (viewer) */
 #define KT_PEER_SAMPLES 128    /* latency samples per statistics window */
 #define KT_PEER_CLOCK_SAMPLES 8
+#define KT_PEER_SENT_MARKS 64  /* video packets remembered until reported */
 
 typedef struct kt_peer_config {
 	uint32_t role;          /* kyoyu_role */
@@ -33,6 +34,13 @@ typedef struct kt_peer_config {
 typedef struct kt_clock_sample {
 	int64_t rtt_us, offset_us;
 } kt_clock_sample;
+
+/* A video packet on its way: where it ends in the connection's video
+ * bytes, and when it was handed to the connection. */
+typedef struct kt_sent_mark {
+	uint64_t end;
+	int64_t sent_us;
+} kt_sent_mark;
 
 typedef struct kt_peer {
 	kyoyu_bus *bus;
@@ -59,6 +67,8 @@ typedef struct kt_peer {
 	unsigned q_head, q_count;
 	uint32_t seq;
 	uint64_t link_sent; /* video bytes handed to this connection */
+	kt_sent_mark sent[KT_PEER_SENT_MARKS]; /* not yet reported received */
+	unsigned sent_head, sent_count;
 	bool drop_until_key;
 	bool config_sent;
 	uint32_t sent_codec, sent_width, sent_height;
