@@ -133,4 +133,4 @@ check "end ends the session by the operator" \
 check "the viewer exits" wait_for 20 stopped "$viewer"
 check "the code never reaches the agent's log" sh -c "! grep -Eq '123-?456-?789' '$E2E_TMP/viewer.log'"
 
-e2e_done
+tap_done

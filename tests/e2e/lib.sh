@@ -3,10 +3,9 @@
 # and KYOYU_SRCDIR set by the harness.
 
 : "${KYOYU_AGENT:?run from make check}" "${KYOYU_BUILDDIR:?}" "${KYOYU_SRCDIR:?}"
+. "$KYOYU_SRCDIR/tests/tap.sh"
 E2E_TMP=$(mktemp -d /tmp/kyoyu-e2e.XXXXXX)
 E2E_PIDS=""
-E2E_N=0
-E2E_FAILED=0
 E2E_PLUGIN_PATH="$KYOYU_BUILDDIR/tests/e2e:$KYOYU_BUILDDIR/tests/plugins"
 
 e2e_cleanup() {
@@ -20,37 +19,6 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 trap 'exit 1' INT TERM
-
-ok() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $1"; }
-not_ok() {
-	E2E_N=$((E2E_N + 1))
-	E2E_FAILED=$((E2E_FAILED + 1))
-	echo "not ok $E2E_N - $1"
-}
-# check DESCRIPTION COMMAND...: one test case from a command's status.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-# Prints the plan at the end and fails the program when a case failed.
-e2e_done() {
-	echo "1..$E2E_N"
-	[ "$E2E_FAILED" -eq 0 ]
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	tries=$(($1 * 10))
-	shift
-	while [ "$tries" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	return 1
-}
 
 # A codec that stands in for the real ones: the fake pass-through from
 # tests/plugins, else any real one that is built.

@@ -40,4 +40,4 @@ check "the operator's pointer carries a position and visibility only" \
 	sh -c "sed -n '/typedef struct kyoyu_pointer_info/,/} kyoyu_pointer_info/p' \
 	       '$src/core/include/kyoyu/bus.h' | grep -v '}' | grep -c ';' | grep -qx 2"
 
-e2e_done
+tap_done

@@ -118,4 +118,4 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-codec-x264.la" ] &&
 else
 	ok "# SKIP codec/x264 or codec/avcodec is not built: no H.264 session"
 fi
-e2e_done
+tap_done

@@ -89,4 +89,4 @@ DISPLAY=$VIEWER_DISPLAY xdotool windowfocus --sync "$wid" 2>/dev/null
 DISPLAY=$VIEWER_DISPLAY xdotool key --window "$wid" Escape
 ended_cleanly escape "ended by operator" "the support person ended it" "you ended it"
 check "Escape: the window is closed" test -z "$(window)"
-e2e_done
+tap_done

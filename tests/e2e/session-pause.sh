@@ -146,4 +146,4 @@ check "the block drawn while sharing is in the recording" \
 	sh -c "sort -n '$E2E_TMP/control-area' | tail -1 | awk '{ exit !(\$1 > 190) }'"
 check "the block drawn while paused is in no recorded frame" \
 	sh -c "sort -n '$E2E_TMP/paused-area' | tail -1 | awk '{ exit !(\$1 < 150) }'"
-e2e_done
+tap_done

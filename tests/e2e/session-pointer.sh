@@ -88,4 +88,4 @@ reap "$VIEWER_PID"
 check "and so does the viewer" test "$STATUS" = 0
 check "the overlay leaves nothing on the customer's screen" \
 	sh -c "! DISPLAY=$SHARER_DISPLAY xwininfo -root -tree | grep -q '\"kyoyu'"
-e2e_done
+tap_done

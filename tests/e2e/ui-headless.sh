@@ -111,4 +111,4 @@ check "an unwritable ui.frames fails the viewer at once" test "$STATUS" != 0
 check "and the error names the file and the option" sh -c \
 	'grep -q "cannot write decoded pictures to $1/missing/f.nut: .*ui.frames" "$0"' \
 	"$T/bad.err" "$T"
-done_testing
+tap_done

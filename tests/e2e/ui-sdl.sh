@@ -106,4 +106,4 @@ check "and matches the decoded picture (colour conversion tolerance)" \
 xdotool key --window "$(window)" e
 check "E ends the session too" wait_for 20 stopped "$viewer"
 
-e2e_done
+tap_done

@@ -92,4 +92,4 @@ check "after resume the arrow is back" wait_for 10 arrow_at 120 70
 check "the sharer leaves and exits" wait_for 20 stopped "$sharer"
 check "leaving nothing of kyoyu on the screen" sh -c "! xwininfo -root -tree | grep -q '\"kyoyu'"
 
-e2e_done
+tap_done

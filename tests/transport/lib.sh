@@ -3,11 +3,10 @@
 # Sourced with KYOYU_AGENT, KYOYU_BUILDDIR and KYOYU_SRCDIR set by the harness.
 
 : "${KYOYU_AGENT:?run from make check}" "${KYOYU_BUILDDIR:?}" "${KYOYU_SRCDIR:?}"
+. "$KYOYU_SRCDIR/tests/tap.sh"
 T=$(mktemp -d /tmp/kyoyu-tls.XXXXXX)
 PROBE="$KYOYU_BUILDDIR/tests/transport/kt-netprobe"
 PIDS=""
-N=0
-FAILED=0
 
 cleanup() {
 	for pid in $PIDS; do
@@ -21,37 +20,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() {
-	N=$((N + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $N - $1"
-}
-# check DESCRIPTION COMMAND...: one case from a command's status.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-skip() { N=$((N + 1)); echo "ok $N # SKIP $1"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-done_testing() {
-	echo "1..$N"
-	[ "$FAILED" -eq 0 ]
-}
-note() { echo "# $*"; }
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	tries=$(($1 * 10))
-	shift
-	while [ "$tries" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	return 1
-}
 has() { grep -q -- "$2" "$1"; }
 count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 

@@ -75,4 +75,4 @@ reap "$SHARER_PID" 30
 reap "$VIEWER_PID" 30
 check "the viewer ends cleanly after all that (no sanitizer report)" sh -c \
 	'[ $0 = 0 ] && ! grep -q "Sanitizer\|runtime error" "$1"' "$STATUS" "$T/viewer.err"
-done_testing
+tap_done

@@ -100,4 +100,4 @@ check "no code appears in any log" sh -c '
 	for f in "$0"/*.err; do
 		grep -E -q "[0-9]{3}-[0-9]{3}-[0-9]{3}" "$f" && exit 1
 	done; exit 0' "$T"
-done_testing
+tap_done

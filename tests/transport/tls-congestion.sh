@@ -38,4 +38,4 @@ check "the bitrate fits the link" sh -c \
 	'[ $(cut -d" " -f1 "$0" | sort -n | sed -n "$(( ($(wc -l <"$0") + 1) / 2 ))p") -le 250 ]' "$T/late"
 reap "$VIEWER_PID"
 check "and the viewer ends cleanly" test "$STATUS" = 0
-done_testing
+tap_done

@@ -81,4 +81,4 @@ run_ca_sharer localhost rightname 4 &
 pid=$!
 check "the right host name is accepted" wait_for 30 has "$T/ca.out" "The customer (.*) is connected"
 wait $pid
-done_testing
+tap_done

@@ -60,4 +60,4 @@ check "the sharer gives up after the grace window" sh -c \
 reap "$VIEWER_PID" 30
 check "and so does the viewer, with the same reason" sh -c \
 	'[ $0 = 0 ] && grep -q "session ended (link lost)" "$1"' "$STATUS" "$T/short.out"
-done_testing
+tap_done

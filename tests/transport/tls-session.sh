@@ -99,4 +99,4 @@ check "the time cap ends both sides with the reason \"time cap\"" sh -c \
 	 grep -q "session ended (time cap)" "$0/capped-sharer.out" &&
 	 grep -q "the time limit was reached" "$0/capped-sharer.out"' "$T"
 check "and both exit cleanly" test "$sharer_status" = 0 -a "$STATUS" = 0
-done_testing
+tap_done

@@ -44,4 +44,4 @@ check "the terminal is given back with line editing and echo" sh -c \
 check "the operator saw the customer leave" \
 	wait_for 20 has "$T/viewer.out" "The session has ended: the customer stopped sharing"
 exec 9>&-
-done_testing
+tap_done
