@@ -282,7 +282,14 @@ static void test_key_frame_holds_the_drawn_screen(void **state)
 	kyoyu_msg_release(&key);
 	assert_true(check_private_segments() >= 1);
 	capture_harness_close(&h);
-	assert_int_equal(check_private_segments(), 0);
+	/* The segment goes when the X server handles the detach, which a
+	 * busy server may do a moment after we let go. */
+	int left = check_private_segments();
+	for (int i = 0; i < 100 && left > 0; i++) {
+		usleep(20000);
+		left = check_private_segments();
+	}
+	assert_int_equal(left, 0);
 }
 
 static void test_getimage_fallback_grabs_the_same_pixels(void **state)
