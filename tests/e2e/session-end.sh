@@ -47,8 +47,12 @@ no_socket_on() {
 ended_cleanly() {
 	reap "$SHARER_PID"
 	check "$1: the sharer exits with status 0" test "$STATUS" = 0
+	[ "$STATUS" = 0 ] ||
+		note "sharer (status $STATUS): $(grep -v "ctl: status" "$E2E_TMP/$1-sharer.err" | tail -8 | tr '\n' '|')"
 	reap "$VIEWER_PID"
 	check "$1: the viewer exits with status 0" test "$STATUS" = 0
+	[ "$STATUS" = 0 ] ||
+		note "viewer (status $STATUS): $(grep -v "ctl: status" "$E2E_TMP/$1.err" | tail -8 | tr '\n' '|')"
 	check "$1: both end with the reason \"$2\"" sh -c \
 		"grep -q '^kyoyu: session ended ($2)' '$E2E_TMP/$1-sharer.out' &&
 		 grep -q '^kyoyu: session ended ($2)' '$E2E_TMP/$1.out'"
@@ -85,8 +89,15 @@ ended_cleanly end "ended by operator" "the support person ended it" "you ended i
 
 check "Escape: a session with the viewer's window" connect escape start_window_viewer
 wid=$(window)
-DISPLAY=$VIEWER_DISPLAY xdotool windowfocus --sync "$wid" 2>/dev/null
-DISPLAY=$VIEWER_DISPLAY xdotool key --window "$wid" Escape
+# Under a loaded parallel make check a synthetic Escape was lost now and
+# then (the viewer logged nothing of it; xdotool's focus had not taken):
+# press again, as a person would, and say so.
+for press in 1 2 3; do
+	DISPLAY=$VIEWER_DISPLAY xdotool windowfocus --sync "$wid" 2>/dev/null
+	DISPLAY=$VIEWER_DISPLAY xdotool key --window "$wid" Escape
+	wait_for 10 stopped "$VIEWER_PID" && break
+	note "Escape press $press did not end the viewer (window ${wid:-not found}); again"
+done
 ended_cleanly escape "ended by operator" "the support person ended it" "you ended it"
 check "Escape: the window is closed" test -z "$(window)"
 tap_done
