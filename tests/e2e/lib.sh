@@ -32,6 +32,14 @@ e2e_codec() {
 	fi
 }
 
+# viewer_window PID: the X id of the viewer's window on $DISPLAY, by its
+# title or, failing that (a title search came back empty under a loaded
+# parallel make check), by the viewer's process id PID.
+viewer_window() {
+	{ xdotool search --name '^kyoyu' 2>/dev/null ||
+		xdotool search --pid "$1" 2>/dev/null; } | head -1
+}
+
 # start_xvfb WIDTH HEIGHT: a private X server; sets DISPLAY.
 start_xvfb() {
 	command -v Xvfb >/dev/null || return 1

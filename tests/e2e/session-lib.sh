@@ -141,13 +141,8 @@ reap() {
 # fill RRGGBB X Y W H...: paints the customer's screen (SHARER_DISPLAY).
 fill() { DISPLAY=$SHARER_DISPLAY "$E2E_BIN/x11-fill" "$@"; }
 
-# window: the viewer window's X id on VIEWER_DISPLAY, by its title or,
-# failing that (a title search came back empty under a loaded parallel
-# make check), by the viewer's process id.
-window() {
-	{ DISPLAY=$VIEWER_DISPLAY xdotool search --name '^kyoyu' 2>/dev/null ||
-		DISPLAY=$VIEWER_DISPLAY xdotool search --pid "$VIEWER_PID" 2>/dev/null; } | head -1
-}
+# window: the viewer window's X id on VIEWER_DISPLAY.
+window() { DISPLAY=$VIEWER_DISPLAY viewer_window "$VIEWER_PID"; }
 # window_shot FILE: a screenshot of the viewer window.
 window_shot() { DISPLAY=$VIEWER_DISPLAY xwd -silent -id "$(window)" | convert xwd:- "$1"; }
 # find_colour FILE RRGGBB: prints "X Y" of the centre of the pixels of that

@@ -28,7 +28,7 @@ start_viewer() {
 		-o ctl.socket="$E2E_TMP/$1.sock" -t 120
 	viewer=$AGENT_PID
 }
-window() { xdotool search --name '^kyoyu' | head -1; }
+window() { viewer_window "$viewer"; }
 shown() { grep -q "showing a 1280x720 $1 picture" "$E2E_TMP/$2.log"; }
 
 # screenshot_matches NAME FUZZ: dumps the picture the peer posted, takes a
