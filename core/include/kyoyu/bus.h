@@ -191,7 +191,8 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox);
 
 /* Takes the next message: control messages first, then the operator's
  * pointer, the cursor, and then frames and packets in the order they were
- * posted (a picture after the packet it was decoded from).  Waits up to TIMEOUT_MS (0: do not wait, <0: forever).
+ * posted (a picture after the packet it was decoded from).  Waits up to
+ * TIMEOUT_MS (0: do not wait, <0: forever).
  * Returns 0 with *MSG filled (the caller owns msg->buf), -EAGAIN on
  * timeout, or -ESHUTDOWN once the inbox is shut down (its stage stops). */
 int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg *msg, int timeout_ms);
