@@ -12,6 +12,7 @@
 #define KYOYU_LOG_COMPONENT "agent"
 #include <kyoyu/plugin.h>
 
+#include "config-check.h"
 #include "config-file.h"
 #include "ctl.h"
 #ifdef HAVE_OPENSSL
@@ -392,6 +393,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kyoyu-agent: %s\n", *err ? err : "out of memory");
 		goto out;
 	}
+	/* A run checks apart, so that only the plugins it starts stay loaded. */
+	bool run_now = !args.list_plugins && !args.help_plugin && !args.check_config;
+	if (run_now && kyoyu_config_check_apart(dirs, &settings, err, sizeof(err))) {
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
+		kyoyu_strv_free(dirs);
+		goto out;
+	}
 	kyoyu_loader loader;
 	int ret = kyoyu_loader_init(&loader, dirs);
 	kyoyu_strv_free(dirs);
@@ -403,14 +411,14 @@ int main(int argc, char **argv)
 		status = list_plugins(&loader);
 	} else if (args.help_plugin) {
 		status = help_plugin(&loader, args.help_plugin);
+	} else if (run_now) {
+		status = run(&loader, &settings, role, args.duration);
 	} else if (kyoyu_slots_check(&loader, &settings, err, sizeof(err))) {
 		fprintf(stderr, "kyoyu-agent: %s\n", err);
-	} else if (args.check_config) {
+	} else {
 		printf("%s: OK (role %s)\n", args.check_config,
 		       role == KYOYU_ROLE_SHARER ? "sharer" : "viewer");
 		status = 0;
-	} else {
-		status = run(&loader, &settings, role, args.duration);
 	}
 	kyoyu_loader_fini(&loader);
 	goto out;
