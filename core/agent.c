@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #define KYOYU_LOG_COMPONENT "agent"
 #include <kyoyu/plugin.h>
@@ -246,6 +249,14 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 	kyoyu_run_summary sum;
 	char err[2048] = "";
 
+#ifdef PR_SET_THP_DISABLE
+	/* The sharer runs on the customer's PC.  Encoders ask for transparent
+	 * huge pages for their picture buffers (x264 does), which rounds each
+	 * up to whole 2 MiB pages: on the 1080p live bench with H.264 that was
+	 * 8 MB more peak memory, for no CPU time saved. */
+	if (role == KYOYU_ROLE_SHARER)
+		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+#endif
 	int ret = kyoyu_pipeline_new(loader, settings, role, &pl, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "kyoyu-agent: %s\n", err);
