@@ -364,6 +364,21 @@ static bool plausible_code(const kyoyu_buffer *buf, char *out, size_t outlen)
 	return true;
 }
 
+/* "error: WHY" with the transport's reason, printable and bounded. */
+static void say_refusal(reply *r, const kyoyu_buffer *why)
+{
+	char text[160] = "the transport issues no code now";
+	size_t n = why ? kyoyu_buffer_size(why) : 0;
+
+	if (n > 0 && n < sizeof(text)) {
+		const unsigned char *src = kyoyu_buffer_data(why);
+		for (size_t i = 0; i < n; i++)
+			text[i] = src[i] < 0x20 || src[i] >= 0x7f ? '?' : (char)src[i];
+		text[n] = '\0';
+	}
+	say(r, "error: %s\n", text);
+}
+
 static void do_new_code(kyoyu_ctl *ctl, reply *r)
 {
 	int64_t deadline = kyoyu_now_us() + CODE_WAIT_MS * 1000;
@@ -382,6 +397,11 @@ static void do_new_code(kyoyu_ctl *ctl, reply *r)
 		char code[CODE_MAX + 1];
 		bool issued = msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_ISSUED;
 		bool ok = issued && plausible_code(msg.buf, code, sizeof(code));
+		if (msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_REFUSED) {
+			say_refusal(r, msg.buf);
+			kyoyu_msg_release(&msg);
+			return;
+		}
 		kyoyu_msg_release(&msg);
 		if (ok) {
 			/* The only place besides the viewer's terminal a code shows. */

@@ -42,7 +42,14 @@ check "and told to the customer in plain words" \
 customer r
 check "resuming is announced to the operator" \
 	wait_for 20 has "$T/viewer.out" "The customer shares the screen again"
-sleep 1
+"$KYOYU_AGENT" ctl new-code --socket "$T/viewer.sock" >"$T/new-code.out" 2>&1
+check "ctl new-code during the session is refused at once, saying why" sh -c \
+	'[ $0 != 0 ] && grep -qx "kyoyu-agent ctl: a customer is connected; a new code is issued only while none is" "$1"' \
+	"$?" "$T/new-code.out"
+key n
+check "so is the operator's key n" \
+	wait_for 10 has "$T/viewer.out" "No new code: a customer is connected"
+check "and the session goes on" sh -c '! grep -q "has ended" "$0"' "$T/viewer.out"
 key e
 check "the operator's end reaches the customer" \
 	wait_for 20 has "$T/sharer.out" "The session has ended: the support person ended it"

@@ -213,6 +213,7 @@ static const pin values[] = {
 	VALUE(KYOYU_CODE_REQUEST_NEW, 3),
 	VALUE(KYOYU_CODE_NEEDED, 4),
 	VALUE(KYOYU_CODE_EXPIRED, 5),
+	VALUE(KYOYU_CODE_REFUSED, 6),
 };
 
 static void check(const pin *pins, size_t n)

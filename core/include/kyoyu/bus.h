@@ -70,6 +70,9 @@ typedef enum kyoyu_code_event {
 	/* viewer: the current code no longer works (expired, or 5 wrong
 	 * tries); no buf.  The operator asks for a new one. */
 	KYOYU_CODE_EXPIRED = 5,
+	/* viewer: REQUEST_NEW turned down (a customer is connected); buf =
+	 * why, a short sentence for the operator. */
+	KYOYU_CODE_REFUSED = 6,
 } kyoyu_code_event;
 
 typedef enum kyoyu_peer_event {

@@ -401,7 +401,8 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 	if (msg->type == KYOYU_MSG_CODE) {
 		if (msg->u.value == KYOYU_CODE_REQUEST_NEW) {
 			if (v->peer)
-				kyoyu_warn("a session is running: no new code");
+				post_code(v, KYOYU_CODE_REFUSED, "a customer is connected; a "
+					  "new code is issued only while none is");
 			else if (v->state != KYOYU_STATE_ENDED)
 				issue_code(v, now);
 		}

@@ -460,6 +460,13 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 			say(u, "The code no longer works (too old, or mistyped too often). Press "
 			       "n for a new one.");
 		break;
+	case KYOYU_CODE_REFUSED: {
+		char why[120];
+		printable(why, sizeof(why), msg->buf);
+		if (!sharer(u))
+			say(u, "No new code: %s.", why);
+		break;
+	}
 	default:
 		break;
 	}
