@@ -18,6 +18,7 @@
 #define KYOYU_LOG_COMPONENT "codec/vpx"
 #include <kyoyu/plugin.h>
 
+#include "../common/encode-input.h"
 #include "../common/yuv-damage.h"
 #include "vpx-plugin.h"
 
@@ -26,8 +27,6 @@
 #define VP8_DEFAULT_CPU_USED 12
 #define VP9_DEFAULT_CPU_USED 8
 #define MIN_Q 4
-#define MIN_FRAME_GAP_US 1000
-#define MAX_FRAME_GAP_US 1000000
 
 struct codec_vpx_encoder {
 	codec_vpx_options opt;
@@ -41,8 +40,7 @@ struct codec_vpx_encoder {
 	uint8_t *active;    /* blocks this frame changes */
 	uint8_t *unrefined; /* blocks changed since the last top-off */
 	bool force_key;
-	bool started;
-	int64_t base_us, last_pts, last_wall_us;
+	encode_clock clock;
 	/* Output of the last vpx_codec_encode(), read by receive. */
 	bool pending, draining;
 	vpx_codec_iter_t iter;
@@ -204,59 +202,6 @@ void codec_vpx_encoder_close(codec_vpx_encoder *enc)
 	free(enc);
 }
 
-/* Refuses a frame that does not match what the encoder was opened for. */
-static int check_frame(const codec_vpx_encoder *enc, const kyoyu_msg *frame)
-{
-	const kyoyu_frame_info *info = &frame->u.frame;
-
-	if (info->format != KYOYU_PIXFMT_BGRX) {
-		kyoyu_error("%s encoder takes BGRX frames, not format %u", enc->name,
-			    info->format);
-		return -EINVAL;
-	}
-	if (info->width != enc->width || info->height != enc->height) {
-		kyoyu_error("%s encoder opened for %ux%u got a %ux%u frame", enc->name,
-			    enc->width, enc->height, info->width, info->height);
-		return -EINVAL;
-	}
-	size_t need = (size_t)info->offset[0] +
-		      (size_t)info->stride[0] * (info->height - 1) + (size_t)info->width * 4;
-	if (!frame->buf || info->stride[0] < info->width * 4 ||
-	    kyoyu_buffer_size(frame->buf) < need) {
-		kyoyu_error("%s encoder got a frame whose buffer is smaller than its "
-			    "%ux%u picture", enc->name, info->width, info->height);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* The frame's presentation time: its capture time, kept strictly
- * increasing.  A top-off repeats an old picture, so it is placed as far
- * after the previous frame as the wall clock says it came. */
-static int64_t next_pts(codec_vpx_encoder *enc, int64_t time_us, bool refine)
-{
-	int64_t now = kyoyu_now_us(), pts;
-
-	if (!enc->started) {
-		enc->started = true;
-		enc->base_us = time_us;
-		enc->last_pts = -MIN_FRAME_GAP_US;
-	}
-	if (refine) {
-		int64_t gap = now - enc->last_wall_us;
-		gap = gap < MIN_FRAME_GAP_US ? MIN_FRAME_GAP_US
-		      : gap > MAX_FRAME_GAP_US ? MAX_FRAME_GAP_US : gap;
-		pts = enc->last_pts + gap;
-	} else {
-		pts = time_us - enc->base_us;
-		if (pts < enc->last_pts + MIN_FRAME_GAP_US)
-			pts = enc->last_pts + MIN_FRAME_GAP_US;
-	}
-	enc->last_pts = pts;
-	enc->last_wall_us = now;
-	return pts;
-}
-
 /* Switches the quantizer range between ordinary and top-off frames.  VP8's
  * screen-content mode skips blocks whose source did not change, which is
  * every block of a top-off, so it is off for those. */
@@ -317,7 +262,7 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	}
 	if (enc->draining)
 		return -EINVAL;
-	int ret = check_frame(enc, frame);
+	int ret = encode_check_frame(enc->name, enc->width, enc->height, frame);
 	if (ret)
 		return ret;
 
@@ -346,7 +291,7 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	}
 	if (ret)
 		return ret;
-	int64_t pts = next_pts(enc, frame->time_us, refine);
+	int64_t pts = encode_clock_next(&enc->clock, frame->time_us, refine);
 	ret = encode(enc, enc->img, pts, key ? VPX_EFLAG_FORCE_KF : 0, refine);
 	if (ret)
 		return ret;

@@ -27,10 +27,8 @@
 #define KYOYU_LOG_COMPONENT "codec/x264"
 #include <kyoyu/kyoyu.h>
 
+#include "../common/encode-input.h"
 #include "../common/yuv-damage.h"
-
-#define MIN_FRAME_GAP_US 1000
-#define MAX_FRAME_GAP_US 1000000
 
 typedef struct x264_options {
 	int preset;        /* index into preset_names */
@@ -51,8 +49,8 @@ typedef struct h264_encoder {
 	int cols, rows;
 	uint8_t *mb_info;   /* X264_MBINFO_CONSTANT for blocks this frame keeps */
 	uint8_t *unrefined; /* blocks changed since the last top-off */
-	bool force_key, started, draining;
-	int64_t base_us, last_pts, last_wall_us;
+	bool force_key, draining;
+	encode_clock clock;
 	/* The packet of the last send, until received. */
 	kyoyu_buffer *out;
 	uint32_t out_flags;
@@ -251,56 +249,6 @@ static void convert(h264_encoder *enc, const uint8_t *src, int stride,
 	}
 }
 
-static int check_frame(const h264_encoder *enc, const kyoyu_msg *frame)
-{
-	const kyoyu_frame_info *info = &frame->u.frame;
-
-	if (info->format != KYOYU_PIXFMT_BGRX) {
-		kyoyu_error("H.264 encoder takes BGRX frames, not format %u", info->format);
-		return -EINVAL;
-	}
-	if (info->width != enc->width || info->height != enc->height) {
-		kyoyu_error("H.264 encoder opened for %ux%u got a %ux%u frame", enc->width,
-			    enc->height, info->width, info->height);
-		return -EINVAL;
-	}
-	size_t need = (size_t)info->offset[0] +
-		      (size_t)info->stride[0] * (info->height - 1) + (size_t)info->width * 4;
-	if (!frame->buf || info->stride[0] < info->width * 4 ||
-	    kyoyu_buffer_size(frame->buf) < need) {
-		kyoyu_error("H.264 encoder got a frame whose buffer is smaller than its "
-			    "%ux%u picture", info->width, info->height);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Capture time, kept strictly increasing; a top-off is placed as far after
- * the previous frame as the wall clock says it came. */
-static int64_t next_pts(h264_encoder *enc, int64_t time_us, bool refine)
-{
-	int64_t now = kyoyu_now_us(), pts;
-
-	if (!enc->started) {
-		enc->started = true;
-		enc->base_us = time_us;
-		enc->last_pts = -MIN_FRAME_GAP_US;
-	}
-	if (refine) {
-		int64_t gap = now - enc->last_wall_us;
-		gap = gap < MIN_FRAME_GAP_US ? MIN_FRAME_GAP_US
-		      : gap > MAX_FRAME_GAP_US ? MAX_FRAME_GAP_US : gap;
-		pts = enc->last_pts + gap;
-	} else {
-		pts = time_us - enc->base_us;
-		if (pts < enc->last_pts + MIN_FRAME_GAP_US)
-			pts = enc->last_pts + MIN_FRAME_GAP_US;
-	}
-	enc->last_pts = pts;
-	enc->last_wall_us = now;
-	return pts;
-}
-
 /* Runs x264 on PIC (NULL drains) and keeps what it returns for receive. */
 static int run_x264(h264_encoder *enc, x264_picture_t *pic, uint32_t flags,
 		    int64_t capture_us)
@@ -356,7 +304,7 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 		enc->mb_info[i] = enc->unrefined[i] ? 0 : X264_MBINFO_CONSTANT;
 	enc->pic.i_type = X264_TYPE_P;
 	enc->pic.i_qpplus1 = opt->refine_qp + 1;
-	enc->pic.i_pts = next_pts(enc, time_us, true);
+	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
 	int ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
 	if (ret == 0)
 		memset(enc->unrefined, 0, blocks);
@@ -374,7 +322,7 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 	}
 	if (enc->draining)
 		return -EINVAL;
-	int ret = check_frame(enc, frame);
+	int ret = encode_check_frame("H.264", enc->width, enc->height, frame);
 	if (ret)
 		return ret;
 
@@ -403,7 +351,7 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 		mb_map_mark_region(enc->mb_info, enc->cols, enc->rows, &info->damage, 0);
 		mb_map_mark_region(enc->unrefined, enc->cols, enc->rows, &info->damage, 1);
 	}
-	enc->pic.i_pts = next_pts(enc, frame->time_us, false);
+	enc->pic.i_pts = encode_clock_next(&enc->clock, frame->time_us, false);
 	ret = run_x264(enc, &enc->pic, 0, frame->time_us);
 	if (ret)
 		return ret;

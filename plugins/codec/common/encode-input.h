@@ -1,0 +1,81 @@
+/* Shared by the encoders: the checks every captured frame passes before it
+ * is encoded, and the presentation clock that stamps it.  Header-only, as
+ * yuv-damage.h, so each plugin module carries its own copy. */
+#ifndef KYOYU_CODEC_ENCODE_INPUT_H
+#define KYOYU_CODEC_ENCODE_INPUT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kyoyu/bus.h>
+#include <kyoyu/clock.h>
+#include <kyoyu/log.h>
+
+/* Refuses a frame that is not a BGRX picture of WIDTH x HEIGHT in a buffer
+ * large enough for it; CODEC ("VP9", "H.264") names the encoder in the
+ * error. */
+static inline int encode_check_frame(const char *codec, uint32_t width, uint32_t height,
+				     const kyoyu_msg *frame)
+{
+	const kyoyu_frame_info *info = &frame->u.frame;
+
+	if (info->format != KYOYU_PIXFMT_BGRX) {
+		kyoyu_error("%s encoder takes BGRX frames, not format %u", codec, info->format);
+		return -EINVAL;
+	}
+	if (info->width != width || info->height != height) {
+		kyoyu_error("%s encoder opened for %ux%u got a %ux%u frame", codec, width,
+			    height, info->width, info->height);
+		return -EINVAL;
+	}
+	size_t need = (size_t)info->offset[0] +
+		      (size_t)info->stride[0] * (info->height - 1) + (size_t)info->width * 4;
+	if (!frame->buf || info->stride[0] < info->width * 4 ||
+	    kyoyu_buffer_size(frame->buf) < need) {
+		kyoyu_error("%s encoder got a frame whose buffer is smaller than its "
+			    "%ux%u picture", codec, info->width, info->height);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Frames at least 1 ms apart; a top-off at most 1 s after the frame before. */
+#define ENCODE_MIN_GAP_US 1000
+#define ENCODE_MAX_GAP_US 1000000
+
+/* Zeroed before the first frame. */
+typedef struct encode_clock {
+	bool started;
+	int64_t base_us, last_pts, last_wall_us;
+} encode_clock;
+
+/* A frame's presentation time in µs from the first frame: its capture time
+ * TIME_US, kept strictly increasing.  A top-off (REFINE) repeats an old
+ * picture, so it is placed as far after the previous frame as the wall
+ * clock says it came. */
+static inline int64_t encode_clock_next(encode_clock *c, int64_t time_us, bool refine)
+{
+	int64_t now = kyoyu_now_us(), pts;
+
+	if (!c->started) {
+		c->started = true;
+		c->base_us = time_us;
+		c->last_pts = -ENCODE_MIN_GAP_US;
+	}
+	if (refine) {
+		int64_t gap = now - c->last_wall_us;
+		gap = gap < ENCODE_MIN_GAP_US ? ENCODE_MIN_GAP_US
+		      : gap > ENCODE_MAX_GAP_US ? ENCODE_MAX_GAP_US : gap;
+		pts = c->last_pts + gap;
+	} else {
+		pts = time_us - c->base_us;
+		if (pts < c->last_pts + ENCODE_MIN_GAP_US)
+			pts = c->last_pts + ENCODE_MIN_GAP_US;
+	}
+	c->last_pts = pts;
+	c->last_wall_us = now;
+	return pts;
+}
+
+#endif
