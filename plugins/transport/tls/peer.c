@@ -169,6 +169,23 @@ kt_conn *kt_peer_detach(kt_peer *p)
 	return c;
 }
 
+bool kt_peer_link_down_for_good(kt_peer *p, const char *complaint)
+{
+	if (p->gone || p->ended) {
+		kt_conn_free(kt_peer_detach(p), false);
+		return true;
+	}
+	if (!p->failed && !p->conn->broken)
+		return false;
+	p->failed = true;
+	kyoyu_error("%s; ending the session", p->conn->why);
+	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+	msg.u.value = -EPROTO;
+	msg.buf = kyoyu_buffer_new_copy(complaint, strlen(complaint));
+	kyoyu_bus_post(p->bus, &msg);
+	return true;
+}
+
 void kt_peer_post_event(kt_peer *p, uint32_t event, uint32_t reason, const char *name)
 {
 	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);

@@ -113,6 +113,13 @@ void kt_peer_attach(kt_peer *peer, kt_conn *conn, uint32_t codec, bool recording
 /* Takes the connection back (the link dropped); NULL if there was none. */
 kt_conn *kt_peer_detach(kt_peer *peer);
 
+/* What both sides do first when the session's link went down.  True when
+ * no new link can carry the session on: it is ending anyway (the
+ * connection is freed), or the other side broke the protocol (logged, and an
+ * ERROR saying COMPLAINT, to the person at this end, goes on the bus).
+ * False: the link was merely lost, and the caller decides how to wait. */
+bool kt_peer_link_down_for_good(kt_peer *peer, const char *complaint);
+
 /* Posts a PEER event (NAME may be NULL). */
 void kt_peer_post_event(kt_peer *peer, uint32_t event, uint32_t reason, const char *name);
 

@@ -314,21 +314,9 @@ static void link_lost(kt_sharer *s, int64_t now)
 	kt_peer *peer = s->peer;
 	kt_conn *conn = peer->conn;
 
-	if (peer->gone || peer->ended) {
-		kt_conn_free(kt_peer_detach(peer), false);
+	if (kt_peer_link_down_for_good(peer, "the support team's agent sent something "
+					     "this computer does not understand"))
 		return;
-	}
-	if (peer->failed || conn->broken) {
-		peer->failed = true;
-		kyoyu_error("%s; ending the session", conn->why);
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
-		static const char text[] = "the support team's agent sent something this "
-					   "computer does not understand";
-		msg.u.value = -EPROTO;
-		msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
-		kyoyu_bus_post(s->bus, &msg);
-		return;
-	}
 	kyoyu_warn("lost the link to the viewer (%s); trying to get back for %lld s",
 		   conn->why, (long long)(s->grace_us / 1000000));
 	kt_conn_free(kt_peer_detach(peer), false);

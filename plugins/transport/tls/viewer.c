@@ -338,22 +338,9 @@ static void link_failed(kt_viewer *v, int64_t now)
 	kt_peer *peer = v->peer;
 	kt_conn *conn = peer->conn;
 
-	if (peer->gone || peer->ended) {
-		/* The end is under way and the peer is gone too. */
-		kt_conn_free(kt_peer_detach(peer), false);
+	if (kt_peer_link_down_for_good(peer, "the customer's agent sent something this "
+					     "viewer does not understand"))
 		return;
-	}
-	if (peer->failed || conn->broken) {
-		peer->failed = true;
-		kyoyu_error("%s; ending the session", conn->why);
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
-		static const char text[] = "the customer's agent sent something this "
-					   "viewer does not understand";
-		msg.u.value = -EPROTO;
-		msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
-		kyoyu_bus_post(v->bus, &msg);
-		return;
-	}
 	kyoyu_warn("lost the link to the customer (%s); waiting %lld s for it to come back",
 		   conn->why, (long long)(v->cfg.grace_us / 1000000));
 	kt_conn_free(kt_peer_detach(peer), false);
