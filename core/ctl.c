@@ -394,14 +394,14 @@ static void do_new_code(kyoyu_ctl *ctl, reply *r)
 		kyoyu_msg msg;
 		if (left <= 0 || kyoyu_inbox_pop(ctl->inbox, &msg, (int)left) != 0)
 			break;
-		char code[CODE_MAX + 1];
-		bool issued = msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_ISSUED;
-		bool ok = issued && plausible_code(msg.buf, code, sizeof(code));
 		if (msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_REFUSED) {
 			say_refusal(r, msg.buf);
 			kyoyu_msg_release(&msg);
 			return;
 		}
+		char code[CODE_MAX + 1];
+		bool issued = msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_ISSUED;
+		bool ok = issued && plausible_code(msg.buf, code, sizeof(code));
 		kyoyu_msg_release(&msg);
 		if (ok) {
 			/* The only place besides the viewer's terminal a code shows. */
