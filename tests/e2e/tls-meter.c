@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../transport/net-dial.h"
+
 #define MAX_LINKS 4
 #define TLS_HEADER 5
 
@@ -51,30 +53,6 @@ static void on_usr1(int sig)
 	marks_requested++;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int dial(const char *host, const char *port)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai;
-
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 /* Notes every record header that completes in DATA. */
 static void scan(record_reader *r, const uint8_t *data, size_t len, const char *dir,
 		 FILE *log)
@@ -93,7 +71,7 @@ static void scan(record_reader *r, const uint8_t *data, size_t len, const char *
 			continue;
 		r->have = 0;
 		r->body_left = (size_t)r->header[3] << 8 | r->header[4];
-		fprintf(log, "%.1f %s %u %zu\n", now_ms(), dir, r->header[0], r->body_left);
+		fprintf(log, "%.1f %s %u %zu\n", net_now_ms(), dir, r->header[0], r->body_left);
 	}
 	fflush(log);
 }
@@ -172,7 +150,7 @@ int main(int argc, char **argv)
 				p[n++] = (struct pollfd){links[i].fd[s], POLLIN, 0};
 		int ret = poll(p, (nfds_t)n, -1);
 		while (marks < (unsigned)marks_requested) {
-			fprintf(log, "%.1f mark %u\n", now_ms(), ++marks);
+			fprintf(log, "%.1f mark %u\n", net_now_ms(), ++marks);
 			fflush(log);
 		}
 		if (ret < 0)
@@ -190,7 +168,7 @@ int main(int argc, char **argv)
 		int slot = 0;
 		while (slot < MAX_LINKS && links[slot].fd[0] >= 0)
 			slot++;
-		int s = slot < MAX_LINKS ? dial(argv[2], argv[3]) : -1;
+		int s = slot < MAX_LINKS ? net_dial(argv[2], argv[3]) : -1;
 		if (s < 0) {
 			close(c);
 			continue;

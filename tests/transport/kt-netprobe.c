@@ -33,33 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net-dial.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #define MAX_LINKS 16
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int dial(const char *host, const char *port)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai;
-
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
 
 static void reset_and_close(int fd)
 {
@@ -91,7 +70,7 @@ static size_t allowance(throttle *t, size_t want)
 {
 	if (t->kbps <= 0)
 		return want;
-	double now = now_ms();
+	double now = net_now_ms();
 	t->tokens += (now - t->last_ms) * t->kbps / 8; /* kbit/s = bytes per 8 ms */
 	t->last_ms = now;
 	if (t->tokens > 16384)
@@ -101,7 +80,7 @@ static size_t allowance(throttle *t, size_t want)
 
 static int proxy(const char *portfile, const char *host, const char *port, double kbps)
 {
-	throttle slow = {kbps, 0, now_ms()};
+	throttle slow = {kbps, 0, net_now_ms()};
 	int links[MAX_LINKS][2], n = 0;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -150,7 +129,7 @@ static int proxy(const char *portfile, const char *host, const char *port, doubl
 		if (pfds[0].revents & POLLIN) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (c >= 0) {
-				int t = (down_toggles & 1) || n == MAX_LINKS ? -1 : dial(host, port);
+				int t = (down_toggles & 1) || n == MAX_LINKS ? -1 : net_dial(host, port);
 				/* A small receive buffer: the queue builds at the sender. */
 				int rcv = 32768;
 				if (kbps > 0)
@@ -205,7 +184,7 @@ static void await_close(int fd, double start, int timeout_ms)
 	char buf[4096];
 
 	for (;;) {
-		int left = timeout_ms - (int)(now_ms() - start);
+		int left = timeout_ms - (int)(net_now_ms() - start);
 		struct pollfd p = {fd, POLLIN, 0};
 		if (left <= 0 || poll(&p, 1, left) <= 0) {
 			printf("still open after %d ms, %zu bytes received\n", timeout_ms, total);
@@ -214,7 +193,7 @@ static void await_close(int fd, double start, int timeout_ms)
 		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r <= 0) {
 			printf("closed by peer after %.0f ms, %zu bytes received\n",
-			       now_ms() - start, total);
+			       net_now_ms() - start, total);
 			return;
 		}
 		total += (size_t)r;
@@ -225,7 +204,7 @@ static int send_raw(const char *host, const char *port)
 {
 	char buf[65536];
 	size_t n = fread(buf, 1, sizeof(buf), stdin);
-	int fd = dial(host, port);
+	int fd = net_dial(host, port);
 
 	if (fd < 0) {
 		printf("cannot connect\n");
@@ -234,7 +213,7 @@ static int send_raw(const char *host, const char *port)
 	signal(SIGPIPE, SIG_IGN);
 	if (write(fd, buf, n) < 0)
 		printf("write failed: %s\n", strerror(errno));
-	await_close(fd, now_ms(), 15000);
+	await_close(fd, net_now_ms(), 15000);
 	close(fd);
 	return 0;
 }
@@ -259,7 +238,7 @@ static int hello_cut(const char *host, const char *port, long cut)
 	SSL_do_handshake(ssl); /* writes the ClientHello into wbio */
 	long len = BIO_get_mem_data(wbio, &hello);
 	long n = cut < 0 ? len + cut : cut > len ? len : cut;
-	int fd = dial(host, port);
+	int fd = net_dial(host, port);
 	if (fd < 0 || n < 0) {
 		printf("cannot connect\n");
 		return 1;
@@ -276,13 +255,13 @@ static int hello_cut(const char *host, const char *port, long cut)
 
 static int silent(const char *host, const char *port, int seconds)
 {
-	int fd = dial(host, port);
+	int fd = net_dial(host, port);
 
 	if (fd < 0) {
 		printf("cannot connect\n");
 		return 1;
 	}
-	await_close(fd, now_ms(), seconds * 1000);
+	await_close(fd, net_now_ms(), seconds * 1000);
 	close(fd);
 	return 0;
 }
@@ -293,7 +272,7 @@ static int tls_send(const char *host, const char *port)
 	size_t n = fread(buf, 1, sizeof(buf), stdin);
 	SSL_CTX *ctx = client_ctx();
 	SSL *ssl = SSL_new(ctx);
-	int fd = dial(host, port);
+	int fd = net_dial(host, port);
 
 	if (fd < 0) {
 		printf("cannot connect\n");
@@ -309,14 +288,14 @@ static int tls_send(const char *host, const char *port)
 		printf("write failed\n");
 		return 1;
 	}
-	double sent = now_ms(), first = 0;
+	double sent = net_now_ms(), first = 0;
 	printf("reply:");
 	for (;;) {
 		int r = SSL_read(ssl, buf, sizeof(buf));
 		if (r <= 0)
 			break;
 		if (!first)
-			first = now_ms();
+			first = net_now_ms();
 		for (int i = 0; i < r; i++)
 			printf(" %02x", (unsigned char)buf[i]);
 	}
