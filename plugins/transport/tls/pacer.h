@@ -3,8 +3,8 @@
  * When video had to be dropped because it waited too long, when video sent
  * more than 150 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
- * what the link delivered, so the queue drains; after a few calm seconds it climbs back step by step, never above
- * the configured bitrate.
+ * what the link delivered, so the queue drains; after a few calm seconds it
+ * climbs back step by step, never above the configured bitrate.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
 #ifndef KT_PACER_H
