@@ -13,6 +13,7 @@
 #endif
 
 #define KYOYU_LOG_COMPONENT "agent"
+#include <kyoyu/host.h>
 #include <kyoyu/plugin.h>
 
 #include "config-check.h"
@@ -168,13 +169,25 @@ static int apply_log_level(kyoyu_settings *settings, int verbosity, char *err,
 	return 0;
 }
 
-static void print_codecs(const char *what, const uint32_t *list)
+static void print_codecs(const char *what, const kyoyu_codec_desc *list)
+{
+	char text[5];
+
+	if (!list || !list->fourcc)
+		return;
+	printf("  %s:", what);
+	for (; list->fourcc; list++)
+		printf(" %s (%s)", list->name, kyoyu_fourcc_text(list->fourcc, text));
+	printf("\n");
+}
+
+static void print_formats(const char *what, const uint32_t *list)
 {
 	if (!list || !*list)
 		return;
 	printf("  %s:", what);
 	for (; *list; list++)
-		printf(" %s", kyoyu_codec_name(*list) ? kyoyu_codec_name(*list) : "?");
+		printf(" %s", kyoyu_pixfmt_name(*list));
 	printf("\n");
 }
 
@@ -235,7 +248,13 @@ static int help_plugin(kyoyu_loader *loader, const char *spec)
 	       KYOYU_ABI_MINOR);
 	if (d->kind == KYOYU_KIND_CODEC) {
 		print_codecs("encodes", p->ops.codec.encodes);
+		print_formats("takes", p->ops.codec.encoder_formats);
 		print_codecs("decodes", p->ops.codec.decodes);
+		print_formats("gives", p->ops.codec.decoder_formats);
+	} else if (d->kind == KYOYU_KIND_CAPTURE) {
+		print_formats("posts", p->ops.stage.formats);
+	} else if (d->kind == KYOYU_KIND_UI) {
+		print_formats("shows", p->ops.stage.formats);
 	}
 	printf("\nOptions (keys of the config group \"%s\"):\n", group);
 	kyoyu_options_print(d->options, stdout);

@@ -1,5 +1,11 @@
 /* The frame bus: typed messages fanned out to bounded inboxes.
  *
+ * A posted message is shared by reference with every subscribed inbox and
+ * is read-only from then on.  What one inbox has to change in it — the
+ * damage of frames it merged, the cursor shape an unread message carried,
+ * a packet's DISCONT mark — is kept in the inbox beside the reference and
+ * applied when the stage pops it, on a copy if others still hold it.
+ *
  * Lock order: bus->lock, then inbox->lock.  Posting never waits on a
  * consumer: each inbox keeps a latest-wins slot for frames, cursor and
  * pointer, and bounded FIFOs for packets and control messages.
@@ -7,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,20 +33,31 @@
 #define CONTROL_DEPTH 128
 #define DEFAULT_PACKET_DEPTH 64
 
-struct kyoyu_bus {
-	pthread_mutex_t lock;
-	kyoyu_inbox *inboxes;
-	uint64_t closed_mask;
-	int64_t open_since_us;
-	uint32_t seq;
-	kyoyu_bus_type_stats stats[KYOYU_MSG_TYPE_COUNT];
-};
+/* A queued reference and the flags this inbox adds to it when popped. */
+typedef struct slot {
+	kyoyu_msg *msg;
+	uint32_t add_flags;
+} slot;
 
-/* A bounded ring of messages. */
+/* A bounded ring of queued messages. */
 typedef struct ring {
-	kyoyu_msg *slots;
+	slot *slots;
 	unsigned depth, head, count;
 } ring;
+
+/* The latest unread frame, and what the frames it replaced still owe:
+ * DEBT has the frame's size, their damage and their KEY flag. */
+typedef struct frame_slot {
+	kyoyu_msg *msg;
+	bool merged;
+	kyoyu_frame_info debt;
+} frame_slot;
+
+/* The latest unread cursor, and the newest unread shape it lacks. */
+typedef struct cursor_slot {
+	kyoyu_msg *msg;
+	kyoyu_msg *shape; /* a replaced message whose shape was not read */
+} cursor_slot;
 
 struct kyoyu_inbox {
 	kyoyu_bus *bus;
@@ -49,33 +67,19 @@ struct kyoyu_inbox {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int wake_fd;    /* eventfd: readable while not empty or shut down */
+	unsigned waiters;
+	int wake_fd; /* eventfd once asked for: readable while not empty */
 	bool wake_set;
 	bool shutdown;
 
 	ring control;
 	ring packets;
 	bool packet_lost; /* the next packet delivered is marked DISCONT */
-	bool has_frame, has_cursor, has_pointer;
-	kyoyu_msg frame, cursor, pointer;
+	frame_slot frame;
+	cursor_slot cursor;
+	kyoyu_msg *pointer;
 	kyoyu_inbox_stats stats;
 };
-
-kyoyu_msg kyoyu_msg_make(kyoyu_msg_type type)
-{
-	kyoyu_msg msg;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.type = type;
-	msg.time_us = kyoyu_now_us();
-	return msg;
-}
-
-void kyoyu_msg_release(kyoyu_msg *msg)
-{
-	kyoyu_buffer_unref(msg->buf);
-	msg->buf = NULL;
-}
 
 /* ---- rings ------------------------------------------------------------- */
 
@@ -87,59 +91,50 @@ static bool ring_init(ring *r, unsigned depth)
 	return r->slots != NULL;
 }
 
-static bool ring_push(ring *r, const kyoyu_msg *msg)
+static bool ring_push(ring *r, kyoyu_msg *msg, uint32_t add_flags)
 {
 	if (r->count == r->depth)
 		return false;
-	r->slots[(r->head + r->count++) % r->depth] = *msg;
+	r->slots[(r->head + r->count++) % r->depth] = (slot){msg, add_flags};
 	return true;
 }
 
-static bool ring_pop(ring *r, kyoyu_msg *msg)
+static bool ring_pop(ring *r, slot *out)
 {
 	if (r->count == 0)
 		return false;
-	*msg = r->slots[r->head];
+	*out = r->slots[r->head];
 	r->head = (r->head + 1) % r->depth;
 	r->count--;
 	return true;
 }
 
-/* Drops the messages whose type is in MASK, keeping the order of the rest. */
-static unsigned ring_drop(ring *r, uint64_t mask)
+static void ring_clear(ring *r)
 {
-	unsigned kept = 0, dropped = 0;
+	slot s;
 
-	for (unsigned i = 0; i < r->count; i++) {
-		kyoyu_msg *m = &r->slots[(r->head + i) % r->depth];
-		if (mask & KYOYU_MSG_BIT(m->type)) {
-			kyoyu_msg_release(m);
-			dropped++;
-		} else {
-			r->slots[(r->head + kept++) % r->depth] = *m;
-		}
-	}
-	r->count = kept;
-	return dropped;
+	while (ring_pop(r, &s))
+		kyoyu_msg_unref(s.msg);
 }
 
 /* ---- inbox internals (inbox->lock held) -------------------------------- */
 
 static bool inbox_empty(const kyoyu_inbox *in)
 {
-	return in->control.count == 0 && in->packets.count == 0 &&
-	       !in->has_frame && !in->has_cursor && !in->has_pointer;
+	return in->control.count == 0 && in->packets.count == 0 && !in->frame.msg &&
+	       !in->cursor.msg && !in->pointer;
 }
 
 static void inbox_wake(kyoyu_inbox *in)
 {
-	if (!in->wake_set) {
+	if (in->wake_fd >= 0 && !in->wake_set) {
 		uint64_t one = 1;
 		ssize_t ignored = write(in->wake_fd, &one, sizeof(one));
 		(void)ignored;
 		in->wake_set = true;
 	}
-	pthread_cond_broadcast(&in->cond);
+	if (in->waiters)
+		pthread_cond_broadcast(&in->cond);
 }
 
 static void inbox_unwake_if_empty(kyoyu_inbox *in)
@@ -153,65 +148,66 @@ static void inbox_unwake_if_empty(kyoyu_inbox *in)
 }
 
 /* A newer frame replaces an unread one; what the old one changed still has
- * to reach the consumer, so its damage joins the new frame's. */
+ * to reach the consumer, so its damage is owed to the new one. */
 static void deliver_frame(kyoyu_inbox *in, kyoyu_msg *msg)
 {
-	if (in->has_frame) {
-		const kyoyu_frame_info *old = &in->frame.u.frame;
-		kyoyu_frame_info *cur = &msg->u.frame;
-		if (old->width == cur->width && old->height == cur->height)
-			kyoyu_region_union(&cur->damage, &old->damage);
-		else
-			kyoyu_region_set_full(&cur->damage, (int32_t)cur->width,
-					      (int32_t)cur->height);
-		cur->flags |= old->flags & KYOYU_FRAME_KEY;
-		kyoyu_msg_release(&in->frame);
+	frame_slot *f = &in->frame;
+
+	if (f->msg) {
+		kyoyu_frame_info older = f->msg->u.frame;
+		if (f->merged)
+			kyoyu_frame_merge_damage(&older, &f->debt);
+		memset(&f->debt, 0, sizeof(f->debt));
+		f->debt.width = msg->u.frame.width;
+		f->debt.height = msg->u.frame.height;
+		kyoyu_frame_merge_damage(&f->debt, &older);
+		f->merged = true;
+		kyoyu_msg_unref(f->msg);
 		in->stats.frames_merged++;
 	}
-	in->frame = *msg;
-	in->has_frame = true;
+	f->msg = msg;
 }
 
 /* The newest position wins, but a shape not yet read must survive. */
 static void deliver_cursor(kyoyu_inbox *in, kyoyu_msg *msg)
 {
-	if (in->has_cursor) {
-		if (!msg->buf && in->cursor.buf) {
-			kyoyu_cursor_info *c = &msg->u.cursor;
-			const kyoyu_cursor_info *old = &in->cursor.u.cursor;
-			msg->buf = in->cursor.buf;
-			in->cursor.buf = NULL;
-			c->serial = old->serial;
-			c->width = old->width;
-			c->height = old->height;
-			c->hot_x = old->hot_x;
-			c->hot_y = old->hot_y;
+	cursor_slot *c = &in->cursor;
+
+	if (c->msg) {
+		if (c->msg->buf) {
+			kyoyu_msg_unref(c->shape);
+			c->shape = c->msg;
+		} else {
+			kyoyu_msg_unref(c->msg);
 		}
-		kyoyu_msg_release(&in->cursor);
 	}
-	in->cursor = *msg;
-	in->has_cursor = true;
+	if (msg->buf) {
+		/* This one brings its own shape: an older one is moot. */
+		kyoyu_msg_unref(c->shape);
+		c->shape = NULL;
+	}
+	c->msg = msg;
 }
 
 static void deliver_packet(kyoyu_inbox *in, kyoyu_msg *msg)
 {
-	if (in->packet_lost)
-		msg->u.packet.flags |= KYOYU_PACKET_DISCONT;
-	if (ring_push(&in->packets, msg)) {
+	uint32_t add = in->packet_lost ? KYOYU_PACKET_DISCONT : 0;
+
+	if (ring_push(&in->packets, msg, add)) {
 		in->packet_lost = false;
 		return;
 	}
 	in->packet_lost = true;
 	in->stats.packets_dropped++;
-	kyoyu_msg_release(msg);
+	kyoyu_msg_unref(msg);
 }
 
-/* Takes over the reference in MSG. */
+/* Takes over the reference MSG. */
 static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 {
 	pthread_mutex_lock(&in->lock);
 	if (in->shutdown) {
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		pthread_mutex_unlock(&in->lock);
 		return;
 	}
@@ -224,21 +220,19 @@ static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 		deliver_cursor(in, msg);
 		break;
 	case KYOYU_MSG_POINTER:
-		if (in->has_pointer)
-			kyoyu_msg_release(&in->pointer);
-		in->pointer = *msg;
-		in->has_pointer = true;
+		kyoyu_msg_unref(in->pointer);
+		in->pointer = msg;
 		break;
 	case KYOYU_MSG_PACKET:
 		deliver_packet(in, msg);
 		break;
 	default:
-		if (!ring_push(&in->control, msg)) {
+		if (!ring_push(&in->control, msg, 0)) {
 			if (in->stats.control_dropped++ % 64 == 0)
 				kyoyu_warn("inbox \"%s\" is full: dropped a %s message; "
 					   "its stage is not reading",
 					   in->name, kyoyu_msg_type_name(msg->type));
-			kyoyu_msg_release(msg);
+			kyoyu_msg_unref(msg);
 		}
 		break;
 	}
@@ -246,132 +240,78 @@ static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 	pthread_mutex_unlock(&in->lock);
 }
 
-static unsigned inbox_drop(kyoyu_inbox *in, uint64_t mask)
+static void inbox_clear(kyoyu_inbox *in)
 {
-	unsigned dropped = 0;
-
-	pthread_mutex_lock(&in->lock);
-	if ((mask & KYOYU_MSG_BIT(KYOYU_MSG_FRAME)) && in->has_frame) {
-		kyoyu_msg_release(&in->frame);
-		in->has_frame = false;
-		dropped++;
-	}
-	if ((mask & KYOYU_MSG_BIT(KYOYU_MSG_CURSOR)) && in->has_cursor) {
-		kyoyu_msg_release(&in->cursor);
-		in->has_cursor = false;
-		dropped++;
-	}
-	if ((mask & KYOYU_MSG_BIT(KYOYU_MSG_POINTER)) && in->has_pointer) {
-		kyoyu_msg_release(&in->pointer);
-		in->has_pointer = false;
-		dropped++;
-	}
-	dropped += ring_drop(&in->packets, mask);
-	dropped += ring_drop(&in->control, mask);
-	inbox_unwake_if_empty(in);
-	pthread_mutex_unlock(&in->lock);
-	return dropped;
+	ring_clear(&in->control);
+	ring_clear(&in->packets);
+	kyoyu_msg_unref(in->frame.msg);
+	kyoyu_msg_unref(in->cursor.msg);
+	kyoyu_msg_unref(in->cursor.shape);
+	kyoyu_msg_unref(in->pointer);
+	memset(&in->frame, 0, sizeof(in->frame));
+	memset(&in->cursor, 0, sizeof(in->cursor));
+	in->pointer = NULL;
 }
 
-/* ---- bus --------------------------------------------------------------- */
-
-kyoyu_bus *kyoyu_bus_new(void)
-{
-	kyoyu_bus *bus = calloc(1, sizeof(*bus));
-
-	if (bus)
-		pthread_mutex_init(&bus->lock, NULL);
-	return bus;
-}
-
-void kyoyu_bus_free(kyoyu_bus *bus)
-{
-	if (!bus)
-		return;
-	if (bus->inboxes)
-		kyoyu_error("bus freed while inbox \"%s\" is subscribed",
-			    bus->inboxes->name);
-	pthread_mutex_destroy(&bus->lock);
-	free(bus);
-}
-
-static bool refused(const kyoyu_bus *bus, const kyoyu_msg *msg)
-{
-	uint64_t bit = KYOYU_MSG_BIT(msg->type);
-
-	if (bus->closed_mask & bit)
-		return true;
-	return (KYOYU_MSG_SCREEN_CONTENT & bit) && msg->time_us < bus->open_since_us;
-}
+/* ---- posting ----------------------------------------------------------- */
 
 int kyoyu_bus_post(kyoyu_bus *bus, kyoyu_msg *msg)
 {
+	if (!msg)
+		return -EINVAL;
 	if (msg->type >= KYOYU_MSG_TYPE_COUNT) {
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&bus->lock);
-	kyoyu_bus_type_stats *stats = &bus->stats[msg->type];
-	if (refused(bus, msg)) {
-		stats->refused++;
+	bus_type_counts *counts = &bus->counts[msg->type];
+	if (kyoyu_bus_gate_refuses(bus, msg)) {
+		counts->refused++;
 		pthread_mutex_unlock(&bus->lock);
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return -EPERM;
 	}
+	/* The bus writes the sequence number while the poster still holds
+	 * the only reference. */
 	msg->seq = ++bus->seq;
-	stats->posted++;
-	stats->bytes += msg->buf ? kyoyu_buffer_size(msg->buf) : 0;
-	stats->last_us = kyoyu_now_us();
-	for (kyoyu_inbox *in = bus->inboxes; in; in = in->next) {
-		if (!(in->mask & KYOYU_MSG_BIT(msg->type)))
-			continue;
-		kyoyu_msg copy = *msg;
-		if (copy.buf)
-			kyoyu_buffer_ref(copy.buf);
-		inbox_deliver(in, &copy);
-	}
+	counts->posted++;
+	counts->bytes += msg->buf ? kyoyu_buffer_size(msg->buf) : 0;
+	counts->last_us = kyoyu_now_us();
+	for (kyoyu_inbox *in = bus->inboxes; in; in = in->next)
+		if (in->mask & KYOYU_MSG_BIT(msg->type))
+			inbox_deliver(in, kyoyu_msg_ref(msg));
 	pthread_mutex_unlock(&bus->lock);
-	kyoyu_msg_release(msg);
+	kyoyu_msg_unref(msg);
 	return 0;
 }
 
 int kyoyu_bus_post_value(kyoyu_bus *bus, kyoyu_msg_type type, int64_t value)
 {
-	kyoyu_msg msg = kyoyu_msg_make(type);
+	kyoyu_msg *msg = kyoyu_msg_new(type);
 
-	msg.u.value = value;
-	return kyoyu_bus_post(bus, &msg);
-}
-
-unsigned kyoyu_bus_close_to(kyoyu_bus *bus, uint64_t mask)
-{
-	unsigned dropped = 0;
-
-	pthread_mutex_lock(&bus->lock);
-	bus->closed_mask |= mask;
-	for (kyoyu_inbox *in = bus->inboxes; in; in = in->next)
-		dropped += inbox_drop(in, mask);
-	pthread_mutex_unlock(&bus->lock);
-	return dropped;
-}
-
-void kyoyu_bus_open_to(kyoyu_bus *bus, uint64_t mask, int64_t since_us)
-{
-	pthread_mutex_lock(&bus->lock);
-	bus->closed_mask &= ~mask;
-	bus->open_since_us = since_us;
-	pthread_mutex_unlock(&bus->lock);
+	if (!msg)
+		return -ENOMEM;
+	msg->u.value = value;
+	return kyoyu_bus_post(bus, msg);
 }
 
 void kyoyu_bus_get_stats(const kyoyu_bus *bus, uint32_t type,
 			 kyoyu_bus_type_stats *stats)
 {
-	memset(stats, 0, sizeof(*stats));
-	if (type >= KYOYU_MSG_TYPE_COUNT)
-		return;
-	pthread_mutex_lock((pthread_mutex_t *)&bus->lock);
-	*stats = bus->stats[type];
-	pthread_mutex_unlock((pthread_mutex_t *)&bus->lock);
+	kyoyu_bus_type_stats out = {.size = sizeof(out)};
+	size_t size = stats->size < sizeof(out) ? stats->size : sizeof(out);
+
+	if (type < KYOYU_MSG_TYPE_COUNT) {
+		pthread_mutex_lock((pthread_mutex_t *)&bus->lock);
+		const bus_type_counts *c = &bus->counts[type];
+		out.posted = c->posted;
+		out.refused = c->refused;
+		out.bytes = c->bytes;
+		out.last_us = c->last_us;
+		pthread_mutex_unlock((pthread_mutex_t *)&bus->lock);
+	}
+	out.size = (uint32_t)size;
+	memcpy(stats, &out, size);
 }
 
 /* ---- inbox ------------------------------------------------------------- */
@@ -383,11 +323,9 @@ kyoyu_inbox *kyoyu_bus_subscribe(kyoyu_bus *bus, const char *name,
 
 	if (!in)
 		return NULL;
-	in->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (in->wake_fd < 0)
-		goto out_free_inbox;
+	in->wake_fd = -1;
 	if (!ring_init(&in->control, CONTROL_DEPTH))
-		goto out_close_fd;
+		goto out_free_inbox;
 	if (!ring_init(&in->packets, packet_depth ? packet_depth : DEFAULT_PACKET_DEPTH))
 		goto out_free_control;
 	pthread_condattr_t attr;
@@ -408,8 +346,6 @@ kyoyu_inbox *kyoyu_bus_subscribe(kyoyu_bus *bus, const char *name,
 
 out_free_control:
 	free(in->control.slots);
-out_close_fd:
-	close(in->wake_fd);
 out_free_inbox:
 	free(in);
 	return NULL;
@@ -436,44 +372,123 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox)
 	}
 	pthread_mutex_unlock(&bus->lock);
 
-	inbox_drop(inbox, ~UINT64_C(0));
+	inbox_clear(inbox);
 	free(inbox->control.slots);
 	free(inbox->packets.slots);
-	close(inbox->wake_fd);
+	if (inbox->wake_fd >= 0)
+		close(inbox->wake_fd);
 	pthread_cond_destroy(&inbox->cond);
 	pthread_mutex_destroy(&inbox->lock);
 	free(inbox);
+}
+
+/* ---- popping (inbox->lock held) ---------------------------------------- */
+
+/* MSG with this inbox's changes applied: in place when the caller's
+ * reference is the only one, else on a copy.  Out of memory, the shared
+ * message goes out as it is and the loss is logged: the consumer's next
+ * keyframe repairs it. */
+static kyoyu_msg *amend(kyoyu_msg *msg, void (*change)(kyoyu_msg *, const void *),
+			const void *arg)
+{
+	if (!kyoyu_msg_is_writable(msg)) {
+		kyoyu_msg *copy = kyoyu_msg_copy(msg);
+		if (!copy) {
+			kyoyu_error("out of memory: a %s message goes out without "
+				    "what was merged into it", kyoyu_msg_type_name(msg->type));
+			return msg;
+		}
+		kyoyu_msg_unref(msg);
+		msg = copy;
+	}
+	change(msg, arg);
+	return msg;
+}
+
+static void add_frame_debt(kyoyu_msg *msg, const void *arg)
+{
+	kyoyu_frame_merge_damage(&msg->u.frame, arg);
+}
+
+static void add_shape(kyoyu_msg *msg, const void *arg)
+{
+	const kyoyu_msg *shape = arg;
+	kyoyu_cursor_info *c = &msg->u.cursor;
+	const kyoyu_cursor_info *old = &shape->u.cursor;
+
+	msg->buf = kyoyu_buffer_ref(shape->buf);
+	c->serial = old->serial;
+	c->width = old->width;
+	c->height = old->height;
+	c->hot_x = old->hot_x;
+	c->hot_y = old->hot_y;
+}
+
+static void add_packet_flags(kyoyu_msg *msg, const void *arg)
+{
+	msg->u.packet.flags |= *(const uint32_t *)arg;
+}
+
+static kyoyu_msg *take_frame(kyoyu_inbox *in)
+{
+	frame_slot f = in->frame;
+
+	memset(&in->frame, 0, sizeof(in->frame));
+	return f.merged ? amend(f.msg, add_frame_debt, &f.debt) : f.msg;
+}
+
+static kyoyu_msg *take_cursor(kyoyu_inbox *in)
+{
+	cursor_slot c = in->cursor;
+
+	memset(&in->cursor, 0, sizeof(in->cursor));
+	if (!c.shape)
+		return c.msg;
+	kyoyu_msg *msg = amend(c.msg, add_shape, c.shape);
+	kyoyu_msg_unref(c.shape);
+	return msg;
 }
 
 /* Whether the oldest message in R was posted before sequence number SEQ
  * (the numbers wrap). */
 static bool posted_before(const ring *r, uint32_t seq)
 {
-	return r->count && (int32_t)(r->slots[r->head].seq - seq) < 0;
+	return r->count && (int32_t)(r->slots[r->head].msg->seq - seq) < 0;
 }
 
-static bool take_next(kyoyu_inbox *in, kyoyu_msg *msg)
+static kyoyu_msg *take_any(kyoyu_inbox *in)
 {
-	if (ring_pop(&in->control, msg))
-		return true;
-	if (in->has_pointer) {
-		*msg = in->pointer;
-		in->has_pointer = false;
-		return true;
+	slot s;
+
+	if (ring_pop(&in->control, &s))
+		return s.msg;
+	if (in->pointer) {
+		kyoyu_msg *msg = in->pointer;
+		in->pointer = NULL;
+		return msg;
 	}
-	if (in->has_cursor) {
-		*msg = in->cursor;
-		in->has_cursor = false;
-		return true;
-	}
+	if (in->cursor.msg)
+		return take_cursor(in);
 	/* A stage that takes both (ui/headless) sees a picture's packet
 	 * before the picture decoded from it: the older of the two first. */
-	if (in->has_frame && !posted_before(&in->packets, in->frame.seq)) {
-		*msg = in->frame;
-		in->has_frame = false;
-		return true;
+	if (in->frame.msg && !posted_before(&in->packets, in->frame.msg->seq))
+		return take_frame(in);
+	if (!ring_pop(&in->packets, &s))
+		return NULL;
+	return s.add_flags ? amend(s.msg, add_packet_flags, &s.add_flags) : s.msg;
+}
+
+/* The next message the gate still lets through: screen content queued
+ * before a pause is dropped here, not handed out after it. */
+static kyoyu_msg *take_next(kyoyu_inbox *in)
+{
+	kyoyu_msg *msg;
+
+	while ((msg = take_any(in)) && kyoyu_bus_gate_refuses(in->bus, msg)) {
+		in->stats.gated++;
+		kyoyu_msg_unref(msg);
 	}
-	return ring_pop(&in->packets, msg);
+	return msg;
 }
 
 static struct timespec deadline_after(int timeout_ms)
@@ -490,28 +505,35 @@ static struct timespec deadline_after(int timeout_ms)
 	return ts;
 }
 
-int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg *msg, int timeout_ms)
+int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg **msg, int timeout_ms)
 {
-	struct timespec deadline = deadline_after(timeout_ms > 0 ? timeout_ms : 0);
+	struct timespec deadline;
 	int ret = 0;
 
+	*msg = NULL;
+	if (timeout_ms > 0)
+		deadline = deadline_after(timeout_ms);
 	pthread_mutex_lock(&inbox->lock);
 	for (;;) {
 		if (inbox->shutdown) {
 			ret = -ESHUTDOWN;
 			break;
 		}
-		if (take_next(inbox, msg))
+		if ((*msg = take_next(inbox)))
 			break;
 		if (timeout_ms == 0) {
 			ret = -EAGAIN;
 			break;
 		}
-		if (timeout_ms < 0) {
-			pthread_cond_wait(&inbox->cond, &inbox->lock);
-		} else if (pthread_cond_timedwait(&inbox->cond, &inbox->lock,
-						  &deadline) == ETIMEDOUT) {
-			ret = take_next(inbox, msg) ? 0 : -EAGAIN;
+		inbox->waiters++;
+		int waited = timeout_ms < 0
+				     ? pthread_cond_wait(&inbox->cond, &inbox->lock)
+				     : pthread_cond_timedwait(&inbox->cond, &inbox->lock,
+							      &deadline);
+		inbox->waiters--;
+		if (waited == ETIMEDOUT) {
+			*msg = inbox->shutdown ? NULL : take_next(inbox);
+			ret = *msg ? 0 : inbox->shutdown ? -ESHUTDOWN : -EAGAIN;
 			break;
 		}
 	}
@@ -520,9 +542,19 @@ int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg *msg, int timeout_ms)
 	return ret;
 }
 
-int kyoyu_inbox_fd(const kyoyu_inbox *inbox)
+int kyoyu_inbox_fd(kyoyu_inbox *inbox)
 {
-	return inbox->wake_fd;
+	pthread_mutex_lock(&inbox->lock);
+	if (inbox->wake_fd < 0) {
+		inbox->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (inbox->wake_fd >= 0 && (!inbox_empty(inbox) || inbox->shutdown)) {
+			inbox->wake_set = false;
+			inbox_wake(inbox);
+		}
+	}
+	int fd = inbox->wake_fd;
+	pthread_mutex_unlock(&inbox->lock);
+	return fd;
 }
 
 void kyoyu_inbox_shutdown(kyoyu_inbox *inbox)
@@ -530,12 +562,18 @@ void kyoyu_inbox_shutdown(kyoyu_inbox *inbox)
 	pthread_mutex_lock(&inbox->lock);
 	inbox->shutdown = true;
 	inbox_wake(inbox);
+	pthread_cond_broadcast(&inbox->cond);
 	pthread_mutex_unlock(&inbox->lock);
 }
 
 void kyoyu_inbox_get_stats(const kyoyu_inbox *inbox, kyoyu_inbox_stats *stats)
 {
+	size_t size = stats->size < sizeof(*stats) ? stats->size : sizeof(*stats);
+	kyoyu_inbox_stats out;
+
 	pthread_mutex_lock((pthread_mutex_t *)&inbox->lock);
-	*stats = inbox->stats;
+	out = inbox->stats;
 	pthread_mutex_unlock((pthread_mutex_t *)&inbox->lock);
+	out.size = (uint32_t)size;
+	memcpy(stats, &out, size);
 }

@@ -16,6 +16,7 @@
 #define KYOYU_LOG_COMPONENT "ctl"
 #include <kyoyu/plugin.h>
 
+#include "codecs.h"
 #include "ctl.h"
 
 /* A client has this long to send its request; a slow one cannot hold up
@@ -254,10 +255,10 @@ static void say(reply *r, const char *fmt, ...)
 /* Drops what queued up between requests so a wait sees only what follows. */
 static void drain(kyoyu_ctl *ctl)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	while (kyoyu_inbox_pop(ctl->inbox, &msg, 0) == 0)
-		kyoyu_msg_release(&msg);
+		kyoyu_msg_unref(msg);
 }
 
 static uint32_t current_state(kyoyu_ctl *ctl)
@@ -283,12 +284,12 @@ static bool wait_state(kyoyu_ctl *ctl, uint32_t want)
 		int64_t left = (deadline - kyoyu_now_us()) / 1000;
 		if (left <= 0)
 			return false;
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(ctl->inbox, &msg, (int)left);
 		if (ret == -ESHUTDOWN)
 			return current_state(ctl) == want;
 		if (ret == 0)
-			kyoyu_msg_release(&msg);
+			kyoyu_msg_unref(msg);
 	}
 }
 
@@ -391,18 +392,18 @@ static void do_new_code(kyoyu_ctl *ctl, reply *r)
 	kyoyu_bus_post_value(ctl->bus, KYOYU_MSG_CODE, KYOYU_CODE_REQUEST_NEW);
 	for (;;) {
 		int64_t left = (deadline - kyoyu_now_us()) / 1000;
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		if (left <= 0 || kyoyu_inbox_pop(ctl->inbox, &msg, (int)left) != 0)
 			break;
-		if (msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_REFUSED) {
-			say_refusal(r, msg.buf);
-			kyoyu_msg_release(&msg);
+		if (msg->type == KYOYU_MSG_CODE && msg->u.value == KYOYU_CODE_REFUSED) {
+			say_refusal(r, msg->buf);
+			kyoyu_msg_unref(msg);
 			return;
 		}
 		char code[CODE_MAX + 1];
-		bool issued = msg.type == KYOYU_MSG_CODE && msg.u.value == KYOYU_CODE_ISSUED;
-		bool ok = issued && plausible_code(msg.buf, code, sizeof(code));
-		kyoyu_msg_release(&msg);
+		bool issued = msg->type == KYOYU_MSG_CODE && msg->u.value == KYOYU_CODE_ISSUED;
+		bool ok = issued && plausible_code(msg->buf, code, sizeof(code));
+		kyoyu_msg_unref(msg);
 		if (ok) {
 			/* The only place besides the viewer's terminal a code shows. */
 			say(r, "ok\n%s\n", code);
@@ -446,9 +447,9 @@ static void do_status(kyoyu_ctl *ctl, reply *r)
 	} else {
 		say(r, "time left: -\n");
 	}
-	const char *codec = kyoyu_codec_name(st.codec);
-	say(r, "codec: %s\nbitrate: %u kbit/s\nfps: %u\n", codec ? codec : "-",
-	    st.stats.kbps, st.stats.fps);
+	char text[5];
+	say(r, "codec: %s\nbitrate: %u kbit/s\nfps: %u\n",
+	    st.codec ? kyoyu_codec_label(st.codec, text) : "-", st.stats.kbps, st.stats.fps);
 	if (st.stats.rtt_ms)
 		say(r, "rtt: %u ms\n", st.stats.rtt_ms);
 	else

@@ -11,6 +11,7 @@
 #define KYOYU_LOG_COMPONENT "decode"
 #include <kyoyu/plugin.h>
 
+#include "codecs.h"
 #include "decode-stage.h"
 #include "latency.h"
 
@@ -21,6 +22,7 @@ struct kyoyu_decode_stage {
 	kyoyu_instance *const *decoders;
 	kyoyu_instance *active;
 	uint32_t codec;
+	uint32_t format; /* kyoyu_pixfmt the UIs get */
 	kyoyu_bus *bus;
 	bool need_keyframe;
 	int64_t last_request_us;
@@ -29,13 +31,15 @@ struct kyoyu_decode_stage {
 	kyoyu_latency latency; /* guarded by stats_lock */
 };
 
-kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders)
+kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders,
+					   uint32_t format)
 {
 	kyoyu_decode_stage *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return NULL;
 	st->decoders = decoders;
+	st->format = format;
 	st->need_keyframe = true;
 	pthread_mutex_init(&st->stats_lock, NULL);
 	return st;
@@ -77,25 +81,28 @@ void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *st, kyoyu_decode_stats *ou
 
 static bool decodes(const kyoyu_instance *inst, uint32_t codec)
 {
-	for (const uint32_t *c = inst->plugin->ops.codec.decodes; c && *c; c++)
-		if (*c == codec)
-			return true;
-	return false;
+	return kyoyu_codec_list_get(inst->plugin->ops.codec.decodes, codec) != NULL;
 }
 
 static int open_decoder(kyoyu_decode_stage *st, uint32_t codec)
 {
+	kyoyu_decoder_config config = {
+		.size = sizeof(config), .codec = codec, .format = st->format,
+	};
+	char text[5];
+
 	close_decoder(st);
 	for (kyoyu_instance *const *d = st->decoders; d && *d; d++) {
 		if (!decodes(*d, codec))
 			continue;
-		int ret = (*d)->plugin->ops.codec.decoder_open((*d)->priv, codec);
+		int ret = (*d)->plugin->ops.codec.decoder_open((*d)->priv, &config);
 		if (ret) {
 			kyoyu_error("%s cannot decode %s: %s", (*d)->label,
-				    kyoyu_codec_name(codec), strerror(-ret));
+				    kyoyu_codec_label(codec, text), strerror(-ret));
 			continue;
 		}
-		kyoyu_info("%s decodes the %s stream", (*d)->label, kyoyu_codec_name(codec));
+		kyoyu_info("%s decodes the %s stream into %s pictures", (*d)->label,
+			   kyoyu_codec_label(codec, text), kyoyu_pixfmt_name(st->format));
 		st->active = *d;
 		st->codec = codec;
 		/* A fresh decoder knows no reference picture yet. */
@@ -122,27 +129,31 @@ static int drain_frames(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
 	const kyoyu_codec_ops *ops = &st->active->plugin->ops.codec;
 
 	for (;;) {
-		kyoyu_msg frame;
-		memset(&frame, 0, sizeof(frame));
+		kyoyu_msg *frame = NULL;
 		int ret = ops->receive_frame(st->active->priv, &frame);
 		if (ret == -EAGAIN || ret == KYOYU_EOF)
 			return 0;
 		if (ret) {
-			kyoyu_msg_release(&frame);
+			kyoyu_msg_unref(frame);
 			return ret;
 		}
-		if (!frame.buf)
+		if (!frame || frame->type != KYOYU_MSG_FRAME || !frame->buf ||
+		    frame->u.frame.format != st->format || !kyoyu_msg_is_writable(frame)) {
+			kyoyu_error("%s gave no picture, or one without pixels, in "
+				    "another format than it was opened for, or one it "
+				    "still holds", st->active->label);
+			kyoyu_msg_unref(frame);
 			continue;
-		frame.type = KYOYU_MSG_FRAME;
+		}
 		/* Displays measure capture-to-display latency from this. */
-		frame.time_us = pkt->u.packet.capture_us ? pkt->u.packet.capture_us
+		frame->time_us = pkt->u.packet.capture_us ? pkt->u.packet.capture_us
 							  : pkt->time_us;
 		/* A refinement sharpens the picture before it and keeps its
 		 * capture time: UIs must not take it for news. */
 		if (pkt->u.packet.flags & KYOYU_PACKET_REFINE)
-			frame.u.frame.flags |= KYOYU_FRAME_REFINE;
-		int64_t latency = kyoyu_now_us() - frame.time_us;
-		kyoyu_bus_post(st->bus, &frame);
+			frame->u.frame.flags |= KYOYU_FRAME_REFINE;
+		int64_t latency = kyoyu_now_us() - frame->time_us;
+		kyoyu_bus_post(st->bus, frame);
 		pthread_mutex_lock(&st->stats_lock);
 		st->stats.frames++;
 		/* A refinement re-sends an old picture: its age is not latency. */
@@ -159,10 +170,11 @@ static void decode(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
 
 	COUNT(packets);
 	if (info->codec != st->codec && open_decoder(st, info->codec) != 0) {
+		char text[5];
 		if (st->codec != KYOYU_CODEC_NONE || st->stats.errors == 0)
 			kyoyu_error("no decoder for %s: build kyoyu with the codec "
 				    "plugin that decodes it",
-				    kyoyu_codec_name(info->codec) ?: "an unknown codec");
+				    kyoyu_codec_label(info->codec, text));
 		COUNT(errors);
 		return;
 	}
@@ -202,18 +214,18 @@ int kyoyu_decode_stage_run(void *ctx, kyoyu_stage *kstage)
 	st->bus = kyoyu_stage_bus(kstage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_DECODE_STAGE_MASK);
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, -1);
 		if (ret == -ESHUTDOWN)
 			break;
 		if (ret)
 			continue;
-		if (msg.type == KYOYU_MSG_PACKET)
-			decode(st, &msg);
-		else if (msg.type == KYOYU_MSG_STATE &&
-			 msg.u.state.state == KYOYU_STATE_PAUSED)
+		if (msg->type == KYOYU_MSG_PACKET)
+			decode(st, msg);
+		else if (msg->type == KYOYU_MSG_STATE &&
+			 msg->u.state.state == KYOYU_STATE_PAUSED)
 			st->need_keyframe = true;
-		kyoyu_msg_release(&msg);
+		kyoyu_msg_unref(msg);
 	}
 	close_decoder(st);
 	return 0;

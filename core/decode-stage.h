@@ -16,8 +16,10 @@ typedef struct kyoyu_decode_stats {
 
 typedef struct kyoyu_decode_stage kyoyu_decode_stage;
 
-/* DECODERS: codec instances to choose from, NULL-terminated (not owned). */
-kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders);
+/* DECODERS: codec instances to choose from, NULL-terminated (not owned);
+ * each gives FORMAT (kyoyu_pixfmt) pictures. */
+kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders,
+					   uint32_t format);
 void kyoyu_decode_stage_free(kyoyu_decode_stage *stage);
 void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *stage, kyoyu_decode_stats *out);
 

@@ -17,6 +17,7 @@
 #define KYOYU_LOG_COMPONENT "encode"
 #include <kyoyu/plugin.h>
 
+#include "codecs.h"
 #include "encode-stage.h"
 
 /* Consecutive failures after which the session ends with an error. */
@@ -29,9 +30,9 @@ struct kyoyu_encode_stage {
 	kyoyu_bus *bus;
 	bool open;
 	uint32_t width, height;
-	bool has_pending, has_last, last_refined, key_next;
-	kyoyu_msg pending; /* waiting for the frame-rate cap */
-	kyoyu_msg last;    /* the last picture encoded, for the top-off */
+	bool last_refined, key_next;
+	kyoyu_msg *pending; /* waiting for the frame-rate cap, or NULL */
+	kyoyu_msg *last;    /* the last picture encoded, for the top-off */
 	int64_t next_due_us, last_encoded_us;
 	unsigned failures;
 	pthread_mutex_t stats_lock;
@@ -56,11 +57,9 @@ kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
 
 static void drop_frames(kyoyu_encode_stage *st)
 {
-	if (st->has_pending)
-		kyoyu_msg_release(&st->pending);
-	if (st->has_last)
-		kyoyu_msg_release(&st->last);
-	st->has_pending = st->has_last = false;
+	kyoyu_msg_unref(st->pending);
+	kyoyu_msg_unref(st->last);
+	st->pending = st->last = NULL;
 }
 
 static void close_encoder(kyoyu_encode_stage *st)
@@ -103,11 +102,13 @@ static void fail(kyoyu_encode_stage *st, const char *what, int err)
 	/* One ERROR is enough: the session ends on it. */
 	if (++st->failures != MAX_FAILURES)
 		return;
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
-	msg.u.value = err;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_ERROR);
+	if (!msg)
+		return;
+	msg->u.value = err;
 	static const char text[] = "the video encoder keeps failing";
-	msg.buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
-	kyoyu_bus_post(st->bus, &msg);
+	msg->buf = kyoyu_buffer_new_copy(text, sizeof(text) - 1);
+	kyoyu_bus_post(st->bus, msg);
 }
 
 static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
@@ -119,6 +120,7 @@ static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
 		.height = height,
 		.fps = st->settings.max_fps,
 		.bitrate_kbps = st->settings.bitrate_kbps,
+		.format = st->settings.format,
 	};
 
 	close_encoder(st);
@@ -127,9 +129,10 @@ static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
 		fail(st, "opening the encoder", ret);
 		return ret;
 	}
-	kyoyu_info("%s encodes %s %ux%u at %u kbit/s, up to %u fps", st->codec->label,
-		   kyoyu_codec_name(config.codec), width, height, config.bitrate_kbps,
-		   config.fps);
+	char text[5];
+	kyoyu_info("%s encodes %s %ux%u (%s) at %u kbit/s, up to %u fps",
+		   st->codec->label, kyoyu_codec_label(config.codec, text), width, height,
+		   kyoyu_pixfmt_name(config.format), config.bitrate_kbps, config.fps);
 	st->open = true;
 	st->width = width;
 	st->height = height;
@@ -140,27 +143,28 @@ static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
 static int drain_packets(kyoyu_encode_stage *st, int64_t capture_us)
 {
 	for (;;) {
-		kyoyu_msg pkt;
-		memset(&pkt, 0, sizeof(pkt));
+		kyoyu_msg *pkt = NULL;
 		int ret = st->ops->receive_packet(st->codec->priv, &pkt);
 		if (ret == -EAGAIN || ret == KYOYU_EOF)
 			return 0;
 		if (ret) {
-			kyoyu_msg_release(&pkt);
+			kyoyu_msg_unref(pkt);
 			return ret;
 		}
-		if (!pkt.buf) {
-			kyoyu_error("%s returned a packet with no data", st->codec->label);
+		if (!pkt || pkt->type != KYOYU_MSG_PACKET || !pkt->buf ||
+		    !kyoyu_msg_is_writable(pkt)) {
+			kyoyu_error("%s returned no packet, or one without data, or one "
+				    "it still holds", st->codec->label);
+			kyoyu_msg_unref(pkt);
 			continue;
 		}
-		pkt.type = KYOYU_MSG_PACKET;
-		if (!pkt.u.packet.capture_us)
-			pkt.u.packet.capture_us = capture_us;
-		pkt.time_us = pkt.u.packet.capture_us;
-		pkt.u.packet.encoded_us = kyoyu_now_us();
-		size_t bytes = kyoyu_buffer_size(pkt.buf);
-		bool key = pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME;
-		kyoyu_bus_post(st->bus, &pkt);
+		if (!pkt->u.packet.capture_us)
+			pkt->u.packet.capture_us = capture_us;
+		pkt->time_us = pkt->u.packet.capture_us;
+		pkt->u.packet.encoded_us = kyoyu_now_us();
+		size_t bytes = kyoyu_buffer_size(pkt->buf);
+		bool key = pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME;
+		kyoyu_bus_post(st->bus, pkt);
 		pthread_mutex_lock(&st->stats_lock);
 		st->stats.packets++;
 		st->stats.bytes += bytes;
@@ -204,19 +208,13 @@ static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
 static void take_frame(kyoyu_encode_stage *st, kyoyu_msg *msg)
 {
 	COUNT(frames_in, 1);
-	if (st->has_pending) {
-		kyoyu_frame_info *cur = &msg->u.frame;
-		const kyoyu_frame_info *old = &st->pending.u.frame;
-		if (cur->width == old->width && cur->height == old->height)
-			kyoyu_region_union(&cur->damage, &old->damage);
-		else
-			kyoyu_region_set_full(&cur->damage, (int32_t)cur->width,
-					      (int32_t)cur->height);
-		cur->flags |= old->flags & KYOYU_FRAME_KEY;
-		kyoyu_msg_release(&st->pending);
+	if (st->pending) {
+		if (!(msg = kyoyu_msg_writable(msg)))
+			return; /* out of memory: the pending frame stays */
+		kyoyu_frame_merge_damage(&msg->u.frame, &st->pending->u.frame);
+		kyoyu_msg_unref(st->pending);
 	}
-	st->pending = *msg;
-	st->has_pending = true;
+	st->pending = msg;
 }
 
 static void on_state(kyoyu_encode_stage *st, const kyoyu_state_info *state)
@@ -256,7 +254,7 @@ static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 	default:
 		break;
 	}
-	kyoyu_msg_release(msg);
+	kyoyu_msg_unref(msg);
 }
 
 /* How long to wait for the next message: until a capped frame is due, or
@@ -265,9 +263,9 @@ static int wait_ms(const kyoyu_encode_stage *st, int64_t now)
 {
 	int64_t until;
 
-	if (st->has_pending)
+	if (st->pending)
 		until = st->next_due_us;
-	else if (st->has_last && !st->last_refined && st->settings.topoff_ms)
+	else if (st->last && !st->last_refined && st->settings.topoff_ms)
 		until = st->last_encoded_us + (int64_t)st->settings.topoff_ms * 1000;
 	else
 		return -1;
@@ -276,29 +274,34 @@ static int wait_ms(const kyoyu_encode_stage *st, int64_t now)
 
 static void work(kyoyu_encode_stage *st, int64_t now)
 {
-	if (st->has_pending && now >= st->next_due_us) {
-		if (st->has_last)
-			kyoyu_msg_release(&st->last);
-		st->last = st->pending;
-		st->has_last = true;
-		st->has_pending = false;
+	if (st->pending && now >= st->next_due_us) {
+		kyoyu_msg_unref(st->last);
+		st->last = kyoyu_msg_writable(st->pending);
+		st->pending = NULL;
 		st->last_refined = false;
-		encode(st, &st->last);
+		if (!st->last)
+			return;
+		encode(st, st->last);
 		st->last_encoded_us = now;
 		st->next_due_us = now + 1000000 / st->settings.max_fps;
-		kyoyu_region_clear(&st->last.u.frame.damage);
-		st->last.u.frame.flags &= ~KYOYU_FRAME_KEY;
+		/* The top-off repeats this picture with nothing changed. */
+		if ((st->last = kyoyu_msg_writable(st->last))) {
+			kyoyu_region_clear(&st->last->u.frame.damage);
+			st->last->u.frame.flags &= ~KYOYU_FRAME_KEY;
+		}
 		return;
 	}
-	if (wait_ms(st, now) == 0 && st->has_last && !st->last_refined) {
-		st->last.u.frame.flags |= KYOYU_FRAME_REFINE;
-		kyoyu_region_set_full(&st->last.u.frame.damage,
-				      (int32_t)st->last.u.frame.width,
-				      (int32_t)st->last.u.frame.height);
-		encode(st, &st->last);
-		st->last.u.frame.flags &= ~KYOYU_FRAME_REFINE;
+	if (wait_ms(st, now) == 0 && st->last && !st->last_refined &&
+	    (st->last = kyoyu_msg_writable(st->last))) {
+		kyoyu_frame_info *info = &st->last->u.frame;
+		info->flags |= KYOYU_FRAME_REFINE;
+		kyoyu_region_set_full(&info->damage, (int32_t)info->width,
+				      (int32_t)info->height);
+		encode(st, st->last);
 		st->last_refined = true;
 		COUNT(refinements, 1);
+		if ((st->last = kyoyu_msg_writable(st->last)))
+			st->last->u.frame.flags &= ~KYOYU_FRAME_REFINE;
 	}
 }
 
@@ -310,12 +313,12 @@ int kyoyu_encode_stage_run(void *ctx, kyoyu_stage *kstage)
 	st->bus = kyoyu_stage_bus(kstage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_ENCODE_STAGE_MASK);
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, wait_ms(st, kyoyu_now_us()));
 		if (ret == -ESHUTDOWN)
 			break;
 		if (ret == 0)
-			handle(st, &msg);
+			handle(st, msg);
 		work(st, kyoyu_now_us());
 	}
 	drop_frames(st);

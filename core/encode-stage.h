@@ -8,7 +8,8 @@
 #include "instance.h"
 
 typedef struct kyoyu_encode_settings {
-	uint32_t codec;        /* kyoyu_codec_id */
+	uint32_t codec;        /* FourCC */
+	uint32_t format;       /* kyoyu_pixfmt the capture posts */
 	uint32_t bitrate_kbps;
 	uint32_t max_fps;
 	uint32_t topoff_ms;    /* 0 disables the top-off */

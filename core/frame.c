@@ -1,4 +1,4 @@
-/* Picture layouts and codec names. */
+/* Picture layouts and FourCCs. */
 #include "config.h"
 
 #include <string.h>
@@ -39,23 +39,36 @@ size_t kyoyu_frame_layout(kyoyu_frame_info *info, kyoyu_pixfmt format,
 	}
 }
 
-static const char *const codec_names[] = {
-	[KYOYU_CODEC_VP8] = "vp8",
-	[KYOYU_CODEC_VP9] = "vp9",
-	[KYOYU_CODEC_H264] = "h264",
-};
-
-const char *kyoyu_codec_name(uint32_t codec)
+void kyoyu_frame_merge_damage(kyoyu_frame_info *newer, const kyoyu_frame_info *older)
 {
-	if (codec >= sizeof(codec_names) / sizeof(codec_names[0]))
-		return NULL;
-	return codec_names[codec];
+	if (older->width == newer->width && older->height == newer->height)
+		kyoyu_region_union(&newer->damage, &older->damage);
+	else
+		kyoyu_region_set_full(&newer->damage, (int32_t)newer->width,
+				      (int32_t)newer->height);
+	newer->flags |= older->flags & KYOYU_FRAME_KEY;
 }
 
-uint32_t kyoyu_codec_from_name(const char *name)
+const char *kyoyu_pixfmt_name(uint32_t format)
 {
-	for (uint32_t i = 1; i < sizeof(codec_names) / sizeof(codec_names[0]); i++)
-		if (name && codec_names[i] && strcmp(codec_names[i], name) == 0)
-			return i;
-	return KYOYU_CODEC_NONE;
+	switch (format) {
+	case KYOYU_PIXFMT_BGRX:
+		return "bgrx";
+	case KYOYU_PIXFMT_I420:
+		return "i420";
+	case KYOYU_PIXFMT_I444:
+		return "i444";
+	default:
+		return NULL;
+	}
+}
+
+char *kyoyu_fourcc_text(uint32_t fourcc, char text[5])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)(fourcc >> (8 * i));
+		text[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	text[4] = '\0';
+	return text;
 }

@@ -14,6 +14,7 @@
 #define KYOYU_LOG_COMPONENT "loader"
 #include <kyoyu/plugin.h>
 
+#include "codecs.h"
 #include "loader.h"
 #include "settings.h"
 
@@ -66,9 +67,108 @@ static const char *missing_callback(const void *ops, const required *list)
 	return NULL;
 }
 
-static bool has_codecs(const uint32_t *list)
+/* Lists a plugin hands over are read to their end: bounded, so a missing
+ * terminator is an error, not a run off the end of its data. */
+#define MAX_LIST 16
+
+static bool has_codecs(const kyoyu_codec_desc *list)
 {
-	return list && list[0] != KYOYU_CODEC_NONE;
+	return list && list[0].fourcc != KYOYU_CODEC_NONE;
+}
+
+/* A codec list must end within MAX_LIST entries, with printable FourCCs and
+ * lower-case names. */
+static int check_codec_list(const kyoyu_codec_desc *list, const char *what,
+			    char *err, size_t errlen)
+{
+	if (!list)
+		return 0;
+	for (size_t i = 0; list && i <= MAX_LIST; i++) {
+		const kyoyu_codec_desc *d = &list[i];
+		char text[5];
+		if (d->fourcc == KYOYU_CODEC_NONE)
+			return 0;
+		if (strchr(kyoyu_fourcc_text(d->fourcc, text), '?')) {
+			seterr(err, errlen, "its %s list has a FourCC that is not four "
+			       "printable characters (0x%08x)", what, d->fourcc);
+			return -EINVAL;
+		}
+		if (!d->name || !d->name[0] || strlen(d->name) > 16 ||
+		    strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(d->name)) {
+			seterr(err, errlen, "its %s list names %s \"%s\": a codec name is "
+			       "1 to 16 characters of a-z, 0-9, '_' and '-'", what, text,
+			       d->name ? d->name : "(null)");
+			return -EINVAL;
+		}
+	}
+	seterr(err, errlen, "its %s list has no end within %d entries (end it with "
+	       "KYOYU_CODEC_DESC_END)", what, MAX_LIST);
+	return -EINVAL;
+}
+
+/* A format list must end within MAX_LIST entries and name known formats. */
+static int check_format_list(const uint32_t *list, const char *what, char *err,
+			     size_t errlen)
+{
+	for (size_t i = 0; list && i <= MAX_LIST; i++) {
+		if (list[i] == KYOYU_PIXFMT_NONE)
+			return i == 0 ? -ENODATA : 0;
+		if (!kyoyu_pixfmt_name(list[i])) {
+			seterr(err, errlen, "its %s list names the unknown pixel format %u",
+			       what, list[i]);
+			return -EINVAL;
+		}
+	}
+	if (!list)
+		return -ENODATA;
+	seterr(err, errlen, "its %s list has no end within %d entries (end it with "
+	       "KYOYU_PIXFMT_NONE)", what, MAX_LIST);
+	return -EINVAL;
+}
+
+/* The codec kind's lists: what it encodes and decodes, and the pixel
+ * formats each side takes or gives. */
+static int check_codec_ops(const kyoyu_codec_ops *ops, char *err, size_t errlen)
+{
+	int ret;
+
+	if ((ret = check_codec_list(ops->encodes, "encodes", err, errlen)) ||
+	    (ret = check_codec_list(ops->decodes, "decodes", err, errlen)))
+		return ret;
+	if (!has_codecs(ops->encodes) && !has_codecs(ops->decodes)) {
+		seterr(err, errlen, "its codec ops list no codec to encode or decode");
+		return -EINVAL;
+	}
+	if (has_codecs(ops->encodes) &&
+	    (ret = check_format_list(ops->encoder_formats, "encoder_formats", err, errlen))) {
+		if (ret == -ENODATA)
+			seterr(err, errlen, "it encodes but lists no pixel format it takes "
+			       "(codec_ops.encoder_formats)");
+		return -EINVAL;
+	}
+	if (has_codecs(ops->decodes) &&
+	    (ret = check_format_list(ops->decoder_formats, "decoder_formats", err, errlen))) {
+		if (ret == -ENODATA)
+			seterr(err, errlen, "it decodes but lists no pixel format it gives "
+			       "(codec_ops.decoder_formats)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Captures say what they post; a UI's list is optional (NULL: no frames). */
+static int check_stage_formats(uint32_t kind, const kyoyu_stage_ops *ops, char *err,
+			       size_t errlen)
+{
+	if (kind != KYOYU_KIND_CAPTURE && kind != KYOYU_KIND_UI)
+		return 0;
+	int ret = check_format_list(ops->formats, "formats", err, errlen);
+	if (ret == -ENODATA && kind == KYOYU_KIND_UI && !ops->formats)
+		return 0;
+	if (ret == -ENODATA)
+		seterr(err, errlen, "it lists no pixel format it %s (stage_ops.formats)",
+		       kind == KYOYU_KIND_CAPTURE ? "posts" : "shows");
+	return ret ? -EINVAL : 0;
 }
 
 /* Copies the plugin's ops (SIZE bytes as it declares) into the zeroed union
@@ -107,10 +207,8 @@ static int copy_ops(kyoyu_plugin *p, char *err, size_t errlen)
 	const char *missing = NULL;
 	switch (p->desc.kind) {
 	case KYOYU_KIND_CODEC:
-		if (!has_codecs(p->ops.codec.encodes) && !has_codecs(p->ops.codec.decodes)) {
-			seterr(err, errlen, "its codec ops list no codec to encode or decode");
+		if (check_codec_ops(&p->ops.codec, err, errlen))
 			return -EINVAL;
-		}
 		if (has_codecs(p->ops.codec.encodes))
 			missing = missing_callback(&p->ops.codec, encoder_required);
 		if (!missing && has_codecs(p->ops.codec.decodes))
@@ -120,6 +218,8 @@ static int copy_ops(kyoyu_plugin *p, char *err, size_t errlen)
 		missing = missing_callback(&p->ops.policy, policy_required);
 		break;
 	default:
+		if (check_stage_formats(p->desc.kind, &p->ops.stage, err, errlen))
+			return -EINVAL;
 		missing = missing_callback(&p->ops.stage, stage_required);
 		break;
 	}
@@ -203,7 +303,13 @@ static int check_descriptor(kyoyu_plugin *p, const kyoyu_plugin_descriptor *d,
 	int ret = kyoyu_options_validate(c->options, c->priv_size, err, errlen);
 	if (ret)
 		return ret;
-	return copy_ops(p, err, errlen);
+	if ((ret = copy_ops(p, err, errlen)))
+		return ret;
+	if (c->kind == KYOYU_KIND_CODEC) {
+		kyoyu_codecs_register(p->ops.codec.encodes);
+		kyoyu_codecs_register(p->ops.codec.decodes);
+	}
+	return 0;
 }
 
 static void plugin_free(kyoyu_plugin *p)

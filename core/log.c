@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <kyoyu/clock.h>
+#include <kyoyu/host.h>
 #include <kyoyu/log.h>
 
 static atomic_int current_level = KYOYU_LOG_INFO;

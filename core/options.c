@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "settings.h"
+#include "utf8.h"
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -263,6 +264,18 @@ int kyoyu_options_apply(const kyoyu_option *opt, void *priv,
 	}
 	case KYOYU_OPT_STRING:
 		if (s->type == KYOYU_VALUE_STRING || s->type == KYOYU_VALUE_TEXT) {
+			long chars = kyoyu_utf8_chars(s->s);
+			if (chars < 0) {
+				seterr(err, errlen, "%s: %s is not valid UTF-8 text; save the "
+				       "file as UTF-8", s->origin, name);
+				return -EINVAL;
+			}
+			if (opt->max > 0 && (double)chars > opt->max) {
+				seterr(err, errlen, "%s: %s is %ld characters long, more than "
+				       "the %g characters allowed", s->origin, name, chars,
+				       opt->max);
+				return -EINVAL;
+			}
 			char *copy = strdup(s->s);
 			if (!copy)
 				return -ENOMEM;

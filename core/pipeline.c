@@ -15,6 +15,7 @@
 #include <kyoyu/plugin.h>
 
 #include "bus-priv.h"
+#include "codecs.h"
 #include "ctl.h"
 #include "decode-stage.h"
 #include "encode-stage.h"
@@ -46,11 +47,13 @@ struct kyoyu_pipeline {
 	kyoyu_clock *clock;
 	kyoyu_host host;
 	uint32_t codecs[8];
+	char codec_name[32]; /* codec.format, on the sharer */
 
 	kyoyu_instance *instances[MAX_INSTANCES];
 	size_t n_instances;
 	kyoyu_instance *policy, *capture, *transport, *record;
 	kyoyu_instance *decoders[MAX_INSTANCES + 1];
+	size_t n_decoders;
 	kyoyu_instance *encoder;
 	kyoyu_instance *uis[MAX_INSTANCES];
 	size_t n_uis;
@@ -80,6 +83,24 @@ static bool codec_listed(const uint32_t *list, uint32_t codec)
 		if (*list == codec)
 			return true;
 	return false;
+}
+
+static bool format_listed(const uint32_t *list, uint32_t format)
+{
+	for (; list && *list != KYOYU_PIXFMT_NONE; list++)
+		if (*list == format)
+			return true;
+	return false;
+}
+
+/* "i420, bgrx" into BUF, for messages. */
+static const char *format_list_text(const uint32_t *list, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (const uint32_t *f = list; f && *f != KYOYU_PIXFMT_NONE; f++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", f == list ? "" : ", ",
+			 kyoyu_pixfmt_name(*f));
+	return buf[0] ? buf : "none";
 }
 
 /* Creates an instance of the plugin NAME for SLOT.  Returns KYOYU_OK,
@@ -157,14 +178,20 @@ static int fill_slot(kyoyu_pipeline *pl, const char *group,
 	return ret;
 }
 
+/* A codec plugin that encodes the codec named in codec.format: the first
+ * one in the slot's list that does decides the FourCC. */
 static bool encodes_format(kyoyu_pipeline *pl, const kyoyu_plugin *p)
 {
-	return codec_listed(p->ops.codec.encodes, pl->encode_settings.codec);
+	const kyoyu_codec_desc *d = kyoyu_codec_list_find(p->ops.codec.encodes,
+							  pl->codec_name);
+	if (d)
+		pl->encode_settings.codec = d->fourcc;
+	return d != NULL;
 }
 
 static bool decodes_any(kyoyu_pipeline *pl, const kyoyu_plugin *p)
 {
-	return p->ops.codec.decodes && p->ops.codec.decodes[0];
+	return p->ops.codec.decodes && p->ops.codec.decodes[0].fourcc;
 }
 
 static int read_codec_settings(kyoyu_pipeline *pl, char *err, size_t errlen)
@@ -175,12 +202,7 @@ static int read_codec_settings(kyoyu_pipeline *pl, char *err, size_t errlen)
 
 	if (!format)
 		return -EINVAL;
-	pl->encode_settings.codec = kyoyu_codec_from_name(format);
-	if (!pl->encode_settings.codec) {
-		seterr(err, errlen, "codec.format \"%s\" is not one of vp8, vp9, h264",
-		       format);
-		return -EINVAL;
-	}
+	snprintf(pl->codec_name, sizeof(pl->codec_name), "%s", format);
 	if (kyoyu_settings_int(pl->settings, "codec", "bitrate_kbps", 50, 100000,
 			       &kbps, err, errlen) ||
 	    kyoyu_settings_int(pl->settings, "codec", "max_fps", 1, 120, &fps, err,
@@ -213,11 +235,78 @@ static int plugin_stage_fn(void *ctx, kyoyu_stage *stage)
 
 	if (ret < 0 && !kyoyu_stage_stopping(stage)) {
 		kyoyu_error("%s stopped with an error: %s", inst->label, strerror(-ret));
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
-		msg.u.value = ret;
-		kyoyu_bus_post(kyoyu_stage_bus(stage), &msg);
+		kyoyu_bus_post_value(kyoyu_stage_bus(stage), KYOYU_MSG_ERROR, ret);
 	}
 	return ret;
+}
+
+/* The capture's first format that the encoder takes: what the capture
+ * posts and the encoder is opened for. */
+static int choose_capture_format(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	const uint32_t *posts = pl->capture->plugin->ops.stage.formats;
+	const uint32_t *takes = pl->encoder->plugin->ops.codec.encoder_formats;
+	char a[64], b[64];
+
+	for (const uint32_t *f = posts; f && *f != KYOYU_PIXFMT_NONE; f++) {
+		if (format_listed(takes, *f)) {
+			pl->host.frame_format = *f;
+			pl->encode_settings.format = *f;
+			kyoyu_debug("frames: %s (%s posts %s; %s takes %s)",
+				    kyoyu_pixfmt_name(*f), pl->capture->label,
+				    format_list_text(posts, a, sizeof(a)), pl->encoder->label,
+				    format_list_text(takes, b, sizeof(b)));
+			return 0;
+		}
+	}
+	seterr(err, errlen, "%s posts %s pictures, and %s takes only %s: no pixel "
+	       "format both handle", pl->capture->label, format_list_text(posts, a, sizeof(a)),
+	       pl->encoder->label, format_list_text(takes, b, sizeof(b)));
+	return -EINVAL;
+}
+
+/* A format every decoder gives and every UI that shows pictures takes, in
+ * the order of the first such UI (it knows what it draws cheapest: an I420
+ * texture on a GPU renderer), else of the first decoder. */
+static int choose_decoder_format(kyoyu_pipeline *pl, size_t n_decoders, char *err,
+				 size_t errlen)
+{
+	const uint32_t *first = pl->decoders[0]->plugin->ops.codec.decoder_formats;
+	const uint32_t *order = first;
+	char a[64], b[64];
+
+	for (size_t i = 0; i < pl->n_uis; i++) {
+		if (pl->uis[i]->plugin->ops.stage.formats) {
+			order = pl->uis[i]->plugin->ops.stage.formats;
+			break;
+		}
+	}
+	for (const uint32_t *f = order; *f != KYOYU_PIXFMT_NONE; f++) {
+		bool all = true;
+		for (size_t i = 0; i < n_decoders && all; i++)
+			all = format_listed(pl->decoders[i]->plugin->ops.codec.decoder_formats, *f);
+		for (size_t i = 0; i < pl->n_uis && all; i++) {
+			const uint32_t *shows = pl->uis[i]->plugin->ops.stage.formats;
+			all = !shows || format_listed(shows, *f);
+		}
+		if (all) {
+			pl->host.frame_format = *f;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < pl->n_uis; i++) {
+		const uint32_t *shows = pl->uis[i]->plugin->ops.stage.formats;
+		if (shows) {
+			seterr(err, errlen, "%s shows only %s pictures, and %s gives %s: "
+			       "no pixel format every decoder and window handle",
+			       pl->uis[i]->label, format_list_text(shows, a, sizeof(a)),
+			       pl->decoders[0]->label, format_list_text(first, b, sizeof(b)));
+			return -EINVAL;
+		}
+	}
+	seterr(err, errlen, "the decoders (%s first) give no pixel format in common",
+	       pl->decoders[0]->label);
+	return -EINVAL;
 }
 
 static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
@@ -227,12 +316,18 @@ static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 
 	if (ret)
 		return ret;
-	pl->codecs[0] = pl->encode_settings.codec;
 	pl->host.bitrate_kbps = pl->encode_settings.bitrate_kbps;
-	if ((ret = fill_slot(pl, "codec", encodes_format, &pl->encoder, 1, &n, err,
-			     errlen)))
+	ret = fill_slot(pl, "codec", encodes_format, &pl->encoder, 1, &n, err, errlen);
+	if (ret == -ENOENT)
+		seterr(err, errlen, "codec.format \"%s\": no codec plugin here encodes it "
+		       "(kyoyu-agent --list-plugins shows what each one encodes)",
+		       pl->codec_name);
+	if (ret)
 		return ret;
+	pl->codecs[0] = pl->encode_settings.codec;
 	if ((ret = fill_slot(pl, "capture", NULL, &pl->capture, 1, &n, err, errlen)))
+		return ret;
+	if ((ret = choose_capture_format(pl, err, errlen)))
 		return ret;
 	pl->encode = kyoyu_encode_stage_new(pl->encoder, &pl->encode_settings);
 	if (!pl->encode)
@@ -271,12 +366,12 @@ static int build_viewer(kyoyu_pipeline *pl, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < n; i++)
-		for (const uint32_t *c = pl->decoders[i]->plugin->ops.codec.decodes;
-		     *c && k + 1 < sizeof(pl->codecs) / sizeof(pl->codecs[0]); c++)
-			if (!codec_listed(pl->codecs, *c))
-				pl->codecs[k++] = *c;
-	pl->decode = kyoyu_decode_stage_new(pl->decoders);
-	return pl->decode ? 0 : -ENOMEM;
+		for (const kyoyu_codec_desc *c = pl->decoders[i]->plugin->ops.codec.decodes;
+		     c->fourcc && k + 1 < sizeof(pl->codecs) / sizeof(pl->codecs[0]); c++)
+			if (!codec_listed(pl->codecs, c->fourcc))
+				pl->codecs[k++] = c->fourcc;
+	pl->n_decoders = n;
+	return 0;
 }
 
 static int build_stages(kyoyu_pipeline *pl)
@@ -344,6 +439,17 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	if ((ret = fill_slot(pl, "ui", NULL, pl->uis, MAX_INSTANCES, &pl->n_uis, err,
 			     errlen)))
 		return ret;
+	if (pl->role == KYOYU_ROLE_VIEWER) {
+		if ((ret = choose_decoder_format(pl, pl->n_decoders, err, errlen)))
+			return ret;
+		pl->decode = kyoyu_decode_stage_new(pl->decoders, pl->host.frame_format);
+		if (!pl->decode)
+			return -ENOMEM;
+	}
+	/* Instances keep a copy of the host: give them the format chosen
+	 * after they were made, before any start(). */
+	for (size_t i = 0; i < pl->n_instances; i++)
+		pl->instances[i]->host.frame_format = pl->host.frame_format;
 	pl->session = kyoyu_session_new(pl->bus, pl->clock, pl->role, pl->policy);
 	if (!pl->session)
 		return -ENOMEM;
@@ -460,9 +566,9 @@ static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 			timeout = left > 0 ? (int)(left / 1000) + 1 : 0;
 		}
 		poll(fds, sigfd >= 0 ? 2 : 1, timeout);
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		while (kyoyu_inbox_pop(inbox, &msg, 0) == 0)
-			kyoyu_msg_release(&msg);
+			kyoyu_msg_unref(msg);
 		bool signalled = false;
 		if (sigfd >= 0 && (fds[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
@@ -497,7 +603,8 @@ static void linger(kyoyu_pipeline *pl)
 
 static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary *sum)
 {
-	kyoyu_bus_type_stats frames, packets;
+	kyoyu_bus_type_stats frames = {.size = sizeof(frames)};
+	kyoyu_bus_type_stats packets = {.size = sizeof(packets)};
 
 	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_FRAME, &frames);
 	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_PACKET, &packets);
@@ -508,7 +615,7 @@ static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary 
 	sum->packets = packets.posted;
 	sum->bytes = packets.bytes;
 	for (size_t i = 0; i < pl->n_stages; i++) {
-		kyoyu_inbox_stats st;
+		kyoyu_inbox_stats st = {.size = sizeof(st)};
 		kyoyu_inbox_get_stats(kyoyu_stage_inbox(pl->stages[i].stage), &st);
 		sum->frames_merged += st.frames_merged;
 	}

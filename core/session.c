@@ -89,9 +89,14 @@ static bool legal(uint32_t from, uint32_t to)
 
 static void post_state(kyoyu_session *s)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATE);
 
-	msg.u.state = (kyoyu_state_info){
+	if (!msg) {
+		kyoyu_error("out of memory: the stages miss the state %s",
+			    kyoyu_state_name(s->state));
+		return;
+	}
+	msg->u.state = (kyoyu_state_info){
 		.state = s->state,
 		.reason = s->reason,
 		.recording = s->recording,
@@ -99,7 +104,7 @@ static void post_state(kyoyu_session *s)
 		.ends_at_us = s->ends_at_us,
 		.now_us = kyoyu_clock_now(s->clock),
 	};
-	kyoyu_bus_post(s->bus, &msg);
+	kyoyu_bus_post(s->bus, msg);
 }
 
 /* Makes the bus match the state: screen content flows only while sharing.
@@ -116,11 +121,8 @@ static void enforce(kyoyu_session *s, uint32_t from)
 		kyoyu_bus_post_value(s->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
 		return;
 	}
-	if (from == KYOYU_STATE_SHARING) {
-		unsigned dropped = kyoyu_bus_close_to(s->bus, KYOYU_MSG_SCREEN_CONTENT);
-		if (dropped)
-			kyoyu_debug("dropped %u queued frames and packets", dropped);
-	}
+	if (from == KYOYU_STATE_SHARING)
+		kyoyu_bus_close_to(s->bus, KYOYU_MSG_SCREEN_CONTENT);
 	post_state(s);
 }
 
@@ -257,7 +259,7 @@ static void note_activity(kyoyu_session *s)
 	uint64_t count = 0;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		kyoyu_bus_type_stats st;
+		kyoyu_bus_type_stats st = {.size = sizeof(st)};
 		kyoyu_bus_get_stats(s->bus, types[i], &st);
 		count += st.posted;
 	}
@@ -269,7 +271,7 @@ static void note_activity(kyoyu_session *s)
 
 void kyoyu_session_tick(kyoyu_session *s)
 {
-	kyoyu_policy_verdict verdict = {0};
+	kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 
 	if (s->state == KYOYU_STATE_ENDED)
 		return;
@@ -285,11 +287,13 @@ void kyoyu_session_tick(kyoyu_session *s)
 		post_state(s);
 	}
 	if (verdict.action == KYOYU_POLICY_WARN) {
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_NOTICE);
-		msg.u.notice.kind = KYOYU_NOTICE_TIME_WARNING;
-		msg.u.notice.seconds = verdict.seconds;
+		kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
 		kyoyu_info("the session ends in %d s (time cap)", verdict.seconds);
-		kyoyu_bus_post(s->bus, &msg);
+		if (msg) {
+			msg->u.notice.kind = KYOYU_NOTICE_TIME_WARNING;
+			msg->u.notice.seconds = verdict.seconds;
+			kyoyu_bus_post(s->bus, msg);
+		}
 	} else if (verdict.action == KYOYU_POLICY_END) {
 		kyoyu_session_move(s, KYOYU_STATE_ENDED,
 				   verdict.reason ? verdict.reason : KYOYU_END_ERROR);
@@ -338,13 +342,13 @@ int kyoyu_session_run(void *ctx, kyoyu_stage *stage)
 	kyoyu_inbox_set_mask(inbox, KYOYU_SESSION_MASK);
 	while (!kyoyu_stage_stopping(stage)) {
 		int64_t wait_ms = (next_tick - kyoyu_now_us()) / 1000;
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, wait_ms > 0 ? (int)wait_ms : 0);
 		if (ret == -ESHUTDOWN)
 			break;
 		if (ret == 0) {
-			kyoyu_session_handle(s, &msg);
-			kyoyu_msg_release(&msg);
+			kyoyu_session_handle(s, msg);
+			kyoyu_msg_unref(msg);
 		}
 		if (kyoyu_now_us() >= next_tick) {
 			kyoyu_session_tick(s);

@@ -1,130 +1,16 @@
-/* Stages: a thread, an inbox and a stop flag. */
+/* What a plugin may ask of its stage: its bus, its inbox, whether it should
+ * stop, and whether the caller runs on the stage's thread.  The core
+ * creates and runs stages in core/stage-thread.c. */
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#define KYOYU_LOG_COMPONENT "core"
 #include <kyoyu/bus.h>
+#include <kyoyu/log.h>
 
 #include "stage-priv.h"
-
-struct kyoyu_stage {
-	kyoyu_bus *bus;
-	kyoyu_inbox *inbox;
-	char name[48];
-	atomic_bool stopping;
-	bool started, joined;
-	pthread_t thread;
-	kyoyu_stage_fn fn;
-	void *ctx;
-	int result;
-	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
-	bool done; /* FN returned */
-};
-
-kyoyu_stage *kyoyu_stage_new(kyoyu_bus *bus, const char *name)
-{
-	kyoyu_stage *stage = calloc(1, sizeof(*stage));
-
-	if (!stage)
-		return NULL;
-	stage->bus = bus;
-	snprintf(stage->name, sizeof(stage->name), "%s", name);
-	stage->inbox = kyoyu_bus_subscribe(bus, name, 0, 0);
-	if (!stage->inbox) {
-		free(stage);
-		return NULL;
-	}
-	atomic_init(&stage->stopping, false);
-	pthread_mutex_init(&stage->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&stage->done_cond, &attr);
-	pthread_condattr_destroy(&attr);
-	return stage;
-}
-
-static void *stage_thread(void *arg)
-{
-	kyoyu_stage *stage = arg;
-
-	int result = stage->fn(stage->ctx, stage);
-	pthread_mutex_lock(&stage->lock);
-	stage->result = result;
-	stage->done = true;
-	pthread_cond_broadcast(&stage->done_cond);
-	pthread_mutex_unlock(&stage->lock);
-	return NULL;
-}
-
-int kyoyu_stage_start(kyoyu_stage *stage, kyoyu_stage_fn fn, void *ctx)
-{
-	if (stage->started)
-		return -EALREADY;
-	stage->fn = fn;
-	stage->ctx = ctx;
-	int err = pthread_create(&stage->thread, NULL, stage_thread, stage);
-	if (err)
-		return -err;
-	stage->started = true;
-	return 0;
-}
-
-void kyoyu_stage_request_stop(kyoyu_stage *stage)
-{
-	atomic_store(&stage->stopping, true);
-	kyoyu_inbox_shutdown(stage->inbox);
-}
-
-bool kyoyu_stage_wait(kyoyu_stage *stage, int timeout_ms)
-{
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&stage->lock);
-	while (stage->started && !stage->done &&
-	       pthread_cond_timedwait(&stage->done_cond, &stage->lock, &deadline) == 0)
-		;
-	bool done = !stage->started || stage->done;
-	pthread_mutex_unlock(&stage->lock);
-	return done;
-}
-
-int kyoyu_stage_join(kyoyu_stage *stage)
-{
-	if (!stage->started)
-		return 0;
-	if (!stage->joined) {
-		pthread_join(stage->thread, NULL);
-		stage->joined = true;
-	}
-	return stage->result;
-}
-
-void kyoyu_stage_free(kyoyu_stage *stage)
-{
-	if (!stage)
-		return;
-	kyoyu_stage_request_stop(stage);
-	kyoyu_stage_join(stage);
-	kyoyu_inbox_free(stage->inbox);
-	pthread_cond_destroy(&stage->done_cond);
-	pthread_mutex_destroy(&stage->lock);
-	free(stage);
-}
 
 kyoyu_bus *kyoyu_stage_bus(const kyoyu_stage *stage)
 {
@@ -144,4 +30,19 @@ bool kyoyu_stage_stopping(const kyoyu_stage *stage)
 const char *kyoyu_stage_name(const kyoyu_stage *stage)
 {
 	return stage->name;
+}
+
+bool kyoyu_stage_is_current(const kyoyu_stage *stage)
+{
+	return atomic_load(&((kyoyu_stage *)stage)->running) &&
+	       pthread_equal(stage->self, pthread_self());
+}
+
+void kyoyu_assert_thread_failed_if(bool failed, const char *func, const char *where)
+{
+	if (!failed)
+		return;
+	kyoyu_error("%s ran outside the thread of %s: a thread rule of the plugin "
+		    "ABI was broken (docs/plugin-abi.md, \"Threads\")", func, where);
+	abort();
 }

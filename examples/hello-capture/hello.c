@@ -4,9 +4,12 @@
  * what every capture plugin does (see docs/plugin-abi.md):
  *   - declare options; the core fills them in before init() and prints them
  *     for `kyoyu-agent --help-plugin hello`;
+ *   - declare the pixel formats it can post; the core picks the one the
+ *     encoder takes and says which in host->frame_format;
  *   - subscribe the stage's inbox in start() and loop on it in run();
  *   - post a frame only when something changed, with damage rectangles that
- *     cover every changed pixel, from a bounded buffer pool;
+ *     cover every changed pixel, from a bounded buffer pool, in a message
+ *     from kyoyu_msg_new() that the bus takes over;
  *   - post one complete keyframe each time the session starts sharing;
  *   - return from run() when the session ends or the inbox shuts down.
  * It includes only <kyoyu/kyoyu.h> and links only libkyoyu:
@@ -27,12 +30,16 @@ typedef struct hello {
 	int width, height, fps;
 	int colour;
 
-	kyoyu_bus *bus;
+	const kyoyu_host *host; /* the core's, valid until the plugin is freed */
 	kyoyu_pool *pool;
 	bool sharing, send_key;
 	int x, y, dx, dy; /* the square */
 	uint64_t dropped; /* frames lost because every buffer was in use */
 } hello;
+
+/* What we can post, best first, ending with KYOYU_PIXFMT_NONE.  We paint
+ * BGRX only: 4 bytes a pixel, blue first. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
 
 static const char *const colours[] = {"red", "green", "blue", NULL};
 
@@ -51,7 +58,7 @@ static int hello_init(void *priv, const kyoyu_host *host)
 	/* Only the customer's side captures; on the viewer we do not apply. */
 	if (host->role != KYOYU_ROLE_SHARER)
 		return KYOYU_SKIP;
-	h->bus = host->bus;
+	h->host = host;
 	h->dx = h->dy = 4;
 	return KYOYU_OK;
 }
@@ -60,6 +67,12 @@ static int hello_start(void *priv, kyoyu_stage *stage)
 {
 	hello *h = priv;
 
+	/* By now the core has chosen from our formats: with one, BGRX. */
+	if (h->host->frame_format != KYOYU_PIXFMT_BGRX) {
+		kyoyu_error("the core chose pixel format %u, which this plugin never "
+			    "declared; update kyoyu or this plugin", h->host->frame_format);
+		return -EINVAL;
+	}
 	h->pool = kyoyu_pool_new((size_t)h->width * (size_t)h->height * 4, POOL_BUFFERS);
 	if (!h->pool)
 		return -ENOMEM;
@@ -98,31 +111,35 @@ static void move_square(hello *h)
 
 static void post_picture(hello *h)
 {
-	kyoyu_buffer *buffer = kyoyu_pool_acquire(h->pool);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME); /* NULL: out of memory */
+	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(h->pool) : NULL;
 
 	if (!buffer) {
-		/* The encoder is behind: drop this picture, never wait. */
+		/* The encoder is behind (or memory ran out): drop this picture,
+		 * never wait. */
+		kyoyu_msg_unref(msg);
 		if (h->dropped++ % 100 == 0)
-			kyoyu_warn("every buffer is in use: %llu pictures dropped",
+			kyoyu_warn("no buffer free: %llu pictures dropped",
 				   (unsigned long long)h->dropped);
 		return;
 	}
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, (uint32_t)h->width,
+	kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX, (uint32_t)h->width,
 			   (uint32_t)h->height);
 	/* Where the square was and where it goes: everything that changed. */
-	kyoyu_region_add(&msg.u.frame.damage, (kyoyu_rect){h->x, h->y, SQUARE, SQUARE});
+	kyoyu_region_add(&msg->u.frame.damage, (kyoyu_rect){h->x, h->y, SQUARE, SQUARE});
 	move_square(h);
-	kyoyu_region_add(&msg.u.frame.damage, (kyoyu_rect){h->x, h->y, SQUARE, SQUARE});
+	kyoyu_region_add(&msg->u.frame.damage, (kyoyu_rect){h->x, h->y, SQUARE, SQUARE});
 	if (h->send_key) {
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, h->width, h->height);
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&msg->u.frame.damage, h->width, h->height);
 		h->send_key = false;
 	}
 	/* A pool buffer holds whatever it held last: repaint it all. */
-	paint(h, kyoyu_buffer_data(buffer), msg.u.frame.stride[0]);
-	msg.buf = buffer; /* the bus takes this reference */
-	kyoyu_bus_post(h->bus, &msg);
+	paint(h, kyoyu_buffer_data(buffer), msg->u.frame.stride[0]);
+	msg->buf = buffer; /* the message owns the buffer now */
+	/* The bus takes our reference to the message, posted or not: we must
+	 * not touch it again.  Readers share it read-only. */
+	kyoyu_bus_post(h->host->bus, msg);
 }
 
 static int hello_run(void *priv, kyoyu_stage *stage)
@@ -131,7 +148,7 @@ static int hello_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, 1000 / h->fps);
 		if (ret == -ESHUTDOWN)
 			return 0; /* the core stops us */
@@ -140,9 +157,10 @@ static int hello_run(void *priv, kyoyu_stage *stage)
 				post_picture(h);
 			continue;
 		}
-		/* A STATE message: the only type we subscribed to. */
-		uint32_t state = msg.u.state.state;
-		kyoyu_msg_release(&msg);
+		/* A STATE message: the only type we subscribed to.  It is
+		 * shared with other stages: read it, then drop our reference. */
+		uint32_t state = msg->u.state.state;
+		kyoyu_msg_unref(msg);
 		if (state == KYOYU_STATE_ENDED)
 			return 0; /* nothing owed: no goodbye, no file to close */
 		/* Each start of sharing (the first, every resume) begins with
@@ -167,6 +185,7 @@ static const kyoyu_stage_ops ops = {
 	.start = hello_start,
 	.run = hello_run,
 	.stop = hello_stop,
+	.formats = formats, /* required for a capture */
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -77,31 +77,53 @@ int harness_encoder_open(codec_harness *h, uint32_t width, uint32_t height,
 		.height = height,
 		.fps = 30,
 		.bitrate_kbps = kbps,
+		.format = KYOYU_PIXFMT_BGRX,
 	};
 	return h->enc->plugin->ops.codec.encoder_open(h->enc->priv, &config);
 }
 
-void harness_decoder_open(codec_harness *h)
+int harness_decoder_open_as(codec_harness *h, uint32_t format)
 {
-	assert_int_equal(h->dec->plugin->ops.codec.decoder_open(h->dec->priv, h->codec), 0);
+	kyoyu_decoder_config config = {
+		.size = sizeof(config),
+		.codec = h->codec,
+		.format = format,
+	};
+	return h->dec->plugin->ops.codec.decoder_open(h->dec->priv, &config);
 }
 
-kyoyu_msg harness_frame(const uint8_t *pixels, uint32_t width, uint32_t height,
-			const kyoyu_region *damage, uint32_t flags, int64_t time_us)
+void harness_decoder_open(codec_harness *h)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	size_t bytes = kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, width, height);
+	assert_int_equal(harness_decoder_open_as(h, KYOYU_PIXFMT_BGRX), 0);
+}
 
+kyoyu_msg *harness_frame(const uint8_t *pixels, uint32_t width, uint32_t height,
+			 const kyoyu_region *damage, uint32_t flags, int64_t time_us)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+
+	assert_non_null(msg);
+	size_t bytes = kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX, width, height);
 	assert_true(bytes > 0);
-	msg.buf = kyoyu_buffer_new_copy(pixels, bytes);
-	assert_non_null(msg.buf);
-	msg.time_us = time_us;
-	msg.u.frame.flags = flags;
+	msg->buf = kyoyu_buffer_new_copy(pixels, bytes);
+	assert_non_null(msg->buf);
+	msg->time_us = time_us;
+	msg->u.frame.flags = flags;
 	if (damage)
-		msg.u.frame.damage = *damage;
+		msg->u.frame.damage = *damage;
 	else
-		kyoyu_region_set_full(&msg.u.frame.damage, (int32_t)width, (int32_t)height);
+		kyoyu_region_set_full(&msg->u.frame.damage, (int32_t)width, (int32_t)height);
 	return msg;
+}
+
+/* What the core's stages check of a message a codec hands over: the type
+ * asked for, data, and no reference left with the codec. */
+static void check_handed_over(const kyoyu_msg *msg, uint32_t type)
+{
+	assert_non_null(msg);
+	assert_int_equal(msg->type, type);
+	assert_non_null(msg->buf);
+	assert_true(kyoyu_msg_is_writable(msg));
 }
 
 static int take_packets(codec_harness *h, packet_list *out)
@@ -109,14 +131,17 @@ static int take_packets(codec_harness *h, packet_list *out)
 	const kyoyu_codec_ops *ops = &h->enc->plugin->ops.codec;
 
 	for (;;) {
-		kyoyu_msg pkt;
-		memset(&pkt, 0, sizeof(pkt));
+		kyoyu_msg *pkt = NULL;
 		int ret = ops->receive_packet(h->enc->priv, &pkt);
-		if (ret == -EAGAIN || ret == KYOYU_EOF)
+		if (ret == -EAGAIN || ret == KYOYU_EOF) {
+			assert_null(pkt);
 			return 0;
-		if (ret)
+		}
+		if (ret) {
+			assert_null(pkt);
 			return ret;
-		assert_non_null(pkt.buf);
+		}
+		check_handed_over(pkt, KYOYU_MSG_PACKET);
 		assert_true(out->n < HARNESS_MAX_PACKETS);
 		out->msg[out->n++] = pkt;
 	}
@@ -125,6 +150,10 @@ static int take_packets(codec_harness *h, packet_list *out)
 int harness_encode(codec_harness *h, const kyoyu_msg *frame, packet_list *out)
 {
 	const kyoyu_codec_ops *ops = &h->enc->plugin->ops.codec;
+	/* The codec may keep FRAME, never change it: others read it too. */
+	kyoyu_frame_info before = frame->u.frame;
+	int64_t time_us = frame->time_us;
+	kyoyu_buffer *buf = frame->buf;
 
 	memset(out, 0, sizeof(*out));
 	int ret = ops->send_frame(h->enc->priv, frame);
@@ -132,13 +161,18 @@ int harness_encode(codec_harness *h, const kyoyu_msg *frame, packet_list *out)
 		if ((ret = take_packets(h, out)) == 0)
 			ret = ops->send_frame(h->enc->priv, frame);
 	}
-	return ret ? ret : take_packets(h, out);
+	if (ret == 0)
+		ret = take_packets(h, out);
+	assert_memory_equal(&frame->u.frame, &before, sizeof(before));
+	assert_int_equal(frame->time_us, time_us);
+	assert_ptr_equal(frame->buf, buf);
+	return ret;
 }
 
 void packets_release(packet_list *list)
 {
 	for (size_t i = 0; i < list->n; i++)
-		kyoyu_msg_release(&list->msg[i]);
+		kyoyu_msg_unref(list->msg[i]);
 	list->n = 0;
 }
 
@@ -147,27 +181,31 @@ size_t packets_bytes(const packet_list *list)
 	size_t bytes = 0;
 
 	for (size_t i = 0; i < list->n; i++)
-		bytes += kyoyu_buffer_size(list->msg[i].buf);
+		bytes += kyoyu_buffer_size(list->msg[i]->buf);
 	return bytes;
 }
 
-int harness_decode(codec_harness *h, const kyoyu_msg *packet, kyoyu_msg *frame)
+int harness_decode(codec_harness *h, const kyoyu_msg *packet, kyoyu_msg **frame)
 {
 	const kyoyu_codec_ops *ops = &h->dec->plugin->ops.codec;
 
-	memset(frame, 0, sizeof(*frame));
+	*frame = NULL;
 	int ret = ops->send_packet(h->dec->priv, packet);
 	if (ret)
 		return ret;
 	for (;;) {
-		kyoyu_msg out;
-		memset(&out, 0, sizeof(out));
+		kyoyu_msg *out = NULL;
 		ret = ops->receive_frame(h->dec->priv, &out);
-		if (ret == -EAGAIN || ret == KYOYU_EOF)
+		if (ret == -EAGAIN || ret == KYOYU_EOF) {
+			assert_null(out);
 			return 0;
-		if (ret)
+		}
+		if (ret) {
+			assert_null(out);
 			return ret;
-		kyoyu_msg_release(frame);
+		}
+		check_handed_over(out, KYOYU_MSG_FRAME);
+		kyoyu_msg_unref(*frame);
 		*frame = out;
 	}
 }

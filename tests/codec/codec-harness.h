@@ -26,7 +26,7 @@ typedef struct codec_harness {
 /* The packets one frame produced (owned; release with packets_release). */
 typedef struct packet_list {
 	size_t n;
-	kyoyu_msg msg[HARNESS_MAX_PACKETS];
+	kyoyu_msg *msg[HARNESS_MAX_PACKETS];
 } packet_list;
 
 /* Loads ENCODER and DECODER (plugin names) with the codec-group SETTINGS
@@ -36,25 +36,32 @@ bool harness_open(codec_harness *h, uint32_t codec, const char *encoder,
 		  const char *decoder, const char *const *settings);
 void harness_close(codec_harness *h);
 
-/* encoder_open() for WIDTH × HEIGHT at KBPS; returns its result. */
+/* encoder_open() for BGRX pictures of WIDTH × HEIGHT at KBPS; returns its
+ * result. */
 int harness_encoder_open(codec_harness *h, uint32_t width, uint32_t height,
 			 uint32_t kbps);
-/* decoder_open() for the harness's codec; asserts. */
+/* decoder_open() for the harness's codec giving FORMAT pictures; returns
+ * its result. */
+int harness_decoder_open_as(codec_harness *h, uint32_t format);
+/* decoder_open() for BGRX pictures, what every UI shows; asserts. */
 void harness_decoder_open(codec_harness *h);
 
-/* A BGRX frame message holding a copy of PIXELS (WIDTH*4 bytes a row). */
-kyoyu_msg harness_frame(const uint8_t *pixels, uint32_t width, uint32_t height,
-			const kyoyu_region *damage, uint32_t flags, int64_t time_us);
+/* A new BGRX frame message holding a copy of PIXELS (WIDTH*4 bytes a row);
+ * the caller releases it. */
+kyoyu_msg *harness_frame(const uint8_t *pixels, uint32_t width, uint32_t height,
+			 const kyoyu_region *damage, uint32_t flags, int64_t time_us);
 
-/* send_frame + every receive_packet, like the encode stage.  Returns 0 or
- * the codec's error. */
+/* send_frame + every receive_packet, like the encode stage; asserts that the
+ * codec left FRAME as it was and handed over packets it does not hold.
+ * Returns 0 or the codec's error. */
 int harness_encode(codec_harness *h, const kyoyu_msg *frame, packet_list *out);
 void packets_release(packet_list *list);
 size_t packets_bytes(const packet_list *list);
 
-/* send_packet + receive_frame; *FRAME gets the last picture (type FRAME,
- * buf NULL when none came out).  Returns 0 or the codec's error. */
-int harness_decode(codec_harness *h, const kyoyu_msg *packet, kyoyu_msg *frame);
+/* send_packet + receive_frame; *FRAME gets the last picture (the caller
+ * releases it), or NULL when none came out.  Returns 0 or the codec's
+ * error. */
+int harness_decode(codec_harness *h, const kyoyu_msg *packet, kyoyu_msg **frame);
 
 /* PSNR in dB of the BT.601 luma of two BGRX pictures of the same size (99
  * when identical).  Luma is what keeps text readable, and unlike RGB it

@@ -92,28 +92,28 @@ static void scene_start(fixture *f, uint32_t w, uint32_t h, testsrc_pattern patt
 static int encode_scene(fixture *f, const kyoyu_region *damage, uint32_t flags,
 			packet_list *out)
 {
-	kyoyu_msg frame = harness_frame(f->scene.canvas, f->scene.width, f->scene.height,
-					damage, flags, f->time_us);
+	kyoyu_msg *frame = harness_frame(f->scene.canvas, f->scene.width, f->scene.height,
+					 damage, flags, f->time_us);
 	f->time_us += TICK_US;
-	int ret = harness_encode(&f->h, &frame, out);
-	kyoyu_msg_release(&frame);
+	int ret = harness_encode(&f->h, frame, out);
+	kyoyu_msg_unref(frame);
 	return ret;
 }
 
-/* Decodes every packet of LIST into *LAST (the last picture, or buf NULL);
+/* Decodes every packet of LIST into *LAST (the last picture, or NULL);
  * checks its format and size against the scene. */
-static void decode_last(fixture *f, packet_list *list, kyoyu_msg *last)
+static void decode_last(fixture *f, packet_list *list, kyoyu_msg **last)
 {
-	memset(last, 0, sizeof(*last));
+	*last = NULL;
 	for (size_t i = 0; i < list->n; i++) {
-		kyoyu_msg out;
-		assert_int_equal(harness_decode(&f->h, &list->msg[i], &out), 0);
-		if (!out.buf)
+		kyoyu_msg *out;
+		assert_int_equal(harness_decode(&f->h, list->msg[i], &out), 0);
+		if (!out)
 			continue;
-		assert_int_equal(out.u.frame.format, KYOYU_PIXFMT_BGRX);
-		assert_int_equal(out.u.frame.width, f->scene.width);
-		assert_int_equal(out.u.frame.height, f->scene.height);
-		kyoyu_msg_release(last);
+		assert_int_equal(out->u.frame.format, KYOYU_PIXFMT_BGRX);
+		assert_int_equal(out->u.frame.width, f->scene.width);
+		assert_int_equal(out->u.frame.height, f->scene.height);
+		kyoyu_msg_unref(*last);
 		*last = out;
 	}
 }
@@ -122,15 +122,15 @@ static void decode_last(fixture *f, packet_list *list, kyoyu_msg *last)
  * -1 when nothing came out. */
 static double decode_and_compare(fixture *f, packet_list *list)
 {
-	kyoyu_msg out;
+	kyoyu_msg *out;
 
 	decode_last(f, list, &out);
-	if (!out.buf)
+	if (!out)
 		return -1;
-	double psnr = psnr_luma(kyoyu_buffer_data(out.buf), out.u.frame.stride[0],
+	double psnr = psnr_luma(kyoyu_buffer_data(out->buf), out->u.frame.stride[0],
 				f->scene.canvas, f->scene.width * 4, f->scene.width,
 				f->scene.height);
-	kyoyu_msg_release(&out);
+	kyoyu_msg_unref(out);
 	return psnr;
 }
 
@@ -160,9 +160,9 @@ static void test_roundtrip_keeps_quality(void **state)
 	harness_decoder_open(&f->h);
 	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
 	assert_int_equal(pk.n, 1);
-	assert_true(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	assert_int_equal(pk.msg[0].u.packet.codec, f->c->codec);
-	assert_int_equal(pk.msg[0].u.packet.capture_us, f->time_us - TICK_US);
+	assert_true(pk.msg[0]->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_int_equal(pk.msg[0]->u.packet.codec, f->c->codec);
+	assert_int_equal(pk.msg[0]->u.packet.capture_us, f->time_us - TICK_US);
 	double first = decode_and_compare(f, &pk);
 	packets_release(&pk);
 	/* Typing (the first 3 s of the cycle), then scrolling. */
@@ -171,7 +171,7 @@ static void test_roundtrip_keeps_quality(void **state)
 			continue;
 		assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
 		assert_int_equal(pk.n, 1);
-		assert_false(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
+		assert_false(pk.msg[0]->u.packet.flags & KYOYU_PACKET_KEYFRAME);
 		double psnr = decode_and_compare(f, &pk);
 		assert_true(psnr > 0);
 		sum += psnr;
@@ -218,8 +218,8 @@ static void test_topoff_sharpens_a_still_picture(void **state)
 	}
 	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
 	assert_int_equal(pk.n, 1);
-	assert_true(pk.msg[0].u.packet.flags & KYOYU_PACKET_REFINE);
-	assert_false(pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_true(pk.msg[0]->u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_false(pk.msg[0]->u.packet.flags & KYOYU_PACKET_KEYFRAME);
 	size_t bytes = packets_bytes(&pk);
 	double refined = decode_and_compare(f, &pk);
 	packets_release(&pk);
@@ -261,14 +261,14 @@ static void test_keyframe_on_request(void **state)
 		assert_int_equal(encode_scene(f, &damage, asks[i] == FLAG ? KYOYU_FRAME_KEY : 0,
 					      &pk), 0);
 		assert_int_equal(pk.n, 1);
-		bool key = pk.msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME;
+		bool key = pk.msg[0]->u.packet.flags & KYOYU_PACKET_KEYFRAME;
 		if (key != (asks[i] != PLAIN))
 			fail_msg("frame %zu: keyframe %d, expected %d", i, key, asks[i] != PLAIN);
 		/* An H.264 keyframe stands alone: SPS and PPS come with it. */
 		if (key && f->c->codec == KYOYU_CODEC_H264) {
-			assert_true(has_nal(&pk.msg[0], 7));
-			assert_true(has_nal(&pk.msg[0], 8));
-			assert_true(has_nal(&pk.msg[0], 5));
+			assert_true(has_nal(pk.msg[0], 7));
+			assert_true(has_nal(pk.msg[0], 8));
+			assert_true(has_nal(pk.msg[0], 5));
 		}
 		packets_release(&pk);
 	}
@@ -328,8 +328,8 @@ static void roundtrip_at(fixture *f, uint32_t w, uint32_t h, uint32_t kbps,
 		fail_msg("%s: cannot open a %ux%u encoder: %d", f->c->label, w, h, ret);
 	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
 	assert_int_equal(pk.n, 1);
-	assert_int_equal(pk.msg[0].u.packet.width, w);
-	assert_int_equal(pk.msg[0].u.packet.height, h);
+	assert_int_equal(pk.msg[0]->u.packet.width, w);
+	assert_int_equal(pk.msg[0]->u.packet.height, h);
 	double key = decode_and_compare(f, &pk);
 	packets_release(&pk);
 	scene_tick(f, 1, &damage);
@@ -421,7 +421,7 @@ static void test_unchanged_area_costs_almost_nothing(void **state)
 	/* Pixels outside the damage are never read: a change the capture did
 	 * not report (a white 16×16 square on the dark task bar) does not
 	 * reach the viewer. */
-	kyoyu_msg after;
+	kyoyu_msg *after;
 	const size_t stride = 1280 * 4, at = 700 * stride + 1200 * 4;
 	uint8_t saved[16][16 * 4];
 	for (int y = 0; y < 16; y++) {
@@ -435,11 +435,11 @@ static void test_unchanged_area_costs_almost_nothing(void **state)
 		memcpy(f->scene.canvas + at + y * stride, saved[y], sizeof(saved[y]));
 	decode_last(f, &pk, &after);
 	packets_release(&pk);
-	assert_non_null(after.buf);
-	const uint8_t *shown = (const uint8_t *)kyoyu_buffer_data(after.buf) + at;
-	double worst = psnr_luma(shown, after.u.frame.stride[0], f->scene.canvas + at,
+	assert_non_null(after);
+	const uint8_t *shown = (const uint8_t *)kyoyu_buffer_data(after->buf) + at;
+	double worst = psnr_luma(shown, after->u.frame.stride[0], f->scene.canvas + at,
 				 stride, 16, 16);
-	kyoyu_msg_release(&after);
+	kyoyu_msg_unref(after);
 	print_message("%s: an unreported change left the area at %.1f dB\n", f->c->label,
 		      worst);
 	assert_true(worst > 25);
@@ -460,42 +460,58 @@ static void test_bad_input_is_an_error_not_a_crash(void **state)
 	assert_true(harness_encoder_open(&f->h, 0, 48, 500) < 0);
 	assert_true(harness_encoder_open(&f->h, 20000, 48, 500) < 0);
 	assert_true(enc->send_frame(f->h.enc->priv, NULL) < 0); /* nothing open */
+	/* A pixel format the encoder does not take (encoder_formats). */
+	kyoyu_encoder_config i420 = {.size = sizeof(i420), .codec = f->c->codec, .width = 64,
+				     .height = 48, .fps = 30, .bitrate_kbps = 500,
+				     .format = KYOYU_PIXFMT_I420};
+	assert_int_equal(enc->encoder_open(f->h.enc->priv, &i420), -ENOTSUP);
 	assert_int_equal(harness_encoder_open(&f->h, 64, 48, 500), 0);
 	/* A frame of another size. */
-	kyoyu_msg frame = harness_frame(f->scene.canvas, 32, 48, NULL, 0, f->time_us);
-	assert_true(harness_encode(&f->h, &frame, &pk) < 0);
-	kyoyu_msg_release(&frame);
+	kyoyu_msg *frame = harness_frame(f->scene.canvas, 32, 48, NULL, 0, f->time_us);
+	assert_true(harness_encode(&f->h, frame, &pk) < 0);
+	kyoyu_msg_unref(frame);
 	/* A frame whose buffer is too small for its picture. */
 	frame = harness_frame(f->scene.canvas, 64, 48, NULL, 0, f->time_us);
-	kyoyu_buffer_unref(frame.buf);
-	frame.buf = kyoyu_buffer_new(100);
-	assert_true(harness_encode(&f->h, &frame, &pk) < 0);
-	kyoyu_msg_release(&frame);
+	kyoyu_buffer_unref(frame->buf);
+	frame->buf = kyoyu_buffer_new(100);
+	assert_true(harness_encode(&f->h, frame, &pk) < 0);
+	kyoyu_msg_unref(frame);
+	/* A frame in another format than the encoder was opened for, with
+	 * bytes enough for either. */
+	frame = harness_frame(f->scene.canvas, 64, 48, NULL, 0, f->time_us);
+	kyoyu_frame_layout(&frame->u.frame, KYOYU_PIXFMT_I420, 64, 48);
+	kyoyu_region_set_full(&frame->u.frame.damage, 64, 48);
+	assert_true(harness_encode(&f->h, frame, &pk) < 0);
+	kyoyu_msg_unref(frame);
 	/* It still works afterwards. */
 	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
 	assert_int_equal(pk.n, 1);
 	packets_release(&pk);
 
-	/* The decoder: empty and garbage packets. */
+	/* The decoder: a format it cannot give, then empty and garbage
+	 * packets. */
+	assert_int_equal(harness_decoder_open_as(&f->h, KYOYU_PIXFMT_I444), -ENOTSUP);
+	assert_int_equal(harness_decoder_open_as(&f->h, 77), -ENOTSUP);
 	harness_decoder_open(&f->h);
-	kyoyu_msg bad = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	bad.u.packet = (kyoyu_packet_info){.codec = f->c->codec, .width = 64, .height = 48};
-	bad.buf = kyoyu_buffer_new(0);
-	assert_true(dec->send_packet(f->h.dec->priv, &bad) < 0);
-	kyoyu_msg_release(&bad);
-	bad.buf = kyoyu_buffer_new(4096);
-	uint8_t *junk = kyoyu_buffer_data(bad.buf);
+	kyoyu_msg *bad = kyoyu_msg_new(KYOYU_MSG_PACKET);
+	assert_non_null(bad);
+	bad->u.packet = (kyoyu_packet_info){.codec = f->c->codec, .width = 64, .height = 48};
+	bad->buf = kyoyu_buffer_new(0);
+	assert_true(dec->send_packet(f->h.dec->priv, bad) < 0);
+	kyoyu_buffer_unref(bad->buf);
+	bad->buf = kyoyu_buffer_new(4096);
+	uint8_t *junk = kyoyu_buffer_data(bad->buf);
 	uint32_t seed = 12345;
 	for (size_t i = 0; i < 4096; i++) {
 		seed = seed * 1103515245u + 12345u;
 		junk[i] = (uint8_t)(seed >> 16);
 	}
-	kyoyu_msg out;
-	int ret = harness_decode(&f->h, &bad, &out);
+	kyoyu_msg *out;
+	int ret = harness_decode(&f->h, bad, &out);
 	/* Either refused, or nothing that claims to be the picture. */
-	assert_true(ret < 0 || out.buf == NULL || out.u.frame.width != 0);
-	kyoyu_msg_release(&out);
-	kyoyu_msg_release(&bad);
+	assert_true(ret < 0 || out == NULL || out->u.frame.width != 0);
+	kyoyu_msg_unref(out);
+	kyoyu_msg_unref(bad);
 }
 
 static void test_decoder_hands_out_i420_when_asked(void **state)
@@ -504,30 +520,30 @@ static void test_decoder_hands_out_i420_when_asked(void **state)
 
 	if (!f->built)
 		skip();
-	static const char *const i420[] = {"output=i420", NULL};
 	codec_harness dec;
 	packet_list pk;
-	kyoyu_msg out;
+	kyoyu_msg *out;
 
-	assert_true(harness_open(&dec, f->c->codec, NULL, f->c->decoder, i420));
-	harness_decoder_open(&dec);
+	/* The core asks for I420 at open when every window can show it. */
+	assert_true(harness_open(&dec, f->c->codec, NULL, f->c->decoder, NULL));
+	assert_int_equal(harness_decoder_open_as(&dec, KYOYU_PIXFMT_I420), 0);
 	scene_start(f, 321, 241, TESTSRC_DESKTOP);
 	assert_int_equal(harness_encoder_open(&f->h, 321, 241, 1000), 0);
 	assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_KEY, &pk), 0);
-	assert_int_equal(harness_decode(&dec, &pk.msg[0], &out), 0);
+	assert_int_equal(harness_decode(&dec, pk.msg[0], &out), 0);
 	packets_release(&pk);
-	assert_non_null(out.buf);
-	const kyoyu_frame_info *info = &out.u.frame;
+	assert_non_null(out);
+	const kyoyu_frame_info *info = &out->u.frame;
 	assert_int_equal(info->format, KYOYU_PIXFMT_I420);
 	assert_int_equal(info->width, 321);
 	assert_int_equal(info->height, 241);
 	assert_true(info->flags & KYOYU_FRAME_KEY);
 	kyoyu_frame_info want;
-	assert_int_equal(kyoyu_buffer_size(out.buf),
+	assert_int_equal(kyoyu_buffer_size(out->buf),
 			 kyoyu_frame_layout(&want, KYOYU_PIXFMT_I420, 321, 241));
 	assert_memory_equal(info->offset, want.offset, sizeof(want.offset));
 	/* The luma plane is the picture's: its mean is close to the source's. */
-	const uint8_t *y = kyoyu_buffer_data(out.buf);
+	const uint8_t *y = kyoyu_buffer_data(out->buf);
 	double got = 0, expect = 0;
 	for (uint32_t row = 0; row < 241; row++) {
 		for (uint32_t x = 0; x < 321; x++) {
@@ -537,8 +553,41 @@ static void test_decoder_hands_out_i420_when_asked(void **state)
 		}
 	}
 	assert_true(got / expect > 0.97 && got / expect < 1.03);
-	kyoyu_msg_release(&out);
+	kyoyu_msg_unref(out);
 	harness_close(&dec);
+}
+
+/* What the plugins declare is what the core negotiates with: the codec
+ * under its name, BGRX into the encoder, I420 (cheapest) then BGRX out of
+ * the decoder. */
+static void test_declares_codec_and_pixel_formats(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	const kyoyu_codec_ops *enc = &f->h.enc->plugin->ops.codec;
+	const kyoyu_codec_ops *dec = &f->h.dec->plugin->ops.codec;
+	const char *name = f->c->codec == KYOYU_CODEC_H264  ? "h264"
+			   : f->c->codec == KYOYU_CODEC_VP9 ? "vp9"
+							    : "vp8";
+	const kyoyu_codec_desc *lists[] = {enc->encodes, dec->decodes};
+
+	for (size_t l = 0; l < 2; l++) {
+		const kyoyu_codec_desc *d = lists[l];
+		assert_non_null(d);
+		while (d->fourcc != KYOYU_CODEC_NONE && d->fourcc != f->c->codec)
+			d++;
+		assert_int_equal(d->fourcc, f->c->codec);
+		assert_string_equal(d->name, name);
+	}
+	assert_non_null(enc->encoder_formats);
+	assert_int_equal(enc->encoder_formats[0], KYOYU_PIXFMT_BGRX);
+	assert_int_equal(enc->encoder_formats[1], KYOYU_PIXFMT_NONE);
+	assert_non_null(dec->decoder_formats);
+	assert_int_equal(dec->decoder_formats[0], KYOYU_PIXFMT_I420);
+	assert_int_equal(dec->decoder_formats[1], KYOYU_PIXFMT_BGRX);
+	assert_int_equal(dec->decoder_formats[2], KYOYU_PIXFMT_NONE);
 }
 
 /* ---- an independent decoder reads the stream ------------------------- */
@@ -557,7 +606,7 @@ static void put_le32(FILE *fp, uint32_t v)
 
 /* Writes PACKETS as IVF (VP8/VP9) or an Annex B byte stream (H.264). */
 static void write_stream(const char *path, uint32_t codec, uint32_t w, uint32_t h,
-			 kyoyu_msg *packets, size_t n)
+			 kyoyu_msg *const *packets, size_t n)
 {
 	FILE *fp = fopen(path, "wb");
 
@@ -575,13 +624,13 @@ static void write_stream(const char *path, uint32_t codec, uint32_t w, uint32_t 
 		put_le32(fp, 0);
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t size = kyoyu_buffer_size(packets[i].buf);
+		size_t size = kyoyu_buffer_size(packets[i]->buf);
 		if (codec != KYOYU_CODEC_H264) {
 			put_le32(fp, (uint32_t)size);
 			put_le32(fp, (uint32_t)i);
 			put_le32(fp, 0);
 		}
-		fwrite(kyoyu_buffer_data(packets[i].buf), 1, size, fp);
+		fwrite(kyoyu_buffer_data(packets[i]->buf), 1, size, fp);
 	}
 	assert_int_equal(fclose(fp), 0);
 }
@@ -593,7 +642,7 @@ static void test_stream_is_read_to_the_last_frame_by_ffprobe(void **state)
 	if (!f->built)
 		skip();
 	enum { MAX = 200 };
-	kyoyu_msg *packets = calloc(MAX, sizeof(kyoyu_msg));
+	kyoyu_msg **packets = calloc(MAX, sizeof(*packets));
 	size_t n = 0;
 	packet_list pk;
 	kyoyu_region damage;
@@ -634,7 +683,7 @@ static void test_stream_is_read_to_the_last_frame_by_ffprobe(void **state)
 	pclose(p);
 	unlink(path);
 	for (size_t i = 0; i < n; i++)
-		kyoyu_msg_release(&packets[i]);
+		kyoyu_msg_unref(packets[i]);
 	free(packets);
 
 	unsigned w = 0, h = 0, frames = 0;
@@ -666,6 +715,7 @@ static const named_test tests[] = {
 	{"unchanged_area_costs_almost_nothing", test_unchanged_area_costs_almost_nothing},
 	{"bad_input_is_an_error_not_a_crash", test_bad_input_is_an_error_not_a_crash},
 	{"decoder_hands_out_i420_when_asked", test_decoder_hands_out_i420_when_asked},
+	{"declares_codec_and_pixel_formats", test_declares_codec_and_pixel_formats},
 	{"stream_is_read_to_the_last_frame_by_ffprobe",
 	 test_stream_is_read_to_the_last_frame_by_ffprobe},
 };

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,11 +79,12 @@ static void recorder_start(recorder *r, const char *path)
 /* Ends the session; the recorder must finish its file and return. */
 static void recorder_finish(recorder *r)
 {
-	kyoyu_msg end = kyoyu_msg_make(KYOYU_MSG_STATE);
+	kyoyu_msg *end = kyoyu_msg_new(KYOYU_MSG_STATE);
 
-	end.u.state.state = KYOYU_STATE_ENDED;
-	end.u.state.reason = KYOYU_END_LEFT;
-	kyoyu_bus_post(r->bus, &end);
+	assert_non_null(end);
+	end->u.state.state = KYOYU_STATE_ENDED;
+	end->u.state.reason = KYOYU_END_LEFT;
+	kyoyu_bus_post(r->bus, end);
 	assert_true(kyoyu_stage_wait(r->stage, 5000));
 	assert_int_equal(kyoyu_stage_join(r->stage), 0);
 	if (r->inst->plugin->ops.stage.stop)
@@ -94,20 +96,41 @@ static void recorder_finish(recorder *r)
 	kyoyu_loader_fini(&r->loader);
 }
 
-/* Posts PKT with its capture time set to TIME_US and FLAGS added. */
-static void post(recorder *r, kyoyu_msg *pkt, int64_t time_us, uint32_t flags)
+/* Waits until the recorder has taken everything posted to it: its inbox
+ * hands out control messages first, so the end of the session posted while
+ * packets wait would overtake them.  The test thread asks for the inbox's
+ * descriptor, which only tells whether something waits. */
+static void wait_taken(recorder *r)
 {
-	pkt->u.packet.capture_us = time_us;
-	pkt->time_us = time_us;
-	pkt->u.packet.flags |= flags;
-	assert_int_equal(kyoyu_bus_post(r->bus, pkt), 0);
-	/* The recorder's packet queue holds 64: let it keep up. */
-	usleep(2000);
+	struct pollfd waiting = {kyoyu_inbox_fd(kyoyu_stage_inbox(r->stage)), POLLIN, 0};
+
+	assert_true(waiting.fd >= 0);
+	for (int64_t until = kyoyu_now_us() + 10000000; kyoyu_now_us() < until;) {
+		if (poll(&waiting, 1, 0) == 0)
+			return;
+		usleep(1000);
+	}
+	fail_msg("the recorder took nothing for 10 s");
 }
 
-/* Encodes the scene at W × H: a keyframe then COUNT-1 changed frames. */
+/* Posts a copy of PKT (its bytes shared) with its capture time set to
+ * TIME_US and FLAGS added; PKT stays the caller's, as it was. */
+static void post(recorder *r, const kyoyu_msg *pkt, int64_t time_us, uint32_t flags)
+{
+	kyoyu_msg *copy = kyoyu_msg_copy(pkt);
+
+	assert_non_null(copy);
+	copy->u.packet.capture_us = time_us;
+	copy->time_us = time_us;
+	copy->u.packet.flags |= flags;
+	assert_int_equal(kyoyu_bus_post(r->bus, copy), 0);
+	wait_taken(r);
+}
+
+/* Encodes the scene at W × H: a keyframe then COUNT-1 changed frames, whose
+ * packets go to OUT (released with release_all). */
 static size_t encode_run(codec_harness *h, uint32_t w, uint32_t hgt, int count,
-			 kyoyu_msg *out)
+			 kyoyu_msg **out)
 {
 	testsrc_scene scene;
 	kyoyu_region damage;
@@ -120,15 +143,21 @@ static size_t encode_run(codec_harness *h, uint32_t w, uint32_t hgt, int count,
 	for (int i = 0; i < count; i++) {
 		kyoyu_region_clear(&damage);
 		testsrc_scene_advance(&scene, (uint64_t)i + 1, &damage);
-		kyoyu_msg frame = harness_frame(scene.canvas, w, hgt, i ? &damage : NULL,
-						i ? 0 : KYOYU_FRAME_KEY, 1000000 + i * 33333);
-		assert_int_equal(harness_encode(h, &frame, &pk), 0);
-		kyoyu_msg_release(&frame);
+		kyoyu_msg *frame = harness_frame(scene.canvas, w, hgt, i ? &damage : NULL,
+						 i ? 0 : KYOYU_FRAME_KEY, 1000000 + i * 33333);
+		assert_int_equal(harness_encode(h, frame, &pk), 0);
+		kyoyu_msg_unref(frame);
 		assert_int_equal(pk.n, 1);
 		out[n++] = pk.msg[0];
 	}
 	testsrc_scene_fini(&scene);
 	return n;
+}
+
+static void release_all(kyoyu_msg **packets, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kyoyu_msg_unref(packets[i]);
 }
 
 static void probe(const char *path, probed *p)
@@ -174,7 +203,7 @@ static void record_codec(uint32_t codec, const char *enc, const char *dec,
 			 const char *const *exts)
 {
 	codec_harness h;
-	kyoyu_msg packets[MAX_FRAMES];
+	kyoyu_msg *packets[MAX_FRAMES];
 
 	if (!have_ffprobe())
 		skip();
@@ -193,11 +222,9 @@ static void record_codec(uint32_t codec, const char *enc, const char *dec,
 		snprintf(path, sizeof(path), "%s/stream.%s", dir, *ext);
 		recorder_start(&r, path);
 		/* Six frames, a pause of 5 s (the bus carries nothing), six more. */
-		for (size_t i = 0; i < n; i++) {
-			kyoyu_msg copy = packets[i];
-			kyoyu_buffer_ref(copy.buf);
-			post(&r, &copy, 1000000 + (int64_t)i * 33333 + (i >= 6 ? 5000000 : 0), 0);
-		}
+		for (size_t i = 0; i < n; i++)
+			post(&r, packets[i], 1000000 + (int64_t)i * 33333 + (i >= 6 ? 5000000 : 0),
+			     0);
 		recorder_finish(&r);
 		probe(path, &p);
 		print_message("%s: %d frames, the last at %.3f s\n", path, p.frames,
@@ -219,8 +246,7 @@ static void record_codec(uint32_t codec, const char *enc, const char *dec,
 		}
 		unlink(path);
 	}
-	for (size_t i = 0; i < n; i++)
-		kyoyu_msg_release(&packets[i]);
+	release_all(packets, n);
 	harness_close(&h);
 }
 
@@ -247,7 +273,7 @@ static void test_h264_every_frame_and_timestamp(void **state)
 static void record_size_change(uint32_t codec, const char *enc, const char *path)
 {
 	codec_harness h;
-	kyoyu_msg packets[MAX_FRAMES];
+	kyoyu_msg *packets[MAX_FRAMES];
 	recorder r;
 
 	assert_true(harness_open(&h, codec, enc, NULL, NULL));
@@ -255,8 +281,9 @@ static void record_size_change(uint32_t codec, const char *enc, const char *path
 	n += encode_run(&h, 400, 300, 5, packets + n);
 	recorder_start(&r, path);
 	for (size_t i = 0; i < n; i++)
-		post(&r, &packets[i], 1000000 + (int64_t)i * 40000, 0);
+		post(&r, packets[i], 1000000 + (int64_t)i * 40000, 0);
 	recorder_finish(&r);
+	release_all(packets, n);
 	harness_close(&h);
 }
 
@@ -301,7 +328,7 @@ static void test_size_change_starts_a_new_mp4(void **state)
 static void test_waits_for_a_keyframe_after_a_loss(void **state)
 {
 	codec_harness h;
-	kyoyu_msg packets[MAX_FRAMES];
+	kyoyu_msg *packets[MAX_FRAMES];
 	recorder r;
 	char path[512];
 	probed p;
@@ -314,16 +341,15 @@ static void test_waits_for_a_keyframe_after_a_loss(void **state)
 	snprintf(path, sizeof(path), "%s/loss.webm", dir);
 	recorder_start(&r, path);
 	/* Not a keyframe: nothing to start the file with. */
-	kyoyu_msg early = packets[5];
-	kyoyu_buffer_ref(early.buf);
-	post(&r, &early, 900000, 0);
+	post(&r, packets[5], 900000, 0);
 	for (size_t i = 0; i < 3; i++)
-		post(&r, &packets[i], 1000000 + (int64_t)i * 40000, 0);
+		post(&r, packets[i], 1000000 + (int64_t)i * 40000, 0);
 	/* The one before this was lost on the way: wait for a keyframe. */
-	post(&r, &packets[3], 1120000, KYOYU_PACKET_DISCONT);
+	post(&r, packets[3], 1120000, KYOYU_PACKET_DISCONT);
 	for (size_t i = 4; i < n; i++)
-		post(&r, &packets[i], 1160000 + (int64_t)(i - 4) * 40000, 0);
+		post(&r, packets[i], 1160000 + (int64_t)(i - 4) * 40000, 0);
 	recorder_finish(&r);
+	release_all(packets, n);
 	harness_close(&h);
 	probe(path, &p);
 	/* The first run up to the loss, then the whole second run. */

@@ -4,12 +4,18 @@
  *
  *   capture, transport, ui: describe → init → start → run on a real stage
  *     thread while the session connects and shares → the session ends →
- *     run() must return on its own within 3 s → stop → fini, once per role.
- *     init() answering KYOYU_SKIP (no display, wrong role) passes, logged.
- *   codec: for each codec it encodes, encoder_open at 64x48, send three
- *     frames (the first a keyframe), receive packets (the first must be a
- *     keyframe), drain; decode them back with each built plugin that decodes
- *     that codec and expect 64x48 pictures; close.
+ *     run() must return on its own within 3 s → stop → fini, once per role
+ *     and once per pixel format it lists (kyoyu_host.frame_format set as
+ *     the core would before start); a capture's pictures must be in that
+ *     format.  init() answering KYOYU_SKIP (no display, wrong role) passes,
+ *     logged.
+ *   codec: for each codec it declares and each pixel format it takes,
+ *     encoder_open at 64x48, send three frames (the first a keyframe),
+ *     receive packets (the first must be a keyframe), drain; decode them
+ *     back into each pixel format it gives, with each built plugin that
+ *     decodes that codec, and expect 64x48 pictures of that format; close.
+ *     Frames sent must come back unchanged, and every packet or picture
+ *     handed over must be a new message the codec no longer holds.
  *   policy: init, allow() every legal move, tick() through a session.
  *
  * Settings for a plugin that needs them (a TLS transport needs a
@@ -121,8 +127,15 @@ static void load_settings(const kyoyu_plugin *p, kyoyu_settings *set)
 	print_message("# %s: settings from %s\n", p->module, path);
 }
 
-static const uint32_t all_codecs[] = {KYOYU_CODEC_VP8, KYOYU_CODEC_VP9, KYOYU_CODEC_H264,
-				      KYOYU_CODEC_NONE};
+/* What a viewer with kyoyu's own decoders tells its stages it decodes. */
+static const uint32_t viewer_codecs[] = {KYOYU_CODEC_VP8, KYOYU_CODEC_VP9, KYOYU_CODEC_H264,
+					 KYOYU_CODEC_NONE};
+
+static const char *pixfmt_label(uint32_t format)
+{
+	const char *name = kyoyu_pixfmt_name(format);
+	return name ? name : "none";
+}
 
 /* An instance for ROLE on BUS, or NULL when init() answered SKIP. */
 static kyoyu_instance *instantiate(const kyoyu_plugin *p, uint32_t role, kyoyu_bus *bus,
@@ -158,14 +171,16 @@ static int run_plugin(void *ctx, kyoyu_stage *stage)
 
 static void post_state(kyoyu_bus *bus, uint32_t role, uint32_t state, uint32_t reason)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATE);
 
-	msg.u.state = (kyoyu_state_info){.state = state, .reason = reason, .role = role,
-					 .now_us = kyoyu_now_us()};
-	kyoyu_bus_post(bus, &msg);
+	assert_non_null(msg);
+	msg->u.state = (kyoyu_state_info){.state = state, .reason = reason, .role = role,
+					  .now_us = kyoyu_now_us()};
+	kyoyu_bus_post(bus, msg);
 }
 
-static void stage_life_cycle(const kyoyu_plugin *p, uint32_t role)
+/* The life cycle with FORMAT as the frames the core chose. */
+static void stage_life_cycle_as(const kyoyu_plugin *p, uint32_t role, uint32_t format)
 {
 	const char *role_name = role == KYOYU_ROLE_SHARER ? "sharer" : "viewer";
 	kyoyu_bus *bus = kyoyu_bus_new();
@@ -175,21 +190,35 @@ static void stage_life_cycle(const kyoyu_plugin *p, uint32_t role)
 	kyoyu_inbox *sink = kyoyu_bus_subscribe(bus, "sink", ~UINT64_C(0), 0);
 
 	kyoyu_instance *inst = instantiate(p, role, bus, clock,
-					   role == KYOYU_ROLE_SHARER ? sharer_codecs : all_codecs);
+					   role == KYOYU_ROLE_SHARER ? sharer_codecs
+								     : viewer_codecs);
 	if (inst) {
+		/* Chosen after every plugin's init, before any start(). */
+		inst->host.frame_format = format;
 		kyoyu_stage *stage = kyoyu_stage_new(bus, inst->label);
 		int ret = p->ops.stage.start(inst->priv, stage);
 		if (ret)
-			fail_msg("%s: start() failed as %s: %s (a plugin that cannot work "
-				 "here should answer KYOYU_SKIP from init)",
-				 p->module, role_name, strerror(-ret));
+			fail_msg("%s: start() failed as %s with %s frames: %s (a plugin that "
+				 "cannot work here should answer KYOYU_SKIP from init)",
+				 p->module, role_name, pixfmt_label(format), strerror(-ret));
 		assert_int_equal(kyoyu_stage_start(stage, run_plugin, inst), 0);
 		post_state(bus, role, KYOYU_STATE_CONNECTING, 0);
 		post_state(bus, role, KYOYU_STATE_SHARING, 0);
-		kyoyu_msg msg;
-		for (int64_t until = kyoyu_now_us() + 300000; kyoyu_now_us() < until;)
-			if (kyoyu_inbox_pop(sink, &msg, 20) == 0)
-				kyoyu_msg_release(&msg);
+		int frames = 0, wrong = 0;
+		uint32_t wrong_format = KYOYU_PIXFMT_NONE;
+		for (int64_t until = kyoyu_now_us() + 300000; kyoyu_now_us() < until;) {
+			kyoyu_msg *msg;
+			if (kyoyu_inbox_pop(sink, &msg, 20) != 0)
+				continue;
+			if (msg->type == KYOYU_MSG_FRAME) {
+				frames++;
+				if (msg->u.frame.format != format) {
+					wrong++;
+					wrong_format = msg->u.frame.format;
+				}
+			}
+			kyoyu_msg_unref(msg);
+		}
 		post_state(bus, role, KYOYU_STATE_ENDED, KYOYU_END_LEFT);
 		bool returned = kyoyu_stage_wait(stage, LINGER_MS);
 		kyoyu_stage_request_stop(stage);
@@ -207,10 +236,29 @@ static void stage_life_cycle(const kyoyu_plugin *p, uint32_t role)
 		if (ret < 0)
 			print_message("# %s: run() returned %s as %s\n", p->module,
 				      strerror(-ret), role_name);
+		if (wrong)
+			fail_msg("%s: %d of %d pictures posted as %s were %s, not the %s "
+				 "frames the core chose (kyoyu_host.frame_format)", p->module,
+				 wrong, frames, role_name, pixfmt_label(wrong_format),
+				 pixfmt_label(format));
+		if (frames)
+			print_message("# %s: %d %s pictures as %s\n", p->module, frames,
+				      pixfmt_label(format), role_name);
 	}
 	kyoyu_inbox_free(sink);
 	kyoyu_bus_free(bus);
 	kyoyu_clock_free(clock);
+}
+
+/* Once for each format the plugin lists; BGRX for one that lists none (a
+ * transport, a UI that reads no frames), as on a sharer that captures BGRX. */
+static void stage_life_cycle(const kyoyu_plugin *p, uint32_t role)
+{
+	static const uint32_t bgrx[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
+	const uint32_t *formats = p->ops.stage.formats ? p->ops.stage.formats : bgrx;
+
+	for (const uint32_t *f = formats; *f != KYOYU_PIXFMT_NONE; f++)
+		stage_life_cycle_as(p, role, *f);
 }
 
 /* ---- codecs -------------------------------------------------------------- */
@@ -218,183 +266,260 @@ static void stage_life_cycle(const kyoyu_plugin *p, uint32_t role)
 #define MAX_PACKETS 64
 
 typedef struct packets {
-	kyoyu_msg msg[MAX_PACKETS];
+	kyoyu_msg *msg[MAX_PACKETS];
 	int n;
 } packets;
 
 static void packets_clear(packets *pk)
 {
 	for (int i = 0; i < pk->n; i++)
-		kyoyu_msg_release(&pk->msg[i]);
+		kyoyu_msg_unref(pk->msg[i]);
 	pk->n = 0;
 }
 
-static kyoyu_msg make_frame(int index)
+/* The entry for CODEC in LIST, or NULL. */
+static const kyoyu_codec_desc *listed(const kyoyu_codec_desc *list, uint32_t codec)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	size_t bytes = kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, FRAME_W, FRAME_H);
-	uint8_t *px;
+	for (; list && list->fourcc != KYOYU_CODEC_NONE; list++)
+		if (list->fourcc == codec)
+			return list;
+	return NULL;
+}
 
-	msg.buf = kyoyu_buffer_new(bytes);
-	px = kyoyu_buffer_data(msg.buf);
-	/* A gradient with a moving bar: something for an encoder to chew. */
+/* "vp9 (VP90)" into TEXT, from P's own lists. */
+static const char *codec_label(const kyoyu_plugin *p, uint32_t codec, char text[32])
+{
+	const kyoyu_codec_desc *d = listed(p->ops.codec.encodes, codec);
+	char fourcc[5];
+
+	if (!d)
+		d = listed(p->ops.codec.decodes, codec);
+	snprintf(text, 32, "%s (%s)", d ? d->name : "?", kyoyu_fourcc_text(codec, fourcc));
+	return text;
+}
+
+/* A FRAME_W × FRAME_H picture in FORMAT: a gradient with a moving bar,
+ * something for an encoder to chew. */
+static kyoyu_msg *make_frame(int index, uint32_t format)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+
+	assert_non_null(msg);
+	kyoyu_frame_info *info = &msg->u.frame;
+	size_t bytes = kyoyu_frame_layout(info, (kyoyu_pixfmt)format, FRAME_W, FRAME_H);
+	assert_true(bytes > 0);
+	msg->buf = kyoyu_buffer_new(bytes);
+	assert_non_null(msg->buf);
+	uint8_t *px = kyoyu_buffer_data(msg->buf);
 	for (int y = 0; y < FRAME_H; y++)
 		for (int x = 0; x < FRAME_W; x++) {
-			uint8_t *p = px + (size_t)y * msg.u.frame.stride[0] + (size_t)x * 4;
 			bool bar = x / 8 == index;
-			p[0] = bar ? 255 : (uint8_t)(x * 4);
-			p[1] = bar ? 255 : (uint8_t)(y * 5);
-			p[2] = (uint8_t)(128 + index * 30);
-			p[3] = 0;
+			if (format == KYOYU_PIXFMT_BGRX) {
+				uint8_t *p = px + (size_t)y * info->stride[0] + (size_t)x * 4;
+				p[0] = bar ? 255 : (uint8_t)(x * 4);
+				p[1] = bar ? 255 : (uint8_t)(y * 5);
+				p[2] = (uint8_t)(128 + index * 30);
+				p[3] = 0;
+			} else {
+				px[info->offset[0] + (size_t)y * info->stride[0] + (size_t)x] =
+					bar ? 235 : (uint8_t)(16 + x * 3);
+			}
 		}
+	/* Planar formats: the chroma planes a flat colour that moves. */
+	for (int plane = 1; format != KYOYU_PIXFMT_BGRX && plane < 3; plane++)
+		memset(px + info->offset[plane], 128 + (plane == 1 ? index * 20 : -index * 20),
+		       (plane == 1 ? info->offset[2] : bytes) - info->offset[plane]);
 	if (index == 0) {
-		msg.u.frame.flags = KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, FRAME_W, FRAME_H);
+		info->flags = KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&info->damage, FRAME_W, FRAME_H);
 	} else {
-		kyoyu_region_add(&msg.u.frame.damage, (kyoyu_rect){0, 0, FRAME_W, FRAME_H});
+		kyoyu_region_add(&info->damage, (kyoyu_rect){0, 0, FRAME_W, FRAME_H});
 	}
 	return msg;
 }
 
-/* Takes packets until the encoder says EAGAIN (or EOF when DRAINING). */
-static void receive_packets(const kyoyu_plugin *p, void *priv, packets *pk, bool draining)
+/* A message a codec hands over must be new: the caller holds it alone. */
+static void check_handed_over(const kyoyu_plugin *p, const char *fn, const kyoyu_msg *msg,
+			      uint32_t type)
+{
+	if (!msg)
+		fail_msg("%s: %s() returned 0 and no message", p->module, fn);
+	if (msg->type != type)
+		fail_msg("%s: %s() gave a %s message, not a %s", p->module, fn,
+			 kyoyu_msg_type_name(msg->type), kyoyu_msg_type_name(type));
+	if (!msg->buf || kyoyu_buffer_size(msg->buf) == 0)
+		fail_msg("%s: %s() gave a %s with no data", p->module, fn,
+			 kyoyu_msg_type_name(type));
+	if (!kyoyu_msg_is_writable(msg))
+		fail_msg("%s: %s() gave a message it still holds a reference to; hand "
+			 "over a new one (kyoyu_msg_new)", p->module, fn);
+}
+
+/* Takes packets of CODEC until the encoder says EAGAIN (or EOF when
+ * DRAINING). */
+static void receive_packets(const kyoyu_plugin *p, void *priv, uint32_t codec, packets *pk,
+			    bool draining)
 {
 	for (int guard = 0; guard < 1000; guard++) {
-		kyoyu_msg pkt;
-		memset(&pkt, 0, sizeof(pkt));
+		kyoyu_msg *pkt = NULL;
 		int ret = p->ops.codec.receive_packet(priv, &pkt);
-		if (ret == -EAGAIN && !draining)
+		if ((ret == -EAGAIN && !draining) || (ret == KYOYU_EOF && draining)) {
+			kyoyu_msg_unref(pkt);
 			return;
-		if (ret == KYOYU_EOF && draining)
-			return;
+		}
 		if (ret)
 			fail_msg("%s: receive_packet() returned %s%s", p->module, strerror(-ret),
 				 draining ? " while draining (expected a packet or KYOYU_EOF)" : "");
-		if (!pkt.buf || kyoyu_buffer_size(pkt.buf) == 0)
-			fail_msg("%s: receive_packet() gave a packet with no data", p->module);
+		check_handed_over(p, "receive_packet", pkt, KYOYU_MSG_PACKET);
+		if (pkt->u.packet.codec != codec) {
+			char want[5], got[5];
+			fail_msg("%s: receive_packet() gave a packet of codec %s while "
+				 "encoding %s", p->module, kyoyu_fourcc_text(pkt->u.packet.codec, got),
+				 kyoyu_fourcc_text(codec, want));
+		}
 		if (pk->n < MAX_PACKETS)
 			pk->msg[pk->n++] = pkt;
 		else
-			kyoyu_msg_release(&pkt);
+			kyoyu_msg_unref(pkt);
 	}
 	fail_msg("%s: receive_packet() never ran dry", p->module);
 }
 
-/* Encodes three frames of CODEC with P and fills PK. */
-static void encode_with(const kyoyu_plugin *p, uint32_t codec, packets *pk)
+/* send_frame(FRAME); the codec may keep it, but must not change it. */
+static int send_frame(const kyoyu_plugin *p, void *priv, const kyoyu_msg *frame)
+{
+	kyoyu_frame_info before = frame->u.frame;
+	int64_t time_us = frame->time_us;
+	kyoyu_buffer *buf = frame->buf;
+
+	int ret = p->ops.codec.send_frame(priv, frame);
+	if (memcmp(&before, &frame->u.frame, sizeof(before)) != 0 ||
+	    time_us != frame->time_us || buf != frame->buf)
+		fail_msg("%s: send_frame() changed the frame it was given; it is shared "
+			 "and read-only", p->module);
+	return ret;
+}
+
+/* Encodes three FORMAT frames of CODEC with P and fills PK. */
+static void encode_with(const kyoyu_plugin *p, uint32_t codec, uint32_t format, packets *pk)
 {
 	kyoyu_bus *bus = kyoyu_bus_new();
 	const uint32_t codecs[] = {codec, KYOYU_CODEC_NONE};
 	kyoyu_instance *inst = instantiate(p, KYOYU_ROLE_SHARER, bus, NULL, codecs);
+	char label[32];
 
 	if (inst) {
 		kyoyu_encoder_config config = {.size = sizeof(config), .codec = codec,
 					       .width = FRAME_W, .height = FRAME_H, .fps = 30,
-					       .bitrate_kbps = 300};
+					       .bitrate_kbps = 300, .format = format};
 		int ret = p->ops.codec.encoder_open(inst->priv, &config);
 		if (ret)
-			fail_msg("%s: encoder_open(%s, %dx%d) failed: %s", p->module,
-				 kyoyu_codec_name(codec), FRAME_W, FRAME_H, strerror(-ret));
+			fail_msg("%s: encoder_open(%s, %dx%d %s) failed: %s", p->module,
+				 codec_label(p, codec, label), FRAME_W, FRAME_H,
+				 pixfmt_label(format), strerror(-ret));
 		for (int i = 0; i < 3; i++) {
-			kyoyu_msg frame = make_frame(i);
-			ret = p->ops.codec.send_frame(inst->priv, &frame);
+			kyoyu_msg *frame = make_frame(i, format);
+			ret = send_frame(p, inst->priv, frame);
 			if (ret == -EAGAIN) {
 				int before = pk->n;
-				receive_packets(p, inst->priv, pk, false);
+				receive_packets(p, inst->priv, codec, pk, false);
 				if (pk->n == before)
 					fail_msg("%s: send_frame() and receive_packet() both "
 						 "said EAGAIN", p->module);
-				ret = p->ops.codec.send_frame(inst->priv, &frame);
+				ret = send_frame(p, inst->priv, frame);
 			}
-			kyoyu_msg_release(&frame);
+			kyoyu_msg_unref(frame);
 			if (ret)
 				fail_msg("%s: send_frame() failed: %s", p->module, strerror(-ret));
-			receive_packets(p, inst->priv, pk, false);
+			receive_packets(p, inst->priv, codec, pk, false);
 		}
 		assert_int_equal(p->ops.codec.send_frame(inst->priv, NULL), 0);
-		receive_packets(p, inst->priv, pk, true);
+		receive_packets(p, inst->priv, codec, pk, true);
 		p->ops.codec.close(inst->priv);
 		kyoyu_instance_free(inst);
 		if (pk->n == 0)
 			fail_msg("%s: three frames and a drain gave no packet", p->module);
-		if (!(pk->msg[0].u.packet.flags & KYOYU_PACKET_KEYFRAME))
+		if (!(pk->msg[0]->u.packet.flags & KYOYU_PACKET_KEYFRAME))
 			fail_msg("%s: the first packet of a stream is not flagged "
 				 "KYOYU_PACKET_KEYFRAME", p->module);
-		for (int i = 0; i < pk->n; i++) {
-			pk->msg[i].type = KYOYU_MSG_PACKET;
-			pk->msg[i].u.packet.codec = codec;
-		}
-		print_message("# %s: %s encoded into %d packets\n", p->module,
-			      kyoyu_codec_name(codec), pk->n);
+		print_message("# %s: %s from %s pictures encoded into %d packets\n", p->module,
+			      codec_label(p, codec, label), pixfmt_label(format), pk->n);
 	}
 	kyoyu_bus_free(bus);
 }
 
-static int receive_frames(const kyoyu_plugin *p, void *priv, bool draining)
+static int receive_frames(const kyoyu_plugin *p, void *priv, uint32_t format, bool draining)
 {
 	int frames = 0;
 
 	for (int guard = 0; guard < 1000; guard++) {
-		kyoyu_msg frame;
-		memset(&frame, 0, sizeof(frame));
+		kyoyu_msg *frame = NULL;
 		int ret = p->ops.codec.receive_frame(priv, &frame);
-		if ((ret == -EAGAIN && !draining) || (ret == KYOYU_EOF && draining))
+		if ((ret == -EAGAIN && !draining) || (ret == KYOYU_EOF && draining)) {
+			kyoyu_msg_unref(frame);
 			return frames;
+		}
 		if (ret)
 			fail_msg("%s: receive_frame() returned %s", p->module, strerror(-ret));
-		if (!frame.buf || frame.u.frame.width != FRAME_W ||
-		    frame.u.frame.height != FRAME_H)
-			fail_msg("%s: decoded a %ux%u picture (with%s data), expected %dx%d",
-				 p->module, frame.u.frame.width, frame.u.frame.height,
-				 frame.buf ? "" : "out", FRAME_W, FRAME_H);
-		kyoyu_msg_release(&frame);
+		check_handed_over(p, "receive_frame", frame, KYOYU_MSG_FRAME);
+		const kyoyu_frame_info *info = &frame->u.frame;
+		kyoyu_frame_info want;
+		size_t bytes = kyoyu_frame_layout(&want, (kyoyu_pixfmt)info->format, info->width,
+						  info->height);
+		if (info->format != format || info->width != FRAME_W || info->height != FRAME_H)
+			fail_msg("%s: decoded a %ux%u %s picture, expected %dx%d %s", p->module,
+				 info->width, info->height, pixfmt_label(info->format), FRAME_W,
+				 FRAME_H, pixfmt_label(format));
+		if (kyoyu_buffer_size(frame->buf) < bytes)
+			fail_msg("%s: decoded a picture into %zu bytes, %zu short of its layout",
+				 p->module, kyoyu_buffer_size(frame->buf),
+				 bytes - kyoyu_buffer_size(frame->buf));
+		kyoyu_msg_unref(frame);
 		frames++;
 	}
 	fail_msg("%s: receive_frame() never ran dry", p->module);
 	return frames;
 }
 
-static void decode_with(const kyoyu_plugin *p, uint32_t codec, const packets *pk)
+/* Decodes PK into FORMAT pictures with P. */
+static void decode_with(const kyoyu_plugin *p, uint32_t codec, uint32_t format,
+			const packets *pk)
 {
 	kyoyu_bus *bus = kyoyu_bus_new();
-	kyoyu_instance *inst = instantiate(p, KYOYU_ROLE_VIEWER, bus, NULL, all_codecs);
+	kyoyu_instance *inst = instantiate(p, KYOYU_ROLE_VIEWER, bus, NULL, viewer_codecs);
 	int frames = 0;
+	char label[32];
 
 	if (inst) {
-		int ret = p->ops.codec.decoder_open(inst->priv, codec);
+		kyoyu_decoder_config config = {.size = sizeof(config), .codec = codec,
+					       .format = format};
+		int ret = p->ops.codec.decoder_open(inst->priv, &config);
 		if (ret)
-			fail_msg("%s: decoder_open(%s) failed: %s", p->module,
-				 kyoyu_codec_name(codec), strerror(-ret));
+			fail_msg("%s: decoder_open(%s, %s) failed: %s", p->module,
+				 codec_label(p, codec, label), pixfmt_label(format),
+				 strerror(-ret));
 		for (int i = 0; i < pk->n; i++) {
-			ret = p->ops.codec.send_packet(inst->priv, &pk->msg[i]);
+			ret = p->ops.codec.send_packet(inst->priv, pk->msg[i]);
 			if (ret == -EAGAIN) {
-				frames += receive_frames(p, inst->priv, false);
-				ret = p->ops.codec.send_packet(inst->priv, &pk->msg[i]);
+				frames += receive_frames(p, inst->priv, format, false);
+				ret = p->ops.codec.send_packet(inst->priv, pk->msg[i]);
 			}
 			if (ret)
 				fail_msg("%s: send_packet() failed on packet %d: %s", p->module,
 					 i, strerror(-ret));
-			frames += receive_frames(p, inst->priv, false);
+			frames += receive_frames(p, inst->priv, format, false);
 		}
 		assert_int_equal(p->ops.codec.send_packet(inst->priv, NULL), 0);
-		frames += receive_frames(p, inst->priv, true);
+		frames += receive_frames(p, inst->priv, format, true);
 		p->ops.codec.close(inst->priv);
 		kyoyu_instance_free(inst);
 		if (pk->n && frames == 0)
 			fail_msg("%s: %d %s packets decoded into no picture", p->module, pk->n,
-				 kyoyu_codec_name(codec));
-		print_message("# %s: decoded %d %s pictures\n", p->module, frames,
-			      kyoyu_codec_name(codec));
+				 codec_label(p, codec, label));
+		print_message("# %s: decoded %d %s pictures as %s\n", p->module, frames,
+			      codec_label(p, codec, label), pixfmt_label(format));
 	}
 	kyoyu_bus_free(bus);
-}
-
-static bool listed(const uint32_t *list, uint32_t codec)
-{
-	for (; list && *list; list++)
-		if (*list == codec)
-			return true;
-	return false;
 }
 
 /* Another loaded plugin that encodes CODEC, to feed a decoder-only one. */
@@ -408,24 +533,47 @@ static const kyoyu_plugin *encoder_for(uint32_t codec)
 	return NULL;
 }
 
+/* CODEC encoded by P (each format it takes) or, for a decoder only, by
+ * another built plugin, then decoded by P into each format it gives. */
+static void codec_life_cycle_of(const kyoyu_plugin *p, uint32_t codec)
+{
+	bool enc = listed(p->ops.codec.encodes, codec);
+	bool dec = listed(p->ops.codec.decodes, codec);
+	const kyoyu_plugin *source = enc ? p : encoder_for(codec);
+	const uint32_t *in = source ? source->ops.codec.encoder_formats : NULL;
+	char label[32];
+
+	if (!source) {
+		packets none = {.n = 0};
+		print_message("# %s: no built plugin encodes %s; decoder opened and drained "
+			      "only\n", p->module, codec_label(p, codec, label));
+		for (const uint32_t *out = p->ops.codec.decoder_formats; *out != KYOYU_PIXFMT_NONE;
+		     out++)
+			decode_with(p, codec, *out, &none);
+		return;
+	}
+	for (const uint32_t *f = in; *f != KYOYU_PIXFMT_NONE; f++) {
+		packets pk = {.n = 0};
+		encode_with(source, codec, *f, &pk);
+		for (const uint32_t *out = p->ops.codec.decoder_formats;
+		     dec && *out != KYOYU_PIXFMT_NONE; out++)
+			decode_with(p, codec, *out, &pk);
+		packets_clear(&pk);
+		if (!enc)
+			break; /* a decoder only is fed from its source's best format */
+	}
+}
+
 static void codec_life_cycle(const kyoyu_plugin *p)
 {
-	for (const uint32_t *c = all_codecs; *c; c++) {
-		bool enc = listed(p->ops.codec.encodes, *c);
-		bool dec = listed(p->ops.codec.decodes, *c);
-		packets pk = {.n = 0};
-		if (!enc && !dec)
-			continue;
-		const kyoyu_plugin *source = enc ? p : encoder_for(*c);
-		if (source)
-			encode_with(source, *c, &pk);
-		else
-			print_message("# %s: no built plugin encodes %s; decoder opened and "
-				      "drained only\n", p->module, kyoyu_codec_name(*c));
-		if (dec)
-			decode_with(p, *c, &pk);
-		packets_clear(&pk);
-	}
+	for (const kyoyu_codec_desc *d = p->ops.codec.encodes;
+	     d && d->fourcc != KYOYU_CODEC_NONE; d++)
+		codec_life_cycle_of(p, d->fourcc);
+	/* What it only decodes. */
+	for (const kyoyu_codec_desc *d = p->ops.codec.decodes;
+	     d && d->fourcc != KYOYU_CODEC_NONE; d++)
+		if (!listed(p->ops.codec.encodes, d->fourcc))
+			codec_life_cycle_of(p, d->fourcc);
 }
 
 /* ---- policy -------------------------------------------------------------- */
@@ -439,7 +587,7 @@ static void policy_life_cycle(const kyoyu_plugin *p)
 					KYOYU_STATE_SHARING, KYOYU_STATE_ENDED};
 
 	for (uint32_t role = KYOYU_ROLE_SHARER; role <= KYOYU_ROLE_VIEWER; role++) {
-		kyoyu_instance *inst = instantiate(p, role, bus, clock, all_codecs);
+		kyoyu_instance *inst = instantiate(p, role, bus, clock, viewer_codecs);
 		if (!inst)
 			continue;
 		kyoyu_session_view view = {.size = sizeof(view), .role = role,
@@ -457,7 +605,7 @@ static void policy_life_cycle(const kyoyu_plugin *p)
 			if (view.state == KYOYU_STATE_AWAITING_CONSENT)
 				view.connected_us = view.last_activity_us = view.now_us;
 			for (int t = 0; t < 8 && view.state != KYOYU_STATE_ENDED; t++) {
-				kyoyu_policy_verdict verdict = {0};
+				kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 				kyoyu_clock_advance(clock, 250000);
 				view.now_us = kyoyu_clock_now(clock);
 				p->ops.policy.tick(inst->priv, &view, &verdict);

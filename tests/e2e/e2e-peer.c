@@ -2,8 +2,9 @@
  * end-to-end tests of the control socket and the user interfaces.
  *
  * It connects at once (PEER CONNECTED with the name in `peer`).  On the
- * viewer it plays the network and the decoder: while sharing, it posts the
- * testsrc desktop as decoded frames (BGRX or I420, with exact damage), the
+ * viewer it plays the network and the decoder: while sharing (and `video`
+ * is on), it posts the testsrc desktop as decoded frames with exact damage,
+ * in the pixel format the core chose for the UIs (BGRX or I420), the
  * cursor, and a STATS message each second.  On either side it answers a
  * new-code request with the fixed code 123-456-789, and obeys lines written
  * to the FIFO `control`:
@@ -37,11 +38,13 @@
 typedef struct peer {
 	/* options */
 	const char *name, *control_path, *log_path;
-	int video, width, height, fps;
-	bool cursor, recording;
+	int width, height, fps;
+	bool video, cursor, recording;
 
+	const kyoyu_host *host;
 	kyoyu_bus *bus;
 	uint32_t role, codec;
+	kyoyu_pixfmt format; /* of the frames it posts */
 	int control_fd;
 	FILE *log;
 	char line[256];
@@ -53,15 +56,13 @@ typedef struct peer {
 	int64_t start_us, next_stats_us;
 } peer;
 
-enum { VIDEO_NONE, VIDEO_BGRX, VIDEO_I420 };
-static const char *const videos[] = {"none", "bgrx", "i420", NULL};
-
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("peer", peer, name, "Alice Example", "the other side's name"),
 	KYOYU_OPTION_STRING("control", peer, control_path, NULL, "FIFO of commands"),
 	KYOYU_OPTION_STRING("log", peer, log_path, NULL, "file of what it saw"),
-	KYOYU_OPTION_ENUM("video", peer, video, 0, videos,
-			  "viewer: post the testsrc desktop as decoded frames"),
+	KYOYU_OPTION_BOOL("video", peer, video, 0,
+			  "viewer: post the testsrc desktop as decoded frames, in the "
+			  "pixel format the core chose for the UIs (BGRX or I420)"),
 	KYOYU_OPTION_INT("width", peer, width, 1280, 16, 4096, "picture width"),
 	KYOYU_OPTION_INT("height", peer, height, 720, 16, 4096, "picture height"),
 	KYOYU_OPTION_INT("fps", peer, fps, 10, 1, 60, "pictures per second"),
@@ -88,6 +89,7 @@ static int peer_init(void *priv, const kyoyu_host *host)
 {
 	peer *p = priv;
 
+	p->host = host;
 	p->bus = host->bus;
 	p->role = host->role;
 	p->codec = host->codecs ? host->codecs[0] : KYOYU_CODEC_NONE;
@@ -105,7 +107,15 @@ static int peer_start(void *priv, kyoyu_stage *stage)
 	if (p->control_path && (p->control_fd = open(p->control_path,
 						     O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return -errno;
-	if (p->role == KYOYU_ROLE_VIEWER && p->video != VIDEO_NONE) {
+	if (p->role == KYOYU_ROLE_VIEWER && p->video) {
+		p->format = (kyoyu_pixfmt)p->host->frame_format;
+		if (p->format != KYOYU_PIXFMT_BGRX && p->format != KYOYU_PIXFMT_I420) {
+			const char *name = kyoyu_pixfmt_name(p->format);
+			kyoyu_error("the UIs take \"%s\" pictures; this stand-in draws BGRX "
+				    "or I420 only", name ? name : "none");
+			return -EINVAL;
+		}
+		kyoyu_info("posts %s pictures", kyoyu_pixfmt_name(p->format));
 		int ret = testsrc_scene_init(&p->scene, (uint32_t)p->width,
 					     (uint32_t)p->height, (uint32_t)p->fps,
 					     TESTSRC_DESKTOP);
@@ -137,13 +147,17 @@ static void peer_stop(void *priv)
 
 static void post_peer(peer *p, uint32_t event, uint32_t reason)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 
-	msg.u.peer = (kyoyu_peer_info){.event = event, .codec = p->codec,
-				       .recording = p->recording, .reason = reason};
+	if (!msg) {
+		kyoyu_error("out of memory: the PEER message is lost");
+		return;
+	}
+	msg->u.peer = (kyoyu_peer_info){.event = event, .codec = p->codec,
+					.recording = p->recording, .reason = reason};
 	if (event == KYOYU_PEER_CONNECTED)
-		msg.buf = kyoyu_buffer_new_copy(p->name, strlen(p->name));
-	kyoyu_bus_post(p->bus, &msg);
+		msg->buf = kyoyu_buffer_new_copy(p->name, strlen(p->name));
+	kyoyu_bus_post(p->bus, msg);
 }
 
 static uint8_t clamp8(int v)
@@ -173,38 +187,43 @@ static void bgrx_to_i420(const uint8_t *src, uint32_t w, uint32_t h, uint8_t *ds
 
 static void post_picture(peer *p, const kyoyu_region *damage)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
 	uint32_t w = (uint32_t)p->width, h = (uint32_t)p->height;
-	kyoyu_pixfmt format = p->video == VIDEO_I420 ? KYOYU_PIXFMT_I420 : KYOYU_PIXFMT_BGRX;
-	size_t bytes = kyoyu_frame_layout(&msg.u.frame, format, w, h);
 
-	if (!(msg.buf = kyoyu_buffer_new(bytes)))
+	if (!msg)
 		return;
-	if (format == KYOYU_PIXFMT_I420)
-		bgrx_to_i420(p->scene.canvas, w, h, kyoyu_buffer_data(msg.buf), &msg.u.frame);
-	else
-		memcpy(kyoyu_buffer_data(msg.buf), p->scene.canvas, bytes);
-	msg.u.frame.damage = *damage;
-	if (p->send_key) {
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, (int32_t)w, (int32_t)h);
+	size_t bytes = kyoyu_frame_layout(&msg->u.frame, p->format, w, h);
+	if (!(msg->buf = kyoyu_buffer_new(bytes))) {
+		kyoyu_msg_unref(msg);
+		return;
 	}
-	if (kyoyu_bus_post(p->bus, &msg) == 0)
+	if (p->format == KYOYU_PIXFMT_I420)
+		bgrx_to_i420(p->scene.canvas, w, h, kyoyu_buffer_data(msg->buf), &msg->u.frame);
+	else
+		memcpy(kyoyu_buffer_data(msg->buf), p->scene.canvas, bytes);
+	msg->u.frame.damage = *damage;
+	if (p->send_key) {
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&msg->u.frame.damage, (int32_t)w, (int32_t)h);
+	}
+	if (kyoyu_bus_post(p->bus, msg) == 0)
 		p->send_key = false;
 }
 
 static void post_cursor(peer *p, bool with_shape)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CURSOR);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CURSOR);
 	int32_t x, y;
 
+	if (!msg)
+		return;
 	testsrc_scene_pointer(&p->scene, p->tick, &x, &y);
-	msg.u.cursor = (kyoyu_cursor_info){.x = x, .y = y, .visible = 1, .serial = 1};
-	if (with_shape && (msg.buf = kyoyu_buffer_new(16 * 16 * 4))) {
-		testsrc_cursor_shape(kyoyu_buffer_data(msg.buf));
-		msg.u.cursor.width = msg.u.cursor.height = 16;
+	msg->u.cursor = (kyoyu_cursor_info){.x = x, .y = y, .visible = 1, .serial = 1};
+	if (with_shape && (msg->buf = kyoyu_buffer_new(16 * 16 * 4))) {
+		testsrc_cursor_shape(kyoyu_buffer_data(msg->buf));
+		msg->u.cursor.width = msg->u.cursor.height = 16;
 	}
-	kyoyu_bus_post(p->bus, &msg);
+	kyoyu_bus_post(p->bus, msg);
 }
 
 static void on_tick(peer *p)
@@ -221,10 +240,12 @@ static void on_tick(peer *p)
 			post_cursor(p, key);
 	}
 	if (kyoyu_now_us() >= p->next_stats_us) {
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATS);
-		msg.u.stats = (kyoyu_stats_info){.kbps = 1234, .fps = (uint32_t)p->fps,
-						 .rtt_ms = 12, .latency_us = 42000};
-		kyoyu_bus_post(p->bus, &msg);
+		kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATS);
+		if (msg) {
+			msg->u.stats = (kyoyu_stats_info){.kbps = 1234, .fps = (uint32_t)p->fps,
+							  .rtt_ms = 12, .latency_us = 42000};
+			kyoyu_bus_post(p->bus, msg);
+		}
 		p->next_stats_us = kyoyu_now_us() + 1000000;
 	}
 }
@@ -253,13 +274,17 @@ static void command(peer *p, char *line)
 	char path[200];
 
 	if (sscanf(line, "pointer %d %d %d", &a, &b, &c) == 3) {
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_POINTER);
-		msg.u.pointer = (kyoyu_pointer_info){a, b, (uint32_t)c};
-		kyoyu_bus_post(p->bus, &msg);
+		kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_POINTER);
+		if (msg) {
+			msg->u.pointer = (kyoyu_pointer_info){a, b, (uint32_t)c};
+			kyoyu_bus_post(p->bus, msg);
+		}
 	} else if (sscanf(line, "size %d %d %d %d", &a, &b, &c, &d) == 4) {
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
-		msg.u.size = (kyoyu_size_info){(uint32_t)a, (uint32_t)b, c, d};
-		kyoyu_bus_post(p->bus, &msg);
+		kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_VIDEO_SIZE);
+		if (msg) {
+			msg->u.size = (kyoyu_size_info){(uint32_t)a, (uint32_t)b, c, d};
+			kyoyu_bus_post(p->bus, msg);
+		}
 	} else if (strcmp(line, "pause") == 0) {
 		kyoyu_bus_post_value(p->bus, KYOYU_MSG_PAUSE, 0);
 	} else if (strcmp(line, "resume") == 0) {
@@ -312,10 +337,12 @@ static void on_message(peer *p, const kyoyu_msg *msg)
 	case KYOYU_MSG_CODE:
 		if (msg->u.value == KYOYU_CODE_REQUEST_NEW) {
 			note(p, "code-request");
-			kyoyu_msg reply = kyoyu_msg_make(KYOYU_MSG_CODE);
-			reply.u.value = KYOYU_CODE_ISSUED;
-			reply.buf = kyoyu_buffer_new_copy("123-456-789", 11);
-			kyoyu_bus_post(p->bus, &reply);
+			kyoyu_msg *reply = kyoyu_msg_new(KYOYU_MSG_CODE);
+			if (!reply)
+				break;
+			reply->u.value = KYOYU_CODE_ISSUED;
+			reply->buf = kyoyu_buffer_new_copy("123-456-789", 11);
+			kyoyu_bus_post(p->bus, reply);
 		}
 		break;
 	case KYOYU_MSG_PACKET:
@@ -332,23 +359,26 @@ static int peer_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	bool ended = false;
 
+	int inbox_fd = kyoyu_inbox_fd(inbox);
+
+	if (inbox_fd < 0)
+		return -EMFILE;
 	post_peer(p, KYOYU_PEER_CONNECTED, 0);
 	p->start_us = kyoyu_now_us();
 	while (!ended) {
 		int64_t due = p->start_us + (int64_t)((p->tick + 1) * 1000000 / (uint64_t)p->fps);
 		int64_t wait = due - kyoyu_now_us();
-		struct pollfd fds[2] = {{kyoyu_inbox_fd(inbox), POLLIN, 0},
-					{p->control_fd, POLLIN, 0}};
+		struct pollfd fds[2] = {{inbox_fd, POLLIN, 0}, {p->control_fd, POLLIN, 0}};
 		poll(fds, p->control_fd >= 0 ? 2 : 1, wait > 0 ? (int)((wait + 999) / 1000) : 0);
 		if (fds[1].revents & POLLIN)
 			read_control(p);
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret;
 		while ((ret = kyoyu_inbox_pop(inbox, &msg, 0)) == 0) {
-			on_message(p, &msg);
-			ended |= msg.type == KYOYU_MSG_STATE &&
-				 msg.u.state.state == KYOYU_STATE_ENDED;
-			kyoyu_msg_release(&msg);
+			on_message(p, msg);
+			ended |= msg->type == KYOYU_MSG_STATE &&
+				 msg->u.state.state == KYOYU_STATE_ENDED;
+			kyoyu_msg_unref(msg);
 		}
 		if (ret == -ESHUTDOWN)
 			break;
@@ -368,6 +398,7 @@ static const kyoyu_stage_ops ops = {
 	.start = peer_start,
 	.run = peer_run,
 	.stop = peer_stop,
+	.formats = NULL, /* a transport */
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

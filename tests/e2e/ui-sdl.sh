@@ -1,6 +1,12 @@
 # ui/sdl under Xvfb: the picture shown matches what was decoded (BGRX and
 # I420), dragging sends the arrow in shared-screen pixels, the paused
 # state shows, and Escape ends the session.
+#
+# transport/e2epeer posts the decoded pictures in the format the core chose
+# for the UIs, so each case gets its format by negotiation, as a real
+# viewer does: I420 with a decoder that gives it first (codec/vpx or
+# codec/avcodec); BGRX when ui/e2ebgrx (a UI that shows BGRX only) runs
+# beside the window.
 . "$KYOYU_SRCDIR/tests/e2e/lib.sh"
 
 [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ] || skip_all "ui/sdl is not built"
@@ -18,13 +24,14 @@ export ASAN_OPTIONS
 SDL_RENDER_DRIVER=software
 export SDL_RENDER_DRIVER
 
-# start_viewer NAME FORMAT: a viewer showing the testsrc desktop in FORMAT.
+# start_viewer NAME CODEC UIS: a viewer decoding with CODEC (its decoder
+# formats steer the choice) showing the testsrc desktop in the UIS.
 start_viewer() {
 	rm -f "$E2E_TMP/fifo" && mkfifo "$E2E_TMP/fifo"
-	start_agent "$1" -r viewer -o codec.plugin="$codec" -o transport.plugin=e2epeer \
-		-o transport.video="$2" -o transport.cursor=false \
+	start_agent "$1" -r viewer -o codec.plugin="$2" -o transport.plugin=e2epeer \
+		-o transport.video=true -o transport.cursor=false \
 		-o transport.control="$E2E_TMP/fifo" -o transport.log="$E2E_TMP/$1.peer" \
-		-o ui.plugin=sdl -o ui.width=1280 -o ui.height=760 \
+		-o ui.plugin="$3" -o ui.width=1280 -o ui.height=760 \
 		-o ctl.socket="$E2E_TMP/$1.sock" -t 120
 	viewer=$AGENT_PID
 }
@@ -54,11 +61,23 @@ screenshot_matches() {
 	[ "$best" -lt 9216 ]
 }
 
-start_viewer bgrx bgrx
+# shows_what_was_decoded NAME FUZZ: screenshot_matches, tried up to five
+# times: the desktop types on, and a loaded machine may take the shot while
+# the window still draws the picture before the one the peer dumped.
+shows_what_was_decoded() {
+	for try in 1 2 3 4 5; do
+		screenshot_matches "$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+start_viewer bgrx "$codec" sdl,e2ebgrx
 check "the viewer opens a window" wait_for 30 window
-check "and shows the BGRX picture" wait_for 30 shown BGRX bgrx
+check "and shows the BGRX picture (a UI beside it takes BGRX only)" \
+	wait_for 30 shown BGRX bgrx
 check "the window shows the decoded picture, pixel for pixel at 1:1" \
-	screenshot_matches bgrx 2%
+	shows_what_was_decoded bgrx 2%
 
 wid=$(window)
 xdotool mousemove --window "$wid" 400 $((DY + 300)) mousedown 1
@@ -98,12 +117,27 @@ xdotool windowfocus --sync "$wid" 2>/dev/null
 xdotool key --window "$wid" Escape
 check "Escape ends the session" wait_for 20 stopped "$viewer"
 check "as ended by the operator" grep -q 'session ended (ended by operator)' "$E2E_TMP/bgrx.log"
+check "and ui/e2ebgrx got BGRX pictures only" \
+	grep -q 'ui/e2ebgrx\] [1-9][0-9]* pictures, 0 of them not BGRX' "$E2E_TMP/bgrx.log"
 
-start_viewer i420 i420
-check "an I420 picture is shown too" wait_for 30 shown I420 i420
-check "and matches the decoded picture (colour conversion tolerance)" \
-	screenshot_matches i420 12%
-xdotool key --window "$(window)" e
-check "E ends the session too" wait_for 20 stopped "$viewer"
+# A decoder whose first format is I420: the window alone takes it.
+yuv_codec=""
+for c in vpx avcodec; do
+	[ -f "$KYOYU_BUILDDIR/plugins/kyoyu-codec-$c.la" ] && { yuv_codec=$c; break; }
+done
+if [ -n "$yuv_codec" ]; then
+	start_viewer i420 "$yuv_codec" sdl
+	check "with codec/$yuv_codec an I420 picture is shown, as negotiated" \
+		wait_for 30 shown I420 i420
+	check "and matches the decoded picture (colour conversion tolerance)" \
+		shows_what_was_decoded i420 12%
+	xdotool key --window "$(window)" e
+	check "E ends the session too" wait_for 20 stopped "$viewer"
+else
+	for what in "an I420 picture is shown" "and matches the decoded picture" \
+		"E ends the session too"; do
+		skip "$what: no decoder that gives I420 first (codec/vpx, codec/avcodec)"
+	done
+fi
 
 tap_done

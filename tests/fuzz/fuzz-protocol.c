@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "fuzz"
+#include <kyoyu/host.h>
 #include <kyoyu/kyoyu.h>
 
 #include "bus-priv.h"
@@ -66,11 +67,23 @@ static kt_peer_config peer_config(uint32_t role)
 	};
 }
 
-static void post_state(kyoyu_bus *bus, uint32_t state)
+/* A new message of TYPE; the harness cannot go on without it. */
+static kyoyu_msg *must_new(kyoyu_msg_type type)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
-	msg.u.state.state = state;
-	kyoyu_bus_post(bus, &msg);
+	kyoyu_msg *msg = kyoyu_msg_new(type);
+
+	if (!msg)
+		abort();
+	return msg;
+}
+
+static kyoyu_msg *state_msg(uint32_t state, uint32_t reason)
+{
+	kyoyu_msg *msg = must_new(KYOYU_MSG_STATE);
+
+	msg->u.state.state = state;
+	msg->u.state.reason = reason;
+	return msg;
 }
 
 /* What the endpoint posted goes to the other endpoint's inbox in the real
@@ -79,38 +92,34 @@ static void post_state(kyoyu_bus *bus, uint32_t state)
  * exercised too). */
 static void drain_bus(kyoyu_inbox *inbox, kt_viewer *v, kt_sharer *s)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	while (kyoyu_inbox_pop(inbox, &msg, 0) == 0) {
-		kyoyu_msg state = kyoyu_msg_make(KYOYU_MSG_STATE);
-		bool move = true;
-		switch (msg.type) {
+		kyoyu_msg *state = NULL;
+		switch (msg->type) {
 		case KYOYU_MSG_PAUSE:
-			state.u.state.state = KYOYU_STATE_PAUSED;
+			state = state_msg(KYOYU_STATE_PAUSED, 0);
 			break;
 		case KYOYU_MSG_RESUME:
-			state.u.state.state = KYOYU_STATE_SHARING;
+			state = state_msg(KYOYU_STATE_SHARING, 0);
 			break;
 		case KYOYU_MSG_PEER:
-			move = msg.u.peer.event == KYOYU_PEER_GONE;
-			state.u.state.state = KYOYU_STATE_ENDED;
-			state.u.state.reason = msg.u.peer.reason;
+			if (msg->u.peer.event == KYOYU_PEER_GONE)
+				state = state_msg(KYOYU_STATE_ENDED, msg->u.peer.reason);
 			break;
 		case KYOYU_MSG_ERROR:
-			state.u.state.state = KYOYU_STATE_ENDED;
-			state.u.state.reason = KYOYU_END_ERROR;
+			state = state_msg(KYOYU_STATE_ENDED, KYOYU_END_ERROR);
 			break;
 		default:
-			move = false;
 			break;
 		}
-		kyoyu_msg_release(&msg);
-		if (!move)
+		kyoyu_msg_unref(msg);
+		if (!state)
 			continue;
 		if (v)
-			kt_viewer_on_bus(v, &state);
+			kt_viewer_on_bus(v, state);
 		else
-			kt_sharer_on_bus(s, &state);
+			kt_sharer_on_bus(s, state);
 	}
 }
 
@@ -144,10 +153,8 @@ static void run_one(const uint8_t *data, size_t size)
 		};
 		v = kt_viewer_new(bus, &cfg);
 		kt_viewer_install_code(v, "123456789", now);
-		post_state(bus, KYOYU_STATE_SHARING);
-		kyoyu_msg st = kyoyu_msg_make(KYOYU_MSG_STATE);
-		st.u.state.state = KYOYU_STATE_SHARING;
-		kt_viewer_on_bus(v, &st);
+		kyoyu_bus_post(bus, state_msg(KYOYU_STATE_SHARING, 0));
+		kt_viewer_on_bus(v, state_msg(KYOYU_STATE_SHARING, 0));
 		kt_conn *conn = kt_conn_new(sv[0], "fuzz-sharer", &kt_conn_plain_io,
 					    (void *)(intptr_t)sv[0], 0, now);
 		kt_viewer_adopt(v, conn, "192.0.2.1", now);
@@ -163,13 +170,11 @@ static void run_one(const uint8_t *data, size_t size)
 		connector.fd = sv[0];
 		s = kt_sharer_new(bus, &cfg, &con);
 		kt_sharer_start(s, now);
-		kyoyu_msg code = kyoyu_msg_make(KYOYU_MSG_CODE);
-		code.u.value = KYOYU_CODE_ENTERED;
-		code.buf = kyoyu_buffer_new_copy("123-456-789", 11);
-		kt_sharer_on_bus(s, &code);
-		kyoyu_msg st = kyoyu_msg_make(KYOYU_MSG_STATE);
-		st.u.state.state = KYOYU_STATE_SHARING;
-		kt_sharer_on_bus(s, &st);
+		kyoyu_msg *code = must_new(KYOYU_MSG_CODE);
+		code->u.value = KYOYU_CODE_ENTERED;
+		code->buf = kyoyu_buffer_new_copy("123-456-789", 11);
+		kt_sharer_on_bus(s, code);
+		kt_sharer_on_bus(s, state_msg(KYOYU_STATE_SHARING, 0));
 	}
 
 	/* A sharer sends nothing after its hello until it is welcomed: the

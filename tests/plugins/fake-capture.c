@@ -1,4 +1,4 @@
-/* Fake capture plugins for the loader tests.
+/* Fake capture plugins (and one UI) for the loader tests.
  *
  * One source, built several times with different -D flags, so every module
  * is a real shared object that differs from the good one in exactly the way
@@ -11,12 +11,14 @@
  *   kyoyu-capture-misnamed   its descriptor calls it "someone-else"
  *   kyoyu-capture-badoffset  an option whose field lies outside priv_size
  *   kyoyu-capture-dupkey     an option table declaring one key twice
- *   kyoyu-capture-shortops   stage ops whose size stops before stop(), with
- *                            garbage where stop() would be: the core must
- *                            read it as NULL (zero-extension)
+ *   kyoyu-capture-noformats  its stage ops list no pixel format it posts
+ *   kyoyu-ui-shortops        a UI (which may list no formats) whose stage ops'
+ *                            size stops before stop(), with garbage where
+ *                            stop() would be: the core must read it, and the
+ *                            formats after it, as NULL (zero-extension)
  *   kyoyu-capture-unresolved needs a function no kyoyu provides (bind-now)
  * FAKE_MODULE is the module name with '-' as '_', FAKE_NAME the name the
- * descriptor gives.
+ * descriptor gives, FAKE_KIND its kind when not a capture.
  */
 #include "config.h"
 
@@ -32,6 +34,9 @@
 #endif
 #ifndef FAKE_ABI_MINOR
 #define FAKE_ABI_MINOR KYOYU_ABI_MINOR
+#endif
+#ifndef FAKE_KIND
+#define FAKE_KIND KYOYU_KIND_CAPTURE
 #endif
 
 typedef struct fake_capture {
@@ -50,7 +55,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_BOOL("fail", fake_capture, fail, 0, "init() fails with -ENODEV"),
 #ifdef FAKE_BAD_OFFSET
 	{"beyond", KYOYU_OPT_INT, sizeof(fake_capture), "lies past the struct", 0, 0, 1,
-	 NULL, NULL},
+	 NULL, NULL, {NULL, NULL}},
 #endif
 #ifdef FAKE_DUP_KEY
 	KYOYU_OPTION_INT("fps", fake_capture, counter, 1, 0, 10, "fps again"),
@@ -87,22 +92,26 @@ static int fake_start(void *priv, kyoyu_stage *stage)
 /* A picture whose first pixel counts the frames, damaged where it changed. */
 static void post_picture(fake_capture *f)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	size_t bytes = kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX,
-					  (uint32_t)f->width, (uint32_t)f->height);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
 
-	msg.buf = kyoyu_buffer_new(bytes);
-	if (!msg.buf)
+	if (!msg)
 		return;
+	size_t bytes = kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX,
+					  (uint32_t)f->width, (uint32_t)f->height);
+	msg->buf = kyoyu_buffer_new(bytes);
+	if (!msg->buf) {
+		kyoyu_msg_unref(msg);
+		return;
+	}
 	f->counter++;
-	memcpy(kyoyu_buffer_data(msg.buf), &f->counter, sizeof(f->counter));
-	kyoyu_region_add(&msg.u.frame.damage, (kyoyu_rect){0, 0, 1, 1});
+	memcpy(kyoyu_buffer_data(msg->buf), &f->counter, sizeof(f->counter));
+	kyoyu_region_add(&msg->u.frame.damage, (kyoyu_rect){0, 0, 1, 1});
 	if (f->send_key) {
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, f->width, f->height);
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&msg->u.frame.damage, f->width, f->height);
 		f->send_key = false;
 	}
-	kyoyu_bus_post(f->bus, &msg);
+	kyoyu_bus_post(f->bus, msg);
 }
 
 static int fake_run(void *priv, kyoyu_stage *stage)
@@ -111,16 +120,16 @@ static int fake_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, 1000 / f->fps);
 		if (ret == -ESHUTDOWN)
 			return 0;
 		if (ret == 0) {
-			bool sharing = msg.u.state.state == KYOYU_STATE_SHARING;
-			bool ended = msg.u.state.state == KYOYU_STATE_ENDED;
+			bool sharing = msg->u.state.state == KYOYU_STATE_SHARING;
+			bool ended = msg->u.state.state == KYOYU_STATE_ENDED;
 			f->send_key |= sharing && !f->sharing;
 			f->sharing = sharing;
-			kyoyu_msg_release(&msg);
+			kyoyu_msg_unref(msg);
 			if (ended)
 				return 0;
 			continue;
@@ -132,14 +141,17 @@ static int fake_run(void *priv, kyoyu_stage *stage)
 #endif
 
 #ifdef FAKE_SHORT_OPS
+static const uint32_t garbage_formats[] = {0xdeadbeef, 0xdeadbeef};
+
 /* Laid out as kyoyu_stage_ops, but its size says it ends before stop(), as
  * a plugin built before stop() existed would: what follows is garbage the
- * core must not take for a callback. */
+ * core must not take for a callback or a list. */
 static const kyoyu_stage_ops short_ops = {
 	.size = offsetof(kyoyu_stage_ops, stop),
 	.start = fake_start,
 	.run = fake_run,
 	.stop = (void (*)(void *))(uintptr_t)0xdeadbeef,
+	.formats = garbage_formats,
 };
 #define FAKE_OPS (&short_ops)
 #else
@@ -149,6 +161,10 @@ static void fake_stop(void *priv)
 }
 
 
+#ifndef FAKE_NO_FORMATS
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
+#endif
+
 static const kyoyu_stage_ops ops = {
 	.size = sizeof(kyoyu_stage_ops),
 	.start = fake_start,
@@ -156,6 +172,9 @@ static const kyoyu_stage_ops ops = {
 	.run = fake_run,
 #endif
 	.stop = fake_stop,
+#ifndef FAKE_NO_FORMATS
+	.formats = formats,
+#endif
 };
 #define FAKE_OPS (&ops)
 #endif
@@ -164,7 +183,7 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.abi_major = FAKE_ABI_MAJOR,
 	.abi_minor = FAKE_ABI_MINOR,
 	.size = sizeof(kyoyu_plugin_descriptor),
-	.kind = KYOYU_KIND_CAPTURE,
+	.kind = FAKE_KIND,
 	.name = FAKE_NAME,
 	.version = "0.0",
 	.license = "MIT",

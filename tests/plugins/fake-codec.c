@@ -16,8 +16,15 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_END,
 };
 
-static const uint32_t codecs[] = {KYOYU_CODEC_VP8, KYOYU_CODEC_VP9, KYOYU_CODEC_H264,
-				  KYOYU_CODEC_NONE};
+static const kyoyu_codec_desc codecs[] = {
+	KYOYU_CODEC_DESC(KYOYU_CODEC_VP8, "vp8"),
+	KYOYU_CODEC_DESC(KYOYU_CODEC_VP9, "vp9"),
+	KYOYU_CODEC_DESC(KYOYU_CODEC_H264, "h264"),
+	KYOYU_CODEC_DESC_END,
+};
+
+/* The packets are the BGRX pixels themselves, both ways. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
 
 /* True (and one failure used up) when the test asked for a failure. */
 static bool take_failure(atomic_int *hook)
@@ -39,11 +46,31 @@ static int fake_init(void *priv, const kyoyu_host *host)
 	return KYOYU_OK;
 }
 
+/* Lets go of the kept frame, noting whether anybody changed it while the
+ * codec held it. */
+static void drop_frame(fake_codec *c)
+{
+	if (!c->frame)
+		return;
+	if (memcmp(&c->frame->u.frame, &c->frame_info, sizeof(c->frame_info)) != 0 ||
+	    c->frame->time_us != c->frame_time_us)
+		atomic_fetch_add(&c->frames_changed, 1);
+	kyoyu_msg_unref(c->frame);
+	c->frame = NULL;
+}
+
+static void drop_packet(fake_codec *c)
+{
+	kyoyu_msg_unref(c->packet);
+	c->packet = NULL;
+}
+
 static void fake_close(void *priv)
 {
 	fake_codec *c = priv;
 
-	kyoyu_msg_release(&c->pending);
+	drop_frame(c);
+	drop_packet(c);
 	c->pending_left = 0;
 	c->encoding = c->decoding = c->draining = c->key_requested = false;
 	atomic_fetch_add(&c->closes, 1);
@@ -53,7 +80,8 @@ static void fake_fini(void *priv)
 {
 	fake_codec *c = priv;
 
-	kyoyu_msg_release(&c->pending);
+	drop_frame(c);
+	drop_packet(c);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -65,6 +93,8 @@ static int fake_encoder_open(void *priv, const kyoyu_encoder_config *config)
 		return -EIO;
 	if (config->width == 0 || config->height == 0)
 		return -EINVAL;
+	if (config->format != KYOYU_PIXFMT_BGRX)
+		return -ENOTSUP;
 	c->encoding = true;
 	c->draining = false;
 	c->key_requested = true; /* the first packet of a stream is a keyframe */
@@ -105,12 +135,13 @@ static int fake_send_frame(void *priv, const kyoyu_msg *frame)
 		return -EAGAIN;
 	if (take_failure(&c->fail_sends))
 		return -EIO;
-	if (!frame->buf || frame->u.frame.width != c->width ||
-	    frame->u.frame.height != c->height)
+	if (!frame->buf || frame->u.frame.format != KYOYU_PIXFMT_BGRX ||
+	    frame->u.frame.width != c->width || frame->u.frame.height != c->height)
 		return -EINVAL;
-	kyoyu_msg_release(&c->pending);
-	c->pending = *frame;
-	c->pending.buf = kyoyu_buffer_ref(frame->buf);
+	drop_frame(c);
+	c->frame = kyoyu_msg_ref((kyoyu_msg *)frame);
+	c->frame_info = frame->u.frame;
+	c->frame_time_us = frame->time_us;
 	c->pending_left = c->packets_per_frame;
 	uint32_t flags = 0;
 	if (c->key_requested || (frame->u.frame.flags & KYOYU_FRAME_KEY))
@@ -118,7 +149,7 @@ static int fake_send_frame(void *priv, const kyoyu_msg *frame)
 	if (frame->u.frame.flags & KYOYU_FRAME_REFINE)
 		flags |= KYOYU_PACKET_REFINE;
 	c->key_requested = false;
-	c->pending.u.packet = (kyoyu_packet_info){
+	c->packet_info = (kyoyu_packet_info){
 		.codec = c->codec,
 		.flags = flags,
 		.width = c->width,
@@ -130,19 +161,22 @@ static int fake_send_frame(void *priv, const kyoyu_msg *frame)
 	return 0;
 }
 
-static int fake_receive_packet(void *priv, kyoyu_msg *packet)
+static int fake_receive_packet(void *priv, kyoyu_msg **packet)
 {
 	fake_codec *c = priv;
 
+	*packet = NULL;
 	if (!c->pending_left)
 		return c->draining ? KYOYU_EOF : -EAGAIN;
 	if (take_failure(&c->fail_packets))
 		return -EIO;
-	*packet = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	packet->u.packet = c->pending.u.packet;
-	packet->buf = kyoyu_buffer_ref(c->pending.buf);
-	if (--c->pending_left == 0)
-		kyoyu_msg_release(&c->pending);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PACKET);
+	if (!msg)
+		return -ENOMEM;
+	msg->u.packet = c->packet_info;
+	msg->buf = kyoyu_buffer_ref(c->frame->buf);
+	*packet = msg;
+	c->pending_left--;
 	atomic_fetch_add(&c->packets_sent, 1);
 	return 0;
 }
@@ -164,15 +198,17 @@ static int fake_set_bitrate(void *priv, uint32_t kbps)
 	return 0;
 }
 
-static int fake_decoder_open(void *priv, uint32_t codec)
+static int fake_decoder_open(void *priv, const kyoyu_decoder_config *config)
 {
 	fake_codec *c = priv;
 
 	if (take_failure(&c->fail_opens))
 		return -EIO;
+	if (config->format != KYOYU_PIXFMT_BGRX)
+		return -ENOTSUP;
 	c->decoding = true;
 	c->draining = false;
-	c->codec = codec;
+	c->codec = config->codec;
 	atomic_fetch_add(&c->decoder_opens, 1);
 	return 0;
 }
@@ -196,29 +232,34 @@ static int fake_send_packet(void *priv, const kyoyu_msg *packet)
 					  packet->u.packet.height);
 	if (!packet->buf || bytes == 0 || kyoyu_buffer_size(packet->buf) < bytes)
 		return -EINVAL;
-	kyoyu_msg_release(&c->pending);
-	c->pending = *packet;
-	c->pending.buf = kyoyu_buffer_ref(packet->buf);
-	c->pending.u.frame = info;
-	if (packet->u.packet.flags & KYOYU_PACKET_KEYFRAME)
-		c->pending.u.frame.flags |= KYOYU_FRAME_KEY;
-	kyoyu_region_set_full(&c->pending.u.frame.damage, (int32_t)info.width,
-			      (int32_t)info.height);
+	drop_packet(c);
+	c->packet = kyoyu_msg_ref((kyoyu_msg *)packet);
 	c->pending_left = 1;
 	return 0;
 }
 
-static int fake_receive_frame(void *priv, kyoyu_msg *frame)
+/* The picture of the pending packet: its pixels, by reference. */
+static int fake_receive_frame(void *priv, kyoyu_msg **frame)
 {
 	fake_codec *c = priv;
 
+	*frame = NULL;
 	if (!c->pending_left)
 		return c->draining ? KYOYU_EOF : -EAGAIN;
-	*frame = c->pending;
-	frame->type = KYOYU_MSG_FRAME;
-	c->pending.buf = NULL;
+	const kyoyu_packet_info *p = &c->packet->u.packet;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	if (!msg)
+		return -ENOMEM;
+	kyoyu_frame_info *info = &msg->u.frame;
+	kyoyu_frame_layout(info, KYOYU_PIXFMT_BGRX, p->width, p->height);
+	if (p->flags & KYOYU_PACKET_KEYFRAME)
+		info->flags |= KYOYU_FRAME_KEY;
+	kyoyu_region_set_full(&info->damage, (int32_t)info->width, (int32_t)info->height);
+	msg->buf = kyoyu_buffer_ref(c->packet->buf);
+	drop_packet(c);
 	c->pending_left = 0;
 	atomic_fetch_add(&c->decoded, 1);
+	*frame = msg;
 	return 0;
 }
 
@@ -226,6 +267,8 @@ static const kyoyu_codec_ops ops = {
 	.size = sizeof(kyoyu_codec_ops),
 	.encodes = codecs,
 	.decodes = codecs,
+	.encoder_formats = formats,
+	.decoder_formats = formats,
 	.encoder_open = fake_encoder_open,
 	.send_frame = fake_send_frame,
 	.receive_packet = fake_receive_packet,

@@ -2,7 +2,10 @@
  *
  * kyoyu-codec-fake "encodes" by passing the frame's pixels through as the
  * packet (the same buffer, by reference) and "decodes" by passing them back,
- * so the encode and decode stages can be tested with no real codec.  A test
+ * so the encode and decode stages can be tested with no real codec.  Like a
+ * real encoder with its reference picture, it keeps the last frame it was
+ * sent until the next one or close, and counts it in frames_changed if
+ * anybody changed that message meanwhile: the caller must not.  A test
  * reaches this struct through its instance (kyoyu_instance.priv) to make the
  * next calls fail and to read what the codec saw.  The counters are atomic:
  * the stage thread writes them while the test thread reads.
@@ -37,6 +40,7 @@ typedef struct fake_codec {
 	atomic_int encoder_opens, decoder_opens, closes;
 	atomic_int frames_sent, packets_sent, keyframe_requests, bitrate_kbps;
 	atomic_int decoded;
+	atomic_int frames_changed; /* kept frames changed behind the codec's back */
 
 	pthread_mutex_t lock; /* guards log and n_log */
 	fake_codec_frame log[FAKE_CODEC_LOG];
@@ -45,8 +49,12 @@ typedef struct fake_codec {
 	/* internal state (stage thread only) */
 	bool encoding, decoding, draining, key_requested;
 	uint32_t codec, width, height;
-	kyoyu_msg pending; /* the frame (or packet) not yet received */
-	int pending_left;  /* outputs still to hand out for it */
+	kyoyu_msg *frame;              /* the last frame sent (a reference) */
+	kyoyu_frame_info frame_info;   /* what it said when it was sent */
+	int64_t frame_time_us;
+	kyoyu_packet_info packet_info; /* what its packets say */
+	kyoyu_msg *packet;             /* the packet sent, not yet decoded */
+	int pending_left;              /* outputs still to hand out */
 } fake_codec;
 
 #endif

@@ -54,14 +54,16 @@ static int fake_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	static const char peer[] = "fake peer";
 
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
-	msg.u.peer = (kyoyu_peer_info){
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+	if (!msg)
+		return -ENOMEM;
+	msg->u.peer = (kyoyu_peer_info){
 		.event = KYOYU_PEER_CONNECTED,
 		.codec = t->codec,
 		.recording = t->recording,
 	};
-	msg.buf = kyoyu_buffer_new_copy(peer, sizeof(peer) - 1);
-	kyoyu_bus_post(t->bus, &msg);
+	msg->buf = kyoyu_buffer_new_copy(peer, sizeof(peer) - 1);
+	kyoyu_bus_post(t->bus, msg);
 	for (;;) {
 		int ret = kyoyu_inbox_pop(inbox, &msg, -1);
 		if (ret == -ESHUTDOWN)
@@ -69,16 +71,16 @@ static int fake_run(void *priv, kyoyu_stage *stage)
 		if (ret)
 			continue;
 		bool ended = false;
-		if (msg.type == KYOYU_MSG_PACKET) {
-			count_packet(t, &msg.u.packet);
-		} else if (msg.type == KYOYU_MSG_STATE) {
-			atomic_store(&t->last_state, (int)msg.u.state.state);
-			if (msg.u.state.state == KYOYU_STATE_ENDED) {
-				atomic_store(&t->ended_reason, (int)msg.u.state.reason);
+		if (msg->type == KYOYU_MSG_PACKET) {
+			count_packet(t, &msg->u.packet);
+		} else if (msg->type == KYOYU_MSG_STATE) {
+			atomic_store(&t->last_state, (int)msg->u.state.state);
+			if (msg->u.state.state == KYOYU_STATE_ENDED) {
+				atomic_store(&t->ended_reason, (int)msg->u.state.reason);
 				ended = true;
 			}
 		}
-		kyoyu_msg_release(&msg);
+		kyoyu_msg_unref(msg);
 		if (ended)
 			return 0;
 	}

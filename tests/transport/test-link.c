@@ -29,7 +29,7 @@ static const uint32_t codecs[] = {KYOYU_CODEC_VP9, 0};
 typedef struct side {
 	kyoyu_bus *bus;
 	kyoyu_inbox *inbox;
-	kyoyu_msg seen[MAX_SEEN]; /* everything posted, in order */
+	kyoyu_msg *seen[MAX_SEEN]; /* everything posted, in order */
 	size_t n_seen;
 } side;
 
@@ -79,7 +79,7 @@ static void side_init(side *s)
 static void side_fini(side *s)
 {
 	for (size_t i = 0; i < s->n_seen; i++)
-		kyoyu_msg_release(&s->seen[i]);
+		kyoyu_msg_unref(s->seen[i]);
 	kyoyu_inbox_free(s->inbox);
 	kyoyu_bus_free(s->bus);
 }
@@ -136,16 +136,23 @@ static int teardown(void **state)
 	return 0;
 }
 
+static kyoyu_msg *new_msg(kyoyu_msg_type type)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(type);
+	assert_non_null(msg);
+	return msg;
+}
+
 /* What a session stage would tell the transport. */
 static void state_to(pair *p, bool viewer, uint32_t state, uint32_t reason)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
-	msg.u.state.state = state;
-	msg.u.state.reason = reason;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_STATE);
+	msg->u.state.state = state;
+	msg->u.state.reason = reason;
 	if (viewer)
-		kt_viewer_on_bus(p->viewer, &msg);
+		kt_viewer_on_bus(p->viewer, msg);
 	else
-		kt_sharer_on_bus(p->sharer, &msg);
+		kt_sharer_on_bus(p->sharer, msg);
 }
 
 static void to_sharer(pair *p, kyoyu_msg *msg)
@@ -155,12 +162,12 @@ static void to_sharer(pair *p, kyoyu_msg *msg)
 
 static void collect(side *s)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 	while (kyoyu_inbox_pop(s->inbox, &msg, 0) == 0) {
 		if (s->n_seen < MAX_SEEN)
 			s->seen[s->n_seen++] = msg;
 		else
-			kyoyu_msg_release(&msg);
+			kyoyu_msg_unref(msg);
 	}
 }
 
@@ -188,7 +195,7 @@ static void pump(pair *p, int ms)
 static const kyoyu_msg *find(const side *s, uint32_t type, int64_t event)
 {
 	for (size_t i = s->n_seen; i-- > 0;) {
-		const kyoyu_msg *m = &s->seen[i];
+		const kyoyu_msg *m = s->seen[i];
 		if (m->type != type)
 			continue;
 		if (event < 0)
@@ -203,16 +210,24 @@ static size_t count(const side *s, uint32_t type)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->n_seen; i++)
-		n += s->seen[i].type == type;
+		n += s->seen[i]->type == type;
 	return n;
+}
+
+/* Runs both sides until S has seen N messages of TYPE, for at most MS
+ * milliseconds (a machine under load may need more than a few). */
+static void pump_until(pair *p, const side *s, uint32_t type, size_t n, int ms)
+{
+	for (int waited = 0; waited < ms && count(s, type) < n; waited += 10)
+		pump(p, 10);
 }
 
 static void enter_code(pair *p, const char *code)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
-	msg.u.value = KYOYU_CODE_ENTERED;
-	msg.buf = kyoyu_buffer_new_copy(code, strlen(code));
-	to_sharer(p, &msg);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CODE);
+	msg->u.value = KYOYU_CODE_ENTERED;
+	msg->buf = kyoyu_buffer_new_copy(code, strlen(code));
+	to_sharer(p, msg);
 }
 
 static void connect_both(pair *p)
@@ -237,16 +252,16 @@ static void connect_both(pair *p)
 
 static void send_packet(pair *p, bool key, size_t size)
 {
-	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	pkt.u.packet.codec = KYOYU_CODEC_VP9;
-	pkt.u.packet.flags = key ? KYOYU_PACKET_KEYFRAME : 0;
-	pkt.u.packet.width = 640;
-	pkt.u.packet.height = 480;
-	pkt.u.packet.capture_us = kyoyu_now_us() - 5000;
-	pkt.u.packet.encoded_us = kyoyu_now_us();
-	pkt.buf = kyoyu_buffer_new(size);
-	memset(kyoyu_buffer_data(pkt.buf), key ? 0xee : 0x11, size);
-	to_sharer(p, &pkt);
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	pkt->u.packet.codec = KYOYU_CODEC_VP9;
+	pkt->u.packet.flags = key ? KYOYU_PACKET_KEYFRAME : 0;
+	pkt->u.packet.width = 640;
+	pkt->u.packet.height = 480;
+	pkt->u.packet.capture_us = kyoyu_now_us() - 5000;
+	pkt->u.packet.encoded_us = kyoyu_now_us();
+	pkt->buf = kyoyu_buffer_new(size);
+	memset(kyoyu_buffer_data(pkt->buf), key ? 0xee : 0x11, size);
+	to_sharer(p, pkt);
 }
 
 static void test_link_right_code_connects_both_sides(void **state)
@@ -267,13 +282,13 @@ static void test_link_wrong_code_is_refused_and_asked_again(void **state)
 	assert_null(find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED));
 	size_t asked = 0;
 	for (size_t i = 0; i < p->sharer_side.n_seen; i++)
-		asked += p->sharer_side.seen[i].type == KYOYU_MSG_CODE;
+		asked += p->sharer_side.seen[i]->type == KYOYU_MSG_CODE;
 	assert_int_equal(asked, 1);
 	pump(p, 150);
 	asked = 0;
 	for (size_t i = 0; i < p->sharer_side.n_seen; i++)
-		asked += p->sharer_side.seen[i].type == KYOYU_MSG_CODE &&
-			 p->sharer_side.seen[i].u.value == KYOYU_CODE_NEEDED;
+		asked += p->sharer_side.seen[i]->type == KYOYU_MSG_CODE &&
+			 p->sharer_side.seen[i]->u.value == KYOYU_CODE_NEEDED;
 	assert_int_equal(asked, 2);
 	enter_code(p, "123456789");
 	pump(p, 100);
@@ -302,6 +317,96 @@ static void test_link_video_arrives_with_config_and_capture_time(void **state)
 	assert_true(pkt->time_us - pkt->u.packet.capture_us < 100000);
 }
 
+/* Messages from the bus are shared with other stages' inboxes: the
+ * transport sends them without changing them. */
+static void test_link_shared_packets_cross_unchanged_and_in_sequence(void **state)
+{
+	pair *p = *state;
+	kyoyu_msg *sent[2];
+
+	connect_both(p);
+	pump(p, 10);
+	for (int i = 0; i < 2; i++) {
+		kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+		pkt->u.packet.codec = KYOYU_CODEC_VP9;
+		pkt->u.packet.flags = i == 0 ? KYOYU_PACKET_KEYFRAME : 0;
+		pkt->u.packet.width = 640;
+		pkt->u.packet.height = 480;
+		pkt->u.packet.capture_us = kyoyu_now_us() - 5000;
+		pkt->u.packet.encoded_us = kyoyu_now_us();
+		pkt->buf = kyoyu_buffer_new(400);
+		sent[i] = kyoyu_msg_ref(pkt); /* as another inbox would */
+		to_sharer(p, pkt);
+	}
+	pump_until(p, &p->viewer_side, KYOYU_MSG_PACKET, 2, 3000);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 2);
+	/* Consecutive VIDEO seqs: the second is not taken for a loss. */
+	assert_false(find(&p->viewer_side, KYOYU_MSG_PACKET, -1)->u.packet.flags &
+		     KYOYU_PACKET_DISCONT);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(sent[i]->seq, 0);
+		assert_non_null(sent[i]->buf);
+		assert_int_equal(kyoyu_buffer_size(sent[i]->buf), 400);
+		kyoyu_msg_unref(sent[i]);
+	}
+}
+
+static kyoyu_msg *cursor_msg(int32_t x, int32_t y, bool with_shape)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CURSOR);
+
+	msg->u.cursor = (kyoyu_cursor_info){.x = x, .y = y, .visible = 1, .serial = 7};
+	if (with_shape) {
+		msg->u.cursor.width = 2;
+		msg->u.cursor.height = 2;
+		msg->u.cursor.hot_x = 1;
+		msg->buf = kyoyu_buffer_new(2 * 2 * 4);
+		memset(kyoyu_buffer_data(msg->buf), 0x7f, 2 * 2 * 4);
+	}
+	return msg;
+}
+
+/* A move that comes before the socket took the new shape carries the
+ * shape on; neither shared message is changed for it. */
+static void test_link_cursor_keeps_an_unsent_shape_without_changing_shared_messages(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 10);
+	kyoyu_msg *shaped = cursor_msg(10, 20, true);
+	kyoyu_msg *moved = cursor_msg(30, 40, false);
+	kyoyu_msg_ref(shaped);
+	kyoyu_msg_ref(moved);
+	to_sharer(p, shaped);
+	to_sharer(p, moved);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CURSOR, 1, 3000);
+	pump(p, 30); /* time for a second CURSOR, which must not come */
+	const kyoyu_msg *got = find(&p->viewer_side, KYOYU_MSG_CURSOR, -1);
+	assert_non_null(got);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_CURSOR), 1);
+	assert_int_equal(got->u.cursor.x, 30);
+	assert_int_equal(got->u.cursor.y, 40);
+	assert_non_null(got->buf);
+	assert_int_equal(got->u.cursor.width, 2);
+	assert_int_equal(got->u.cursor.hot_x, 1);
+	assert_int_equal(((const uint8_t *)kyoyu_buffer_data(got->buf))[15], 0x7f);
+	assert_non_null(shaped->buf);
+	assert_int_equal(shaped->u.cursor.x, 10);
+	assert_null(moved->buf);
+	assert_int_equal(moved->u.cursor.width, 0);
+	/* A later move goes alone: the shape crossed once. */
+	kyoyu_msg *again = cursor_msg(50, 60, false);
+	to_sharer(p, again);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CURSOR, 2, 3000);
+	got = find(&p->viewer_side, KYOYU_MSG_CURSOR, -1);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_CURSOR), 2);
+	assert_int_equal(got->u.cursor.x, 50);
+	assert_null(got->buf);
+	kyoyu_msg_unref(shaped);
+	kyoyu_msg_unref(moved);
+}
+
 static void test_link_stale_video_is_dropped_until_a_keyframe(void **state)
 {
 	pair *p = *state;
@@ -312,14 +417,14 @@ static void test_link_stale_video_is_dropped_until_a_keyframe(void **state)
 	pump(p, 30);
 	/* A packet that waited past max_queue (150 ms) is not sent; the
 	 * sharer asks its encoder for a keyframe and less bitrate. */
-	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	pkt.u.packet.codec = KYOYU_CODEC_VP9;
-	pkt.u.packet.width = 640;
-	pkt.u.packet.height = 480;
-	pkt.u.packet.capture_us = kyoyu_now_us() - 400000;
-	pkt.u.packet.encoded_us = kyoyu_now_us() - 300000;
-	pkt.buf = kyoyu_buffer_new(100);
-	to_sharer(p, &pkt);
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	pkt->u.packet.codec = KYOYU_CODEC_VP9;
+	pkt->u.packet.width = 640;
+	pkt->u.packet.height = 480;
+	pkt->u.packet.capture_us = kyoyu_now_us() - 400000;
+	pkt->u.packet.encoded_us = kyoyu_now_us() - 300000;
+	pkt->buf = kyoyu_buffer_new(100);
+	to_sharer(p, pkt);
 	send_packet(p, false, 100); /* depends on the dropped one */
 	pump(p, 50);
 	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 1);
@@ -347,11 +452,11 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 	pump(p, 30);
 	assert_non_null(find(&p->viewer_side, KYOYU_MSG_RESUME, -1));
 
-	kyoyu_msg ptr = kyoyu_msg_make(KYOYU_MSG_POINTER);
-	ptr.u.pointer.x = 100;
-	ptr.u.pointer.y = 200;
-	ptr.u.pointer.visible = 1;
-	kt_viewer_on_bus(p->viewer, &ptr);
+	kyoyu_msg *ptr = new_msg(KYOYU_MSG_POINTER);
+	ptr->u.pointer.x = 100;
+	ptr->u.pointer.y = 200;
+	ptr->u.pointer.visible = 1;
+	kt_viewer_on_bus(p->viewer, ptr);
 	pump(p, 30);
 	const kyoyu_msg *got = find(&p->sharer_side, KYOYU_MSG_POINTER, -1);
 	assert_non_null(got);
@@ -359,14 +464,12 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 	assert_int_equal(got->u.pointer.visible, 1);
 
 	/* A keyframe request right at the start of sharing stays home... */
-	kyoyu_msg key = kyoyu_msg_make(KYOYU_MSG_KEYFRAME_REQUEST);
-	kt_viewer_on_bus(p->viewer, &key);
+	kt_viewer_on_bus(p->viewer, new_msg(KYOYU_MSG_KEYFRAME_REQUEST));
 	pump(p, 30);
 	assert_null(find(&p->sharer_side, KYOYU_MSG_KEYFRAME_REQUEST, -1));
 	/* ...a later one (the decoder lost its footing) travels. */
 	pump(p, 1000);
-	key = kyoyu_msg_make(KYOYU_MSG_KEYFRAME_REQUEST);
-	kt_viewer_on_bus(p->viewer, &key);
+	kt_viewer_on_bus(p->viewer, new_msg(KYOYU_MSG_KEYFRAME_REQUEST));
 	pump(p, 30);
 	assert_non_null(find(&p->sharer_side, KYOYU_MSG_KEYFRAME_REQUEST, -1));
 	/* Pings flow and both sides post statistics. */
@@ -376,9 +479,9 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 
 static void answer_consent(pair *p, uint32_t answer)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CONSENT);
-	msg.u.value = answer;
-	to_sharer(p, &msg);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CONSENT);
+	msg->u.value = answer;
+	to_sharer(p, msg);
 }
 
 static void test_link_recording_viewer_gets_the_customers_yes(void **state)
@@ -486,6 +589,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_video_arrives_with_config_and_capture_time,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_shared_packets_cross_unchanged_and_in_sequence,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_link_cursor_keeps_an_unsent_shape_without_changing_shared_messages,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_stale_video_is_dropped_until_a_keyframe,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_pause_pointer_and_keyframe_requests_cross,

@@ -79,13 +79,15 @@ static void test_wire_roundtrips_every_message_type(void **state)
 	memset(&m, 0, sizeof(m));
 	m.type = KT_WIRE_HELLO;
 	m.u.hello = (kt_wire_hello){.major = 1, .minor = 0, .auth = KT_WIRE_AUTH_CODE,
-				    .n_codecs = 2, .codecs = {2, 3}, .clock_us = -5,
+				    .n_codecs = 2, .codecs = {KYOYU_CODEC_VP9, KYOYU_CODEC_H264},
+				    .clock_us = -5,
 				    .name_len = 9};
 	memcpy(m.u.hello.secret, "012345678", 9);
 	memcpy(m.u.hello.name, "Zo\xc3\xab@pc 1", 9);
 	out = roundtrip(&m, NULL, 0);
 	assert_int_equal(out.u.hello.n_codecs, 2);
-	assert_int_equal(out.u.hello.codecs[1], 3);
+	assert_int_equal(out.u.hello.codecs[0], KYOYU_CODEC_VP9);
+	assert_int_equal(out.u.hello.codecs[1], KYOYU_CODEC_H264);
 	assert_memory_equal(out.u.hello.secret, "012345678", 9);
 	assert_int_equal(out.u.hello.clock_us, -5);
 	assert_string_equal(out.u.hello.name, "Zo\xc3\xab@pc 1");
@@ -99,12 +101,13 @@ static void test_wire_roundtrips_every_message_type(void **state)
 
 	memset(&m, 0, sizeof(m));
 	m.type = KT_WIRE_WELCOME;
-	m.u.welcome = (kt_wire_welcome){.major = 1, .codec = 2, .grace_s = 30,
+	m.u.welcome = (kt_wire_welcome){.major = 1, .codec = KYOYU_CODEC_VP9, .grace_s = 30,
 					.flags = KT_WIRE_WELCOME_RECORDING,
 					.clock_us = INT64_MAX, .name_len = 3};
 	memcpy(m.u.welcome.name, "ops", 3);
 	m.u.welcome.token[0] = 7;
 	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.welcome.codec, KYOYU_CODEC_VP9);
 	assert_int_equal(out.u.welcome.grace_s, 30);
 	assert_int_equal(out.u.welcome.flags, KT_WIRE_WELCOME_RECORDING);
 	assert_int_equal(out.u.welcome.clock_us, INT64_MAX);
@@ -153,10 +156,11 @@ static void test_wire_roundtrips_every_message_type(void **state)
 
 	memset(&m, 0, sizeof(m));
 	m.type = KT_WIRE_VIDEO_CONFIG;
-	m.u.video_config.codec = 1;
+	m.u.video_config.codec = KYOYU_CODEC_VP8;
 	m.u.video_config.width = 16384;
 	m.u.video_config.height = 1;
 	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.video_config.codec, KYOYU_CODEC_VP8);
 	assert_int_equal(out.u.video_config.width, 16384);
 
 	memset(&m, 0, sizeof(m));
@@ -251,6 +255,62 @@ static void test_wire_refuses_lengths_outside_each_types_bounds(void **state)
 			 -EMSGSIZE);
 }
 
+/* The bounds docs/protocol.md gives for the messages that carry a codec. */
+static void test_wire_codec_messages_have_the_documented_bounds(void **state)
+{
+	uint32_t min, max;
+
+	assert_true(kt_wire_body_bounds(KT_WIRE_HELLO, &min, &max));
+	assert_int_equal(min, 30);
+	assert_int_equal(max, 145);
+	assert_int_equal(KT_WIRE_SMALL_MAX, 145);
+	assert_true(kt_wire_body_bounds(KT_WIRE_WELCOME, &min, &max));
+	assert_int_equal(min, 50);
+	assert_int_equal(max, 114);
+	assert_true(kt_wire_body_bounds(KT_WIRE_VIDEO_CONFIG, &min, &max));
+	assert_int_equal(min, 8);
+	assert_int_equal(max, 8);
+	/* No control body is larger than HELLO's. */
+	for (uint32_t type = 1; type < KT_WIRE_TYPE_END; type++) {
+		assert_true(kt_wire_body_bounds(type, &min, &max));
+		if (type != KT_WIRE_VIDEO && type != KT_WIRE_CURSOR_SHAPE)
+			assert_true(max <= KT_WIRE_SMALL_MAX);
+	}
+}
+
+/* A codec is a FourCC sent as a big-endian u32, like every integer: VP9,
+ * KYOYU_FOURCC('V','P','9','0') = 0x30395056, travels as 30 39 50 56. */
+static void test_wire_codecs_travel_as_big_endian_fourccs(void **state)
+{
+	static const uint8_t vp9[4] = {0x30, 0x39, 0x50, 0x56};
+	static const uint8_t h264[4] = {0x34, 0x36, 0x32, 0x48};
+	uint8_t buf[KT_WIRE_FRAME_MAX];
+	kt_wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_HELLO;
+	m.u.hello = (kt_wire_hello){.major = 1, .auth = KT_WIRE_AUTH_CODE, .n_codecs = 2,
+				    .codecs = {KYOYU_CODEC_VP9, KYOYU_CODEC_H264}};
+	memcpy(m.u.hello.secret, "123456789", 9);
+	assert_int_equal(kt_wire_encode(&m, 0, buf), KT_WIRE_HEADER_SIZE + 30 + 4);
+	assert_memory_equal(buf + KT_WIRE_HEADER_SIZE + 8, vp9, 4);
+	assert_memory_equal(buf + KT_WIRE_HEADER_SIZE + 12, h264, 4);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_WELCOME;
+	m.u.welcome = (kt_wire_welcome){.major = 1, .codec = KYOYU_CODEC_VP9, .grace_s = 1};
+	assert_int_equal(kt_wire_encode(&m, 0, buf), KT_WIRE_HEADER_SIZE + 50);
+	assert_memory_equal(buf + KT_WIRE_HEADER_SIZE + 2, vp9, 4);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KT_WIRE_VIDEO_CONFIG;
+	m.u.video_config.codec = KYOYU_CODEC_H264;
+	m.u.video_config.width = 640;
+	m.u.video_config.height = 480;
+	assert_int_equal(kt_wire_encode(&m, 0, buf), KT_WIRE_HEADER_SIZE + 8);
+	assert_memory_equal(buf + KT_WIRE_HEADER_SIZE, h264, 4);
+}
+
 static void test_wire_refuses_unknown_types_instead_of_skipping(void **state)
 {
 	uint8_t unknown[] = {0x00, KT_WIRE_TYPE_END, 0x7f, 0xff};
@@ -291,7 +351,11 @@ static int decode(uint32_t type, const void *body, size_t len)
 	return ret;
 }
 
-/* A valid HELLO body with the code 123456789 and NAME. */
+/* Where the code begins in a HELLO body offering one codec. */
+#define HELLO_CODE_AT (8 + 4)
+
+/* A valid HELLO body offering VP9 N_CODECS times, with the code 123456789
+ * and NAME. */
 static size_t hello_body(uint8_t *b, uint8_t n_codecs, const char *name, size_t name_len)
 {
 	size_t n = 0;
@@ -301,8 +365,10 @@ static size_t hello_body(uint8_t *b, uint8_t n_codecs, const char *name, size_t 
 	b[n++] = 0;
 	b[n++] = KT_WIRE_AUTH_CODE;
 	b[n++] = n_codecs;
-	for (unsigned i = 0; i < n_codecs; i++)
-		b[n++] = 2;
+	for (unsigned i = 0; i < n_codecs; i++) {
+		memcpy(b + n, "09PV", 4); /* KYOYU_CODEC_VP9, big-endian */
+		n += 4;
+	}
 	memcpy(b + n, "123456789", 9);
 	n += 9;
 	memset(b + n, 0, 8);
@@ -340,12 +406,19 @@ static void test_wire_checks_every_hello_field(void **state)
 	b[6] = 3;
 	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
 	n = hello_body(b, 1, "", 0);
-	b[9 + 4] = 'a';
+	b[HELLO_CODE_AT + 4] = 'a';
 	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
-	b[9 + 4] = '/';
+	b[HELLO_CODE_AT + 4] = '/';
 	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
-	b[9 + 4] = ':';
+	b[HELLO_CODE_AT + 4] = ':';
 	assert_int_equal(decode(KT_WIRE_HELLO, b, n), -EPROTO);
+	/* Eight codecs, each 4 bytes, and a 64-byte name: the largest. */
+	n = hello_body(b, 8, name, 64);
+	assert_int_equal(n, KT_WIRE_SMALL_MAX - 23);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n), 0);
+	/* A codec list that runs past the end of the body. */
+	n = hello_body(b, 8, "", 0);
+	assert_int_equal(decode(KT_WIRE_HELLO, b, n - 19), -EPROTO);
 	/* A token hello is 23 bytes longer than a code hello. */
 	n = hello_body(b, 1, "", 0);
 	b[6] = KT_WIRE_AUTH_TOKEN;
@@ -397,15 +470,17 @@ static void test_wire_checks_every_small_field_at_its_bounds(void **state)
 		b[0] = v;
 		assert_int_equal(decode(KT_WIRE_CONSENT, b, 1), v == 2 || v == 3 ? 0 : -EPROTO);
 	}
-	/* VIDEO_CONFIG: codec ≠ 0, sides 1..16384. */
-	memcpy(b, "\x02\x40\x00\x00\x01", 5);
-	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), 0);
-	memcpy(b, "\x02\x40\x01\x00\x01", 5);
-	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
-	memcpy(b, "\x02\x00\x00\x00\x01", 5);
-	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
-	memcpy(b, "\x00\x00\x01\x00\x01", 5);
-	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 5), -EPROTO);
+	/* VIDEO_CONFIG: codec ≠ 0 (any other FourCC), sides 1..16384. */
+	memcpy(b, "09PV\x40\x00\x00\x01", 8);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), 0);
+	memcpy(b, "09PV\x40\x01\x00\x01", 8);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
+	memcpy(b, "09PV\x00\x00\x00\x01", 8);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x00\x00\x01\x00\x01", 8);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x01\x00\x01\x00\x01", 8);
+	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), 0);
 	/* POINTER: 0..16383, visible 0/1. */
 	memcpy(b, "\x00\x00\x3f\xff\x00\x00\x00\x00\x01", 9);
 	assert_int_equal(decode(KT_WIRE_POINTER, b, 9), 0);
@@ -428,30 +503,31 @@ static void test_wire_checks_welcome_and_video_fields(void **state)
 {
 	uint8_t b[64];
 
-	/* WELCOME: flags, grace 1..3600, codec, name length. */
+	/* WELCOME: flags, grace 1..3600, codec, name length.  Fields: major
+	 * 0, minor 1, codec 2-5, flags 6, grace 7-8, token, clock, name_len 49. */
 	memset(b, 0, sizeof(b));
 	b[0] = 1;
-	b[2] = 2;
-	b[5] = 1; /* grace 1 s */
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
-	b[5] = 0;
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
-	b[4] = 0x0e;
-	b[5] = 0x10; /* 3600 */
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
-	b[5] = 0x11;
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
-	b[4] = 0;
-	b[5] = 1;
-	b[3] = 4;
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
-	b[3] = 3;
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), 0);
-	b[2] = 0;
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
-	b[2] = 2;
-	b[46] = 1; /* a name byte announced but missing */
-	assert_int_equal(decode(KT_WIRE_WELCOME, b, 47), -EPROTO);
+	memcpy(b + 2, "09PV", 4);
+	b[8] = 1; /* grace 1 s */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), 0);
+	b[8] = 0;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
+	b[7] = 0x0e;
+	b[8] = 0x10; /* 3600 */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), 0);
+	b[8] = 0x11;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
+	b[7] = 0;
+	b[8] = 1;
+	b[6] = 4;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
+	b[6] = 3;
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), 0);
+	memset(b + 2, 0, 4);
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
+	memcpy(b + 2, "09PV", 4);
+	b[49] = 1; /* a name byte announced but missing */
+	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
 
 	/* VIDEO: flags 0..7, encode time ≤ 10 s, at least one byte. */
 	memset(b, 0, sizeof(b));
@@ -579,6 +655,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wire_roundtrips_every_message_type),
 		cmocka_unit_test(test_wire_refuses_lengths_outside_each_types_bounds),
+		cmocka_unit_test(test_wire_codec_messages_have_the_documented_bounds),
+		cmocka_unit_test(test_wire_codecs_travel_as_big_endian_fourccs),
 		cmocka_unit_test(test_wire_refuses_unknown_types_instead_of_skipping),
 		cmocka_unit_test(test_wire_refuses_types_not_allowed_in_this_state),
 		cmocka_unit_test(test_wire_checks_every_hello_field),

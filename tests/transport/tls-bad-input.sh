@@ -39,9 +39,9 @@ inside() {
 before=$(drops)
 inside '\377\377\377\377\001'
 inside '\000\000\000\000\102'
-inside '\000\000\000\033\001XXXX\001\000\001\001\002123456789\000\000\000\000\000\000\000\000\000'
+inside '\000\000\000\036\001XXXX\001\000\001\00109PV123456789\000\000\000\000\000\000\000\000\000'
 # (a frame cut short waits for its end until the handshake timeout)
-inside '\000\000\000\033\001KYOY\001\000'
+inside '\000\000\000\036\001KYOY\001\000'
 inside '\000\000\000\014\005\000\000\000\001\000\000\000\000\000\000\000\000'
 check "an oversized length, an unknown type, a wrong magic, a cut frame and a PING before the hello are each dropped" \
 	wait_for 10 sh -c '[ $(grep -c "dropped\|did not say hello" "$0") -ge $(($1 + 5)) ]' \

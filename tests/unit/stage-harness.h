@@ -74,8 +74,9 @@ static inline void harness_free(harness *h)
 	free(h);
 }
 
-/* Waits up to SECONDS for the next message the stage posted. */
-static inline bool harness_next(harness *h, kyoyu_msg *msg, double seconds)
+/* Waits up to SECONDS for the next message the stage posted; the caller
+ * releases *MSG. */
+static inline bool harness_next(harness *h, kyoyu_msg **msg, double seconds)
 {
 	return kyoyu_inbox_pop(h->out, msg, (int)(seconds * 1000)) == 0;
 }

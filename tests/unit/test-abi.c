@@ -1,11 +1,18 @@
 /* The plugin ABI, pinned: the size and the key offsets of every public
- * struct and the values of the enums plugins compile in, for x86_64.
+ * struct and the values of the enums and FourCCs plugins compile in, for
+ * x86_64.
  *
  * A failure here means a public header changed in a way a built plugin
  * would notice.  If the change is an append (a new field or callback at the
  * end, see docs/plugin-abi.md), bump KYOYU_ABI_MINOR in configure.ac and
  * plugin.h and update the size here; anything else is an ABI break that
  * needs a new major version.  Never just edit the numbers to make it pass.
+ *
+ * ABI 1.0 was re-cut once, in issue 12, before any release: messages became
+ * core-allocated and reference-counted (the union pinned at 384 bytes),
+ * codecs FourCCs declared by their plugins, and the structs plugins keep in
+ * arrays or on the stack (kyoyu_option, kyoyu_codec_desc, kyoyu_frame_info)
+ * gained reserved words.  No plugin built against the first cut exists.
  */
 #include "config.h"
 
@@ -33,11 +40,12 @@ static const pin layout[] = {
 	OFFSET(kyoyu_rect, h, 12),
 	SIZE(kyoyu_region, 260),
 	OFFSET(kyoyu_region, rects, 4),
-	SIZE(kyoyu_frame_info, 300),
+	SIZE(kyoyu_frame_info, 332),
 	OFFSET(kyoyu_frame_info, stride, 12),
 	OFFSET(kyoyu_frame_info, offset, 24),
 	OFFSET(kyoyu_frame_info, flags, 36),
 	OFFSET(kyoyu_frame_info, damage, 40),
+	OFFSET(kyoyu_frame_info, reserved, 300),
 	SIZE(kyoyu_packet_info, 32),
 	OFFSET(kyoyu_packet_info, flags, 4),
 	OFFSET(kyoyu_packet_info, capture_us, 16),
@@ -61,16 +69,20 @@ static const pin layout[] = {
 	SIZE(kyoyu_size_info, 16),
 	OFFSET(kyoyu_size_info, height, 4),
 	OFFSET(kyoyu_size_info, x, 8),
-	SIZE(kyoyu_msg, 328),
+	SIZE(kyoyu_msg, 408),
 	OFFSET(kyoyu_msg, seq, 4),
 	OFFSET(kyoyu_msg, time_us, 8),
 	OFFSET(kyoyu_msg, buf, 16),
 	OFFSET(kyoyu_msg, u, 24),
-	SIZE(kyoyu_inbox_stats, 32),
-	OFFSET(kyoyu_inbox_stats, control_dropped, 24),
-	SIZE(kyoyu_bus_type_stats, 32),
-	OFFSET(kyoyu_bus_type_stats, last_us, 24),
-	SIZE(kyoyu_option, 72),
+	{"sizeof(kyoyu_msg.u)", sizeof(((kyoyu_msg *)0)->u), 384},
+	SIZE(kyoyu_inbox_stats, 48),
+	OFFSET(kyoyu_inbox_stats, received, 8),
+	OFFSET(kyoyu_inbox_stats, control_dropped, 32),
+	OFFSET(kyoyu_inbox_stats, gated, 40),
+	SIZE(kyoyu_bus_type_stats, 40),
+	OFFSET(kyoyu_bus_type_stats, posted, 8),
+	OFFSET(kyoyu_bus_type_stats, last_us, 32),
+	SIZE(kyoyu_option, 88),
 	OFFSET(kyoyu_option, type, 8),
 	OFFSET(kyoyu_option, offset, 16),
 	OFFSET(kyoyu_option, help, 24),
@@ -79,7 +91,8 @@ static const pin layout[] = {
 	OFFSET(kyoyu_option, max, 48),
 	OFFSET(kyoyu_option, def_string, 56),
 	OFFSET(kyoyu_option, choices, 64),
-	SIZE(kyoyu_host, 48),
+	OFFSET(kyoyu_option, reserved, 72),
+	SIZE(kyoyu_host, 56),
 	OFFSET(kyoyu_host, role, 4),
 	OFFSET(kyoyu_host, bus, 8),
 	OFFSET(kyoyu_host, clock, 16),
@@ -87,32 +100,44 @@ static const pin layout[] = {
 	OFFSET(kyoyu_host, codecs, 32),
 	OFFSET(kyoyu_host, recording, 40),
 	OFFSET(kyoyu_host, bitrate_kbps, 44),
-	SIZE(kyoyu_stage_ops, 32),
+	OFFSET(kyoyu_host, frame_format, 48),
+	SIZE(kyoyu_stage_ops, 40),
 	OFFSET(kyoyu_stage_ops, start, 8),
 	OFFSET(kyoyu_stage_ops, run, 16),
 	OFFSET(kyoyu_stage_ops, stop, 24),
-	SIZE(kyoyu_encoder_config, 24),
+	OFFSET(kyoyu_stage_ops, formats, 32),
+	SIZE(kyoyu_codec_desc, 32),
+	OFFSET(kyoyu_codec_desc, name, 8),
+	OFFSET(kyoyu_codec_desc, reserved, 16),
+	SIZE(kyoyu_encoder_config, 28),
 	OFFSET(kyoyu_encoder_config, codec, 4),
 	OFFSET(kyoyu_encoder_config, bitrate_kbps, 20),
-	SIZE(kyoyu_codec_ops, 96),
+	OFFSET(kyoyu_encoder_config, format, 24),
+	SIZE(kyoyu_decoder_config, 12),
+	OFFSET(kyoyu_decoder_config, codec, 4),
+	OFFSET(kyoyu_decoder_config, format, 8),
+	SIZE(kyoyu_codec_ops, 112),
 	OFFSET(kyoyu_codec_ops, encodes, 8),
 	OFFSET(kyoyu_codec_ops, decodes, 16),
-	OFFSET(kyoyu_codec_ops, encoder_open, 24),
-	OFFSET(kyoyu_codec_ops, send_frame, 32),
-	OFFSET(kyoyu_codec_ops, receive_packet, 40),
-	OFFSET(kyoyu_codec_ops, request_keyframe, 48),
-	OFFSET(kyoyu_codec_ops, set_bitrate, 56),
-	OFFSET(kyoyu_codec_ops, decoder_open, 64),
-	OFFSET(kyoyu_codec_ops, send_packet, 72),
-	OFFSET(kyoyu_codec_ops, receive_frame, 80),
-	OFFSET(kyoyu_codec_ops, close, 88),
+	OFFSET(kyoyu_codec_ops, encoder_formats, 24),
+	OFFSET(kyoyu_codec_ops, decoder_formats, 32),
+	OFFSET(kyoyu_codec_ops, encoder_open, 40),
+	OFFSET(kyoyu_codec_ops, send_frame, 48),
+	OFFSET(kyoyu_codec_ops, receive_packet, 56),
+	OFFSET(kyoyu_codec_ops, request_keyframe, 64),
+	OFFSET(kyoyu_codec_ops, set_bitrate, 72),
+	OFFSET(kyoyu_codec_ops, decoder_open, 80),
+	OFFSET(kyoyu_codec_ops, send_packet, 88),
+	OFFSET(kyoyu_codec_ops, receive_frame, 96),
+	OFFSET(kyoyu_codec_ops, close, 104),
 	SIZE(kyoyu_session_view, 48),
 	OFFSET(kyoyu_session_view, consent, 16),
 	OFFSET(kyoyu_session_view, now_us, 24),
 	OFFSET(kyoyu_session_view, connected_us, 32),
 	OFFSET(kyoyu_session_view, last_activity_us, 40),
 	SIZE(kyoyu_policy_verdict, 24),
-	OFFSET(kyoyu_policy_verdict, seconds, 8),
+	OFFSET(kyoyu_policy_verdict, action, 4),
+	OFFSET(kyoyu_policy_verdict, seconds, 12),
 	OFFSET(kyoyu_policy_verdict, ends_at_us, 16),
 	SIZE(kyoyu_policy_ops, 24),
 	OFFSET(kyoyu_policy_ops, allow, 8),
@@ -178,9 +203,13 @@ static const pin values[] = {
 	VALUE(KYOYU_END_ERROR, 8),
 	VALUE(KYOYU_ROLE_SHARER, 1),
 	VALUE(KYOYU_ROLE_VIEWER, 2),
-	VALUE(KYOYU_CODEC_VP8, 1),
-	VALUE(KYOYU_CODEC_VP9, 2),
-	VALUE(KYOYU_CODEC_H264, 3),
+	/* FourCCs, first character in the lowest byte: "VP80", "VP90", "H264". */
+	VALUE(KYOYU_FOURCC('V', 'P', '9', '0'), 0x30395056),
+	VALUE(KYOYU_CODEC_NONE, 0),
+	VALUE(KYOYU_CODEC_VP8, 0x30385056),
+	VALUE(KYOYU_CODEC_VP9, 0x30395056),
+	VALUE(KYOYU_CODEC_H264, 0x34363248),
+	VALUE(KYOYU_PIXFMT_NONE, 0),
 	VALUE(KYOYU_PIXFMT_BGRX, 1),
 	VALUE(KYOYU_PIXFMT_I420, 2),
 	VALUE(KYOYU_PIXFMT_I444, 3),
@@ -252,12 +281,55 @@ static void test_abi_header_macro_fills_the_descriptor(void **state)
 	assert_int_equal(d.size, sizeof(kyoyu_plugin_descriptor));
 }
 
+/* Tables are arrays of these: the macros must leave the reserved words
+ * zero, so a later minor version can give them a meaning. */
+static void test_abi_table_macros_leave_reserved_words_zero(void **state)
+{
+	typedef struct opts {
+		bool b;
+		int i;
+		double d;
+		const char *s;
+		int e;
+	} opts;
+	static const char *const names[] = {"a", NULL};
+	static const kyoyu_option options[] = {
+		KYOYU_OPTION_BOOL("b", opts, b, 0, "b"),
+		KYOYU_OPTION_INT("i", opts, i, 0, 0, 1, "i"),
+		KYOYU_OPTION_DOUBLE("d", opts, d, 0, 0, 1, "d"),
+		KYOYU_OPTION_STRING("s", opts, s, NULL, "s"),
+		KYOYU_OPTION_TEXT("t", opts, s, NULL, 40, "t"),
+		KYOYU_OPTION_ENUM("e", opts, e, 0, names, "e"),
+		KYOYU_OPTION_END,
+	};
+	static const kyoyu_codec_desc codecs[] = {
+		KYOYU_CODEC_DESC(KYOYU_CODEC_VP9, "vp9"),
+		KYOYU_CODEC_DESC_END,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		assert_null(options[i].reserved[0]);
+		assert_null(options[i].reserved[1]);
+	}
+	assert_int_equal(options[4].max, 40); /* a TEXT limit is its max */
+	assert_int_equal(options[4].type, KYOYU_OPT_STRING);
+	assert_int_equal(options[6].type, KYOYU_OPT_END);
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+		assert_null(codecs[i].reserved[0]);
+		assert_null(codecs[i].reserved[1]);
+	}
+	assert_int_equal(codecs[1].fourcc, KYOYU_CODEC_NONE);
+	assert_null(codecs[1].name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_struct_layout_is_pinned),
 		cmocka_unit_test(test_abi_enum_values_are_pinned),
 		cmocka_unit_test(test_abi_header_macro_fills_the_descriptor),
+		cmocka_unit_test(test_abi_table_macros_leave_reserved_words_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,8 @@ static fixture *start(uint32_t max_fps, uint32_t topoff_ms, const char *const *a
 		      bool run)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	kyoyu_encode_settings settings = {.codec = KYOYU_CODEC_VP8, .bitrate_kbps = 700,
+	kyoyu_encode_settings settings = {.codec = KYOYU_CODEC_VP8,
+					  .format = KYOYU_PIXFMT_BGRX, .bitrate_kbps = 700,
 					  .max_fps = max_fps, .topoff_ms = topoff_ms};
 
 	f->h = harness_new(args, OUT_MASK);
@@ -46,6 +47,9 @@ static void stop(fixture *f)
 {
 	harness_stop(f->h);
 	kyoyu_encode_stage_free(f->enc);
+	/* The stage never changed a frame while the codec held it: it
+	 * changes its own copy (the top-off's flags, the cap's damage). */
+	assert_int_equal(atomic_load(&f->h->fake->frames_changed), 0);
 	harness_free(f->h);
 	free(f);
 }
@@ -53,14 +57,15 @@ static void stop(fixture *f)
 /* Posts a WxH picture whose first pixel holds TAG, with DAMAGE. */
 static int64_t post_frame(fixture *f, uint32_t w, uint32_t h, uint32_t tag, kyoyu_rect damage)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	size_t bytes = kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, w, h);
-	int64_t time = msg.time_us;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
 
-	msg.buf = kyoyu_buffer_new(bytes);
-	memcpy(kyoyu_buffer_data(msg.buf), &tag, sizeof(tag));
-	kyoyu_region_add(&msg.u.frame.damage, damage);
-	assert_int_equal(kyoyu_bus_post(f->h->bus, &msg), 0);
+	assert_non_null(msg);
+	size_t bytes = kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX, w, h);
+	int64_t time = msg->time_us;
+	msg->buf = kyoyu_buffer_new(bytes);
+	memcpy(kyoyu_buffer_data(msg->buf), &tag, sizeof(tag));
+	kyoyu_region_add(&msg->u.frame.damage, damage);
+	assert_int_equal(kyoyu_bus_post(f->h->bus, msg), 0);
 	return time;
 }
 
@@ -72,24 +77,24 @@ static uint32_t tag_of(const kyoyu_msg *msg)
 	return tag;
 }
 
-/* The next packet the stage posted. */
-static kyoyu_msg next_packet(fixture *f)
+/* The next packet the stage posted, which the caller releases. */
+static kyoyu_msg *next_packet(fixture *f)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	if (!harness_next(f->h, &msg, 20))
 		fail_msg("no packet within 20 s");
-	assert_int_equal(msg.type, KYOYU_MSG_PACKET);
+	assert_int_equal(msg->type, KYOYU_MSG_PACKET);
 	return msg;
 }
 
 static void expect_no_output(fixture *f, double seconds)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	if (harness_next(f->h, &msg, seconds))
 		fail_msg("unexpected %s message (packet flags %#x)",
-			 kyoyu_msg_type_name(msg.type), msg.u.packet.flags);
+			 kyoyu_msg_type_name(msg->type), msg->u.packet.flags);
 }
 
 static void test_encode_stage_encodes_only_the_latest_frame(void **state)
@@ -103,15 +108,15 @@ static void test_encode_stage_encodes_only_the_latest_frame(void **state)
 	post_frame(f, 64, 48, 2, (kyoyu_rect){10, 10, 2, 2});
 	int64_t newest = post_frame(f, 64, 48, 3, (kyoyu_rect){20, 20, 2, 2});
 	harness_start(f->h, ENCODE_MASK, kyoyu_encode_stage_run, f->enc);
-	kyoyu_msg pkt = next_packet(f);
-	assert_int_equal(tag_of(&pkt), 3);
+	kyoyu_msg *pkt = next_packet(f);
+	assert_int_equal(tag_of(pkt), 3);
 	/* The first picture of a stream is a keyframe of the whole screen. */
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	assert_int_equal(pkt.u.packet.codec, KYOYU_CODEC_VP8);
-	assert_int_equal(pkt.u.packet.capture_us, newest);
-	assert_int_equal(pkt.time_us, newest);
-	assert_true(pkt.u.packet.encoded_us >= newest);
-	kyoyu_msg_release(&pkt);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_int_equal(pkt->u.packet.codec, KYOYU_CODEC_VP8);
+	assert_int_equal(pkt->u.packet.capture_us, newest);
+	assert_int_equal(pkt->time_us, newest);
+	assert_true(pkt->u.packet.encoded_us >= newest);
+	kyoyu_msg_unref(pkt);
 	expect_no_output(f, 0.2);
 	kyoyu_encode_stage_get_stats(f->enc, &stats);
 	assert_int_equal(stats.frames_in, 1);
@@ -131,18 +136,18 @@ static void test_encode_stage_frame_rate_cap_merges_damage(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
-	kyoyu_msg first = next_packet(f);
-	int64_t first_at = first.u.packet.encoded_us;
-	kyoyu_msg_release(&first);
+	kyoyu_msg *first = next_packet(f);
+	int64_t first_at = first->u.packet.encoded_us;
+	kyoyu_msg_unref(first);
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 4, 4});
 	post_frame(f, 64, 48, 3, (kyoyu_rect){30, 30, 4, 4});
 	post_frame(f, 64, 48, 4, (kyoyu_rect){60, 44, 4, 4});
-	kyoyu_msg second = next_packet(f);
-	assert_int_equal(tag_of(&second), 4);
-	assert_false(second.u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	kyoyu_msg *second = next_packet(f);
+	assert_int_equal(tag_of(second), 4);
+	assert_false(second->u.packet.flags & KYOYU_PACKET_KEYFRAME);
 	/* Not before the cap allows (with a little slack for clock rounding). */
-	assert_true(second.u.packet.encoded_us - first_at >= 990000);
-	kyoyu_msg_release(&second);
+	assert_true(second->u.packet.encoded_us - first_at >= 990000);
+	kyoyu_msg_unref(second);
 	fake_codec_frame fr = harness_frame(f->h, 1);
 	assert_int_equal(fr.damage.n, 3);
 	assert_int_equal(kyoyu_region_area(&fr.damage), 3 * 16);
@@ -159,14 +164,14 @@ static void test_encode_stage_topoff_sends_one_refine_then_nothing(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
-	kyoyu_msg pkt = next_packet(f);
-	assert_false(pkt.u.packet.flags & KYOYU_PACKET_REFINE);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	kyoyu_msg_unref(pkt);
 	/* The screen stays still: one refinement of the same picture ... */
 	pkt = next_packet(f);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_REFINE);
-	assert_int_equal(tag_of(&pkt), 7);
-	kyoyu_msg_release(&pkt);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_int_equal(tag_of(pkt), 7);
+	kyoyu_msg_unref(pkt);
 	fake_codec_frame fr = harness_frame(f->h, 1);
 	assert_true(fr.flags & KYOYU_FRAME_REFINE);
 	assert_false(fr.flags & KYOYU_FRAME_KEY);
@@ -179,12 +184,12 @@ static void test_encode_stage_topoff_sends_one_refine_then_nothing(void **state)
 	/* A change starts the cycle again, without the refine flag. */
 	post_frame(f, 64, 48, 8, (kyoyu_rect){1, 1, 1, 1});
 	pkt = next_packet(f);
-	assert_false(pkt.u.packet.flags & KYOYU_PACKET_REFINE);
-	kyoyu_msg_release(&pkt);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	kyoyu_msg_unref(pkt);
 	pkt = next_packet(f);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_REFINE);
-	assert_int_equal(tag_of(&pkt), 8);
-	kyoyu_msg_release(&pkt);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_int_equal(tag_of(pkt), 8);
+	kyoyu_msg_unref(pkt);
 	stop(f);
 }
 
@@ -194,18 +199,18 @@ static void test_encode_stage_keyframe_request_marks_next_frame(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 1, 1});
-	kyoyu_msg pkt = next_packet(f);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 1, 1});
 	pkt = next_packet(f);
-	assert_false(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	kyoyu_msg_release(&pkt);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	kyoyu_msg_unref(pkt);
 	kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
 	post_frame(f, 64, 48, 3, (kyoyu_rect){0, 0, 1, 1});
 	pkt = next_packet(f);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	assert_int_equal(tag_of(&pkt), 3);
-	kyoyu_msg_release(&pkt);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_int_equal(tag_of(pkt), 3);
+	kyoyu_msg_unref(pkt);
 	assert_int_equal(atomic_load(&f->h->fake->keyframe_requests), 1);
 	assert_true(harness_frame(f->h, 2).flags & KYOYU_FRAME_KEY);
 	stop(f);
@@ -217,14 +222,14 @@ static void test_encode_stage_size_change_reopens_with_keyframe(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 1, 1});
-	kyoyu_msg pkt = next_packet(f);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
 	post_frame(f, 32, 16, 2, (kyoyu_rect){0, 0, 1, 1});
 	pkt = next_packet(f);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	assert_int_equal(pkt.u.packet.width, 32);
-	assert_int_equal(pkt.u.packet.height, 16);
-	kyoyu_msg_release(&pkt);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_int_equal(pkt->u.packet.width, 32);
+	assert_int_equal(pkt->u.packet.height, 16);
+	kyoyu_msg_unref(pkt);
 	assert_int_equal(atomic_load(&f->h->fake->encoder_opens), 2);
 	assert_int_equal(atomic_load(&f->h->fake->closes), 1);
 	fake_codec_frame fr = harness_frame(f->h, 1);
@@ -240,8 +245,8 @@ static void test_encode_stage_bitrate_and_framerate_messages(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 1, 1});
-	kyoyu_msg pkt = next_packet(f);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
 	kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_BITRATE, 250);
 	assert_true(WAIT_UNTIL(atomic_load(&f->h->fake->bitrate_kbps) == 250, 20));
 	/* Nonsense values are ignored. */
@@ -249,7 +254,7 @@ static void test_encode_stage_bitrate_and_framerate_messages(void **state)
 	kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_FRAMERATE, 100000);
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 1, 1});
 	pkt = next_packet(f);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg_unref(pkt);
 	assert_int_equal(atomic_load(&f->h->fake->bitrate_kbps), 250);
 	stop(f);
 }
@@ -263,9 +268,9 @@ static void test_encode_stage_several_packets_per_frame(void **state)
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 1, 1});
 	for (int i = 0; i < 3; i++) {
-		kyoyu_msg pkt = next_packet(f);
-		assert_int_equal(tag_of(&pkt), 1);
-		kyoyu_msg_release(&pkt);
+		kyoyu_msg *pkt = next_packet(f);
+		assert_int_equal(tag_of(pkt), 1);
+		kyoyu_msg_unref(pkt);
 	}
 	/* The stage counts a packet just after posting it. */
 	assert_true(WAIT_UNTIL((kyoyu_encode_stage_get_stats(f->enc, &stats),
@@ -280,30 +285,31 @@ static void test_encode_stage_pause_drops_waiting_frame(void **state)
 
 	(void)state;
 	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 1, 1});
-	kyoyu_msg pkt = next_packet(f);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
 	/* This one waits for the cap; the pause must throw it away. */
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 1, 1});
 	kyoyu_encode_stats stats;
 	assert_true(WAIT_UNTIL((kyoyu_encode_stage_get_stats(f->enc, &stats),
 				stats.frames_in == 2), 20));
-	kyoyu_msg paused = kyoyu_msg_make(KYOYU_MSG_STATE);
-	paused.u.state.state = KYOYU_STATE_PAUSED;
-	kyoyu_bus_post(f->h->bus, &paused);
+	kyoyu_msg *paused = kyoyu_msg_new(KYOYU_MSG_STATE);
+	assert_non_null(paused);
+	paused->u.state.state = KYOYU_STATE_PAUSED;
+	kyoyu_bus_post(f->h->bus, paused);
 	expect_no_output(f, 1.5);
 	/* After the pause, the next picture stands on its own. */
 	post_frame(f, 64, 48, 3, (kyoyu_rect){0, 0, 1, 1});
 	pkt = next_packet(f);
-	assert_int_equal(tag_of(&pkt), 3);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	kyoyu_msg_release(&pkt);
+	assert_int_equal(tag_of(pkt), 3);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	kyoyu_msg_unref(pkt);
 	stop(f);
 }
 
 static void test_encode_stage_three_failures_post_an_error(void **state)
 {
 	fixture *f = start(100, 0, NULL, true);
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	(void)state;
 	atomic_store(&f->h->fake->fail_sends, 3);
@@ -315,19 +321,19 @@ static void test_encode_stage_three_failures_post_an_error(void **state)
 	expect_no_output(f, 0.3);
 	post_frame(f, 64, 48, 3, (kyoyu_rect){0, 0, 1, 1});
 	assert_true(harness_next(f->h, &msg, 20));
-	assert_int_equal(msg.type, KYOYU_MSG_ERROR);
-	assert_int_equal(msg.u.value, -EIO);
-	assert_non_null(msg.buf);
-	assert_non_null(strstr((const char *)kyoyu_buffer_data(msg.buf), "encoder"));
-	kyoyu_msg_release(&msg);
+	assert_int_equal(msg->type, KYOYU_MSG_ERROR);
+	assert_int_equal(msg->u.value, -EIO);
+	assert_non_null(msg->buf);
+	assert_non_null(strstr((const char *)kyoyu_buffer_data(msg->buf), "encoder"));
+	kyoyu_msg_unref(msg);
 	kyoyu_encode_stats stats;
 	kyoyu_encode_stage_get_stats(f->enc, &stats);
 	assert_int_equal(stats.errors, 3);
 	/* Each failure closed the encoder; the next frame reopens it. */
 	post_frame(f, 64, 48, 4, (kyoyu_rect){0, 0, 1, 1});
-	kyoyu_msg pkt = next_packet(f);
-	assert_true(pkt.u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	kyoyu_msg_release(&pkt);
+	kyoyu_msg *pkt = next_packet(f);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	kyoyu_msg_unref(pkt);
 	stop(f);
 }
 
@@ -344,8 +350,8 @@ static void test_encode_stage_failures_must_be_consecutive(void **state)
 					       20));
 		}
 		post_frame(f, 64, 48, 9, (kyoyu_rect){0, 0, 1, 1});
-		kyoyu_msg pkt = next_packet(f); /* a success, not an ERROR */
-		kyoyu_msg_release(&pkt);
+		kyoyu_msg *pkt = next_packet(f); /* a success, not an ERROR */
+		kyoyu_msg_unref(pkt);
 	}
 	stop(f);
 }
@@ -353,7 +359,7 @@ static void test_encode_stage_failures_must_be_consecutive(void **state)
 static void test_encode_stage_failed_open_counts_as_failure(void **state)
 {
 	fixture *f = start(100, 0, NULL, true);
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	(void)state;
 	atomic_store(&f->h->fake->fail_opens, 3);
@@ -366,8 +372,8 @@ static void test_encode_stage_failed_open_counts_as_failure(void **state)
 		usleep(20000);
 	}
 	assert_true(harness_next(f->h, &msg, 20));
-	assert_int_equal(msg.type, KYOYU_MSG_ERROR);
-	kyoyu_msg_release(&msg);
+	assert_int_equal(msg->type, KYOYU_MSG_ERROR);
+	kyoyu_msg_unref(msg);
 	stop(f);
 }
 

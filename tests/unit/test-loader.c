@@ -74,6 +74,9 @@ static void test_loader_loads_good_plugin(void **state)
 	assert_non_null(p->ops.stage.start);
 	assert_non_null(p->ops.stage.run);
 	assert_non_null(p->ops.stage.stop);
+	assert_non_null(p->ops.stage.formats);
+	assert_int_equal(p->ops.stage.formats[0], KYOYU_PIXFMT_BGRX);
+	assert_int_equal(p->ops.stage.formats[1], KYOYU_PIXFMT_NONE);
 	/* Found by name on the search path: the same plugin, not a second copy. */
 	assert_int_equal(kyoyu_loader_find(loader, KYOYU_KIND_CAPTURE, "good", &again, err,
 					   sizeof(err)), 0);
@@ -89,7 +92,12 @@ static void test_loader_finds_codec_and_transport_by_name(void **state)
 	assert_int_equal(kyoyu_loader_find(loader, KYOYU_KIND_CODEC, "fake", &codec, err,
 					   sizeof(err)), 0);
 	assert_non_null(codec->ops.codec.receive_packet);
-	assert_int_equal(codec->ops.codec.encodes[0], KYOYU_CODEC_VP8);
+	assert_int_equal(codec->ops.codec.encodes[0].fourcc, KYOYU_CODEC_VP8);
+	assert_string_equal(codec->ops.codec.encodes[0].name, "vp8");
+	assert_int_equal(codec->ops.codec.decodes[2].fourcc, KYOYU_CODEC_H264);
+	assert_int_equal(codec->ops.codec.decodes[3].fourcc, KYOYU_CODEC_NONE);
+	assert_int_equal(codec->ops.codec.encoder_formats[0], KYOYU_PIXFMT_BGRX);
+	assert_int_equal(codec->ops.codec.decoder_formats[0], KYOYU_PIXFMT_BGRX);
 	assert_int_equal(kyoyu_loader_find(loader, KYOYU_KIND_TRANSPORT, "fake", &transport,
 					   err, sizeof(err)), 0);
 	assert_ptr_not_equal(codec, transport);
@@ -111,6 +119,12 @@ static void test_loader_names_missing_callback(void **state)
 {
 	expect_refused(*state, PLUGIN("norun"), -EINVAL,
 		       "lacks the required callback capture_ops.run", NULL);
+}
+
+static void test_loader_refuses_capture_without_formats(void **state)
+{
+	expect_refused(*state, PLUGIN("noformats"), -EINVAL,
+		       "lists no pixel format it posts (stage_ops.formats)", NULL);
 }
 
 static void test_loader_refuses_module_without_describe(void **state)
@@ -166,12 +180,16 @@ static void test_loader_zero_extends_smaller_ops(void **state)
 	kyoyu_plugin *p;
 	char err[1024] = "";
 
-	assert_int_equal(kyoyu_loader_open_file(loader, PLUGIN("shortops"), &p, err,
+	/* A UI, which may list no formats, so the truncation alone decides. */
+	assert_int_equal(kyoyu_loader_open_file(loader, KYOYU_TEST_PLUGIN_DIR
+						"/kyoyu-ui-shortops.la", &p, err,
 						sizeof(err)), 0);
+	assert_int_equal(p->desc.kind, KYOYU_KIND_UI);
 	assert_non_null(p->ops.stage.run);
 	/* Its struct ends before stop(): the garbage behind it is not read. */
 	assert_int_equal(p->ops.stage.size, offsetof(kyoyu_stage_ops, stop));
 	assert_null(p->ops.stage.stop);
+	assert_null(p->ops.stage.formats);
 }
 
 static void test_loader_explains_plugin_not_found(void **state)
@@ -213,14 +231,14 @@ static void test_loader_scan_lists_good_and_refused(void **state)
 	scan_result r = {0};
 
 	kyoyu_loader_scan(*state, visit, &r);
-	/* good, shortops, codec/fake, transport/fake; and plugins linked in. */
+	/* good, ui/shortops, codec/fake, transport/fake; and plugins linked in. */
 	int preloaded = 0;
 	for (kyoyu_plugin *p = ((kyoyu_loader *)*state)->preloaded; p; p = p->next)
 		preloaded++;
 	assert_int_equal(r.good, 4 + preloaded);
 	/* abi2, newminor, norun, nodescribe, misnamed, badoffset, dupkey,
-	 * unresolved: each with its file and a reason. */
-	assert_int_equal(r.refused, 8);
+	 * noformats, unresolved: each with its file and a reason. */
+	assert_int_equal(r.refused, 9);
 	for (int i = 0; i < r.refused; i++) {
 		assert_non_null(strstr(r.path[i], KYOYU_TEST_PLUGIN_DIR "/kyoyu-capture-"));
 		assert_non_null(strstr(r.why[i], r.path[i]));
@@ -315,6 +333,7 @@ int main(void)
 		T(test_loader_refuses_abi_major_mismatch),
 		T(test_loader_refuses_newer_minor),
 		T(test_loader_names_missing_callback),
+		T(test_loader_refuses_capture_without_formats),
 		T(test_loader_refuses_module_without_describe),
 		T(test_loader_refuses_unresolved_symbol_at_load),
 		T(test_loader_refuses_name_mismatch),

@@ -1,4 +1,5 @@
-/* Damage regions: adding, merging when full, clipping, bounds. */
+/* Damage regions: adding, merging when full, clipping, bounds; frame layouts
+ * and damage merging; FourCC and pixel format names. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -182,14 +183,51 @@ static void test_frame_layout_sizes_planes(void **state)
 			 (size_t)3 * 16384 * 16384);
 }
 
-static void test_codec_names_round_trip(void **state)
+static void test_frame_merge_damage_keeps_what_the_older_changed(void **state)
 {
+	kyoyu_frame_info older, newer;
+
 	(void)state;
-	for (uint32_t c = KYOYU_CODEC_VP8; c <= KYOYU_CODEC_H264; c++)
-		assert_int_equal(kyoyu_codec_from_name(kyoyu_codec_name(c)), c);
-	assert_null(kyoyu_codec_name(42));
-	assert_int_equal(kyoyu_codec_from_name("theora"), KYOYU_CODEC_NONE);
-	assert_int_equal(kyoyu_codec_from_name(NULL), KYOYU_CODEC_NONE);
+	kyoyu_frame_layout(&older, KYOYU_PIXFMT_BGRX, 64, 64);
+	kyoyu_frame_layout(&newer, KYOYU_PIXFMT_BGRX, 64, 64);
+	kyoyu_region_add(&older.damage, (kyoyu_rect){0, 0, 10, 10});
+	kyoyu_region_add(&newer.damage, (kyoyu_rect){50, 50, 4, 4});
+	older.flags = KYOYU_FRAME_KEY | KYOYU_FRAME_REFINE;
+	kyoyu_frame_merge_damage(&newer, &older);
+	assert_int_equal(newer.damage.n, 2);
+	assert_int_equal(kyoyu_region_area(&newer.damage), 100 + 16);
+	/* A key picture's promise carries over; a refinement's does not. */
+	assert_int_equal(newer.flags, KYOYU_FRAME_KEY);
+
+	/* After a size change the whole newer picture is news. */
+	kyoyu_frame_layout(&newer, KYOYU_PIXFMT_BGRX, 32, 16);
+	kyoyu_region_add(&newer.damage, (kyoyu_rect){1, 1, 1, 1});
+	older.flags = 0;
+	kyoyu_frame_merge_damage(&newer, &older);
+	assert_int_equal(newer.damage.n, 1);
+	assert_int_equal(kyoyu_region_area(&newer.damage), 32 * 16);
+	assert_int_equal(newer.flags, 0);
+}
+
+static void test_fourcc_text_and_pixfmt_names(void **state)
+{
+	char text[5];
+
+	(void)state;
+	assert_string_equal(kyoyu_fourcc_text(KYOYU_CODEC_VP8, text), "VP80");
+	assert_string_equal(kyoyu_fourcc_text(KYOYU_CODEC_VP9, text), "VP90");
+	assert_string_equal(kyoyu_fourcc_text(KYOYU_CODEC_H264, text), "H264");
+	assert_ptr_equal(kyoyu_fourcc_text(KYOYU_FOURCC('A', 'V', '0', '1'), text), text);
+	assert_string_equal(text, "AV01");
+	/* Bytes that are not printable never reach a log line as they are. */
+	assert_string_equal(kyoyu_fourcc_text(KYOYU_FOURCC('a', '\n', 0, 0xff), text), "a???");
+	assert_string_equal(kyoyu_fourcc_text(KYOYU_CODEC_NONE, text), "????");
+
+	assert_string_equal(kyoyu_pixfmt_name(KYOYU_PIXFMT_BGRX), "bgrx");
+	assert_string_equal(kyoyu_pixfmt_name(KYOYU_PIXFMT_I420), "i420");
+	assert_string_equal(kyoyu_pixfmt_name(KYOYU_PIXFMT_I444), "i444");
+	assert_null(kyoyu_pixfmt_name(KYOYU_PIXFMT_NONE));
+	assert_null(kyoyu_pixfmt_name(42));
 }
 
 int main(void)
@@ -205,7 +243,8 @@ int main(void)
 		cmocka_unit_test(test_region_bounds_spans_all_rects),
 		cmocka_unit_test(test_region_set_full_is_one_rect),
 		cmocka_unit_test(test_frame_layout_sizes_planes),
-		cmocka_unit_test(test_codec_names_round_trip),
+		cmocka_unit_test(test_frame_merge_damage_keeps_what_the_older_changed),
+		cmocka_unit_test(test_fourcc_text_and_pixfmt_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,61 +91,78 @@ static int teardown(void **state)
 	return 0;
 }
 
+static kyoyu_msg *new_msg(kyoyu_msg_type type)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(type);
+
+	assert_non_null(msg);
+	return msg;
+}
+
 static void handle_value(fixture *f, kyoyu_msg_type type, int64_t value)
 {
-	kyoyu_msg msg = kyoyu_msg_make(type);
+	kyoyu_msg *msg = new_msg(type);
 
-	msg.u.value = value;
-	kyoyu_session_handle(f->session, &msg);
+	msg->u.value = value;
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
 }
 
 static void peer(fixture *f, uint32_t event, uint32_t recording, uint32_t reason)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
 
-	msg.u.peer = (kyoyu_peer_info){.event = event, .codec = KYOYU_CODEC_VP9,
-				       .recording = recording, .reason = reason};
-	msg.buf = kyoyu_buffer_new_copy("operator", 8);
-	kyoyu_session_handle(f->session, &msg);
-	kyoyu_msg_release(&msg);
+	msg->u.peer = (kyoyu_peer_info){.event = event, .codec = KYOYU_CODEC_VP9,
+					.recording = recording, .reason = reason};
+	msg->buf = kyoyu_buffer_new_copy("operator", 8);
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
 }
 
-/* The next message the session posted, which must be of TYPE. */
-static kyoyu_msg next_said(fixture *f, kyoyu_msg_type type)
+/* The next message the session posted, which must be of TYPE; the caller
+ * releases it. */
+static kyoyu_msg *next_said(fixture *f, kyoyu_msg_type type)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	assert_int_equal(kyoyu_inbox_pop(f->watch, &msg, 0), 0);
-	if (msg.type != type)
+	if (msg->type != type)
 		fail_msg("expected a %s message, got %s", kyoyu_msg_type_name(type),
-			 kyoyu_msg_type_name(msg.type));
+			 kyoyu_msg_type_name(msg->type));
 	return msg;
+}
+
+/* The next message the session posted is of TYPE. */
+static void expect_said(fixture *f, kyoyu_msg_type type)
+{
+	kyoyu_msg_unref(next_said(f, type));
 }
 
 static void expect_state(fixture *f, uint32_t state)
 {
-	kyoyu_msg msg = next_said(f, KYOYU_MSG_STATE);
+	kyoyu_msg *msg = next_said(f, KYOYU_MSG_STATE);
 
-	assert_string_equal(kyoyu_state_name(msg.u.state.state), kyoyu_state_name(state));
-	assert_int_equal(msg.u.state.role, KYOYU_ROLE_SHARER);
+	assert_string_equal(kyoyu_state_name(msg->u.state.state), kyoyu_state_name(state));
+	assert_int_equal(msg->u.state.role, KYOYU_ROLE_SHARER);
+	kyoyu_msg_unref(msg);
 }
 
 static void expect_silence(fixture *f)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 	int ret = kyoyu_inbox_pop(f->watch, &msg, 0);
 
 	if (ret == 0)
-		fail_msg("unexpected %s message", kyoyu_msg_type_name(msg.type));
+		fail_msg("unexpected %s message", kyoyu_msg_type_name(msg->type));
 }
 
 static int post_frame(fixture *f)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_FRAME);
 
-	kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, 4, 4);
-	msg.buf = kyoyu_buffer_new(64);
-	return kyoyu_bus_post(f->bus, &msg);
+	kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX, 4, 4);
+	msg->buf = kyoyu_buffer_new(64);
+	return kyoyu_bus_post(f->bus, msg);
 }
 
 /* Begin, connect without recording: the session shares. */
@@ -156,7 +173,7 @@ static void start_sharing(fixture *f)
 	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
 	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
 	expect_state(f, KYOYU_STATE_SHARING);
-	next_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
 	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_SHARING);
 }
 
@@ -193,8 +210,9 @@ static void test_session_waits_for_consent_when_recording(void **state)
 	peer(f, KYOYU_PEER_CONNECTED, 1, 0);
 	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
 	/* The policy refuses to share before the customer's yes: ask. */
-	kyoyu_msg ask = next_said(f, KYOYU_MSG_CONSENT);
-	assert_int_equal(ask.u.value, KYOYU_CONSENT_ASK);
+	kyoyu_msg *ask = next_said(f, KYOYU_MSG_CONSENT);
+	assert_int_equal(ask->u.value, KYOYU_CONSENT_ASK);
+	kyoyu_msg_unref(ask);
 	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
 	assert_int_equal(post_frame(f), -EPERM);
 	/* Our own question, echoed back, changes nothing. */
@@ -202,7 +220,7 @@ static void test_session_waits_for_consent_when_recording(void **state)
 	expect_silence(f);
 	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_state(f, KYOYU_STATE_SHARING);
-	next_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
 	assert_int_equal(post_frame(f), 0);
 }
 
@@ -222,21 +240,23 @@ static void test_session_declined_consent_ends_it(void **state)
 static void test_session_pause_closes_gate_and_drops_queued_frames(void **state)
 {
 	fixture *f = *state;
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	start_sharing(f);
 	assert_int_equal(post_frame(f), 0);
-	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	pkt.buf = kyoyu_buffer_new(10);
-	assert_int_equal(kyoyu_bus_post(f->bus, &pkt), 0);
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	pkt->buf = kyoyu_buffer_new(10);
+	assert_int_equal(kyoyu_bus_post(f->bus, pkt), 0);
 	handle_value(f, KYOYU_MSG_PAUSE, 0);
 	expect_state(f, KYOYU_STATE_PAUSED);
-	/* What was waiting for the encoder or the network is gone ... */
+	/* What was waiting for the encoder or the network never comes out ... */
 	assert_int_equal(kyoyu_inbox_pop(f->screen, &msg, 0), -EAGAIN);
+	kyoyu_inbox_stats st = {.size = sizeof(st)};
+	kyoyu_inbox_get_stats(f->screen, &st);
+	assert_int_equal(st.gated, 2);
 	/* ... and nothing new gets in. */
 	assert_int_equal(post_frame(f), -EPERM);
-	kyoyu_msg cursor = kyoyu_msg_make(KYOYU_MSG_CURSOR);
-	assert_int_equal(kyoyu_bus_post(f->bus, &cursor), -EPERM);
+	assert_int_equal(kyoyu_bus_post(f->bus, new_msg(KYOYU_MSG_CURSOR)), -EPERM);
 	/* Pausing twice is refused by the state machine, not an error. */
 	assert_int_equal(kyoyu_session_move(f->session, KYOYU_STATE_PAUSED, 0), -EPERM);
 }
@@ -244,24 +264,24 @@ static void test_session_pause_closes_gate_and_drops_queued_frames(void **state)
 static void test_session_resume_reopens_gate_and_requests_keyframe(void **state)
 {
 	fixture *f = *state;
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	start_sharing(f);
 	handle_value(f, KYOYU_MSG_PAUSE, 0);
 	expect_state(f, KYOYU_STATE_PAUSED);
 	/* Captured during the pause, posted after the resume: refused. */
-	kyoyu_msg stale = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	stale.buf = kyoyu_buffer_new(64);
+	kyoyu_msg *stale = new_msg(KYOYU_MSG_FRAME);
+	stale->buf = kyoyu_buffer_new(64);
 	int64_t until = kyoyu_now_us() + 1;
 	while (kyoyu_now_us() < until)
 		;
 	handle_value(f, KYOYU_MSG_RESUME, 0);
 	expect_state(f, KYOYU_STATE_SHARING);
-	next_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
-	assert_int_equal(kyoyu_bus_post(f->bus, &stale), -EPERM);
+	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	assert_int_equal(kyoyu_bus_post(f->bus, stale), -EPERM);
 	assert_int_equal(post_frame(f), 0);
 	assert_int_equal(kyoyu_inbox_pop(f->screen, &msg, 0), 0);
-	kyoyu_msg_release(&msg);
+	kyoyu_msg_unref(msg);
 }
 
 static void test_session_time_cap_warns_then_ends(void **state)
@@ -271,24 +291,27 @@ static void test_session_time_cap_warns_then_ends(void **state)
 	start_sharing(f);
 	kyoyu_session_tick(f->session);
 	/* The first tick tells everyone when the cap falls. */
-	kyoyu_msg st = next_said(f, KYOYU_MSG_STATE);
-	assert_int_equal(st.u.state.ends_at_us, 1040 * MINUTE);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1040 * MINUTE);
+	kyoyu_msg_unref(st);
 	kyoyu_clock_advance(f->clock, 34 * MINUTE + 59000000);
 	kyoyu_session_tick(f->session);
 	expect_silence(f);
 	kyoyu_clock_advance(f->clock, 1000000);
 	kyoyu_session_tick(f->session);
-	kyoyu_msg notice = next_said(f, KYOYU_MSG_NOTICE);
-	assert_int_equal(notice.u.notice.kind, KYOYU_NOTICE_TIME_WARNING);
-	assert_int_equal(notice.u.notice.seconds, 300);
+	kyoyu_msg *notice = next_said(f, KYOYU_MSG_NOTICE);
+	assert_int_equal(notice->u.notice.kind, KYOYU_NOTICE_TIME_WARNING);
+	assert_int_equal(notice->u.notice.seconds, 300);
+	kyoyu_msg_unref(notice);
 	kyoyu_clock_advance(f->clock, MINUTE);
 	kyoyu_session_tick(f->session);
 	expect_silence(f); /* warned once only */
 	kyoyu_clock_advance(f->clock, 4 * MINUTE);
 	kyoyu_session_tick(f->session);
-	kyoyu_msg end = next_said(f, KYOYU_MSG_STATE);
-	assert_int_equal(end.u.state.state, KYOYU_STATE_ENDED);
-	assert_string_equal(kyoyu_end_reason_name(end.u.state.reason), "time cap");
+	kyoyu_msg *end = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(end->u.state.state, KYOYU_STATE_ENDED);
+	assert_string_equal(kyoyu_end_reason_name(end->u.state.reason), "time cap");
+	kyoyu_msg_unref(end);
 	assert_int_equal(post_frame(f), -EPERM);
 	/* Nothing ticks after the end. */
 	kyoyu_clock_advance(f->clock, 60 * MINUTE);
@@ -303,7 +326,7 @@ static void test_session_idle_timeout_counts_from_last_activity(void **state)
 
 	start_sharing(f);
 	kyoyu_session_tick(f->session);
-	next_said(f, KYOYU_MSG_STATE); /* the cap's time */
+	expect_said(f, KYOYU_MSG_STATE); /* the cap's time */
 	kyoyu_clock_advance(f->clock, 9 * MINUTE);
 	assert_int_equal(post_frame(f), 0); /* the screen changed */
 	kyoyu_session_tick(f->session);
@@ -326,9 +349,10 @@ static void expect_end(const char *name, void (*act)(fixture *))
 	act(f);
 	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_ENDED);
 	assert_string_equal(kyoyu_end_reason_name(kyoyu_session_reason(f->session)), name);
-	kyoyu_msg end = next_said(f, KYOYU_MSG_STATE);
-	assert_int_equal(end.u.state.state, KYOYU_STATE_ENDED);
-	assert_string_equal(kyoyu_end_reason_name(end.u.state.reason), name);
+	kyoyu_msg *end = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(end->u.state.state, KYOYU_STATE_ENDED);
+	assert_string_equal(kyoyu_end_reason_name(end->u.state.reason), name);
+	kyoyu_msg_unref(end);
 	/* ENDED is final. */
 	handle_value(f, KYOYU_MSG_RESUME, 0);
 	handle_value(f, KYOYU_MSG_END, KYOYU_END_OPERATOR);
@@ -386,9 +410,9 @@ static void test_session_runs_on_its_stage(void **state)
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_SESSION_MASK);
 	kyoyu_session_begin(f->session);
 	assert_int_equal(kyoyu_stage_start(stage, kyoyu_session_run, f->session), 0);
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
-	msg.u.peer.event = KYOYU_PEER_CONNECTED;
-	kyoyu_bus_post(f->bus, &msg);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+	msg->u.peer.event = KYOYU_PEER_CONNECTED;
+	kyoyu_bus_post(f->bus, msg);
 	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_SHARING, 10));
 	kyoyu_bus_post_value(f->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
 	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_ENDED, 10));

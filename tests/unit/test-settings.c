@@ -139,10 +139,51 @@ static void test_options_enum_lists_its_choices(void **state)
 	expect_refused("g.mode=fastest", "g.mode must be one of \"fast\", \"good\", \"best\"");
 }
 
+/* KYOYU_OPTION_TEXT: the limit counts characters, not bytes, and a string
+ * that is not UTF-8 is refused (options.h). */
+static void test_options_text_limit_counts_characters(void **state)
+{
+	static const kyoyu_option table[] = {
+		KYOYU_OPTION_TEXT("label", sample, label, NULL, 3, "a short name"),
+		KYOYU_OPTION_END,
+	};
+	static const struct {
+		const char *arg;
+		int ret;
+		const char *why;
+	} cases[] = {
+		{"g.label=abc", 0, NULL},
+		/* Three characters in nine bytes. */
+		{"g.label=\xe5\x85\xb1\xe6\x9c\x89\xe3\x81\x99", 0, NULL},
+		{"g.label=abcd", -EINVAL, "g.label"},
+		{"g.label=\xe5\x85\xb1\xe6\x9c\x89\xe3\x81\x99!", -EINVAL, "3 characters"},
+		{"g.label=ab\xff", -EINVAL, "UTF-8"},
+		{"g.label=\xe5\x85", -EINVAL, "UTF-8"},
+	};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(kyoyu_options_validate(table, sizeof(sample), err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kyoyu_settings set;
+		sample out = {0};
+		err[0] = '\0';
+		kyoyu_settings_init(&set);
+		int ret = kyoyu_options_apply(&table[0], &out, text_setting(&set, cases[i].arg),
+					      err, sizeof(err));
+		if (ret != cases[i].ret)
+			fail_msg("case %zu: %d, expected %d (%s)", i, ret, cases[i].ret, err);
+		if (cases[i].why && !strstr(err, cases[i].why))
+			fail_msg("case %zu: expected \"%s\" in \"%s\"", i, cases[i].why, err);
+		kyoyu_settings_clear(&set);
+		kyoyu_options_free(table, &out);
+	}
+}
+
 static void test_options_validate_refuses_bad_tables(void **state)
 {
 	static const kyoyu_option bad_type[] = {
-		{"x", 42, 0, "help", 0, 0, 0, NULL, NULL}, KYOYU_OPTION_END};
+		{"x", 42, 0, "help", 0, 0, 0, NULL, NULL, {NULL, NULL}}, KYOYU_OPTION_END};
 	static const kyoyu_option bad_key[] = {
 		KYOYU_OPTION_INT("Count", sample, count, 1, 0, 2, "h"), KYOYU_OPTION_END};
 	static const kyoyu_option duplicate[] = {
@@ -452,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_options_refuse_out_of_range),
 		cmocka_unit_test(test_options_refuse_bad_types),
 		cmocka_unit_test(test_options_enum_lists_its_choices),
+		cmocka_unit_test(test_options_text_limit_counts_characters),
 		cmocka_unit_test(test_options_validate_refuses_bad_tables),
 		cmocka_unit_test(test_settings_put_arg_rejects_malformed),
 		cmocka_unit_test(test_config_good_file_fills_settings),

@@ -56,8 +56,12 @@ static int run_plugin(void *ctx, kyoyu_stage *stage)
 
 int capture_harness_start(capture_harness *h)
 {
-	int ret = h->capture->plugin->ops.stage.start(h->capture->priv, h->stage);
+	kyoyu_host *host = &h->capture->host;
 
+	/* The loader refused the plugin unless it lists a format. */
+	if (host->frame_format == KYOYU_PIXFMT_NONE)
+		host->frame_format = h->capture->plugin->ops.stage.formats[0];
+	int ret = h->capture->plugin->ops.stage.start(h->capture->priv, h->stage);
 	if (ret)
 		return ret;
 	ret = kyoyu_stage_start(h->stage, run_plugin, h->capture);
@@ -70,19 +74,21 @@ int capture_harness_start(capture_harness *h)
 	return 0;
 }
 
-void capture_harness_set_state(capture_harness *h, uint32_t state)
+int capture_harness_set_state(capture_harness *h, uint32_t state)
 {
 	if (state == KYOYU_STATE_SHARING)
 		kyoyu_bus_open_to(h->bus, KYOYU_MSG_SCREEN_CONTENT, kyoyu_now_us());
 	else
 		kyoyu_bus_close_to(h->bus, KYOYU_MSG_SCREEN_CONTENT);
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATE);
-	msg.u.state = (kyoyu_state_info){.state = state, .role = KYOYU_ROLE_SHARER,
-					 .now_us = msg.time_us};
-	kyoyu_bus_post(h->bus, &msg);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATE);
+	if (!msg)
+		return -ENOMEM;
+	msg->u.state = (kyoyu_state_info){.state = state, .role = KYOYU_ROLE_SHARER,
+					  .now_us = msg->time_us};
+	return kyoyu_bus_post(h->bus, msg);
 }
 
-int capture_harness_next(capture_harness *h, kyoyu_msg *msg, int timeout_ms)
+int capture_harness_next(capture_harness *h, kyoyu_msg **msg, int timeout_ms)
 {
 	return kyoyu_inbox_pop(h->sink, msg, timeout_ms);
 }

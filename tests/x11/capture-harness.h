@@ -37,16 +37,21 @@ typedef struct capture_harness {
 int capture_harness_open(capture_harness *h, const char *plugin_dir, const char *name,
 			 const char *const *args, char *err, size_t errlen);
 
-/* The plugin's start(), then its run() on the stage's thread. */
+/* The plugin's start(), then its run() on the stage's thread.  Like the
+ * core facing an encoder that takes any format, it sets host->frame_format
+ * to the capture's first format, unless the caller already set
+ * h->capture->host.frame_format. */
 int capture_harness_start(capture_harness *h);
 
 /* Moves the pretend session to STATE: opens or closes the bus to screen
- * content as the session does, then posts STATE. */
-void capture_harness_set_state(capture_harness *h, uint32_t state);
+ * content as the session does, then posts STATE.  Returns 0, or -ENOMEM
+ * when there was no memory for the message. */
+int capture_harness_set_state(capture_harness *h, uint32_t state);
 
-/* The next message capture posted, waiting up to TIMEOUT_MS; the caller
- * releases it.  Returns 0 or -EAGAIN. */
-int capture_harness_next(capture_harness *h, kyoyu_msg *msg, int timeout_ms);
+/* The next message capture posted, waiting up to TIMEOUT_MS: *MSG holds a
+ * reference the caller drops with kyoyu_msg_unref().  Returns 0 or
+ * -EAGAIN. */
+int capture_harness_next(capture_harness *h, kyoyu_msg **msg, int timeout_ms);
 
 /* Stops the stage (the plugin's stop()), then frees everything. */
 void capture_harness_close(capture_harness *h);

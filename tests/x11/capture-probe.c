@@ -100,21 +100,25 @@ int main(int argc, char **argv)
 		capture_harness_close(&h);
 		return 1;
 	}
-	capture_harness_set_state(&h, KYOYU_STATE_SHARING);
+	if ((ret = capture_harness_set_state(&h, KYOYU_STATE_SHARING)) != 0) {
+		fprintf(stderr, "cannot start sharing: %s\n", strerror(-ret));
+		capture_harness_close(&h);
+		return 1;
+	}
 
 	totals t = {0};
 	int64_t end = seconds > 0 ? kyoyu_now_us() + (int64_t)(seconds * 1e6) : INT64_MAX;
 	while (!stop && kyoyu_now_us() < end) {
-		kyoyu_msg m;
+		kyoyu_msg *m;
 		if (capture_harness_next(&h, &m, 100) != 0)
 			continue;
-		count(&t, &m, verbose);
-		if (m.type == KYOYU_MSG_ERROR) {
+		count(&t, m, verbose);
+		if (m->type == KYOYU_MSG_ERROR) {
 			fprintf(stderr, "capture/%s failed: %s\n", plugin,
-				strerror((int)-m.u.value));
+				strerror((int)-m->u.value));
 			stop = 1;
 		}
-		kyoyu_msg_release(&m);
+		kyoyu_msg_unref(m);
 		if (!ready && t.frames) {
 			printf("ready\n");
 			ready = true;

@@ -79,10 +79,15 @@ static void open_capture(capture_harness *h, const char *const *args)
 	assert_int_equal(capture_harness_start(h), 0);
 }
 
+static void set_state(capture_harness *h, uint32_t state)
+{
+	assert_int_equal(capture_harness_set_state(h, state), 0);
+}
+
 static void share(capture_harness *h, const char *const *args)
 {
 	open_capture(h, args);
-	capture_harness_set_state(h, KYOYU_STATE_SHARING);
+	set_state(h, KYOYU_STATE_SHARING);
 }
 
 static double elapsed_s(int64_t since)
@@ -114,23 +119,23 @@ static void note(seen *s, const kyoyu_msg *m)
 }
 
 /* Waits up to SECONDS for a message of TYPE, noting the others in S (may
- * be NULL).  True with *OUT filled (the caller releases it). */
+ * be NULL).  True with *OUT set (the caller drops it with kyoyu_msg_unref). */
 static bool wait_for(capture_harness *h, uint32_t type, double seconds, seen *s,
-		     kyoyu_msg *out)
+		     kyoyu_msg **out)
 {
 	int64_t start = kyoyu_now_us();
 	seen ignored = {0};
 
 	while (elapsed_s(start) < seconds) {
-		kyoyu_msg m;
+		kyoyu_msg *m;
 		if (capture_harness_next(h, &m, 50) != 0)
 			continue;
-		if (m.type == type) {
+		if (m->type == type) {
 			*out = m;
 			return true;
 		}
-		note(s ? s : &ignored, &m);
-		kyoyu_msg_release(&m);
+		note(s ? s : &ignored, m);
+		kyoyu_msg_unref(m);
 	}
 	return false;
 }
@@ -141,10 +146,10 @@ static void watch(capture_harness *h, double seconds, seen *s)
 	int64_t start = kyoyu_now_us();
 
 	while (elapsed_s(start) < seconds) {
-		kyoyu_msg m;
+		kyoyu_msg *m;
 		if (capture_harness_next(h, &m, 20) == 0) {
-			note(s, &m);
-			kyoyu_msg_release(&m);
+			note(s, m);
+			kyoyu_msg_unref(m);
 		}
 	}
 }
@@ -155,22 +160,24 @@ static void settle(capture_harness *h, double quiet)
 	int64_t start = kyoyu_now_us(), last = start;
 
 	while (elapsed_s(last) < quiet && elapsed_s(start) < WAIT_S) {
-		kyoyu_msg m;
+		kyoyu_msg *m;
 		if (capture_harness_next(h, &m, 20) == 0) {
-			kyoyu_msg_release(&m);
+			kyoyu_msg_unref(m);
 			last = kyoyu_now_us();
 		}
 	}
 }
 
 /* Waits for the key frame of a start of sharing and checks its shape;
- * what came before it is noted in S (may be NULL). */
+ * what came before it is noted in S (may be NULL).  *OUT holds the frame
+ * (the caller drops it). */
 static void expect_key_frame_after(capture_harness *h, uint32_t width, uint32_t height,
-				   seen *s, kyoyu_msg *out)
+				   seen *s, kyoyu_msg **out)
 {
 	if (!wait_for(h, KYOYU_MSG_FRAME, WAIT_S, s, out))
 		fail_msg("no key frame within %.0f s", WAIT_S);
-	const kyoyu_frame_info *f = &out->u.frame;
+	const kyoyu_msg *key = *out;
+	const kyoyu_frame_info *f = &key->u.frame;
 	assert_true(f->flags & KYOYU_FRAME_KEY);
 	assert_int_equal(f->format, KYOYU_PIXFMT_BGRX);
 	assert_int_equal(f->width, width);
@@ -181,11 +188,11 @@ static void expect_key_frame_after(capture_harness *h, uint32_t width, uint32_t 
 	assert_int_equal(b.y, 0);
 	assert_int_equal(b.w, (int32_t)width);
 	assert_int_equal(b.h, (int32_t)height);
-	assert_true(kyoyu_buffer_size(out->buf) >= (size_t)width * height * 4);
+	assert_true(kyoyu_buffer_size(key->buf) >= (size_t)width * height * 4);
 }
 
 static void expect_key_frame(capture_harness *h, uint32_t width, uint32_t height,
-			     kyoyu_msg *out)
+			     kyoyu_msg **out)
 {
 	expect_key_frame_after(h, width, height, NULL, out);
 }
@@ -267,19 +274,20 @@ static int check_private_segments(void)
 static void test_key_frame_holds_the_drawn_screen(void **state)
 {
 	capture_harness h;
-	kyoyu_msg size, key;
+	kyoyu_msg *size, *key;
 
 	need_server();
 	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 1);
 	share(&h, NULL);
 	assert_true(wait_for(&h, KYOYU_MSG_VIDEO_SIZE, WAIT_S, NULL, &size));
-	assert_int_equal(size.u.size.width, WIDTH);
-	assert_int_equal(size.u.size.height, HEIGHT);
-	assert_int_equal(size.u.size.x, 0);
-	assert_int_equal(size.u.size.y, 0);
+	assert_int_equal(size->u.size.width, WIDTH);
+	assert_int_equal(size->u.size.height, HEIGHT);
+	assert_int_equal(size->u.size.x, 0);
+	assert_int_equal(size->u.size.y, 0);
+	kyoyu_msg_unref(size);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	expect_pattern(&key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 1, 0, 0);
-	kyoyu_msg_release(&key);
+	expect_pattern(key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 1, 0, 0);
+	kyoyu_msg_unref(key);
 	assert_true(check_private_segments() >= 1);
 	capture_harness_close(&h);
 	/* The segment goes when the X server handles the detach, which a
@@ -296,14 +304,14 @@ static void test_getimage_fallback_grabs_the_same_pixels(void **state)
 {
 	static const char *const args[] = {"capture.shm=false", NULL};
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 
 	need_server();
 	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 2);
 	share(&h, args);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	expect_pattern(&key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 2, 0, 0);
-	kyoyu_msg_release(&key);
+	expect_pattern(key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 2, 0, 0);
+	kyoyu_msg_unref(key);
 	assert_int_equal(check_private_segments(), 0);
 	capture_harness_close(&h);
 }
@@ -346,22 +354,22 @@ static void test_window_changes_are_small_damage_in_complete_pictures(void **sta
 {
 	window_scene sc = {.window = {600, 400, 200, 150}, .colour = 0x336699};
 	capture_harness h;
-	kyoyu_msg key, frame, kept[2] = {{0}, {0}};
+	kyoyu_msg *key, *frame, *kept[2] = {NULL, NULL};
 
 	need_server();
 	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 3);
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.3);
 
 	xcb_window_t win = x11_paint_window(&paint, sc.window.x, sc.window.y,
 					    (uint32_t)sc.window.w, (uint32_t)sc.window.h,
 					    sc.colour);
 	assert_true(wait_for(&h, KYOYU_MSG_FRAME, WAIT_S, NULL, &frame));
-	expect_inside(kyoyu_region_bounds(&frame.u.frame.damage), sc.window);
-	assert_false(frame.u.frame.flags & KYOYU_FRAME_KEY);
-	kyoyu_msg_release(&frame);
+	expect_inside(kyoyu_region_bounds(&frame->u.frame.damage), sc.window);
+	assert_false(frame->u.frame.flags & KYOYU_FRAME_KEY);
+	kyoyu_msg_unref(frame);
 	settle(&h, 0.3);
 
 	/* Patches in the window while the two latest frames stay referenced,
@@ -379,14 +387,14 @@ static void test_window_changes_are_small_damage_in_complete_pictures(void **sta
 		if (!wait_for(&h, KYOYU_MSG_FRAME, WAIT_S, &s, &frame))
 			fail_msg("no frame after patch %zu", i);
 		kyoyu_rect root_patch = {sc.window.x + p.x, sc.window.y + p.y, p.w, p.h};
-		expect_inside(kyoyu_region_bounds(&frame.u.frame.damage), root_patch);
-		expect_scene(&frame, &sc);
-		kyoyu_msg_release(&kept[i % 2]);
+		expect_inside(kyoyu_region_bounds(&frame->u.frame.damage), root_patch);
+		expect_scene(frame, &sc);
+		kyoyu_msg_unref(kept[i % 2]);
 		kept[i % 2] = frame;
 		settle(&h, 0.2);
 	}
-	kyoyu_msg_release(&kept[0]);
-	kyoyu_msg_release(&kept[1]);
+	kyoyu_msg_unref(kept[0]);
+	kyoyu_msg_unref(kept[1]);
 	xcb_destroy_window(paint.conn, win);
 	x11_paint_sync(&paint);
 	capture_harness_close(&h);
@@ -395,13 +403,13 @@ static void test_window_changes_are_small_damage_in_complete_pictures(void **sta
 static void test_still_screen_posts_no_frames(void **state)
 {
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 	seen s = {0};
 
 	need_server();
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.5);
 	watch(&h, 2.0, &s);
 	assert_int_equal(s.frames, 0);
@@ -428,7 +436,7 @@ static void move_pointer(int32_t x, int32_t y)
 static void test_pointer_moves_are_cursor_events_not_frames(void **state)
 {
 	capture_harness h;
-	kyoyu_msg key, cursor;
+	kyoyu_msg *key, *cursor;
 	seen s = {0};
 
 	need_server();
@@ -438,15 +446,15 @@ static void test_pointer_moves_are_cursor_events_not_frames(void **state)
 	 * the sink hands cursor messages out before frames. */
 	seen first = {0};
 	expect_key_frame_after(&h, WIDTH, HEIGHT, &first, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	if (first.cursors == 0) {
 		assert_true(wait_for(&h, KYOYU_MSG_CURSOR, WAIT_S, NULL, &cursor));
-		note(&first, &cursor);
-		assert_non_null(cursor.buf);
-		assert_true(cursor.u.cursor.width > 0 && cursor.u.cursor.width <= 256);
-		assert_true(kyoyu_buffer_size(cursor.buf) >=
-			    (size_t)cursor.u.cursor.width * cursor.u.cursor.height * 4);
-		kyoyu_msg_release(&cursor);
+		note(&first, cursor);
+		assert_non_null(cursor->buf);
+		assert_true(cursor->u.cursor.width > 0 && cursor->u.cursor.width <= 256);
+		assert_true(kyoyu_buffer_size(cursor->buf) >=
+			    (size_t)cursor->u.cursor.width * cursor->u.cursor.height * 4);
+		kyoyu_msg_unref(cursor);
 	}
 	assert_int_equal(first.shapes, 1);
 	assert_int_equal(first.last_cursor.x, 50);
@@ -488,13 +496,13 @@ static void test_frame_rate_follows_the_cap_and_framerate_messages(void **state)
 {
 	static const char *const args[] = {"capture.fps=10", NULL};
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 	seen at10 = {0}, at4 = {0}, asked_more = {0};
 
 	need_server();
 	share(&h, args);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	animate(&h, 2.0, &at10);
 	assert_in_range(at10.frames, 5, 2 * 10 + 2);
 
@@ -514,72 +522,74 @@ static void test_frame_rate_follows_the_cap_and_framerate_messages(void **state)
 static void test_pause_posts_nothing_and_resume_starts_with_a_key_frame(void **state)
 {
 	capture_harness h;
-	kyoyu_msg key, size;
+	kyoyu_msg *key, *size;
 	seen paused = {0};
 
 	need_server();
 	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 4);
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.3);
 
-	capture_harness_set_state(&h, KYOYU_STATE_PAUSED);
+	set_state(&h, KYOYU_STATE_PAUSED);
 	x11_paint_pattern(&paint, paint.screen->root, 100, 100, 300, 200, 5);
 	move_pointer(700, 500);
 	watch(&h, 1.0, &paused);
 	assert_int_equal(paused.frames + paused.cursors + paused.sizes, 0);
 
-	capture_harness_set_state(&h, KYOYU_STATE_SHARING);
+	set_state(&h, KYOYU_STATE_SHARING);
 	assert_true(wait_for(&h, KYOYU_MSG_VIDEO_SIZE, WAIT_S, NULL, &size));
+	kyoyu_msg_unref(size);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	expect_pattern(&key, (kyoyu_rect){100, 100, 300, 200}, 5, 0, 0);
-	expect_pattern(&key, (kyoyu_rect){500, 400, 300, 200}, 4, 0, 0);
-	kyoyu_msg_release(&key);
+	expect_pattern(key, (kyoyu_rect){100, 100, 300, 200}, 5, 0, 0);
+	expect_pattern(key, (kyoyu_rect){500, 400, 300, 200}, 4, 0, 0);
+	kyoyu_msg_unref(key);
 	capture_harness_close(&h);
 }
 
 /* ---- layout ------------------------------------------------------------ */
 
 static void expect_new_size(capture_harness *h, uint32_t w, uint32_t hgt, int32_t x,
-			    int32_t y, kyoyu_msg *key)
+			    int32_t y, kyoyu_msg **key)
 {
-	kyoyu_msg size;
+	kyoyu_msg *size;
 
 	if (!wait_for(h, KYOYU_MSG_VIDEO_SIZE, WAIT_S, NULL, &size))
 		fail_msg("no VIDEO_SIZE for %ux%u", w, hgt);
-	assert_int_equal(size.u.size.width, w);
-	assert_int_equal(size.u.size.height, hgt);
-	assert_int_equal(size.u.size.x, x);
-	assert_int_equal(size.u.size.y, y);
+	assert_int_equal(size->u.size.width, w);
+	assert_int_equal(size->u.size.height, hgt);
+	assert_int_equal(size->u.size.x, x);
+	assert_int_equal(size->u.size.y, y);
+	kyoyu_msg_unref(size);
 	expect_key_frame(h, w, hgt, key);
 }
 
 static void test_screen_resize_is_followed(void **state)
 {
 	capture_harness h;
-	kyoyu_msg key, frame;
+	kyoyu_msg *key, *frame;
 
 	need_server();
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 
 	assert_int_equal(x11_paint_screen_size(&paint, 1280, 720), 0);
 	expect_new_size(&h, 1280, 720, 0, 0, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.3);
 	x11_paint_pattern(&paint, paint.screen->root, 1000, 600, 100, 80, 6);
 	assert_true(wait_for(&h, KYOYU_MSG_FRAME, WAIT_S, NULL, &frame));
-	assert_int_equal(frame.u.frame.width, 1280);
-	expect_inside(kyoyu_region_bounds(&frame.u.frame.damage),
+	assert_int_equal(frame->u.frame.width, 1280);
+	expect_inside(kyoyu_region_bounds(&frame->u.frame.damage),
 		      (kyoyu_rect){1000, 600, 100, 80});
-	expect_pattern(&frame, (kyoyu_rect){1000, 600, 100, 80}, 6, 0, 0);
-	kyoyu_msg_release(&frame);
+	expect_pattern(frame, (kyoyu_rect){1000, 600, 100, 80}, 6, 0, 0);
+	kyoyu_msg_unref(frame);
 
 	assert_int_equal(x11_paint_screen_size(&paint, WIDTH, HEIGHT), 0);
 	expect_new_size(&h, WIDTH, HEIGHT, 0, 0, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	capture_harness_close(&h);
 }
 
@@ -606,7 +616,7 @@ static void test_named_monitor_is_shared_and_followed(void **state)
 {
 	static const char *const args[] = {"capture.monitor=kyoyu-left", NULL};
 	capture_harness h;
-	kyoyu_msg key, frame;
+	kyoyu_msg *key, *frame;
 	seen outside = {0}, gone = {0};
 
 	need_server();
@@ -614,8 +624,8 @@ static void test_named_monitor_is_shared_and_followed(void **state)
 	set_monitor("kyoyu-left", 0, 0, 960, HEIGHT);
 	share(&h, args);
 	expect_new_size(&h, 960, HEIGHT, 0, 0, &key);
-	expect_pattern(&key, (kyoyu_rect){0, 0, 960, HEIGHT}, 7, 0, 0);
-	kyoyu_msg_release(&key);
+	expect_pattern(key, (kyoyu_rect){0, 0, 960, HEIGHT}, 7, 0, 0);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.3);
 
 	/* The other half of the screen is not shared: no frame. */
@@ -624,10 +634,10 @@ static void test_named_monitor_is_shared_and_followed(void **state)
 	assert_int_equal(outside.frames, 0);
 	x11_paint_fill(&paint, paint.screen->root, 100, 100, 50, 50, 0x654321);
 	assert_true(wait_for(&h, KYOYU_MSG_FRAME, WAIT_S, NULL, &frame));
-	expect_inside(kyoyu_region_bounds(&frame.u.frame.damage),
+	expect_inside(kyoyu_region_bounds(&frame->u.frame.damage),
 		      (kyoyu_rect){100, 100, 50, 50});
-	expect_colour(&frame, (kyoyu_rect){100, 100, 50, 50}, 0x654321);
-	kyoyu_msg_release(&frame);
+	expect_colour(frame, (kyoyu_rect){100, 100, 50, 50}, 0x654321);
+	kyoyu_msg_unref(frame);
 
 	/* The monitor moves and shrinks (this X server cannot replace a
 	 * monitor in place: it goes and comes back): its new place, at its
@@ -636,8 +646,8 @@ static void test_named_monitor_is_shared_and_followed(void **state)
 	delete_monitor("kyoyu-left");
 	set_monitor("kyoyu-left", 200, 100, 800, 600);
 	expect_new_size(&h, 800, 600, 200, 100, &key);
-	expect_pattern(&key, (kyoyu_rect){0, 0, 800, 600}, 8, -200, -100);
-	kyoyu_msg_release(&key);
+	expect_pattern(key, (kyoyu_rect){0, 0, 800, 600}, 8, -200, -100);
+	kyoyu_msg_unref(key);
 	settle(&h, 0.3);
 
 	/* Unplugged: nothing is shared until it is back. */
@@ -648,8 +658,8 @@ static void test_named_monitor_is_shared_and_followed(void **state)
 	assert_int_equal(gone.frames, 0);
 	set_monitor("kyoyu-left", 0, 0, 640, 480);
 	expect_new_size(&h, 640, 480, 0, 0, &key);
-	expect_colour(&key, (kyoyu_rect){300, 200, 100, 100}, 0xabcdef);
-	kyoyu_msg_release(&key);
+	expect_colour(key, (kyoyu_rect){300, 200, 100, 100}, 0xabcdef);
+	kyoyu_msg_unref(key);
 	capture_harness_close(&h);
 	delete_monitor("kyoyu-left");
 }
@@ -658,12 +668,12 @@ static void test_primary_is_the_first_monitor_when_none_is_primary(void **state)
 {
 	static const char *const args[] = {"capture.monitor=primary", NULL};
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 
 	need_server();
 	share(&h, args);
 	expect_new_size(&h, WIDTH, HEIGHT, 0, 0, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	capture_harness_close(&h);
 }
 
@@ -676,20 +686,20 @@ static void test_typing_in_xterm_damages_only_the_terminal(void **state)
 	char *xterm[] = {"xterm", "-geometry", "40x10+300+200", "-e", "cat", NULL};
 	char *type[] = {"xdotool", "type", "--delay", "50", "hello kyoyu", NULL};
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 	seen typing = {0};
 
 	need_server();
 	x11_paint_fill(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 0x202020);
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	pid_t pid = spawn_on(server.display, xterm);
 	assert_true(pid > 0);
 	/* Its first picture, then quiet. */
 	seen start = {0};
 	assert_true(wait_for(&h, KYOYU_MSG_FRAME, WAIT_S, &start, &key));
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	settle(&h, 1.0);
 
 	/* No window manager: the keyboard follows the pointer. */
@@ -707,13 +717,13 @@ static void test_typing_in_xterm_damages_only_the_terminal(void **state)
 static void test_session_end_returns_without_being_stopped(void **state)
 {
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 
 	need_server();
 	share(&h, NULL);
 	expect_key_frame(&h, WIDTH, HEIGHT, &key);
-	kyoyu_msg_release(&key);
-	capture_harness_set_state(&h, KYOYU_STATE_ENDED);
+	kyoyu_msg_unref(key);
+	set_state(&h, KYOYU_STATE_ENDED);
 	assert_true(kyoyu_stage_wait(h.stage, (int)(WAIT_S * 1000)));
 	assert_int_equal(kyoyu_stage_join(h.stage), 0);
 	capture_harness_close(&h);
@@ -723,7 +733,7 @@ static void test_lost_x_server_is_an_error_not_a_crash(void **state)
 {
 	xvfb doomed;
 	capture_harness h;
-	kyoyu_msg key;
+	kyoyu_msg *key;
 	char arg[64];
 
 	need_server();
@@ -732,7 +742,7 @@ static void test_lost_x_server_is_an_error_not_a_crash(void **state)
 	const char *const args[] = {arg, NULL};
 	share(&h, args);
 	expect_key_frame(&h, 640, 480, &key);
-	kyoyu_msg_release(&key);
+	kyoyu_msg_unref(key);
 	xvfb_stop(&doomed);
 	assert_true(kyoyu_stage_wait(h.stage, (int)(WAIT_S * 1000)));
 	assert_int_equal(kyoyu_stage_join(h.stage), -EPIPE);
@@ -788,6 +798,24 @@ static void test_unsupported_depth_is_an_error(void **state)
 	assert_int_equal(ret, -EOPNOTSUPP);
 }
 
+/* It posts BGRX only, says so, and refuses to start for anything else the
+ * core might ask. */
+static void test_start_refuses_a_format_it_does_not_post(void **state)
+{
+	capture_harness h;
+	char err[512] = "";
+
+	need_server();
+	assert_int_equal(capture_harness_open(&h, KYOYU_BUILD_PLUGIN_DIR, "x11", NULL, err,
+					      sizeof(err)), KYOYU_OK);
+	const uint32_t *formats = h.capture->plugin->ops.stage.formats;
+	assert_int_equal(formats[0], KYOYU_PIXFMT_BGRX);
+	assert_int_equal(formats[1], KYOYU_PIXFMT_NONE);
+	h.capture->host.frame_format = KYOYU_PIXFMT_I420;
+	assert_int_equal(capture_harness_start(&h), -EINVAL);
+	capture_harness_close(&h);
+}
+
 static void test_unknown_monitor_is_an_error(void **state)
 {
 	static const char *const args[] = {"capture.monitor=nowhere-1", NULL};
@@ -827,6 +855,7 @@ static const x11_test all_tests[] = {
 	TEST(test_refused_display_is_an_error, NULL),
 	TEST(test_unsupported_depth_is_an_error, NULL),
 	TEST(test_unknown_monitor_is_an_error, NULL),
+	TEST(test_start_refuses_a_format_it_does_not_post, NULL),
 };
 
 /* The first program of NEEDS that is not installed, or NULL. */

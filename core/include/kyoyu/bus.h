@@ -1,8 +1,10 @@
 /* kyoyu — the frame bus: the only way stages talk.
  *
  * A stage posts typed messages; every stage whose inbox subscribed to that
- * type receives its own copy (buffers are shared by reference).  Inboxes are
- * bounded and never block the poster:
+ * type receives a reference to the same message, which nobody changes once
+ * it is posted.  Messages are allocated by the core (kyoyu_msg_new), so
+ * fields appended in a later minor version never change what a plugin
+ * allocates.  Inboxes are bounded and never block the poster:
  *   - raw frames: latest wins.  An unread frame is replaced by the newer one,
  *     its damage merged into the newer frame's, and the drop counted, so
  *     capture never waits for a slow encoder;
@@ -11,8 +13,9 @@
  *     next one delivered carries KYOYU_PACKET_DISCONT;
  *   - everything else (control): a FIFO read before any video.
  * While the session is not sharing, the core closes the bus to frames,
- * packets and cursor messages: they are dropped on post and flushed from
- * every inbox, so nothing captured while paused can leave the machine.
+ * packets and cursor messages: they are refused on post, and what was
+ * already queued is dropped when its stage pops (counted as "gated"), so
+ * nothing captured while paused can leave the machine.
  */
 #ifndef KYOYU_BUS_H
 #define KYOYU_BUS_H
@@ -112,7 +115,7 @@ typedef struct kyoyu_state_info {
 
 typedef struct kyoyu_peer_info {
 	uint32_t event;     /* kyoyu_peer_event */
-	uint32_t codec;     /* negotiated kyoyu_codec_id */
+	uint32_t codec;     /* negotiated codec, a FourCC */
 	uint32_t recording; /* the viewer records */
 	uint32_t reason;    /* kyoyu_end_reason with KYOYU_PEER_GONE */
 } kyoyu_peer_info;
@@ -138,11 +141,19 @@ typedef struct kyoyu_size_info {
 	int32_t x, y;
 } kyoyu_size_info;
 
+/* A message on the bus.  Only the core allocates one (kyoyu_msg_new), so
+ * its size is the core's business: fields are appended after the union in
+ * later minor versions and a plugin built before them never reads them.
+ * The union keeps its 1.0 size for good (its reserved words): a payload
+ * that does not fit becomes a field after it.
+ *
+ * A message is writable by whoever holds the only reference (just made, or
+ * kyoyu_msg_is_writable); once posted it is shared and read-only. */
 typedef struct kyoyu_msg {
 	uint32_t type;   /* kyoyu_msg_type */
 	uint32_t seq;    /* set by the bus: order of posting */
 	int64_t time_us; /* capture time for screen content, else post time */
-	kyoyu_buffer *buf; /* one owned reference, or NULL */
+	kyoyu_buffer *buf; /* owned by the message, or NULL */
 	union {
 		kyoyu_frame_info frame;
 		kyoyu_packet_info packet;
@@ -154,6 +165,7 @@ typedef struct kyoyu_msg {
 		kyoyu_notice_info notice;
 		kyoyu_size_info size;
 		int64_t value;
+		uint64_t reserved[48]; /* pins the union at 384 bytes */
 	} u;
 } kyoyu_msg;
 
@@ -161,20 +173,41 @@ typedef struct kyoyu_bus kyoyu_bus;
 typedef struct kyoyu_inbox kyoyu_inbox;
 typedef struct kyoyu_stage kyoyu_stage;
 
-/* A zeroed message of TYPE stamped with the current time. */
-kyoyu_msg kyoyu_msg_make(kyoyu_msg_type type);
+/* A new message of TYPE with every field zero but the type and time_us (now),
+ * holding one reference the caller owns.  NULL when out of memory. Any
+ * thread. */
+kyoyu_msg *kyoyu_msg_new(kyoyu_msg_type type);
 
-/* Drops the message's buffer reference (if any). */
-void kyoyu_msg_release(kyoyu_msg *msg);
+/* A new, writable message with the fields of MSG and one more reference to
+ * its buffer.  NULL when out of memory. */
+kyoyu_msg *kyoyu_msg_copy(const kyoyu_msg *msg);
+
+/* Takes one more reference; returns MSG. Any thread. */
+kyoyu_msg *kyoyu_msg_ref(kyoyu_msg *msg);
+
+/* Drops one reference (NULL is ignored); the last one releases the buffer
+ * and the message. Any thread. */
+void kyoyu_msg_unref(kyoyu_msg *msg);
+
+/* True when the caller holds the only reference, so it may change fields. */
+bool kyoyu_msg_is_writable(const kyoyu_msg *msg);
+
+/* MSG itself when the caller holds the only reference, else a writable copy
+ * (the caller's reference to MSG is dropped): copy-on-write before changing
+ * a message that other holders may read.  Takes over the caller's
+ * reference; NULL when out of memory (MSG is then released too). */
+kyoyu_msg *kyoyu_msg_writable(kyoyu_msg *msg);
 
 /* "frame", "packet", ...; "unknown" for anything else. */
 const char *kyoyu_msg_type_name(uint32_t type);
 
-/* Posts MSG to every inbox subscribed to its type.  Takes over the
- * reference in msg->buf (the caller must not unref it) and clears it.
- * Never blocks on a consumer.  Returns 0, or -EPERM when the bus is closed
- * to this type right now (the message was dropped and counted), or -EINVAL
- * for an unknown type. Any thread. */
+/* Posts MSG to every inbox subscribed to its type and takes over the
+ * caller's reference, whatever the result: the caller must not touch MSG
+ * afterwards.  The bus sets msg->seq.  Never blocks on a consumer.
+ * Returns 0, or -EPERM when the bus is closed to this type right now (the
+ * message was dropped and counted), or -EINVAL for an unknown type or a
+ * NULL message.
+ * Any thread. */
 int kyoyu_bus_post(kyoyu_bus *bus, kyoyu_msg *msg);
 
 /* Convenience: posts a message of TYPE with u.value = VALUE. */
@@ -196,30 +229,40 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox);
  * pointer, the cursor, and then frames and packets in the order they were
  * posted (a picture after the packet it was decoded from).  Waits up to
  * TIMEOUT_MS (0: do not wait, <0: forever).
- * Returns 0 with *MSG filled (the caller owns msg->buf), -EAGAIN on
- * timeout, or -ESHUTDOWN once the inbox is shut down (its stage stops). */
-int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg *msg, int timeout_ms);
+ * Returns 0 with *MSG holding a reference the caller owns (release it with
+ * kyoyu_msg_unref), -EAGAIN on timeout, or -ESHUTDOWN once the inbox is
+ * shut down (its stage stops).  The message may be shared with other
+ * inboxes: read it, do not change it.  The inbox's own thread. */
+int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg **msg, int timeout_ms);
 
 /* A file descriptor that polls readable while a message is waiting or the
- * inbox is shut down, for stages that also wait on sockets or displays. */
-int kyoyu_inbox_fd(const kyoyu_inbox *inbox);
+ * inbox is shut down, for stages that also wait on sockets or displays.
+ * Made on the first call: an inbox nobody polls costs no system call per
+ * message.  -1 when the system has no descriptor left.  The inbox's own
+ * thread. */
+int kyoyu_inbox_fd(kyoyu_inbox *inbox);
 
 /* Wakes every waiter for good: pop returns -ESHUTDOWN from now on. */
 void kyoyu_inbox_shutdown(kyoyu_inbox *inbox);
 
-/* Messages this inbox dropped: stale frames merged away, full packet FIFO,
- * full control FIFO. */
+/* Messages this inbox took and dropped: stale frames merged away, full
+ * packet FIFO, full control FIFO, screen content still unread when sharing
+ * stopped.  Set SIZE to sizeof(kyoyu_inbox_stats) before the call: the
+ * core fills no more than that. */
 typedef struct kyoyu_inbox_stats {
+	uint32_t size;
 	uint64_t received;
 	uint64_t frames_merged;
 	uint64_t packets_dropped;
 	uint64_t control_dropped;
+	uint64_t gated;
 } kyoyu_inbox_stats;
 
 void kyoyu_inbox_get_stats(const kyoyu_inbox *inbox, kyoyu_inbox_stats *stats);
 
-/* Per-type counters of the whole bus. */
+/* Per-type counters of the whole bus; SIZE as for kyoyu_inbox_stats. */
 typedef struct kyoyu_bus_type_stats {
+	uint32_t size;
 	uint64_t posted;    /* accepted by the bus */
 	uint64_t refused;   /* dropped because the bus was closed to them */
 	uint64_t bytes;     /* buffer bytes of accepted messages */
@@ -230,20 +273,39 @@ void kyoyu_bus_get_stats(const kyoyu_bus *bus, uint32_t type,
 			 kyoyu_bus_type_stats *stats);
 
 /* ---- stages ------------------------------------------------------------
- * Each stage runs on its own thread, started by the core.  A plugin stage
- * reads its inbox and posts to the bus; it returns from run() when
- * kyoyu_stage_stopping() is true or its inbox pop says -ESHUTDOWN. */
+ * Each stage runs on its own thread, started and named by the core
+ * ("ky-capture", "ky-transport", ...).  A plugin stage reads its inbox and
+ * posts to the bus; it returns from run() when kyoyu_stage_stopping() is
+ * true or its inbox pop says -ESHUTDOWN. */
 
 kyoyu_bus *kyoyu_stage_bus(const kyoyu_stage *stage);
 
 /* The stage's inbox (subscribed to nothing until the plugin sets a mask). */
 kyoyu_inbox *kyoyu_stage_inbox(const kyoyu_stage *stage);
 
-/* True once the core asked the stage to stop. */
+/* True once the core asked the stage to stop. Any thread. */
 bool kyoyu_stage_stopping(const kyoyu_stage *stage);
 
 /* "capture/x11", for logs. */
 const char *kyoyu_stage_name(const kyoyu_stage *stage);
+
+/* True when the calling thread is STAGE's own (its run() is on the stack). */
+bool kyoyu_stage_is_current(const kyoyu_stage *stage);
+
+/* In a debug build (NDEBUG not defined), aborts with the function's name
+ * when called from another thread than STAGE's: say which thread a function
+ * runs on, and have it checked, as PulseAudio's pa_assert_ctl_context(). */
+#ifdef NDEBUG
+#define KYOYU_ASSERT_STAGE_THREAD(stage) ((void)(stage))
+#else
+#define KYOYU_ASSERT_STAGE_THREAD(stage)                                       \
+	kyoyu_assert_thread_failed_if(!kyoyu_stage_is_current(stage), __func__, \
+				      kyoyu_stage_name(stage))
+#endif
+
+/* Used by KYOYU_ASSERT_STAGE_THREAD: when FAILED, logs that FUNC ran
+ * outside the thread of WHERE and aborts. */
+void kyoyu_assert_thread_failed_if(bool failed, const char *func, const char *where);
 
 #ifdef __cplusplus
 }

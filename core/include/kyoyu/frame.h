@@ -101,6 +101,10 @@ size_t kyoyu_pool_buffer_size(const kyoyu_pool *pool);
 
 /* ---- raw frames ------------------------------------------------------- */
 
+/* Pixel formats.  Capture plugins and decoders say which they give, encoders
+ * and UIs which they take (kyoyu_stage_ops.formats, kyoyu_codec_ops); the
+ * core picks one both ends handle, so nobody configures it.  Values are
+ * only ever added. */
 typedef enum kyoyu_pixfmt {
 	KYOYU_PIXFMT_NONE = 0,
 	/* 32 bits per pixel, bytes B, G, R, unused: X11's 24-bit depth. */
@@ -109,19 +113,30 @@ typedef enum kyoyu_pixfmt {
 	KYOYU_PIXFMT_I444 = 3,
 } kyoyu_pixfmt;
 
+/* "bgrx", "i420", "i444"; NULL for KYOYU_PIXFMT_NONE or an unknown one. */
+const char *kyoyu_pixfmt_name(uint32_t format);
+
 /* The encoder should refine this unchanged picture at high quality. */
 #define KYOYU_FRAME_REFINE (1u << 0)
 /* The picture replaces everything before it (new size, resume, first). */
 #define KYOYU_FRAME_KEY (1u << 1)
 
+/* A picture's layout.  Plugins keep these on the stack (kyoyu_frame_layout),
+ * so the struct keeps its 1.0 size: new fields take reserved words. */
 typedef struct kyoyu_frame_info {
 	uint32_t format; /* kyoyu_pixfmt */
 	uint32_t width, height;
-	uint32_t stride[3]; /* bytes per row of each plane */
+	uint32_t stride[3]; /* bytes per row of each plane, at least the width's */
 	uint32_t offset[3]; /* byte offset of each plane in the buffer */
 	uint32_t flags;     /* KYOYU_FRAME_* */
 	kyoyu_region damage;
+	uint32_t reserved[8];
 } kyoyu_frame_info;
+
+/* NEWER replaces OLDER before anyone read OLDER: what OLDER changed must
+ * still reach the reader, so its damage joins NEWER's (all of NEWER when
+ * the size changed), and a KYOYU_FRAME_KEY of OLDER carries over. */
+void kyoyu_frame_merge_damage(kyoyu_frame_info *newer, const kyoyu_frame_info *older);
 
 /* Fills INFO for a WIDTH×HEIGHT picture of FORMAT with tightly packed planes
  * and returns the bytes it needs, or 0 for an unknown format or a size over
@@ -131,18 +146,23 @@ size_t kyoyu_frame_layout(kyoyu_frame_info *info, kyoyu_pixfmt format,
 
 /* ---- encoded packets -------------------------------------------------- */
 
-typedef enum kyoyu_codec_id {
-	KYOYU_CODEC_NONE = 0,
-	KYOYU_CODEC_VP8 = 1,
-	KYOYU_CODEC_VP9 = 2,
-	KYOYU_CODEC_H264 = 3,
-} kyoyu_codec_id;
+/* A codec is named on the bus and on the wire by a FourCC, the four
+ * characters of its AVI/Matroska tag ('V','P','9','0' for VP9), so a plugin
+ * for a new codec needs no number handed out by anyone: it declares the
+ * FourCC and the name people write in codec.format (kyoyu_codec_desc). */
+#define KYOYU_FOURCC(a, b, c, d)                                               \
+	((uint32_t)(uint8_t)(a) | ((uint32_t)(uint8_t)(b) << 8) |              \
+	 ((uint32_t)(uint8_t)(c) << 16) | ((uint32_t)(uint8_t)(d) << 24))
 
-/* "vp8", "vp9", "h264"; NULL for an unknown id. */
-const char *kyoyu_codec_name(uint32_t codec);
+#define KYOYU_CODEC_NONE 0u
+/* The codecs kyoyu's own plugins implement, for convenience. */
+#define KYOYU_CODEC_VP8 KYOYU_FOURCC('V', 'P', '8', '0')
+#define KYOYU_CODEC_VP9 KYOYU_FOURCC('V', 'P', '9', '0')
+#define KYOYU_CODEC_H264 KYOYU_FOURCC('H', '2', '6', '4')
 
-/* The id for NAME, or KYOYU_CODEC_NONE. */
-uint32_t kyoyu_codec_from_name(const char *name);
+/* Writes FOURCC as four printable characters and a NUL into TEXT ("VP90";
+ * a byte that is not printable ASCII shows as '?'); returns TEXT. */
+char *kyoyu_fourcc_text(uint32_t fourcc, char text[5]);
 
 #define KYOYU_PACKET_KEYFRAME (1u << 0)
 /* Packets before this one were lost on the way: wait for a keyframe. */
@@ -151,7 +171,7 @@ uint32_t kyoyu_codec_from_name(const char *name);
 #define KYOYU_PACKET_REFINE (1u << 2)
 
 typedef struct kyoyu_packet_info {
-	uint32_t codec; /* kyoyu_codec_id */
+	uint32_t codec; /* FourCC, see KYOYU_FOURCC */
 	uint32_t flags; /* KYOYU_PACKET_* */
 	uint32_t width, height;
 	/* When its picture was captured, on this machine's monotonic clock

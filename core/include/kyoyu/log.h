@@ -33,9 +33,6 @@ void kyoyu_log(kyoyu_log_level level, const char *component, const char *file,
 /* True when messages of LEVEL are printed; lets callers skip costly formatting. */
 int kyoyu_log_enabled(kyoyu_log_level level);
 
-/* Sets the most verbose level printed (default KYOYU_LOG_INFO).  Core only. */
-void kyoyu_log_set_level(kyoyu_log_level level);
-
 #define KYOYU_LOG_AT(level, ...)                                               \
 	do {                                                                   \
 		if (kyoyu_log_enabled(level))                                  \

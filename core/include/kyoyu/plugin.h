@@ -51,7 +51,8 @@ const char *kyoyu_kind_name(uint32_t kind);
 /* Returned by receive_packet()/receive_frame() once a drain is complete. */
 #define KYOYU_EOF (-ENODATA)
 
-/* What the core gives every plugin instance at init().  Valid until fini(). */
+/* What the core gives every plugin instance at init().  Valid until fini().
+ * The core allocates it, so later minor versions append fields. */
 typedef struct kyoyu_host {
 	uint32_t size;
 	uint32_t role;            /* kyoyu_role */
@@ -59,7 +60,7 @@ typedef struct kyoyu_host {
 	const kyoyu_clock *clock; /* the session clock (policy decisions) */
 	const char *state_dir;    /* a private directory for files, or NULL */
 	/* Sharer: the codec it sends.  Viewer: the codecs it can decode, in
-	 * order of preference.  Ends with KYOYU_CODEC_NONE. */
+	 * order of preference.  FourCCs, ending with KYOYU_CODEC_NONE. */
 	const uint32_t *codecs;
 	/* This agent records the session (record.enabled): the customer must
 	 * consent before sharing starts. */
@@ -67,6 +68,11 @@ typedef struct kyoyu_host {
 	/* Sharer: the encoder's configured bitrate (codec.bitrate_kbps), the
 	 * ceiling for a transport that lowers it when the link is slow. */
 	uint32_t bitrate_kbps;
+	/* The pixel format the core chose for raw frames on this agent's bus
+	 * (kyoyu_pixfmt): what the capture posts on a sharer, what the
+	 * decoders give the UIs on a viewer.  Set by the time start() runs;
+	 * KYOYU_PIXFMT_NONE during init(). */
+	uint32_t frame_format;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */
@@ -74,14 +80,22 @@ typedef struct kyoyu_host {
 typedef struct kyoyu_stage_ops {
 	uint32_t size;
 	/* Required.  Takes resources and subscribes the stage's inbox.  Runs
-	 * on the core's thread; must not block for long. */
+	 * on the core's main thread before any stage thread runs; must not
+	 * block for long. */
 	int (*start)(void *priv, kyoyu_stage *stage);
 	/* Required.  Runs on the stage's own thread until the stage stops;
 	 * returns 0, or a negative errno when it failed (the core then ends
 	 * the session with reason "error"). */
 	int (*run)(void *priv, kyoyu_stage *stage);
-	/* Optional.  Releases what start() took, after run() returned. */
+	/* Optional.  Releases what start() took, after run() returned.  On
+	 * the core's main thread. */
 	void (*stop)(void *priv);
+	/* Pixel formats (kyoyu_pixfmt) ending in KYOYU_PIXFMT_NONE, best
+	 * first.  Capture: what it can post (the core takes the first the
+	 * encoder takes).  UI: what it can show, the one it draws cheapest
+	 * first (the first such UI's order decides among the formats every
+	 * decoder gives); NULL for a UI that reads no frames.  Others: NULL. */
+	const uint32_t *formats;
 } kyoyu_stage_ops;
 
 /* ---- codec: FFmpeg's send/receive contract ------------------------------
@@ -90,30 +104,56 @@ typedef struct kyoyu_stage_ops {
  * NULL drains: receive_*() then returns what is left, then KYOYU_EOF.
  * A codec instance is used from one thread at a time. */
 
+/* One codec a plugin encodes or decodes.  Lists of these end with an entry
+ * whose fourcc is KYOYU_CODEC_NONE; the reserved words keep the stride. */
+typedef struct kyoyu_codec_desc {
+	uint32_t fourcc;  /* KYOYU_FOURCC('V','P','9','0') */
+	const char *name; /* what codec.format says: "vp9", lower-case */
+	const void *reserved[2];
+} kyoyu_codec_desc;
+
+#define KYOYU_CODEC_DESC(fourcc, name) { (fourcc), (name), { NULL, NULL } }
+#define KYOYU_CODEC_DESC_END { KYOYU_CODEC_NONE, NULL, { NULL, NULL } }
+
 typedef struct kyoyu_encoder_config {
 	uint32_t size;
-	uint32_t codec;         /* kyoyu_codec_id */
+	uint32_t codec;         /* FourCC */
 	uint32_t width, height; /* of the frames that follow */
 	uint32_t fps;           /* frame-rate cap */
 	uint32_t bitrate_kbps;  /* target */
+	uint32_t format;        /* kyoyu_pixfmt of the frames: one of the
+				   encoder's formats */
 } kyoyu_encoder_config;
+
+typedef struct kyoyu_decoder_config {
+	uint32_t size;
+	uint32_t codec;  /* FourCC */
+	uint32_t format; /* kyoyu_pixfmt to give: one of decoder_formats */
+} kyoyu_decoder_config;
 
 typedef struct kyoyu_codec_ops {
 	uint32_t size;
-	const uint32_t *encodes; /* kyoyu_codec_id list ending in 0, or NULL */
-	const uint32_t *decodes; /* likewise */
-	/* Required with encodes.  FRAME is a KYOYU_MSG_FRAME message whose
-	 * buffer the codec may keep a reference to; PACKET is filled with a
-	 * KYOYU_MSG_PACKET the caller owns. */
+	const kyoyu_codec_desc *encodes; /* or NULL */
+	const kyoyu_codec_desc *decodes; /* or NULL */
+	/* Pixel formats ending in KYOYU_PIXFMT_NONE, best first: what the
+	 * encoder takes, what the decoder gives.  Required with encodes and
+	 * decodes respectively. */
+	const uint32_t *encoder_formats;
+	const uint32_t *decoder_formats;
+	/* Required with encodes.  FRAME is a KYOYU_MSG_FRAME message the
+	 * codec may keep a reference to (kyoyu_msg_ref) and must not change;
+	 * receive_packet hands the caller a new KYOYU_MSG_PACKET message
+	 * (kyoyu_msg_new) the caller owns. */
 	int (*encoder_open)(void *priv, const kyoyu_encoder_config *config);
 	int (*send_frame)(void *priv, const kyoyu_msg *frame);
-	int (*receive_packet)(void *priv, kyoyu_msg *packet);
+	int (*receive_packet)(void *priv, kyoyu_msg **packet);
 	int (*request_keyframe)(void *priv);
 	int (*set_bitrate)(void *priv, uint32_t kbps);
-	/* Required with decodes.  Frames come out as KYOYU_MSG_FRAME. */
-	int (*decoder_open)(void *priv, uint32_t codec);
+	/* Required with decodes.  Frames come out as new KYOYU_MSG_FRAME
+	 * messages the caller owns. */
+	int (*decoder_open)(void *priv, const kyoyu_decoder_config *config);
 	int (*send_packet)(void *priv, const kyoyu_msg *packet);
-	int (*receive_frame)(void *priv, kyoyu_msg *frame);
+	int (*receive_frame)(void *priv, kyoyu_msg **frame);
 	/* Required.  Closes the encoder or decoder; open may follow again. */
 	void (*close)(void *priv);
 } kyoyu_codec_ops;
@@ -137,7 +177,10 @@ typedef enum kyoyu_policy_action {
 	KYOYU_POLICY_END = 2,  /* end now with verdict.reason */
 } kyoyu_policy_action;
 
+/* Filled by tick(); the core zeroes it and sets SIZE, and a plugin built
+ * for an older minor version leaves the fields it does not know zero. */
 typedef struct kyoyu_policy_verdict {
+	uint32_t size;
 	uint32_t action;    /* kyoyu_policy_action */
 	uint32_t reason;    /* kyoyu_end_reason with KYOYU_POLICY_END */
 	int32_t seconds;    /* seconds left, with KYOYU_POLICY_WARN */
@@ -147,11 +190,13 @@ typedef struct kyoyu_policy_verdict {
 typedef struct kyoyu_policy_ops {
 	uint32_t size;
 	/* Required.  May the session move to TO (REASON when TO is ENDED)?
-	 * Returns 0 to allow, -EPERM to refuse.  Must not block. */
+	 * Returns 0 to allow, -EPERM to refuse.  Must not block.  On the
+	 * session's thread (the first transition, to CONNECTING, on the core's
+	 * main thread before any stage thread runs). */
 	int (*allow)(void *priv, const kyoyu_session_view *session, uint32_t to,
 		     uint32_t reason);
 	/* Required.  Called on the session thread about four times a second;
-	 * fills VERDICT (zeroed by the caller). */
+	 * fills VERDICT (zeroed by the caller, SIZE set). */
 	void (*tick)(void *priv, const kyoyu_session_view *session,
 		     kyoyu_policy_verdict *verdict);
 } kyoyu_policy_ops;

@@ -50,7 +50,8 @@ typedef struct file_capture {
 	int threads;
 	int hold_ms;
 
-	kyoyu_bus *bus;
+	const kyoyu_host *host;
+	kyoyu_pixfmt format; /* what the core chose: BGRX, the only one we post */
 	capture_file_source *src;
 	capture_file_picture pic; /* the last decoded picture */
 	kyoyu_region pic_damage;  /* what it changes on the screen */
@@ -72,6 +73,10 @@ typedef struct file_capture {
 	int64_t hold_from_us;   /* end of file: when the hold began, or 0 */
 	uint64_t posted, dropped;
 } file_capture;
+
+/* Pictures are converted to BGRX as they are decoded (file-source.c), and
+ * damage is found by comparing BGRX pictures. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
 
 static const char *const paces[] = {"realtime", "fast", NULL};
 
@@ -101,15 +106,23 @@ static int file_init(void *priv, const kyoyu_host *host)
 			    "-o capture.path=recording.mkv");
 		return -EINVAL;
 	}
-	fc->bus = host->bus;
+	fc->host = host;
 	return KYOYU_OK;
 }
 
 static int file_start(void *priv, kyoyu_stage *stage)
 {
 	file_capture *fc = priv;
-	int ret = capture_file_source_open(fc->path, fc->threads, &fc->src);
 
+	if (fc->host->frame_format != KYOYU_PIXFMT_BGRX) {
+		const char *name = kyoyu_pixfmt_name(fc->host->frame_format);
+		kyoyu_error("the core chose \"%s\" frames, but this plugin posts only BGRX "
+			    "ones (its stage_ops.formats); this is a bug in kyoyu, please "
+			    "report it", name ? name : "none");
+		return -EINVAL;
+	}
+	fc->format = (kyoyu_pixfmt)fc->host->frame_format;
+	int ret = capture_file_source_open(fc->path, fc->threads, &fc->src);
 	if (ret)
 		return ret;
 	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE);
@@ -193,10 +206,12 @@ static int64_t frame_time(const file_capture *fc, int64_t pts_us)
 
 static void post_size(file_capture *fc)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_VIDEO_SIZE);
 
-	msg.u.size = (kyoyu_size_info){.width = fc->width, .height = fc->height};
-	kyoyu_bus_post(fc->bus, &msg);
+	if (!msg)
+		return; /* out of memory: the key frame after it still carries the size */
+	msg->u.size = (kyoyu_size_info){.width = fc->width, .height = fc->height};
+	kyoyu_bus_post(fc->host->bus, msg);
 }
 
 /* Posts the picture on screen with DAMAGE (all of it when KEY), captured
@@ -204,30 +219,32 @@ static void post_size(file_capture *fc)
 static bool post_picture(file_capture *fc, const kyoyu_region *damage, bool key,
 			 int64_t time_us)
 {
-	kyoyu_buffer *buffer = kyoyu_pool_acquire(fc->pool);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(fc->pool) : NULL;
 
 	if (!buffer) {
 		if (fc->dropped++ % 100 == 0)
-			kyoyu_warn("every frame buffer is in use: the encoder is behind; "
-				   "%llu pictures dropped so far",
+			kyoyu_warn("%s; %llu pictures dropped so far",
+				   msg ? "every frame buffer is in use: the encoder is behind"
+				       : "out of memory for a frame message",
 				   (unsigned long long)fc->dropped);
+		kyoyu_msg_unref(msg);
 		fc->send_key = true; /* the next one must stand on its own */
 		return false;
 	}
 	if (key)
 		post_size(fc);
 	refresh(fc, buffer);
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, fc->width, fc->height);
-	msg.u.frame.damage = *damage;
+	kyoyu_frame_layout(&msg->u.frame, fc->format, fc->width, fc->height);
+	msg->u.frame.damage = *damage;
 	if (key) {
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, (int32_t)fc->width,
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&msg->u.frame.damage, (int32_t)fc->width,
 				      (int32_t)fc->height);
 	}
-	msg.time_us = time_us;
-	msg.buf = buffer;
-	if (kyoyu_bus_post(fc->bus, &msg) != 0)
+	msg->time_us = time_us;
+	msg->buf = buffer;
+	if (kyoyu_bus_post(fc->host->bus, msg) != 0)
 		return false;
 	fc->posted++;
 	return true;
@@ -341,7 +358,7 @@ static void maybe_end(file_capture *fc, int64_t now)
 	if (now < fc->hold_from_us + (int64_t)fc->hold_ms * 1000)
 		return;
 	kyoyu_info("%s is over: ending the session (reason: left)", fc->path);
-	kyoyu_bus_post_value(fc->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
+	kyoyu_bus_post_value(fc->host->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
 	fc->end_posted = true;
 }
 
@@ -423,22 +440,22 @@ static int file_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, wait_ms(fc, kyoyu_now_us()));
 		if (ret == -ESHUTDOWN)
 			return 0;
 		int64_t now = kyoyu_now_us();
 		if (ret == 0) {
-			if (msg.type == KYOYU_MSG_STATE) {
-				if (msg.u.state.state == KYOYU_STATE_ENDED) {
-					kyoyu_msg_release(&msg);
+			if (msg->type == KYOYU_MSG_STATE) {
+				if (msg->u.state.state == KYOYU_STATE_ENDED) {
+					kyoyu_msg_unref(msg);
 					return 0;
 				}
-				on_state(fc, &msg.u.state, now);
-			} else if (msg.type == KYOYU_MSG_PACKET) {
-				on_packet(fc, &msg.u.packet, now);
+				on_state(fc, &msg->u.state, now);
+			} else if (msg->type == KYOYU_MSG_PACKET) {
+				on_packet(fc, &msg->u.packet, now);
 			}
-			kyoyu_msg_release(&msg);
+			kyoyu_msg_unref(msg);
 		}
 		if ((ret = step(fc, now)) < 0)
 			return ret;
@@ -464,6 +481,7 @@ static const kyoyu_stage_ops ops = {
 	.start = file_start,
 	.run = file_run,
 	.stop = file_stop,
+	.formats = formats,
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

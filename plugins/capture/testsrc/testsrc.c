@@ -31,7 +31,8 @@ typedef struct testsrc {
 	int width, height, fps, pattern;
 	bool cursor;
 
-	kyoyu_bus *bus;
+	const kyoyu_host *host;
+	kyoyu_pixfmt format; /* what the core chose: BGRX, the only one we post */
 	testsrc_scene scene;
 	kyoyu_pool *pool;
 	uint64_t version;
@@ -42,8 +43,11 @@ typedef struct testsrc {
 	uint64_t tick;
 	int32_t pointer_x, pointer_y;
 	bool shape_sent;
-	uint64_t dropped; /* frames lost because every buffer was in use */
+	uint64_t dropped; /* frames lost for want of a buffer or a message */
 } testsrc;
+
+/* The canvas is BGRX: it is posted as it is drawn. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
 
 static const char *const patterns[] = {"desktop", "static", "full", NULL};
 
@@ -62,7 +66,7 @@ static int testsrc_init(void *priv, const kyoyu_host *host)
 {
 	testsrc *t = priv;
 
-	t->bus = host->bus;
+	t->host = host;
 	return KYOYU_OK;
 }
 
@@ -71,6 +75,14 @@ static int testsrc_start(void *priv, kyoyu_stage *stage)
 	testsrc *t = priv;
 	size_t bytes = (size_t)t->width * (size_t)t->height * 4;
 
+	if (t->host->frame_format != KYOYU_PIXFMT_BGRX) {
+		const char *name = kyoyu_pixfmt_name(t->host->frame_format);
+		kyoyu_error("the core chose \"%s\" frames, but this plugin posts only BGRX "
+			    "ones (its stage_ops.formats); this is a bug in kyoyu, please "
+			    "report it", name ? name : "none");
+		return -EINVAL;
+	}
+	t->format = (kyoyu_pixfmt)t->host->frame_format;
 	int ret = testsrc_scene_init(&t->scene, (uint32_t)t->width, (uint32_t)t->height,
 				     (uint32_t)t->fps, (testsrc_pattern)t->pattern);
 	if (ret)
@@ -133,27 +145,36 @@ static void refresh(testsrc *t, kyoyu_buffer *buffer)
 		h->version = t->version;
 }
 
+static void count_drop(testsrc *t, const char *why)
+{
+	if (t->dropped++ % 100 == 0)
+		kyoyu_warn("%s; %llu frames dropped so far", why,
+			   (unsigned long long)t->dropped);
+}
+
 static void post_frame(testsrc *t, const kyoyu_region *damage, bool key)
 {
-	kyoyu_buffer *buffer = kyoyu_pool_acquire(t->pool);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(t->pool) : NULL;
 
+	if (!msg) {
+		count_drop(t, "out of memory for a frame message");
+		return;
+	}
 	if (!buffer) {
-		if (t->dropped++ % 100 == 0)
-			kyoyu_warn("every frame buffer is in use: the encoder is behind; "
-				   "%llu frames dropped so far", (unsigned long long)t->dropped);
+		kyoyu_msg_unref(msg);
+		count_drop(t, "every frame buffer is in use: the encoder is behind");
 		return;
 	}
 	refresh(t, buffer);
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	kyoyu_frame_layout(&msg.u.frame, KYOYU_PIXFMT_BGRX, (uint32_t)t->width,
-			   (uint32_t)t->height);
-	msg.u.frame.damage = *damage;
+	kyoyu_frame_layout(&msg->u.frame, t->format, (uint32_t)t->width, (uint32_t)t->height);
+	msg->u.frame.damage = *damage;
 	if (key) {
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-		kyoyu_region_set_full(&msg.u.frame.damage, t->width, t->height);
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+		kyoyu_region_set_full(&msg->u.frame.damage, t->width, t->height);
 	}
-	msg.buf = buffer;
-	kyoyu_bus_post(t->bus, &msg);
+	msg->buf = buffer;
+	kyoyu_bus_post(t->host->bus, msg);
 }
 
 static void post_cursor(testsrc *t)
@@ -163,15 +184,17 @@ static void post_cursor(testsrc *t)
 	testsrc_scene_pointer(&t->scene, t->tick, &x, &y);
 	if (t->shape_sent && x == t->pointer_x && y == t->pointer_y)
 		return;
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CURSOR);
-	msg.u.cursor = (kyoyu_cursor_info){.x = x, .y = y, .visible = 1, .serial = 1};
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CURSOR);
+	if (!msg)
+		return; /* the next tick tries again */
+	msg->u.cursor = (kyoyu_cursor_info){.x = x, .y = y, .visible = 1, .serial = 1};
 	if (!t->shape_sent) {
-		msg.buf = kyoyu_buffer_new(16 * 16 * 4);
-		if (msg.buf)
-			testsrc_cursor_shape(kyoyu_buffer_data(msg.buf));
-		msg.u.cursor.width = msg.u.cursor.height = 16;
+		msg->buf = kyoyu_buffer_new(16 * 16 * 4);
+		if (msg->buf)
+			testsrc_cursor_shape(kyoyu_buffer_data(msg->buf));
+		msg->u.cursor.width = msg->u.cursor.height = 16;
 	}
-	if (kyoyu_bus_post(t->bus, &msg) == 0) {
+	if (kyoyu_bus_post(t->host->bus, msg) == 0) {
 		t->shape_sent = true;
 		t->pointer_x = x;
 		t->pointer_y = y;
@@ -224,17 +247,17 @@ static int testsrc_run(void *priv, kyoyu_stage *stage)
 	for (;;) {
 		int64_t due = t->start_us + (int64_t)((t->tick + 1) * 1000000 / (uint64_t)t->fps);
 		int64_t wait = due - kyoyu_now_us();
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(inbox, &msg, wait > 0 ? (int)((wait + 999) / 1000) : 0);
 		if (ret == -ESHUTDOWN)
 			return 0;
 		if (ret == 0) {
 			/* The session is over: nothing more to show, and the
 			 * core should not have to stop us. */
-			bool ended = msg.type == KYOYU_MSG_STATE &&
-				     msg.u.state.state == KYOYU_STATE_ENDED;
-			on_message(t, &msg);
-			kyoyu_msg_release(&msg);
+			bool ended = msg->type == KYOYU_MSG_STATE &&
+				     msg->u.state.state == KYOYU_STATE_ENDED;
+			on_message(t, msg);
+			kyoyu_msg_unref(msg);
 			if (ended)
 				return 0;
 			continue;
@@ -261,6 +284,7 @@ static const kyoyu_stage_ops ops = {
 	.start = testsrc_start,
 	.run = testsrc_run,
 	.stop = testsrc_stop,
+	.formats = formats,
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -48,7 +48,8 @@ typedef struct x11_capture {
 	bool cursor_on;
 	bool shm;
 
-	kyoyu_bus *bus;
+	const kyoyu_host *host;
+	kyoyu_pixfmt format; /* what the core chose: BGRX, the only one we post */
 	x11_display display;
 	x11_grab grab;
 	x11_damage damage;
@@ -67,6 +68,9 @@ typedef struct x11_capture {
 	int64_t last_frame_us, last_poll_us;
 	uint64_t frames, dropped, x_errors;
 } x11_capture;
+
+/* X11's 24-bit visuals are BGRX in memory: grabs are posted as they come. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
 
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("display", x11_capture, display_name, NULL,
@@ -93,7 +97,7 @@ static int x11_capture_init(void *priv, const kyoyu_host *host)
 {
 	x11_capture *x = priv;
 
-	x->bus = host->bus;
+	x->host = host;
 	x->fps_now = x->fps;
 	int ret = x11_display_open(&x->display, x->display_name);
 	if (ret != KYOYU_OK)
@@ -134,6 +138,14 @@ static int x11_capture_start(void *priv, kyoyu_stage *stage)
 {
 	x11_capture *x = priv;
 
+	if (x->host->frame_format != KYOYU_PIXFMT_BGRX) {
+		const char *name = kyoyu_pixfmt_name(x->host->frame_format);
+		kyoyu_error("the core chose \"%s\" frames, but this plugin posts only BGRX "
+			    "ones (its stage_ops.formats); this is a bug in kyoyu, please "
+			    "report it", name ? name : "none");
+		return -EINVAL;
+	}
+	x->format = (kyoyu_pixfmt)x->host->frame_format;
 	if (!x->area.width || !x->area.height) {
 		kyoyu_error("capture.monitor = \"%s\" is not on X display \"%s\" now",
 			    x->monitor, x->display.name);
@@ -210,12 +222,11 @@ static void missed_by(const x11_capture *x, const held *h, const kyoyu_region *d
 		kyoyu_region_union(missed, &x->history[v % HISTORY]);
 }
 
-static void count_drop(x11_capture *x)
+static void count_drop(x11_capture *x, const char *why)
 {
 	if (x->dropped++ % 100 == 0)
-		kyoyu_warn("every frame buffer is in use: the encoder is behind; %llu "
-			   "frames dropped so far (their changes go into the next one)",
-			   (unsigned long long)x->dropped);
+		kyoyu_warn("%s; %llu frames dropped so far (their changes go into the "
+			   "next one)", why, (unsigned long long)x->dropped);
 }
 
 /* Grabs DAMAGE (plus whatever the buffer missed) and posts it as a frame.
@@ -223,27 +234,30 @@ static void count_drop(x11_capture *x)
 static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
 {
 	int64_t captured = kyoyu_now_us();
-	kyoyu_buffer *buffer = kyoyu_pool_acquire(x->pool);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(x->pool) : NULL;
 	kyoyu_region missed;
 
 	/* Even a failed attempt uses up its frame period: the next try waits. */
 	x->last_frame_us = captured;
 	if (!buffer) {
-		count_drop(x);
+		count_drop(x, msg ? "every frame buffer is in use: the encoder is behind"
+				  : "out of memory for a frame message");
+		kyoyu_msg_unref(msg);
 		kyoyu_region_union(&x->pending, damage);
 		x->send_key |= key;
 		return 0;
 	}
 	held *h = held_slot(x, buffer);
 	missed_by(x, h, damage, &missed);
-	kyoyu_frame_info info;
-	kyoyu_frame_layout(&info, KYOYU_PIXFMT_BGRX, x->area.width, x->area.height);
+	kyoyu_frame_layout(&msg->u.frame, x->format, x->area.width, x->area.height);
 	int ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y,
-				  kyoyu_buffer_data(buffer), info.stride[0]);
+				  kyoyu_buffer_data(buffer), msg->u.frame.stride[0]);
 	if (ret) {
 		if (h)
 			h->version = 0; /* partly overwritten: holds no known picture */
 		kyoyu_buffer_unref(buffer);
+		kyoyu_msg_unref(msg);
 		if (ret != -EAGAIN)
 			return ret;
 		/* The screen changed size under us: look at the layout again. */
@@ -257,14 +271,12 @@ static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
 	if (h)
 		h->version = x->version;
 
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
-	msg.time_us = captured;
-	msg.u.frame = info;
-	msg.u.frame.damage = *damage;
+	msg->time_us = captured;
+	msg->u.frame.damage = *damage;
 	if (key)
-		msg.u.frame.flags |= KYOYU_FRAME_KEY;
-	msg.buf = buffer;
-	if (kyoyu_bus_post(x->bus, &msg) == 0)
+		msg->u.frame.flags |= KYOYU_FRAME_KEY;
+	msg->buf = buffer;
+	if (kyoyu_bus_post(x->host->bus, msg) == 0)
 		x->frames++;
 	return 0;
 }
@@ -296,10 +308,15 @@ static int post_changes(x11_capture *x)
 
 static void post_video_size(x11_capture *x)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_VIDEO_SIZE);
 
-	msg.u.size = (kyoyu_size_info){x->area.width, x->area.height, x->area.x, x->area.y};
-	kyoyu_bus_post(x->bus, &msg);
+	if (!msg) {
+		kyoyu_warn("out of memory: the viewer's overlay may miss where the shared "
+			   "area now is");
+		return;
+	}
+	msg->u.size = (kyoyu_size_info){x->area.width, x->area.height, x->area.x, x->area.y};
+	kyoyu_bus_post(x->host->bus, msg);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -368,10 +385,10 @@ static int work(x11_capture *x)
 	if (grab_now)
 		ret = x->send_key ? post_key_frame(x) : post_changes(x);
 	if (poll_now) {
-		kyoyu_msg msg;
 		x->last_poll_us = now;
-		if (x11_cursor_update(&x->cursor, pointer, &x->area, &msg))
-			kyoyu_bus_post(x->bus, &msg);
+		kyoyu_msg *msg = x11_cursor_update(&x->cursor, pointer, &x->area);
+		if (msg)
+			kyoyu_bus_post(x->host->bus, msg);
 	}
 	return ret;
 }
@@ -463,12 +480,12 @@ static void drain_events(x11_capture *x, bool read)
 /* Returns 0, or -ESHUTDOWN once the stage stops. */
 static int drain_inbox(x11_capture *x, kyoyu_inbox *inbox)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 	int ret;
 
 	while ((ret = kyoyu_inbox_pop(inbox, &msg, 0)) == 0) {
-		on_message(x, &msg);
-		kyoyu_msg_release(&msg);
+		on_message(x, msg);
+		kyoyu_msg_unref(msg);
 	}
 	return ret == -EAGAIN ? 0 : ret;
 }
@@ -482,6 +499,11 @@ static int x11_capture_run(void *priv, kyoyu_stage *stage)
 		{.fd = xcb_get_file_descriptor(x->display.conn), .events = POLLIN},
 	};
 
+	if (fds[0].fd < 0) {
+		kyoyu_error("no file descriptor left to wait on the bus; raise the limit "
+			    "(ulimit -n)");
+		return -EMFILE;
+	}
 	for (;;) {
 		int ret = drain_inbox(x, inbox);
 		if (ret == -ESHUTDOWN || x->ended)
@@ -505,6 +527,7 @@ static const kyoyu_stage_ops ops = {
 	.start = x11_capture_start,
 	.run = x11_capture_run,
 	.stop = x11_capture_stop,
+	.formats = formats,
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -95,43 +95,50 @@ out_free_reply:
 	return buf;
 }
 
-bool x11_cursor_update(x11_cursor *cur, xcb_query_pointer_cookie_t cookie,
-		       const x11_area *area, kyoyu_msg *msg)
+kyoyu_msg *x11_cursor_update(x11_cursor *cur, xcb_query_pointer_cookie_t cookie,
+			     const x11_area *area)
 {
 	xcb_query_pointer_reply_t *p =
 		xcb_query_pointer_reply(cur->display->conn, cookie, NULL);
 
 	if (!p)
-		return false;
+		return NULL;
 	int32_t x = p->root_x - area->x, y = p->root_y - area->y;
 	bool visible = p->same_screen && x >= 0 && y >= 0 && (uint32_t)x < area->width &&
 		       (uint32_t)y < area->height;
 	free(p);
 
 	kyoyu_buffer *shape = NULL;
-	*msg = kyoyu_msg_make(KYOYU_MSG_CURSOR);
-	msg->u.cursor.serial = cur->serial;
+	kyoyu_cursor_info info = {.serial = cur->serial};
 	if (cur->shape_changed) {
-		shape = fetch_shape(cur, &msg->u.cursor);
+		shape = fetch_shape(cur, &info);
 		cur->shape_changed = false;
 	}
 	/* Wandering outside the shared area is nobody's business. */
 	bool moved = !cur->sent || visible != cur->visible ||
 		     (visible && (x != cur->x || y != cur->y));
 	if (x != cur->polled_x || y != cur->polled_y)
-		cur->moved_us = msg->time_us;
+		cur->moved_us = kyoyu_now_us();
 	cur->polled_x = x;
 	cur->polled_y = y;
 	if (!moved && !shape)
-		return false;
+		return NULL;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CURSOR);
+	if (!msg) {
+		/* Nothing counts as sent: the next update tries again. */
+		cur->shape_changed |= shape != NULL;
+		kyoyu_buffer_unref(shape);
+		return NULL;
+	}
+	info.x = x;
+	info.y = y;
+	info.visible = visible;
+	msg->u.cursor = info;
 	msg->buf = shape;
-	msg->u.cursor.x = x;
-	msg->u.cursor.y = y;
-	msg->u.cursor.visible = visible;
 	cur->sent = true;
 	cur->x = x;
 	cur->y = y;
 	cur->visible = visible;
-	cur->serial = msg->u.cursor.serial;
-	return true;
+	cur->serial = info.serial;
+	return msg;
 }

@@ -41,11 +41,11 @@ void x11_cursor_reset(x11_cursor *cursor);
 /* Sends a pointer position request; pass its cookie to x11_cursor_update. */
 xcb_query_pointer_cookie_t x11_cursor_query(x11_cursor *cursor);
 
-/* Reads the position asked with COOKIE and fills MSG with a CURSOR message
- * when the pointer moved, entered or left AREA, or changed shape (then with
- * the shape in msg->buf, owned by the caller).  Returns true when MSG is
- * to be posted. */
-bool x11_cursor_update(x11_cursor *cursor, xcb_query_pointer_cookie_t cookie,
-		       const x11_area *area, kyoyu_msg *msg);
+/* Reads the position asked with COOKIE and returns a new CURSOR message
+ * (the caller owns it) when the pointer moved, entered or left AREA, or
+ * changed shape (then with the shape in msg->buf); NULL when there is
+ * nothing to post, or no memory for it (the next update tries again). */
+kyoyu_msg *x11_cursor_update(x11_cursor *cursor, xcb_query_pointer_cookie_t cookie,
+			     const x11_area *area);
 
 #endif

@@ -2,9 +2,10 @@
  * (x264 only encodes).
  *
  * Low-delay mode with slice threads only: frame threads would hold pictures
- * back.  Pictures leave as BGRX (or I420, codec.output) frames with full
- * damage, cropped to the size the sender's packet states: an odd-sized
- * screen travels one pixel larger because H.264 4:2:0 crops in pairs.
+ * back.  Pictures leave as I420 or BGRX frames (what the core asked for at
+ * open) with full damage, cropped to the size the sender's packet states:
+ * an odd-sized screen travels one pixel larger because H.264 4:2:0 crops in
+ * pairs.
  */
 #include "config.h"
 
@@ -34,16 +35,11 @@ typedef struct h264_decoder {
 } h264_decoder;
 
 typedef struct avcodec_plugin {
-	int output; /* frame_output_format */
 	int threads;
 	h264_decoder *dec;
 } avcodec_plugin;
 
-static const char *const output_names[] = {"bgrx", "i420", NULL};
-
 static const kyoyu_option options[] = {
-	KYOYU_OPTION_ENUM("output", avcodec_plugin, output, 0, output_names,
-			  "what the decoder hands the viewer's UI"),
 	KYOYU_OPTION_INT("threads", avcodec_plugin, threads, 0, 0, 16,
 			 "decoder threads (slices); 0: one per core"),
 	KYOYU_OPTION_END,
@@ -67,7 +63,7 @@ static void decoder_free(h264_decoder *dec)
 	free(dec);
 }
 
-static int decoder_open(const avcodec_plugin *p, h264_decoder **out)
+static int decoder_open(const avcodec_plugin *p, uint32_t format, h264_decoder **out)
 {
 	const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
 	h264_decoder *dec;
@@ -81,7 +77,10 @@ static int decoder_open(const avcodec_plugin *p, h264_decoder **out)
 	}
 	if (!(dec = calloc(1, sizeof(*dec))))
 		return -ENOMEM;
-	dec->out.format = p->output;
+	if (frame_output_open(&dec->out, "H.264", format)) {
+		free(dec);
+		return -ENOTSUP;
+	}
 	dec->ctx = avcodec_alloc_context3(codec);
 	dec->pkt = av_packet_alloc();
 	dec->frame = av_frame_alloc();
@@ -150,7 +149,7 @@ static bool is_key(const AVFrame *frame)
 #endif
 }
 
-static int decoder_receive(h264_decoder *dec, kyoyu_msg *msg)
+static int decoder_receive(h264_decoder *dec, kyoyu_msg **msg)
 {
 	char text[128];
 	AVFrame *f = dec->frame;
@@ -203,14 +202,14 @@ static void plugin_close(void *priv)
 	p->dec = NULL;
 }
 
-static int plugin_decoder_open(void *priv, uint32_t codec)
+static int plugin_decoder_open(void *priv, const kyoyu_decoder_config *config)
 {
 	avcodec_plugin *p = priv;
 
 	plugin_close(p);
-	if (codec != KYOYU_CODEC_H264)
+	if (config->codec != KYOYU_CODEC_H264)
 		return -ENOTSUP;
-	return decoder_open(p, &p->dec);
+	return decoder_open(p, config->format, &p->dec);
 }
 
 static int plugin_send_packet(void *priv, const kyoyu_msg *packet)
@@ -220,7 +219,7 @@ static int plugin_send_packet(void *priv, const kyoyu_msg *packet)
 	return p->dec ? decoder_send(p->dec, packet) : -EINVAL;
 }
 
-static int plugin_receive_frame(void *priv, kyoyu_msg *frame)
+static int plugin_receive_frame(void *priv, kyoyu_msg **frame)
 {
 	avcodec_plugin *p = priv;
 
@@ -232,11 +231,17 @@ static void plugin_fini(void *priv)
 	plugin_close(priv);
 }
 
-static const uint32_t h264_only[] = {KYOYU_CODEC_H264, KYOYU_CODEC_NONE};
+static const kyoyu_codec_desc h264_only[] = {
+	KYOYU_CODEC_DESC(KYOYU_CODEC_H264, "h264"),
+	KYOYU_CODEC_DESC_END,
+};
+
+static const uint32_t decoder_formats[] = FRAME_OUTPUT_FORMATS;
 
 static const kyoyu_codec_ops ops = {
 	.size = sizeof(kyoyu_codec_ops),
 	.decodes = h264_only,
+	.decoder_formats = decoder_formats,
 	.decoder_open = plugin_decoder_open,
 	.send_packet = plugin_send_packet,
 	.receive_frame = plugin_receive_frame,

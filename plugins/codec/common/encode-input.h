@@ -10,18 +10,40 @@
 
 #include <kyoyu/bus.h>
 #include <kyoyu/clock.h>
+#include <kyoyu/frame.h>
 #include <kyoyu/log.h>
 
-/* Refuses a frame that is not a BGRX picture of WIDTH x HEIGHT in a buffer
- * large enough for it; CODEC ("VP9", "H.264") names the encoder in the
- * error. */
-static inline int encode_check_frame(const char *codec, uint32_t width, uint32_t height,
-				     const kyoyu_msg *frame)
+/* The encoders convert BGRX damage into their own YUV picture (yuv-damage.h),
+ * so BGRX is the one format they take: ENCODE_FORMATS initialises
+ * kyoyu_codec_ops.encoder_formats, and encode_check_format refuses any other
+ * FORMAT at open; CODEC ("VP9", "H.264") names the encoder in the error. */
+#define ENCODE_FORMATS { KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE }
+
+static inline int encode_check_format(const char *codec, uint32_t format)
+{
+	if (format == KYOYU_PIXFMT_BGRX)
+		return 0;
+	const char *name = kyoyu_pixfmt_name(format);
+	if (name)
+		kyoyu_error("%s encoder takes BGRX pictures, not %s", codec, name);
+	else
+		kyoyu_error("%s encoder takes BGRX pictures, not pixel format %u", codec,
+			    format);
+	return -ENOTSUP;
+}
+
+/* Refuses a frame that is not a picture in FORMAT (the one the encoder was
+ * opened for, BGRX since encode_check_format passed) of WIDTH x HEIGHT in a
+ * buffer large enough for it. */
+static inline int encode_check_frame(const char *codec, uint32_t format, uint32_t width,
+				     uint32_t height, const kyoyu_msg *frame)
 {
 	const kyoyu_frame_info *info = &frame->u.frame;
 
-	if (info->format != KYOYU_PIXFMT_BGRX) {
-		kyoyu_error("%s encoder takes BGRX frames, not format %u", codec, info->format);
+	if (info->format != format) {
+		const char *got = kyoyu_pixfmt_name(info->format);
+		kyoyu_error("%s encoder opened for %s pictures got one in %s", codec,
+			    kyoyu_pixfmt_name(format), got ? got : "an unknown format");
 		return -EINVAL;
 	}
 	if (info->width != width || info->height != height) {

@@ -1,8 +1,10 @@
 /* Shared by the decoder plugins: a decoded YUV picture into a bus frame.
  *
- * Decoders hand the viewer's UIs either BGRX (what every UI can draw; the
- * default) or tightly packed I420 (for a UI that uploads YUV textures).
- * Frames come from a small pool that follows the picture size.
+ * Decoders hand the viewer's UIs either tightly packed I420 (what they
+ * decode, for a UI that uploads YUV textures) or BGRX (what every UI can
+ * draw); the core picks one when the decoder opens
+ * (kyoyu_decoder_config.format).  Frames come from a small pool that follows
+ * the picture size.
  * Header-only (static inline) so each plugin module has its own copy.
  */
 #ifndef KYOYU_CODEC_FRAME_OUTPUT_H
@@ -21,13 +23,13 @@
 /* Decoded pictures on their way to the UIs; a UI may hold one or two. */
 #define FRAME_OUTPUT_POOL 4
 
-typedef enum frame_output_format {
-	FRAME_OUTPUT_BGRX = 0,
-	FRAME_OUTPUT_I420 = 1,
-} frame_output_format;
+/* What frame_output_convert gives, cheapest first (I420 is what the
+ * decoders produce, BGRX a conversion of every pixel): initialises
+ * kyoyu_codec_ops.decoder_formats. */
+#define FRAME_OUTPUT_FORMATS { KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE }
 
 typedef struct frame_output {
-	int format; /* frame_output_format */
+	uint32_t format; /* kyoyu_pixfmt: I420 or BGRX */
 	kyoyu_pool *pool;
 	uint32_t width, height; /* of the pool's buffers */
 	uint64_t extra_buffers; /* pool exhausted: one-off buffers used */
@@ -41,6 +43,25 @@ typedef struct decoded_picture {
 	bool i444;       /* else 4:2:0 */
 	bool full_range; /* JPEG levels (0–255) rather than video levels */
 } decoded_picture;
+
+/* Prepares OUT to give FORMAT pictures; CODEC ("VP9", "H.264") names the
+ * decoder in the error.  Returns 0, or -ENOTSUP for a format not in
+ * FRAME_OUTPUT_FORMATS. */
+static inline int frame_output_open(frame_output *out, const char *codec, uint32_t format)
+{
+	if (format != KYOYU_PIXFMT_I420 && format != KYOYU_PIXFMT_BGRX) {
+		const char *name = kyoyu_pixfmt_name(format);
+		if (name)
+			kyoyu_error("%s decoder gives I420 or BGRX pictures, not %s", codec,
+				    name);
+		else
+			kyoyu_error("%s decoder gives I420 or BGRX pictures, not pixel "
+				    "format %u", codec, format);
+		return -ENOTSUP;
+	}
+	out->format = format;
+	return 0;
+}
 
 static inline void frame_output_reset(frame_output *out)
 {
@@ -74,30 +95,36 @@ static inline kyoyu_buffer *frame_output_buffer(frame_output *out, size_t bytes,
 	return kyoyu_buffer_new(bytes);
 }
 
-/* Converts PIC into a new KYOYU_MSG_FRAME in MSG (zeroed by the caller),
- * at most CROP_W × CROP_H pixels (0: no crop) from the top-left.  The frame
- * carries full damage and KYOYU_FRAME_KEY when KEY.  Returns 0 or -ENOMEM. */
+/* Converts PIC into a new KYOYU_MSG_FRAME message in *MSG, which the caller
+ * owns, at most CROP_W × CROP_H pixels (0: no crop) from the top-left.  The
+ * frame carries full damage and KYOYU_FRAME_KEY when KEY.  Returns 0,
+ * -EINVAL for a picture too large to lay out, or -ENOMEM. */
 static inline int frame_output_convert(frame_output *out, const decoded_picture *pic,
 				       uint32_t crop_w, uint32_t crop_h, bool key,
-				       kyoyu_msg *msg)
+				       kyoyu_msg **msg)
 {
 	uint32_t w = crop_w && crop_w < pic->width ? crop_w : pic->width;
 	uint32_t h = crop_h && crop_h < pic->height ? crop_h : pic->height;
 	kyoyu_frame_info info;
-	size_t bytes = kyoyu_frame_layout(&info, out->format == FRAME_OUTPUT_I420
-					  ? KYOYU_PIXFMT_I420 : KYOYU_PIXFMT_BGRX, w, h);
+	size_t bytes = kyoyu_frame_layout(&info, (kyoyu_pixfmt)out->format, w, h);
 
+	*msg = NULL;
 	if (!bytes)
 		return -EINVAL;
-	kyoyu_buffer *buf = frame_output_buffer(out, bytes, w, h);
-	if (!buf)
+	kyoyu_msg *frame = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	if (!frame)
 		return -ENOMEM;
+	kyoyu_buffer *buf = frame_output_buffer(out, bytes, w, h);
+	if (!buf) {
+		kyoyu_msg_unref(frame);
+		return -ENOMEM;
+	}
 	uint8_t *dst = kyoyu_buffer_data(buf);
 	const uint8_t *y = pic->data[0], *u = pic->data[1], *v = pic->data[2];
 	int sy = pic->stride[0], su = pic->stride[1], sv = pic->stride[2];
 	int iw = (int)w, ih = (int)h;
 
-	if (out->format == FRAME_OUTPUT_I420) {
+	if (out->format == KYOYU_PIXFMT_I420) {
 		uint8_t *dy = dst, *du = dst + info.offset[1], *dv = dst + info.offset[2];
 		int ds0 = (int)info.stride[0], ds1 = (int)info.stride[1];
 		if (pic->i444)
@@ -117,11 +144,11 @@ static inline int frame_output_convert(frame_output *out, const decoded_picture 
 			I420ToARGB(y, sy, u, su, v, sv, dst, ds, iw, ih);
 	}
 	kyoyu_buffer_set_size(buf, bytes);
-	*msg = kyoyu_msg_make(KYOYU_MSG_FRAME);
 	info.flags = key ? KYOYU_FRAME_KEY : 0;
 	kyoyu_region_set_full(&info.damage, iw, ih);
-	msg->u.frame = info;
-	msg->buf = buf;
+	frame->u.frame = info;
+	frame->buf = buf;
+	*msg = frame;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
-/* codec/vpx: the VP8/VP9 decoder of the viewer.  Pictures leave as BGRX
- * (or I420, codec.output) frames with full damage. */
+/* codec/vpx: the VP8/VP9 decoder of the viewer.  Pictures leave as I420 or
+ * BGRX frames (what the core asked for at open) with full damage. */
 #include "config.h"
 
 #include <errno.h>
@@ -28,9 +28,10 @@ struct codec_vpx_decoder {
 	uint64_t unsupported; /* pictures in a format we cannot show */
 };
 
-int codec_vpx_decoder_open(const codec_vpx_options *options, uint32_t codec,
-			   codec_vpx_decoder **out)
+int codec_vpx_decoder_open(const codec_vpx_options *options,
+			   const kyoyu_decoder_config *config, codec_vpx_decoder **out)
 {
+	uint32_t codec = config->codec;
 	bool vp9 = codec == KYOYU_CODEC_VP9;
 	codec_vpx_decoder *dec;
 
@@ -41,7 +42,10 @@ int codec_vpx_decoder_open(const codec_vpx_options *options, uint32_t codec,
 		return -ENOMEM;
 	dec->codec = codec;
 	dec->name = vp9 ? "VP9" : "VP8";
-	dec->out.format = options->output;
+	if (frame_output_open(&dec->out, dec->name, config->format)) {
+		free(dec);
+		return -ENOTSUP;
+	}
 	vpx_codec_dec_cfg_t cfg = {.threads = (unsigned)codec_vpx_threads(options->threads,
 									   codec, 0)};
 	vpx_codec_err_t err = vpx_codec_dec_init(&dec->ctx, vp9 ? vpx_codec_vp9_dx()
@@ -98,7 +102,7 @@ int codec_vpx_decoder_send(codec_vpx_decoder *dec, const kyoyu_msg *packet)
 	return 0;
 }
 
-int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg *frame)
+int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg **frame)
 {
 	vpx_image_t *img;
 

@@ -30,7 +30,7 @@
 
 struct codec_vpx_encoder {
 	codec_vpx_options opt;
-	uint32_t codec, width, height, fps;
+	uint32_t codec, format, width, height, fps;
 	const char *name; /* "VP8", "VP9" */
 	vpx_codec_ctx_t ctx;
 	vpx_codec_enc_cfg_t cfg;
@@ -125,6 +125,8 @@ int codec_vpx_encoder_open(const codec_vpx_options *options,
 	*out = NULL;
 	if (config->codec != KYOYU_CODEC_VP8 && !vp9)
 		return -ENOTSUP;
+	if (encode_check_format(vp9 ? "VP9" : "VP8", config->format))
+		return -ENOTSUP;
 	if (config->width == 0 || config->height == 0 || config->width > 16383 ||
 	    config->height > 16383) {
 		kyoyu_error("%s cannot encode a %ux%u picture (1 to 16383 pixels a side)",
@@ -135,6 +137,7 @@ int codec_vpx_encoder_open(const codec_vpx_options *options,
 		return -ENOMEM;
 	enc->opt = *options;
 	enc->codec = config->codec;
+	enc->format = config->format;
 	enc->name = vp9 ? "VP9" : "VP8";
 	enc->width = config->width;
 	enc->height = config->height;
@@ -262,7 +265,8 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	}
 	if (enc->draining)
 		return -EINVAL;
-	int ret = encode_check_frame(enc->name, enc->width, enc->height, frame);
+	int ret = encode_check_frame(enc->name, enc->format, enc->width, enc->height,
+				     frame);
 	if (ret)
 		return ret;
 
@@ -303,21 +307,24 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	return 0;
 }
 
-int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg *packet)
+int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg **packet)
 {
 	const vpx_codec_cx_pkt_t *pkt;
 
+	*packet = NULL;
 	while (enc->pending && (pkt = vpx_codec_get_cx_data(&enc->ctx, &enc->iter))) {
 		if (pkt->kind != VPX_CODEC_CX_FRAME_PKT)
 			continue;
-		kyoyu_buffer *buf = kyoyu_buffer_new_copy(pkt->data.frame.buf,
-							  pkt->data.frame.sz);
-		if (!buf)
+		kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PACKET);
+		if (!msg)
 			return -ENOMEM;
-		*packet = kyoyu_msg_make(KYOYU_MSG_PACKET);
-		packet->buf = buf;
-		packet->time_us = enc->capture_us;
-		kyoyu_packet_info *info = &packet->u.packet;
+		msg->buf = kyoyu_buffer_new_copy(pkt->data.frame.buf, pkt->data.frame.sz);
+		if (!msg->buf) {
+			kyoyu_msg_unref(msg);
+			return -ENOMEM;
+		}
+		msg->time_us = enc->capture_us;
+		kyoyu_packet_info *info = &msg->u.packet;
 		info->codec = enc->codec;
 		info->width = enc->width;
 		info->height = enc->height;
@@ -326,6 +333,7 @@ int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg *packet)
 			info->flags |= KYOYU_PACKET_KEYFRAME;
 		if (enc->refining)
 			info->flags |= KYOYU_PACKET_REFINE;
+		*packet = msg;
 		return 0;
 	}
 	enc->pending = false;

@@ -11,6 +11,8 @@
 #define KYOYU_LOG_COMPONENT "codec/vpx"
 #include <kyoyu/kyoyu.h>
 
+#include "../common/encode-input.h"
+#include "../common/frame-output.h"
 #include "vpx-plugin.h"
 
 typedef struct vpx_plugin {
@@ -20,7 +22,6 @@ typedef struct vpx_plugin {
 } vpx_plugin;
 
 static const char *const chroma_names[] = {"420", "444", NULL};
-static const char *const output_names[] = {"bgrx", "i420", NULL};
 
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("cpu_used", vpx_plugin, opt.cpu_used, -1, -1, 16,
@@ -40,8 +41,6 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("buffer_ms", vpx_plugin, opt.buffer_ms, 600, 100, 10000,
 			 "rate-control buffer: how far a burst may run ahead of the "
 			 "bitrate"),
-	KYOYU_OPTION_ENUM("output", vpx_plugin, opt.output, 0, output_names,
-			  "what the decoder hands the viewer's UI"),
 	KYOYU_OPTION_END,
 };
 
@@ -93,7 +92,7 @@ static int vpx_send_frame(void *priv, const kyoyu_msg *frame)
 	return p->enc ? codec_vpx_encoder_send(p->enc, frame) : -EINVAL;
 }
 
-static int vpx_receive_packet(void *priv, kyoyu_msg *packet)
+static int vpx_receive_packet(void *priv, kyoyu_msg **packet)
 {
 	vpx_plugin *p = priv;
 
@@ -117,12 +116,12 @@ static int vpx_set_bitrate(void *priv, uint32_t kbps)
 	return p->enc ? codec_vpx_encoder_set_bitrate(p->enc, kbps) : -EINVAL;
 }
 
-static int vpx_decoder_open(void *priv, uint32_t codec)
+static int vpx_decoder_open(void *priv, const kyoyu_decoder_config *config)
 {
 	vpx_plugin *p = priv;
 
 	vpx_close(p);
-	return codec_vpx_decoder_open(&p->opt, codec, &p->dec);
+	return codec_vpx_decoder_open(&p->opt, config, &p->dec);
 }
 
 static int vpx_send_packet(void *priv, const kyoyu_msg *packet)
@@ -132,7 +131,7 @@ static int vpx_send_packet(void *priv, const kyoyu_msg *packet)
 	return p->dec ? codec_vpx_decoder_send(p->dec, packet) : -EINVAL;
 }
 
-static int vpx_receive_frame(void *priv, kyoyu_msg *frame)
+static int vpx_receive_frame(void *priv, kyoyu_msg **frame)
 {
 	vpx_plugin *p = priv;
 
@@ -144,12 +143,21 @@ static void vpx_fini(void *priv)
 	vpx_close(priv);
 }
 
-static const uint32_t vpx_codecs[] = {KYOYU_CODEC_VP9, KYOYU_CODEC_VP8, KYOYU_CODEC_NONE};
+static const kyoyu_codec_desc vpx_codecs[] = {
+	KYOYU_CODEC_DESC(KYOYU_CODEC_VP9, "vp9"),
+	KYOYU_CODEC_DESC(KYOYU_CODEC_VP8, "vp8"),
+	KYOYU_CODEC_DESC_END,
+};
+
+static const uint32_t encoder_formats[] = ENCODE_FORMATS;
+static const uint32_t decoder_formats[] = FRAME_OUTPUT_FORMATS;
 
 static const kyoyu_codec_ops ops = {
 	.size = sizeof(kyoyu_codec_ops),
 	.encodes = vpx_codecs,
 	.decodes = vpx_codecs,
+	.encoder_formats = encoder_formats,
+	.decoder_formats = decoder_formats,
 	.encoder_open = vpx_encoder_open,
 	.send_frame = vpx_send_frame,
 	.receive_packet = vpx_receive_packet,

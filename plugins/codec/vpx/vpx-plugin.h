@@ -14,7 +14,6 @@ typedef struct codec_vpx_options {
 	int max_q;     /* quantizer ceiling of ordinary frames */
 	int refine_q;  /* quantizer ceiling of top-off frames */
 	int buffer_ms; /* rate-control buffer */
-	int output;    /* decoder output: frame_output_format */
 } codec_vpx_options;
 
 typedef struct codec_vpx_encoder codec_vpx_encoder;
@@ -26,15 +25,16 @@ int codec_vpx_encoder_open(const codec_vpx_options *options,
 void codec_vpx_encoder_close(codec_vpx_encoder *enc);
 /* The kyoyu_codec_ops contract: see plugin.h. */
 int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame);
-int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg *packet);
+int codec_vpx_encoder_receive(codec_vpx_encoder *enc, kyoyu_msg **packet);
 void codec_vpx_encoder_request_keyframe(codec_vpx_encoder *enc);
 int codec_vpx_encoder_set_bitrate(codec_vpx_encoder *enc, uint32_t kbps);
 
-int codec_vpx_decoder_open(const codec_vpx_options *options, uint32_t codec,
-			   codec_vpx_decoder **out);
+/* Opens a VP8 or VP9 decoder giving CONFIG->format pictures. */
+int codec_vpx_decoder_open(const codec_vpx_options *options,
+			   const kyoyu_decoder_config *config, codec_vpx_decoder **out);
 void codec_vpx_decoder_close(codec_vpx_decoder *dec);
 int codec_vpx_decoder_send(codec_vpx_decoder *dec, const kyoyu_msg *packet);
-int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg *frame);
+int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg **frame);
 
 /* Worker threads of CODEC for THREADS (the option) at WIDTH pixels wide
  * (0: not known yet). */

@@ -43,6 +43,7 @@ typedef struct h264_encoder {
 	x264_param_t param;
 	x264_picture_t pic; /* the picture as of the last frame, converted */
 	yuv_planes planes;
+	uint32_t format;        /* kyoyu_pixfmt of the frames */
 	uint32_t width, height; /* true size; the coded one is rounded up to even */
 	uint32_t kbps;
 	int buffer_ms;
@@ -172,6 +173,8 @@ static int encoder_open(const x264_options *opt, const kyoyu_encoder_config *con
 	*out = NULL;
 	if (config->codec != KYOYU_CODEC_H264)
 		return -ENOTSUP;
+	if (encode_check_format("H.264", config->format))
+		return -ENOTSUP;
 	if (config->width == 0 || config->height == 0 || config->width > 16384 ||
 	    config->height > 16384) {
 		kyoyu_error("H.264 cannot encode a %ux%u picture (1 to 16384 pixels a side)",
@@ -183,6 +186,7 @@ static int encoder_open(const x264_options *opt, const kyoyu_encoder_config *con
 	x264_picture_init(&enc->pic);
 	if ((ret = fill_param(&enc->param, opt, config)))
 		goto out_free;
+	enc->format = config->format;
 	enc->width = config->width;
 	enc->height = config->height;
 	enc->kbps = config->bitrate_kbps;
@@ -322,7 +326,8 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 	}
 	if (enc->draining)
 		return -EINVAL;
-	int ret = encode_check_frame("H.264", enc->width, enc->height, frame);
+	int ret = encode_check_frame("H.264", enc->format, enc->width, enc->height,
+				     frame);
 	if (ret)
 		return ret;
 
@@ -359,8 +364,9 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 	return 0;
 }
 
-static int encoder_receive(h264_encoder *enc, kyoyu_msg *packet)
+static int encoder_receive(h264_encoder *enc, kyoyu_msg **packet)
 {
+	*packet = NULL;
 	/* zerolatency keeps nothing back, but drain what x264 says it has. */
 	if (!enc->out && enc->draining && x264_encoder_delayed_frames(enc->x264) > 0) {
 		int ret = run_x264(enc, NULL, 0, 0);
@@ -369,10 +375,12 @@ static int encoder_receive(h264_encoder *enc, kyoyu_msg *packet)
 	}
 	if (!enc->out)
 		return enc->draining ? KYOYU_EOF : -EAGAIN;
-	*packet = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	packet->buf = enc->out;
-	packet->time_us = enc->out_capture_us;
-	packet->u.packet = (kyoyu_packet_info){
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PACKET);
+	if (!msg)
+		return -ENOMEM; /* the packet stays for the next call */
+	msg->buf = enc->out;
+	msg->time_us = enc->out_capture_us;
+	msg->u.packet = (kyoyu_packet_info){
 		.codec = KYOYU_CODEC_H264,
 		.flags = enc->out_flags,
 		.width = enc->width,
@@ -380,6 +388,7 @@ static int encoder_receive(h264_encoder *enc, kyoyu_msg *packet)
 		.capture_us = enc->out_capture_us,
 	};
 	enc->out = NULL;
+	*packet = msg;
 	return 0;
 }
 
@@ -424,7 +433,7 @@ static int plugin_send_frame(void *priv, const kyoyu_msg *frame)
 	return p->enc ? encoder_send(p->enc, &p->opt, frame) : -EINVAL;
 }
 
-static int plugin_receive_packet(void *priv, kyoyu_msg *packet)
+static int plugin_receive_packet(void *priv, kyoyu_msg **packet)
 {
 	x264_plugin *p = priv;
 
@@ -453,11 +462,17 @@ static void plugin_fini(void *priv)
 	plugin_close(priv);
 }
 
-static const uint32_t h264_only[] = {KYOYU_CODEC_H264, KYOYU_CODEC_NONE};
+static const kyoyu_codec_desc h264_only[] = {
+	KYOYU_CODEC_DESC(KYOYU_CODEC_H264, "h264"),
+	KYOYU_CODEC_DESC_END,
+};
+
+static const uint32_t encoder_formats[] = ENCODE_FORMATS;
 
 static const kyoyu_codec_ops ops = {
 	.size = sizeof(kyoyu_codec_ops),
 	.encodes = h264_only,
+	.encoder_formats = encoder_formats,
 	.encoder_open = plugin_open,
 	.send_frame = plugin_send_frame,
 	.receive_packet = plugin_receive_packet,

@@ -41,18 +41,16 @@ static const char *av_text(int err, char *buf, size_t len)
 	return buf;
 }
 
-static enum AVCodecID av_codec(uint32_t codec)
+enum AVCodecID record_muxer_codec_id(uint32_t codec)
 {
-	switch (codec) {
-	case KYOYU_CODEC_VP8:
-		return AV_CODEC_ID_VP8;
-	case KYOYU_CODEC_VP9:
-		return AV_CODEC_ID_VP9;
-	case KYOYU_CODEC_H264:
-		return AV_CODEC_ID_H264;
-	default:
+	/* kyoyu's FourCCs are the AVI tags libavformat knows its codecs by,
+	 * so a new codec plugin needs no change here. */
+	const struct AVCodecTag *const tags[] = {avformat_get_riff_video_tags(), NULL};
+
+	/* The table gives tag 0 to raw video: not a codec of kyoyu's. */
+	if (codec == KYOYU_CODEC_NONE)
 		return AV_CODEC_ID_NONE;
-	}
+	return av_codec_get_id(tags, codec);
 }
 
 /* The next NAL unit of the Annex B stream DATA at or after *POS: its bytes
@@ -121,6 +119,7 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 		      const uint8_t *key, size_t key_size, record_muxer **out)
 {
 	record_muxer *m = calloc(1, sizeof(*m));
+	enum AVCodecID id = record_muxer_codec_id(codec);
 	char text[128];
 	int ret;
 
@@ -140,10 +139,10 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 	const char *name = m->fmt->oformat->name;
 	/* MP4's sample description holds one picture size. */
 	m->size_changes = !strstr(name, "mp4") && !strstr(name, "mov");
-	if (avformat_query_codec(m->fmt->oformat, av_codec(codec), FF_COMPLIANCE_NORMAL) != 1) {
+	if (avformat_query_codec(m->fmt->oformat, id, FF_COMPLIANCE_NORMAL) != 1) {
 		kyoyu_error("record: a %s file cannot hold %s video; use %s", name,
-			    kyoyu_codec_name(codec),
-			    codec == KYOYU_CODEC_H264 ? ".mkv or .mp4" : ".webm or .mkv");
+			    avcodec_get_name(id),
+			    id == AV_CODEC_ID_H264 ? ".mkv or .mp4" : ".webm or .mkv");
 		free_muxer(m);
 		return -EINVAL;
 	}
@@ -154,12 +153,12 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 	}
 	AVCodecParameters *par = m->st->codecpar;
 	par->codec_type = AVMEDIA_TYPE_VIDEO;
-	par->codec_id = av_codec(codec);
+	par->codec_id = id;
 	par->width = (int)width;
 	par->height = (int)height;
 	par->format = AV_PIX_FMT_YUV420P;
 	m->st->time_base = (AVRational){1, 1000};
-	if (codec == KYOYU_CODEC_H264 && strcmp(name, "h264") != 0) {
+	if (id == AV_CODEC_ID_H264 && strcmp(name, "h264") != 0) {
 		uint8_t *extra;
 		size_t n = h264_parameter_sets(key, key_size, &extra);
 		if (!n) {

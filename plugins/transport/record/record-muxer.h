@@ -6,7 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libavcodec/codec_id.h>
+
 typedef struct record_muxer record_muxer;
+
+/* The libavformat codec of the kyoyu codec FourCC CODEC, looked up in
+ * libavformat's own table of AVI tags; AV_CODEC_ID_NONE when it knows none
+ * (a file cannot hold that codec). */
+enum AVCodecID record_muxer_codec_id(uint32_t codec);
 
 /* Opens PATH, its container chosen by the extension (.webm, .mkv, .mp4,
  * .mov, .ivf, .h264), for a CODEC stream of WIDTH × HEIGHT that starts with

@@ -161,8 +161,9 @@ static int open_file(record *r, const kyoyu_msg *pkt)
 	r->height = info->height;
 	r->first_us = info->capture_us;
 	r->file_packets = 0;
-	kyoyu_info("recording %s %ux%u to %s", kyoyu_codec_name(info->codec), info->width,
-		   info->height, r->file);
+	char codec[5];
+	kyoyu_info("recording %s %ux%u to %s", kyoyu_fourcc_text(info->codec, codec),
+		   info->width, info->height, r->file);
 	return 0;
 }
 
@@ -213,12 +214,13 @@ static int on_packet(record *r, const kyoyu_msg *pkt)
 {
 	const kyoyu_packet_info *info = &pkt->u.packet;
 	size_t size = pkt->buf ? kyoyu_buffer_size(pkt->buf) : 0;
+	char codec[5];
 
-	if (size == 0 || !kyoyu_codec_name(info->codec) || info->codec == KYOYU_CODEC_NONE ||
+	if (size == 0 || record_muxer_codec_id(info->codec) == AV_CODEC_ID_NONE ||
 	    info->width == 0 || info->height == 0 || info->width > 16384 ||
 	    info->height > 16384) {
-		kyoyu_warn("ignored a malformed packet (%zu bytes, codec %u, %ux%u)", size,
-			   info->codec, info->width, info->height);
+		kyoyu_warn("ignored a malformed packet (%zu bytes, codec %s, %ux%u)", size,
+			   kyoyu_fourcc_text(info->codec, codec), info->width, info->height);
 		return 0;
 	}
 	int ret = place(r, pkt);
@@ -234,15 +236,21 @@ static int on_packet(record *r, const kyoyu_msg *pkt)
 	return 0;
 }
 
-static void announce_peer(record *r)
+/* Returns 0, or -ENOMEM: with no peer the session could only wait. */
+static int announce_peer(record *r)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 	static const char name[] = "file";
 
-	msg.u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED, .codec = r->codec};
-	msg.buf = kyoyu_buffer_new_copy(name, sizeof(name) - 1);
-	kyoyu_bus_post(r->bus, &msg);
+	if (!msg) {
+		kyoyu_error("out of memory: cannot stand in for the viewer");
+		return -ENOMEM;
+	}
+	msg->u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED, .codec = r->codec};
+	msg->buf = kyoyu_buffer_new_copy(name, sizeof(name) - 1);
+	kyoyu_bus_post(r->bus, msg);
 	r->peer_posted = true;
+	return 0;
 }
 
 static int record_run(void *priv, kyoyu_stage *stage)
@@ -252,27 +260,27 @@ static int record_run(void *priv, kyoyu_stage *stage)
 	int ret = 0;
 
 	while (ret == 0) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int popped = kyoyu_inbox_pop(inbox, &msg, -1);
 		if (popped == -ESHUTDOWN)
 			break;
 		if (popped)
 			continue;
-		if (msg.type == KYOYU_MSG_PACKET) {
-			ret = on_packet(r, &msg);
-		} else if (msg.type == KYOYU_MSG_STATE) {
+		if (msg->type == KYOYU_MSG_PACKET) {
+			ret = on_packet(r, msg);
+		} else if (msg->type == KYOYU_MSG_STATE) {
 			/* The session listens for peers once it is connecting. */
-			if (msg.u.state.state == KYOYU_STATE_CONNECTING && r->as_peer &&
+			if (msg->u.state.state == KYOYU_STATE_CONNECTING && r->as_peer &&
 			    !r->peer_posted)
-				announce_peer(r);
-			if (msg.u.state.state == KYOYU_STATE_PAUSED)
+				ret = announce_peer(r);
+			if (msg->u.state.state == KYOYU_STATE_PAUSED)
 				r->need_key = true; /* the encoder restarts with one */
-			if (msg.u.state.state == KYOYU_STATE_ENDED) {
-				kyoyu_msg_release(&msg);
+			if (msg->u.state.state == KYOYU_STATE_ENDED) {
+				kyoyu_msg_unref(msg);
 				break;
 			}
 		}
-		kyoyu_msg_release(&msg);
+		kyoyu_msg_unref(msg);
 	}
 	int closed = finish_file(r);
 	if (!r->segment && r->as_peer)

@@ -43,7 +43,8 @@ kt_peer *kt_peer_new(kyoyu_bus *bus, const kt_peer_config *cfg)
 static void drop_queue(kt_peer *p)
 {
 	while (p->q_count) {
-		kyoyu_msg_release(&p->queue[p->q_head]);
+		kyoyu_msg_unref(p->queue[p->q_head]);
+		p->queue[p->q_head] = NULL;
 		p->q_head = (p->q_head + 1) % KT_PEER_QUEUE_DEPTH;
 		p->q_count--;
 	}
@@ -52,15 +53,15 @@ static void drop_queue(kt_peer *p)
 static void drop_held(kt_peer *p)
 {
 	for (unsigned i = 0; i < p->held_count; i++)
-		kyoyu_msg_release(&p->held[i]);
+		kyoyu_msg_unref(p->held[i]);
 	p->held_count = 0;
 }
 
 static void drop_cursor(kt_peer *p)
 {
-	if (p->has_cursor)
-		kyoyu_msg_release(&p->cursor);
-	p->has_cursor = false;
+	kyoyu_msg_unref(p->cursor);
+	p->cursor = NULL;
+	p->cursor_shape_sent = false;
 }
 
 void kt_peer_free(kt_peer *p)
@@ -179,26 +180,34 @@ bool kt_peer_link_down_for_good(kt_peer *p, const char *complaint)
 		return false;
 	p->failed = true;
 	kyoyu_error("%s; ending the session", p->conn->why);
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
-	msg.u.value = -EPROTO;
-	msg.buf = kyoyu_buffer_new_copy(complaint, strlen(complaint));
-	kyoyu_bus_post(p->bus, &msg);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_ERROR);
+	if (!msg) {
+		kyoyu_error("out of memory: the session's end goes without its reason");
+		return true;
+	}
+	msg->u.value = -EPROTO;
+	msg->buf = kyoyu_buffer_new_copy(complaint, strlen(complaint));
+	kyoyu_bus_post(p->bus, msg);
 	return true;
 }
 
 void kt_peer_post_event(kt_peer *p, uint32_t event, uint32_t reason, const char *name)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_PEER);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 
-	msg.u.peer = (kyoyu_peer_info){
+	if (!msg) {
+		kyoyu_error("out of memory: the session missed a peer event (%u)", event);
+		return;
+	}
+	msg->u.peer = (kyoyu_peer_info){
 		.event = event,
 		.codec = p->codec,
 		.recording = p->recording,
 		.reason = reason,
 	};
 	if (name)
-		msg.buf = kyoyu_buffer_new_copy(name, strlen(name));
-	kyoyu_bus_post(p->bus, &msg);
+		msg->buf = kyoyu_buffer_new_copy(name, strlen(name));
+	kyoyu_bus_post(p->bus, msg);
 }
 
 void kt_peer_end(kt_peer *p, uint32_t reason)
@@ -262,20 +271,24 @@ static int64_t entered_us(const kyoyu_msg *m)
 	return m->u.packet.encoded_us ? m->u.packet.encoded_us : m->time_us;
 }
 
-static void pop_packet(kt_peer *p, kyoyu_msg *out)
+/* Takes the oldest packet (the caller owns the reference) and its seq. */
+static kyoyu_msg *pop_packet(kt_peer *p, uint32_t *seq)
 {
-	*out = p->queue[p->q_head];
+	kyoyu_msg *m = p->queue[p->q_head];
+
+	if (seq)
+		*seq = p->queue_seq[p->q_head];
+	p->queue[p->q_head] = NULL;
 	p->q_head = (p->q_head + 1) % KT_PEER_QUEUE_DEPTH;
 	p->q_count--;
+	return m;
 }
 
 /* Drops packets that waited longer than the limit. */
 static void prune_queue(kt_peer *p, int64_t now)
 {
-	while (p->q_count && now - entered_us(&p->queue[p->q_head]) > p->cfg.max_queue_us) {
-		kyoyu_msg old;
-		pop_packet(p, &old);
-		kyoyu_msg_release(&old);
+	while (p->q_count && now - entered_us(p->queue[p->q_head]) > p->cfg.max_queue_us) {
+		kyoyu_msg_unref(pop_packet(p, NULL));
 		note_drop(p, now);
 	}
 }
@@ -283,17 +296,17 @@ static void prune_queue(kt_peer *p, int64_t now)
 static void enqueue_packet(kt_peer *p, kyoyu_msg *msg, int64_t now)
 {
 	size_t size = msg->buf ? kyoyu_buffer_size(msg->buf) : 0;
+	uint32_t seq = p->seq++;
 
-	msg->seq = p->seq++;
 	if (!p->conn || p->state != KYOYU_STATE_SHARING || p->ended) {
 		p->drop_until_key = true;
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return;
 	}
 	if (size == 0 || size > KT_WIRE_MAX_VIDEO) {
 		kyoyu_warn("dropped a video packet of %zu bytes (the protocol carries 1 to "
 			   "%u): lower codec.bitrate_kbps", size, KT_WIRE_MAX_VIDEO);
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		note_drop(p, now);
 		return;
 	}
@@ -303,33 +316,44 @@ static void enqueue_packet(kt_peer *p, kyoyu_msg *msg, int64_t now)
 	    !(msg->u.packet.flags & KYOYU_PACKET_KEYFRAME))
 		note_drop(p, now);
 	if (p->q_count == KT_PEER_QUEUE_DEPTH) {
-		kyoyu_msg old;
-		pop_packet(p, &old);
-		kyoyu_msg_release(&old);
+		kyoyu_msg_unref(pop_packet(p, NULL));
 		note_drop(p, now);
 	}
-	p->queue[(p->q_head + p->q_count++) % KT_PEER_QUEUE_DEPTH] = *msg;
+	unsigned tail = (p->q_head + p->q_count++) % KT_PEER_QUEUE_DEPTH;
+	p->queue[tail] = msg;
+	p->queue_seq[tail] = seq;
 }
 
-/* The newest cursor position wins, but an unsent shape is kept. */
+/* The newest cursor position wins, but an unsent shape is kept.  Takes
+ * over the reference to MSG. */
 static void take_cursor(kt_peer *p, kyoyu_msg *msg)
 {
 	const kyoyu_cursor_info *c = &msg->u.cursor;
+	bool bad_shape = msg->buf &&
+			 (c->width < 1 || c->width > KT_WIRE_MAX_SHAPE_SIDE || c->height < 1 ||
+			  c->height > KT_WIRE_MAX_SHAPE_SIDE || c->hot_x >= c->width ||
+			  c->hot_y >= c->height ||
+			  kyoyu_buffer_size(msg->buf) != (size_t)c->width * c->height * 4);
+	bool keep_old_shape = p->cursor && p->cursor->buf && !p->cursor_shape_sent &&
+			      (bad_shape || !msg->buf);
 
-	if (msg->buf && (c->width < 1 || c->width > KT_WIRE_MAX_SHAPE_SIDE || c->height < 1 ||
-			 c->height > KT_WIRE_MAX_SHAPE_SIDE || c->hot_x >= c->width ||
-			 c->hot_y >= c->height ||
-			 kyoyu_buffer_size(msg->buf) != (size_t)c->width * c->height * 4)) {
+	if (bad_shape)
 		kyoyu_debug("cursor shape of %ux%u not sent: out of the protocol's bounds",
 			    c->width, c->height);
+	if (bad_shape || keep_old_shape) {
+		/* The message may be shared with other inboxes: change a copy. */
+		msg = kyoyu_msg_writable(msg);
+		if (!msg) {
+			kyoyu_debug("out of memory: a cursor move is not sent");
+			return;
+		}
 		kyoyu_buffer_unref(msg->buf);
 		msg->buf = NULL;
 	}
-	if (p->has_cursor && !msg->buf && p->cursor.buf) {
+	if (keep_old_shape) {
 		kyoyu_cursor_info *n = &msg->u.cursor;
-		const kyoyu_cursor_info *o = &p->cursor.u.cursor;
-		msg->buf = p->cursor.buf;
-		p->cursor.buf = NULL;
+		const kyoyu_cursor_info *o = &p->cursor->u.cursor;
+		msg->buf = kyoyu_buffer_ref(p->cursor->buf);
 		n->serial = o->serial;
 		n->width = o->width;
 		n->height = o->height;
@@ -337,8 +361,7 @@ static void take_cursor(kt_peer *p, kyoyu_msg *msg)
 		n->hot_y = o->hot_y;
 	}
 	drop_cursor(p);
-	p->cursor = *msg;
-	p->has_cursor = true;
+	p->cursor = msg;
 }
 
 static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
@@ -348,17 +371,17 @@ static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
 
 static bool next_cursor(kt_peer *p, kt_wire_msg *out)
 {
-	const kyoyu_cursor_info *c = &p->cursor.u.cursor;
+	const kyoyu_cursor_info *c = &p->cursor->u.cursor;
 
-	if (p->cursor.buf) {
+	if (p->cursor->buf && !p->cursor_shape_sent) {
 		out->type = KT_WIRE_CURSOR_SHAPE;
 		out->u.shape.serial = c->serial;
 		out->u.shape.width = (uint16_t)c->width;
 		out->u.shape.height = (uint16_t)c->height;
 		out->u.shape.hot_x = (uint16_t)c->hot_x;
 		out->u.shape.hot_y = (uint16_t)c->hot_y;
-		out->data = p->cursor.buf;
-		p->cursor.buf = NULL;
+		out->data = kyoyu_buffer_ref(p->cursor->buf);
+		p->cursor_shape_sent = true;
 		return true;
 	}
 	out->type = KT_WIRE_CURSOR;
@@ -385,17 +408,15 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 	memset(out, 0, sizeof(*out));
 	if (p->state != KYOYU_STATE_SHARING || p->ended)
 		return false;
-	if (p->has_cursor)
+	if (p->cursor)
 		return next_cursor(p, out);
 	prune_queue(p, now);
 	while (p->q_count) {
-		kyoyu_msg *m = &p->queue[p->q_head];
+		const kyoyu_msg *m = p->queue[p->q_head];
 		const kyoyu_packet_info *info = &m->u.packet;
 		bool key = info->flags & KYOYU_PACKET_KEYFRAME;
 		if (p->drop_until_key && !key) {
-			kyoyu_msg old;
-			pop_packet(p, &old);
-			kyoyu_msg_release(&old);
+			kyoyu_msg_unref(pop_packet(p, NULL));
 			p->window_lost++;
 			request_keyframe_locally(p, now);
 			continue;
@@ -403,7 +424,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		if (!p->config_sent || info->codec != p->sent_codec ||
 		    info->width != p->sent_width || info->height != p->sent_height) {
 			out->type = KT_WIRE_VIDEO_CONFIG;
-			out->u.video_config.codec = (uint8_t)info->codec;
+			out->u.video_config.codec = info->codec;
 			out->u.video_config.width = (uint16_t)info->width;
 			out->u.video_config.height = (uint16_t)info->height;
 			p->config_sent = true;
@@ -412,18 +433,19 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 			p->sent_height = info->height;
 			return true;
 		}
-		kyoyu_msg pkt;
-		pop_packet(p, &pkt);
-		int64_t encode = pkt.u.packet.encoded_us - pkt.u.packet.capture_us;
+		uint32_t seq;
+		kyoyu_msg *pkt = pop_packet(p, &seq);
+		const kyoyu_packet_info *sent = &pkt->u.packet;
+		int64_t encode = sent->encoded_us - sent->capture_us;
 		out->type = KT_WIRE_VIDEO;
-		out->u.video.seq = pkt.seq;
+		out->u.video.seq = seq;
 		out->u.video.flags = (key ? KT_WIRE_VIDEO_KEY : 0) |
-				     (pkt.u.packet.flags & KYOYU_PACKET_REFINE ? KT_WIRE_VIDEO_REFINE : 0);
-		out->u.video.capture_us = pkt.u.packet.capture_us;
+				     (sent->flags & KYOYU_PACKET_REFINE ? KT_WIRE_VIDEO_REFINE : 0);
+		out->u.video.capture_us = sent->capture_us;
 		out->u.video.encode_us = (uint32_t)(encode < 0 ? 0 : encode > KT_WIRE_MAX_ENCODE_US
 								 ? KT_WIRE_MAX_ENCODE_US : encode);
-		out->data = pkt.buf;
-		size_t size = kyoyu_buffer_size(pkt.buf);
+		out->data = kyoyu_buffer_ref(pkt->buf);
+		size_t size = kyoyu_buffer_size(pkt->buf);
 		p->drop_until_key = false;
 		p->window_bytes += size;
 		p->total_bytes += size;
@@ -432,8 +454,9 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		p->window_packets++;
 		p->last_video_us = now;
 		/* A refinement re-encodes an old picture: not a measure of delay. */
-		if (!(pkt.u.packet.flags & KYOYU_PACKET_REFINE))
-			add_latency(p, now - pkt.u.packet.capture_us);
+		if (!(sent->flags & KYOYU_PACKET_REFINE))
+			add_latency(p, now - sent->capture_us);
+		kyoyu_msg_unref(pkt);
 		return true;
 	}
 	return false;
@@ -442,7 +465,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 bool kt_peer_want_bulk(const kt_peer *p)
 {
 	return is_sharer(p) && p->conn && p->state == KYOYU_STATE_SHARING && !p->ended &&
-	       (p->q_count || p->has_cursor);
+	       (p->q_count || p->cursor);
 }
 
 /* ---- bus → wire ------------------------------------------------------------ */
@@ -450,7 +473,7 @@ bool kt_peer_want_bulk(const kt_peer *p)
 static void flush_held(kt_peer *p)
 {
 	for (unsigned i = 0; i < p->held_count; i++)
-		kyoyu_bus_post(p->bus, &p->held[i]);
+		kyoyu_bus_post(p->bus, p->held[i]);
 	p->held_count = 0;
 }
 
@@ -537,14 +560,14 @@ void kt_peer_on_bus(kt_peer *p, kyoyu_msg *msg)
 	default:
 		break;
 	}
-	kyoyu_msg_release(msg);
+	kyoyu_msg_unref(msg);
 }
 
 /* ---- wire → bus ------------------------------------------------------------ */
 
 /* Screen content reaches the bus only while the local session shares; what
  * comes just before (the first keyframe racing the local state change)
- * waits here instead of being refused. */
+ * waits here instead of being refused.  Takes over the reference to MSG. */
 static void deliver(kt_peer *p, kyoyu_msg *msg)
 {
 	if (p->state == KYOYU_STATE_SHARING) {
@@ -552,10 +575,22 @@ static void deliver(kt_peer *p, kyoyu_msg *msg)
 		return;
 	}
 	if (p->ended || p->held_count == KT_PEER_HELD_DEPTH) {
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return;
 	}
-	p->held[p->held_count++] = *msg;
+	p->held[p->held_count++] = msg;
+}
+
+/* A new message of TYPE from the wire, or NULL (logged) when out of
+ * memory: what it would have carried is lost. */
+static kyoyu_msg *new_msg(kyoyu_msg_type type)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(type);
+
+	if (!msg)
+		kyoyu_error("out of memory: dropped a %s message from the other side",
+			    kyoyu_msg_type_name(type));
+	return msg;
 }
 
 static int refuse(kt_peer *p, const char *what)
@@ -607,9 +642,11 @@ static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
 	p->report_owed = true;
 	p->last_video_us = now;
 
-	kyoyu_msg pkt = kyoyu_msg_make(KYOYU_MSG_PACKET);
-	kyoyu_packet_info *info = &pkt.u.packet;
-	pkt.time_us = now;
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	if (!pkt)
+		return 0;
+	kyoyu_packet_info *info = &pkt->u.packet;
+	pkt->time_us = now;
 	info->codec = p->codec;
 	info->flags = (m->u.video.flags & KT_WIRE_VIDEO_KEY ? KYOYU_PACKET_KEYFRAME : 0) |
 		      (m->u.video.flags & KT_WIRE_VIDEO_REFINE ? KYOYU_PACKET_REFINE : 0) |
@@ -620,9 +657,9 @@ static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
 	info->encoded_us = info->capture_us + m->u.video.encode_us;
 	if (!(m->u.video.flags & KT_WIRE_VIDEO_REFINE))
 		add_latency(p, now - info->capture_us);
-	pkt.buf = m->data;
+	pkt->buf = m->data;
 	m->data = NULL;
-	deliver(p, &pkt);
+	deliver(p, pkt);
 	return 0;
 }
 
@@ -631,17 +668,21 @@ static void on_video_config(kt_peer *p, const kt_wire_msg *m)
 	p->have_config = true;
 	p->width = m->u.video_config.width;
 	p->height = m->u.video_config.height;
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_VIDEO_SIZE);
-	msg.u.size.width = p->width;
-	msg.u.size.height = p->height;
-	deliver(p, &msg);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_VIDEO_SIZE);
+	if (!msg)
+		return;
+	msg->u.size.width = p->width;
+	msg->u.size.height = p->height;
+	deliver(p, msg);
 }
 
 static void on_cursor(kt_peer *p, const kt_wire_msg *m)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CURSOR);
-	kyoyu_cursor_info *c = &msg.u.cursor;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CURSOR);
 
+	if (!msg)
+		return;
+	kyoyu_cursor_info *c = &msg->u.cursor;
 	c->x = m->u.cursor.x;
 	c->y = m->u.cursor.y;
 	c->visible = m->u.cursor.visible;
@@ -652,10 +693,10 @@ static void on_cursor(kt_peer *p, const kt_wire_msg *m)
 		c->hot_x = p->shape_info.hot_x;
 		c->hot_y = p->shape_info.hot_y;
 		c->serial = p->shape_info.serial;
-		msg.buf = p->shape;
+		msg->buf = p->shape;
 		p->shape = NULL;
 	}
-	deliver(p, &msg);
+	deliver(p, msg);
 }
 
 static void on_cursor_shape(kt_peer *p, kt_wire_msg *m)
@@ -728,11 +769,13 @@ int kt_peer_on_wire(void *ctx, kt_wire_msg *m)
 		on_pong(p, m, now);
 		break;
 	case KT_WIRE_POINTER: {
-		kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_POINTER);
-		msg.u.pointer.x = m->u.pointer.x;
-		msg.u.pointer.y = m->u.pointer.y;
-		msg.u.pointer.visible = m->u.pointer.visible;
-		kyoyu_bus_post(p->bus, &msg);
+		kyoyu_msg *msg = new_msg(KYOYU_MSG_POINTER);
+		if (!msg)
+			break;
+		msg->u.pointer.x = m->u.pointer.x;
+		msg->u.pointer.y = m->u.pointer.y;
+		msg->u.pointer.visible = m->u.pointer.visible;
+		kyoyu_bus_post(p->bus, msg);
 		break;
 	}
 	case KT_WIRE_KEYFRAME_REQUEST:
@@ -787,11 +830,10 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void post_stats(kt_peer *p, int64_t now)
+/* The figures of the window that ends NOW. */
+static void window_stats(kt_peer *p, int64_t now, kyoyu_stats_info *s)
 {
 	int64_t span = now - p->window_start_us;
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_STATS);
-	kyoyu_stats_info *s = &msg.u.stats;
 
 	s->kbps = (uint32_t)(p->window_bytes * 8000 / (uint64_t)span);
 	s->fps = (uint32_t)(((uint64_t)p->window_packets * 1000000 + (uint64_t)span / 2) /
@@ -804,7 +846,17 @@ static void post_stats(kt_peer *p, int64_t now)
 		qsort(p->latency, p->n_latency, sizeof(p->latency[0]), cmp_i64);
 		s->latency_us = p->latency[p->n_latency / 2];
 	}
-	kyoyu_bus_post(p->bus, &msg);
+}
+
+static void post_stats(kt_peer *p, int64_t now)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATS);
+
+	/* Without memory this window's figures are skipped, not carried over. */
+	if (msg) {
+		window_stats(p, now, &msg->u.stats);
+		kyoyu_bus_post(p->bus, msg);
+	}
 	p->window_start_us = now;
 	p->window_bytes = 0;
 	p->window_packets = p->window_lost = 0;
@@ -863,7 +915,7 @@ int kt_peer_tick(kt_peer *p, int64_t now, int *timeout_ms)
 	if (is_sharer(p)) {
 		prune_queue(p, now);
 		if (p->q_count)
-			wake_at(entered_us(&p->queue[p->q_head]) + p->cfg.max_queue_us + 1000,
+			wake_at(entered_us(p->queue[p->q_head]) + p->cfg.max_queue_us + 1000,
 				now, timeout_ms);
 		if (now >= p->next_pacer_us) {
 			uint32_t kbps = kt_pacer_tick(&p->pacer, now);

@@ -62,8 +62,11 @@ typedef struct kt_peer {
 	uint32_t ping_id;
 	int64_t next_ping_us, last_video_us, last_keyframe_request_us;
 
-	/* Sharer: video waiting to be sent, the cursor, what the viewer knows. */
-	kyoyu_msg queue[KT_PEER_QUEUE_DEPTH];
+	/* Sharer: video waiting to be sent, the cursor, what the viewer knows.
+	 * Queued packets are shared with other stages' inboxes: read-only, so
+	 * each one's VIDEO seq is kept beside it. */
+	kyoyu_msg *queue[KT_PEER_QUEUE_DEPTH];
+	uint32_t queue_seq[KT_PEER_QUEUE_DEPTH];
 	unsigned q_head, q_count;
 	uint32_t seq;
 	uint64_t link_sent; /* video bytes handed to this connection */
@@ -72,8 +75,8 @@ typedef struct kt_peer {
 	bool drop_until_key;
 	bool config_sent;
 	uint32_t sent_codec, sent_width, sent_height;
-	bool has_cursor;
-	kyoyu_msg cursor; /* latest position; buf = a shape not yet sent */
+	kyoyu_msg *cursor; /* latest position, or NULL; buf = its shape */
+	bool cursor_shape_sent; /* only the position of cursor is left to send */
 	uint8_t consent;  /* the customer's answer, 0 before it */
 	bool consent_sent;
 	kt_pacer pacer;
@@ -85,7 +88,7 @@ typedef struct kt_peer {
 	uint64_t bytes;
 	kyoyu_buffer *shape; /* a cursor shape waiting for its CURSOR */
 	kyoyu_cursor_info shape_info;
-	kyoyu_msg held[KT_PEER_HELD_DEPTH];
+	kyoyu_msg *held[KT_PEER_HELD_DEPTH];
 	unsigned held_count;
 	int64_t next_report_us;
 	int64_t sharing_since_us;
@@ -123,7 +126,8 @@ bool kt_peer_link_down_for_good(kt_peer *peer, const char *complaint);
 /* Posts a PEER event (NAME may be NULL). */
 void kt_peer_post_event(kt_peer *peer, uint32_t event, uint32_t reason, const char *name);
 
-/* Acts on a bus message for the wire.  Takes over msg->buf. */
+/* Acts on a bus message for the wire.  Takes over the caller's reference
+ * to MSG, which it does not change (it may be shared). */
 void kt_peer_on_bus(kt_peer *peer, kyoyu_msg *msg);
 
 /* A kt_conn_handler: acts on a message from the peer.  CTX is the peer. */

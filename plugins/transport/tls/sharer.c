@@ -122,12 +122,18 @@ void kt_sharer_start(kt_sharer *s, int64_t now)
 /* Ends the session with an error the customer can read. */
 static void give_up(kt_sharer *s, const char *text)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_ERROR);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_ERROR);
 
-	msg.u.value = -ECONNREFUSED;
-	msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
-	kyoyu_bus_post(s->bus, &msg);
 	s->phase = ENDING;
+	if (!msg) {
+		/* The session must still end: without the customer's text. */
+		kyoyu_error("out of memory: ending the session without its reason");
+		kyoyu_bus_post_value(s->bus, KYOYU_MSG_END, KYOYU_END_ERROR);
+		return;
+	}
+	msg->u.value = -ECONNREFUSED;
+	msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(s->bus, msg);
 }
 
 static void end_with(kt_sharer *s, uint32_t reason)
@@ -190,7 +196,7 @@ static void send_hello(kt_sharer *s, int64_t now)
 	h->major = KT_WIRE_MAJOR;
 	h->minor = KT_WIRE_MINOR;
 	h->n_codecs = 1;
-	h->codecs[0] = (uint8_t)s->cfg.codec;
+	h->codecs[0] = s->cfg.codec;
 	if (s->resuming) {
 		h->auth = KT_WIRE_AUTH_TOKEN;
 		memcpy(h->secret, s->token, KT_WIRE_TOKEN_SIZE);
@@ -212,12 +218,13 @@ static bool welcome_ok(kt_sharer *s, char *why, size_t whylen)
 {
 	const kt_wire_welcome *w = &s->welcome;
 	bool resumed = w->flags & KT_WIRE_WELCOME_RESUMED;
+	char codec[5];
 
 	if (w->major == KT_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
 		return true;
-	snprintf(why, whylen, "the viewer at %.100s answered with protocol %u.%u, codec %u, "
-		 "resumed %d: not what was asked", s->target, w->major, w->minor, w->codec,
-		 resumed);
+	snprintf(why, whylen, "the viewer at %.100s answered with protocol %u.%u, codec %s, "
+		 "resumed %d: not what was asked", s->target, w->major, w->minor,
+		 kyoyu_fourcc_text(w->codec, codec), resumed);
 	return false;
 }
 
@@ -227,6 +234,7 @@ static void welcomed(kt_sharer *s, int64_t now)
 	const kt_wire_welcome *w = &s->welcome;
 	kt_conn *conn = s->greeting;
 	bool recording = w->flags & KT_WIRE_WELCOME_RECORDING;
+	char codec[5];
 
 	s->greeting = NULL;
 	if (!s->resuming) {
@@ -241,7 +249,8 @@ static void welcomed(kt_sharer *s, int64_t now)
 	} else {
 		kyoyu_info("connected to %s at %s in %lld ms (%s%s)",
 			   w->name[0] ? w->name : "the viewer", s->target,
-			   (long long)((now - s->attempt_us) / 1000), kyoyu_codec_name(w->codec),
+			   (long long)((now - s->attempt_us) / 1000),
+			   kyoyu_fourcc_text(w->codec, codec),
 			   recording ? ", the viewer wants to record" : "");
 		kt_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
 	}
@@ -341,7 +350,7 @@ void kt_sharer_on_bus(kt_sharer *s, kyoyu_msg *msg)
 				post_code_needed(s);
 			}
 		}
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return;
 	}
 	if (msg->type == KYOYU_MSG_STATE) {

@@ -48,7 +48,7 @@ void kt_sharer_free(kt_sharer *sharer);
 /* Asks the customer for the code (posts CODE NEEDED). */
 void kt_sharer_start(kt_sharer *sharer, int64_t now_us);
 
-/* Acts on a bus message; takes over msg->buf. */
+/* Acts on a bus message; takes over the caller's reference to MSG. */
 void kt_sharer_on_bus(kt_sharer *sharer, kyoyu_msg *msg);
 
 /* As kt_viewer_prepare / kt_viewer_handle. */

@@ -361,14 +361,14 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 
 static void take_messages(transport *t, kyoyu_inbox *inbox)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 
 	/* Bounded, so a flood of packets cannot starve the sockets. */
 	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
 		if (t->viewer)
-			kt_viewer_on_bus(t->viewer, &msg);
+			kt_viewer_on_bus(t->viewer, msg);
 		else
-			kt_sharer_on_bus(t->sharer, &msg);
+			kt_sharer_on_bus(t->sharer, msg);
 	}
 }
 
@@ -378,6 +378,13 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	struct pollfd pfds[MAX_POLL];
 	sigset_t pipe_mask;
+	int inbox_fd = kyoyu_inbox_fd(inbox);
+
+	if (inbox_fd < 0) {
+		kyoyu_error("no file descriptor left to wait for the bus on; raise the "
+			    "limit of open files (ulimit -n)");
+		return -EMFILE;
+	}
 
 	/* A peer that vanishes must cost an error code, not the process. */
 	sigemptyset(&pipe_mask);
@@ -392,7 +399,7 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 		int64_t now = kyoyu_now_us();
 		int timeout = -1;
 		size_t n = 0, base;
-		pfds[n++] = (struct pollfd){kyoyu_inbox_fd(inbox), POLLIN, 0};
+		pfds[n++] = (struct pollfd){inbox_fd, POLLIN, 0};
 		if (t->listen_fd >= 0 && !kt_viewer_done(t->viewer)) {
 			if (now >= t->listen_paused_until_us)
 				pfds[n++] = (struct pollfd){t->listen_fd, POLLIN, 0};

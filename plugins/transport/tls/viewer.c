@@ -89,12 +89,16 @@ void kt_viewer_free(kt_viewer *v)
 
 static void post_code(kt_viewer *v, uint32_t event, const char *text)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CODE);
 
-	msg.u.value = event;
+	if (!msg) {
+		kyoyu_error("out of memory: the operator was not told about the code");
+		return;
+	}
+	msg->u.value = event;
 	if (text)
-		msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
-	kyoyu_bus_post(v->bus, &msg);
+		msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(v->bus, msg);
 }
 
 static int issue_code(kt_viewer *v, int64_t now)
@@ -206,7 +210,7 @@ static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
 
 	w->major = KT_WIRE_MAJOR;
 	w->minor = KT_WIRE_MINOR < p->hello.minor ? KT_WIRE_MINOR : p->hello.minor;
-	w->codec = (uint8_t)v->codec;
+	w->codec = v->codec;
 	w->flags = (v->cfg.recording ? KT_WIRE_WELCOME_RECORDING : 0) |
 		   (resumed ? KT_WIRE_WELCOME_RESUMED : 0);
 	w->grace_s = (uint16_t)(v->cfg.grace_us / 1000000);
@@ -223,6 +227,7 @@ static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
 static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 {
 	pending *p = v->pending[i];
+	char text[5];
 
 	v->peer = kt_peer_new(v->bus, &v->cfg.peer);
 	if (!v->peer || RAND_bytes(v->token, sizeof(v->token)) != 1) {
@@ -244,7 +249,7 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 		return;
 	}
 	kyoyu_info("%s connected with the right code: session starts (%s%s)",
-		   p->conn->addr, kyoyu_codec_name(codec),
+		   p->conn->addr, kyoyu_fourcc_text(codec, text),
 		   v->cfg.recording ? ", recorded if the customer agrees" : "");
 	kt_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
 	kt_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
@@ -282,6 +287,7 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 	int64_t later = now + v->cfg.reject_delay_us;
 	uint32_t codec = agreed_codec(v, h);
 	uint32_t retry_s;
+	char text[5];
 
 	if (h->major != KT_WIRE_MAJOR) {
 		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
@@ -307,10 +313,9 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 		return;
 	}
 	if (!codec) {
-		kyoyu_warn("%s sends %s, which this viewer cannot decode: refused "
+		kyoyu_warn("%s sends %s video, which this viewer cannot decode: refused "
 			   "(build the viewer with that codec's plugin)", p->conn->addr,
-			   kyoyu_codec_name(h->codecs[0]) ? kyoyu_codec_name(h->codecs[0])
-							  : "an unknown codec");
+			   kyoyu_fourcc_text(h->codecs[0], text));
 		reply_at(p, KT_WIRE_REJECT_CODEC, 0, now);
 		return;
 	}
@@ -393,7 +398,7 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 			else if (v->state != KYOYU_STATE_ENDED)
 				issue_code(v, now);
 		}
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 		return;
 	}
 	if (msg->type == KYOYU_MSG_STATE) {
@@ -404,7 +409,7 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 	if (v->peer)
 		kt_peer_on_bus(v->peer, msg);
 	else
-		kyoyu_msg_release(msg);
+		kyoyu_msg_unref(msg);
 }
 
 /* ---- polling ----------------------------------------------------------- */

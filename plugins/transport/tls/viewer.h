@@ -52,7 +52,7 @@ void kt_viewer_adopt(kt_viewer *viewer, kt_conn *conn, const char *address,
 		     int64_t now_us);
 
 /* Acts on a bus message (STATE, CODE, and what the peer sends on).  Takes
- * over msg->buf. */
+ * over the caller's reference to MSG. */
 void kt_viewer_on_bus(kt_viewer *viewer, kyoyu_msg *msg);
 
 /* Fills PFDS (room for MAX) with the descriptors to wait on and lowers

@@ -18,8 +18,8 @@ typedef struct bounds {
 
 /* Body lengths: docs/protocol.md, "Frames". */
 static const bounds table[KT_WIRE_TYPE_END] = {
-	[KT_WIRE_HELLO] = {"HELLO", 27, KT_WIRE_SMALL_MAX},
-	[KT_WIRE_WELCOME] = {"WELCOME", 47, 47 + KT_WIRE_NAME_MAX},
+	[KT_WIRE_HELLO] = {"HELLO", 30, KT_WIRE_SMALL_MAX},
+	[KT_WIRE_WELCOME] = {"WELCOME", 50, 50 + KT_WIRE_NAME_MAX},
 	[KT_WIRE_REJECT] = {"REJECT", 3, 3},
 	[KT_WIRE_BYE] = {"BYE", 1, 1},
 	[KT_WIRE_PING] = {"PING", 12, 12},
@@ -27,7 +27,7 @@ static const bounds table[KT_WIRE_TYPE_END] = {
 	[KT_WIRE_CONSENT] = {"CONSENT", 1, 1},
 	[KT_WIRE_PAUSED] = {"PAUSED", 0, 0},
 	[KT_WIRE_RESUMED] = {"RESUMED", 0, 0},
-	[KT_WIRE_VIDEO_CONFIG] = {"VIDEO_CONFIG", 5, 5},
+	[KT_WIRE_VIDEO_CONFIG] = {"VIDEO_CONFIG", 8, 8},
 	[KT_WIRE_VIDEO] = {"VIDEO", KT_WIRE_VIDEO_FIXED + 1,
 			   KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO},
 	[KT_WIRE_CURSOR] = {"CURSOR", 13, 13},
@@ -212,7 +212,8 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u8(&w, h->minor);
 		put_u8(&w, h->auth);
 		put_u8(&w, h->n_codecs);
-		put_bytes(&w, h->codecs, h->n_codecs);
+		for (unsigned i = 0; i < h->n_codecs; i++)
+			put_u32(&w, h->codecs[i]);
 		put_bytes(&w, h->secret, h->auth == KT_WIRE_AUTH_CODE ? KT_WIRE_CODE_DIGITS
 								      : KT_WIRE_TOKEN_SIZE);
 		put_u64(&w, (uint64_t)h->clock_us);
@@ -224,7 +225,7 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		const kt_wire_welcome *h = &m->u.welcome;
 		put_u8(&w, h->major);
 		put_u8(&w, h->minor);
-		put_u8(&w, h->codec);
+		put_u32(&w, h->codec);
 		put_u8(&w, h->flags);
 		put_u16(&w, h->grace_s);
 		put_bytes(&w, h->token, KT_WIRE_TOKEN_SIZE);
@@ -253,7 +254,7 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u8(&w, m->u.consent.answer);
 		break;
 	case KT_WIRE_VIDEO_CONFIG:
-		put_u8(&w, m->u.video_config.codec);
+		put_u32(&w, m->u.video_config.codec);
 		put_u16(&w, m->u.video_config.width);
 		put_u16(&w, m->u.video_config.height);
 		break;
@@ -372,9 +373,10 @@ static int decode_hello(getter *g, kt_wire_hello *h, char *why, size_t whylen)
 		return fail(why, whylen, "HELLO offers %u codecs (1..%d)", h->n_codecs,
 			    KT_WIRE_MAX_CODECS);
 	size_t secret = h->auth == KT_WIRE_AUTH_CODE ? KT_WIRE_CODE_DIGITS : KT_WIRE_TOKEN_SIZE;
-	if (g->left < h->n_codecs + secret + 8 + 1)
+	if (g->left < h->n_codecs * 4u + secret + 8 + 1)
 		return fail(why, whylen, "HELLO shorter than its fields");
-	get_bytes(g, h->codecs, h->n_codecs);
+	for (unsigned i = 0; i < h->n_codecs; i++)
+		h->codecs[i] = get_u32(g);
 	get_bytes(g, h->secret, secret);
 	if (h->auth == KT_WIRE_AUTH_CODE)
 		for (size_t i = 0; i < secret; i++)
@@ -395,7 +397,7 @@ static int decode_welcome(getter *g, kt_wire_welcome *h, char *why, size_t whyle
 {
 	h->major = (uint8_t)get_u8(g);
 	h->minor = (uint8_t)get_u8(g);
-	h->codec = (uint8_t)get_u8(g);
+	h->codec = get_u32(g);
 	h->flags = (uint8_t)get_u8(g);
 	h->grace_s = (uint16_t)get_u16(g);
 	get_bytes(g, h->token, KT_WIRE_TOKEN_SIZE);
@@ -465,7 +467,7 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 				    m->u.consent.answer);
 		return 0;
 	case KT_WIRE_VIDEO_CONFIG:
-		m->u.video_config.codec = (uint8_t)get_u8(&g);
+		m->u.video_config.codec = get_u32(&g);
 		m->u.video_config.width = (uint16_t)get_u16(&g);
 		m->u.video_config.height = (uint16_t)get_u16(&g);
 		if (m->u.video_config.codec == 0 || m->u.video_config.width < 1 ||

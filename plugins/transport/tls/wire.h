@@ -24,7 +24,7 @@
 #define KT_WIRE_TOKEN_SIZE 32
 #define KT_WIRE_CODE_DIGITS 9
 #define KT_WIRE_MAX_CODECS 8
-#define KT_WIRE_SMALL_MAX 121          /* the largest control body (HELLO) */
+#define KT_WIRE_SMALL_MAX 145          /* the largest control body (HELLO) */
 #define KT_WIRE_VIDEO_FIXED 17         /* VIDEO fields before the bitstream */
 #define KT_WIRE_SHAPE_FIXED 12         /* CURSOR_SHAPE fields before pixels */
 #define KT_WIRE_MAX_COORD 65536        /* |x|, |y| of a cursor */
@@ -93,7 +93,8 @@ typedef enum kt_wire_reject_reason {
 
 typedef struct kt_wire_hello {
 	uint8_t major, minor, auth, n_codecs;
-	uint8_t codecs[KT_WIRE_MAX_CODECS];
+	/* FourCCs (KYOYU_FOURCC), sent as big-endian u32 like every integer. */
+	uint32_t codecs[KT_WIRE_MAX_CODECS];
 	uint8_t secret[KT_WIRE_TOKEN_SIZE]; /* 9 digits, or the token */
 	int64_t clock_us;
 	uint8_t name_len;
@@ -101,7 +102,9 @@ typedef struct kt_wire_hello {
 } kt_wire_hello;
 
 typedef struct kt_wire_welcome {
-	uint8_t major, minor, codec, flags;
+	uint8_t major, minor;
+	uint32_t codec; /* FourCC, one of the hello's */
+	uint8_t flags;
 	uint16_t grace_s;
 	uint8_t token[KT_WIRE_TOKEN_SIZE];
 	int64_t clock_us;
@@ -119,7 +122,7 @@ typedef struct kt_wire_msg {
 		struct { uint32_t id; int64_t clock_us; } ping;
 		struct { uint32_t id; int64_t echo_us, clock_us; } pong;
 		struct { uint8_t answer; } consent;
-		struct { uint8_t codec; uint16_t width, height; } video_config;
+		struct { uint32_t codec; uint16_t width, height; } video_config;
 		struct {
 			uint32_t seq;
 			uint8_t flags;

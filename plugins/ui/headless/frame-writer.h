@@ -1,8 +1,8 @@
 /* ui/headless: decoded pictures into a file, on a thread of their own.
  *
  * Pictures go into a NUT file (libavformat) as raw video in the format the
- * decoder made (BGRX as bgr0, I420 as yuv420p), with timestamps in
- * microseconds, so ffmpeg can line them up with the source.  A bounded queue
+ * decoder made (I420 as yuv420p, BGRX as bgr0, I444 as yuv444p), with
+ * timestamps in microseconds, so ffmpeg can line them up with the source.  A bounded queue
  * between the stage thread and the writer keeps a slow disk from delaying
  * the stage: when it is full the picture is dropped and counted.  When the
  * picture size changes, the pictures that follow go to a new file,

@@ -3,8 +3,9 @@
  *
  * It takes every decoded picture off the bus and notes when it arrived.
  * With ui.frames it writes the pictures to a NUT file (raw video in the
- * decoder's format, timestamps = capture time since the first picture, in
- * µs), so ffmpeg can compare them with the source picture for picture.
+ * format the decoder gave, timestamps = capture time since the first
+ * picture, in µs), so ffmpeg can compare them with the source picture for
+ * picture.
  * With ui.latency it writes one CSV line per picture (see latency-log.h).
  * At the end it prints one line: pictures, capture-to-decoded latency
  * percentiles, pictures written.
@@ -50,6 +51,12 @@ typedef struct headless {
 	arrival arrivals[ARRIVALS]; /* when the latest packets came */
 	unsigned next_arrival;
 } headless;
+
+/* What frame-writer.c writes.  The core takes the decoders' first choice
+ * that every UI shows: I420 from libvpx and libavcodec, a third of BGRX's
+ * bytes, so the disk keeps up. */
+static const uint32_t formats[] = {KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_I444,
+				   KYOYU_PIXFMT_NONE};
 
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("frames", headless, frames_path, NULL,
@@ -164,19 +171,19 @@ static int headless_run(void *priv, kyoyu_stage *stage)
 	headless *h = priv;
 
 	for (;;) {
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret = kyoyu_inbox_pop(h->inbox, &msg, -1);
 		if (ret == -ESHUTDOWN)
 			break;
 		if (ret)
 			continue;
-		bool ended = msg.type == KYOYU_MSG_STATE &&
-			     msg.u.state.state == KYOYU_STATE_ENDED;
-		if (msg.type == KYOYU_MSG_FRAME)
-			on_frame(h, &msg);
-		else if (msg.type == KYOYU_MSG_PACKET)
-			on_packet(h, &msg);
-		kyoyu_msg_release(&msg);
+		bool ended = msg->type == KYOYU_MSG_STATE &&
+			     msg->u.state.state == KYOYU_STATE_ENDED;
+		if (msg->type == KYOYU_MSG_FRAME)
+			on_frame(h, msg);
+		else if (msg->type == KYOYU_MSG_PACKET)
+			on_packet(h, msg);
+		kyoyu_msg_unref(msg);
 		if (ended)
 			break;
 	}
@@ -194,6 +201,7 @@ static const kyoyu_stage_ops ops = {
 	.start = headless_start,
 	.run = headless_run,
 	.stop = headless_stop,
+	.formats = formats,
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -75,6 +75,12 @@ typedef struct sdl_ui {
 	bool end_requested;
 } sdl_ui;
 
+/* Both go straight into a texture of their own format (sdl-screen.c).  I420
+ * first: with a GPU renderer it uploads 1.5 bytes a pixel instead of 4 and
+ * the GPU turns it into RGB, so no CPU converts the picture.  (Without one,
+ * SDL converts YUV in software, more slowly than the decoders' libyuv.) */
+static const uint32_t formats[] = {KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE};
+
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("width", sdl_ui, width, 1280, 320, 16384, "first window width"),
 	KYOYU_OPTION_INT("height", sdl_ui, height, 760, 240, 16384, "first window height"),
@@ -267,10 +273,14 @@ static void draw(sdl_ui *ui)
 
 static void post_pointer(sdl_ui *ui, bool visible)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_POINTER);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_POINTER);
 
-	msg.u.pointer = (kyoyu_pointer_info){ui->pointer_x, ui->pointer_y, visible};
-	kyoyu_bus_post(ui->bus, &msg);
+	if (!msg) {
+		kyoyu_warn("out of memory: the arrow did not move on the customer's screen");
+		return;
+	}
+	msg->u.pointer = (kyoyu_pointer_info){ui->pointer_x, ui->pointer_y, visible};
+	kyoyu_bus_post(ui->bus, msg);
 	ui->pointer_shown = visible;
 	ui->pointer_pending = false;
 	ui->pointer_sent_us = kyoyu_now_us();
@@ -422,12 +432,12 @@ static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
 /* Reads every waiting message.  Returns -ESHUTDOWN once the stage stops. */
 static int drain_inbox(sdl_ui *ui)
 {
-	kyoyu_msg msg;
+	kyoyu_msg *msg;
 	int ret;
 
 	while ((ret = kyoyu_inbox_pop(ui->inbox, &msg, 0)) == 0) {
-		on_message(ui, &msg);
-		kyoyu_msg_release(&msg);
+		on_message(ui, msg);
+		kyoyu_msg_unref(msg);
 	}
 	waker_rearm(&ui->waker);
 	return ret == -ESHUTDOWN ? ret : 0;
@@ -527,7 +537,13 @@ static int open_window(sdl_ui *ui)
 	ui->status = (sdl_text){.font = ui->font, .color = {235, 235, 235, 255}};
 	ui->banner = (sdl_text){.font = ui->big_font, .color = {255, 255, 255, 255}};
 	ui->dirty = true;
-	return waker_start(&ui->waker, kyoyu_inbox_fd(ui->inbox));
+	int inbox_fd = kyoyu_inbox_fd(ui->inbox);
+	if (inbox_fd < 0) {
+		kyoyu_error("no file descriptor left to wait on the bus; raise the limit "
+			    "(ulimit -n)");
+		return -EMFILE;
+	}
+	return waker_start(&ui->waker, inbox_fd);
 }
 
 static int sdl_ui_run(void *priv, kyoyu_stage *stage)
@@ -567,6 +583,7 @@ static const kyoyu_stage_ops ops = {
 	.size = sizeof(kyoyu_stage_ops),
 	.start = sdl_ui_start,
 	.run = sdl_ui_run,
+	.formats = formats,
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -178,11 +178,17 @@ static void post_value(ui *u, uint32_t type, int64_t value)
 
 static void submit_code(ui *u, const char *text)
 {
-	kyoyu_msg msg = kyoyu_msg_make(KYOYU_MSG_CODE);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CODE);
 
-	msg.u.value = KYOYU_CODE_ENTERED;
-	msg.buf = kyoyu_buffer_new_copy(text, strlen(text));
-	kyoyu_bus_post(u->bus, &msg);
+	if (msg)
+		msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
+	if (!msg || !msg->buf) {
+		kyoyu_msg_unref(msg);
+		say(u, "Out of memory: please type the code again.");
+		return;
+	}
+	msg->u.value = KYOYU_CODE_ENTERED;
+	kyoyu_bus_post(u->bus, msg);
 	u->asking_code = false;
 	say(u, "Connecting to the support team...");
 }
@@ -562,10 +568,15 @@ static int ui_run(void *priv, kyoyu_stage *stage)
 {
 	ui *u = priv;
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
+	int inbox_fd = kyoyu_inbox_fd(inbox);
 
+	if (inbox_fd < 0) {
+		kyoyu_error("no file descriptor left to wait on the bus; raise the limit "
+			    "(ulimit -n)");
+		return -EMFILE;
+	}
 	while (u->state != KYOYU_STATE_ENDED) {
-		struct pollfd pfds[2] = {{kyoyu_inbox_fd(inbox), POLLIN, 0},
-					 {u->in.fd, POLLIN, 0}};
+		struct pollfd pfds[2] = {{inbox_fd, POLLIN, 0}, {u->in.fd, POLLIN, 0}};
 		int64_t now = kyoyu_now_us();
 		int timeout = -1;
 		if (u->out_tty) {
@@ -576,11 +587,11 @@ static int ui_run(void *priv, kyoyu_stage *stage)
 			return -errno;
 		if (!u->in.closed && pfds[1].revents)
 			tty_input_read(&u->in, on_key, on_line, u);
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret;
 		while ((ret = kyoyu_inbox_pop(inbox, &msg, 0)) == 0) {
-			on_message(u, &msg);
-			kyoyu_msg_release(&msg);
+			on_message(u, msg);
+			kyoyu_msg_unref(msg);
 		}
 		if (ret == -ESHUTDOWN)
 			break;
@@ -608,6 +619,7 @@ static const kyoyu_stage_ops ops = {
 	.start = ui_start,
 	.run = ui_run,
 	.stop = ui_stop,
+	.formats = NULL, /* words only: it reads no frames */
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

@@ -316,9 +316,15 @@ static int overlay_run(void *priv, kyoyu_stage *stage)
 {
 	overlay *o = priv;
 	bool ended = false;
+	int inbox_fd = kyoyu_inbox_fd(o->inbox);
 
+	if (inbox_fd < 0) {
+		kyoyu_error("no file descriptor left to wait on the bus; raise the limit "
+			    "(ulimit -n)");
+		return -EMFILE;
+	}
 	while (!ended) {
-		struct pollfd fds[2] = {{kyoyu_inbox_fd(o->inbox), POLLIN, 0},
+		struct pollfd fds[2] = {{inbox_fd, POLLIN, 0},
 					{xcb_get_file_descriptor(o->conn), POLLIN, 0}};
 		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			return -errno;
@@ -331,13 +337,13 @@ static int overlay_run(void *priv, kyoyu_stage *stage)
 			kyoyu_error("lost the connection to the X display");
 			return -EIO;
 		}
-		kyoyu_msg msg;
+		kyoyu_msg *msg;
 		int ret;
 		while ((ret = kyoyu_inbox_pop(o->inbox, &msg, 0)) == 0) {
-			on_message(o, &msg);
-			ended |= msg.type == KYOYU_MSG_STATE &&
-				 msg.u.state.state == KYOYU_STATE_ENDED;
-			kyoyu_msg_release(&msg);
+			on_message(o, msg);
+			ended |= msg->type == KYOYU_MSG_STATE &&
+				 msg->u.state.state == KYOYU_STATE_ENDED;
+			kyoyu_msg_unref(msg);
 		}
 		xcb_flush(o->conn);
 		if (ret == -ESHUTDOWN)
@@ -354,6 +360,7 @@ static const kyoyu_stage_ops ops = {
 	.start = overlay_start,
 	.run = overlay_run,
 	.stop = overlay_stop,
+	.formats = NULL, /* the arrow and the badge: it reads no frames */
 };
 
 static const kyoyu_plugin_descriptor descriptor = {

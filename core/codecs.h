@@ -1,0 +1,24 @@
+/* Codecs as the core knows them: the FourCC and name every loaded codec
+ * plugin declared (kyoyu_codec_desc), so a new codec needs no edit here. */
+#ifndef KYOYU_CODECS_H
+#define KYOYU_CODECS_H
+
+#include <kyoyu/plugin.h>
+
+/* The entry for FOURCC in LIST (ended by KYOYU_CODEC_DESC_END), or NULL. */
+const kyoyu_codec_desc *kyoyu_codec_list_get(const kyoyu_codec_desc *list,
+					     uint32_t fourcc);
+
+/* The entry named NAME in LIST, or NULL. */
+const kyoyu_codec_desc *kyoyu_codec_list_find(const kyoyu_codec_desc *list,
+					      const char *name);
+
+/* Remembers the codecs of LIST (a checked plugin's) for kyoyu_codec_label.
+ * Any thread. */
+void kyoyu_codecs_register(const kyoyu_codec_desc *list);
+
+/* The name a loaded plugin gave FOURCC ("vp9"), else its four characters
+ * ("AV01"), written into TEXT when needed; returns one of the two. */
+const char *kyoyu_codec_label(uint32_t fourcc, char text[5]);
+
+#endif
