@@ -245,7 +245,7 @@ static void on_frame(void *data, const stream_frame *f)
 	p->corrupted += f->corrupted;
 	if (!f->pixels) {
 		p->empty++;
-		if (p->verbose)
+		if (p->verbose || p->phase == AFTER_COMMAND)
 			print_frame(p, f, NULL);
 		return;
 	}

@@ -4,7 +4,7 @@
  *   kyoyu-wl-fill RRGGBB [X,Y,W,H,RRGGBB]
  *
  * Opens one full-screen xdg_toplevel painted RRGGBB from wl_shm memory and
- * prints "ready WxH" once the compositor has shown it (its first frame
+ * prints "ready WxH pid PID" once the compositor has shown it (its first frame
  * callback).  On SIGUSR1 it paints the rectangle given as second argument and
  * damages only that; on SIGUSR2 it paints the whole surface RRGGBB again.
  * Each repaint prints "painted" once shown.  SIGTERM or SIGINT end it. */
@@ -112,7 +112,7 @@ static void frame_done(void *data, struct wl_callback *cb, uint32_t time)
 	wl_callback_destroy(cb);
 	if (f->shown_word) {
 		if (!strcmp(f->shown_word, "ready"))
-			printf("ready %dx%d\n", f->width, f->height);
+			printf("ready %dx%d pid %d\n", f->width, f->height, (int)getpid());
 		else
 			printf("%s\n", f->shown_word);
 		fflush(stdout);
