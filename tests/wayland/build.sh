@@ -1,4 +1,6 @@
 #!/bin/sh
+# CFLAGS and pkg-config's output are word lists: split on purpose.
+# shellcheck disable=SC2086,SC2046
 # Builds the Wayland test helpers by hand until they are wired into
 # `make check`:   tests/wayland/build.sh [OUTDIR]   (default build/wayland)
 #
