@@ -1,0 +1,305 @@
+/* kyoyu-wl-fill: a Wayland client that covers the screen with one colour, so
+ * that a capture of it can be checked pixel by pixel.
+ *
+ *   kyoyu-wl-fill RRGGBB [X,Y,W,H,RRGGBB]
+ *
+ * Opens one full-screen xdg_toplevel painted RRGGBB from wl_shm memory and
+ * prints "ready WxH pid PID" once the compositor has shown it (its first frame
+ * callback).  On SIGUSR1 it paints the rectangle given as second argument and
+ * damages only that; on SIGUSR2 it paints the whole surface RRGGBB again.
+ * Each repaint prints "painted" once shown.  SIGTERM or SIGINT end it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <wayland-client.h>
+
+#include "xdg-shell-client-protocol.h"
+
+typedef struct rect {
+	int x, y, w, h;
+	uint32_t rgb;
+} rect;
+
+typedef struct fill {
+	struct wl_display *display;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	struct wl_buffer *buffer;
+	uint32_t *pixels;
+	int width, height;
+	size_t size;
+	uint32_t background;
+	rect spot;
+	bool has_spot, configured, waiting_frame;
+	const char *shown_word;  /* printed at the next frame callback */
+} fill;
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+			    const char *iface, uint32_t version)
+{
+	fill *f = data;
+
+	(void)version;
+	if (!strcmp(iface, wl_compositor_interface.name))
+		f->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	else if (!strcmp(iface, wl_shm_interface.name))
+		f->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	else if (!strcmp(iface, xdg_wm_base_interface.name))
+		f->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry,
+				   uint32_t name)
+{
+	(void)data, (void)registry, (void)name;
+}
+
+static const struct wl_registry_listener registry_listener = {
+	registry_global, registry_global_remove,
+};
+
+static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	(void)data;
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = { wm_base_ping };
+
+static void paint_rect(fill *f, const rect *r)
+{
+	for (int y = r->y; y < r->y + r->h && y < f->height; y++)
+		for (int x = r->x; x < r->x + r->w && x < f->width; x++)
+			f->pixels[(size_t)y * f->width + x] = 0xff000000u | r->rgb;
+}
+
+static void frame_done(void *data, struct wl_callback *cb, uint32_t time);
+static const struct wl_callback_listener frame_listener = { frame_done };
+
+/* Attaches the buffer with damage R and asks to hear when it is shown. */
+static void commit(fill *f, const rect *r, const char *word)
+{
+	struct wl_callback *cb = wl_surface_frame(f->surface);
+
+	wl_callback_add_listener(cb, &frame_listener, f);
+	wl_surface_attach(f->surface, f->buffer, 0, 0);
+	wl_surface_damage_buffer(f->surface, r->x, r->y, r->w, r->h);
+	wl_surface_commit(f->surface);
+	f->shown_word = word;
+}
+
+static void frame_done(void *data, struct wl_callback *cb, uint32_t time)
+{
+	fill *f = data;
+
+	(void)time;
+	wl_callback_destroy(cb);
+	if (f->shown_word) {
+		if (!strcmp(f->shown_word, "ready"))
+			printf("ready %dx%d pid %d\n", f->width, f->height, (int)getpid());
+		else
+			printf("%s\n", f->shown_word);
+		fflush(stdout);
+		f->shown_word = NULL;
+	}
+}
+
+static int make_buffer(fill *f)
+{
+	struct wl_shm_pool *pool;
+	int fd, stride = f->width * 4;
+
+	f->size = (size_t)stride * f->height;
+	fd = memfd_create("kyoyu-wl-fill", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)f->size) < 0)
+		return -1;
+	f->pixels = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (f->pixels == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	pool = wl_shm_create_pool(f->shm, fd, (int32_t)f->size);
+	f->buffer = wl_shm_pool_create_buffer(pool, 0, f->width, f->height, stride,
+					      WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	return 0;
+}
+
+static void xdg_surface_configure(void *data, struct xdg_surface *surface,
+				  uint32_t serial)
+{
+	fill *f = data;
+	rect all;
+
+	xdg_surface_ack_configure(surface, serial);
+	if (f->configured)
+		return;
+	f->configured = true;
+	if (make_buffer(f) < 0) {
+		fprintf(stderr, "kyoyu-wl-fill: no shared memory for a %dx%d buffer: %s\n",
+			f->width, f->height, strerror(errno));
+		exit(1);
+	}
+	all = (rect){ 0, 0, f->width, f->height, f->background };
+	paint_rect(f, &all);
+	commit(f, &all, "ready");
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	xdg_surface_configure,
+};
+
+static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w,
+			       int32_t h, struct wl_array *states)
+{
+	fill *f = data;
+
+	(void)toplevel, (void)states;
+	/* The first configure of a fullscreen toplevel carries the output's size;
+	 * later resizes are not followed: the checks want one known picture. */
+	if (!f->configured && w > 0 && h > 0)
+		f->width = w, f->height = h;
+}
+
+static void toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+	(void)data, (void)toplevel;
+	exit(0);
+}
+
+/* xdg_wm_base version 1: configure_bounds and wm_capabilities never come. */
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_configure,
+	.close = toplevel_close,
+};
+
+static int parse_rgb(const char *s, uint32_t *rgb)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 16);
+
+	if (end - s != 6 || *end)
+		return -1;
+	*rgb = (uint32_t)v;
+	return 0;
+}
+
+static int parse_rect(const char *s, rect *r)
+{
+	char colour[8];
+
+	if (sscanf(s, "%d,%d,%d,%d,%7s", &r->x, &r->y, &r->w, &r->h, colour) != 5 ||
+	    r->x < 0 || r->y < 0 || r->w <= 0 || r->h <= 0)
+		return -1;
+	return parse_rgb(colour, &r->rgb);
+}
+
+/* Signals arrive on a signalfd, so repaints happen on the Wayland thread. */
+static int handle_signal(fill *f, int sfd)
+{
+	struct signalfd_siginfo si;
+	rect all = { 0, 0, f->width, f->height, f->background };
+
+	if (read(sfd, &si, sizeof si) != sizeof si)
+		return 0;
+	if (si.ssi_signo == SIGUSR1 && f->has_spot) {
+		paint_rect(f, &f->spot);
+		commit(f, &f->spot, "painted");
+	} else if (si.ssi_signo == SIGUSR2) {
+		paint_rect(f, &all);
+		commit(f, &all, "painted");
+	} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	fill f = { .width = 1280, .height = 720 };
+	struct wl_registry *registry;
+	struct pollfd fds[2];
+	sigset_t mask;
+
+	if (argc < 2 || argc > 3 || parse_rgb(argv[1], &f.background) < 0 ||
+	    (argc == 3 && parse_rect(argv[2], &f.spot) < 0)) {
+		fprintf(stderr, "usage: %s RRGGBB [X,Y,W,H,RRGGBB]\n", argv[0]);
+		return 2;
+	}
+	f.has_spot = argc == 3;
+
+	f.display = wl_display_connect(NULL);
+	if (!f.display) {
+		fprintf(stderr, "kyoyu-wl-fill: cannot connect to the Wayland display "
+				"\"%s\": is WAYLAND_DISPLAY set (scripts/wayland-session)?\n",
+			getenv("WAYLAND_DISPLAY") ? getenv("WAYLAND_DISPLAY") : "");
+		return 1;
+	}
+	registry = wl_display_get_registry(f.display);
+	wl_registry_add_listener(registry, &registry_listener, &f);
+	wl_display_roundtrip(f.display);
+	if (!f.compositor || !f.shm || !f.wm_base) {
+		fprintf(stderr, "kyoyu-wl-fill: the compositor lacks wl_compositor, "
+				"wl_shm or xdg_wm_base\n");
+		return 1;
+	}
+	xdg_wm_base_add_listener(f.wm_base, &wm_base_listener, &f);
+
+	f.surface = wl_compositor_create_surface(f.compositor);
+	f.xdg_surface = xdg_wm_base_get_xdg_surface(f.wm_base, f.surface);
+	xdg_surface_add_listener(f.xdg_surface, &xdg_surface_listener, &f);
+	f.toplevel = xdg_surface_get_toplevel(f.xdg_surface);
+	xdg_toplevel_add_listener(f.toplevel, &toplevel_listener, &f);
+	xdg_toplevel_set_title(f.toplevel, "kyoyu-wl-fill");
+	xdg_toplevel_set_fullscreen(f.toplevel, NULL);
+	wl_surface_commit(f.surface);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	fds[0] = (struct pollfd){ .fd = wl_display_get_fd(f.display), .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = signalfd(-1, &mask, SFD_CLOEXEC), .events = POLLIN };
+
+	for (;;) {
+		while (wl_display_prepare_read(f.display) != 0)
+			wl_display_dispatch_pending(f.display);
+		wl_display_flush(f.display);
+		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+			wl_display_cancel_read(f.display);
+			break;
+		}
+		if (fds[0].revents & POLLIN) {
+			if (wl_display_read_events(f.display) < 0)
+				break;
+		} else {
+			wl_display_cancel_read(f.display);
+		}
+		if (fds[0].revents & (POLLERR | POLLHUP))
+			break;
+		wl_display_dispatch_pending(f.display);
+		if ((fds[1].revents & POLLIN) && handle_signal(&f, fds[1].fd) < 0)
+			break;
+	}
+	wl_display_disconnect(f.display);
+	return 0;
+}
