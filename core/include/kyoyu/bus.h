@@ -59,10 +59,15 @@ typedef enum kyoyu_msg_type {
 	(KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |    \
 	 KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) | KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE))
 
+/* The sharer's session asks the customer before anything is shared, every
+ * time: the question says whether the viewer records, so a UI shows the
+ * recording as part of it.  Only GRANTED starts sharing; DECLINED ends the
+ * session ("consent declined"). */
 typedef enum kyoyu_consent {
-	KYOYU_CONSENT_ASK = 1,      /* the viewer records: ask the customer */
+	KYOYU_CONSENT_ASK_RECORDED = 1,   /* may they see and record the screen? */
 	KYOYU_CONSENT_GRANTED = 2,
 	KYOYU_CONSENT_DECLINED = 3,
+	KYOYU_CONSENT_ASK_UNRECORDED = 4, /* may they see the screen? (no recording) */
 } kyoyu_consent;
 
 typedef enum kyoyu_code_event {
