@@ -88,6 +88,22 @@ static void test_pipeline_sends_nothing_before_consent(void **state)
 	assert_string_equal(kyoyu_end_reason_name(sum.reason), "left");
 }
 
+static void test_pipeline_waits_for_a_ui_that_stays_after_the_end(void **state)
+{
+	static const char *const reader[] = {"ui.reads_end_ms=4500", NULL};
+	kyoyu_run_summary sum;
+	char err[2048] = "";
+
+	(void)state;
+	if (run_sharer(reader, 0.5, &sum, err, sizeof(err)))
+		fail_msg("%s", err);
+	/* Ended at 0.5 s; the customer read the end for 4.5 s more, and the
+	 * agent waited for them, not only its 3 s linger. */
+	assert_string_equal(kyoyu_end_reason_name(sum.reason), "left");
+	assert_true(sum.seconds >= 4.9);
+	assert_true(sum.packets > 0);
+}
+
 static void test_pipeline_reports_a_missing_plugin(void **state)
 {
 	static const char *const missing[] = {"capture.plugin=nosuch", NULL};
@@ -117,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipeline_shares_until_the_time_limit),
 		cmocka_unit_test(test_pipeline_sends_nothing_before_consent),
+		cmocka_unit_test(test_pipeline_waits_for_a_ui_that_stays_after_the_end),
 		cmocka_unit_test(test_pipeline_reports_a_missing_plugin),
 		cmocka_unit_test(test_pipeline_needs_an_encoder_for_the_format),
 	};

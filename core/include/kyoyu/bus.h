@@ -294,6 +294,16 @@ bool kyoyu_stage_stopping(const kyoyu_stage *stage);
 /* "capture/x11", for logs. */
 const char *kyoyu_stage_name(const kyoyu_stage *stage);
 
+/* For a UI that shows a person how the session ended: once the session has
+ * ended, the agent stops every other stage and then waits for this one's
+ * run() to return by itself (the person closed the window), instead of
+ * stopping it after a short linger.  SIGINT or SIGTERM still stops it at
+ * once.  Call from start(). */
+void kyoyu_stage_stay_after_end(kyoyu_stage *stage);
+
+/* True once kyoyu_stage_stay_after_end() was called for STAGE. Any thread. */
+bool kyoyu_stage_stays_after_end(const kyoyu_stage *stage);
+
 /* True when the calling thread is STAGE's own (its run() is on the stack). */
 bool kyoyu_stage_is_current(const kyoyu_stage *stage);
 
