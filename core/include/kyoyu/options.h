@@ -33,7 +33,8 @@ typedef struct kyoyu_option {
 	size_t offset;   /* offsetof(private struct, field) */
 	const char *help;
 	double def;      /* default for BOOL (0/1), INT, DOUBLE, ENUM (index) */
-	double min, max; /* inclusive bounds for INT and DOUBLE */
+	double min, max; /* inclusive bounds for INT and DOUBLE; for STRING,
+			    max is the longest value in bytes (0: no limit) */
 	const char *def_string;     /* default for STRING (may be NULL) */
 	const char *const *choices; /* NULL-terminated names for ENUM */
 } kyoyu_option;
@@ -46,6 +47,10 @@ typedef struct kyoyu_option {
 	{ key, KYOYU_OPT_DOUBLE, offsetof(type, field), help, (def), (min), (max), NULL, NULL }
 #define KYOYU_OPTION_STRING(key, type, field, def, help)                       \
 	{ key, KYOYU_OPT_STRING, offsetof(type, field), help, 0, 0, 0, (def), NULL }
+/* A string of at most MAX_BYTES bytes: a longer value is refused with the
+ * file and line, as a number out of range is. */
+#define KYOYU_OPTION_STRING_MAX(key, type, field, def, max_bytes, help)        \
+	{ key, KYOYU_OPT_STRING, offsetof(type, field), help, 0, 0, (max_bytes), (def), NULL }
 #define KYOYU_OPTION_ENUM(key, type, field, def, choices, help)                \
 	{ key, KYOYU_OPT_ENUM, offsetof(type, field), help, (def), 0, 0, NULL, (choices) }
 #define KYOYU_OPTION_END { NULL, KYOYU_OPT_END, 0, NULL, 0, 0, 0, NULL, NULL }
