@@ -5,12 +5,65 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <kyoyu/frame.h>
 
 #include "config-check.h"
 #include "loader.h"
 #include "slots.h"
+
+/* The core's own keys, read with the readers and bounds the pipeline and
+ * the control socket use at start, so that what the start would refuse is
+ * refused here (record.enabled = 5, a bitrate of 800.5, a socket path too
+ * long for an address).  role, log.level and plugins.path are read before
+ * any check, by the agent itself. */
+static int check_core_keys(const kyoyu_settings *settings, char *err, size_t errlen)
+{
+	int64_t number;
+	bool flag;
+
+	if (kyoyu_settings_int(settings, "codec", "bitrate_kbps", KYOYU_BITRATE_KBPS_MIN,
+			       KYOYU_BITRATE_KBPS_MAX, &number, err, errlen) ||
+	    kyoyu_settings_int(settings, "codec", "max_fps", KYOYU_MAX_FPS_MIN,
+			       KYOYU_MAX_FPS_MAX, &number, err, errlen) ||
+	    kyoyu_settings_int(settings, "codec", "topoff_ms", KYOYU_TOPOFF_MS_MIN,
+			       KYOYU_TOPOFF_MS_MAX, &number, err, errlen) ||
+	    kyoyu_settings_bool(settings, "record", "enabled", &flag, err, errlen))
+		return -EINVAL;
+	const char *format = kyoyu_settings_string(settings, "codec", "format", "vp9", err,
+						   errlen);
+	if (!format)
+		return -EINVAL;
+	if (!kyoyu_codec_from_name(format)) {
+		snprintf(err, errlen, "%s: codec.format \"%s\" is not one of vp8, vp9, h264",
+			 kyoyu_settings_get(settings, "codec", "format")->origin, format);
+		return -EINVAL;
+	}
+	kyoyu_setting *socket = kyoyu_settings_get(settings, "ctl", "socket");
+	const char *path = kyoyu_settings_string(settings, "ctl", "socket", NULL, err,
+						 errlen);
+	if (socket && !path)
+		return -EINVAL;
+	size_t path_max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	if (path && strlen(path) > path_max) {
+		snprintf(err, errlen, "%s: ctl.socket is %zu bytes long; a socket path holds "
+			 "at most %zu (choose a shorter one)", socket->origin, strlen(path),
+			 path_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err,
+		       size_t errlen)
+{
+	int ret = check_core_keys(settings, err, errlen);
+
+	return ret ? ret : kyoyu_slots_check(loader, settings, err, errlen);
+}
 
 static int check_here(char *const *dirs, kyoyu_settings *settings, char *err,
 		      size_t errlen)
@@ -21,7 +74,7 @@ static int check_here(char *const *dirs, kyoyu_settings *settings, char *err,
 		snprintf(err, errlen, "cannot start the plugin loader");
 		return -EIO;
 	}
-	int ret = kyoyu_slots_check(&loader, settings, err, errlen);
+	int ret = kyoyu_config_check(&loader, settings, err, errlen);
 	kyoyu_loader_fini(&loader);
 	return ret;
 }
