@@ -278,12 +278,13 @@ static void test_wire_codec_messages_have_the_documented_bounds(void **state)
 	}
 }
 
-/* A codec is a FourCC sent as a big-endian u32, like every integer: VP9,
- * KYOYU_FOURCC('V','P','9','0') = 0x30395056, travels as 30 39 50 56. */
-static void test_wire_codecs_travel_as_big_endian_fourccs(void **state)
+/* A codec is a FourCC sent as its four characters in order (AVI,
+ * Matroska), not as a big-endian number: VP9, KYOYU_FOURCC('V','P','9','0')
+ * = 0x30395056, travels as 56 50 39 30, "VP90". */
+static void test_wire_codecs_travel_as_their_four_characters(void **state)
 {
-	static const uint8_t vp9[4] = {0x30, 0x39, 0x50, 0x56};
-	static const uint8_t h264[4] = {0x34, 0x36, 0x32, 0x48};
+	static const uint8_t vp9[4] = {'V', 'P', '9', '0'};
+	static const uint8_t h264[4] = {'H', '2', '6', '4'};
 	uint8_t buf[KT_WIRE_FRAME_MAX];
 	kt_wire_msg m;
 
@@ -366,7 +367,7 @@ static size_t hello_body(uint8_t *b, uint8_t n_codecs, const char *name, size_t 
 	b[n++] = KT_WIRE_AUTH_CODE;
 	b[n++] = n_codecs;
 	for (unsigned i = 0; i < n_codecs; i++) {
-		memcpy(b + n, "09PV", 4); /* KYOYU_CODEC_VP9, big-endian */
+		memcpy(b + n, "VP90", 4); /* KYOYU_CODEC_VP9: its characters in order */
 		n += 4;
 	}
 	memcpy(b + n, "123456789", 9);
@@ -471,11 +472,11 @@ static void test_wire_checks_every_small_field_at_its_bounds(void **state)
 		assert_int_equal(decode(KT_WIRE_CONSENT, b, 1), v == 2 || v == 3 ? 0 : -EPROTO);
 	}
 	/* VIDEO_CONFIG: codec ≠ 0 (any other FourCC), sides 1..16384. */
-	memcpy(b, "09PV\x40\x00\x00\x01", 8);
+	memcpy(b, "VP90\x40\x00\x00\x01", 8);
 	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), 0);
-	memcpy(b, "09PV\x40\x01\x00\x01", 8);
+	memcpy(b, "VP90\x40\x01\x00\x01", 8);
 	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
-	memcpy(b, "09PV\x00\x00\x00\x01", 8);
+	memcpy(b, "VP90\x00\x00\x00\x01", 8);
 	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
 	memcpy(b, "\x00\x00\x00\x00\x00\x01\x00\x01", 8);
 	assert_int_equal(decode(KT_WIRE_VIDEO_CONFIG, b, 8), -EPROTO);
@@ -507,7 +508,7 @@ static void test_wire_checks_welcome_and_video_fields(void **state)
 	 * 0, minor 1, codec 2-5, flags 6, grace 7-8, token, clock, name_len 49. */
 	memset(b, 0, sizeof(b));
 	b[0] = 1;
-	memcpy(b + 2, "09PV", 4);
+	memcpy(b + 2, "VP90", 4);
 	b[8] = 1; /* grace 1 s */
 	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), 0);
 	b[8] = 0;
@@ -525,7 +526,7 @@ static void test_wire_checks_welcome_and_video_fields(void **state)
 	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), 0);
 	memset(b + 2, 0, 4);
 	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
-	memcpy(b + 2, "09PV", 4);
+	memcpy(b + 2, "VP90", 4);
 	b[49] = 1; /* a name byte announced but missing */
 	assert_int_equal(decode(KT_WIRE_WELCOME, b, 50), -EPROTO);
 
@@ -656,7 +657,7 @@ int main(void)
 		cmocka_unit_test(test_wire_roundtrips_every_message_type),
 		cmocka_unit_test(test_wire_refuses_lengths_outside_each_types_bounds),
 		cmocka_unit_test(test_wire_codec_messages_have_the_documented_bounds),
-		cmocka_unit_test(test_wire_codecs_travel_as_big_endian_fourccs),
+		cmocka_unit_test(test_wire_codecs_travel_as_their_four_characters),
 		cmocka_unit_test(test_wire_refuses_unknown_types_instead_of_skipping),
 		cmocka_unit_test(test_wire_refuses_types_not_allowed_in_this_state),
 		cmocka_unit_test(test_wire_checks_every_hello_field),

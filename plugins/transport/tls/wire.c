@@ -124,6 +124,14 @@ static void put_u64(putter *w, uint64_t v)
 	put_u32(w, (uint32_t)v);
 }
 
+/* A FourCC goes as its four characters in order (AVI, Matroska), not as
+ * a big-endian number: 'VP90' reads "VP90" in a hex dump. */
+static void put_fourcc(putter *w, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		put_u8(w, v >> (8 * i));
+}
+
 static void put_bytes(putter *w, const void *data, size_t n)
 {
 	memcpy(w->p, data, n);
@@ -213,7 +221,7 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u8(&w, h->auth);
 		put_u8(&w, h->n_codecs);
 		for (unsigned i = 0; i < h->n_codecs; i++)
-			put_u32(&w, h->codecs[i]);
+			put_fourcc(&w, h->codecs[i]);
 		put_bytes(&w, h->secret, h->auth == KT_WIRE_AUTH_CODE ? KT_WIRE_CODE_DIGITS
 								      : KT_WIRE_TOKEN_SIZE);
 		put_u64(&w, (uint64_t)h->clock_us);
@@ -225,7 +233,7 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		const kt_wire_welcome *h = &m->u.welcome;
 		put_u8(&w, h->major);
 		put_u8(&w, h->minor);
-		put_u32(&w, h->codec);
+		put_fourcc(&w, h->codec);
 		put_u8(&w, h->flags);
 		put_u16(&w, h->grace_s);
 		put_bytes(&w, h->token, KT_WIRE_TOKEN_SIZE);
@@ -254,7 +262,7 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u8(&w, m->u.consent.answer);
 		break;
 	case KT_WIRE_VIDEO_CONFIG:
-		put_u32(&w, m->u.video_config.codec);
+		put_fourcc(&w, m->u.video_config.codec);
 		put_u16(&w, m->u.video_config.width);
 		put_u16(&w, m->u.video_config.height);
 		break;
@@ -336,6 +344,15 @@ static uint64_t get_u64(getter *g)
 	return hi << 32 | get_u32(g);
 }
 
+static uint32_t get_fourcc(getter *g)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= get_u8(g) << (8 * i);
+	return v;
+}
+
 static void get_bytes(getter *g, void *out, size_t n)
 {
 	memcpy(out, g->p, n);
@@ -376,7 +393,7 @@ static int decode_hello(getter *g, kt_wire_hello *h, char *why, size_t whylen)
 	if (g->left < h->n_codecs * 4u + secret + 8 + 1)
 		return fail(why, whylen, "HELLO shorter than its fields");
 	for (unsigned i = 0; i < h->n_codecs; i++)
-		h->codecs[i] = get_u32(g);
+		h->codecs[i] = get_fourcc(g);
 	get_bytes(g, h->secret, secret);
 	if (h->auth == KT_WIRE_AUTH_CODE)
 		for (size_t i = 0; i < secret; i++)
@@ -397,7 +414,7 @@ static int decode_welcome(getter *g, kt_wire_welcome *h, char *why, size_t whyle
 {
 	h->major = (uint8_t)get_u8(g);
 	h->minor = (uint8_t)get_u8(g);
-	h->codec = get_u32(g);
+	h->codec = get_fourcc(g);
 	h->flags = (uint8_t)get_u8(g);
 	h->grace_s = (uint16_t)get_u16(g);
 	get_bytes(g, h->token, KT_WIRE_TOKEN_SIZE);
@@ -467,7 +484,7 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 				    m->u.consent.answer);
 		return 0;
 	case KT_WIRE_VIDEO_CONFIG:
-		m->u.video_config.codec = get_u32(&g);
+		m->u.video_config.codec = get_fourcc(&g);
 		m->u.video_config.width = (uint16_t)get_u16(&g);
 		m->u.video_config.height = (uint16_t)get_u16(&g);
 		if (m->u.video_config.codec == 0 || m->u.video_config.width < 1 ||

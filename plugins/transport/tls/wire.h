@@ -93,7 +93,7 @@ typedef enum kt_wire_reject_reason {
 
 typedef struct kt_wire_hello {
 	uint8_t major, minor, auth, n_codecs;
-	/* FourCCs (KYOYU_FOURCC), sent as big-endian u32 like every integer. */
+	/* FourCCs (KYOYU_FOURCC), sent as their four characters in order. */
 	uint32_t codecs[KT_WIRE_MAX_CODECS];
 	uint8_t secret[KT_WIRE_TOKEN_SIZE]; /* 9 digits, or the token */
 	int64_t clock_us;
