@@ -56,15 +56,15 @@ static int pair_open(void *ctx, int *fd, char *err, size_t errlen)
 		return -errno;
 	*fd = sv[0];
 	p->viewer_end = sv[1];
-	kt_conn *conn = kt_conn_new(sv[1], "sharer", &kt_conn_plain_io, (void *)(intptr_t)sv[1],
+	kp_conn *conn = kp_conn_new(sv[1], "sharer", &kp_conn_plain_io, (void *)(intptr_t)sv[1],
 				    0, kyoyu_now_us());
 	kt_viewer_adopt(p->viewer, conn, "127.0.0.1", kyoyu_now_us());
 	return 0;
 }
 
-static kt_conn *pair_wrap(void *ctx, int fd, char *err, size_t errlen)
+static kp_conn *pair_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
-	return kt_conn_new(fd, "viewer", &kt_conn_plain_io, (void *)(intptr_t)fd, 0,
+	return kp_conn_new(fd, "viewer", &kp_conn_plain_io, (void *)(intptr_t)fd, 0,
 			   kyoyu_now_us());
 }
 
@@ -84,9 +84,9 @@ static void side_fini(side *s)
 	kyoyu_bus_free(s->bus);
 }
 
-static kt_peer_config peer_config(uint32_t role)
+static kp_peer_config peer_config(uint32_t role)
 {
-	return (kt_peer_config){.role = role, .timeout_us = 5000000, .keepalive_us = 1000000,
+	return (kp_peer_config){.role = role, .timeout_us = 5000000, .keepalive_us = 1000000,
 				.max_queue_us = 150000, .ceiling_kbps = 1000};
 }
 

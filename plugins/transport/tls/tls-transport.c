@@ -42,7 +42,7 @@ typedef struct transport {
 	const kyoyu_host *host_info;
 	kyoyu_bus *bus;
 	kt_tls *tls;
-	char display_name[KT_WIRE_NAME_MAX + 1];
+	char display_name[KP_WIRE_NAME_MAX + 1];
 	char target[300];
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
@@ -85,7 +85,7 @@ static const kyoyu_option options[] = {
 			 "the link counts as lost after this long without a byte"),
 	KYOYU_OPTION_INT("keepalive_s", transport, keepalive_s, 5, 1, 300,
 			 "viewer: ping interval while no video flows"),
-	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KT_WIRE_MAX_GRACE_S,
+	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KP_WIRE_MAX_GRACE_S,
 			 "viewer: how long a dropped sharer may take to come back"),
 	KYOYU_OPTION_INT("max_queue_ms", transport, max_queue_ms, 150, 20, 5000,
 			 "sharer: video older than this is dropped, not queued"),
@@ -118,9 +118,9 @@ static int transport_init(void *priv, const kyoyu_host *host)
 		snprintf(t->display_name, sizeof(t->display_name), "%s", t->name);
 	else
 		default_name(t->display_name, sizeof(t->display_name));
-	if (!kt_wire_name_ok(t->display_name, strlen(t->display_name))) {
+	if (!kp_wire_name_ok(t->display_name, strlen(t->display_name))) {
 		kyoyu_error("transport.name must be printable UTF-8 of at most %d bytes",
-			    KT_WIRE_NAME_MAX);
+			    KP_WIRE_NAME_MAX);
 		return -EINVAL;
 	}
 	if (host->role == KYOYU_ROLE_VIEWER) {
@@ -157,9 +157,9 @@ static void transport_fini(void *priv)
 	t->tls = NULL;
 }
 
-static kt_peer_config peer_config(const transport *t)
+static kp_peer_config peer_config(const transport *t)
 {
-	return (kt_peer_config){
+	return (kp_peer_config){
 		.role = t->host_info->role,
 		.timeout_us = (int64_t)t->timeout_s * 1000000,
 		.keepalive_us = (int64_t)t->keepalive_s * 1000000,
@@ -252,7 +252,7 @@ static void accept_all(transport *t, int64_t now)
 			close(fd);
 			continue;
 		}
-		kt_conn *conn = kt_conn_new(fd, full, &kt_tls_io, io, 0, now);
+		kp_conn *conn = kp_conn_new(fd, full, &kt_tls_io, io, 0, now);
 		if (conn)
 			kt_viewer_adopt(t->viewer, conn, ip, now);
 	}
@@ -290,7 +290,7 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 	return 0;
 }
 
-static kt_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
+static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
 	void *io = kt_tls_wrap(t->tls, fd);
@@ -300,13 +300,13 @@ static kt_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	kt_conn *conn = kt_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
+	kp_conn *conn = kp_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
 	if (!conn)
 		snprintf(err, errlen, "out of memory");
 	return conn;
 }
 
-static bool tls_refused(void *ctx, kt_conn *conn)
+static bool tls_refused(void *ctx, kp_conn *conn)
 {
 	return kt_tls_refused_peer(conn->io_ctx);
 }

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define KYOYU_LOG_COMPONENT "transport/tls"
+#define KYOYU_LOG_COMPONENT "proto"
 #include <kyoyu/kyoyu.h>
 
 #include "conn.h"
@@ -18,8 +18,8 @@
 /* Bytes read in one go before other work gets a turn. */
 #define READ_BUDGET (1u << 20)
 
-static void set_why(kt_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_why(kt_conn *c, const char *fmt, ...)
+static void set_why(kp_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(kp_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -27,10 +27,10 @@ static void set_why(kt_conn *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-kt_conn *kt_conn_new(int fd, const char *addr, const kt_conn_io *io, void *io_ctx,
+kp_conn *kp_conn_new(int fd, const char *addr, const kp_conn_io *io, void *io_ctx,
 		     uint32_t allowed, int64_t now_us)
 {
-	kt_conn *c = calloc(1, sizeof(*c));
+	kp_conn *c = calloc(1, sizeof(*c));
 
 	if (!c) {
 		io->close(io_ctx, false);
@@ -41,18 +41,18 @@ kt_conn *kt_conn_new(int fd, const char *addr, const kt_conn_io *io, void *io_ct
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	c->io = io;
 	c->io_ctx = io_ctx;
-	kt_wire_reader_init(&c->reader, allowed);
+	kp_wire_reader_init(&c->reader, allowed);
 	c->opened_us = c->last_rx_us = now_us;
 	return c;
 }
 
-void kt_conn_free(kt_conn *c, bool graceful)
+void kp_conn_free(kp_conn *c, bool graceful)
 {
 	if (!c)
 		return;
 	c->io->close(c->io_ctx, graceful);
 	close(c->fd);
-	kt_wire_reader_fini(&c->reader);
+	kp_wire_reader_fini(&c->reader);
 	kyoyu_buffer_unref(c->data);
 	/* A hello with a code may still sit in these. */
 	explicit_bzero(c->ctrl, sizeof(c->ctrl));
@@ -61,23 +61,23 @@ void kt_conn_free(kt_conn *c, bool graceful)
 	free(c);
 }
 
-void kt_conn_allow(kt_conn *c, uint32_t allowed)
+void kp_conn_allow(kp_conn *c, uint32_t allowed)
 {
 	c->reader.allowed = allowed;
 }
 
-void kt_conn_set_source(kt_conn *c, kt_conn_source source, void *ctx)
+void kp_conn_set_source(kp_conn *c, kp_conn_source source, void *ctx)
 {
 	c->source = source;
 	c->source_ctx = ctx;
 }
 
-int kt_conn_send(kt_conn *c, const kt_wire_msg *msg)
+int kp_conn_send(kp_conn *c, const kp_wire_msg *msg)
 {
-	if (c->ctrl_count == KT_CONN_CTRL_DEPTH)
+	if (c->ctrl_count == KP_CONN_CTRL_DEPTH)
 		return -ENOBUFS;
-	unsigned slot = (c->ctrl_head + c->ctrl_count) % KT_CONN_CTRL_DEPTH;
-	size_t n = kt_wire_encode(msg, 0, c->ctrl[slot]);
+	unsigned slot = (c->ctrl_head + c->ctrl_count) % KP_CONN_CTRL_DEPTH;
+	size_t n = kp_wire_encode(msg, 0, c->ctrl[slot]);
 	if (n == 0)
 		return -EINVAL;
 	c->ctrl_len[slot] = (uint8_t)n;
@@ -85,7 +85,7 @@ int kt_conn_send(kt_conn *c, const kt_wire_msg *msg)
 	return 0;
 }
 
-bool kt_conn_busy(const kt_conn *c)
+bool kp_conn_busy(const kp_conn *c)
 {
 	return c->stage_off < c->stage_len || c->head_off < c->head_len ||
 	       c->data_off < c->data_len || c->ctrl_count > 0;
@@ -93,7 +93,7 @@ bool kt_conn_busy(const kt_conn *c)
 
 /* True when the kernel would take more without building a queue: with
  * TCP_NOTSENT_LOWAT the socket polls writable only while little is unsent. */
-static bool socket_has_room(const kt_conn *c)
+static bool socket_has_room(const kp_conn *c)
 {
 	struct pollfd p = {c->fd, POLLOUT, 0};
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
@@ -101,7 +101,7 @@ static bool socket_has_room(const kt_conn *c)
 
 /* Starts the next frame: control first, then screen content if the socket
  * has room.  Returns false when there is nothing to start. */
-static bool next_frame(kt_conn *c, int64_t now_us)
+static bool next_frame(kp_conn *c, int64_t now_us)
 {
 	kyoyu_buffer_unref(c->data);
 	c->data = NULL;
@@ -109,17 +109,17 @@ static bool next_frame(kt_conn *c, int64_t now_us)
 	if (c->ctrl_count) {
 		memcpy(c->head, c->ctrl[c->ctrl_head], c->ctrl_len[c->ctrl_head]);
 		c->head_len = c->ctrl_len[c->ctrl_head];
-		c->ctrl_head = (c->ctrl_head + 1) % KT_CONN_CTRL_DEPTH;
+		c->ctrl_head = (c->ctrl_head + 1) % KP_CONN_CTRL_DEPTH;
 		c->ctrl_count--;
 		return true;
 	}
 	if (!c->source || !socket_has_room(c))
 		return false;
-	kt_wire_msg msg;
+	kp_wire_msg msg;
 	memset(&msg, 0, sizeof(msg));
 	while (c->source(c->source_ctx, &msg, now_us)) {
 		size_t len = msg.data ? kyoyu_buffer_size(msg.data) : 0;
-		size_t n = kt_wire_encode(&msg, len, c->head);
+		size_t n = kp_wire_encode(&msg, len, c->head);
 		if (n) {
 			c->head_len = n;
 			c->data = msg.data;
@@ -127,18 +127,18 @@ static bool next_frame(kt_conn *c, int64_t now_us)
 			return true;
 		}
 		kyoyu_warn("dropped a %s message with fields out of bounds",
-			   kt_wire_type_name(msg.type));
-		kt_wire_msg_clear(&msg);
+			   kp_wire_type_name(msg.type));
+		kp_wire_msg_clear(&msg);
 	}
 	return false;
 }
 
 /* Fills the stage with the bytes of as many frames as fit. */
-static void fill_stage(kt_conn *c, int64_t now_us)
+static void fill_stage(kp_conn *c, int64_t now_us)
 {
 	c->stage_len = c->stage_off = 0;
-	while (c->stage_len < KT_CONN_STAGE_SIZE) {
-		size_t room = KT_CONN_STAGE_SIZE - c->stage_len;
+	while (c->stage_len < KP_CONN_STAGE_SIZE) {
+		size_t room = KP_CONN_STAGE_SIZE - c->stage_len;
 		if (c->head_off < c->head_len) {
 			size_t n = c->head_len - c->head_off;
 			n = n < room ? n : room;
@@ -158,7 +158,7 @@ static void fill_stage(kt_conn *c, int64_t now_us)
 	}
 }
 
-int kt_conn_flush(kt_conn *c, int64_t now_us)
+int kp_conn_flush(kp_conn *c, int64_t now_us)
 {
 	c->write_wants = 0;
 	for (;;) {
@@ -180,9 +180,9 @@ int kt_conn_flush(kt_conn *c, int64_t now_us)
 	}
 }
 
-int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
+int kp_conn_read(kp_conn *c, kp_conn_handler handler, void *ctx, int64_t now_us)
 {
-	uint8_t buf[KT_CONN_STAGE_SIZE];
+	uint8_t buf[KP_CONN_STAGE_SIZE];
 	size_t total = 0;
 
 	c->read_wants = 0;
@@ -206,8 +206,8 @@ int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
 		total += (size_t)n;
 		for (size_t pos = 0; pos < (size_t)n;) {
 			size_t used;
-			kt_wire_msg msg;
-			int ret = kt_wire_reader_feed(&c->reader, buf + pos, (size_t)n - pos,
+			kp_wire_msg msg;
+			int ret = kp_wire_reader_feed(&c->reader, buf + pos, (size_t)n - pos,
 						      &used, &msg);
 			pos += used;
 			if (ret < 0) {
@@ -221,7 +221,7 @@ int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
 			if (ret < 0) {
 				if (!c->why[0])
 					set_why(c, "%s sent a %s that is refused here", c->addr,
-						kt_wire_type_name(msg.type));
+						kp_wire_type_name(msg.type));
 				return ret;
 			}
 			if (ret > 0) {
@@ -240,11 +240,11 @@ int kt_conn_read(kt_conn *c, kt_conn_handler handler, void *ctx, int64_t now_us)
 	return 0;
 }
 
-short kt_conn_events(const kt_conn *c, bool want_bulk)
+short kp_conn_events(const kp_conn *c, bool want_bulk)
 {
 	short ev = POLLIN | c->read_wants | c->write_wants;
 
-	if (kt_conn_busy(c) || want_bulk)
+	if (kp_conn_busy(c) || want_bulk)
 		ev |= POLLOUT;
 	return ev;
 }
@@ -290,7 +290,7 @@ static const char *plain_error(void *ctx)
 	return strerror(errno);
 }
 
-const kt_conn_io kt_conn_plain_io = {
+const kp_conn_io kp_conn_plain_io = {
 	.read = plain_read,
 	.write = plain_write,
 	.close = plain_close,

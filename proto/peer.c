@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KYOYU_LOG_COMPONENT "transport/tls"
+#define KYOYU_LOG_COMPONENT "proto"
 #include <kyoyu/kyoyu.h>
 
 #include "peer.h"
@@ -23,52 +23,52 @@
 /* After the start of sharing, the sharer sends a keyframe by itself. */
 #define KEY_ON_START_US 1000000
 
-static bool is_sharer(const kt_peer *p)
+static bool is_sharer(const kp_peer *p)
 {
 	return p->cfg.role == KYOYU_ROLE_SHARER;
 }
 
-kt_peer *kt_peer_new(kyoyu_bus *bus, const kt_peer_config *cfg)
+kp_peer *kp_peer_new(kyoyu_bus *bus, const kp_peer_config *cfg)
 {
-	kt_peer *p = calloc(1, sizeof(*p));
+	kp_peer *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
 	p->bus = bus;
 	p->cfg = *cfg;
-	kt_pacer_init(&p->pacer, cfg->ceiling_kbps);
+	kp_pacer_init(&p->pacer, cfg->ceiling_kbps);
 	return p;
 }
 
-static void drop_queue(kt_peer *p)
+static void drop_queue(kp_peer *p)
 {
 	while (p->q_count) {
 		kyoyu_msg_unref(p->queue[p->q_head]);
 		p->queue[p->q_head] = NULL;
-		p->q_head = (p->q_head + 1) % KT_PEER_QUEUE_DEPTH;
+		p->q_head = (p->q_head + 1) % KP_PEER_QUEUE_DEPTH;
 		p->q_count--;
 	}
 }
 
-static void drop_held(kt_peer *p)
+static void drop_held(kp_peer *p)
 {
 	for (unsigned i = 0; i < p->held_count; i++)
 		kyoyu_msg_unref(p->held[i]);
 	p->held_count = 0;
 }
 
-static void drop_cursor(kt_peer *p)
+static void drop_cursor(kp_peer *p)
 {
 	kyoyu_msg_unref(p->cursor);
 	p->cursor = NULL;
 	p->cursor_shape_sent = false;
 }
 
-void kt_peer_free(kt_peer *p)
+void kp_peer_free(kp_peer *p)
 {
 	if (!p)
 		return;
-	kt_conn_free(p->conn, false);
+	kp_conn_free(p->conn, false);
 	drop_queue(p);
 	drop_held(p);
 	drop_cursor(p);
@@ -78,25 +78,25 @@ void kt_peer_free(kt_peer *p)
 
 /* Queues a control frame for the peer.  A peer that stopped reading
  * altogether shows up as silence and is dropped by the tick. */
-static void send_wire(kt_peer *p, const kt_wire_msg *m)
+static void send_wire(kp_peer *p, const kp_wire_msg *m)
 {
 	if (!p->conn)
 		return;
-	int ret = kt_conn_send(p->conn, m);
+	int ret = kp_conn_send(p->conn, m);
 	if (ret)
-		kyoyu_debug("%s to %s not sent: %s", kt_wire_type_name(m->type),
+		kyoyu_debug("%s to %s not sent: %s", kp_wire_type_name(m->type),
 			    p->conn->addr, strerror(-ret));
 }
 
-static void send_empty(kt_peer *p, uint32_t type)
+static void send_empty(kp_peer *p, uint32_t type)
 {
-	kt_wire_msg m = {.type = type};
+	kp_wire_msg m = {.type = type};
 	send_wire(p, &m);
 }
 
-static void send_consent(kt_peer *p)
+static void send_consent(kp_peer *p)
 {
-	kt_wire_msg m = {.type = KT_WIRE_CONSENT};
+	kp_wire_msg m = {.type = KP_WIRE_CONSENT};
 
 	if (!p->conn || !p->consent || p->consent_sent)
 		return;
@@ -105,7 +105,7 @@ static void send_consent(kt_peer *p)
 	p->consent_sent = true;
 }
 
-static void request_keyframe_locally(kt_peer *p, int64_t now)
+static void request_keyframe_locally(kp_peer *p, int64_t now)
 {
 	if (p->last_keyframe_request_us &&
 	    now - p->last_keyframe_request_us < KEYFRAME_REQUEST_MIN_US)
@@ -114,7 +114,7 @@ static void request_keyframe_locally(kt_peer *p, int64_t now)
 	kyoyu_bus_post_value(p->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
 }
 
-static void post_bitrate(kt_peer *p, uint32_t kbps)
+static void post_bitrate(kp_peer *p, uint32_t kbps)
 {
 	if (!kbps)
 		return;
@@ -122,15 +122,15 @@ static void post_bitrate(kt_peer *p, uint32_t kbps)
 	kyoyu_bus_post_value(p->bus, KYOYU_MSG_BITRATE, kbps);
 }
 
-static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now);
+static bool next_bulk(void *ctx, kp_wire_msg *out, int64_t now);
 
-void kt_peer_attach(kt_peer *p, kt_conn *conn, uint32_t codec, bool recording,
+void kp_peer_attach(kp_peer *p, kp_conn *conn, uint32_t codec, bool recording,
 		    bool resumed, int64_t peer_clock_us, int64_t now)
 {
 	p->conn = conn;
 	p->codec = codec;
 	p->recording = recording;
-	kt_conn_allow(conn, is_sharer(p) ? KT_WIRE_FROM_VIEWER : KT_WIRE_FROM_SHARER);
+	kp_conn_allow(conn, is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER);
 	if (!p->n_samples && __builtin_sub_overflow(peer_clock_us, now, &p->offset_us))
 		p->offset_us = 0;
 	p->next_ping_us = now;
@@ -140,26 +140,26 @@ void kt_peer_attach(kt_peer *p, kt_conn *conn, uint32_t codec, bool recording,
 	p->sent_count = 0;
 	p->packets = p->lost = 0;
 	p->bytes = 0;
-	kt_pacer_new_link(&p->pacer);
+	kp_pacer_new_link(&p->pacer);
 	if (!is_sharer(p))
 		return;
-	kt_conn_set_source(conn, next_bulk, p);
+	kp_conn_set_source(conn, next_bulk, p);
 	p->config_sent = false;
 	if (!resumed)
 		return;
 	/* The viewer missed whatever happened while the link was down. */
 	send_consent(p);
 	if (p->state == KYOYU_STATE_PAUSED)
-		send_empty(p, KT_WIRE_PAUSED);
+		send_empty(p, KP_WIRE_PAUSED);
 	else if (p->state == KYOYU_STATE_SHARING)
-		send_empty(p, KT_WIRE_RESUMED);
+		send_empty(p, KP_WIRE_RESUMED);
 	p->drop_until_key = true;
 	request_keyframe_locally(p, now);
 }
 
-kt_conn *kt_peer_detach(kt_peer *p)
+kp_conn *kp_peer_detach(kp_peer *p)
 {
-	kt_conn *c = p->conn;
+	kp_conn *c = p->conn;
 
 	p->conn = NULL;
 	if (is_sharer(p)) {
@@ -170,10 +170,10 @@ kt_conn *kt_peer_detach(kt_peer *p)
 	return c;
 }
 
-bool kt_peer_link_down_for_good(kt_peer *p, const char *complaint)
+bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 {
 	if (p->gone || p->ended) {
-		kt_conn_free(kt_peer_detach(p), false);
+		kp_conn_free(kp_peer_detach(p), false);
 		return true;
 	}
 	if (!p->failed && !p->conn->broken)
@@ -191,7 +191,7 @@ bool kt_peer_link_down_for_good(kt_peer *p, const char *complaint)
 	return true;
 }
 
-void kt_peer_post_event(kt_peer *p, uint32_t event, uint32_t reason, const char *name)
+void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char *name)
 {
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 
@@ -210,7 +210,7 @@ void kt_peer_post_event(kt_peer *p, uint32_t event, uint32_t reason, const char 
 	kyoyu_bus_post(p->bus, msg);
 }
 
-void kt_peer_end(kt_peer *p, uint32_t reason)
+void kp_peer_end(kp_peer *p, uint32_t reason)
 {
 	if (p->ended)
 		return;
@@ -220,7 +220,7 @@ void kt_peer_end(kt_peer *p, uint32_t reason)
 	drop_held(p);
 	if (!p->conn || p->gone)
 		return;
-	kt_wire_msg m = {.type = KT_WIRE_BYE};
+	kp_wire_msg m = {.type = KP_WIRE_BYE};
 	m.u.bye.reason = (uint8_t)(reason >= KYOYU_END_LEFT && reason <= KYOYU_END_ERROR
 					   ? reason : KYOYU_END_ERROR);
 	send_wire(p, &m);
@@ -230,24 +230,24 @@ void kt_peer_end(kt_peer *p, uint32_t reason)
 
 /* Video was lost on the way out: the next picture must stand on its own,
  * and the encoder should ask less of the link. */
-static void note_drop(kt_peer *p, int64_t now)
+static void note_drop(kp_peer *p, int64_t now)
 {
 	p->window_lost++;
 	p->drop_until_key = true;
 	request_keyframe_locally(p, now);
-	post_bitrate(p, kt_pacer_on_drop(&p->pacer, now));
+	post_bitrate(p, kp_pacer_on_drop(&p->pacer, now));
 }
 
 /* Remembers when the video up to link_sent left; the oldest mark goes when
  * more packets are on their way than can be remembered. */
-static void mark_sent(kt_peer *p, int64_t now)
+static void mark_sent(kp_peer *p, int64_t now)
 {
-	if (p->sent_count == KT_PEER_SENT_MARKS) {
-		p->sent_head = (p->sent_head + 1) % KT_PEER_SENT_MARKS;
+	if (p->sent_count == KP_PEER_SENT_MARKS) {
+		p->sent_head = (p->sent_head + 1) % KP_PEER_SENT_MARKS;
 		p->sent_count--;
 	}
-	p->sent[(p->sent_head + p->sent_count++) % KT_PEER_SENT_MARKS] =
-		(kt_sent_mark){p->link_sent, now};
+	p->sent[(p->sent_head + p->sent_count++) % KP_PEER_SENT_MARKS] =
+		(kp_sent_mark){p->link_sent, now};
 }
 
 /* The viewer reported RECEIVED video bytes.  How long the oldest packet it
@@ -255,10 +255,10 @@ static void mark_sent(kt_peer *p, int64_t now)
  * a round trip ago), or -1 when it had everything.  A packet sent after the
  * report was written is not late: time, not bytes in flight, tells a queue
  * from a picture that has just left. */
-static int64_t oldest_unreceived_age(kt_peer *p, uint64_t received, int64_t now)
+static int64_t oldest_unreceived_age(kp_peer *p, uint64_t received, int64_t now)
 {
 	while (p->sent_count && p->sent[p->sent_head].end <= received) {
-		p->sent_head = (p->sent_head + 1) % KT_PEER_SENT_MARKS;
+		p->sent_head = (p->sent_head + 1) % KP_PEER_SENT_MARKS;
 		p->sent_count--;
 	}
 	if (!p->sent_count)
@@ -272,20 +272,20 @@ static int64_t entered_us(const kyoyu_msg *m)
 }
 
 /* Takes the oldest packet (the caller owns the reference) and its seq. */
-static kyoyu_msg *pop_packet(kt_peer *p, uint32_t *seq)
+static kyoyu_msg *pop_packet(kp_peer *p, uint32_t *seq)
 {
 	kyoyu_msg *m = p->queue[p->q_head];
 
 	if (seq)
 		*seq = p->queue_seq[p->q_head];
 	p->queue[p->q_head] = NULL;
-	p->q_head = (p->q_head + 1) % KT_PEER_QUEUE_DEPTH;
+	p->q_head = (p->q_head + 1) % KP_PEER_QUEUE_DEPTH;
 	p->q_count--;
 	return m;
 }
 
 /* Drops packets that waited longer than the limit. */
-static void prune_queue(kt_peer *p, int64_t now)
+static void prune_queue(kp_peer *p, int64_t now)
 {
 	while (p->q_count && now - entered_us(p->queue[p->q_head]) > p->cfg.max_queue_us) {
 		kyoyu_msg_unref(pop_packet(p, NULL));
@@ -293,7 +293,7 @@ static void prune_queue(kt_peer *p, int64_t now)
 	}
 }
 
-static void enqueue_packet(kt_peer *p, kyoyu_msg *msg, int64_t now)
+static void enqueue_packet(kp_peer *p, kyoyu_msg *msg, int64_t now)
 {
 	size_t size = msg->buf ? kyoyu_buffer_size(msg->buf) : 0;
 	uint32_t seq = p->seq++;
@@ -303,9 +303,9 @@ static void enqueue_packet(kt_peer *p, kyoyu_msg *msg, int64_t now)
 		kyoyu_msg_unref(msg);
 		return;
 	}
-	if (size == 0 || size > KT_WIRE_MAX_VIDEO) {
+	if (size == 0 || size > KP_WIRE_MAX_VIDEO) {
 		kyoyu_warn("dropped a video packet of %zu bytes (the protocol carries 1 to "
-			   "%u): lower codec.bitrate_kbps", size, KT_WIRE_MAX_VIDEO);
+			   "%u): lower codec.bitrate_kbps", size, KP_WIRE_MAX_VIDEO);
 		kyoyu_msg_unref(msg);
 		note_drop(p, now);
 		return;
@@ -315,23 +315,23 @@ static void enqueue_packet(kt_peer *p, kyoyu_msg *msg, int64_t now)
 	if ((msg->u.packet.flags & KYOYU_PACKET_DISCONT) &&
 	    !(msg->u.packet.flags & KYOYU_PACKET_KEYFRAME))
 		note_drop(p, now);
-	if (p->q_count == KT_PEER_QUEUE_DEPTH) {
+	if (p->q_count == KP_PEER_QUEUE_DEPTH) {
 		kyoyu_msg_unref(pop_packet(p, NULL));
 		note_drop(p, now);
 	}
-	unsigned tail = (p->q_head + p->q_count++) % KT_PEER_QUEUE_DEPTH;
+	unsigned tail = (p->q_head + p->q_count++) % KP_PEER_QUEUE_DEPTH;
 	p->queue[tail] = msg;
 	p->queue_seq[tail] = seq;
 }
 
 /* The newest cursor position wins, but an unsent shape is kept.  Takes
  * over the reference to MSG. */
-static void take_cursor(kt_peer *p, kyoyu_msg *msg)
+static void take_cursor(kp_peer *p, kyoyu_msg *msg)
 {
 	const kyoyu_cursor_info *c = &msg->u.cursor;
 	bool bad_shape = msg->buf &&
-			 (c->width < 1 || c->width > KT_WIRE_MAX_SHAPE_SIDE || c->height < 1 ||
-			  c->height > KT_WIRE_MAX_SHAPE_SIDE || c->hot_x >= c->width ||
+			 (c->width < 1 || c->width > KP_WIRE_MAX_SHAPE_SIDE || c->height < 1 ||
+			  c->height > KP_WIRE_MAX_SHAPE_SIDE || c->hot_x >= c->width ||
 			  c->hot_y >= c->height ||
 			  kyoyu_buffer_size(msg->buf) != (size_t)c->width * c->height * 4);
 	bool keep_old_shape = p->cursor && p->cursor->buf && !p->cursor_shape_sent &&
@@ -369,12 +369,12 @@ static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static bool next_cursor(kt_peer *p, kt_wire_msg *out)
+static bool next_cursor(kp_peer *p, kp_wire_msg *out)
 {
 	const kyoyu_cursor_info *c = &p->cursor->u.cursor;
 
 	if (p->cursor->buf && !p->cursor_shape_sent) {
-		out->type = KT_WIRE_CURSOR_SHAPE;
+		out->type = KP_WIRE_CURSOR_SHAPE;
 		out->u.shape.serial = c->serial;
 		out->u.shape.width = (uint16_t)c->width;
 		out->u.shape.height = (uint16_t)c->height;
@@ -384,26 +384,26 @@ static bool next_cursor(kt_peer *p, kt_wire_msg *out)
 		p->cursor_shape_sent = true;
 		return true;
 	}
-	out->type = KT_WIRE_CURSOR;
-	out->u.cursor.x = clamp32(c->x, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD);
-	out->u.cursor.y = clamp32(c->y, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD);
+	out->type = KP_WIRE_CURSOR;
+	out->u.cursor.x = clamp32(c->x, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD);
+	out->u.cursor.y = clamp32(c->y, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD);
 	out->u.cursor.visible = c->visible ? 1 : 0;
 	out->u.cursor.serial = c->serial;
 	drop_cursor(p);
 	return true;
 }
 
-static void add_latency(kt_peer *p, int64_t latency_us)
+static void add_latency(kp_peer *p, int64_t latency_us)
 {
-	if (latency_us >= 0 && p->n_latency < KT_PEER_SAMPLES)
+	if (latency_us >= 0 && p->n_latency < KP_PEER_SAMPLES)
 		p->latency[p->n_latency++] = latency_us;
 }
 
-/* kt_conn_source: the next frame of screen content, when the socket has
+/* kp_conn_source: the next frame of screen content, when the socket has
  * room.  Old packets are dropped here, at the last moment. */
-static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
+static bool next_bulk(void *ctx, kp_wire_msg *out, int64_t now)
 {
-	kt_peer *p = ctx;
+	kp_peer *p = ctx;
 
 	memset(out, 0, sizeof(*out));
 	if (p->state != KYOYU_STATE_SHARING || p->ended)
@@ -423,7 +423,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		}
 		if (!p->config_sent || info->codec != p->sent_codec ||
 		    info->width != p->sent_width || info->height != p->sent_height) {
-			out->type = KT_WIRE_VIDEO_CONFIG;
+			out->type = KP_WIRE_VIDEO_CONFIG;
 			out->u.video_config.codec = info->codec;
 			out->u.video_config.width = (uint16_t)info->width;
 			out->u.video_config.height = (uint16_t)info->height;
@@ -437,13 +437,13 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 		kyoyu_msg *pkt = pop_packet(p, &seq);
 		const kyoyu_packet_info *sent = &pkt->u.packet;
 		int64_t encode = sent->encoded_us - sent->capture_us;
-		out->type = KT_WIRE_VIDEO;
+		out->type = KP_WIRE_VIDEO;
 		out->u.video.seq = seq;
-		out->u.video.flags = (key ? KT_WIRE_VIDEO_KEY : 0) |
-				     (sent->flags & KYOYU_PACKET_REFINE ? KT_WIRE_VIDEO_REFINE : 0);
+		out->u.video.flags = (key ? KP_WIRE_VIDEO_KEY : 0) |
+				     (sent->flags & KYOYU_PACKET_REFINE ? KP_WIRE_VIDEO_REFINE : 0);
 		out->u.video.capture_us = sent->capture_us;
-		out->u.video.encode_us = (uint32_t)(encode < 0 ? 0 : encode > KT_WIRE_MAX_ENCODE_US
-								 ? KT_WIRE_MAX_ENCODE_US : encode);
+		out->u.video.encode_us = (uint32_t)(encode < 0 ? 0 : encode > KP_WIRE_MAX_ENCODE_US
+								 ? KP_WIRE_MAX_ENCODE_US : encode);
 		out->data = kyoyu_buffer_ref(pkt->buf);
 		size_t size = kyoyu_buffer_size(pkt->buf);
 		p->drop_until_key = false;
@@ -462,7 +462,7 @@ static bool next_bulk(void *ctx, kt_wire_msg *out, int64_t now)
 	return false;
 }
 
-bool kt_peer_want_bulk(const kt_peer *p)
+bool kp_peer_want_bulk(const kp_peer *p)
 {
 	return is_sharer(p) && p->conn && p->state == KYOYU_STATE_SHARING && !p->ended &&
 	       (p->q_count || p->cursor);
@@ -470,14 +470,14 @@ bool kt_peer_want_bulk(const kt_peer *p)
 
 /* ---- bus → wire ------------------------------------------------------------ */
 
-static void flush_held(kt_peer *p)
+static void flush_held(kp_peer *p)
 {
 	for (unsigned i = 0; i < p->held_count; i++)
 		kyoyu_bus_post(p->bus, p->held[i]);
 	p->held_count = 0;
 }
 
-static void on_state(kt_peer *p, const kyoyu_state_info *st)
+static void on_state(kp_peer *p, const kyoyu_state_info *st)
 {
 	uint32_t prev = p->state;
 
@@ -489,10 +489,10 @@ static void on_state(kt_peer *p, const kyoyu_state_info *st)
 			/* Nothing captured before the pause leaves after it. */
 			drop_queue(p);
 			drop_cursor(p);
-			send_empty(p, KT_WIRE_PAUSED);
+			send_empty(p, KP_WIRE_PAUSED);
 		} else if (st->state == KYOYU_STATE_SHARING) {
 			if (prev == KYOYU_STATE_PAUSED)
-				send_empty(p, KT_WIRE_RESUMED);
+				send_empty(p, KP_WIRE_RESUMED);
 			p->drop_until_key = true;
 		}
 	} else if (st->state == KYOYU_STATE_SHARING) {
@@ -502,20 +502,20 @@ static void on_state(kt_peer *p, const kyoyu_state_info *st)
 		drop_held(p);
 	}
 	if (st->state == KYOYU_STATE_ENDED)
-		kt_peer_end(p, st->reason);
+		kp_peer_end(p, st->reason);
 }
 
-static void send_pointer(kt_peer *p, const kyoyu_pointer_info *pt)
+static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
 {
-	kt_wire_msg m = {.type = KT_WIRE_POINTER};
+	kp_wire_msg m = {.type = KP_WIRE_POINTER};
 
-	m.u.pointer.x = clamp32(pt->x, 0, KT_WIRE_MAX_POINTER);
-	m.u.pointer.y = clamp32(pt->y, 0, KT_WIRE_MAX_POINTER);
+	m.u.pointer.x = clamp32(pt->x, 0, KP_WIRE_MAX_POINTER);
+	m.u.pointer.y = clamp32(pt->y, 0, KP_WIRE_MAX_POINTER);
 	m.u.pointer.visible = pt->visible ? 1 : 0;
 	send_wire(p, &m);
 }
 
-void kt_peer_on_bus(kt_peer *p, kyoyu_msg *msg)
+void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 {
 	int64_t now = kyoyu_now_us();
 
@@ -554,7 +554,7 @@ void kt_peer_on_bus(kt_peer *p, kyoyu_msg *msg)
 		    (!p->last_keyframe_request_us ||
 		     now - p->last_keyframe_request_us >= KEYFRAME_REQUEST_MIN_US)) {
 			p->last_keyframe_request_us = now;
-			send_empty(p, KT_WIRE_KEYFRAME_REQUEST);
+			send_empty(p, KP_WIRE_KEYFRAME_REQUEST);
 		}
 		break;
 	default:
@@ -568,13 +568,13 @@ void kt_peer_on_bus(kt_peer *p, kyoyu_msg *msg)
 /* Screen content reaches the bus only while the local session shares; what
  * comes just before (the first keyframe racing the local state change)
  * waits here instead of being refused.  Takes over the reference to MSG. */
-static void deliver(kt_peer *p, kyoyu_msg *msg)
+static void deliver(kp_peer *p, kyoyu_msg *msg)
 {
 	if (p->state == KYOYU_STATE_SHARING) {
 		kyoyu_bus_post(p->bus, msg);
 		return;
 	}
-	if (p->ended || p->held_count == KT_PEER_HELD_DEPTH) {
+	if (p->ended || p->held_count == KP_PEER_HELD_DEPTH) {
 		kyoyu_msg_unref(msg);
 		return;
 	}
@@ -593,7 +593,7 @@ static kyoyu_msg *new_msg(kyoyu_msg_type type)
 	return msg;
 }
 
-static int refuse(kt_peer *p, const char *what)
+static int refuse(kp_peer *p, const char *what)
 {
 	p->failed = true;
 	if (p->conn)
@@ -604,7 +604,7 @@ static int refuse(kt_peer *p, const char *what)
 
 /* The peer's clock in ours; never later than now, and a time that would
  * be older than any picture can be (a broken or hostile clock) is now. */
-static int64_t to_local(const kt_peer *p, int64_t remote, int64_t now)
+static int64_t to_local(const kp_peer *p, int64_t remote, int64_t now)
 {
 	int64_t local;
 
@@ -614,7 +614,7 @@ static int64_t to_local(const kt_peer *p, int64_t remote, int64_t now)
 	return local;
 }
 
-static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
+static int on_video(kp_peer *p, kp_wire_msg *m, int64_t now)
 {
 	uint32_t seq = m->u.video.seq;
 	bool gap = false;
@@ -648,14 +648,14 @@ static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
 	kyoyu_packet_info *info = &pkt->u.packet;
 	pkt->time_us = now;
 	info->codec = p->codec;
-	info->flags = (m->u.video.flags & KT_WIRE_VIDEO_KEY ? KYOYU_PACKET_KEYFRAME : 0) |
-		      (m->u.video.flags & KT_WIRE_VIDEO_REFINE ? KYOYU_PACKET_REFINE : 0) |
-		      (m->u.video.flags & KT_WIRE_VIDEO_DISCONT || gap ? KYOYU_PACKET_DISCONT : 0);
+	info->flags = (m->u.video.flags & KP_WIRE_VIDEO_KEY ? KYOYU_PACKET_KEYFRAME : 0) |
+		      (m->u.video.flags & KP_WIRE_VIDEO_REFINE ? KYOYU_PACKET_REFINE : 0) |
+		      (m->u.video.flags & KP_WIRE_VIDEO_DISCONT || gap ? KYOYU_PACKET_DISCONT : 0);
 	info->width = p->width;
 	info->height = p->height;
 	info->capture_us = to_local(p, m->u.video.capture_us, now);
 	info->encoded_us = info->capture_us + m->u.video.encode_us;
-	if (!(m->u.video.flags & KT_WIRE_VIDEO_REFINE))
+	if (!(m->u.video.flags & KP_WIRE_VIDEO_REFINE))
 		add_latency(p, now - info->capture_us);
 	pkt->buf = m->data;
 	m->data = NULL;
@@ -663,7 +663,7 @@ static int on_video(kt_peer *p, kt_wire_msg *m, int64_t now)
 	return 0;
 }
 
-static void on_video_config(kt_peer *p, const kt_wire_msg *m)
+static void on_video_config(kp_peer *p, const kp_wire_msg *m)
 {
 	p->have_config = true;
 	p->width = m->u.video_config.width;
@@ -676,7 +676,7 @@ static void on_video_config(kt_peer *p, const kt_wire_msg *m)
 	deliver(p, msg);
 }
 
-static void on_cursor(kt_peer *p, const kt_wire_msg *m)
+static void on_cursor(kp_peer *p, const kp_wire_msg *m)
 {
 	kyoyu_msg *msg = new_msg(KYOYU_MSG_CURSOR);
 
@@ -699,7 +699,7 @@ static void on_cursor(kt_peer *p, const kt_wire_msg *m)
 	deliver(p, msg);
 }
 
-static void on_cursor_shape(kt_peer *p, kt_wire_msg *m)
+static void on_cursor_shape(kp_peer *p, kp_wire_msg *m)
 {
 	kyoyu_buffer_unref(p->shape);
 	p->shape = m->data;
@@ -713,7 +713,7 @@ static void on_cursor_shape(kt_peer *p, kt_wire_msg *m)
 	};
 }
 
-static void on_pong(kt_peer *p, const kt_wire_msg *m, int64_t now)
+static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
 {
 	int64_t echo = m->u.pong.echo_us, offset;
 
@@ -723,52 +723,52 @@ static void on_pong(kt_peer *p, const kt_wire_msg *m, int64_t now)
 	int64_t rtt = now - echo;
 	if (__builtin_sub_overflow(m->u.pong.clock_us, echo + rtt / 2, &offset))
 		return;
-	p->samples[p->next_sample] = (kt_clock_sample){rtt, offset};
-	p->next_sample = (p->next_sample + 1) % KT_PEER_CLOCK_SAMPLES;
-	if (p->n_samples < KT_PEER_CLOCK_SAMPLES)
+	p->samples[p->next_sample] = (kp_clock_sample){rtt, offset};
+	p->next_sample = (p->next_sample + 1) % KP_PEER_CLOCK_SAMPLES;
+	if (p->n_samples < KP_PEER_CLOCK_SAMPLES)
 		p->n_samples++;
 	/* The quickest round trip has the least room for asymmetry. */
-	const kt_clock_sample *best = &p->samples[0];
+	const kp_clock_sample *best = &p->samples[0];
 	for (unsigned i = 1; i < p->n_samples; i++)
 		if (p->samples[i].rtt_us < best->rtt_us)
 			best = &p->samples[i];
 	p->offset_us = best->offset_us;
 	p->rtt_us = rtt;
 	if (is_sharer(p))
-		post_bitrate(p, kt_pacer_on_rtt(&p->pacer, rtt, now));
+		post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
 }
 
-static void post_simple(kt_peer *p, uint32_t type, int64_t value)
+static void post_simple(kp_peer *p, uint32_t type, int64_t value)
 {
 	kyoyu_bus_post_value(p->bus, type, value);
 }
 
-int kt_peer_on_wire(void *ctx, kt_wire_msg *m)
+int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 {
-	kt_peer *p = ctx;
+	kp_peer *p = ctx;
 	int64_t now = kyoyu_now_us();
 	int ret = 0;
 
 	switch (m->type) {
-	case KT_WIRE_BYE:
+	case KP_WIRE_BYE:
 		p->gone = true;
 		kyoyu_info("the other side ended the session (%s)",
 			   kyoyu_end_reason_name(m->u.bye.reason));
-		kt_peer_post_event(p, KYOYU_PEER_GONE, m->u.bye.reason, NULL);
+		kp_peer_post_event(p, KYOYU_PEER_GONE, m->u.bye.reason, NULL);
 		ret = 1;
 		break;
-	case KT_WIRE_PING: {
-		kt_wire_msg pong = {.type = KT_WIRE_PONG};
+	case KP_WIRE_PING: {
+		kp_wire_msg pong = {.type = KP_WIRE_PONG};
 		pong.u.pong.id = m->u.ping.id;
 		pong.u.pong.echo_us = m->u.ping.clock_us;
 		pong.u.pong.clock_us = now;
 		send_wire(p, &pong);
 		break;
 	}
-	case KT_WIRE_PONG:
+	case KP_WIRE_PONG:
 		on_pong(p, m, now);
 		break;
-	case KT_WIRE_POINTER: {
+	case KP_WIRE_POINTER: {
 		kyoyu_msg *msg = new_msg(KYOYU_MSG_POINTER);
 		if (!msg)
 			break;
@@ -778,47 +778,47 @@ int kt_peer_on_wire(void *ctx, kt_wire_msg *m)
 		kyoyu_bus_post(p->bus, msg);
 		break;
 	}
-	case KT_WIRE_KEYFRAME_REQUEST:
+	case KP_WIRE_KEYFRAME_REQUEST:
 		request_keyframe_locally(p, now);
 		break;
-	case KT_WIRE_REPORT:
-		kt_pacer_on_report(&p->pacer, m->u.report.bytes, now);
+	case KP_WIRE_REPORT:
+		kp_pacer_on_report(&p->pacer, m->u.report.bytes, now);
 		if (m->u.report.bytes <= p->link_sent)
-			post_bitrate(p, kt_pacer_on_queue_delay(
+			post_bitrate(p, kp_pacer_on_queue_delay(
 						&p->pacer,
 						oldest_unreceived_age(p, m->u.report.bytes, now),
 						now));
 		break;
-	case KT_WIRE_CONSENT:
+	case KP_WIRE_CONSENT:
 		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
 		break;
-	case KT_WIRE_PAUSED:
+	case KP_WIRE_PAUSED:
 		drop_held(p);
 		post_simple(p, KYOYU_MSG_PAUSE, 0);
 		break;
-	case KT_WIRE_RESUMED:
+	case KP_WIRE_RESUMED:
 		post_simple(p, KYOYU_MSG_RESUME, 0);
 		break;
-	case KT_WIRE_VIDEO_CONFIG:
+	case KP_WIRE_VIDEO_CONFIG:
 		if (m->u.video_config.codec != p->codec)
 			ret = refuse(p, "VIDEO_CONFIG for a codec that was not agreed");
 		else
 			on_video_config(p, m);
 		break;
-	case KT_WIRE_VIDEO:
+	case KP_WIRE_VIDEO:
 		ret = on_video(p, m, now);
 		break;
-	case KT_WIRE_CURSOR:
+	case KP_WIRE_CURSOR:
 		on_cursor(p, m);
 		break;
-	case KT_WIRE_CURSOR_SHAPE:
+	case KP_WIRE_CURSOR_SHAPE:
 		on_cursor_shape(p, m);
 		break;
 	default: /* the reader lets nothing else through */
 		ret = refuse(p, "a message that has no place in a session");
 		break;
 	}
-	kt_wire_msg_clear(m);
+	kp_wire_msg_clear(m);
 	return ret;
 }
 
@@ -831,7 +831,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* The figures of the window that ends NOW. */
-static void window_stats(kt_peer *p, int64_t now, kyoyu_stats_info *s)
+static void window_stats(kp_peer *p, int64_t now, kyoyu_stats_info *s)
 {
 	int64_t span = now - p->window_start_us;
 
@@ -848,7 +848,7 @@ static void window_stats(kt_peer *p, int64_t now, kyoyu_stats_info *s)
 	}
 }
 
-static void post_stats(kt_peer *p, int64_t now)
+static void post_stats(kp_peer *p, int64_t now)
 {
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATS);
 
@@ -863,9 +863,9 @@ static void post_stats(kt_peer *p, int64_t now)
 	p->n_latency = 0;
 }
 
-static void send_report(kt_peer *p, int64_t now)
+static void send_report(kp_peer *p, int64_t now)
 {
-	kt_wire_msg m = {.type = KT_WIRE_REPORT};
+	kp_wire_msg m = {.type = KP_WIRE_REPORT};
 
 	m.u.report.highest_seq = p->highest_seq;
 	m.u.report.packets = p->packets;
@@ -884,7 +884,7 @@ static void wake_at(int64_t at, int64_t now, int *timeout_ms)
 		*timeout_ms = (int)ms;
 }
 
-int kt_peer_tick(kt_peer *p, int64_t now, int *timeout_ms)
+int kp_peer_tick(kp_peer *p, int64_t now, int *timeout_ms)
 {
 	if (!p->conn || p->ended)
 		return 0;
@@ -898,7 +898,7 @@ int kt_peer_tick(kt_peer *p, int64_t now, int *timeout_ms)
 		p->next_ping_us = now; /* ping as soon as video flows */
 	} else {
 		if (now >= p->next_ping_us) {
-			kt_wire_msg ping = {.type = KT_WIRE_PING};
+			kp_wire_msg ping = {.type = KP_WIRE_PING};
 			ping.u.ping.id = ++p->ping_id;
 			ping.u.ping.clock_us = now;
 			send_wire(p, &ping);
@@ -918,7 +918,7 @@ int kt_peer_tick(kt_peer *p, int64_t now, int *timeout_ms)
 			wake_at(entered_us(p->queue[p->q_head]) + p->cfg.max_queue_us + 1000,
 				now, timeout_ms);
 		if (now >= p->next_pacer_us) {
-			uint32_t kbps = kt_pacer_tick(&p->pacer, now);
+			uint32_t kbps = kp_pacer_tick(&p->pacer, now);
 			if (kbps) {
 				kyoyu_info("the link keeps up again: asking the encoder for "
 					   "%u kbit/s", kbps);
