@@ -601,11 +601,37 @@ void kp_wire_reader_fini(kp_wire_reader *r)
 	explicit_bzero(r->fixed, sizeof(r->fixed)); /* may hold a code */
 }
 
+void kp_wire_reader_allow(kp_wire_reader *r, uint32_t allowed)
+{
+	r->allowed = allowed;
+}
+
+void kp_wire_reader_hold(kp_wire_reader *r, uint32_t types)
+{
+	r->hold = types;
+}
+
+bool kp_wire_reader_holding(const kp_wire_reader *r)
+{
+	return r->head_have == KP_WIRE_HEADER_SIZE && (r->hold & KP_WIRE_BIT(r->type));
+}
+
+bool kp_wire_reader_midway(const kp_wire_reader *r)
+{
+	return r->head_have > 0;
+}
+
+const char *kp_wire_reader_why(const kp_wire_reader *r)
+{
+	return r->why;
+}
+
 static void reset(kp_wire_reader *r)
 {
 	r->head_have = 0;
 	r->fixed_have = 0;
 	r->fixed_len = 0;
+	r->fixed_done = false;
 	r->data_have = r->data_len = 0;
 }
 
@@ -667,8 +693,10 @@ int kp_wire_reader_feed(kp_wire_reader *r, const uint8_t *in, size_t n,
 				break;
 			if ((ret = take_header(r)))
 				break;
-			if (r->fixed_len == 0 && (ret = take_fixed(r)))
-				break;
+		}
+		if (kp_wire_reader_holding(r)) {
+			ret = KP_WIRE_HELD;
+			break;
 		}
 		if (r->fixed_have < r->fixed_len) {
 			size_t take = r->fixed_len - r->fixed_have;
@@ -678,8 +706,11 @@ int kp_wire_reader_feed(kp_wire_reader *r, const uint8_t *in, size_t n,
 			pos += take;
 			if (r->fixed_have < r->fixed_len)
 				break;
+		}
+		if (!r->fixed_done) {
 			if ((ret = take_fixed(r)))
 				break;
+			r->fixed_done = true;
 		}
 		if (r->data_have < r->data_len) {
 			size_t take = r->data_len - r->data_have;

@@ -164,17 +164,24 @@ void kp_wire_msg_clear(kp_wire_msg *msg);
 
 /* ---- reading a stream ---------------------------------------------------- */
 
+/* A reader's state.  Embedded by value in its owner; its fields are
+ * wire.c's alone, read through the functions below. */
 typedef struct kp_wire_reader {
 	uint32_t allowed; /* KP_WIRE_BIT of the types accepted now */
+	uint32_t hold;    /* KP_WIRE_BIT of the types not to be read yet */
 	uint8_t head[KP_WIRE_HEADER_SIZE];
 	size_t head_have;
 	uint32_t type, len;
 	uint8_t fixed[KP_WIRE_SMALL_MAX];
 	size_t fixed_len, fixed_have;
+	bool fixed_done;     /* the fixed part is decoded */
 	kp_wire_msg msg;     /* decoded fixed part, while the data arrives */
 	size_t data_len, data_have;
 	char why[160];       /* what was wrong, after an error */
 } kp_wire_reader;
+
+/* kp_wire_reader_feed stopped before the body of a held type. */
+#define KP_WIRE_HELD 2
 
 /* A reader that accepts the types in ALLOWED. */
 void kp_wire_reader_init(kp_wire_reader *r, uint32_t allowed);
@@ -182,11 +189,29 @@ void kp_wire_reader_init(kp_wire_reader *r, uint32_t allowed);
 /* Releases a half-read message. */
 void kp_wire_reader_fini(kp_wire_reader *r);
 
+/* Which types R accepts from now on; any other ends the stream. */
+void kp_wire_reader_allow(kp_wire_reader *r, uint32_t allowed);
+
+/* Which accepted types R does not read yet: once the header of one of
+ * them is in, R stops before its body until the hold is lifted, so the
+ * bytes stay where they are (in the socket, for backpressure). */
+void kp_wire_reader_hold(kp_wire_reader *r, uint32_t types);
+
+/* True while R stands before a held message. */
+bool kp_wire_reader_holding(const kp_wire_reader *r);
+
+/* True while R has part of a message. */
+bool kp_wire_reader_midway(const kp_wire_reader *r);
+
+/* What was wrong, after feed failed. */
+const char *kp_wire_reader_why(const kp_wire_reader *r);
+
 /* Consumes bytes of IN (N of them) into R, and stops after the first
  * complete message.  Sets *USED to the bytes consumed.  Returns 1 with *OUT
  * filled (the caller owns out->data), 0 when IN was used up before a message
- * was complete, or -EPROTO / -EMSGSIZE / -ENOMEM with r->why saying what was
- * wrong: the stream is then unusable. */
+ * was complete, KP_WIRE_HELD when it stopped before a held message (call
+ * again once the hold is lifted), or -EPROTO / -EMSGSIZE / -ENOMEM with
+ * kp_wire_reader_why saying what was wrong: the stream is then unusable. */
 int kp_wire_reader_feed(kp_wire_reader *r, const uint8_t *in, size_t n,
 			size_t *used, kp_wire_msg *out);
 

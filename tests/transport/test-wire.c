@@ -622,6 +622,70 @@ static void test_wire_truncated_frame_waits_and_two_frames_split(void **state)
 	kp_wire_reader_fini(&r);
 }
 
+/* A held type stops the reader before its body, however the bytes come,
+ * and takes nothing while the hold lasts; lifted, the frame reads whole.
+ * A hold set in the middle of a frame stops there too. */
+static void test_wire_reader_stops_before_a_held_frame(void **state)
+{
+	static const uint8_t bitstream[40] = {1, 2, 3};
+	uint8_t buf[3 * KP_WIRE_FRAME_MAX + sizeof(bitstream)];
+	kp_wire_msg m, out;
+	kp_wire_reader r;
+	size_t used, n = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_PING;
+	m.u.ping.id = 1;
+	n += kp_wire_encode(&m, 0, buf + n);
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_VIDEO;
+	m.u.video.seq = 9;
+	size_t video_at = n;
+	n += kp_wire_encode(&m, sizeof(bitstream), buf + n);
+	memcpy(buf + n, bitstream, sizeof(bitstream));
+	n += sizeof(bitstream);
+	size_t video_end = n;
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_PING;
+	m.u.ping.id = 2;
+	n += kp_wire_encode(&m, 0, buf + n);
+
+	kp_wire_reader_init(&r, ALL_TYPES);
+	kp_wire_reader_hold(&r, KP_WIRE_BIT(KP_WIRE_VIDEO));
+	assert_int_equal(kp_wire_reader_feed(&r, buf, n, &used, &out), 1);
+	assert_int_equal(out.u.ping.id, 1);
+	assert_int_equal(used, video_at);
+	assert_false(kp_wire_reader_holding(&r));
+	/* The header goes in, not one byte of the body. */
+	assert_int_equal(kp_wire_reader_feed(&r, buf + video_at, n - video_at, &used, &out),
+			 KP_WIRE_HELD);
+	assert_int_equal(used, KP_WIRE_HEADER_SIZE);
+	assert_true(kp_wire_reader_holding(&r));
+	size_t at = video_at + used;
+	assert_int_equal(kp_wire_reader_feed(&r, buf + at, n - at, &used, &out), KP_WIRE_HELD);
+	assert_int_equal(used, 0);
+	/* Lifted: the VIDEO whole, in two pieces; held again in its middle. */
+	kp_wire_reader_hold(&r, 0);
+	assert_int_equal(kp_wire_reader_feed(&r, buf + at, 10, &used, &out), 0);
+	at += used;
+	kp_wire_reader_hold(&r, KP_WIRE_BIT(KP_WIRE_VIDEO));
+	assert_int_equal(kp_wire_reader_feed(&r, buf + at, n - at, &used, &out), KP_WIRE_HELD);
+	assert_int_equal(used, 0);
+	kp_wire_reader_hold(&r, 0);
+	assert_int_equal(kp_wire_reader_feed(&r, buf + at, n - at, &used, &out), 1);
+	assert_int_equal(at + used, video_end);
+	assert_int_equal(out.u.video.seq, 9);
+	assert_memory_equal(kyoyu_buffer_data(out.data), bitstream, sizeof(bitstream));
+	kp_wire_msg_clear(&out);
+	at = video_end;
+	/* A held type that is not next does not stop other frames. */
+	kp_wire_reader_hold(&r, KP_WIRE_BIT(KP_WIRE_VIDEO));
+	assert_int_equal(kp_wire_reader_feed(&r, buf + at, n - at, &used, &out), 1);
+	assert_int_equal(out.u.ping.id, 2);
+	assert_int_equal(at + used, n);
+	kp_wire_reader_fini(&r);
+}
+
 static void test_wire_encoder_never_writes_what_the_peer_refuses(void **state)
 {
 	uint8_t buf[KP_WIRE_FRAME_MAX];
@@ -667,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_wire_checks_cursor_shape_against_its_pixels),
 		cmocka_unit_test(test_wire_largest_video_frame_arrives_whole),
 		cmocka_unit_test(test_wire_truncated_frame_waits_and_two_frames_split),
+		cmocka_unit_test(test_wire_reader_stops_before_a_held_frame),
 		cmocka_unit_test(test_wire_encoder_never_writes_what_the_peer_refuses),
 	};
 	return cmocka_run_group_tests_name("transport-wire", tests, NULL, NULL);
