@@ -83,6 +83,11 @@ bool kp_codes_alive(kp_codebook *book, int64_t now_us)
 	return book->live;
 }
 
+int64_t kp_codes_expiry(const kp_codebook *book)
+{
+	return book->expires_us;
+}
+
 /* The address's bucket, refilled for the time since its last use; the
  * least recently used slot is recycled for a new address. */
 static kp_code_bucket *bucket_for(kp_codebook *book, const char *addr, int64_t now_us)

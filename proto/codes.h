@@ -64,6 +64,9 @@ void kp_codes_revoke(kp_codebook *book);
 /* True while the live code can still be used; turns false on expiry. */
 bool kp_codes_alive(kp_codebook *book, int64_t now_us);
 
+/* When the live code expires. */
+int64_t kp_codes_expiry(const kp_codebook *book);
+
 /* Checks an attempt from ADDR.  A match consumes the code.  On
  * KP_CODE_LIMITED, *RETRY_S says when the address may try again. */
 kp_code_verdict kp_codes_check(kp_codebook *book, const uint8_t digits[KP_WIRE_CODE_DIGITS],

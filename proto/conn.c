@@ -18,8 +18,42 @@
 /* Bytes read in one go before other work gets a turn. */
 #define READ_BUDGET (1u << 20)
 
-static void set_why(kp_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_why(kp_conn *c, const char *fmt, ...)
+struct kp_conn {
+	int fd;
+	char addr[64]; /* "192.0.2.1:40000" for logs */
+	const kp_conn_io *io;
+	void *io_ctx;
+	kp_wire_reader reader;
+	int64_t last_rx_us;
+	short read_wants, write_wants;
+	bool more_to_read; /* stopped early: read again before polling */
+	bool broken;       /* the peer broke the protocol (not just the link) */
+
+	/* What the stream gave and the reader has not taken yet: the rest of
+	 * a read that stopped before a held frame. */
+	uint8_t in[KP_CONN_STAGE_SIZE];
+	size_t in_off, in_len;
+
+	kp_conn_source source;
+	void *source_ctx;
+
+	/* The frame being written: its header and fields, then its data. */
+	uint8_t head[KP_WIRE_FRAME_MAX];
+	size_t head_len, head_off;
+	kyoyu_buffer *data;
+	size_t data_len, data_off;
+	/* Bytes handed to the stream layer in one write (one TLS record). */
+	uint8_t stage[KP_CONN_STAGE_SIZE];
+	size_t stage_len, stage_off;
+
+	uint8_t ctrl[KP_CONN_CTRL_DEPTH][KP_WIRE_FRAME_MAX];
+	uint8_t ctrl_len[KP_CONN_CTRL_DEPTH];
+	unsigned ctrl_head, ctrl_count;
+
+	char why[200]; /* why the connection failed */
+};
+
+void kp_conn_set_why(kp_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -42,7 +76,7 @@ kp_conn *kp_conn_new(int fd, const char *addr, const kp_conn_io *io, void *io_ct
 	c->io = io;
 	c->io_ctx = io_ctx;
 	kp_wire_reader_init(&c->reader, allowed);
-	c->opened_us = c->last_rx_us = now_us;
+	c->last_rx_us = now_us;
 	return c;
 }
 
@@ -56,6 +90,7 @@ void kp_conn_free(kp_conn *c, bool graceful)
 	kyoyu_buffer_unref(c->data);
 	/* A hello with a code may still sit in these. */
 	explicit_bzero(c->ctrl, sizeof(c->ctrl));
+	explicit_bzero(c->in, sizeof(c->in));
 	explicit_bzero(c->head, sizeof(c->head));
 	explicit_bzero(c->stage, sizeof(c->stage));
 	free(c);
@@ -63,7 +98,21 @@ void kp_conn_free(kp_conn *c, bool graceful)
 
 void kp_conn_allow(kp_conn *c, uint32_t allowed)
 {
-	c->reader.allowed = allowed;
+	kp_wire_reader_allow(&c->reader, allowed);
+}
+
+void kp_conn_hold(kp_conn *c, uint32_t types, int64_t now_us)
+{
+	bool was_holding = kp_wire_reader_holding(&c->reader);
+
+	kp_wire_reader_hold(&c->reader, types);
+	if (was_holding && !kp_wire_reader_holding(&c->reader)) {
+		/* What waits in c->in or in the stream layer's own buffer
+		 * (a TLS record) would not wake poll(). */
+		c->more_to_read = true;
+		if (c->last_rx_us < now_us)
+			c->last_rx_us = now_us;
+	}
 }
 
 void kp_conn_set_source(kp_conn *c, kp_conn_source source, void *ctx)
@@ -172,81 +221,150 @@ int kp_conn_flush(kp_conn *c, int64_t now_us)
 		if (n == -EAGAIN)
 			return 0;
 		if (n < 0) {
-			set_why(c, "cannot send to %s: %s", c->addr, c->io->error(c->io_ctx));
+			kp_conn_set_why(c, "cannot send to %s: %s", c->addr,
+					c->io->error(c->io_ctx));
 			return (int)n;
 		}
 		c->stage_off += (size_t)n;
-		c->bytes_out += (uint64_t)n;
 	}
+}
+
+/* Feeds what is in c->in to the reader and the messages to HANDLER.
+ * Returns 0 when c->in is used up, KP_WIRE_HELD when a held frame is
+ * next, 1 when the handler stopped reading, or a negative errno. */
+static int take_input(kp_conn *c, kp_conn_handler handler, void *ctx)
+{
+	while (c->in_off < c->in_len) {
+		size_t used;
+		kp_wire_msg msg;
+		int ret = kp_wire_reader_feed(&c->reader, c->in + c->in_off,
+					      c->in_len - c->in_off, &used, &msg);
+		c->in_off += used;
+		if (ret == KP_WIRE_HELD)
+			return ret;
+		if (ret < 0) {
+			kp_conn_set_why(c, "%s broke the protocol: %s", c->addr,
+					kp_wire_reader_why(&c->reader));
+			c->broken = true;
+			return ret;
+		}
+		if (ret == 0)
+			continue;
+		ret = handler(ctx, &msg);
+		if (ret < 0) {
+			if (!c->why[0])
+				kp_conn_set_why(c, "%s sent a %s that is refused here", c->addr,
+						kp_wire_type_name(msg.type));
+			return ret;
+		}
+		if (ret > 0) {
+			/* The rest belongs to a state that does not exist yet;
+			 * nothing legitimate sends it. */
+			if (c->in_off < c->in_len) {
+				kp_conn_set_why(c, "%s sent more than it may here", c->addr);
+				c->broken = true;
+				return -EPROTO;
+			}
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int kp_conn_read(kp_conn *c, kp_conn_handler handler, void *ctx, int64_t now_us)
 {
-	uint8_t buf[KP_CONN_STAGE_SIZE];
 	size_t total = 0;
 
 	c->read_wants = 0;
 	c->more_to_read = false;
-	while (total < READ_BUDGET) {
-		ssize_t n = c->io->read(c->io_ctx, buf, sizeof(buf), &c->read_wants);
+	for (;;) {
+		int ret = take_input(c, handler, ctx);
+		if (ret == KP_WIRE_HELD || ret == 1)
+			return 0;
+		if (ret < 0)
+			return ret;
+		/* A held frame's header ended the last read: its body stays in
+		 * the stream. */
+		if (kp_wire_reader_holding(&c->reader))
+			return 0;
+		if (total >= READ_BUDGET) {
+			c->more_to_read = true;
+			return 0;
+		}
+		ssize_t n = c->io->read(c->io_ctx, c->in, sizeof(c->in), &c->read_wants);
 		if (n == -EAGAIN)
 			return 0;
 		if (n == 0) {
-			set_why(c, "%s closed the connection%s", c->addr,
-				c->reader.head_have ? " in the middle of a message" : "");
+			kp_conn_set_why(c, "%s closed the connection%s", c->addr,
+					kp_wire_reader_midway(&c->reader)
+						? " in the middle of a message" : "");
 			return -ECONNRESET;
 		}
 		if (n < 0) {
-			set_why(c, "connection with %s failed: %s", c->addr,
-				c->io->error(c->io_ctx));
+			kp_conn_set_why(c, "connection with %s failed: %s", c->addr,
+					c->io->error(c->io_ctx));
 			return (int)n;
 		}
 		c->last_rx_us = now_us;
-		c->bytes_in += (uint64_t)n;
+		c->in_off = 0;
+		c->in_len = (size_t)n;
 		total += (size_t)n;
-		for (size_t pos = 0; pos < (size_t)n;) {
-			size_t used;
-			kp_wire_msg msg;
-			int ret = kp_wire_reader_feed(&c->reader, buf + pos, (size_t)n - pos,
-						      &used, &msg);
-			pos += used;
-			if (ret < 0) {
-				set_why(c, "%s broke the protocol: %s", c->addr, c->reader.why);
-				c->broken = true;
-				return ret;
-			}
-			if (ret == 0)
-				continue;
-			ret = handler(ctx, &msg);
-			if (ret < 0) {
-				if (!c->why[0])
-					set_why(c, "%s sent a %s that is refused here", c->addr,
-						kp_wire_type_name(msg.type));
-				return ret;
-			}
-			if (ret > 0) {
-				/* The rest of BUF belongs to a state that does not
-				 * exist yet; nothing legitimate sends it. */
-				if (pos < (size_t)n) {
-					set_why(c, "%s sent more than it may here", c->addr);
-					c->broken = true;
-					return -EPROTO;
-				}
-				return 0;
-			}
-		}
 	}
-	c->more_to_read = true;
-	return 0;
+}
+
+bool kp_conn_more_to_read(const kp_conn *c)
+{
+	return c->more_to_read;
+}
+
+bool kp_conn_readable(const kp_conn *c, short revents)
+{
+	if (kp_wire_reader_holding(&c->reader))
+		return false;
+	return (revents & (POLLIN | POLLERR | POLLHUP | c->read_wants)) || c->more_to_read;
 }
 
 short kp_conn_events(const kp_conn *c, bool want_bulk)
 {
-	short ev = POLLIN | c->read_wants | c->write_wants;
+	short ev = c->write_wants;
 
+	if (kp_wire_reader_holding(&c->reader))
+		ev |= POLLRDHUP;
+	else
+		ev |= POLLIN | c->read_wants;
 	if (kp_conn_busy(c) || want_bulk)
 		ev |= POLLOUT;
 	return ev;
+}
+
+int64_t kp_conn_silence_us(const kp_conn *c, int64_t now_us)
+{
+	return kp_wire_reader_holding(&c->reader) ? 0 : now_us - c->last_rx_us;
+}
+
+int kp_conn_fd(const kp_conn *c)
+{
+	return c->fd;
+}
+
+const char *kp_conn_addr(const kp_conn *c)
+{
+	return c->addr;
+}
+
+const char *kp_conn_why(const kp_conn *c)
+{
+	return c->why;
+}
+
+bool kp_conn_broken(const kp_conn *c)
+{
+	return c->broken;
+}
+
+void *kp_conn_io_ctx(const kp_conn *c)
+{
+	return c->io_ctx;
 }
 
 /* ---- plain sockets ------------------------------------------------------- */

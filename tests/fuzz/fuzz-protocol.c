@@ -1,7 +1,8 @@
-/* Fuzzes the whole protocol stack of transport/tls, not one function: a
- * viewer or a sharer (the first input byte chooses) runs over one end of a
- * socketpair, exactly as in the plugin but with plain sockets instead of
- * TLS, and the rest of the input is what the other side sends.  The viewer
+/* Fuzzes the whole protocol stack (proto/ and the two sides of
+ * transport/tls), not one function: a viewer or a sharer (the first input
+ * byte chooses) runs over one end of a socketpair, exactly as in the plugin
+ * but with plain sockets instead of TLS, and the rest of the input is what
+ * the other side sends.  The viewer
  * holds the live code 123456789, so inputs that start with a right hello
  * get into the session (video, cursor, consent, pause, pings, goodbye).
  *

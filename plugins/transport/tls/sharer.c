@@ -166,7 +166,7 @@ static void begin_connect(kt_sharer *s, int64_t now)
 
 static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64_t now)
 {
-	char why[sizeof(s->greeting->why)];
+	char why[256];
 
 	/* REASON may live in the connection about to be freed. */
 	snprintf(why, sizeof(why), "%s", reason);
@@ -214,7 +214,9 @@ static void send_hello(kt_sharer *s, int64_t now)
 	OPENSSL_cleanse(h->secret, sizeof(h->secret));
 }
 
-static bool welcome_ok(kt_sharer *s, char *why, size_t whylen)
+/* True when the welcome answers the hello; else says why in the
+ * greeting connection. */
+static bool welcome_ok(kt_sharer *s)
 {
 	const kp_wire_welcome *w = &s->welcome;
 	bool resumed = w->flags & KP_WIRE_WELCOME_RESUMED;
@@ -222,9 +224,9 @@ static bool welcome_ok(kt_sharer *s, char *why, size_t whylen)
 
 	if (w->major == KP_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
 		return true;
-	snprintf(why, whylen, "the viewer at %.100s answered with protocol %u.%u, codec %s, "
-		 "resumed %d: not what was asked", s->target, w->major, w->minor,
-		 kyoyu_fourcc_text(w->codec, codec), resumed);
+	kp_conn_set_why(s->greeting, "the viewer at %.100s answered with protocol %u.%u, "
+			"codec %s, resumed %d: not what was asked", s->target, w->major,
+			w->minor, kyoyu_fourcc_text(w->codec, codec), resumed);
 	return false;
 }
 
@@ -268,7 +270,7 @@ static int on_greeting(void *ctx, kp_wire_msg *m)
 	if (m->type == KP_WIRE_WELCOME) {
 		s->welcome = m->u.welcome;
 		kp_wire_msg_clear(m);
-		if (!welcome_ok(s, s->greeting->why, sizeof(s->greeting->why))) {
+		if (!welcome_ok(s)) {
 			s->bad_welcome = true;
 			return -EPROTO;
 		}
@@ -321,13 +323,12 @@ static void rejected(kt_sharer *s, int64_t now)
 static void link_lost(kt_sharer *s, int64_t now)
 {
 	kp_peer *peer = s->peer;
-	kp_conn *conn = peer->conn;
 
 	if (kp_peer_link_down_for_good(peer, "the support team's agent sent something "
 					     "this computer does not understand"))
 		return;
 	kyoyu_warn("lost the link to the viewer (%s); trying to get back for %lld s",
-		   conn->why, (long long)(s->grace_us / 1000000));
+		   kp_conn_why(kp_peer_conn(peer)), (long long)(s->grace_us / 1000000));
 	kp_conn_free(kp_peer_detach(peer), false);
 	kp_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
 	s->resuming = true;
@@ -405,7 +406,9 @@ static void run_timers(kt_sharer *s, int *timeout_ms, int64_t now)
 size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *timeout_ms,
 			 int64_t now)
 {
-	kp_conn *link = s->peer->conn;
+	kp_conn *link = kp_peer_conn(s->peer);
+	size_t n = 0;
+	int ret;
 
 	run_timers(s, timeout_ms, now);
 	if (max == 0)
@@ -413,37 +416,26 @@ size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *tim
 	switch (s->phase) {
 	case CONNECTING:
 		wake_at(s->deadline_us, now, timeout_ms);
-		pfds[0] = (struct pollfd){s->fd, POLLOUT, 0};
-		return 1;
+		pfds[n++] = (struct pollfd){s->fd, POLLOUT, 0};
+		break;
 	case GREETING:
 		wake_at(s->deadline_us, now, timeout_ms);
 		if (kp_conn_flush(s->greeting, now) < 0) {
-			attempt_failed(s, s->greeting->why,
+			attempt_failed(s, kp_conn_why(s->greeting),
 				       s->con.refused && s->con.refused(s->con.ctx, s->greeting),
 				       now);
 			return 0;
 		}
-		pfds[0] = (struct pollfd){s->greeting->fd, kp_conn_events(s->greeting, false), 0};
-		return 1;
+		pfds[n++] = (struct pollfd){kp_conn_fd(s->greeting),
+					    kp_conn_events(s->greeting, false), 0};
+		break;
 	case LINKED:
-		if (kp_peer_tick(s->peer, now, timeout_ms) == -ETIMEDOUT) {
-			snprintf(link->why, sizeof(link->why), "nothing heard for %lld s",
-				 (long long)(s->cfg.peer.timeout_us / 1000000));
+		ret = kp_peer_prepare(s->peer, pfds, max, timeout_ms, now);
+		if (ret < 0) {
 			link_lost(s, now);
 			return 0;
 		}
-		if (kp_conn_flush(link, now) < 0) {
-			link_lost(s, now);
-			return 0;
-		}
-		pfds[0] = (struct pollfd){link->fd,
-					  s->peer->gone || s->peer->failed
-						  ? (short)(kp_conn_busy(link) ? POLLOUT : 0)
-						  : kp_conn_events(link, kp_peer_want_bulk(s->peer)),
-					  0};
-		if (link->more_to_read)
-			*timeout_ms = 0;
-		return 1;
+		return (size_t)ret;
 	case ENDING:
 		if (s->done || s->state != KYOYU_STATE_ENDED)
 			return 0;
@@ -458,11 +450,14 @@ size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *tim
 			return 0;
 		}
 		wake_at(s->bye_deadline_us, now, timeout_ms);
-		pfds[0] = (struct pollfd){link->fd, POLLOUT, 0};
+		pfds[0] = (struct pollfd){kp_conn_fd(link), POLLOUT, 0};
 		return 1;
 	default:
-		return 0;
+		break;
 	}
+	/* Without a link the peer drops what the encoder makes meanwhile. */
+	ret = kp_peer_prepare(s->peer, pfds + n, max - n, timeout_ms, now);
+	return n + (ret > 0 ? (size_t)ret : 0);
 }
 
 static void handle_connecting(kt_sharer *s, int64_t now)
@@ -488,7 +483,7 @@ static void handle_connecting(kt_sharer *s, int64_t now)
 	s->phase = GREETING;
 	send_hello(s, now);
 	if (kp_conn_flush(s->greeting, now) < 0)
-		attempt_failed(s, s->greeting->why,
+		attempt_failed(s, kp_conn_why(s->greeting),
 			       s->con.refused && s->con.refused(s->con.ctx, s->greeting), now);
 }
 
@@ -505,28 +500,13 @@ static void handle_greeting(kt_sharer *s, short revents, int64_t now)
 	if (ret == 0 && !s->got_reject)
 		ret = kp_conn_flush(c, now);
 	if (ret < 0) {
-		attempt_failed(s, c->why,
+		attempt_failed(s, kp_conn_why(c),
 			       s->bad_welcome || (s->con.refused && s->con.refused(s->con.ctx, c)),
 			       now);
 		return;
 	}
 	if (s->got_reject)
 		rejected(s, now);
-}
-
-static void handle_linked(kt_sharer *s, short revents, int64_t now)
-{
-	kp_conn *c = s->peer->conn;
-	bool reading = !s->peer->gone && !s->peer->failed;
-	int ret = 0;
-
-	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | c->read_wants)) ||
-			c->more_to_read))
-		ret = kp_conn_read(c, kp_peer_on_wire, s->peer, now);
-	if (ret == 0 && !s->peer->gone)
-		ret = kp_conn_flush(c, now);
-	if (ret < 0)
-		link_lost(s, now);
 }
 
 void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t now)
@@ -539,14 +519,15 @@ void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t
 			handle_connecting(s, now);
 		break;
 	case GREETING:
-		if (pfds[0].revents || s->greeting->more_to_read)
+		if (pfds[0].revents || kp_conn_more_to_read(s->greeting))
 			handle_greeting(s, pfds[0].revents, now);
 		break;
 	case LINKED:
-		handle_linked(s, pfds[0].revents, now);
+		if (kp_peer_handle(s->peer, pfds[0].revents, now) < 0)
+			link_lost(s, now);
 		break;
 	case ENDING:
-		if (s->peer->conn && kp_conn_flush(s->peer->conn, now) < 0)
+		if (kp_peer_conn(s->peer) && kp_conn_flush(kp_peer_conn(s->peer), now) < 0)
 			kp_conn_free(kp_peer_detach(s->peer), false);
 		break;
 	default:

@@ -27,7 +27,8 @@
 #include "tls.h"
 #include "viewer.h"
 
-#define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + 1)
+/* The bus, the listening socket, waiting connections, the session. */
+#define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + KP_PEER_MAX_POLL)
 /* Unsent bytes the kernel may hold before the socket stops polling
  * writable: the sender's queue stays in the sender, where it can drop. */
 #define NOTSENT_LOWAT 16384
@@ -165,6 +166,7 @@ static kp_peer_config peer_config(const transport *t)
 		.keepalive_us = (int64_t)t->keepalive_s * 1000000,
 		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
 		.ceiling_kbps = t->host_info->bitrate_kbps,
+		.name = "transport/tls",
 	};
 }
 
@@ -308,7 +310,7 @@ static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 
 static bool tls_refused(void *ctx, kp_conn *conn)
 {
-	return kt_tls_refused_peer(conn->io_ctx);
+	return kt_tls_refused_peer(kp_conn_io_ctx(conn));
 }
 
 /* ---- the stage ------------------------------------------------------------ */
@@ -346,8 +348,9 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 		};
 		kt_connector con = {tcp_open, tls_wrap, tls_refused, t};
 		t->sharer = kt_sharer_new(t->bus, &sc, &con);
-		mask |= KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |
-			KYOYU_MSG_BIT(KYOYU_MSG_CONSENT);
+		/* Packets go to the peer's own inbox, read when the socket
+		 * has room. */
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) | KYOYU_MSG_BIT(KYOYU_MSG_CONSENT);
 	}
 	if (!t->viewer && !t->sharer) {
 		if (t->listen_fd >= 0)
@@ -363,7 +366,7 @@ static void take_messages(transport *t, kyoyu_inbox *inbox)
 {
 	kyoyu_msg *msg;
 
-	/* Bounded, so a flood of packets cannot starve the sockets. */
+	/* Bounded, so a flood of messages cannot starve the sockets. */
 	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
 		if (t->viewer)
 			kt_viewer_on_bus(t->viewer, msg);

@@ -152,7 +152,7 @@ void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t n
 	if (v->n_pending == KT_VIEWER_MAX_PENDING || same >= KT_VIEWER_MAX_PENDING_PER_ADDR) {
 		kyoyu_warn("too many connections waiting%s: dropped %s",
 			   same >= KT_VIEWER_MAX_PENDING_PER_ADDR ? " from this address" : "",
-			   conn->addr);
+			   kp_conn_addr(conn));
 		kp_conn_free(conn, false);
 		return;
 	}
@@ -167,7 +167,7 @@ void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t n
 	p->deadline_us = now + v->cfg.handshake_timeout_us;
 	kp_conn_allow(conn, KP_WIRE_BIT(KP_WIRE_HELLO));
 	v->pending[v->n_pending++] = p;
-	kyoyu_debug("connection from %s", conn->addr);
+	kyoyu_debug("connection from %s", kp_conn_addr(conn));
 }
 
 /* ---- admission --------------------------------------------------------- */
@@ -229,7 +229,9 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 	pending *p = v->pending[i];
 	char text[5];
 
-	v->peer = kp_peer_new(v->bus, &v->cfg.peer);
+	kp_peer_config pc = v->cfg.peer;
+	pc.state = v->state;
+	v->peer = kp_peer_new(v->bus, &pc);
 	if (!v->peer || RAND_bytes(v->token, sizeof(v->token)) != 1) {
 		kyoyu_error("cannot start the session (out of memory or no randomness)");
 		kp_peer_free(v->peer);
@@ -239,9 +241,8 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 		return;
 	}
 	v->codec = codec;
-	v->peer->state = v->state;
 	if (send_welcome(v, p, false, now)) {
-		kyoyu_error("cannot welcome %s", p->conn->addr);
+		kyoyu_error("cannot welcome %s", kp_conn_addr(p->conn));
 		kp_peer_free(v->peer);
 		v->peer = NULL;
 		remove_pending(v, i);
@@ -249,7 +250,7 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 		return;
 	}
 	kyoyu_info("%s connected with the right code: session starts (%s%s)",
-		   p->conn->addr, kyoyu_fourcc_text(codec, text),
+		   kp_conn_addr(p->conn), kyoyu_fourcc_text(codec, text),
 		   v->cfg.recording ? ", recorded if the customer agrees" : "");
 	kp_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
 	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
@@ -271,7 +272,7 @@ static void take_back(kt_viewer *v, size_t i, int64_t now)
 	}
 	kp_conn *old = kp_peer_detach(v->peer);
 	kp_conn_free(old, false);
-	kyoyu_info("%s came back: the session goes on", p->conn->addr);
+	kyoyu_info("%s came back: the session goes on", kp_conn_addr(p->conn));
 	kp_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
 	kp_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	v->lost = false;
@@ -291,30 +292,31 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 
 	if (h->major != KP_WIRE_MAJOR) {
 		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
-			   p->conn->addr, h->major, h->minor, KP_WIRE_MAJOR, KP_WIRE_MINOR);
+			   kp_conn_addr(p->conn), h->major, h->minor, KP_WIRE_MAJOR, KP_WIRE_MINOR);
 		reply_at(p, KP_WIRE_REJECT_VERSION, 0, now);
 		return;
 	}
 	if (h->auth == KP_WIRE_AUTH_TOKEN) {
-		bool ok = v->peer && !v->peer->ended &&
+		bool ok = v->peer && !kp_peer_ended(v->peer) &&
 			  CRYPTO_memcmp(h->secret, v->token, KP_WIRE_TOKEN_SIZE) == 0;
 		if (ok) {
 			take_back(v, i, now);
 			return;
 		}
 		kyoyu_warn("%s tried to resume a session that is not this one: refused",
-			   p->conn->addr);
+			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_RESUME_REFUSED, 0, later);
 		return;
 	}
 	if (v->peer) {
-		kyoyu_info("%s tried to connect while a session runs: told busy", p->conn->addr);
+		kyoyu_info("%s tried to connect while a session runs: told busy",
+			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BUSY, 0, now);
 		return;
 	}
 	if (!codec) {
 		kyoyu_warn("%s sends %s video, which this viewer cannot decode: refused "
-			   "(build the viewer with that codec's plugin)", p->conn->addr,
+			   "(build the viewer with that codec's plugin)", kp_conn_addr(p->conn),
 			   kyoyu_fourcc_text(h->codecs[0], text));
 		reply_at(p, KP_WIRE_REJECT_CODEC, 0, now);
 		return;
@@ -324,13 +326,14 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 		admit(v, i, codec, now);
 		return;
 	case KP_CODE_LIMITED:
-		kyoyu_warn("%s tries codes too fast: refused for %u s", p->conn->addr, retry_s);
+		kyoyu_warn("%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
+			   retry_s);
 		reply_at(p, KP_WIRE_REJECT_RATE_LIMITED,
 			 (uint16_t)(retry_s > KP_WIRE_MAX_RETRY_S ? KP_WIRE_MAX_RETRY_S : retry_s),
 			 later);
 		return;
 	default:
-		kyoyu_warn("%s gave a wrong, used or expired code: refused", p->conn->addr);
+		kyoyu_warn("%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BAD_CODE, 0, later);
 		return;
 	}
@@ -341,33 +344,16 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 static void link_failed(kt_viewer *v, int64_t now)
 {
 	kp_peer *peer = v->peer;
-	kp_conn *conn = peer->conn;
 
 	if (kp_peer_link_down_for_good(peer, "the customer's agent sent something this "
 					     "viewer does not understand"))
 		return;
 	kyoyu_warn("lost the link to the customer (%s); waiting %lld s for it to come back",
-		   conn->why, (long long)(v->cfg.grace_us / 1000000));
+		   kp_conn_why(kp_peer_conn(peer)), (long long)(v->cfg.grace_us / 1000000));
 	kp_conn_free(kp_peer_detach(peer), false);
 	v->lost = true;
 	v->lost_until_us = now + v->cfg.grace_us;
 	kp_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
-}
-
-static void handle_session(kt_viewer *v, short revents, int64_t now)
-{
-	kp_conn *conn = v->peer->conn;
-	int ret = 0;
-
-	bool reading = !v->peer->gone && !v->peer->failed;
-
-	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | conn->read_wants)) ||
-			conn->more_to_read))
-		ret = kp_conn_read(conn, kp_peer_on_wire, v->peer, now);
-	if (ret == 0 && !v->peer->gone)
-		ret = kp_conn_flush(conn, now);
-	if (ret < 0)
-		link_failed(v, now);
 }
 
 /* ---- the bus ----------------------------------------------------------- */
@@ -382,7 +368,7 @@ static void end_everything(kt_viewer *v, uint32_t reason, int64_t now)
 	kp_codes_revoke(&v->codes);
 	v->code_shown = false;
 	v->bye_deadline_us = now + BYE_GRACE_US;
-	if (!v->peer || !v->peer->conn)
+	if (!v->peer || !kp_peer_conn(v->peer))
 		v->done = true;
 }
 
@@ -433,39 +419,21 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 		post_code(v, KYOYU_CODE_EXPIRED, NULL);
 	}
 	if (v->code_shown)
-		wake_at(v->codes.expires_us, now, timeout_ms);
+		wake_at(kp_codes_expiry(&v->codes), now, timeout_ms);
 	for (size_t i = 0; i < v->n_pending && n < max; i++) {
 		pending *p = v->pending[i];
-		short ev = p->have_hello ? 0 : POLLIN;
-		if (p->closing || p->replying)
-			ev = 0;
-		pfds[n++] = (struct pollfd){p->conn->fd,
-					    (short)(ev | (kp_conn_busy(p->conn) ? POLLOUT : 0) |
-						    (p->have_hello ? 0 : p->conn->read_wants)),
-					    0};
+		/* After the hello nothing is read until the answer is out. */
+		short ev = p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
+					 : kp_conn_events(p->conn, false);
+		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), ev, 0};
 		wake_at(p->deadline_us, now, timeout_ms);
 	}
-	if (v->peer && v->peer->conn && n < max) {
-		int ret = kp_peer_tick(v->peer, now, timeout_ms);
-		if (ret == -ETIMEDOUT) {
-			snprintf(v->peer->conn->why, sizeof(v->peer->conn->why),
-				 "nothing heard for %lld s", (long long)(v->cfg.peer.timeout_us / 1000000));
+	if (v->peer && kp_peer_conn(v->peer) && n < max) {
+		int ret = kp_peer_prepare(v->peer, pfds + n, max - n, timeout_ms, now);
+		if (ret < 0)
 			link_failed(v, now);
-		}
-	}
-	if (v->peer && v->peer->conn && n < max) {
-		kp_conn *c = v->peer->conn;
-		/* Pings and reports queued by the tick go out now. */
-		if (kp_conn_flush(c, now) < 0) {
-			link_failed(v, now);
-		} else if (v->peer->gone || v->peer->failed) {
-			/* Nothing more is read; only a goodbye may still go out. */
-			pfds[n++] = (struct pollfd){c->fd, kp_conn_busy(c) ? POLLOUT : 0, 0};
-		} else {
-			pfds[n++] = (struct pollfd){c->fd, kp_conn_events(c, false), 0};
-			if (c->more_to_read)
-				*timeout_ms = 0;
-		}
+		else
+			n += (size_t)ret;
 	}
 	if (v->lost && !v->done) {
 		if (now >= v->lost_until_us) {
@@ -478,7 +446,7 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 		}
 	}
 	if (v->state == KYOYU_STATE_ENDED && !v->done) {
-		if (!v->peer || !v->peer->conn || !kp_conn_busy(v->peer->conn) ||
+		if (!v->peer || !kp_peer_conn(v->peer) || !kp_conn_busy(kp_peer_conn(v->peer)) ||
 		    now >= v->bye_deadline_us) {
 			v->done = true;
 			if (v->peer)
@@ -513,12 +481,12 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 			return false;
 		return kp_conn_busy(p->conn);
 	}
-	if (!p->have_hello && (revents || p->conn->more_to_read)) {
+	if (!p->have_hello && (revents || kp_conn_more_to_read(p->conn))) {
 		int ret = kp_conn_read(p->conn, on_hello, p, now);
 		if (ret == 0 && !p->have_hello)
 			ret = kp_conn_flush(p->conn, now);
 		if (ret < 0) {
-			kyoyu_info("dropped %s", p->conn->why);
+			kyoyu_info("dropped %s", kp_conn_why(p->conn));
 			return false;
 		}
 	}
@@ -527,7 +495,7 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		return true;
 	}
 	if (now >= p->deadline_us) {
-		kyoyu_info("%s did not say hello within %lld s: dropped", p->conn->addr,
+		kyoyu_info("%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
 			   (long long)(v->cfg.handshake_timeout_us / 1000000));
 		return false;
 	}
@@ -539,13 +507,15 @@ void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t
 	/* Descriptors are matched by number: handling one connection may admit
 	 * it (it leaves the list) or reorder the list. */
 	for (size_t k = 0; k < n; k++) {
-		if (v->peer && v->peer->conn && pfds[k].fd == v->peer->conn->fd) {
-			handle_session(v, pfds[k].revents, now);
+		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
+		if (session && pfds[k].fd == kp_conn_fd(session)) {
+			if (kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
+				link_failed(v, now);
 			continue;
 		}
 		for (size_t i = 0; i < v->n_pending; i++) {
 			pending *p = v->pending[i];
-			if (p->conn->fd != pfds[k].fd)
+			if (kp_conn_fd(p->conn) != pfds[k].fd)
 				continue;
 			if (!handle_pending(v, i, pfds[k].revents, now) && i < v->n_pending &&
 			    v->pending[i] == p) {
