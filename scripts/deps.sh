@@ -7,9 +7,10 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
-  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core"
+  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libgtk-4-dev"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
-KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox"
+KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
+  openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

@@ -1,0 +1,230 @@
+/* The sharing bar: an undecorated window kept above the others. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <gtk/gtk.h>
+
+#include "gtk-bar.h"
+#include "gtk-x11.h"
+#include "i18n.h"
+
+struct ui_gtk_bar {
+	ui_gtk_bar_actions actions;
+	void *ctx;
+	GtkWindow *window;
+	GtkWidget *strip; /* coloured: red while shared, amber while paused */
+	GtkLabel *status, *time_left, *warning;
+	GtkButton *pause;
+	char *operator_name;
+	bool paused, lost;
+	bool placed; /* moved to the top centre since it was last shown */
+};
+
+static void describe(ui_gtk_bar *b)
+{
+	char *words;
+
+	if (b->lost)
+		words = g_strdup(_("Connection lost: trying to reconnect…"));
+	else if (b->paused)
+		words = g_strdup(_("Paused: nothing on your screen is sent"));
+	else if (b->operator_name && *b->operator_name)
+		/* TRANSLATORS: %s is the support person's name. */
+		words = g_strdup_printf(_("Sharing your screen with %s"), b->operator_name);
+	else
+		words = g_strdup(_("Sharing your screen with the support team"));
+	gtk_label_set_text(b->status, words);
+	g_free(words);
+	gtk_button_set_label(b->pause, b->paused ? _("_Resume") : _("_Pause"));
+	if (b->paused)
+		gtk_widget_add_css_class(b->strip, "paused");
+	else
+		gtk_widget_remove_css_class(b->strip, "paused");
+}
+
+static void on_pause_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_bar *b = data;
+
+	/* The state on the bus says when it happened; the bar follows it. */
+	if (b->paused)
+		b->actions.resume(b->ctx);
+	else
+		b->actions.pause(b->ctx);
+}
+
+static void on_stop_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_bar *b = data;
+
+	b->actions.stop(b->ctx);
+}
+
+/* Closing the bar (a window manager's Alt+F4) stops sharing, as Stop does:
+ * a person who closes it does not expect to be still shared. */
+static gboolean on_close_request(GtkWindow *window, gpointer data)
+{
+	ui_gtk_bar *b = data;
+
+	b->actions.stop(b->ctx);
+	return TRUE;
+}
+
+static void on_realize(GtkWidget *widget, gpointer data)
+{
+	ui_gtk_x11_name_window(GTK_WINDOW(widget), "bar");
+}
+
+/* Placed once its size is known (its first layout after being shown), so
+ * a bar the customer dragged aside stays where they put it. */
+static void on_layout(GdkSurface *surface, int width, int height, gpointer data)
+{
+	ui_gtk_bar *b = data;
+
+	if (b->placed || width <= 1)
+		return;
+	b->placed = true;
+	ui_gtk_x11_place_top_centre(b->window);
+}
+
+static void on_map(GtkWidget *widget, gpointer data)
+{
+	ui_gtk_bar *b = data;
+	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(widget));
+
+	if (!ui_gtk_x11_keep_above(GTK_WINDOW(widget)))
+		g_info("not on X11: the sharing bar cannot ask to stay above other windows");
+	if (!g_signal_handler_find(surface, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0,
+				   NULL, on_layout, b))
+		g_signal_connect(surface, "layout", G_CALLBACK(on_layout), b);
+	on_layout(surface, gdk_surface_get_width(surface), gdk_surface_get_height(surface), b);
+}
+
+static GtkWidget *new_label(const char *css_class)
+{
+	GtkWidget *label = gtk_label_new("");
+
+	if (css_class)
+		gtk_widget_add_css_class(label, css_class);
+	return label;
+}
+
+ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
+{
+	ui_gtk_bar *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->actions = *actions;
+	b->ctx = ctx;
+	b->window = GTK_WINDOW(gtk_window_new());
+	/* TRANSLATORS: the title of the small bar shown while sharing, which a
+	 * taskbar may show. */
+	gtk_window_set_title(b->window, _("Sharing your screen"));
+	gtk_window_set_icon_name(b->window, "kyoyu");
+	gtk_window_set_decorated(b->window, FALSE);
+	gtk_window_set_resizable(b->window, FALSE);
+	g_signal_connect(b->window, "close-request", G_CALLBACK(on_close_request), b);
+	g_signal_connect(b->window, "realize", G_CALLBACK(on_realize), b);
+	g_signal_connect(b->window, "map", G_CALLBACK(on_map), b);
+
+	/* The whole bar is a handle: dragging it moves it out of the way. */
+	GtkWidget *handle = gtk_window_handle_new();
+	GtkWidget *column = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	gtk_window_handle_set_child(GTK_WINDOW_HANDLE(handle), column);
+	gtk_window_set_child(b->window, handle);
+
+	GtkWidget *warning = new_label("kyoyu-warning");
+	b->warning = GTK_LABEL(warning);
+	gtk_widget_set_visible(warning, FALSE);
+	gtk_box_append(GTK_BOX(column), warning);
+
+	b->strip = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+	gtk_widget_add_css_class(b->strip, "kyoyu-bar");
+	gtk_box_append(GTK_BOX(column), b->strip);
+	GtkWidget *status = new_label("kyoyu-status");
+	b->status = GTK_LABEL(status);
+	gtk_label_set_ellipsize(b->status, PANGO_ELLIPSIZE_END);
+	gtk_label_set_max_width_chars(b->status, 48);
+	gtk_widget_set_hexpand(status, TRUE);
+	gtk_label_set_xalign(b->status, 0);
+	gtk_box_append(GTK_BOX(b->strip), status);
+	GtkWidget *time_left = new_label("kyoyu-time");
+	b->time_left = GTK_LABEL(time_left);
+	/* Room for "1:05:00 left" from the start: the text comes after the
+	 * bar is laid out, and a shown window does not grow for a label. */
+	gtk_label_set_width_chars(b->time_left, 12);
+	gtk_label_set_xalign(b->time_left, 1);
+	gtk_box_append(GTK_BOX(b->strip), time_left);
+	GtkWidget *pause = gtk_button_new_with_mnemonic(_("_Pause"));
+	b->pause = GTK_BUTTON(pause);
+	g_signal_connect(pause, "clicked", G_CALLBACK(on_pause_clicked), b);
+	gtk_box_append(GTK_BOX(b->strip), pause);
+	GtkWidget *stop = gtk_button_new_with_mnemonic(_("_Stop"));
+	gtk_widget_add_css_class(stop, "kyoyu-stop");
+	g_signal_connect(stop, "clicked", G_CALLBACK(on_stop_clicked), b);
+	gtk_box_append(GTK_BOX(b->strip), stop);
+	return b;
+}
+
+void ui_gtk_bar_free(ui_gtk_bar *b)
+{
+	if (!b)
+		return;
+	gtk_window_destroy(b->window);
+	g_free(b->operator_name);
+	free(b);
+}
+
+void ui_gtk_bar_show(ui_gtk_bar *b, const char *operator_name)
+{
+	g_free(b->operator_name);
+	b->operator_name = g_strdup(operator_name);
+	b->placed = false;
+	describe(b);
+	gtk_window_present(b->window);
+}
+
+void ui_gtk_bar_hide(ui_gtk_bar *b)
+{
+	gtk_widget_set_visible(GTK_WIDGET(b->window), FALSE);
+}
+
+void ui_gtk_bar_set_paused(ui_gtk_bar *b, bool paused)
+{
+	b->paused = paused;
+	describe(b);
+}
+
+void ui_gtk_bar_set_link_lost(ui_gtk_bar *b, bool lost)
+{
+	b->lost = lost;
+	describe(b);
+}
+
+void ui_gtk_bar_set_time_left(ui_gtk_bar *b, int64_t seconds)
+{
+	char clock[32], *words;
+
+	if (seconds < 0) {
+		gtk_label_set_text(b->time_left, "");
+		return;
+	}
+	if (seconds >= 3600)
+		g_snprintf(clock, sizeof(clock), "%d:%02d:%02d", (int)(seconds / 3600),
+			   (int)(seconds / 60 % 60), (int)(seconds % 60));
+	else
+		g_snprintf(clock, sizeof(clock), "%02d:%02d", (int)(seconds / 60),
+			   (int)(seconds % 60));
+	/* TRANSLATORS: %s is the time left before the session ends, "12:34". */
+	words = g_strdup_printf(_("%s left"), clock);
+	gtk_label_set_text(b->time_left, words);
+	g_free(words);
+}
+
+void ui_gtk_bar_warn(ui_gtk_bar *b, const char *words)
+{
+	gtk_label_set_text(b->warning, words);
+	gtk_widget_set_visible(GTK_WIDGET(b->warning), TRUE);
+}

@@ -1,0 +1,383 @@
+/* The customer's window: pages in a GtkStack, one question at a time. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "gtk-code.h"
+#include "gtk-window.h"
+#include "gtk-x11.h"
+#include "i18n.h"
+
+/* After this many codes that did not work, the customer is told to ask for
+ * a new one: the viewer kills a code after 5 wrong tries and never says
+ * which try was wrong, so retyping the same one soon stops helping. */
+#define FAILURES_BEFORE_NEW_CODE 3
+
+struct ui_gtk_window {
+	ui_gtk_window_actions actions;
+	void *ctx;
+	GtkWindow *window;
+	GtkStack *pages;
+	/* waiting */
+	GtkLabel *wait_words;
+	GtkSpinner *spinner;
+	/* the code */
+	GtkEntry *code_entry;
+	GtkLabel *code_hint;
+	guint regroup_source; /* pending regroup(), or 0 */
+	bool reformatting;
+	/* the question */
+	GtkLabel *ask_who, *ask_recorded;
+	/* the end */
+	GtkLabel *end_why, *end_shared, *end_detail;
+};
+
+static GtkLabel *add_label(GtkBox *box, const char *words, const char *css_class)
+{
+	GtkWidget *label = gtk_label_new(words);
+
+	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+	gtk_label_set_max_width_chars(GTK_LABEL(label), 40);
+	gtk_label_set_xalign(GTK_LABEL(label), 0);
+	if (css_class)
+		gtk_widget_add_css_class(label, css_class);
+	gtk_box_append(box, label);
+	return GTK_LABEL(label);
+}
+
+static GtkBox *new_page(ui_gtk_window *w, const char *name)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
+
+	gtk_widget_add_css_class(box, "kyoyu-page");
+	gtk_stack_add_named(w->pages, box, name);
+	return GTK_BOX(box);
+}
+
+static GtkWidget *add_button(GtkBox *box, const char *mnemonic, const char *css_class,
+			     GCallback clicked, ui_gtk_window *w)
+{
+	GtkWidget *button = gtk_button_new_with_mnemonic(mnemonic);
+
+	if (css_class)
+		gtk_widget_add_css_class(button, css_class);
+	g_signal_connect(button, "clicked", clicked, w);
+	gtk_box_append(box, button);
+	return button;
+}
+
+static GtkBox *add_button_row(GtkBox *page)
+{
+	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+
+	gtk_widget_set_halign(row, GTK_ALIGN_END);
+	gtk_widget_set_margin_top(row, 6);
+	gtk_box_append(page, row);
+	return GTK_BOX(row);
+}
+
+static void show_page(ui_gtk_window *w, const char *name)
+{
+	gtk_stack_set_visible_child_name(w->pages, name);
+	if (strcmp(name, "waiting") == 0)
+		gtk_spinner_start(w->spinner);
+	else
+		gtk_spinner_stop(w->spinner);
+	gtk_window_present(w->window);
+}
+
+/* ---- the code ------------------------------------------------------------ */
+
+/* The digits among the first CHARS characters of TEXT. */
+static size_t digits_before(const char *text, int chars)
+{
+	char *prefix = g_utf8_substring(text, 0, chars);
+	ui_gtk_code code;
+
+	ui_gtk_code_read(prefix, &code);
+	size_t n = code.n;
+	ui_gtk_code_clear(&code);
+	g_free(prefix);
+	return n;
+}
+
+/* After a change of the field: keep the digits, grouped as they are read
+ * out, with the cursor after as many digits as before, and say why
+ * anything else did not go in.  Run once the field has placed its cursor
+ * after the change, before the next key is handled. */
+static gboolean regroup(gpointer data)
+{
+	ui_gtk_window *w = data;
+	GtkEditable *editable = GTK_EDITABLE(w->code_entry);
+	const char *now = gtk_editable_get_text(editable);
+	ui_gtk_code code;
+	char text[UI_GTK_CODE_TEXT_MAX];
+
+	w->regroup_source = 0;
+	ui_gtk_code_read(now, &code);
+	ui_gtk_code_format(&code, text);
+	if (strcmp(text, now) != 0) {
+		size_t k = digits_before(now, gtk_editable_get_position(editable));
+		w->reformatting = true;
+		gtk_editable_set_text(editable, text);
+		gtk_editable_set_position(editable, (int)(k + (k ? (k - 1) / 3 : 0)));
+		w->reformatting = false;
+	}
+	if (code.stray)
+		gtk_label_set_text(w->code_hint, _("Only the digits of the code go here."));
+	else if (code.too_long)
+		gtk_label_set_text(w->code_hint, _("The code has 9 digits: the rest was left out."));
+	else
+		gtk_label_set_text(w->code_hint, "");
+	ui_gtk_code_clear(&code);
+	memset(text, 0, sizeof(text));
+	return G_SOURCE_REMOVE;
+}
+
+static void on_code_changed(GtkEditable *editable, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	/* Above the priority of input events: no key lands in between. */
+	if (!w->reformatting && !w->regroup_source)
+		w->regroup_source = g_idle_add_full(G_PRIORITY_HIGH, regroup, w, NULL);
+}
+
+static void submit_code(ui_gtk_window *w)
+{
+	ui_gtk_code code;
+
+	if (w->regroup_source) {
+		g_source_remove(w->regroup_source);
+		regroup(w);
+	}
+	ui_gtk_code_read(gtk_editable_get_text(GTK_EDITABLE(w->code_entry)), &code);
+	if (code.n != UI_GTK_CODE_DIGITS) {
+		gtk_label_set_text(w->code_hint, _("The code has 9 digits. Please type all of them."));
+		ui_gtk_code_clear(&code);
+		return;
+	}
+	ui_gtk_window_wait(w, _("Connecting to the support team…"));
+	w->actions.code(w->ctx, code.digits);
+	ui_gtk_code_clear(&code);
+}
+
+static void on_code_activate(GtkEntry *entry, gpointer data)
+{
+	submit_code(data);
+}
+
+static void on_connect_clicked(GtkButton *button, gpointer data)
+{
+	submit_code(data);
+}
+
+static void build_code_page(ui_gtk_window *w)
+{
+	GtkBox *page = new_page(w, "code");
+
+	add_label(page, _("Type the code the support person reads to you"), "kyoyu-title");
+	add_label(page, _("It has 9 digits, like 123-456-789."), NULL);
+	GtkWidget *entry = gtk_entry_new();
+	w->code_entry = GTK_ENTRY(entry);
+	gtk_widget_add_css_class(entry, "kyoyu-code");
+	gtk_entry_set_placeholder_text(w->code_entry, "123-456-789");
+	gtk_entry_set_input_purpose(w->code_entry, GTK_INPUT_PURPOSE_DIGITS);
+	gtk_editable_set_alignment(GTK_EDITABLE(entry), 0.5);
+	gtk_editable_set_width_chars(GTK_EDITABLE(entry), UI_GTK_CODE_TEXT_MAX);
+	g_signal_connect(entry, "changed", G_CALLBACK(on_code_changed), w);
+	g_signal_connect(entry, "activate", G_CALLBACK(on_code_activate), w);
+	gtk_box_append(page, entry);
+	w->code_hint = add_label(page, "", "kyoyu-hint");
+	GtkBox *row = add_button_row(page);
+	add_button(row, _("_Connect"), "suggested-action", G_CALLBACK(on_connect_clicked), w);
+}
+
+/* ---- the question -------------------------------------------------------- */
+
+static void on_allow_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	ui_gtk_window_wait(w, _("Starting to share…"));
+	w->actions.answer(w->ctx, true);
+}
+
+static void on_decline_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	ui_gtk_window_wait(w, _("Ending the session…"));
+	w->actions.answer(w->ctx, false);
+}
+
+static void build_question_page(ui_gtk_window *w)
+{
+	GtkBox *page = new_page(w, "question");
+
+	w->ask_who = add_label(page, "", "kyoyu-title");
+	add_label(page, _("They will only see your screen: they cannot click or type on "
+			  "your computer. You can pause or stop at any time."), NULL);
+	w->ask_recorded = add_label(page, _("The session will be recorded: what your screen "
+					    "shows is saved by the support team."),
+				    "kyoyu-recorded");
+	add_label(page, _("Nothing is shared until you press Allow."), NULL);
+	GtkBox *row = add_button_row(page);
+	add_button(row, _("_Decline"), NULL, G_CALLBACK(on_decline_clicked), w);
+	add_button(row, _("_Allow"), "suggested-action", G_CALLBACK(on_allow_clicked), w);
+}
+
+/* ---- waiting and the end ------------------------------------------------- */
+
+static void build_waiting_page(ui_gtk_window *w)
+{
+	GtkBox *page = new_page(w, "waiting");
+	GtkWidget *spinner = gtk_spinner_new();
+
+	w->spinner = GTK_SPINNER(spinner);
+	gtk_widget_set_size_request(spinner, 32, 32);
+	gtk_widget_set_margin_top(spinner, 24);
+	gtk_box_append(page, spinner);
+	w->wait_words = add_label(page, "", NULL);
+	gtk_label_set_xalign(w->wait_words, 0.5);
+	gtk_widget_set_halign(GTK_WIDGET(w->wait_words), GTK_ALIGN_CENTER);
+}
+
+static void on_close_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	w->actions.close(w->ctx);
+}
+
+static void build_end_page(ui_gtk_window *w)
+{
+	GtkBox *page = new_page(w, "end");
+
+	add_label(page, _("The session has ended"), "kyoyu-title");
+	w->end_why = add_label(page, "", NULL);
+	w->end_shared = add_label(page, "", NULL);
+	w->end_detail = add_label(page, "", "kyoyu-hint");
+	GtkBox *row = add_button_row(page);
+	add_button(row, _("_Close"), NULL, G_CALLBACK(on_close_clicked), w);
+}
+
+/* ---- the window ---------------------------------------------------------- */
+
+static gboolean on_close_request(GtkWindow *window, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	w->actions.close(w->ctx);
+	return TRUE; /* the owner decides when it goes */
+}
+
+static void on_realize(GtkWidget *widget, gpointer data)
+{
+	ui_gtk_x11_name_window(GTK_WINDOW(widget), "main");
+}
+
+ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx)
+{
+	ui_gtk_window *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->actions = *actions;
+	w->ctx = ctx;
+	w->window = GTK_WINDOW(gtk_window_new());
+	/* TRANSLATORS: the title of the customer's window. */
+	gtk_window_set_title(w->window, _("Screen sharing with support"));
+	gtk_window_set_icon_name(w->window, "kyoyu");
+	gtk_window_set_default_size(w->window, 480, -1);
+	gtk_window_set_resizable(w->window, FALSE);
+	g_signal_connect(w->window, "close-request", G_CALLBACK(on_close_request), w);
+	g_signal_connect(w->window, "realize", G_CALLBACK(on_realize), w);
+	w->pages = GTK_STACK(gtk_stack_new());
+	gtk_stack_set_transition_type(w->pages, GTK_STACK_TRANSITION_TYPE_NONE);
+	gtk_window_set_child(w->window, GTK_WIDGET(w->pages));
+	build_waiting_page(w);
+	build_code_page(w);
+	build_question_page(w);
+	build_end_page(w);
+	return w;
+}
+
+void ui_gtk_window_free(ui_gtk_window *w)
+{
+	if (!w)
+		return;
+	if (w->regroup_source)
+		g_source_remove(w->regroup_source);
+	/* The field may still hold a code; no regroup() after this. */
+	w->reformatting = true;
+	gtk_editable_set_text(GTK_EDITABLE(w->code_entry), "");
+	gtk_window_destroy(w->window);
+	free(w);
+}
+
+void ui_gtk_window_wait(ui_gtk_window *w, const char *words)
+{
+	gtk_label_set_text(w->wait_words, words);
+	show_page(w, "waiting");
+}
+
+void ui_gtk_window_ask_code(ui_gtk_window *w, unsigned failures)
+{
+	GtkEditable *entry = GTK_EDITABLE(w->code_entry);
+
+	if (failures >= FAILURES_BEFORE_NEW_CODE) {
+		gtk_editable_set_text(entry, "");
+		gtk_label_set_text(w->code_hint,
+				   _("That did not work several times. Please ask the support "
+				     "person for a new code, then type the new one here."));
+	} else if (failures > 0) {
+		gtk_label_set_text(w->code_hint,
+				   _("That code did not work. Check it with the support person "
+				     "and type it again."));
+	} else {
+		gtk_label_set_text(w->code_hint, "");
+	}
+	show_page(w, "code");
+	gtk_widget_grab_focus(GTK_WIDGET(w->code_entry));
+	gtk_editable_select_region(entry, 0, -1);
+}
+
+void ui_gtk_window_ask_consent(ui_gtk_window *w, const char *operator_name, bool recorded)
+{
+	char *who;
+
+	if (operator_name && *operator_name)
+		/* TRANSLATORS: %s is the support person's name. */
+		who = g_strdup_printf(recorded ? _("%s asks to see and record your screen")
+					       : _("%s asks to see your screen"),
+				      operator_name);
+	else
+		who = g_strdup(recorded ? _("The support team asks to see and record your screen")
+					: _("The support team asks to see your screen"));
+	gtk_label_set_text(w->ask_who, who);
+	g_free(who);
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), recorded);
+	show_page(w, "question");
+}
+
+void ui_gtk_window_show_end(ui_gtk_window *w, const char *why, bool shared,
+			    const char *detail)
+{
+	gtk_label_set_text(w->end_why, why);
+	gtk_label_set_text(w->end_shared, shared ? _("Your screen is no longer shared.")
+						 : _("Nothing was shared."));
+	gtk_label_set_text(w->end_detail, detail ? detail : "");
+	gtk_widget_set_visible(GTK_WIDGET(w->end_detail), detail && *detail);
+	/* The code is of no use any more. */
+	gtk_editable_set_text(GTK_EDITABLE(w->code_entry), "");
+	show_page(w, "end");
+}
+
+void ui_gtk_window_hide(ui_gtk_window *w)
+{
+	gtk_widget_set_visible(GTK_WIDGET(w->window), FALSE);
+}

@@ -1,0 +1,345 @@
+# ui/gtk, the customer's window, in real sessions over TLS 1.3: a real
+# viewer (ui/tty, on loopback) and a real sharer (capture/x11, ui/gtk and
+# the overlay) on its own Xvfb with openbox as the window manager.  The
+# customer is played by xdotool (keys, clicks, a paste) and reads the
+# windows back by OCR (tesseract), as a person would.
+#
+#  1. The code: a pasted one with spaces and typed ones with dashes are
+#     grouped as read out (123-456-789); a wrong code gets a plain message,
+#     three get "ask for a new code"; the right one typed in full-width
+#     digits (６１２ー…, an input method left in 全角 mode) connects.
+#  2. Who asks: the operator's name, before anything is shared (no video
+#     byte either side); Allow shares.
+#  3. The bar: the name, the time left (mm:ss), above every window
+#     (_NET_WM_STATE_ABOVE, and on top of a window activated later), at
+#     the top centre.  Pause from the bar: no video byte reaches the viewer
+#     while the screen changes (the viewer's count, as session-pause.sh);
+#     Resume: video again.  The 5-minute warning as a banner: the cap is
+#     set on the sharer for now (-o session.max_minutes=7, its clock 6 times
+#     fast), since the protocol does not carry the viewer's cap yet.  Stop:
+#     both sides end, the window says why and stays until Close.
+#  4. Decline, with a viewer that records: the recording is part of the
+#     question; nothing is shared, nothing recorded, both sides end with
+#     "consent declined".
+#
+# The language: KYOYU_TEST_LANGUAGE (default en) is given to the sharer as
+# LANGUAGE; the words looked for are kyoyu's own, translated with gettext
+# from KYOYU_TEST_LOCALEDIR.  KYOYU_SCREENSHOTS=DIR copies a screenshot of
+# each state there (docs/images).
+. "$KYOYU_SRCDIR/tests/e2e/session-lib.sh"
+
+require_plugins ui-gtk capture-x11 ui-x11-overlay transport-record
+require_tools Xvfb xdotool xprop xwininfo xwd convert
+for tool in tesseract openbox xclip gettext; do
+	command -v $tool >/dev/null ||
+		skip_all "$tool is missing (tesseract-ocr, openbox, xclip, gettext-base)"
+done
+
+LANGUAGE_UNDER_TEST=${KYOYU_TEST_LANGUAGE:-en}
+case $LANGUAGE_UNDER_TEST in
+ja) OCR_LANGUAGES=jpn+eng ;;
+*) OCR_LANGUAGES=eng ;;
+esac
+# words MSGID: kyoyu's text MSGID in the language under test (MSGID itself
+# while no catalogue has it).
+words() {
+	LANGUAGE=$LANGUAGE_UNDER_TEST TEXTDOMAINDIR=${KYOYU_TEST_LOCALEDIR:-$KYOYU_BUILDDIR/po} \
+		gettext kyoyu "$1"
+}
+
+new_display 1280 720 || skip_all "cannot start Xvfb"
+SHARER_DISPLAY=$DISPLAY
+openbox --sm-disable >"$E2E_TMP/openbox.log" 2>&1 &
+E2E_PIDS="$E2E_PIDS $!"
+wm_running() { xprop -root _NET_SUPPORTING_WM_CHECK | grep -q 'window id'; }
+wait_for 30 wm_running || skip_all "openbox did not start"
+# A desktop to share: grey, and a blue block to see in the pictures.
+desktop() { fill 5a6a7a 0 0 1280 720 2f5f9f 80 160 360 240; }
+desktop
+
+# GTK as a customer's desktop runs it, minus what a test has no use for:
+# no accessibility bus, no GL (Xvfb has none; GTK would fall back anyway),
+# no GIO modules.  GTK keeps some memory until exit: no leak checks here.
+GTK_A11Y=none GSK_RENDERER=cairo GIO_USE_VFS=local GSETTINGS_BACKEND=memory \
+	NO_AT_BRIDGE=1 LANGUAGE=$LANGUAGE_UNDER_TEST
+export GTK_A11Y GSK_RENDERER GIO_USE_VFS GSETTINGS_BACKEND NO_AT_BRIDGE LANGUAGE
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+export ASAN_OPTIONS
+
+# start_customer NAME [OPTION...]: the sharer NAME with the window.
+start_customer() {
+	cname=$1
+	shift
+	start_sharer "$cname" "$PORT" -o ui.plugin=gtk,x11-overlay "$@"
+}
+
+# kyoyu_window ROLE: the X id of the sharer's window ROLE ("main", "bar").
+kyoyu_window() {
+	for id in $(xdotool search --all --pid "$SHARER_PID" 2>/dev/null); do
+		xprop -id "$id" _KYOYU_WINDOW 2>/dev/null | grep -q "= \"$1\"" && echo "$id" && return
+	done
+	return 1
+}
+# viewable WID: the window is on screen.
+viewable() { xwininfo -id "$1" 2>/dev/null | grep -q 'Map State: IsViewable'; }
+window_up() {
+	w=$(kyoyu_window "$1") && viewable "$w"
+}
+window_gone() { ! window_up "$1"; }
+
+# bare: the text on standard input without spaces and punctuation, which
+# OCR and line breaks change.
+bare() { LC_ALL=C tr -d '[:space:][:punct:]'; }
+# ocr WID: the words the window shows (read three times the size, in grey,
+# which OCR reads best), on one line.
+ocr() {
+	xwd -silent -id "$1" | convert xwd:- -resize 300% -colorspace Gray "$E2E_TMP/ocr.png" &&
+		tesseract "$E2E_TMP/ocr.png" - -l "$OCR_LANGUAGES" 2>/dev/null |
+		awk 'NF { printf "%s ", $0 } END { print "" }'
+}
+# shows ROLE TEXT: the window ROLE reads TEXT.
+shows() {
+	w=$(kyoyu_window "$1") || return 1
+	ocr "$w" >"$E2E_TMP/read"
+	bare <"$E2E_TMP/read" | grep -qF -- "$(printf '%s' "$2" | bare)"
+}
+# said_in ROLE TEXT: shows, waiting for it; says what it read when not.
+said_in() {
+	wait_for 30 shows "$1" "$2" && return 0
+	note "the $1 window reads: $(cat "$E2E_TMP/read")"
+	return 1
+}
+
+# click ROLE LABEL: clicks the middle of the words LABEL where the window
+# ROLE shows them (found by OCR, words or characters run together).
+click() {
+	w=$(kyoyu_window "$1") || return 1
+	xwd -silent -id "$w" | convert xwd:- -resize 300% -colorspace Gray "$E2E_TMP/ocr.png"
+	where=$(tesseract "$E2E_TMP/ocr.png" - -l "$OCR_LANGUAGES" tsv 2>/dev/null |
+		awk -F'\t' -v want="$(echo "$2" | sed 's/([A-Z_]*)$//' | tr -d ' _')" '
+			$1 == 5 && $12 != "" {
+				key = $3 "." $4 "." $5
+				if (key != line) { line = key; text = ""; n = 0 }
+				if (n == 0) { left = $7; top = $8 }
+				text = text $12; n++
+				right = $7 + $9; bottom = $8 + $10
+				if (index(text, want) == 1 && length(text) >= length(want)) {
+					printf "%d %d\n", (left + right) / 6, (top + bottom) / 6
+					exit
+				}
+				if (index(want, text) != 1) { text = ""; n = 0 }
+			}')
+	[ -n "$where" ] || return 1
+	set -- $where
+	xdotool mousemove --window "$w" "$1" "$2" click 1
+}
+# press ROLE LABEL: click, trying again while OCR has not found it yet.
+press() { wait_for 20 click "$1" "$2"; }
+
+# shot ROLE NAME: keeps a screenshot of the window ROLE, with its frame.
+shot() {
+	[ -n "$KYOYU_SCREENSHOTS" ] || return 0
+	w=$(kyoyu_window "$1") || return 1
+	xwd -silent -frame -id "$w" | convert xwd:- "$KYOYU_SCREENSHOTS/gtk-$2-$LANGUAGE_UNDER_TEST.png"
+}
+# shot_top NAME: the top of the screen, where the bar is.
+shot_top() {
+	[ -n "$KYOYU_SCREENSHOTS" ] || return 0
+	xwd -silent -root | convert xwd:- -crop 1280x110+0+0 +repage \
+		"$KYOYU_SCREENSHOTS/gtk-$1-$LANGUAGE_UNDER_TEST.png"
+}
+
+# type_code TEXT: types TEXT into the code field, after emptying it.
+# xdotool maps each full-width digit to a spare key before pressing it; a
+# pause between keys lets the server take each mapping before the key.
+type_code() {
+	w=$(kyoyu_window main) || return 1
+	xdotool windowactivate --sync "$w" key ctrl+a BackSpace
+	xdotool type --delay 150 "$1"
+}
+# full_width CODE: "612-736-589" as ６１２ー７３６ー５８９.
+full_width() {
+	echo "$1" | sed 's/0/０/g; s/1/１/g; s/2/２/g; s/3/３/g; s/4/４/g; s/5/５/g;
+		s/6/６/g; s/7/７/g; s/8/８/g; s/9/９/g; s/-/ー/g'
+}
+state_of() { "$KYOYU_AGENT" ctl status --socket "$E2E_TMP/$1.sock" 2>/dev/null | sed -n 's/^state: //p'; }
+
+check "the operator has a certificate" make_viewer_cert
+
+# ---- the code, who asks, the bar, pause, the warning, stop -----------------
+check "a viewer (Aiko Tanaka) shows a code" start_viewer viewer \
+	-o "transport.name=Aiko Tanaka" -o transport.reject_delay_ms=100
+KYOYU_CLOCK_RATE=6 start_customer customer -o session.max_minutes=7
+check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
+shot main code
+
+printf '111 222 333' >"$E2E_TMP/paste"
+xclip -quiet -selection clipboard "$E2E_TMP/paste" &
+E2E_PIDS="$E2E_PIDS $!"
+w=$(kyoyu_window main)
+xdotool windowactivate --sync "$w" key ctrl+v
+check "a pasted code with spaces is grouped as read out" said_in main "111-222-333"
+# submit N: Return, then the viewer refuses the Nth code and the window
+# asks again.
+refused() { [ "$(grep -c 'gave a wrong' "$E2E_TMP/viewer.err")" -ge "$1" ]; }
+submit() {
+	xdotool key Return
+	wait_for 30 refused "$1" &&
+		said_in main "$(words "Type the code the support person reads to you")"
+}
+check "a wrong code is refused" submit 1
+check "with a plain message" \
+	shows main "$(words "That code did not work. Check it with the support person and type it again.")"
+type_code "444-555-666"
+check "a typed code with dashes is grouped as read out" said_in main "444-555-666"
+check "a second wrong code is refused" submit 2
+type_code "777 888 999"
+check "a third one too" submit 3
+check "three wrong codes: ask the support person for a new one" \
+	said_in main "$(words "That did not work several times. Please ask the support person for a new code, then type the new one here.")"
+shot main new-code
+
+type_code "$(full_width "$CODE")"
+check "the right code typed in full-width digits shows as read out" said_in main "$CODE"
+xdotool key Return
+check "it connects, and the window names who asks to see the screen" \
+	said_in main "$(words "%s asks to see your screen" | sed 's/%s/Aiko Tanaka/')"
+recorded_words=$(words "The session will be recorded: what your screen shows is saved by the support team.")
+check "nothing is recorded, so the window does not speak of it" \
+	sh -c "! bare <'$E2E_TMP/read' | grep -qF '$(printf '%s' "$recorded_words" | bare)'"
+shot main question
+check "the sharer waits for the answer" test "$(state_of customer)" = "awaiting consent"
+check "no video byte has left before Allow" test "$(video_steady customer)" = 0
+check "and none reached the viewer" test "$(video_steady viewer)" = 0
+
+press main "$(words "_Allow")"
+check "Allow shares the screen" wait_for 30 state_is "$E2E_TMP/customer.sock" sharing
+check "the viewer views it" wait_for 30 state_is "$E2E_TMP/viewer.sock" sharing
+check "the window gives way to the bar" wait_for 30 window_up bar
+check "the window is hidden meanwhile" wait_for 10 window_gone main
+check "the bar says with whom the screen is shared" \
+	said_in bar "$(words "Sharing your screen with %s" | sed 's/%s/Aiko Tanaka/')"
+# time_left_shown: "mm:ss left" (the cap counts from Allow: under 7:00).
+time_left_shown() {
+	shows bar "" &&
+		grep -Eq "$(words "%s left" | sed 's/%s/0[0-6]:[0-5][0-9]/')" "$E2E_TMP/read"
+}
+check "and the time left, mm:ss" wait_for 20 time_left_shown
+bar=$(kyoyu_window bar)
+check "the bar asks to stay above other windows (_NET_WM_STATE_ABOVE)" \
+	sh -c "xprop -id $bar _NET_WM_STATE | grep -q _NET_WM_STATE_ABOVE"
+# at_top_centre: the bar's frame touches the top, centred within 2 pixels.
+at_top_centre() {
+	eval "$(xdotool getwindowgeometry --shell "$bar")"
+	[ "$Y" -le 30 ] && [ $((X + WIDTH / 2 - 640)) -le 2 ] && [ $((640 - X - WIDTH / 2)) -le 2 ]
+}
+check "at the top centre of the screen" wait_for 10 at_top_centre
+shot_top bar
+
+# Another window, as wide as the screen, activated after the bar: the bar
+# stays on top of it (the window manager's stacking, and what the screen
+# shows there).
+xterm -geometry 200x20+0+0 -bg '#00ff00' -title cover &
+cover_pid=$!
+E2E_PIDS="$E2E_PIDS $cover_pid"
+wait_for 30 sh -c 'xdotool search --name "^cover$" >/dev/null'
+cover=$(xdotool search --name '^cover$' | head -1)
+xdotool windowactivate --sync "$cover" 2>/dev/null
+above_cover() {
+	xprop -root _NET_CLIENT_LIST_STACKING | tr -d ',' | awk -v b="$bar" -v c="$cover" '
+		{ for (i = 5; i <= NF; i++) { if ($i + 0 == b + 0) pb = i; if ($i + 0 == c + 0) pc = i } }
+		END { exit !(pb > pc && pc > 0) }'
+}
+check "a window activated later stays below the bar" wait_for 10 above_cover
+eval "$(xdotool getwindowgeometry --shell "$bar")"
+bar_red() {
+	xwd -silent -root | convert xwd:- -crop 6x6+$((X + 4))+$((Y + HEIGHT - 8)) +repage \
+		-format '%[fx:int(255*mean.r)] %[fx:int(255*mean.g)]' info: >"$E2E_TMP/rg"
+	read -r r g <"$E2E_TMP/rg"
+	[ "$r" -gt 150 ] && [ "$g" -lt 80 ]
+}
+check "and the screen shows the bar there, not the window below" wait_for 10 bar_red
+kill "$cover_pid"
+wait_for 10 sh -c '! xdotool search --name "^cover$" >/dev/null 2>&1'
+
+video_flowed() { [ "$(video_bytes viewer)" -gt 0 ]; }
+check "video reaches the viewer" wait_for 30 video_flowed
+
+press bar "$(words "_Pause")"
+check "Pause on the bar pauses the session" wait_for 30 state_is "$E2E_TMP/customer.sock" paused
+check "the operator is told" wait_for 30 said viewer 'The customer paused sharing'
+check "the bar says nothing is sent" said_in bar "$(words "Paused: nothing on your screen is sent")"
+shot_top bar-paused
+wait_for 30 video_steady viewer >/dev/null
+v0=$(video_steady viewer)
+s0=$(video_steady customer)
+fill FF00FF 300 300 400 200
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	xdotool mousemove $((i * 60)) $((200 + i * 30))
+	sleep 0.1
+done
+desktop
+v1=$(video_steady viewer)
+s1=$(video_steady customer)
+echo "# paused from the bar while the screen changed: $s0 -> $s1 bytes sent, $v0 -> $v1 received"
+check "paused from the bar: the viewer received no video byte" test -n "$v1" -a "$v1" = "$v0"
+check "and the sharer sent none" test -n "$s1" -a "$s1" = "$s0"
+
+press bar "$(words "_Resume")"
+check "Resume shares again" wait_for 30 state_is "$E2E_TMP/customer.sock" sharing
+video_moved() { [ "$(video_bytes viewer)" -gt "$v1" ]; }
+check "and video reaches the viewer again" wait_for 30 video_moved
+
+check "5 minutes before the cap, a banner says so" \
+	wait_for 60 shows bar "$(words "The session ends in about %d minutes." | sed 's/%d/5/')"
+shot_top bar-warning
+
+press bar "$(words "_Stop")"
+check "Stop ends the session" wait_for 30 grep -q 'sharing → ended (left)' "$E2E_TMP/customer.err"
+reap "$VIEWER_PID"
+check "the viewer ends too, and exits cleanly" test "$STATUS" = 0
+check "the operator is told the customer stopped" said viewer 'the customer stopped sharing'
+check "the bar goes" wait_for 30 window_gone bar
+check "the window says why, in plain words" said_in main "$(words "You stopped sharing.")"
+check "and that the screen is no longer shared" shows main "$(words "Your screen is no longer shared.")"
+shot main ended
+sleep 4 # longer than the agent's 3 s for stages to finish by themselves
+check "the window stays until the customer closes it" kill -0 "$SHARER_PID"
+press main "$(words "_Close")"
+reap "$SHARER_PID"
+check "Close: the sharer exits cleanly" test "$STATUS" = 0
+check "after ending with reason \"left\"" grep -q '^kyoyu: session ended (left)' "$E2E_TMP/customer.out"
+
+# ---- decline, with a viewer that records -----------------------------------
+rec="$E2E_TMP/declined.webm"
+check "a recording viewer shows a new code" start_viewer recorder \
+	-o "transport.name=Aiko Tanaka" -o record.enabled=true -o "record.path=$rec"
+start_customer decliner
+check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
+type_code "$CODE"
+xdotool key Return
+check "the question says the session would be recorded" \
+	said_in main "$(words "%s asks to see and record your screen" | sed 's/%s/Aiko Tanaka/')"
+check "in the same question" shows main "$recorded_words"
+shot main question-recorded
+check "no video byte has left" test "$(video_steady decliner)" = 0
+press main "$(words "_Decline")"
+check "Decline ends the session" \
+	wait_for 30 grep -q 'consent → ended (consent declined)' "$E2E_TMP/decliner.err"
+reap "$VIEWER_PID"
+check "the viewer exits cleanly" test "$STATUS" = 0
+check "both end with the reason \"consent declined\"" sh -c \
+	"grep -q '^kyoyu: session ended (consent declined)' '$E2E_TMP/recorder.out'"
+check "the operator is told in plain words" said recorder 'the customer did not agree to the recording'
+check "the window says so" said_in main "$(words "You declined, so your screen was not shared.")"
+check "and that nothing was shared" shows main "$(words "Nothing was shared.")"
+shot main declined
+check "the viewer decoded nothing and received no packet" \
+	grep -q '^kyoyu: session ended .* 0 decoded frames, 0 packets' "$E2E_TMP/recorder.out"
+check "no recording was written" test ! -e "$rec"
+press main "$(words "_Close")"
+reap "$SHARER_PID"
+check "Close: the sharer exits cleanly" test "$STATUS" = 0
+check "after ending with reason \"consent declined\"" \
+	grep -q '^kyoyu: session ended (consent declined)' "$E2E_TMP/decliner.out"
+tap_done
