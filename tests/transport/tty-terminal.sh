@@ -91,7 +91,7 @@ press r
 check "ja: r resumes" wait_for 10 grep -q "共有を再開しました。" "$T/tty-ja.out"
 press q
 check "ja: q stops sharing" \
-	wait_for 20 grep -q "セッションは終了しました（あなたが共有をやめました）。" "$T/tty-ja.out"
+	wait_for 20 grep -q "セッションは終了しました（お客様が共有を終了しました）。" "$T/tty-ja.out"
 reap "$SCRIPT_PID" 20
 check "ja: no English sentence reached the customer's terminal" sh -c \
 	'! sed "/speed .* baud/,\$d" "$0" | grep -q "[A-Za-z]\{4,\} [a-z]\{3,\}"' \
