@@ -1,9 +1,9 @@
 #!/bin/sh
 # The windows in Japanese and English under Xvfb: the operator's window
 # (ui/sdl) opens a face fontconfig found that has Japanese in it, shows a
-# Japanese name in both languages and draws its status line; the overlay's
-# badge (ui/x11-overlay, Pango) says it in the customer's language, red
-# while sharing and amber while paused.
+# Japanese name in both languages, draws its status line and turns it amber
+# when the customer pauses; the overlay's badge (ui/x11-overlay, Pango) says
+# it in the customer's language, red while sharing and amber while paused.
 #
 # With KYOYU_SCREENSHOTS=DIR it also leaves DIR/viewer-LANG.png and
 # DIR/badge-LANG.png (docs/images/ holds the ones docs/ui.md shows).
@@ -31,6 +31,10 @@ SHOTS=${KYOYU_SCREENSHOTS:-}
 exited_cleanly() { wait_for 20 stopped "$1" && wait "$1"; }
 # has_kana FILE: the font file FILE has あ (U+3042).
 has_kana() { fc-list ':charset=3042' file | grep -qF "$1:"; }
+# amber WINDOW: the window's status line is the paused one's amber.
+amber() {
+	xwd -silent -id "$1" | convert xwd:- -crop 1x1+3+745 -depth 8 txt:- | grep -q '#C87800'
+}
 # light_share FILE GEOMETRY: the share of the area's pixels that are light
 # (text drawn on the dark status strip).
 light_share() {
@@ -65,7 +69,15 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ]; then
 		share=$(light_share "$E2E_TMP/viewer-$lang.png" 1280x24+0+734)
 		note "$lang: share of light pixels on the status line: $share"
 		check "$lang: the status line is drawn" awk -v s="$share" 'BEGIN { exit !(s > 0.03) }'
-		[ -n "$SHOTS" ] && cp "$E2E_TMP/viewer-$lang.png" "$SHOTS/viewer-$lang.png"
+		echo pause >"$E2E_TMP/fifo"
+		check "$lang: the customer's pause turns the status line amber" \
+			wait_for 10 amber "$wid"
+		xwd -silent -id "$wid" | convert xwd:- "$E2E_TMP/paused-$lang.png"
+		# The status line while sharing; below it the lower half of the
+		# window paused: the banner over the dimmed picture, the amber line.
+		[ -n "$SHOTS" ] && convert \( "$E2E_TMP/viewer-$lang.png" -crop 1280x26+0+734 \) \
+			\( "$E2E_TMP/paused-$lang.png" -crop 1280x240+0+520 \) +repage -append \
+			-colors 64 "$SHOTS/viewer-$lang.png"
 		xdotool key --window "$wid" Escape
 		check "$lang: Escape ends it" exited_cleanly "$viewer"
 	done
@@ -76,7 +88,7 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ]; then
 	check "the two languages draw different status lines ($differ pixels differ)" \
 		test "${differ%%[ .]*}" -gt 1000
 else
-	for c in 1 2 3 4 5 6 7 8 9 10 11 12 13; do skip "ui/sdl is not built"; done
+	for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do skip "ui/sdl is not built"; done
 fi
 
 if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
