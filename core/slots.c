@@ -18,10 +18,15 @@ static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
 static const char *const record_keys[] = {"enabled", NULL};
+/* Every UI speaks the same language: core/i18n.c sets it for all of them. */
+static const char *const ui_keys[] = {"language", NULL};
 
 const kyoyu_slot kyoyu_slots[] = {
+	/* Real screens only: a synthetic desktop shared instead of the
+	 * customer's would tell them their screen is shared when it is not.
+	 * capture/testsrc and capture/file are for tests, asked for by name. */
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", NULL, no_keys, "what the sharer shows"},
+	 "x11", NULL, no_keys, "what the sharer shows"},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
@@ -34,7 +39,7 @@ const kyoyu_slot kyoyu_slots[] = {
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
 	 "default", "default", no_keys, "pause, caps, consent: the session policy"},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", "sdl,tty", no_keys,
+	 "tty,x11-overlay", "sdl,tty", ui_keys,
 	 "every listed user interface that applies here is started"},
 	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL},
 };
