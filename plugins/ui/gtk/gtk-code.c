@@ -5,26 +5,8 @@
 
 #include <glib.h>
 
+#include "code-text.h"
 #include "gtk-code.h"
-
-/* The digit C stands for, or -1: ASCII 0-9 and full-width ０-９. */
-static int digit_value(gunichar c)
-{
-	if (c >= '0' && c <= '9')
-		return (int)(c - '0');
-	if (c >= 0xff10 && c <= 0xff19)
-		return (int)(c - 0xff10);
-	return -1;
-}
-
-/* A dash someone may type between groups: ASCII, the Unicode hyphens and
- * dashes, the minus sign, and what a Japanese input method gives for the
- * "-" key (ー, －, ｰ). */
-static bool is_dash(gunichar c)
-{
-	return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0x30fc ||
-	       c == 0xfe63 || c == 0xff0d || c == 0xff70;
-}
 
 void ui_gtk_code_read(const char *text, ui_gtk_code *code)
 {
@@ -39,13 +21,14 @@ void ui_gtk_code_read(const char *text, ui_gtk_code *code)
 			continue;
 		}
 		p = g_utf8_next_char(p);
-		int v = digit_value(c);
-		if (v >= 0) {
+		/* Full-width digits and the dashes people type, as ui/tty reads them. */
+		char ascii = code_text_ascii(c);
+		if (ascii >= '0' && ascii <= '9') {
 			if (code->n < UI_GTK_CODE_DIGITS)
-				code->digits[code->n++] = (char)('0' + v);
+				code->digits[code->n++] = ascii;
 			else
 				code->too_long = true;
-		} else if (!g_unichar_isspace(c) && !is_dash(c)) {
+		} else if (ascii != '-' && !g_unichar_isspace(c)) {
 			code->stray = true;
 		}
 	}

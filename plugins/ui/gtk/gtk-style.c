@@ -11,6 +11,7 @@ static const char css[] =
 	".kyoyu-code { font-size: 28pt; font-family: monospace; padding: 6px; }\n"
 	".kyoyu-hint { color: #b71c1c; }\n"
 	".kyoyu-recorded { font-weight: bold; }\n"
+	".kyoyu-verified { color: #1b5e20; }\n"
 	".kyoyu-bar { background: #c62828; color: #ffffff; padding: 6px 10px; }\n"
 	".kyoyu-bar.paused { background: #f9a825; color: #202020; }\n"
 	".kyoyu-bar button { background: #ffffff; color: #202020; font-weight: bold; }\n"

@@ -26,11 +26,13 @@ struct ui_gtk_window {
 	GtkSpinner *spinner;
 	/* the code */
 	GtkEntry *code_entry;
-	GtkLabel *code_hint;
+	GtkLabel *code_problem; /* what the session said of the last code */
+	GtkLabel *code_hint;    /* what is wrong with what is typed */
 	guint regroup_source; /* pending regroup(), or 0 */
 	bool reformatting;
 	/* the question */
-	GtkLabel *ask_who, *ask_recorded;
+	GtkLabel *ask_who, *ask_verified, *ask_recorded, *ask_optional;
+	GtkWidget *allow_unrecorded;
 	/* the end */
 	GtkLabel *end_why, *end_shared, *end_detail;
 };
@@ -191,6 +193,7 @@ static void build_code_page(ui_gtk_window *w)
 	g_signal_connect(entry, "changed", G_CALLBACK(on_code_changed), w);
 	g_signal_connect(entry, "activate", G_CALLBACK(on_code_activate), w);
 	gtk_box_append(page, entry);
+	w->code_problem = add_label(page, "", "kyoyu-hint");
 	w->code_hint = add_label(page, "", "kyoyu-hint");
 	GtkBox *row = add_button_row(page);
 	add_button(row, _("_Connect"), "suggested-action", G_CALLBACK(on_connect_clicked), w);
@@ -203,7 +206,15 @@ static void on_allow_clicked(GtkButton *button, gpointer data)
 	ui_gtk_window *w = data;
 
 	ui_gtk_window_wait(w, _("Starting to share…"));
-	w->actions.answer(w->ctx, true);
+	w->actions.answer(w->ctx, UI_GTK_ALLOW);
+}
+
+static void on_allow_unrecorded_clicked(GtkButton *button, gpointer data)
+{
+	ui_gtk_window *w = data;
+
+	ui_gtk_window_wait(w, _("Starting to share…"));
+	w->actions.answer(w->ctx, UI_GTK_ALLOW_UNRECORDED);
 }
 
 static void on_decline_clicked(GtkButton *button, gpointer data)
@@ -211,7 +222,7 @@ static void on_decline_clicked(GtkButton *button, gpointer data)
 	ui_gtk_window *w = data;
 
 	ui_gtk_window_wait(w, _("Ending the session…"));
-	w->actions.answer(w->ctx, false);
+	w->actions.answer(w->ctx, UI_GTK_DECLINE);
 }
 
 static void build_question_page(ui_gtk_window *w)
@@ -219,14 +230,20 @@ static void build_question_page(ui_gtk_window *w)
 	GtkBox *page = new_page(w, "question");
 
 	w->ask_who = add_label(page, "", "kyoyu-title");
+	w->ask_verified = add_label(page, "", "kyoyu-verified");
 	add_label(page, _("They will only see your screen: they cannot click or type on "
 			  "your computer. You can pause or stop at any time."), NULL);
 	w->ask_recorded = add_label(page, _("The session will be recorded: what your screen "
 					    "shows is saved by the support team."),
 				    "kyoyu-recorded");
-	add_label(page, _("Nothing is shared until you press Allow."), NULL);
+	w->ask_optional = add_label(page, _("The support team would like to record the "
+					    "session, but you may share without recording."),
+				    "kyoyu-recorded");
+	add_label(page, _("Nothing is shared until you agree."), NULL);
 	GtkBox *row = add_button_row(page);
 	add_button(row, _("_Decline"), NULL, G_CALLBACK(on_decline_clicked), w);
+	w->allow_unrecorded = add_button(row, _("Share _without recording"), NULL,
+					 G_CALLBACK(on_allow_unrecorded_clicked), w);
 	add_button(row, _("_Allow"), "suggested-action", G_CALLBACK(on_allow_clicked), w);
 }
 
@@ -331,36 +348,57 @@ void ui_gtk_window_ask_code(ui_gtk_window *w, unsigned failures)
 
 	if (failures >= FAILURES_BEFORE_NEW_CODE) {
 		gtk_editable_set_text(entry, "");
-		gtk_label_set_text(w->code_hint,
+		gtk_label_set_text(w->code_problem,
 				   _("That did not work several times. Please ask the support "
 				     "person for a new code, then type the new one here."));
 	} else if (failures > 0) {
-		gtk_label_set_text(w->code_hint,
+		gtk_label_set_text(w->code_problem,
 				   _("That code did not work. Check it with the support person "
 				     "and type it again."));
 	} else {
-		gtk_label_set_text(w->code_hint, "");
+		gtk_label_set_text(w->code_problem, "");
 	}
+	gtk_widget_set_visible(GTK_WIDGET(w->code_problem), failures > 0);
 	show_page(w, "code");
 	gtk_widget_grab_focus(GTK_WIDGET(w->code_entry));
 	gtk_editable_select_region(entry, 0, -1);
 }
 
-void ui_gtk_window_ask_consent(ui_gtk_window *w, const char *operator_name, bool recorded)
+char *ui_gtk_asker_label(const ui_gtk_asker *who)
 {
-	char *who;
+	if (!who->name || !*who->name)
+		return NULL;
+	if (!who->organisation || !*who->organisation)
+		return g_strdup(who->name);
+	/* TRANSLATORS: the support person's name, then their organisation:
+	 * "Aiko Tanaka (Example Support)". */
+	return g_strdup_printf(_("%s (%s)"), who->name, who->organisation);
+}
 
-	if (operator_name && *operator_name)
-		/* TRANSLATORS: %s is the support person's name. */
-		who = g_strdup_printf(recorded ? _("%s asks to see and record your screen")
-					       : _("%s asks to see your screen"),
-				      operator_name);
+void ui_gtk_window_ask_consent(ui_gtk_window *w, const ui_gtk_asker *who,
+			       ui_gtk_question question)
+{
+	bool recorded = question != UI_GTK_ASK_UNRECORDED;
+	char *label = ui_gtk_asker_label(who), *title;
+
+	if (label)
+		/* TRANSLATORS: %s is who asks: the support person's name, and
+		 * their organisation in brackets when the certificate names one. */
+		title = g_strdup_printf(recorded ? _("%s asks to see and record your screen")
+						 : _("%s asks to see your screen"),
+					label);
 	else
-		who = g_strdup(recorded ? _("The support team asks to see and record your screen")
-					: _("The support team asks to see your screen"));
-	gtk_label_set_text(w->ask_who, who);
-	g_free(who);
-	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), recorded);
+		title = g_strdup(recorded ? _("The support team asks to see and record your screen")
+					  : _("The support team asks to see your screen"));
+	gtk_label_set_text(w->ask_who, title);
+	g_free(title);
+	g_free(label);
+	gtk_label_set_text(w->ask_verified, who->verified ? who->verified : "");
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_verified), who->verified && *who->verified);
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), question == UI_GTK_ASK_RECORDED);
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_optional),
+			       question == UI_GTK_ASK_RECORDING_OPTIONAL);
+	gtk_widget_set_visible(w->allow_unrecorded, question == UI_GTK_ASK_RECORDING_OPTIONAL);
 	show_page(w, "question");
 }
 

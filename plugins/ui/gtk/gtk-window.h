@@ -7,10 +7,31 @@
 
 #include <stdbool.h>
 
+/* What the question says about the recording, and so which answers it
+ * offers. */
+typedef enum ui_gtk_question {
+	UI_GTK_ASK_UNRECORDED,         /* Allow / Decline */
+	UI_GTK_ASK_RECORDED,           /* Allow (recorded) / Decline */
+	UI_GTK_ASK_RECORDING_OPTIONAL, /* Allow / Share without recording / Decline */
+} ui_gtk_question;
+
+typedef enum ui_gtk_answer {
+	UI_GTK_DECLINE,
+	UI_GTK_ALLOW,
+	UI_GTK_ALLOW_UNRECORDED,
+} ui_gtk_answer;
+
+/* Who asks to see the screen.  Every text may be NULL or empty. */
+typedef struct ui_gtk_asker {
+	const char *name;         /* the support person */
+	const char *organisation; /* their support desk */
+	const char *verified;     /* how kyoyu knows, in plain words */
+} ui_gtk_asker;
+
 /* What the customer did; CTX is what ui_gtk_window_new() was given. */
 typedef struct ui_gtk_window_actions {
 	void (*code)(void *ctx, const char *digits); /* the 9 digits, ASCII */
-	void (*answer)(void *ctx, bool allow);
+	void (*answer)(void *ctx, ui_gtk_answer answer);
 	void (*close)(void *ctx); /* the window's close button or Close */
 } ui_gtk_window_actions;
 
@@ -26,10 +47,12 @@ void ui_gtk_window_wait(ui_gtk_window *window, const char *words);
 /* Asks for the code; FAILURES is how many codes did not work so far. */
 void ui_gtk_window_ask_code(ui_gtk_window *window, unsigned failures);
 
-/* Asks whether OPERATOR (a name, or NULL when none came) may see, and when
- * RECORDED record, the screen. */
-void ui_gtk_window_ask_consent(ui_gtk_window *window, const char *operator_name,
-			       bool recorded);
+/* Asks whether WHO may see the screen, and record it as QUESTION says. */
+void ui_gtk_window_ask_consent(ui_gtk_window *window, const ui_gtk_asker *who,
+			       ui_gtk_question question);
+
+/* "Name (Organisation)", "Name", or NULL when WHO has no name; g_free(). */
+char *ui_gtk_asker_label(const ui_gtk_asker *who);
 
 /* How the session ended: WHY in plain words, SHARED whether anything was
  * shown, DETAIL a line of detail or NULL. */

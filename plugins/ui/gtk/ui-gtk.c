@@ -77,10 +77,20 @@ static void on_code(void *ctx, const char *digits)
 	kyoyu_bus_post(u->bus, msg);
 }
 
-static void on_answer(void *ctx, bool allow)
+static void on_answer(void *ctx, ui_gtk_answer answer)
 {
+	/* ALLOW_UNRECORDED is offered only with UI_GTK_ASK_RECORDING_OPTIONAL,
+	 * which no session asks yet (record.required comes with the operator's
+	 * identity, issue 13 item 2): should it come anyway, declining is the
+	 * answer that shares nothing. */
 	post_value(ctx, KYOYU_MSG_CONSENT,
-		   allow ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+		   answer == UI_GTK_ALLOW ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+}
+
+/* Who asks, as far as this side knows it. */
+static ui_gtk_asker asker(const ui *u)
+{
+	return (ui_gtk_asker){.name = u->operator_name};
 }
 
 /* Closing the window before the end leaves the session: a closed window
@@ -166,7 +176,10 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 		if (!u->shared) {
 			u->shared = true;
 			ui_gtk_window_hide(u->window);
-			ui_gtk_bar_show(u->bar, u->operator_name);
+			ui_gtk_asker who = asker(u);
+			char *label = ui_gtk_asker_label(&who);
+			ui_gtk_bar_show(u->bar, label);
+			g_free(label);
 		}
 		ui_gtk_bar_set_paused(u->bar, false);
 		break;
@@ -247,6 +260,16 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 	g_free(words);
 }
 
+static void on_question(ui *u, int64_t question)
+{
+	ui_gtk_asker who = asker(u);
+
+	if (question == KYOYU_CONSENT_ASK_RECORDED)
+		ui_gtk_window_ask_consent(u->window, &who, UI_GTK_ASK_RECORDED);
+	else if (question == KYOYU_CONSENT_ASK_UNRECORDED)
+		ui_gtk_window_ask_consent(u->window, &who, UI_GTK_ASK_UNRECORDED);
+}
+
 static void on_message(ui *u, const kyoyu_msg *msg)
 {
 	switch (msg->type) {
@@ -261,10 +284,8 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 			ui_gtk_window_ask_code(u->window, u->codes_asked++);
 		break;
 	case KYOYU_MSG_CONSENT:
-		if (!u->closing && (msg->u.value == KYOYU_CONSENT_ASK_RECORDED ||
-				    msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED))
-			ui_gtk_window_ask_consent(u->window, u->operator_name,
-						  msg->u.value == KYOYU_CONSENT_ASK_RECORDED);
+		if (!u->closing)
+			on_question(u, msg->u.value);
 		break;
 	case KYOYU_MSG_NOTICE:
 		on_notice(u, &msg->u.notice);
