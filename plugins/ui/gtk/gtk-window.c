@@ -42,7 +42,7 @@ static GtkLabel *add_label(GtkBox *box, const char *words, const char *css_class
 	GtkWidget *label = gtk_label_new(words);
 
 	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
-	gtk_label_set_max_width_chars(GTK_LABEL(label), 40);
+	gtk_label_set_max_width_chars(GTK_LABEL(label), 46);
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	if (css_class)
 		gtk_widget_add_css_class(label, css_class);
@@ -186,7 +186,6 @@ static void build_code_page(ui_gtk_window *w)
 	GtkWidget *entry = gtk_entry_new();
 	w->code_entry = GTK_ENTRY(entry);
 	gtk_widget_add_css_class(entry, "kyoyu-code");
-	gtk_entry_set_placeholder_text(w->code_entry, "123-456-789");
 	gtk_entry_set_input_purpose(w->code_entry, GTK_INPUT_PURPOSE_DIGITS);
 	gtk_editable_set_alignment(GTK_EDITABLE(entry), 0.5);
 	gtk_editable_set_width_chars(GTK_EDITABLE(entry), UI_GTK_CODE_TEXT_MAX);
@@ -309,12 +308,14 @@ ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx
 	/* TRANSLATORS: the title of the customer's window. */
 	gtk_window_set_title(w->window, _("Screen sharing with support"));
 	gtk_window_set_icon_name(w->window, "kyoyu");
-	gtk_window_set_default_size(w->window, 480, -1);
+	gtk_window_set_default_size(w->window, 520, -1);
 	gtk_window_set_resizable(w->window, FALSE);
 	g_signal_connect(w->window, "close-request", G_CALLBACK(on_close_request), w);
 	g_signal_connect(w->window, "realize", G_CALLBACK(on_realize), w);
 	w->pages = GTK_STACK(gtk_stack_new());
 	gtk_stack_set_transition_type(w->pages, GTK_STACK_TRANSITION_TYPE_NONE);
+	/* Each page as tall as it needs: no empty band under a short one. */
+	gtk_stack_set_vhomogeneous(w->pages, FALSE);
 	gtk_window_set_child(w->window, GTK_WIDGET(w->pages));
 	build_waiting_page(w);
 	build_code_page(w);
