@@ -42,7 +42,7 @@ static GtkLabel *add_label(GtkBox *box, const char *words, const char *css_class
 	GtkWidget *label = gtk_label_new(words);
 
 	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
-	gtk_label_set_max_width_chars(GTK_LABEL(label), 46);
+	gtk_label_set_max_width_chars(GTK_LABEL(label), 40);
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	if (css_class)
 		gtk_widget_add_css_class(label, css_class);
@@ -308,7 +308,7 @@ ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx
 	/* TRANSLATORS: the title of the customer's window. */
 	gtk_window_set_title(w->window, _("Screen sharing with support"));
 	gtk_window_set_icon_name(w->window, "kyoyu");
-	gtk_window_set_default_size(w->window, 520, -1);
+	gtk_window_set_default_size(w->window, 480, -1);
 	gtk_window_set_resizable(w->window, FALSE);
 	g_signal_connect(w->window, "close-request", G_CALLBACK(on_close_request), w);
 	g_signal_connect(w->window, "realize", G_CALLBACK(on_realize), w);
