@@ -76,8 +76,8 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ]; then
 		# The status line while sharing; below it the lower half of the
 		# window paused: the banner over the dimmed picture, the amber line.
 		[ -n "$SHOTS" ] && convert \( "$E2E_TMP/viewer-$lang.png" -crop 1280x26+0+734 \) \
-			\( "$E2E_TMP/paused-$lang.png" -crop 1280x240+0+520 \) +repage -append \
-			-colors 64 "$SHOTS/viewer-$lang.png"
+			\( "$E2E_TMP/paused-$lang.png" -crop 1280x430+0+330 \) +repage -append \
+			+dither -colors 64 "$SHOTS/viewer-$lang.png"
 		xdotool key --window "$wid" Escape
 		check "$lang: Escape ends it" exited_cleanly "$viewer"
 	done
