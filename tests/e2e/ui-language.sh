@@ -69,15 +69,17 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ]; then
 		share=$(light_share "$E2E_TMP/viewer-$lang.png" 1280x24+0+734)
 		note "$lang: share of light pixels on the status line: $share"
 		check "$lang: the status line is drawn" awk -v s="$share" 'BEGIN { exit !(s > 0.03) }'
-		echo pause >"$E2E_TMP/fifo"
+		# A viewer that has gone (its time limit, on a loaded machine)
+		# leaves the FIFO without a reader: the write would wait forever.
+		timeout 10 sh -c 'echo pause >"$0"' "$E2E_TMP/fifo"
 		check "$lang: the customer's pause turns the status line amber" \
 			wait_for 10 amber "$wid"
 		xwd -silent -id "$wid" | convert xwd:- "$E2E_TMP/paused-$lang.png"
 		# The status line while sharing; below it the lower half of the
 		# window paused: the banner over the dimmed picture, the amber line.
 		[ -n "$SHOTS" ] && convert \( "$E2E_TMP/viewer-$lang.png" -crop 1280x26+0+734 \) \
-			\( "$E2E_TMP/paused-$lang.png" -crop 1280x240+0+520 \) +repage -append \
-			-colors 64 "$SHOTS/viewer-$lang.png"
+			\( "$E2E_TMP/paused-$lang.png" -crop 1280x430+0+330 \) +repage -append \
+			+dither -colors 64 "$SHOTS/viewer-$lang.png"
 		xdotool key --window "$wid" Escape
 		check "$lang: Escape ends it" exited_cleanly "$viewer"
 	done

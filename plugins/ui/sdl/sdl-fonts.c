@@ -11,28 +11,59 @@
 
 #include "sdl-fonts.h"
 
+/* Copies the file and face index of the font FONT into FILE of LEN bytes. */
+static bool font_file(FcPattern *font, char *file, size_t len, int *index)
+{
+	FcChar8 *path;
+
+	if (FcPatternGetString(font, FC_FILE, 0, &path) != FcResultMatch)
+		return false;
+	snprintf(file, len, "%s", (const char *)path);
+	if (FcPatternGetInteger(font, FC_INDEX, 0, index) != FcResultMatch)
+		*index = 0;
+	return true;
+}
+
+/* A font with letters of one width (IPAGothic, fontconfig's first choice
+ * for Japanese on Debian) spreads Latin words and figures out as a
+ * terminal would. */
+static bool proportional(FcPattern *font)
+{
+	int spacing;
+
+	return FcPatternGetInteger(font, FC_SPACING, 0, &spacing) != FcResultMatch ||
+	       spacing == FC_PROPORTIONAL;
+}
+
 /* The file and face index fontconfig matches for PATTERN ("sans-serif:
- * lang=ja"), into FILE of LEN bytes.  Returns false when none matches. */
-static bool match(const char *pattern, char *file, size_t len, int *index)
+ * lang=ja"), into FILE of LEN bytes; with PROPORTIONAL, the best match
+ * whose letters are not all of one width.  Returns false when none
+ * matches. */
+static bool match(const char *pattern, bool want_proportional, char *file, size_t len,
+		  int *index)
 {
 	FcPattern *want = FcNameParse((const FcChar8 *)pattern);
 	FcResult result;
-	FcChar8 *path;
 	bool found = false;
 
 	if (!want)
 		return false;
 	FcConfigSubstitute(NULL, want, FcMatchPattern);
 	FcDefaultSubstitute(want);
-	FcPattern *got = FcFontMatch(NULL, want, &result);
-	if (got && FcPatternGetString(got, FC_FILE, 0, &path) == FcResultMatch) {
-		snprintf(file, len, "%s", (const char *)path);
-		if (FcPatternGetInteger(got, FC_INDEX, 0, index) != FcResultMatch)
-			*index = 0;
-		found = true;
+	if (want_proportional) {
+		FcFontSet *sorted = FcFontSort(NULL, want, FcTrue, NULL, &result);
+		for (int i = 0; sorted && i < sorted->nfont && !found; i++)
+			if (proportional(sorted->fonts[i]))
+				found = font_file(sorted->fonts[i], file, len, index);
+		if (sorted)
+			FcFontSetDestroy(sorted);
+	} else {
+		FcPattern *got = FcFontMatch(NULL, want, &result);
+		if (got) {
+			found = font_file(got, file, len, index);
+			FcPatternDestroy(got);
+		}
 	}
-	if (got)
-		FcPatternDestroy(got);
 	FcPatternDestroy(want);
 	return found;
 }
@@ -59,9 +90,11 @@ int sdl_fonts_open(sdl_fonts *fonts, const char *path, const char *language, int
 		kyoyu_warn("fontconfig cannot start: only ui.font can be used");
 	} else {
 		snprintf(pattern, sizeof(pattern), "sans-serif:lang=%s", language);
+		/* The first face draws the Latin words and figures (names,
+		 * kbit/s, ms) in both languages: a proportional one. */
 		if (!path || !*path)
-			match(pattern, first, sizeof(first), &first_index);
-		match("sans-serif:lang=ja", japanese, sizeof(japanese), &japanese_index);
+			match(pattern, true, first, sizeof(first), &first_index);
+		match("sans-serif:lang=ja", false, japanese, sizeof(japanese), &japanese_index);
 	}
 	if (path && *path)
 		snprintf(first, sizeof(first), "%s", path);

@@ -17,8 +17,9 @@ typedef struct sdl_fonts {
 } sdl_fonts;
 
 /* Opens the faces at SIZE points: the font file PATH when it is set (the
- * ui.font option), else fontconfig's sans-serif for LANGUAGE ("ja", "en");
- * then fontconfig's Japanese face when it is another file.  Returns 0, or
+ * ui.font option), else fontconfig's first proportional sans-serif for
+ * LANGUAGE ("ja", "en"); then fontconfig's Japanese face when it is
+ * another file.  Returns 0, or
  * -ENOENT when no face opens (logged with what to install). */
 int sdl_fonts_open(sdl_fonts *fonts, const char *path, const char *language, int size);
 
