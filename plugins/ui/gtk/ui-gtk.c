@@ -48,6 +48,7 @@ typedef struct ui {
 	uint32_t state;
 	int64_t ends_at_us;
 	bool shared;       /* the screen was shared at some point */
+	bool warned;       /* the time warning came: the banner shows */
 	unsigned codes_asked;
 	char *operator_name; /* or NULL */
 	char *error;         /* what a failed stage said, or NULL */
@@ -149,6 +150,28 @@ static const char *end_words(uint32_t reason)
 	}
 }
 
+/* The banner's words for SECONDS left: minutes, then the last seconds. */
+static void show_warning(ui *u, int64_t seconds)
+{
+	char *words;
+
+	if (seconds >= 60) {
+		unsigned long minutes = (unsigned long)(seconds + 30) / 60;
+		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
+						  "The session ends in about %d minute.",
+						  "The session ends in about %d minutes.", minutes),
+					(int)minutes);
+	} else {
+		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
+						  "The session ends in %d second.",
+						  "The session ends in %d seconds.",
+						  (unsigned long)seconds),
+					(int)seconds);
+	}
+	ui_gtk_bar_warn(u->bar, words);
+	g_free(words);
+}
+
 static void show_time_left(ui *u)
 {
 	int64_t left = -1;
@@ -159,6 +182,8 @@ static void show_time_left(ui *u)
 			left = 0;
 	}
 	ui_gtk_bar_set_time_left(u->bar, left);
+	if (u->warned && left >= 0)
+		show_warning(u, left);
 }
 
 static void on_state(ui *u, const kyoyu_state_info *st)
@@ -236,28 +261,14 @@ static void on_peer(ui *u, const kyoyu_msg *msg)
 	}
 }
 
+/* The warning stays as a banner, counting down with the time left: "about
+ * 5 minutes" read at 3:26 left would be wrong. */
 static void on_notice(ui *u, const kyoyu_notice_info *n)
 {
-	char *words;
-
 	if (n->kind != KYOYU_NOTICE_TIME_WARNING)
 		return;
-	if (n->seconds >= 60) {
-		int minutes = (n->seconds + 30) / 60;
-		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
-						  "The session ends in about %d minute.",
-						  "The session ends in about %d minutes.",
-						  (unsigned long)minutes),
-					minutes);
-	} else {
-		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
-						  "The session ends in %d second.",
-						  "The session ends in %d seconds.",
-						  (unsigned long)n->seconds),
-					n->seconds);
-	}
-	ui_gtk_bar_warn(u->bar, words);
-	g_free(words);
+	u->warned = true;
+	show_warning(u, n->seconds);
 }
 
 static void on_question(ui *u, int64_t question)
