@@ -81,7 +81,11 @@ done
 press "$(printf '\r')"
 check "ja: the full-width digits show as the code, grouped" \
 	wait_for 10 grep -q "コード: $CODE" "$T/tty-ja.out"
-check "ja: and connect" wait_for 30 grep -q "サポート担当者と画面を共有しています。" "$T/tty-ja.out"
+check "ja: and connect; the customer is asked first, in Japanese" \
+	wait_for 30 grep -q "許可する場合は y、許可しない場合は n を押してください。" "$T/tty-ja.out"
+# A full-width ｙ (U+FF59) answers yes.
+press "$(printf '\357\275\231')"
+check "ja: y shares" wait_for 30 grep -q "サポート担当者と画面を共有しています。" "$T/tty-ja.out"
 check "ja: the status line is Japanese, with the time left and the keys" \
 	wait_for 10 grep -q "画面を共有中 | 残り [0-9]* 分 | p: 一時停止 | q: 終了" "$T/tty-ja.out"
 # A full-width ｐ (U+FF50) pauses too.
