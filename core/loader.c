@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <ltdl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -323,6 +324,9 @@ static void plugin_free(kyoyu_plugin *p)
 	free(p);
 }
 
+static void explain_no_describe(const char *path, const char *module, char *why,
+				size_t len);
+
 /* Wraps an open handle into a checked plugin; closes it on failure. */
 static int adopt_handle(lt_dlhandle handle, const char *path, const char *module,
 			kyoyu_plugin **out, char *err, size_t errlen)
@@ -349,9 +353,7 @@ static int adopt_handle(lt_dlhandle handle, const char *path, const char *module
 	const kyoyu_plugin_descriptor *d = describe ? describe() : NULL;
 	int ret = -EINVAL;
 	if (!describe)
-		snprintf(why, sizeof(why), "it is not a kyoyu plugin: it exports no "
-			 "%s (declare it with KYOYU_PLUGIN_DEFINE)",
-			 KYOYU_PLUGIN_DESCRIBE_SYMBOL);
+		explain_no_describe(path, module, why, sizeof(why));
 	else if (!d)
 		snprintf(why, sizeof(why), "its %s returned NULL",
 			 KYOYU_PLUGIN_DESCRIBE_SYMBOL);
@@ -396,18 +398,112 @@ static void shared_object_of(const char *path, char *so, size_t len)
 		snprintf(so, len, "%.*s/%s", dirlen, dir, dlname);
 }
 
+/* The describe function a shared object exports under another module's
+ * name (<module>_LTX_kyoyu_plugin_describe), found in its dynamic string
+ * table and checked with dlsym; NULL when it has none.  The object is
+ * mapped already (pin_shared_object). */
+static void *describe_of_other_module(const char *path, char *symbol, size_t len)
+{
+	static const char suffix[] = "_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL;
+	const size_t suffix_len = sizeof(suffix) - 1;
+	char so[4096];
+	struct link_map *map = NULL;
+	const char *strtab = NULL;
+	size_t strsz = 0;
+	void *found = NULL;
+
+	shared_object_of(path, so, sizeof(so));
+	void *handle = so[0] ? dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) : NULL;
+	if (!handle)
+		return NULL;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map) {
+		for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
+			if (d->d_tag == DT_STRTAB)
+				strtab = (const char *)d->d_un.d_ptr;
+			else if (d->d_tag == DT_STRSZ)
+				strsz = d->d_un.d_val;
+		}
+		/* glibc relocates these addresses in place; other C libraries
+		 * leave them relative to where the object was loaded. */
+		if (strtab && (uintptr_t)strtab < (uintptr_t)map->l_addr)
+			strtab += map->l_addr;
+	}
+	for (size_t at = 0; strtab && at < strsz && !found;) {
+		const char *name = strtab + at;
+		size_t n = strnlen(name, strsz - at);
+		if (n > suffix_len && memcmp(name + n - suffix_len, suffix, suffix_len) == 0 &&
+		    n < len && (found = dlsym(handle, name)))
+			snprintf(symbol, len, "%s", name);
+		at += n + 1;
+	}
+	dlclose(handle);
+	return found;
+}
+
+/* Why a module exports no describe function under its file's name: it was
+ * renamed (libltdl looks the function up by the file name, so the file name
+ * is the module's), or it is no plugin at all. */
+static void explain_no_describe(const char *path, const char *module, char *why,
+				size_t len)
+{
+	typedef const kyoyu_plugin_descriptor *(*describe_fn)(void);
+	char symbol[256];
+	describe_fn describe;
+	void *sym = describe_of_other_module(path, symbol, sizeof(symbol));
+
+	if (!sym) {
+		snprintf(why, len, "it is not a kyoyu plugin: it exports no %s (declare "
+			 "it with KYOYU_PLUGIN_DEFINE)", KYOYU_PLUGIN_DESCRIBE_SYMBOL);
+		return;
+	}
+	memcpy(&describe, &sym, sizeof(describe));
+	const kyoyu_plugin_descriptor *d = describe();
+	const char *kind = d && d->abi_major == KYOYU_ABI_MAJOR &&
+				   d->size >= MIN_DESCRIPTOR_SIZE && d->name
+			   ? kyoyu_kind_name(d->kind) : NULL;
+	const char *base = strrchr(path, '/');
+	const char *ext = strrchr(base ? base : path, '.');
+	if (kind)
+		snprintf(why, len, "its file is named %s, but it holds the plugin %s/%s "
+			 "(it exports %s): rename it kyoyu-%s-%s%s", module, kind, d->name,
+			 symbol, kind, d->name, ext ? ext : "");
+	else
+		snprintf(why, len, "its file is named %s, but it holds the module %.*s "
+			 "(it exports %s): give it that module's name, with '-' for '_'",
+			 module, (int)(strlen(symbol) - strlen("_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL)),
+			 symbol, symbol);
+}
+
+/* The kyoyu_ function the dynamic linker could not find, from its "NAME:
+ * undefined symbol: SYMBOL[, version V]", into SYMBOL; false for any other
+ * failure (a missing library, a symbol of another library). */
+static bool missing_kyoyu_symbol(const char *reason, char *symbol, size_t len)
+{
+	static const char marker[] = "undefined symbol: ";
+	const char *at = strstr(reason, marker);
+
+	if (!at)
+		return false;
+	at += sizeof(marker) - 1;
+	if (strncmp(at, "kyoyu_", 6) != 0)
+		return false;
+	snprintf(symbol, len, "%.*s", (int)strcspn(at, ", \n"), at);
+	return true;
+}
+
 /* Maps the shared object behind PATH for good (RTLD_NODELETE) and binds
  * it now, before libltdl opens it.  Plugins are never unloaded, not even by
  * kyoyu_loader_fini(): a library a plugin pulls in may keep threads, atexit
  * handlers or allocations that must not outlive its code, and libltdl's own
  * resident flag would leak its handles instead.  Returns 0, or -ENOEXEC with
- * the dynamic linker's own words in WHY ("invalid ELF header", "undefined
- * symbol: x"), which say far more than libltdl's "file not found".  A .la
- * without a shared object (a module linked into the program) is left to
- * libltdl. */
-static int pin_shared_object(const char *path, char *why, size_t len)
+ * ERR saying why in the dynamic linker's own words ("invalid ELF header",
+ * "undefined symbol: x"), which say far more than libltdl's "file not
+ * found", or naming the kyoyu_ function the plugin calls that libkyoyu does
+ * not export (the core's own, or one of a newer kyoyu).  A .la without a
+ * shared object (a module linked into the program) is left to libltdl. */
+static int pin_shared_object(const char *path, char *err, size_t errlen)
 {
-	char so[4096];
+	char so[4096], symbol[128];
 
 	shared_object_of(path, so, sizeof(so));
 	if (!so[0])
@@ -415,7 +511,14 @@ static int pin_shared_object(const char *path, char *why, size_t len)
 	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!handle) {
 		const char *reason = dlerror();
-		snprintf(why, len, "%s", reason ? reason : "the dynamic linker refused it");
+		if (!reason)
+			reason = "the dynamic linker refused it";
+		if (missing_kyoyu_symbol(reason, symbol, sizeof(symbol)))
+			seterr(err, errlen, "refused %s: it calls %s, which is not part of "
+			       "plugin ABI %d.%d (only what <kyoyu/*.h> declares is)", path,
+			       symbol, KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);
+		else
+			seterr(err, errlen, "cannot load %s: %s", path, reason);
 		return -ENOEXEC;
 	}
 	/* Drops only this reference: NODELETE keeps the object mapped. */
@@ -430,9 +533,7 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 
 	if (!module)
 		return -ENOMEM;
-	char why[1024];
-	if (pin_shared_object(path, why, sizeof(why))) {
-		seterr(err, errlen, "cannot load %s: %s", path, why);
+	if (pin_shared_object(path, err, errlen)) {
 		free(module);
 		return -ENOEXEC;
 	}

@@ -17,6 +17,8 @@
  *                            stop() would be: the core must read it, and the
  *                            formats after it, as NULL (zero-extension)
  *   kyoyu-capture-unresolved needs a function no kyoyu provides (bind-now)
+ *   kyoyu-capture-private    calls the bus's gate, which is the core's own and
+ *                            not exported by libkyoyu
  * FAKE_MODULE is the module name with '-' as '_', FAKE_NAME the name the
  * descriptor gives, FAKE_KIND its kind when not a capture.
  */
@@ -68,6 +70,12 @@ static const kyoyu_option options[] = {
 int kyoyu_function_from_a_future_core(void);
 #endif
 
+#ifdef FAKE_PRIVATE
+/* Declared in core/bus-priv.h, defined in the agent's core: a plugin that
+ * reopens the gate a pause closed must not even load. */
+void kyoyu_bus_open_to(kyoyu_bus *bus, uint64_t mask, int64_t since_us);
+#endif
+
 static int fake_init(void *priv, const kyoyu_host *host)
 {
 	fake_capture *f = priv;
@@ -75,6 +83,10 @@ static int fake_init(void *priv, const kyoyu_host *host)
 #ifdef FAKE_UNRESOLVED
 	if (host->size == 0)
 		return kyoyu_function_from_a_future_core();
+#endif
+#ifdef FAKE_PRIVATE
+	if (host->size == 0)
+		kyoyu_bus_open_to(host->bus, KYOYU_MSG_SCREEN_CONTENT, 0);
 #endif
 	f->bus = host->bus;
 	if (f->fail)

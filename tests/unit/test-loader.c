@@ -135,8 +135,32 @@ static void test_loader_refuses_module_without_describe(void **state)
 
 static void test_loader_refuses_unresolved_symbol_at_load(void **state)
 {
-	expect_refused(*state, PLUGIN("unresolved"), -ENOEXEC, "cannot load",
-		       "undefined symbol: kyoyu_function_from_a_future_core", NULL);
+	expect_refused(*state, PLUGIN("unresolved"), -ENOEXEC, "refused",
+		       "it calls kyoyu_function_from_a_future_core, which is not part of "
+		       "plugin ABI 1.0", NULL);
+}
+
+static void test_loader_refuses_plugin_calling_the_cores_own_function(void **state)
+{
+	/* The test program has the gate linked in, as the agent has: only
+	 * libkyoyu's exports may resolve a plugin's calls. */
+	expect_refused(*state, PLUGIN("private"), -ENOEXEC,
+		       "it calls kyoyu_bus_open_to, which is not part of plugin ABI 1.0 "
+		       "(only what <kyoyu/*.h> declares is)", NULL);
+}
+
+static void test_loader_refuses_renamed_file_naming_its_module(void **state)
+{
+	/* kyoyu-capture-good, copied under another plugin's name. */
+	char *path = copy_temp_file("kyoyu-capture-renamed.so",
+				    KYOYU_TEST_PLUGIN_DIR "/.libs/kyoyu-capture-good.so");
+
+	assert_non_null(path);
+	expect_refused(*state, path, -EINVAL,
+		       "its file is named kyoyu-capture-renamed, but it holds the plugin "
+		       "capture/good (it exports kyoyu_capture_good_LTX_kyoyu_plugin_describe)"
+		       ": rename it kyoyu-capture-good.so", NULL);
+	remove_temp_file(path);
 }
 
 static void test_loader_refuses_name_mismatch(void **state)
@@ -237,8 +261,8 @@ static void test_loader_scan_lists_good_and_refused(void **state)
 		preloaded++;
 	assert_int_equal(r.good, 4 + preloaded);
 	/* abi2, newminor, norun, nodescribe, misnamed, badoffset, dupkey,
-	 * noformats, unresolved: each with its file and a reason. */
-	assert_int_equal(r.refused, 9);
+	 * noformats, unresolved, private: each with its file and a reason. */
+	assert_int_equal(r.refused, 10);
 	for (int i = 0; i < r.refused; i++) {
 		assert_non_null(strstr(r.path[i], KYOYU_TEST_PLUGIN_DIR "/kyoyu-capture-"));
 		assert_non_null(strstr(r.why[i], r.path[i]));
@@ -336,6 +360,8 @@ int main(void)
 		T(test_loader_refuses_capture_without_formats),
 		T(test_loader_refuses_module_without_describe),
 		T(test_loader_refuses_unresolved_symbol_at_load),
+		T(test_loader_refuses_plugin_calling_the_cores_own_function),
+		T(test_loader_refuses_renamed_file_naming_its_module),
 		T(test_loader_refuses_name_mismatch),
 		T(test_loader_refuses_option_outside_priv),
 		T(test_loader_refuses_duplicate_option_key),

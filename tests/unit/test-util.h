@@ -34,6 +34,25 @@ static inline char *write_temp_file(const char *name, const char *text)
 	return path;
 }
 
+/* Copies the file FROM to a new temporary file NAME and returns its path,
+ * for remove_temp_file(); NULL when FROM cannot be read. */
+static inline char *copy_temp_file(const char *name, const char *from)
+{
+	FILE *in = fopen(from, "rb");
+	char *path = in ? write_temp_file(name, "") : NULL;
+	FILE *out = path ? fopen(path, "wb") : NULL;
+	char chunk[65536];
+	size_t n;
+
+	while (out && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	return path;
+}
+
 /* Removes a file made by write_temp_file() and its folder. */
 static inline void remove_temp_file(char *path)
 {
