@@ -218,11 +218,31 @@ static int list_plugins(kyoyu_loader *loader)
 	return 0;
 }
 
+/* Why no kind has a plugin NAME, when none of kyoyu's own is called so. */
+static void explain_unknown_name(const kyoyu_loader *loader, const char *name, char *err,
+				 size_t errlen)
+{
+	size_t len = (size_t)snprintf(err, errlen, "no plugin \"%s\" of any kind found in",
+				      name);
+
+	for (char **dir = loader->dirs; *dir && len < errlen; dir++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s %s",
+					dir == loader->dirs ? "" : ",", *dir);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, "; kyoyu-agent --list-plugins shows "
+			 "what is there");
+}
+
 static int help_plugin(kyoyu_loader *loader, const char *spec)
 {
 	char err[2048] = "";
 	kyoyu_plugin *p = NULL;
 	const char *slash = strchr(spec, '/');
+	const char *name = slash ? slash + 1 : spec;
+	/* What the message explains, best first: a refused file, a plugin of
+	 * kyoyu's own that is not built (sdl: --enable-ui-sdl), the kind asked
+	 * for. */
+	enum explanation { NONE, ASKED, OWN, REFUSED } explained = NONE;
 
 	for (uint32_t kind = KYOYU_KIND_CAPTURE; !p && kind <= KYOYU_KIND_UI; kind++) {
 		const char *kname = kyoyu_kind_name(kind);
@@ -230,12 +250,19 @@ static int help_plugin(kyoyu_loader *loader, const char *spec)
 			      strlen(kname) != (size_t)(slash - spec)))
 			continue;
 		char e[1024];
-		if (kyoyu_loader_find(loader, kind, slash ? slash + 1 : spec, &p, e,
-				      sizeof(e)) != 0 && (!*err || !strstr(e, "no plugin")))
+		int ret = kyoyu_loader_find(loader, kind, name, &p, e, sizeof(e));
+		enum explanation why = ret != -ENOENT ? REFUSED
+			  : kyoyu_loader_is_own_plugin(kind, name) ? OWN
+			  : slash ? ASKED : NONE;
+		if (ret != 0 && why > explained) {
 			snprintf(err, sizeof(err), "%s", e);
+			explained = why;
+		}
 	}
 	if (!p) {
-		fprintf(stderr, "kyoyu-agent: %s\n", *err ? err : "no such plugin");
+		if (explained == NONE)
+			explain_unknown_name(loader, name, err, sizeof(err));
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
 		return 1;
 	}
 	const kyoyu_plugin_descriptor *d = &p->desc;

@@ -699,10 +699,25 @@ int kyoyu_loader_find(kyoyu_loader *loader, uint32_t kind, const char *name,
 	for (char **dir = loader->dirs; *dir && len < errlen; dir++)
 		len += (size_t)snprintf(err + len, errlen - len, "%s %s",
 					dir == loader->dirs ? "" : ",", *dir);
-	if (len < errlen)
+	if (len < errlen && kyoyu_loader_is_own_plugin(kind, name))
 		snprintf(err + len, errlen - len, "; rebuild kyoyu with "
 			 "--enable-%s-%s, or set --plugin-path", kind_name, name);
+	else if (len < errlen)
+		snprintf(err + len, errlen - len, "; it is not one of kyoyu's own plugins: "
+			 "install its %s.so in one of those folders, or name its folder "
+			 "with --plugin-path", module);
 	return -ENOENT;
+}
+
+bool kyoyu_loader_is_own_plugin(uint32_t kind, const char *name)
+{
+	const char *kind_name = kyoyu_kind_name(kind);
+	char entry[160];
+
+	if (!kind_name || !name)
+		return false;
+	snprintf(entry, sizeof(entry), " %s/%s ", kind_name, name);
+	return strstr(KYOYU_OWN_PLUGINS, entry) != NULL;
 }
 
 static int compare_names(const void *a, const void *b)

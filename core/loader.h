@@ -4,6 +4,7 @@
 #ifndef KYOYU_LOADER_H
 #define KYOYU_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <kyoyu/plugin.h>
@@ -42,6 +43,10 @@ void kyoyu_loader_fini(kyoyu_loader *loader);
  * were tried and why. */
 int kyoyu_loader_find(kyoyu_loader *loader, uint32_t kind, const char *name,
 		      kyoyu_plugin **out, char *err, size_t errlen);
+
+/* True when KIND/NAME is one of kyoyu's own plugins, built or not: configure
+ * has an --enable-KIND-NAME for it. */
+bool kyoyu_loader_is_own_plugin(uint32_t kind, const char *name);
 
 /* Loads one file (a .la or .so path) and checks it. */
 int kyoyu_loader_open_file(kyoyu_loader *loader, const char *path,

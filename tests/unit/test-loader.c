@@ -225,7 +225,17 @@ static void test_loader_explains_plugin_not_found(void **state)
 					   sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no plugin \"nosuch\" (kyoyu-codec-nosuch) found in "
 				    KYOYU_TEST_PLUGIN_DIR));
-	assert_non_null(strstr(err, "--enable-codec-nosuch"));
+	/* No configure option builds it: say where to put it instead. */
+	assert_null(strstr(err, "--enable-"));
+	assert_non_null(strstr(err, "it is not one of kyoyu's own plugins: install its "
+				    "kyoyu-codec-nosuch.so in one of those folders"));
+	/* One of kyoyu's own, not on this search path: how to build it. */
+	assert_int_equal(kyoyu_loader_find(*state, KYOYU_KIND_UI, "sdl", &p, err,
+					   sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "rebuild kyoyu with --enable-ui-sdl"));
+	assert_true(kyoyu_loader_is_own_plugin(KYOYU_KIND_CODEC, "x264"));
+	assert_false(kyoyu_loader_is_own_plugin(KYOYU_KIND_CAPTURE, "x264"));
+	assert_false(kyoyu_loader_is_own_plugin(KYOYU_KIND_UI, "x11"));
 	assert_int_equal(kyoyu_loader_find(*state, KYOYU_KIND_CODEC, "../x", &p, err,
 					   sizeof(err)), -EINVAL);
 	assert_int_equal(kyoyu_loader_find(*state, 99, "x", &p, err, sizeof(err)), -EINVAL);
