@@ -26,7 +26,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus-priv.h"
 #include "plugin-check.h"
@@ -34,6 +36,9 @@
 
 /* docs/plugin-abi.md: stages get 3 s to finish once the session ended. */
 #define LINGER_MS 3000
+/* How much longer a stage is waited for on a machine too busy for the 3 s
+ * to mean anything (see linger_overloaded()). */
+#define OVERLOAD_GRACE_MS 30000
 /* A capture's first picture may take a while on a loaded machine. */
 #define FIRST_PICTURE_US 5000000
 /* How long a state is watched for what may not happen in it. */
@@ -423,6 +428,47 @@ static void watch(stage_run *r, int64_t duration_us, bool until_picture)
 
 /* ---- one run ---------------------------------------------------------------- */
 
+/* True when more threads want the CPUs than twice their number (the load
+ * average of the last minute): a stage may then be starved for seconds
+ * and miss the 3 s through no fault of its own, as under `make -j check`
+ * beside other work.  *LOAD is set to the load average. */
+static bool linger_overloaded(double *load)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (getloadavg(load, 1) != 1) {
+		*load = 0;
+		return false;
+	}
+	return *load > 2.0 * (double)(cpus > 0 ? cpus : 1);
+}
+
+/* Waits for run() to return after the session ended: within LINGER_MS, or
+ * on an overloaded machine within OVERLOAD_GRACE_MS, said in a note. */
+static void linger(checker *ck, kyoyu_stage *stage)
+{
+	int64_t ended_us = kyoyu_now_us();
+	double load;
+
+	if (kyoyu_stage_wait(stage, LINGER_MS))
+		return;
+	if (!linger_overloaded(&load)) {
+		check_fail(ck, "run() did not return within %d ms of the session's end: when "
+			   "the state becomes ENDED, finish and return", LINGER_MS);
+		return;
+	}
+	if (!kyoyu_stage_wait(stage, OVERLOAD_GRACE_MS)) {
+		check_fail(ck, "run() did not return within %d ms of the session's end (the "
+			   "agent waits %d ms): when the state becomes ENDED, finish and "
+			   "return", LINGER_MS + OVERLOAD_GRACE_MS, LINGER_MS);
+		return;
+	}
+	check_note(ck, "run() returned %lld ms after the session's end, later than the "
+		   "%d ms the agent waits; not failed, as this machine is overloaded "
+		   "(load average %.1f): check again when it is quieter",
+		   (long long)((kyoyu_now_us() - ended_us) / 1000), LINGER_MS, load);
+}
+
 static int run_plugin(void *ctx, kyoyu_stage *stage)
 {
 	kyoyu_instance *inst = ctx;
@@ -510,12 +556,9 @@ static void stage_case(checker *ck, void *arg)
 		goto out_stop;
 	}
 	session(&r);
-	bool returned = kyoyu_stage_wait(stage, LINGER_MS);
+	linger(ck, stage);
 	kyoyu_stage_request_stop(stage);
 	ret = kyoyu_stage_join(stage);
-	if (!returned)
-		check_fail(ck, "run() did not return within %d ms of the session's end: when "
-			   "the state becomes ENDED, finish and return", LINGER_MS);
 	if (ret > 0)
 		check_fail(ck, "run() returned %d, neither 0 nor a negative errno", ret);
 	else if (ret < 0)
