@@ -18,6 +18,7 @@
 
 #include "codecs.h"
 #include "ctl.h"
+#include "util.h"
 
 /* A client has this long to send its request; a slow one cannot hold up
  * the next for longer. */
@@ -39,16 +40,6 @@ struct kyoyu_ctl {
 	kyoyu_session *session;
 	kyoyu_inbox *inbox;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *role_name(uint32_t role)
 {

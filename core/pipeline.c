@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -23,6 +22,7 @@
 #include "pipeline.h"
 #include "slots.h"
 #include "stage-priv.h"
+#include "util.h"
 
 #define MAX_INSTANCES 16
 #define MAX_STAGES 16
@@ -66,16 +66,6 @@ struct kyoyu_pipeline {
 	stage_entry stages[MAX_STAGES];
 	size_t n_stages;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool codec_listed(const uint32_t *list, uint32_t codec)
 {
