@@ -32,7 +32,10 @@ typedef struct required {
 	size_t offset;
 } required;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define REQ(type, field) { #field, offsetof(type, field) }
+/* clang-format on */
 
 static const required stage_required[] = {
 	REQ(kyoyu_stage_ops, start), REQ(kyoyu_stage_ops, run), {NULL, 0}};
