@@ -21,22 +21,22 @@ static const char *const record_keys[] = {"enabled", NULL};
 
 const kyoyu_slot kyoyu_slots[] = {
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", NULL, no_keys, "what the sharer shows"},
+	 "x11,testsrc", NULL, no_keys, "what the sharer shows", NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
-	 "every decoder on the viewer"},
+	 "every decoder on the viewer", NULL},
 	{"transport", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, false,
-	 "tls", "tls", no_keys, "the link between sharer and viewer"},
+	 "tls", "tls", no_keys, "the link between sharer and viewer", NULL},
 	{"record", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, true,
 	 "record", "record", record_keys,
-	 "writes the session to a file when record.enabled is true"},
+	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", "default", no_keys, "pause, caps, consent: the session policy"},
+	 "default", "default", no_keys, "pause, caps, consent: the session policy", NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
 	 "tty,x11-overlay", "sdl,tty", no_keys,
-	 "every listed user interface that applies here is started"},
-	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL},
+	 "every listed user interface that applies here is started", NULL},
+	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Groups the core reads for itself, with their keys. */
@@ -101,17 +101,33 @@ int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
 	return *names ? 0 : -ENOMEM;
 }
 
-/* Type- and range-checks the settings of GROUP that PLUGIN declares, in a
- * scratch private struct, so --check-config catches bad values too. */
+/* Whether the slot's plugins will run: not when its switch is off. */
+static bool slot_runs(const kyoyu_slot *slot, const kyoyu_settings *settings)
+{
+	bool on = false;
+	char err[16];
+
+	return !slot->switch_key ||
+	       (kyoyu_settings_bool(settings, slot->group, slot->switch_key, &on, err,
+				    sizeof(err)) == 0 && on);
+}
+
+/* Type- and range-checks the settings of SLOT's group that PLUGIN
+ * declares, in a scratch private struct, so --check-config catches bad
+ * values too; then, when the plugin will run, asks it what else it would
+ * refuse at start (its check()). */
 static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
-			const char *group, char *err, size_t errlen)
+			const kyoyu_slot *slot, char *err, size_t errlen)
 {
 	const kyoyu_option *table = plugin->desc.options;
+	const char *group = slot->group;
 	void *scratch = calloc(1, plugin->desc.priv_size ? plugin->desc.priv_size : 1);
 	int ret = 0;
 
 	if (!scratch)
 		return -ENOMEM;
+	if (table)
+		ret = kyoyu_options_defaults(table, scratch);
 	for (kyoyu_setting *s = settings->first; s && ret == 0; s = s->next) {
 		if (strcmp(s->group, group) != 0)
 			continue;
@@ -120,6 +136,14 @@ static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
 			continue;
 		s->used = true;
 		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
+	}
+	if (ret == 0 && plugin->desc.check && slot_runs(slot, settings)) {
+		char why[768] = "";
+		if (plugin->desc.check(scratch, why, sizeof(why)) != 0) {
+			seterr(err, errlen, "%s.%s = \"%s\": %s", group, slot->key,
+			       plugin->desc.name, why[0] ? why : "refused by the plugin");
+			ret = -EINVAL;
+		}
 	}
 	kyoyu_options_free(table, scratch);
 	free(scratch);
@@ -152,7 +176,7 @@ static int check_slot(kyoyu_loader *loader, kyoyu_settings *settings,
 			int found = kyoyu_loader_find(loader, slot->kind, *n, &p, why,
 						      sizeof(why));
 			if (found == 0)
-				ret = check_values(p, settings, slot->group, err, errlen);
+				ret = check_values(p, settings, slot, err, errlen);
 			else if (configured) {
 				kyoyu_setting *s = kyoyu_settings_get(settings, slot->group,
 								      slot->key);
