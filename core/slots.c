@@ -101,6 +101,31 @@ int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
 	return *names ? 0 : -ENOMEM;
 }
 
+/* The role the configuration runs as (the agent has refused any other
+ * value before the check). */
+static uint32_t configured_role(const kyoyu_settings *settings)
+{
+	char err[16];
+	const char *role = kyoyu_settings_string(settings, "", "role", "sharer", err,
+						 sizeof(err));
+
+	return role && strcmp(role, "viewer") == 0 ? KYOYU_ROLE_VIEWER : KYOYU_ROLE_SHARER;
+}
+
+/* Where the first of GROUP's settings that WHY names was set ("file:12"),
+ * so that a plugin's sentence points at the line to fix; or NULL. */
+static const char *named_origin(const kyoyu_settings *settings, const char *group,
+				const char *why)
+{
+	for (const kyoyu_setting *s = settings->first; s; s = s->next) {
+		char name[140];
+		snprintf(name, sizeof(name), "%s.%s", group, s->key);
+		if (strcmp(s->group, group) == 0 && strstr(why, name))
+			return s->origin;
+	}
+	return NULL;
+}
+
 /* Whether the slot's plugins will run: not when its switch is off. */
 static bool slot_runs(const kyoyu_slot *slot, const kyoyu_settings *settings)
 {
@@ -117,7 +142,7 @@ static bool slot_runs(const kyoyu_slot *slot, const kyoyu_settings *settings)
  * values too; then, when the plugin will run, asks it what else it would
  * refuse at start (its check()). */
 static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
-			const kyoyu_slot *slot, char *err, size_t errlen)
+			const kyoyu_slot *slot, uint32_t role, char *err, size_t errlen)
 {
 	const kyoyu_option *table = plugin->desc.options;
 	const char *group = slot->group;
@@ -137,11 +162,17 @@ static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
 		s->used = true;
 		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
 	}
-	if (ret == 0 && plugin->desc.check && slot_runs(slot, settings)) {
+	if (ret == 0 && plugin->desc.check && slot_runs(slot, settings) &&
+	    role == configured_role(settings)) {
+		kyoyu_host host = {.size = sizeof(host), .role = role};
 		char why[768] = "";
-		if (plugin->desc.check(scratch, why, sizeof(why)) != 0) {
-			seterr(err, errlen, "%s.%s = \"%s\": %s", group, slot->key,
-			       plugin->desc.name, why[0] ? why : "refused by the plugin");
+		if (plugin->desc.check(scratch, &host, why, sizeof(why)) != 0) {
+			const char *origin = named_origin(settings, group, why);
+			if (origin)
+				seterr(err, errlen, "%s: %s", origin, why);
+			else
+				seterr(err, errlen, "%s.%s = \"%s\": %s", group, slot->key,
+				       plugin->desc.name, why[0] ? why : "refused by the plugin");
 			ret = -EINVAL;
 		}
 	}
@@ -176,7 +207,7 @@ static int check_slot(kyoyu_loader *loader, kyoyu_settings *settings,
 			int found = kyoyu_loader_find(loader, slot->kind, *n, &p, why,
 						      sizeof(why));
 			if (found == 0)
-				ret = check_values(p, settings, slot, err, errlen);
+				ret = check_values(p, settings, slot, roles[r], err, errlen);
 			else if (configured) {
 				kyoyu_setting *s = kyoyu_settings_get(settings, slot->group,
 								      slot->key);

@@ -109,9 +109,11 @@ static int expand_path(record *r, uint32_t codec, time_t now, char *out, size_t 
 
 /* The folder must take a recording before a customer is asked to be
  * recorded, not after: at start, and for --check-config. */
-static int record_check(void *priv, char *err, size_t errlen)
+static int record_check(void *priv, const kyoyu_host *host, char *err, size_t errlen)
 {
 	record *r = priv;
+
+	(void)host;
 	char file[PATH_MAX];
 	int ret = expand_path(r, r->codec, time(NULL), file, sizeof(file), err, errlen);
 
@@ -133,7 +135,7 @@ static int record_init(void *priv, const kyoyu_host *host)
 	if (make_id(r))
 		return -EIO;
 	char err[PATH_MAX + 256];
-	int ret = record_check(r, err, sizeof(err));
+	int ret = record_check(r, host, err, sizeof(err));
 	if (ret)
 		kyoyu_error("%s", err);
 	return ret;
