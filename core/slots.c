@@ -116,15 +116,20 @@ static const char *named_origin(const kyoyu_settings *settings, const char *grou
 	return NULL;
 }
 
-/* Whether the slot's plugins will run: not when its switch is off. */
-static bool slot_runs(const kyoyu_slot *slot, const kyoyu_settings *settings)
+/* Whether the configuration sets up the slot's plugins: it has settings
+ * in the group (a file with a few groups is checked for what it says, not
+ * for what it leaves to another file or to -o), and the slot's switch is
+ * not off. */
+static bool slot_configured(const kyoyu_slot *slot, const kyoyu_settings *settings)
 {
-	bool on = false;
+	bool any = false, on = false;
 	char err[16];
 
-	return !slot->switch_key ||
-	       (kyoyu_settings_bool(settings, slot->group, slot->switch_key, &on, err,
-				    sizeof(err)) == 0 && on);
+	for (const kyoyu_setting *s = settings->first; s && !any; s = s->next)
+		any = strcmp(s->group, slot->group) == 0;
+	return any && (!slot->switch_key ||
+		       (kyoyu_settings_bool(settings, slot->group, slot->switch_key, &on, err,
+					    sizeof(err)) == 0 && on));
 }
 
 /* Type- and range-checks the settings of SLOT's group that PLUGIN
@@ -152,7 +157,7 @@ static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
 		s->used = true;
 		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
 	}
-	if (ret == 0 && plugin->desc.check && slot_runs(slot, settings) &&
+	if (ret == 0 && plugin->desc.check && slot_configured(slot, settings) &&
 	    role == configured_role(settings)) {
 		kyoyu_host host = {.size = sizeof(host), .role = role};
 		char why[768] = "";

@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "plugins/common/seterr.h"
 #include "record-path.h"
 
 /* The strftime fields a template may use: dates and times, nothing that
@@ -19,18 +19,6 @@ static const char time_fields[] = "aAbBdeFHIjmMpSTuVwyYzZ";
 
 /* A recording that runs out of names has a wrong template (no %i, no time). */
 #define MAX_SUFFIX 999
-
-/* Puts the message into ERR and returns RET. */
-__attribute__((format(printf, 4, 5))) static int fail(int ret, char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 int record_path_check(const char *template, char *err, size_t errlen)
 {
@@ -41,10 +29,11 @@ int record_path_check(const char *template, char *err, size_t errlen)
 		if (*p == 'i' || *p == '%' || (*p && strchr(time_fields, *p)))
 			continue;
 		char field[3] = {'%', *p, '\0'};
-		return fail(-EINVAL, err, errlen, "record.path \"%s\": %s is not a field kyoyu "
-			    "knows; use %%i (the recording's id), %%%% (a %% sign) or a date "
-			    "and time field: %%Y %%m %%d %%H %%M %%S %%F %%T %%j %%a %%b...",
-			    template, *p ? field : "a % at the end");
+		seterr(err, errlen, "record.path \"%s\": %s is not a field kyoyu knows; use "
+		       "%%i (the recording's id), %%%% (a %% sign) or a date and time "
+		       "field: %%Y %%m %%d %%H %%M %%S %%F %%T %%j %%a %%b...", template,
+		       *p ? field : "a % at the end");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -73,8 +62,9 @@ int record_path_expand(const char *template, const char *id, const struct tm *tm
 	if (n && strftime(out, len, format, tm) > 0)
 		return 0;
 too_long:
-	return fail(-ENAMETOOLONG, err, errlen, "record.path \"%s\" makes a file name "
-		    "longer than the system allows: choose a shorter one", template);
+	seterr(err, errlen, "record.path \"%s\" makes a file name longer than the system "
+	       "allows: choose a shorter one", template);
+	return -ENAMETOOLONG;
 }
 
 /* mkdir -p DIR with mode 0700 for what it creates. */
@@ -112,26 +102,34 @@ int record_path_prepare_dir(const char *file, int64_t min_free_mb, char *err,
 	int ret = make_dirs(dir);
 	if (ret == 0 && stat(dir, &st) != 0)
 		ret = -errno;
-	if (ret)
-		return fail(ret, err, errlen, "recordings go to %s, which cannot be created "
-			    "(%s): create it, or set record.path to a folder this user can "
-			    "write", dir, strerror(-ret));
-	if (!S_ISDIR(st.st_mode))
-		return fail(-ENOTDIR, err, errlen, "recordings go to %s, which is not a folder: "
-			    "set record.path to a folder", dir);
-	if (access(dir, W_OK | X_OK) != 0)
-		return fail(-EACCES, err, errlen, "recordings go to %s, where this user may not "
-			    "write: give the user write access, or set record.path to "
-			    "another folder", dir);
-	if (statvfs(dir, &fs) != 0)
-		return fail(-EIO, err, errlen, "cannot tell how much room is left in %s (%s)",
-			    dir, strerror(errno));
+	if (ret) {
+		seterr(err, errlen, "recordings go to %s, which cannot be created (%s): "
+		       "create it, or set record.path to a folder this user can write", dir,
+		       strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		seterr(err, errlen, "recordings go to %s, which is not a folder: set "
+		       "record.path to a folder", dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		seterr(err, errlen, "recordings go to %s, where this user may not write: give "
+		       "the user write access, or set record.path to another folder", dir);
+		return -EACCES;
+	}
+	if (statvfs(dir, &fs) != 0) {
+		seterr(err, errlen, "cannot tell how much room is left in %s (%s)", dir,
+		       strerror(errno));
+		return -EIO;
+	}
 	int64_t free_mb = (int64_t)((uint64_t)fs.f_bavail * fs.f_frsize >> 20);
-	if (free_mb < min_free_mb)
-		return fail(-ENOSPC, err, errlen, "the disk holding %s is almost full (%lld MiB "
-			    "free, %lld needed): free some room, or lower "
-			    "record.min_free_mb", dir, (long long)free_mb,
-			    (long long)min_free_mb);
+	if (free_mb < min_free_mb) {
+		seterr(err, errlen, "the disk holding %s is almost full (%lld MiB free, %lld "
+		       "needed): free some room, or lower record.min_free_mb", dir,
+		       (long long)free_mb, (long long)min_free_mb);
+		return -ENOSPC;
+	}
 	return 0;
 }
 
