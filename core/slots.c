@@ -21,22 +21,22 @@ static const char *const record_keys[] = {"enabled", NULL};
 
 const kyoyu_slot kyoyu_slots[] = {
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", NULL, no_keys, "what the sharer shows"},
+	 "x11,testsrc", NULL, no_keys, "what the sharer shows", NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
-	 "every decoder on the viewer"},
+	 "every decoder on the viewer", NULL},
 	{"transport", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, false,
-	 "tls", "tls", no_keys, "the link between sharer and viewer"},
+	 "tls", "tls", no_keys, "the link between sharer and viewer", NULL},
 	{"record", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, true,
 	 "record", "record", record_keys,
-	 "writes the session to a file when record.enabled is true"},
+	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", "default", no_keys, "pause, caps, consent: the session policy"},
+	 "default", "default", no_keys, "pause, caps, consent: the session policy", NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
 	 "tty,x11-overlay", "sdl,tty", no_keys,
-	 "every listed user interface that applies here is started"},
-	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL},
+	 "every listed user interface that applies here is started", NULL},
+	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Groups the core reads for itself, with their keys. */
@@ -91,17 +91,63 @@ int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
 	return *names ? 0 : -ENOMEM;
 }
 
-/* Type- and range-checks the settings of GROUP that PLUGIN declares, in a
- * scratch private struct, so --check-config catches bad values too. */
+/* The role the configuration runs as (the agent has refused any other
+ * value before the check). */
+static uint32_t configured_role(const kyoyu_settings *settings)
+{
+	char err[16];
+	const char *role = kyoyu_settings_string(settings, "", "role", "sharer", err,
+						 sizeof(err));
+
+	return role && strcmp(role, "viewer") == 0 ? KYOYU_ROLE_VIEWER : KYOYU_ROLE_SHARER;
+}
+
+/* Where the first of GROUP's settings that WHY names was set ("file:12"),
+ * so that a plugin's sentence points at the line to fix; or NULL. */
+static const char *named_origin(const kyoyu_settings *settings, const char *group,
+				const char *why)
+{
+	for (const kyoyu_setting *s = settings->first; s; s = s->next) {
+		char name[140];
+		snprintf(name, sizeof(name), "%s.%s", group, s->key);
+		if (strcmp(s->group, group) == 0 && strstr(why, name))
+			return s->origin;
+	}
+	return NULL;
+}
+
+/* Whether the configuration sets up the slot's plugins: it has settings
+ * in the group (a file with a few groups is checked for what it says, not
+ * for what it leaves to another file or to -o), and the slot's switch is
+ * not off. */
+static bool slot_configured(const kyoyu_slot *slot, const kyoyu_settings *settings)
+{
+	bool any = false, on = false;
+	char err[16];
+
+	for (const kyoyu_setting *s = settings->first; s && !any; s = s->next)
+		any = strcmp(s->group, slot->group) == 0;
+	return any && (!slot->switch_key ||
+		       (kyoyu_settings_bool(settings, slot->group, slot->switch_key, &on, err,
+					    sizeof(err)) == 0 && on));
+}
+
+/* Type- and range-checks the settings of SLOT's group that PLUGIN
+ * declares, in a scratch private struct, so --check-config catches bad
+ * values too; then, when the plugin will run, asks it what else it would
+ * refuse at start (its check()). */
 static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
-			const char *group, char *err, size_t errlen)
+			const kyoyu_slot *slot, uint32_t role, char *err, size_t errlen)
 {
 	const kyoyu_option *table = plugin->desc.options;
+	const char *group = slot->group;
 	void *scratch = calloc(1, plugin->desc.priv_size ? plugin->desc.priv_size : 1);
 	int ret = 0;
 
 	if (!scratch)
 		return -ENOMEM;
+	if (table)
+		ret = kyoyu_options_defaults(table, scratch);
 	for (kyoyu_setting *s = settings->first; s && ret == 0; s = s->next) {
 		if (strcmp(s->group, group) != 0)
 			continue;
@@ -110,6 +156,20 @@ static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
 			continue;
 		s->used = true;
 		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
+	}
+	if (ret == 0 && plugin->desc.check && slot_configured(slot, settings) &&
+	    role == configured_role(settings)) {
+		kyoyu_host host = {.size = sizeof(host), .role = role};
+		char why[768] = "";
+		if (plugin->desc.check(scratch, &host, why, sizeof(why)) != 0) {
+			const char *origin = named_origin(settings, group, why);
+			if (origin)
+				seterr(err, errlen, "%s: %s", origin, why);
+			else
+				seterr(err, errlen, "%s.%s = \"%s\": %s", group, slot->key,
+				       plugin->desc.name, why[0] ? why : "refused by the plugin");
+			ret = -EINVAL;
+		}
 	}
 	kyoyu_options_free(table, scratch);
 	free(scratch);
@@ -142,7 +202,7 @@ static int check_slot(kyoyu_loader *loader, kyoyu_settings *settings,
 			int found = kyoyu_loader_find(loader, slot->kind, *n, &p, why,
 						      sizeof(why));
 			if (found == 0)
-				ret = check_values(p, settings, slot->group, err, errlen);
+				ret = check_values(p, settings, slot, roles[r], err, errlen);
 			else if (configured) {
 				kyoyu_setting *s = kyoyu_settings_get(settings, slot->group,
 								      slot->key);

@@ -23,6 +23,9 @@ typedef struct kyoyu_slot {
 	const char *viewer_default;
 	const char *const *core_keys; /* other keys the core reads */
 	const char *help;
+	/* A bool key of the group without which the slot's plugins do not
+	 * run ("enabled" for record), or NULL: they always do. */
+	const char *switch_key;
 } kyoyu_slot;
 
 /* Every slot, ending with a zeroed entry. */

@@ -142,7 +142,7 @@ static const pin layout[] = {
 	SIZE(kyoyu_policy_ops, 24),
 	OFFSET(kyoyu_policy_ops, allow, 8),
 	OFFSET(kyoyu_policy_ops, tick, 16),
-	SIZE(kyoyu_plugin_descriptor, 88),
+	SIZE(kyoyu_plugin_descriptor, 96),
 	OFFSET(kyoyu_plugin_descriptor, abi_minor, 2),
 	OFFSET(kyoyu_plugin_descriptor, size, 4),
 	OFFSET(kyoyu_plugin_descriptor, kind, 8),
@@ -155,6 +155,7 @@ static const pin layout[] = {
 	OFFSET(kyoyu_plugin_descriptor, init, 64),
 	OFFSET(kyoyu_plugin_descriptor, fini, 72),
 	OFFSET(kyoyu_plugin_descriptor, ops, 80),
+	OFFSET(kyoyu_plugin_descriptor, check, 88),
 };
 
 static const pin values[] = {
@@ -237,6 +238,7 @@ static const pin values[] = {
 	VALUE(KYOYU_PEER_GONE, 4),
 	VALUE(KYOYU_NOTICE_TIME_WARNING, 1),
 	VALUE(KYOYU_NOTICE_RECORDING, 2),
+	VALUE(KYOYU_NOTICE_RECORDING_STOPPED, 3),
 	VALUE(KYOYU_CODE_ENTERED, 1),
 	VALUE(KYOYU_CODE_ISSUED, 2),
 	VALUE(KYOYU_CODE_REQUEST_NEW, 3),

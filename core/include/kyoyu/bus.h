@@ -89,6 +89,8 @@ typedef enum kyoyu_peer_event {
 typedef enum kyoyu_notice_kind {
 	KYOYU_NOTICE_TIME_WARNING = 1, /* u.notice.seconds left before the cap */
 	KYOYU_NOTICE_RECORDING = 2,    /* the session is being recorded */
+	/* The recording could not go on (a full disk); the session does. */
+	KYOYU_NOTICE_RECORDING_STOPPED = 3,
 } kyoyu_notice_kind;
 
 typedef struct kyoyu_cursor_info {

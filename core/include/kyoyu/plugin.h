@@ -225,6 +225,15 @@ typedef struct kyoyu_plugin_descriptor {
 	/* Required: kyoyu_stage_ops for capture, transport and ui,
 	 * kyoyu_codec_ops for codec, kyoyu_policy_ops for policy. */
 	const void *ops;
+	/* Optional.  What init() would refuse about the options in PRIV
+	 * (filled with the defaults and the configuration, nothing else):
+	 * files that cannot be read, folders that cannot be written.  HOST
+	 * gives the size and the role only (the rest is zero).  Takes nothing
+	 * (no display, socket or thread) and changes nothing that init()
+	 * would not.  `kyoyu-agent --check-config` calls it for the plugins
+	 * the configuration runs; returns 0, or a negative errno with the
+	 * reason and the fix in ERR. */
+	int (*check)(void *priv, const kyoyu_host *host, char *err, size_t errlen);
 } kyoyu_plugin_descriptor;
 
 #define KYOYU_PLUGIN_DESCRIBE_SYMBOL "kyoyu_plugin_describe"

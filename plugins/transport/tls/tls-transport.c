@@ -107,6 +107,26 @@ static void default_name(char *out, size_t len)
 	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
 }
 
+/* The TLS side of ROLE from the options: the viewer's certificate and key,
+ * or what the sharer checks the viewer's against. */
+static int make_tls(const transport *t, uint32_t role, kt_tls **out, char *err,
+		    size_t errlen)
+{
+	if (role == KYOYU_ROLE_SHARER) {
+		if (t->port == 0) {
+			snprintf(err, errlen, "the sharer needs transport.port: the viewer's port");
+			return -EINVAL;
+		}
+		return kt_tls_new_client(t->ca_file, t->pin, t->host, out, err, errlen);
+	}
+	if (!t->cert || !t->key) {
+		snprintf(err, errlen, "the viewer needs transport.cert and transport.key; make "
+			 "them with: kyoyu-agent --make-cert DIR");
+		return -EINVAL;
+	}
+	return kt_tls_new_server(t->cert, t->key, out, err, errlen);
+}
+
 static int transport_init(void *priv, const kyoyu_host *host)
 {
 	transport *t = priv;
@@ -125,30 +145,29 @@ static int transport_init(void *priv, const kyoyu_host *host)
 			    KP_WIRE_NAME_MAX);
 		return -EINVAL;
 	}
-	if (host->role == KYOYU_ROLE_VIEWER) {
-		if (!t->cert || !t->key) {
-			kyoyu_error("the viewer needs transport.cert and transport.key; make "
-				    "them with: kyoyu-agent --make-cert DIR");
-			return -EINVAL;
-		}
-		ret = kt_tls_new_server(t->cert, t->key, &t->tls, err, sizeof(err));
-	} else {
+	if (host->role == KYOYU_ROLE_SHARER) {
 		if (!host->codecs || !host->codecs[0]) {
 			kyoyu_error("the sharer has no video codec to offer");
 			return -EINVAL;
 		}
-		if (t->port == 0) {
-			kyoyu_error("the sharer needs transport.port: the viewer's port");
-			return -EINVAL;
-		}
-		ret = kt_tls_new_client(t->ca_file, t->pin, t->host, &t->tls, err, sizeof(err));
 		snprintf(t->target, sizeof(t->target), "%s:%d", t->host, t->port);
 	}
-	if (ret) {
+	if ((ret = make_tls(t, host->role, &t->tls, err, sizeof(err))) != 0) {
 		kyoyu_error("%s", err);
 		return ret;
 	}
 	return KYOYU_OK;
+}
+
+/* For --check-config: the certificate, key, pin or CA read and parsed as
+ * init() would, then let go. */
+static int transport_check(void *priv, const kyoyu_host *host, char *err, size_t errlen)
+{
+	kt_tls *tls = NULL;
+	int ret = make_tls(priv, host->role, &tls, err, errlen);
+
+	kt_tls_free(tls);
+	return ret;
 }
 
 static void transport_fini(void *priv)
@@ -477,6 +496,7 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.init = transport_init,
 	.fini = transport_fini,
 	.ops = &ops,
+	.check = transport_check,
 };
 
 KYOYU_PLUGIN_DEFINE(kyoyu_transport_tls, descriptor)
