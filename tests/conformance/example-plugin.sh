@@ -24,11 +24,11 @@ not_ok() {
 }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 skip_rest() {
-	while [ $n -lt 9 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+	while [ $n -lt 10 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
 	exit 1
 }
 
-echo "1..9"
+echo "1..10"
 
 # A nested make must not inherit the test harness's make variables.
 if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$builddir" install \
@@ -76,6 +76,22 @@ else
 fi
 PKG_CONFIG_PATH=$(dirname "$pc")
 export PKG_CONFIG_PATH
+
+# An out-of-tree codec uses the helpers kyoyu's own encoders and decoders
+# use (header-only; libyuv's header for two of them).
+if ls /usr/include/libyuv.h >/dev/null 2>&1; then
+	printf '#include <kyoyu/codec/encode-input.h>\n#include <kyoyu/codec/yuv-damage.h>\n#include <kyoyu/codec/frame-output.h>\nint main(void) { return 0; }\n' \
+		>"$tmp/codec.c"
+	# shellcheck disable=SC2046
+	if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -c $(pkg-config --cflags kyoyu-plugin) \
+		-o "$tmp/codec.o" "$tmp/codec.c" >"$tmp/out" 2>&1; then
+		ok "the installed codec helpers (<kyoyu/codec/*.h>) compile on their own"
+	else
+		not_ok "the installed codec helpers (<kyoyu/codec/*.h>) compile on their own"
+	fi
+else
+	n=$((n + 1)); echo "ok $n # SKIP libyuv-dev is not installed"
+fi
 
 # What an integrator runs before anything else.
 "$checker" "$tmp/hello/kyoyu-capture-hello.so" >"$tmp/out" 2>&1
