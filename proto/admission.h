@@ -16,9 +16,9 @@
 
 #include "source.h"
 
-#define KP_ADMISSION_SLOTS 512
+#define KP_ADMISSION_SLOTS 1024
 #define KP_ADMISSION_PER_ADDRESS 16
-#define KP_ADMISSION_PER_NETWORK 128
+#define KP_ADMISSION_PER_NETWORK 256
 
 typedef struct kp_admission kp_admission;
 

@@ -4,8 +4,9 @@
  *   kt-hostile flood HOST PORT CONNS ADDRS SECONDS KINDS
  *       keeps CONNS connections open for SECONDS, reopening each one the
  *       viewer closes.  Connection i comes from source address i % ADDRS
- *       (127.0.a/64.(2 + a%64): 64 addresses per /24, the first /24 being
- *       127.0.0.0/24, where the customer's 127.0.0.1 is; none for IPv6)
+ *       (127.0.(1 + a/64).(2 + a%64): 64 addresses per /24, from
+ *       127.0.1.0/24 on, so the customer's 127.0.0.0/24 is not one of
+ *       them; none for IPv6)
  *       and behaves as the (i % n)th of the comma-separated KINDS:
  *         tcp-idle   connects and says nothing
  *         tcp-drip   sends a real TLS 1.3 ClientHello, one byte a second
@@ -96,7 +97,7 @@ static void source_address(unsigned a, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x7f000000u | (a / 64) << 8 | (2 + a % 64));
+	sin->sin_addr.s_addr = htonl(0x7f000000u | (1 + a / 64) << 8 | (2 + a % 64));
 }
 
 static void start(client *c)
@@ -327,6 +328,10 @@ int main(int argc, char **argv)
 			open_now += cl[i].phase != DONE;
 		printf("opened %lu\nclosed by the viewer %lu\nconnect failed %lu\nopen at end %zu\n",
 		       opened, closed_by_viewer, connect_failed, open_now);
+		for (size_t i = 0; i < n; i++)
+			stop(&cl[i]);
+		free(cl);
+		SSL_CTX_free(ctx);
 		return 0;
 	}
 	if (strcmp(argv[1], "guess") == 0 && argc == 7) {
@@ -346,6 +351,8 @@ int main(int argc, char **argv)
 		printf("sent %lu\nbad code %lu\nrate limited %lu\nbusy %lu\nother %lu\n"
 		       "no answer %lu\n", opened, answers[1], answers[5], answers[2],
 		       answers[3] + answers[4] + answers[6] + answers[0] + answers[7], unanswered);
+		free(cl);
+		SSL_CTX_free(ctx);
 		return 0;
 	}
 	return usage();

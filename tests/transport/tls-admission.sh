@@ -1,6 +1,6 @@
 #!/bin/sh
 # Admission under a flood: while hostile clients from 256 loopback
-# addresses (4 /24s, one of them the customer's 127.0.0.0/24) keep
+# addresses (4 /24s, 127.0.1.0 to 127.0.4.0; the customer is 127.0.0.1) keep
 # connections open that say nothing, drip a ClientHello or a HELLO one
 # byte a second, over raw TCP and over TLS 1.3 (tests/transport/kt-hostile),
 # a customer with the right code still gets in and shares, every time.

@@ -11,7 +11,17 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "proto/tally.h"
 #include "viewer.h"
+
+/* What an outsider can make happen at will is logged in full a few times
+ * every 10 s and otherwise counted, so a flood cannot flood the log
+ * (proto/tally.h); sessions and errors are always logged. */
+#define TALLIED(level, tally, addr, now, ...)                                     \
+	do {                                                                     \
+		if (kp_tally_note((tally), (addr), (now)))                       \
+			level(__VA_ARGS__);                                       \
+	} while (0)
 
 /* How long a reject may take to go out before the socket is just closed. */
 #define CLOSE_GRACE_US 2000000
@@ -48,6 +58,8 @@ struct kt_viewer {
 	 * for it. */
 	pending **polled;
 	size_t n_polled;
+	kp_tally refused; /* answered with a REJECT */
+	kp_tally dropped; /* closed before their hello was answered */
 
 	kp_peer *peer;   /* the session, once a sharer got in */
 	uint8_t token[KP_WIRE_TOKEN_SIZE];
@@ -81,6 +93,8 @@ kt_viewer *kt_viewer_new(kyoyu_bus *bus, const kt_viewer_config *cfg)
 		return NULL;
 	}
 	kp_codes_init(&v->codes, cfg->code_ttl_us, cfg->attempts_per_minute);
+	kp_tally_init(&v->refused, "refused connections");
+	kp_tally_init(&v->dropped, "connections dropped before their hello");
 	return v;
 }
 
@@ -182,7 +196,9 @@ void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t n
 	/* Nobody is turned away for want of a slot: the oldest waiting
 	 * connection of the busiest address or network gives way. */
 	while ((victim = kp_admission_make_way(v->admission, &source))) {
-		kyoyu_debug("%s gives way to a newer connection", kp_conn_addr(victim->conn));
+		TALLIED(kyoyu_info, &v->dropped, victim->address, now,
+			"%s gave way to a newer connection (waiting too long, with "
+			"others from its network)", kp_conn_addr(victim->conn));
 		remove_pending(v, victim->index);
 		pending_free(victim, false);
 	}
@@ -325,7 +341,7 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 	char text[5];
 
 	if (h->major != KP_WIRE_MAJOR) {
-		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
+		TALLIED(kyoyu_warn, &v->refused, p->address, now, "%s speaks protocol %u.%u, this viewer %d.%d: refused",
 			   kp_conn_addr(p->conn), h->major, h->minor, KP_WIRE_MAJOR, KP_WIRE_MINOR);
 		reply_at(p, KP_WIRE_REJECT_VERSION, 0, now);
 		return;
@@ -337,19 +353,22 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 			take_back(v, i, now);
 			return;
 		}
-		kyoyu_warn("%s tried to resume a session that is not this one: refused",
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s tried to resume a session that is not this one: refused",
 			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_RESUME_REFUSED, 0, later);
 		return;
 	}
 	if (v->peer) {
-		kyoyu_info("%s tried to connect while a session runs: told busy",
+		TALLIED(kyoyu_info, &v->refused, p->address, now,
+			"%s tried to connect while a session runs: told busy",
 			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BUSY, 0, now);
 		return;
 	}
 	if (!codec) {
-		kyoyu_warn("%s sends %s video, which this viewer cannot decode: refused "
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s sends %s video, which this viewer cannot decode: refused "
 			   "(build the viewer with that codec's plugin)", kp_conn_addr(p->conn),
 			   kyoyu_fourcc_text(h->codecs[0], text));
 		reply_at(p, KP_WIRE_REJECT_CODEC, 0, now);
@@ -360,14 +379,16 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 		admit(v, i, codec, now);
 		return;
 	case KP_CODE_LIMITED:
-		kyoyu_warn("%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
 			   retry_s);
 		reply_at(p, KP_WIRE_REJECT_RATE_LIMITED,
 			 (uint16_t)(retry_s > KP_WIRE_MAX_RETRY_S ? KP_WIRE_MAX_RETRY_S : retry_s),
 			 later);
 		return;
 	default:
-		kyoyu_warn("%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BAD_CODE, 0, later);
 		return;
 	}
@@ -450,10 +471,28 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 {
 	size_t n = 0;
 
+	kp_tally *tallies[] = {&v->refused, &v->dropped};
+	char line[160];
+	for (size_t i = 0; i < sizeof(tallies) / sizeof(tallies[0]); i++) {
+		if (kp_tally_summary(tallies[i], now, line, sizeof(line)))
+			kyoyu_warn("%s", line);
+		if (kp_tally_due(tallies[i]) >= 0)
+			wake_at(kp_tally_due(tallies[i]), now, timeout_ms);
+	}
+	unsigned wrong, sources;
+	if (kp_codes_attacked(&v->codes, &wrong, &sources)) {
+		char what[96];
+		snprintf(what, sizeof(what), "%u wrong guesses from %u addresses", wrong, sources);
+		kyoyu_warn("the connection code was attacked (%s) and no longer works; a "
+			   "fresh one is issued: read that one to the customer", what);
+		post_code(v, KYOYU_CODE_ATTACKED, what);
+		v->code_shown = false;
+		if (!v->peer && v->state != KYOYU_STATE_ENDED)
+			issue_code(v, now);
+	}
 	if (v->code_shown && !kp_codes_alive(&v->codes, now)) {
 		v->code_shown = false;
-		kyoyu_warn("the connection code no longer works (it expired or was "
-			   "mistyped %d times); ask for a new one", KP_CODES_MAX_WRONG);
+		kyoyu_warn("the connection code expired; ask for a new one");
 		post_code(v, KYOYU_CODE_EXPIRED, NULL);
 	}
 	if (v->code_shown)
@@ -527,7 +566,8 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		if (ret == 0 && !p->have_hello)
 			ret = kp_conn_flush(p->conn, now);
 		if (ret < 0) {
-			kyoyu_info("dropped %s", kp_conn_why(p->conn));
+			TALLIED(kyoyu_info, &v->dropped, p->address, now, "dropped %s",
+				kp_conn_why(p->conn));
 			return false;
 		}
 	}
@@ -536,7 +576,8 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		return true;
 	}
 	if (now >= p->deadline_us) {
-		kyoyu_info("%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
+		TALLIED(kyoyu_info, &v->dropped, p->address, now,
+			"%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
 			   (long long)(v->cfg.handshake_timeout_us / 1000000));
 		return false;
 	}
