@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 #include "admission.h"
@@ -20,6 +19,8 @@ typedef struct waiting {
 typedef struct network {
 	kp_source src; /* any member; only its network is compared */
 	size_t count;
+	double starts;  /* handshakes it may start now */
+	int64_t last_us;
 } network;
 
 struct kp_admission {
@@ -105,6 +106,8 @@ int kp_admission_add(kp_admission *adm, const kp_source *src, void *owner, int64
 		net = &adm->networks[adm->n_networks++];
 		net->src = *src;
 		net->count = 0;
+		net->starts = KP_ADMISSION_STARTS_PER_S;
+		net->last_us = now_us;
 	}
 	net->count++;
 	adm->waiting[adm->used++] = (waiting){*src, now_us, owner};
@@ -122,6 +125,22 @@ void kp_admission_remove(kp_admission *adm, void *owner)
 		adm->waiting[i] = adm->waiting[--adm->used];
 		return;
 	}
+}
+
+bool kp_admission_may_start(kp_admission *adm, const kp_source *src, int64_t now_us)
+{
+	network *net = network_of(adm, src);
+
+	if (!net)
+		return true;
+	net->starts += (double)(now_us - net->last_us) / 1e6 * KP_ADMISSION_STARTS_PER_S;
+	if (net->starts > KP_ADMISSION_STARTS_PER_S)
+		net->starts = KP_ADMISSION_STARTS_PER_S;
+	net->last_us = now_us;
+	if (net->starts < 1)
+		return false;
+	net->starts -= 1;
+	return true;
 }
 
 size_t kp_admission_used(const kp_admission *adm)

@@ -11,6 +11,7 @@
 #ifndef KP_ADMISSION_H
 #define KP_ADMISSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@
 #define KP_ADMISSION_SLOTS 1024
 #define KP_ADMISSION_PER_ADDRESS 16
 #define KP_ADMISSION_PER_NETWORK 256
+/* TLS handshakes a network may start per second (and at once): the
+ * handshake is what costs the viewer CPU, so a flood from a few networks
+ * cannot starve the customer's, which its own network starts at once. */
+#define KP_ADMISSION_STARTS_PER_S 20
 
 typedef struct kp_admission kp_admission;
 
@@ -38,6 +43,11 @@ int kp_admission_add(kp_admission *adm, const kp_source *src, void *owner, int64
 /* OWNER no longer waits (admitted, refused, gone); unknown owners are
  * ignored. */
 void kp_admission_remove(kp_admission *adm, void *owner);
+
+/* True when a waiting connection from SRC may start its handshake now:
+ * takes one from its network's allowance.  False: try again later
+ * within 1 s / KP_ADMISSION_STARTS_PER_S. */
+bool kp_admission_may_start(kp_admission *adm, const kp_source *src, int64_t now_us);
 
 /* How many connections wait, and from how many networks. */
 size_t kp_admission_used(const kp_admission *adm);

@@ -37,6 +37,7 @@ typedef struct pending {
 	size_t index;  /* in kt_viewer.pending */
 	int poll_slot; /* in kt_viewer.polled, -1 when not polled */
 	int64_t deadline_us; /* for the hello, the delayed reply, or the close */
+	bool started;        /* its network let it start the handshake */
 	bool have_hello, replying, closing;
 	kp_wire_hello hello;
 	kp_wire_msg reply;
@@ -500,9 +501,16 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 	v->n_polled = 0;
 	for (size_t i = 0; i < v->n_pending && n < max; i++) {
 		pending *p = v->pending[i];
-		/* After the hello nothing is read until the answer is out. */
-		short ev = p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
-					 : kp_conn_events(p->conn, false);
+		if (!p->started)
+			p->started = kp_admission_may_start(v->admission, &p->source, now);
+		/* Nothing is read before its network lets it start (the TLS
+		 * handshake is the costly part), nor after the hello until the
+		 * answer is out. */
+		short ev = !p->started ? 0
+			   : p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
+					   : kp_conn_events(p->conn, false);
+		if (!p->started)
+			wake_at(now + 1000000 / KP_ADMISSION_STARTS_PER_S, now, timeout_ms);
 		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), ev, 0};
 		p->poll_slot = (int)v->n_polled;
 		v->polled[v->n_polled++] = p;
