@@ -1,6 +1,6 @@
 /* Repeated events, summarised so that a flood cannot flood the log.
  *
- * The first KP_TALLY_BURST events of a kind in each KP_TALLY_WINDOW_US are
+ * The first KP_TALLY_BURST (20) events of a kind in each KP_TALLY_WINDOW_US are
  * logged in full by the caller; the rest are only counted, with how many
  * distinct addresses they came from, and once the window is over one line
  * sums them up: "1234 refused connections from 56 addresses in the last
@@ -16,7 +16,7 @@
 
 #include "source.h"
 
-#define KP_TALLY_BURST 5
+#define KP_TALLY_BURST 20
 #define KP_TALLY_WINDOW_US INT64_C(10000000)
 #define KP_TALLY_SOURCES 256 /* distinct addresses counted exactly */
 
