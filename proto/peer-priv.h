@@ -78,6 +78,8 @@ struct kp_peer {
 
 	/* Viewer: what arrived. */
 	bool have_config, any_video, report_owed;
+	bool peer_paused, posted_paused; /* the sharer's last word, and the bus's */
+	int64_t pause_posted_us;
 	uint32_t width, height, highest_seq, packets_in, lost;
 	uint64_t bytes;
 	kyoyu_buffer *shape; /* a cursor shape waiting for its CURSOR */

@@ -14,6 +14,7 @@
 #include "peer-priv.h"
 
 #define PING_BUSY_US 1000000       /* while video flows */
+#define PAUSE_POST_US 100000       /* the sharer's pause state: posted at most this often */
 #define VIDEO_RECENT_US 2000000    /* video this recent counts as flowing */
 #define REPORT_US 250000
 #define STATS_US 1000000
@@ -463,9 +464,34 @@ static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
 		kp_peer_post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
 }
 
+static void wake_at(int64_t at, int64_t now, int *timeout_ms)
+{
+	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
 static void post_simple(kp_peer *p, uint32_t type, int64_t value)
 {
 	kyoyu_bus_post_value(p->bus, type, value);
+}
+
+/* The sharer's pause state reaches the bus at most every PAUSE_POST_US:
+ * a peer flipping it 10 000 times would fill inboxes, which then drop
+ * messages, and the operator could be left with the wrong one.  The last
+ * state the sharer sent is always posted (from the tick if need be). */
+static void post_pause_state(kp_peer *p, int64_t now, int *timeout_ms)
+{
+	if (p->peer_paused == p->posted_paused)
+		return;
+	if (now < p->pause_posted_us + PAUSE_POST_US) {
+		if (timeout_ms)
+			wake_at(p->pause_posted_us + PAUSE_POST_US, now, timeout_ms);
+		return;
+	}
+	post_simple(p, p->peer_paused ? KYOYU_MSG_PAUSE : KYOYU_MSG_RESUME, 0);
+	p->posted_paused = p->peer_paused;
+	p->pause_posted_us = now;
 }
 
 int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
@@ -519,10 +545,9 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
 		break;
 	case KP_WIRE_PAUSED:
-		post_simple(p, KYOYU_MSG_PAUSE, 0);
-		break;
 	case KP_WIRE_RESUMED:
-		post_simple(p, KYOYU_MSG_RESUME, 0);
+		p->peer_paused = m->type == KP_WIRE_PAUSED;
+		post_pause_state(p, now, NULL);
 		break;
 	case KP_WIRE_VIDEO_CONFIG:
 		if (m->u.video_config.codec != p->codec)
@@ -606,12 +631,6 @@ static void send_report(kp_peer *p, int64_t now)
 	p->next_report_us = now + REPORT_US;
 }
 
-static void wake_at(int64_t at, int64_t now, int *timeout_ms)
-{
-	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
-	if (*timeout_ms < 0 || ms < *timeout_ms)
-		*timeout_ms = (int)ms;
-}
 
 /* Pings, reports, statistics, rate control.  Returns 0, or -ETIMEDOUT
  * when the peer has been silent too long (the link is lost). */
@@ -655,6 +674,7 @@ static int tick(kp_peer *p, int64_t now, int *timeout_ms)
 		}
 		p->next_pacer_us = now + STATS_US;
 	}
+	post_pause_state(p, now, timeout_ms);
 	if (now - p->window_start_us >= STATS_US)
 		post_stats(p, now);
 	wake_at(p->window_start_us + STATS_US, now, timeout_ms);

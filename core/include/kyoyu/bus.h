@@ -71,12 +71,16 @@ typedef enum kyoyu_code_event {
 	KYOYU_CODE_ISSUED = 2,      /* viewer: a new code to read out */
 	KYOYU_CODE_REQUEST_NEW = 3, /* viewer: please issue another */
 	KYOYU_CODE_NEEDED = 4,      /* sharer: ask the customer for the code */
-	/* viewer: the current code no longer works (expired, or 5 wrong
-	 * tries); no buf.  The operator asks for a new one. */
+	/* viewer: the current code no longer works (it expired); no buf.
+	 * The operator asks for a new one. */
 	KYOYU_CODE_EXPIRED = 5,
 	/* viewer: REQUEST_NEW turned down (a customer is connected); buf =
 	 * why, a short sentence for the operator. */
 	KYOYU_CODE_REFUSED = 6,
+	/* viewer: the current code was retired because it was attacked (too
+	 * many wrong guesses in all); buf = "N wrong guesses from M
+	 * addresses".  An ISSUED with a fresh code follows. */
+	KYOYU_CODE_ATTACKED = 7,
 } kyoyu_code_event;
 
 typedef enum kyoyu_peer_event {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -231,7 +232,7 @@ static int listen_socket(transport *t)
 	}
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SOMAXCONN)) {
 		ret = -errno;
 		kyoyu_error("cannot listen on %s port %s: %s (is another viewer running? "
 			    "set transport.port)", t->listen_on, port, strerror(errno));
@@ -280,6 +281,33 @@ static void accept_all(transport *t, int64_t now)
 		if (conn)
 			kt_viewer_adopt(t->viewer, conn, ip, now);
 	}
+}
+
+/* How many connections may wait for admission: every one holds a
+ * descriptor, so the limit of open files is raised towards its hard limit
+ * and what it still lacks comes off the slots (the bus, the session,
+ * plugins and libraries keep 64). */
+static size_t pending_slots(void)
+{
+	struct rlimit rl;
+	rlim_t want = KT_VIEWER_MAX_PENDING + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 16;
+	if (rl.rlim_cur < want && rl.rlim_cur != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
+										 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return KT_VIEWER_MAX_PENDING;
+	if (rl.rlim_cur < 64 + 16) {
+		kyoyu_warn("only %llu files may be open: few connections can wait to be "
+			   "admitted (raise ulimit -n)", (unsigned long long)rl.rlim_cur);
+		return 16;
+	}
+	return (size_t)(rl.rlim_cur - 64);
 }
 
 /* ---- the sharer's connector -------------------------------------------- */
@@ -357,6 +385,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.attempts_per_minute = t->attempts_per_minute,
 			.reject_delay_us = (int64_t)t->reject_delay_ms * 1000,
 			.handshake_timeout_us = (int64_t)t->handshake_timeout_s * 1000000,
+			.max_pending = pending_slots(),
 			.grace_us = (int64_t)t->grace_s * 1000000,
 			.name = t->display_name,
 			.codecs = h->codecs,

@@ -38,6 +38,7 @@ typedef struct tls_stream {
 	SSL *ssl;
 	bool handshake_done;
 	bool refused_peer; /* the peer's certificate was not the expected one */
+	bool pin_mismatch; /* ...because its key is not the pinned one */
 	char seen_pin[KT_TLS_PIN_TEXT_SIZE];
 	char error[512];
 } tls_stream;
@@ -163,7 +164,11 @@ static int verify_viewer(int preverify_ok, X509_STORE_CTX *store)
 		pin_text(pin, s->seen_pin);
 		if (CRYPTO_memcmp(pin, t->pin, PIN_SIZE) != 0) {
 			s->refused_peer = true;
-			X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+			s->pin_mismatch = true;
+			/* OpenSSL answers this error with the bad_certificate
+			 * alert docs/protocol.md promises (its own
+			 * APPLICATION_VERIFICATION would be handshake_failure). */
+			X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
 			return 0;
 		}
 	}
@@ -289,7 +294,7 @@ static void explain(tls_stream *s)
 			snprintf(s->error, sizeof(s->error),
 				 "the viewer's certificate is not valid for \"%s\" "
 				 "(transport.host); refusing to connect", t->host);
-		else if (verify == X509_V_ERR_APPLICATION_VERIFICATION)
+		else if (s->pin_mismatch)
 			snprintf(s->error, sizeof(s->error),
 				 "the viewer's certificate (%s) does not match transport.pin: "
 				 "this is not the expected viewer, or its certificate changed; "

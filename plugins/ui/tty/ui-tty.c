@@ -466,9 +466,16 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_CODE_EXPIRED:
 		if (!sharer(u))
-			say(u, "The code no longer works (too old, or mistyped too often). Press "
-			       "n for a new one.");
+			say(u, "The code no longer works (too old). Press n for a new one.");
 		break;
+	case KYOYU_CODE_ATTACKED: {
+		char what[120];
+		printable(what, sizeof(what), msg->buf);
+		if (!sharer(u))
+			say(u, "Someone tried to guess the code (%s): it no longer works. "
+			       "A fresh code follows; read that one to the customer.", what);
+		break;
+	}
 	case KYOYU_CODE_REFUSED: {
 		char why[120];
 		printable(why, sizeof(why), msg->buf);
