@@ -7,7 +7,13 @@
  * prints "ready WxH pid PID" once the compositor has shown it (its first frame
  * callback).  On SIGUSR1 it paints the rectangle given as second argument and
  * damages only that; on SIGUSR2 it paints the whole surface RRGGBB again.
- * Each repaint prints "painted" once shown.  SIGTERM or SIGINT end it. */
+ * Each repaint prints "painted" once shown.  SIGTERM or SIGINT end it.
+ *
+ * Over its surface the pointer has a shape of its own, so that a screen cast
+ * carries a known one: 16x16 pixels with the hot spot at 3,4, the top half
+ * opaque red, the bottom-left quarter green at half opacity (premultiplied,
+ * as wl_shm's ARGB8888 is), the rest clear.  "cursor set" is printed when
+ * the pointer first enters. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
@@ -37,6 +43,11 @@ typedef struct fill {
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct wl_surface *cursor_surface;
+	struct wl_buffer *cursor_buffer;
+	bool cursor_announced;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -62,6 +73,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		f->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	else if (!strcmp(iface, xdg_wm_base_interface.name))
 		f->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	else if (!strcmp(iface, wl_seat_interface.name) && !f->seat)
+		f->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 }
 
 static void registry_global_remove(void *data, struct wl_registry *registry,
@@ -81,6 +94,114 @@ static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t seria
 }
 
 static const struct xdg_wm_base_listener wm_base_listener = { wm_base_ping };
+
+/* ---- the pointer's shape ------------------------------------------------- */
+
+#define CURSOR_SIDE 16
+#define CURSOR_HOT_X 3
+#define CURSOR_HOT_Y 4
+
+static uint32_t cursor_pixel(int x, int y)
+{
+	if (y < CURSOR_SIDE / 2)
+		return 0xffff0000u;               /* opaque red */
+	return x < CURSOR_SIDE / 2 ? 0x80008000u /* green, alpha 0x80, premultiplied */
+				   : 0;
+}
+
+static int make_cursor(fill *f)
+{
+	int stride = CURSOR_SIDE * 4, size = stride * CURSOR_SIDE;
+	int fd = memfd_create("kyoyu-wl-fill-cursor", MFD_CLOEXEC);
+	uint32_t *pixels;
+
+	if (fd < 0 || ftruncate(fd, size) < 0)
+		goto out_close;
+	pixels = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pixels == MAP_FAILED)
+		goto out_close;
+	for (int y = 0; y < CURSOR_SIDE; y++)
+		for (int x = 0; x < CURSOR_SIDE; x++)
+			pixels[y * CURSOR_SIDE + x] = cursor_pixel(x, y);
+	munmap(pixels, (size_t)size);
+	struct wl_shm_pool *pool = wl_shm_create_pool(f->shm, fd, size);
+	f->cursor_buffer = wl_shm_pool_create_buffer(pool, 0, CURSOR_SIDE, CURSOR_SIDE, stride,
+						     WL_SHM_FORMAT_ARGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	f->cursor_surface = wl_compositor_create_surface(f->compositor);
+	wl_surface_attach(f->cursor_surface, f->cursor_buffer, 0, 0);
+	wl_surface_damage(f->cursor_surface, 0, 0, CURSOR_SIDE, CURSOR_SIDE);
+	wl_surface_commit(f->cursor_surface);
+	return 0;
+out_close:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+			  struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+	fill *f = data;
+
+	(void)surface, (void)x, (void)y;
+	wl_pointer_set_cursor(pointer, serial, f->cursor_surface, CURSOR_HOT_X, CURSOR_HOT_Y);
+	if (!f->cursor_announced) {
+		printf("cursor set\n");
+		fflush(stdout);
+		f->cursor_announced = true;
+	}
+}
+
+static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+			  struct wl_surface *surface)
+{
+	(void)data, (void)pointer, (void)serial, (void)surface;
+}
+
+static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+			   wl_fixed_t x, wl_fixed_t y)
+{
+	(void)data, (void)pointer, (void)time, (void)x, (void)y;
+}
+
+static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+			   uint32_t time, uint32_t button, uint32_t state)
+{
+	(void)data, (void)pointer, (void)serial, (void)time, (void)button, (void)state;
+}
+
+static void pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+			 uint32_t axis, wl_fixed_t value)
+{
+	(void)data, (void)pointer, (void)time, (void)axis, (void)value;
+}
+
+/* wl_pointer version 1: the later events never come. */
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_enter,
+	.leave = pointer_leave,
+	.motion = pointer_motion,
+	.button = pointer_button,
+	.axis = pointer_axis,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	fill *f = data;
+
+	/* Headless, the seat has a pointer only once a virtual one is added. */
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !f->pointer) {
+		f->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(f->pointer, &pointer_listener, f);
+	}
+}
+
+/* wl_seat version 1: no name event. */
+static const struct wl_seat_listener seat_listener = { .capabilities = seat_capabilities };
+
+/* ---- the picture ---------------------------------------------------------- */
 
 static void paint_rect(fill *f, const rect *r)
 {
@@ -231,6 +352,29 @@ static int handle_signal(fill *f, int sfd)
 	return 0;
 }
 
+/* Every proxy, so that a leak checker finds nothing at the end. */
+static void destroy(fill *f)
+{
+	if (f->pointer)
+		wl_pointer_destroy(f->pointer);
+	if (f->seat)
+		wl_seat_destroy(f->seat);
+	if (f->cursor_surface)
+		wl_surface_destroy(f->cursor_surface);
+	if (f->cursor_buffer)
+		wl_buffer_destroy(f->cursor_buffer);
+	if (f->buffer)
+		wl_buffer_destroy(f->buffer);
+	if (f->pixels)
+		munmap(f->pixels, f->size);
+	xdg_toplevel_destroy(f->toplevel);
+	xdg_surface_destroy(f->xdg_surface);
+	wl_surface_destroy(f->surface);
+	xdg_wm_base_destroy(f->wm_base);
+	wl_shm_destroy(f->shm);
+	wl_compositor_destroy(f->compositor);
+}
+
 int main(int argc, char **argv)
 {
 	fill f = { .width = 1280, .height = 720 };
@@ -261,6 +405,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	xdg_wm_base_add_listener(f.wm_base, &wm_base_listener, &f);
+	if (f.seat) {
+		if (make_cursor(&f) < 0) {
+			fprintf(stderr, "kyoyu-wl-fill: no shared memory for the pointer: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		wl_seat_add_listener(f.seat, &seat_listener, &f);
+	}
 
 	f.surface = wl_compositor_create_surface(f.compositor);
 	f.xdg_surface = xdg_wm_base_get_xdg_surface(f.wm_base, f.surface);
@@ -300,6 +452,8 @@ int main(int argc, char **argv)
 		if ((fds[1].revents & POLLIN) && handle_signal(&f, fds[1].fd) < 0)
 			break;
 	}
+	destroy(&f);
+	wl_registry_destroy(registry);
 	wl_display_disconnect(f.display);
 	return 0;
 }
