@@ -99,6 +99,17 @@ static GDBusConnection *connect_bus(GError **err)
 	return bus;
 }
 
+/* Without either, GLib would try to autolaunch a bus of its own. */
+static bool session_bus_known(void)
+{
+	const char *address = g_getenv("DBUS_SESSION_BUS_ADDRESS");
+	char *path = g_build_filename(g_get_user_runtime_dir(), "bus", NULL);
+	bool known = (address && *address) || g_file_test(path, G_FILE_TEST_EXISTS);
+
+	g_free(path);
+	return known;
+}
+
 int pipewire_portal_probe(uint32_t *cursor_modes)
 {
 	/* A context of our own, so the connection's last events are dispatched
@@ -108,8 +119,11 @@ int pipewire_portal_probe(uint32_t *cursor_modes)
 	int ret = KYOYU_SKIP;
 
 	g_main_context_push_thread_default(context);
-	GDBusConnection *bus = connect_bus(&err);
+	GDBusConnection *bus = session_bus_known() ? connect_bus(&err) : NULL;
 	if (!bus) {
+		if (!err)
+			g_set_error_literal(&err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+					    "DBUS_SESSION_BUS_ADDRESS is not set");
 		kyoyu_info("no D-Bus session bus (%s); capture/pipewire asks the desktop "
 			   "for the screen over it, so it does not apply here",
 			   err->message);
