@@ -42,6 +42,7 @@ typedef struct pipewire_capture {
 
 	const kyoyu_host *host;
 	uint32_t cursor_mode;
+	kyoyu_stage *stage;
 	kyoyu_inbox *inbox;
 	GMainContext *context;
 	GSource *inbox_source, *frame_timer;
@@ -116,6 +117,7 @@ static int pipewire_capture_start(void *priv, kyoyu_stage *stage)
 			    "report it", name ? name : "none");
 		return -EINVAL;
 	}
+	c->stage = stage;
 	c->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(c->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE));
@@ -250,6 +252,9 @@ static void on_buffer(void *data, const pipewire_buffer *b)
 {
 	pipewire_capture *c = data;
 
+	/* PipeWire's context has a data-loop thread of its own; the stream's
+	 * callbacks must still come here, through our pw_loop. */
+	KYOYU_ASSERT_STAGE_THREAD(c->stage);
 	c->buffers++;
 	pipewire_cursor_take(&c->cursor, &b->cursor);
 	post_cursor(c);
@@ -278,6 +283,7 @@ static void on_portal_started(void *data, const pipewire_portal_stream *s)
 	pipewire_capture *c = data;
 	char why[256];
 
+	KYOYU_ASSERT_STAGE_THREAD(c->stage);
 	c->area.x = s->x;
 	c->area.y = s->y;
 	c->stream = pipewire_stream_new(s->fd, s->node, c->fps, c->dmabuf, &stream_events,
