@@ -10,11 +10,12 @@
 #     nothing is posted while paused, and sharing again starts with the size,
 #     the pointer and a key frame; the desktop ending the cast ends it with
 #     the sentence the person reads;
-#   - capture/x11 steps aside on Xwayland;
+#   - capture/x11 steps aside on mutter's Xwayland;
 #   - a whole session: a sharer on the Wayland desktop (the default capture
-#     list picks pipewire) to a recording viewer over TLS on loopback; the
-#     desktop ending the cast ends both with the reason, and ffprobe reads
-#     every recorded frame.
+#     list picks pipewire, the default UIs include the overlay, drawn through
+#     Xwayland) to a recording viewer over TLS on loopback; the badge "Your
+#     screen is being shared" is in the recording, the desktop ending the cast
+#     ends both with the reason, and ffprobe reads every recorded frame.
 # The portal refuses callers it cannot inspect (root, here), so everything
 # that asks it runs as the session's user (scripts/wayland-session run).
 . "$KYOYU_SRCDIR/tests/e2e/session-lib.sh"
@@ -25,7 +26,7 @@ for helper in kyoyu-pipewire-check kyoyu-wl-fill kyoyu-mutter-pointer; do
 	[ -x "$WL_BIN/$helper" ] ||
 		skip_all "tests/wayland/$helper is not built (libwayland-dev, wayland-protocols)"
 done
-require_tools ffprobe
+require_tools ffprobe ffmpeg convert xwininfo
 session=$KYOYU_SRCDIR/scripts/wayland-session
 instance=check-$$
 fill_pid=
@@ -45,8 +46,11 @@ trap cleanup EXIT
 # as_user CMD...: CMD as the desktop's user, in its session.
 as_user() { "$session" run "$instance" "$@"; }
 
-if ! KYOYU_WL_INSTALL=no "$session" start "$instance" >"$E2E_TMP/wl.env" \
-	2>"$E2E_TMP/wl.log"; then
+# As on GNOME, mutter serves X programs through an Xwayland of its own.
+xwayland=no
+command -v Xwayland >/dev/null && xwayland=yes
+if ! KYOYU_WL_INSTALL=no KYOYU_WL_XWAYLAND=$xwayland "$session" start "$instance" \
+	>"$E2E_TMP/wl.env" 2>"$E2E_TMP/wl.log"; then
 	sed 's/^/# /' "$E2E_TMP/wl.log"
 	skip_all "the headless Wayland desktop did not start: $(tail -1 "$E2E_TMP/wl.log")"
 fi
@@ -150,23 +154,13 @@ check "the plugin posted no screen content while paused" \
 grep -q '^end ' "$out" || sed 's/^/# /' "$out" "$E2E_TMP/check.err"
 
 # ---- capture/x11 on Xwayland --------------------------------------------------
-if command -v Xwayland >/dev/null; then
-	# shellcheck disable=SC2016 # expanded by the user's shell
-	as_user sh -c 'exec Xwayland -rootless -noreset -displayfd 3 \
-		3>"$XDG_RUNTIME_DIR/xwayland.display" 2>"$XDG_RUNTIME_DIR/xwayland.log"' &
-	E2E_PIDS="$E2E_PIDS $!"
-	if wait_for 20 test -s "$RUN/xwayland.display" &&
-		[ -x "$KYOYU_BUILDDIR/tests/x11/kyoyu-capture-probe" ]; then
-		as_user env "DISPLAY=:$(cat "$RUN/xwayland.display")" \
-			"$KYOYU_BUILDDIR/tests/x11/kyoyu-capture-probe" -t 1 >"$E2E_TMP/x11" 2>&1
-		check "capture/x11 steps aside on Xwayland, saying why" sh -c \
-			"grep -q 'is Xwayland, part of a Wayland desktop' '$E2E_TMP/x11' &&
-			 grep -q 'capture/x11: does not apply here' '$E2E_TMP/x11'"
-	else
-		skip "Xwayland did not start, or capture/x11 is not built"
-	fi
+if [ "$xwayland" = yes ] && [ -x "$KYOYU_BUILDDIR/tests/x11/kyoyu-capture-probe" ]; then
+	as_user "$KYOYU_BUILDDIR/tests/x11/kyoyu-capture-probe" -t 1 >"$E2E_TMP/x11" 2>&1
+	check "capture/x11 steps aside on mutter's Xwayland, saying why" sh -c \
+		"grep -q 'is Xwayland, part of a Wayland desktop' '$E2E_TMP/x11' &&
+		 grep -q 'capture/x11: does not apply here' '$E2E_TMP/x11'"
 else
-	skip "Xwayland is missing (apt-get install xwayland)"
+	skip "Xwayland is missing (apt-get install xwayland), or capture/x11 is not built"
 fi
 
 # ---- a whole session ---------------------------------------------------------
@@ -175,9 +169,9 @@ rec=$E2E_TMP/wayland.webm
 check "a recording viewer shows a code" start_viewer viewer \
 	-o record.enabled=true -o "record.path=$rec"
 mkfifo "$E2E_TMP/sharer.in"
-# The sharer as the person at the desktop runs it; no capture.plugin: the
-# default list on Wayland.
-as_user "$KYOYU_AGENT" --plugin-path "$E2E_PLUGIN_PATH" -r sharer -o ui.plugin=tty \
+# The sharer as the person at the desktop runs it; no capture.plugin or
+# ui.plugin: the defaults on Wayland.
+as_user "$KYOYU_AGENT" --plugin-path "$E2E_PLUGIN_PATH" -r sharer \
 	-o codec.plugin=vpx -o codec.format=vp9 -o transport.host=127.0.0.1 \
 	-o "transport.port=$PORT" -o "transport.pin=$PIN" \
 	-o "capture.restore_token=$(as_user "$session" grant "$instance")" -t 120 \
@@ -198,10 +192,23 @@ check "the sharer shares" wait_for 30 sharer_state sharing
 check "... the Wayland screen, through capture/pipewire (the default on Wayland)" \
 	wait_for 10 grep -q 'capture/pipewire.*desktop sends 1280x720' "$E2E_TMP/sharer.err"
 check "the operator views the screen" wait_for 30 state_is "$E2E_TMP/viewer.sock" sharing
-signal_fill USR1
 # A flat picture and one rectangle: a few hundred bytes of VP9.
 video_flowed() { [ "$(video_bytes viewer)" -gt 0 ]; }
 check "video reaches the viewer" wait_for 30 video_flowed
+if [ "$xwayland" = yes ] && [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
+	badge_mapped() {
+		as_user xwininfo -root -tree 2>/dev/null | grep -q '"kyoyu sharing indicator"'
+	}
+	check "the overlay shows its badge through Xwayland" wait_for 20 badge_mapped
+	# A change after the badge came: the frames that follow hold both.
+	bytes=$(video_bytes viewer)
+	signal_fill USR1
+	more_video() { [ "$(video_bytes viewer)" -gt "$bytes" ]; }
+	check "... and the change after it reaches the viewer" wait_for 30 more_video
+else
+	signal_fill USR1
+	skip "no Xwayland or no ui/x11-overlay: no badge on the Wayland screen"
+fi
 check "the desktop ends the cast" "$session" end-casts "$instance"
 # A session that ends with an error ends each agent with status 1.
 reap "$SHARER_PID"
@@ -223,6 +230,17 @@ check "ffprobe reads every recorded frame of the Wayland screen" \
 	test ! -s "$E2E_TMP/probe.err" -a "${recorded:-0}" -gt 0 -a \
 	"$(wc -l <"$E2E_TMP/frames")" = "$recorded"
 check "the recording starts with a keyframe" test "$(head -1 "$E2E_TMP/frames")" = 1
+if [ "$xwayland" = yes ] && [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
+	# Every picture decoded, the last one kept.
+	ffmpeg -v error -i "$rec" -update 1 -y "$E2E_TMP/last.png"
+	# shellcheck disable=SC2046 # X Y
+	badge_top_right() {
+		set -- $(find_colour "$E2E_TMP/last.png" C62828) && [ "$1" -gt 960 ] && [ "$2" -lt 80 ]
+	}
+	check "the recorded screen shows the red badge at the top right (GNOME, Xwayland)" \
+		badge_top_right
+	note "badge at $(find_colour "$E2E_TMP/last.png" C62828)"
+fi
 for f in sharer viewer; do
 	said "$f" 'session ended' ||
 		note "$f: $(grep -v 'ctl: status' "$E2E_TMP/$f.err" | tail -8 | tr '\n' '|')"

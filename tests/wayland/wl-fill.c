@@ -1,13 +1,16 @@
 /* kyoyu-wl-fill: a Wayland client that covers the screen with one colour, so
  * that a capture of it can be checked pixel by pixel.
  *
- *   kyoyu-wl-fill RRGGBB [X,Y,W,H,RRGGBB]
+ *   kyoyu-wl-fill [-t CPS | -f FPS] RRGGBB [X,Y,W,H,RRGGBB]
  *
  * Opens one full-screen xdg_toplevel painted RRGGBB from wl_shm memory and
  * prints "ready WxH pid PID" once the compositor has shown it (its first frame
  * callback).  On SIGUSR1 it paints the rectangle given as second argument and
  * damages only that; on SIGUSR2 it paints the whole surface RRGGBB again.
  * Each repaint prints "painted" once shown.  SIGTERM or SIGINT end it.
+ * For bench/capture: -t types CPS characters a second (8x16 blocks, line
+ * after line, each damaged alone, printing nothing), -f repaints the whole
+ * surface FPS times a second in RRGGBB and its inverse in turn.
  *
  * Over its surface the pointer has a shape of its own, so that a screen cast
  * carries a known one: 16x16 pixels with the hot spot at 3,4, the top half
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -58,6 +62,8 @@ typedef struct fill {
 	uint32_t background;
 	rect spot;
 	bool has_spot, configured, waiting_frame;
+	int typed;      /* -t: characters typed so far */
+	bool inverted;  /* -f: the surface shows the inverse colour */
 	const char *shown_word;  /* printed at the next frame callback */
 } fill;
 
@@ -352,6 +358,34 @@ static int handle_signal(fill *f, int sfd)
 	return 0;
 }
 
+/* -t: one more character, an 8x16 block, in the next place of a text of
+ * 100 columns and 30 lines; -f: the whole surface in the other colour. */
+static void tick(fill *f, bool typing)
+{
+	rect r;
+
+	if (!f->configured || f->shown_word)
+		return; /* not shown yet: "ready" comes first */
+	if (typing) {
+		int col = f->typed % 100, line = f->typed / 100 % 30;
+		r = (rect){ 40 + col * 10, 40 + line * 20, 8, 16, f->background ^ 0xffffff };
+		if (col == 0) {
+			/* A new line: clear it first, as a terminal scrolling would. */
+			rect blank = { 40, r.y, 1000, 16, f->background };
+			paint_rect(f, &blank);
+			r.w = 1000;
+		}
+		f->typed++;
+		paint_rect(f, &(rect){ 40 + col * 10, r.y, 8, 16, r.rgb });
+	} else {
+		f->inverted = !f->inverted;
+		r = (rect){ 0, 0, f->width, f->height,
+			    f->inverted ? f->background ^ 0xffffff : f->background };
+		paint_rect(f, &r);
+	}
+	commit(f, &r, NULL);
+}
+
 /* Every proxy, so that a leak checker finds nothing at the end. */
 static void destroy(fill *f)
 {
@@ -379,14 +413,24 @@ int main(int argc, char **argv)
 {
 	fill f = { .width = 1280, .height = 720 };
 	struct wl_registry *registry;
-	struct pollfd fds[2];
+	struct pollfd fds[3];
 	sigset_t mask;
+	int opt, rate = 0;
+	bool typing = false;
 
-	if (argc < 2 || argc > 3 || parse_rgb(argv[1], &f.background) < 0 ||
-	    (argc == 3 && parse_rect(argv[2], &f.spot) < 0)) {
-		fprintf(stderr, "usage: %s RRGGBB [X,Y,W,H,RRGGBB]\n", argv[0]);
-		return 2;
+	while ((opt = getopt(argc, argv, "t:f:")) != -1) {
+		if (opt != 't' && opt != 'f')
+			goto usage;
+		typing = opt == 't';
+		rate = atoi(optarg);
+		if (rate < 1 || rate > 1000)
+			goto usage;
 	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc < 2 || argc > 3 || parse_rgb(argv[1], &f.background) < 0 ||
+	    (argc == 3 && parse_rect(argv[2], &f.spot) < 0))
+		goto usage;
 	f.has_spot = argc == 3;
 
 	f.display = wl_display_connect(NULL);
@@ -431,12 +475,20 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	fds[0] = (struct pollfd){ .fd = wl_display_get_fd(f.display), .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = signalfd(-1, &mask, SFD_CLOEXEC), .events = POLLIN };
+	fds[2] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	if (rate) {
+		long ns = 1000000000L / rate;
+		struct itimerspec every = { { ns / 1000000000L, ns % 1000000000L },
+					    { ns / 1000000000L, ns % 1000000000L } };
+		fds[2].fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		timerfd_settime(fds[2].fd, 0, &every, NULL);
+	}
 
 	for (;;) {
 		while (wl_display_prepare_read(f.display) != 0)
 			wl_display_dispatch_pending(f.display);
 		wl_display_flush(f.display);
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+		if (poll(fds, 3, -1) < 0 && errno != EINTR) {
 			wl_display_cancel_read(f.display);
 			break;
 		}
@@ -451,9 +503,16 @@ int main(int argc, char **argv)
 		wl_display_dispatch_pending(f.display);
 		if ((fds[1].revents & POLLIN) && handle_signal(&f, fds[1].fd) < 0)
 			break;
+		uint64_t ticks;
+		if ((fds[2].revents & POLLIN) &&
+		    read(fds[2].fd, &ticks, sizeof ticks) == sizeof ticks)
+			tick(&f, typing);
 	}
 	destroy(&f);
 	wl_registry_destroy(registry);
 	wl_display_disconnect(f.display);
 	return 0;
+usage:
+	fprintf(stderr, "usage: %s [-t CPS | -f FPS] RRGGBB [X,Y,W,H,RRGGBB]\n", argv[0]);
+	return 2;
 }
