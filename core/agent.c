@@ -443,7 +443,7 @@ int main(int argc, char **argv)
 		status = help_plugin(&loader, args.help_plugin);
 	} else if (run_now) {
 		status = run(&loader, &settings, role, args.duration);
-	} else if (kyoyu_slots_check(&loader, &settings, err, sizeof(err))) {
+	} else if (kyoyu_config_check(&loader, &settings, err, sizeof(err))) {
 		fprintf(stderr, "kyoyu-agent: %s\n", err);
 	} else {
 		printf("%s: OK (role %s)\n", args.check_config,

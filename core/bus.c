@@ -73,6 +73,7 @@ struct kyoyu_inbox {
 	bool shutdown;
 
 	ring control;
+	bool keyframe_request_queued; /* one waits unread in control */
 	ring packets;
 	bool packet_lost; /* the next packet delivered is marked DISCONT */
 	frame_slot frame;
@@ -227,12 +228,21 @@ static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 		deliver_packet(in, msg);
 		break;
 	default:
+		/* A keyframe request adds nothing to one still unread: a burst
+		 * of them (a viewer flooding, a sender dropping many packets)
+		 * takes one slot, not the FIFO the stage's STATE needs. */
+		if (msg->type == KYOYU_MSG_KEYFRAME_REQUEST && in->keyframe_request_queued) {
+			kyoyu_msg_unref(msg);
+			break;
+		}
 		if (!ring_push(&in->control, msg, 0)) {
 			if (in->stats.control_dropped++ % 64 == 0)
 				kyoyu_warn("inbox \"%s\" is full: dropped a %s message; "
 					   "its stage is not reading",
 					   in->name, kyoyu_msg_type_name(msg->type));
 			kyoyu_msg_unref(msg);
+		} else if (msg->type == KYOYU_MSG_KEYFRAME_REQUEST) {
+			in->keyframe_request_queued = true;
 		}
 		break;
 	}
@@ -460,8 +470,11 @@ static kyoyu_msg *take_any(kyoyu_inbox *in)
 {
 	slot s;
 
-	if (ring_pop(&in->control, &s))
+	if (ring_pop(&in->control, &s)) {
+		if (s.msg->type == KYOYU_MSG_KEYFRAME_REQUEST)
+			in->keyframe_request_queued = false;
 		return s.msg;
+	}
 	if (in->pointer) {
 		kyoyu_msg *msg = in->pointer;
 		in->pointer = NULL;

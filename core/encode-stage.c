@@ -22,6 +22,9 @@
 
 /* Consecutive failures after which the session ends with an error. */
 #define MAX_FAILURES 3
+/* Keyframes asked for are made at most this often (4 a second): one costs
+ * several ordinary pictures, and a viewer may ask with every packet. */
+#define KEYFRAME_REQUEST_INTERVAL_US 250000
 
 struct kyoyu_encode_stage {
 	kyoyu_instance *codec;
@@ -34,6 +37,7 @@ struct kyoyu_encode_stage {
 	kyoyu_msg *pending; /* waiting for the frame-rate cap, or NULL */
 	kyoyu_msg *last;    /* the last picture encoded, for the top-off */
 	int64_t next_due_us, last_encoded_us;
+	int64_t last_request_us; /* the last keyframe request honoured */
 	unsigned failures;
 	pthread_mutex_t stats_lock;
 	kyoyu_encode_stats stats;
@@ -217,6 +221,20 @@ static void take_frame(kyoyu_encode_stage *st, kyoyu_msg *msg)
 	st->pending = msg;
 }
 
+/* A request (from the viewer through the transport, the transport after
+ * a loss, the session, transport/record) within the interval of the last
+ * one honoured is dropped, not kept for later: whoever still lacks a
+ * keyframe then asks again. */
+static void take_keyframe_request(kyoyu_encode_stage *st)
+{
+	int64_t now = kyoyu_now_us();
+
+	if (st->last_request_us && now - st->last_request_us < KEYFRAME_REQUEST_INTERVAL_US)
+		return;
+	st->last_request_us = now;
+	st->key_next = true;
+}
+
 static void on_state(kyoyu_encode_stage *st, const kyoyu_state_info *state)
 {
 	if (state->state == KYOYU_STATE_SHARING)
@@ -234,7 +252,7 @@ static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 		take_frame(st, msg);
 		return; /* the stage keeps the reference */
 	case KYOYU_MSG_KEYFRAME_REQUEST:
-		st->key_next = true;
+		take_keyframe_request(st);
 		break;
 	case KYOYU_MSG_BITRATE:
 		if (msg->u.value > 0 && msg->u.value <= 100000) {

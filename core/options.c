@@ -109,6 +109,14 @@ int kyoyu_options_validate(const kyoyu_option *table, size_t priv_size,
 			       o->key, o->def, o->min, o->max);
 			return -EINVAL;
 		}
+		if (o->type == KYOYU_OPT_STRING &&
+		    (o->max < 0 || o->max != (double)(size_t)o->max ||
+		     (o->max && o->def_string &&
+		      (double)kyoyu_utf8_chars(o->def_string) > o->max))) {
+			seterr(err, errlen, "option \"%s\": the longest value %g is not "
+			       "a character count the default fits in", o->key, o->max);
+			return -EINVAL;
+		}
 		if (o->type == KYOYU_OPT_ENUM &&
 		    (choice_count(o) == 0 || o->def < 0 || o->def >= (double)choice_count(o))) {
 			seterr(err, errlen, "option \"%s\": no choices, or default out of them",
@@ -252,8 +260,17 @@ int kyoyu_options_apply(const kyoyu_option *opt, void *priv,
 		if (setting_number(s, integer, &number) != 0)
 			break;
 		if (number < opt->min || number > opt->max) {
-			seterr(err, errlen, "%s: %s = %g is out of range %g..%g",
-			       s->origin, name, number, opt->min, opt->max);
+			char value[64];
+			/* The value as written: a 64-bit integer stays exact. */
+			if (s->type == KYOYU_VALUE_INT)
+				snprintf(value, sizeof(value), "%lld", (long long)s->i);
+			else if (s->type == KYOYU_VALUE_TEXT)
+				snprintf(value, sizeof(value), "%s", s->s);
+			else
+				snprintf(value, sizeof(value), "%g", number);
+			seterr(err, errlen, "%s: %s = %s is out of range %.*g..%.*g",
+			       s->origin, name, value, integer ? 17 : 6, opt->min,
+			       integer ? 17 : 6, opt->max);
 			return -EINVAL;
 		}
 		if (integer)
@@ -324,6 +341,9 @@ void kyoyu_options_print(const kyoyu_option *table, void *file)
 		case KYOYU_OPT_STRING:
 			snprintf(range, sizeof(range), "default \"%s\"",
 				 o->def_string ? o->def_string : "");
+			if (o->max)
+				snprintf(range + strlen(range), sizeof(range) - strlen(range),
+					 ", at most %.0f characters", o->max);
 			break;
 		case KYOYU_OPT_ENUM: {
 			size_t len = 0;

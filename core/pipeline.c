@@ -203,12 +203,12 @@ static int read_codec_settings(kyoyu_pipeline *pl, char *err, size_t errlen)
 	if (!format)
 		return -EINVAL;
 	snprintf(pl->codec_name, sizeof(pl->codec_name), "%s", format);
-	if (kyoyu_settings_int(pl->settings, "codec", "bitrate_kbps", 50, 100000,
-			       &kbps, err, errlen) ||
-	    kyoyu_settings_int(pl->settings, "codec", "max_fps", 1, 120, &fps, err,
-			       errlen) ||
-	    kyoyu_settings_int(pl->settings, "codec", "topoff_ms", 0, 60000, &topoff,
-			       err, errlen))
+	if (kyoyu_settings_int(pl->settings, "codec", "bitrate_kbps", KYOYU_BITRATE_KBPS_MIN,
+			       KYOYU_BITRATE_KBPS_MAX, &kbps, err, errlen) ||
+	    kyoyu_settings_int(pl->settings, "codec", "max_fps", KYOYU_MAX_FPS_MIN,
+			       KYOYU_MAX_FPS_MAX, &fps, err, errlen) ||
+	    kyoyu_settings_int(pl->settings, "codec", "topoff_ms", KYOYU_TOPOFF_MS_MIN,
+			       KYOYU_TOPOFF_MS_MAX, &topoff, err, errlen))
 		return -EINVAL;
 	pl->encode_settings.bitrate_kbps = (uint32_t)kbps;
 	pl->encode_settings.max_fps = (uint32_t)fps;

@@ -118,7 +118,11 @@ static void enforce(kyoyu_session *s, uint32_t from)
 		int64_t since = s->role == KYOYU_ROLE_SHARER ? kyoyu_now_us() : INT64_MIN;
 		kyoyu_bus_open_to(s->bus, KYOYU_MSG_SCREEN_CONTENT, since);
 		post_state(s);
-		kyoyu_bus_post_value(s->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
+		/* The viewer has no encoder: its decode stage asks the sharer
+		 * when it lacks a keyframe, and a request from here would only
+		 * cost the customer a second one. */
+		if (s->role == KYOYU_ROLE_SHARER)
+			kyoyu_bus_post_value(s->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
 		return;
 	}
 	if (from == KYOYU_STATE_SHARING)

@@ -81,6 +81,15 @@ int kyoyu_parse_bool(const char *text, bool *out);
 /* "group.key" of S into BUF. */
 const char *kyoyu_setting_name(const kyoyu_setting *s, char *buf, size_t len);
 
+/* Bounds of the core's own integer keys (docs/config.md), read at start by
+ * the pipeline and checked by --check-config: one definition for both. */
+#define KYOYU_BITRATE_KBPS_MIN 50
+#define KYOYU_BITRATE_KBPS_MAX 100000
+#define KYOYU_MAX_FPS_MIN 1
+#define KYOYU_MAX_FPS_MAX 120
+#define KYOYU_TOPOFF_MS_MIN 0
+#define KYOYU_TOPOFF_MS_MAX 60000
+
 /* ---- plugin options ---------------------------------------------------- */
 
 /* Sets every option of TABLE in PRIV to its default. */

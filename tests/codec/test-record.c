@@ -1,16 +1,21 @@
 /* transport/record on its own stage thread, fed real encoded packets over
  * a real bus, its files read back by ffprobe: every frame, the capture
  * timestamps (a pause leaves a gap, not frames), each codec in each
- * container, a size change mid-stream, the wait for a keyframe. */
+ * container, a size change mid-stream, the wait for a keyframe; and what a
+ * recording process killed with SIGKILL leaves readable (at most the last
+ * second lost). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -357,6 +362,322 @@ static void test_waits_for_a_keyframe_after_a_loss(void **state)
 	unlink(path);
 }
 
+/* ---- a crash mid-recording ---------------------------------------------- */
+
+#define CRASH_FPS 15
+
+/* The child process (this program run with --record-until-killed): records
+ * CODEC to PATH through the plugin, a picture encoded and posted every
+ * 1/CRASH_FPS s of real time for ACTIVE_MS, then nothing (a still
+ * screen), writing each packet's capture time to descriptor 3 once posted,
+ * until it is killed. */
+static int record_until_killed(uint32_t codec, const char *enc, const char *path,
+			       int64_t active_ms)
+{
+	const uint32_t w = 320, hgt = 240;
+	testsrc_scene scene;
+	kyoyu_region damage;
+	codec_harness h;
+	packet_list pk;
+	recorder r;
+
+	if (!harness_open(&h, codec, enc, NULL, NULL) ||
+	    harness_encoder_open(&h, w, hgt, 800) != 0 ||
+	    testsrc_scene_init(&scene, w, hgt, CRASH_FPS, TESTSRC_FULL) != 0)
+		return 1;
+	recorder_start(&r, path);
+	int64_t start = kyoyu_now_us();
+	for (uint64_t i = 0; kyoyu_now_us() - start < active_ms * 1000; i++) {
+		int64_t due = start + (int64_t)i * 1000000 / CRASH_FPS;
+		if (due > kyoyu_now_us())
+			usleep((useconds_t)(due - kyoyu_now_us()));
+		kyoyu_region_clear(&damage);
+		testsrc_scene_advance(&scene, i + 1, &damage);
+		int64_t now = kyoyu_now_us();
+		kyoyu_msg *frame = harness_frame(scene.canvas, w, hgt, i ? &damage : NULL,
+						 i ? 0 : KYOYU_FRAME_KEY, now);
+		if (!frame || harness_encode(&h, frame, &pk) != 0)
+			return 1;
+		kyoyu_msg_unref(frame);
+		for (size_t k = 0; k < pk.n; k++) {
+			pk.msg[k]->u.packet.capture_us = now;
+			pk.msg[k]->time_us = now;
+			if (kyoyu_bus_post(r.bus, pk.msg[k]) != 0)
+				return 1;
+			if (write(3, &now, sizeof(now)) != sizeof(now))
+				return 1;
+		}
+	}
+	for (;;)
+		pause();
+}
+
+/* What a killed recording left: frames ffprobe decodes, and the time of the
+ * last (seconds from the first). */
+static void probe_count(const char *path, int *frames, double *last)
+{
+	char cmd[700], line[256];
+
+	*frames = 0;
+	*last = -1;
+	snprintf(cmd, sizeof(cmd), "ffprobe -v error -select_streams v:0 -show_entries "
+		 "frame=pts_time -of csv=p=0 '%s' 2>/dev/null", path);
+	FILE *fp = popen(cmd, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		if (line[strspn(line, " \r\n")] == '\0')
+			continue;
+		++*frames;
+		if (strncmp(line, "N/A", 3) != 0)
+			*last = atof(line);
+	}
+	pclose(fp);
+}
+
+/* Five pictures, a still screen until the recorder has written the last of
+ * them early (nothing came to give it its duration), five more: every
+ * picture keeps its capture time. */
+static void record_still_screen(uint32_t codec, const char *enc, const char *ext)
+{
+	codec_harness h;
+	kyoyu_msg *packets[MAX_FRAMES];
+	int64_t times[10];
+	char path[512];
+	recorder r;
+	probed p;
+
+	if (!have_ffprobe())
+		skip();
+	if (!harness_open(&h, codec, enc, NULL, NULL)) {
+		harness_close(&h);
+		skip();
+	}
+	size_t n = encode_run(&h, 320, 240, 10, packets);
+	snprintf(path, sizeof(path), "%s/still.%s", dir, ext);
+	recorder_start(&r, path);
+	for (size_t i = 0; i < n; i++) {
+		times[i] = kyoyu_now_us();
+		post(&r, packets[i], times[i], 0);
+		if (i != 4)
+			continue;
+		int64_t give_up = kyoyu_now_us() + 10000000;
+		int frames;
+		double last;
+		do {
+			usleep(50000);
+			probe_count(path, &frames, &last);
+		} while (frames < 5 && kyoyu_now_us() < give_up);
+		assert_int_equal(frames, 5);
+	}
+	recorder_finish(&r);
+	release_all(packets, n);
+	harness_close(&h);
+	probe(path, &p);
+	assert_int_equal(p.frames, (int)n);
+	for (int i = 0; i < p.frames; i++) {
+		double want = (double)(times[i] - times[0]) / 1e6;
+		if (p.pts[i] < want - 0.0015 || p.pts[i] > want + 0.0015)
+			fail_msg("%s picture %d at %.3f s, expected %.3f s", path, i, p.pts[i],
+				 want);
+	}
+	unlink(path);
+}
+
+static void test_still_screen_keeps_every_picture_time_webm(void **state)
+{
+	(void)state;
+	record_still_screen(KYOYU_CODEC_VP9, "vpx", "webm");
+}
+
+static void test_still_screen_keeps_every_picture_time_mp4(void **state)
+{
+	(void)state;
+	record_still_screen(KYOYU_CODEC_H264, "x264", "mp4");
+}
+
+/* A recording child process, killed with SIGKILL mid-recording. */
+typedef struct crash {
+	uint32_t codec;
+	const char *enc, *ext;
+	int active_ms, kill_ms; /* pictures flow for ACTIVE_MS; the kill comes
+				   KILL_MS after the first */
+	char path[512];
+	pid_t child;
+	int fd; /* its reports; -1 once read to the end */
+	int64_t posted[1024]; /* capture times of the packets it posted */
+	size_t n;
+	int64_t kill_at, killed_us;
+} crash;
+
+static void crash_start(crash *c)
+{
+	char codec_arg[16], active_arg[16];
+	int fds[2];
+
+	snprintf(c->path, sizeof(c->path), "%s/crash-%d.%s", dir, c->active_ms, c->ext);
+	snprintf(codec_arg, sizeof(codec_arg), "%u", c->codec);
+	snprintf(active_arg, sizeof(active_arg), "%d", c->active_ms);
+	assert_int_equal(pipe(fds), 0);
+	c->child = fork();
+	assert_true(c->child >= 0);
+	if (c->child == 0) {
+		dup2(fds[1], 3);
+		execl("/proc/self/exe", "test-record", "--record-until-killed", codec_arg,
+		      c->enc, c->path, active_arg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	c->fd = fds[0];
+	c->n = 0;
+	c->kill_at = c->killed_us = 0;
+}
+
+/* Reads what C reported; kills it when its time has come. */
+static void crash_poll(crash *c)
+{
+	if (c->fd >= 0) {
+		int64_t t;
+		ssize_t got = read(c->fd, &t, sizeof(t));
+		if (got == sizeof(t) && c->n < sizeof(c->posted) / sizeof(c->posted[0])) {
+			if (c->n == 0)
+				c->kill_at = t + (int64_t)c->kill_ms * 1000;
+			c->posted[c->n++] = t;
+		} else if (got == 0 || (got < 0 && errno != EAGAIN)) {
+			close(c->fd);
+			c->fd = -1;
+		}
+	}
+	if (!c->killed_us && c->kill_at && kyoyu_now_us() >= c->kill_at) {
+		kill(c->child, SIGKILL);
+		c->killed_us = kyoyu_now_us();
+	}
+}
+
+/* Every picture posted a second or more before the kill must be readable;
+ * prints how much video the kill cost. */
+static void crash_check(crash *c)
+{
+	int status, frames;
+	double last;
+
+	waitpid(c->child, &status, 0);
+	if (!WIFSIGNALED(status) || c->n == 0)
+		fail_msg("%s: the recording child ended on its own (status %d) after %zu "
+			 "packets", c->path, status, c->n);
+	probe_count(c->path, &frames, &last);
+	size_t owed = 0; /* posted at least a second before the kill */
+	while (owed < c->n && c->posted[owed] <= c->killed_us - 1000000)
+		owed++;
+	/* Raw H.264 has no timestamps: the pictures are counted instead. */
+	bool raw = last < 0 && frames > 0;
+	double owed_last = owed ? (double)(c->posted[owed - 1] - c->posted[0]) / 1e6 : 0;
+	double readable_last = raw ? (double)(c->posted[frames - 1] - c->posted[0]) / 1e6
+				   : last;
+	double posted_last = (double)(c->posted[c->n - 1] - c->posted[0]) / 1e6;
+	double lost = frames ? posted_last - readable_last : posted_last;
+	print_message("%s: killed %.2f s after the first picture, %.2f s after the last; "
+		      "%d of %zu pictures readable: %.2f s of video lost\n", c->path,
+		      (double)(c->killed_us - c->posted[0]) / 1e6,
+		      (double)(c->killed_us - c->posted[c->n - 1]) / 1e6, frames, c->n,
+		      lost > 0 ? lost : 0.0);
+	if (frames < (int)owed)
+		fail_msg("%s: %d pictures readable, %zu were posted a second or more before "
+			 "the kill", c->path, frames, owed);
+	if (owed && readable_last < owed_last - 0.002)
+		fail_msg("%s: the last readable picture is at %.3f s, the last owed at %.3f s",
+			 c->path, readable_last, owed_last);
+	unlink(c->path);
+}
+
+/* Runs the N cases at once, each killed at its time, then checks them. */
+static void crash_run(crash *cases, size_t n)
+{
+	codec_harness h;
+	size_t started = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool built = harness_open(&h, cases[i].codec, cases[i].enc, NULL, NULL);
+		harness_close(&h);
+		if (built) {
+			crash_start(&cases[i]);
+			fcntl(cases[i].fd, F_SETFL, O_NONBLOCK);
+			started++;
+		} else {
+			cases[i].child = 0;
+		}
+	}
+	if (!started)
+		skip();
+	int64_t give_up = kyoyu_now_us() + 60000000;
+	for (bool waiting = true; waiting && kyoyu_now_us() < give_up;) {
+		waiting = false;
+		for (size_t i = 0; i < n; i++) {
+			if (!cases[i].child)
+				continue;
+			crash_poll(&cases[i]);
+			waiting |= !cases[i].killed_us;
+		}
+		usleep(2000);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!cases[i].child)
+			continue;
+		if (!cases[i].killed_us) {
+			kill(cases[i].child, SIGKILL);
+			cases[i].killed_us = kyoyu_now_us();
+		}
+		/* What was posted before the kill and not read yet. */
+		fcntl(cases[i].fd, F_SETFL, 0);
+		while (cases[i].fd >= 0)
+			crash_poll(&cases[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cases[i].child)
+			crash_check(&cases[i]);
+}
+
+static void test_kill_9_loses_at_most_a_second(void **state)
+{
+	/* Pictures flowing up to the kill, in every container. */
+	crash cases[] = {
+		{.codec = KYOYU_CODEC_VP9, .enc = "vpx", .ext = "webm"},
+		{.codec = KYOYU_CODEC_H264, .enc = "x264", .ext = "mkv"},
+		{.codec = KYOYU_CODEC_H264, .enc = "x264", .ext = "mp4"},
+		{.codec = KYOYU_CODEC_VP8, .enc = "vpx", .ext = "ivf"},
+		{.codec = KYOYU_CODEC_H264, .enc = "x264", .ext = "h264"},
+	};
+
+	(void)state;
+	if (!have_ffprobe())
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cases[i].active_ms = 60000;
+		cases[i].kill_ms = 2500;
+	}
+	crash_run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_kill_9_keeps_the_last_picture_of_a_still_screen(void **state)
+{
+	/* A second of pictures, then a still screen: nothing comes after the
+	 * last picture to push it out of the muxer. */
+	crash cases[] = {
+		{.codec = KYOYU_CODEC_VP9, .enc = "vpx", .ext = "webm"},
+		{.codec = KYOYU_CODEC_VP9, .enc = "vpx", .ext = "mkv"},
+		{.codec = KYOYU_CODEC_H264, .enc = "x264", .ext = "mp4"},
+		{.codec = KYOYU_CODEC_VP8, .enc = "vpx", .ext = "ivf"},
+	};
+
+	(void)state;
+	if (!have_ffprobe())
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cases[i].active_ms = 1000;
+		cases[i].kill_ms = 2500;
+	}
+	crash_run(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 static int make_dir(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -367,8 +688,11 @@ static int remove_dir(void **state)
 	return rmdir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 6 && strcmp(argv[1], "--record-until-killed") == 0)
+		return record_until_killed((uint32_t)atoi(argv[2]), argv[3], argv[4],
+					   atoll(argv[5]));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vp8_every_frame_and_timestamp),
 		cmocka_unit_test(test_vp9_every_frame_and_timestamp),
@@ -376,6 +700,10 @@ int main(void)
 		cmocka_unit_test(test_size_change_continues_webm),
 		cmocka_unit_test(test_size_change_starts_a_new_mp4),
 		cmocka_unit_test(test_waits_for_a_keyframe_after_a_loss),
+		cmocka_unit_test(test_still_screen_keeps_every_picture_time_webm),
+		cmocka_unit_test(test_still_screen_keeps_every_picture_time_mp4),
+		cmocka_unit_test(test_kill_9_loses_at_most_a_second),
+		cmocka_unit_test(test_kill_9_keeps_the_last_picture_of_a_still_screen),
 	};
 	return cmocka_run_group_tests_name("transport/record", tests, make_dir, remove_dir);
 }

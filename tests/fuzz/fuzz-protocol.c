@@ -1,7 +1,8 @@
-/* Fuzzes the whole protocol stack of transport/tls, not one function: a
- * viewer or a sharer (the first input byte chooses) runs over one end of a
- * socketpair, exactly as in the plugin but with plain sockets instead of
- * TLS, and the rest of the input is what the other side sends.  The viewer
+/* Fuzzes the whole protocol stack (proto/ and the two sides of
+ * transport/tls), not one function: a viewer or a sharer (the first input
+ * byte chooses) runs over one end of a socketpair, exactly as in the plugin
+ * but with plain sockets instead of TLS, and the rest of the input is what
+ * the other side sends.  The viewer
  * holds the live code 123456789, so inputs that start with a right hello
  * get into the session (video, cursor, consent, pause, pings, goodbye).
  *
@@ -50,15 +51,15 @@ static int pair_open(void *ctx, int *fd, char *err, size_t errlen)
 	return 0;
 }
 
-static kt_conn *pair_wrap(void *ctx, int fd, char *err, size_t errlen)
+static kp_conn *pair_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
-	return kt_conn_new(fd, "fuzz-viewer", &kt_conn_plain_io, (void *)(intptr_t)fd, 0,
+	return kp_conn_new(fd, "fuzz-viewer", &kp_conn_plain_io, (void *)(intptr_t)fd, 0,
 			   kyoyu_now_us());
 }
 
-static kt_peer_config peer_config(uint32_t role)
+static kp_peer_config peer_config(uint32_t role)
 {
-	return (kt_peer_config){
+	return (kp_peer_config){
 		.role = role,
 		.timeout_us = 60000000,
 		.keepalive_us = 5000000,
@@ -155,7 +156,7 @@ static void run_one(const uint8_t *data, size_t size)
 		kt_viewer_install_code(v, "123456789", now);
 		kyoyu_bus_post(bus, state_msg(KYOYU_STATE_SHARING, 0));
 		kt_viewer_on_bus(v, state_msg(KYOYU_STATE_SHARING, 0));
-		kt_conn *conn = kt_conn_new(sv[0], "fuzz-sharer", &kt_conn_plain_io,
+		kp_conn *conn = kp_conn_new(sv[0], "fuzz-sharer", &kp_conn_plain_io,
 					    (void *)(intptr_t)sv[0], 0, now);
 		kt_viewer_adopt(v, conn, "192.0.2.1", now);
 	} else {
@@ -180,11 +181,11 @@ static void run_one(const uint8_t *data, size_t size)
 	/* A sharer sends nothing after its hello until it is welcomed: the
 	 * first frame goes alone, the rest a few turns later. */
 	size_t sent = 0, gate = size;
-	if (viewer && size >= KT_WIRE_HEADER_SIZE) {
+	if (viewer && size >= KP_WIRE_HEADER_SIZE) {
 		uint32_t len = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
 			       (uint32_t)data[2] << 8 | data[3];
-		if (len <= KT_WIRE_SMALL_MAX && KT_WIRE_HEADER_SIZE + len < size)
-			gate = KT_WIRE_HEADER_SIZE + len;
+		if (len <= KP_WIRE_SMALL_MAX && KP_WIRE_HEADER_SIZE + len < size)
+			gate = KP_WIRE_HEADER_SIZE + len;
 	}
 	bool shut = false;
 	/* Enough turns for every byte to be read, and a few to spare. */

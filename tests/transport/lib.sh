@@ -100,9 +100,9 @@ reap() {
 # written as printf escapes.
 hello_frame() {
 	digits=$1
-	# length 30, type 1, "KYOY", 1.0, auth 1, one codec (VP9: the FourCC
-	# 'VP90' as a big-endian u32 is "09PV"), code, clock 0, no name
-	printf '\000\000\000\036\001KYOY\001\000\001\00109PV%s\000\000\000\000\000\000\000\000\000' \
+	# length 30, type 1, "KYOY", 1.0, auth 1, one codec (VP9: its FourCC's
+	# characters in order, "VP90"), code, clock 0, no name
+	printf '\000\000\000\036\001KYOY\001\000\001\001VP90%s\000\000\000\000\000\000\000\000\000' \
 		"$digits"
 }
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "codes.h"
+#include "proto/codes.h"
 
 #define S 1000000 /* µs */
 
@@ -27,7 +27,7 @@ static void test_codes_are_nine_digits_and_vary(void **state)
 	unsigned counts[10] = {0};
 
 	for (int i = 0; i < 2000; i++) {
-		assert_int_equal(kt_codes_draw(a), 0);
+		assert_int_equal(kp_codes_draw(a), 0);
 		for (int k = 0; k < 9; k++) {
 			assert_true(a[k] >= '0' && a[k] <= '9');
 			counts[a[k] - '0']++;
@@ -37,125 +37,125 @@ static void test_codes_are_nine_digits_and_vary(void **state)
 	 * would fall far outside this. */
 	for (int d = 0; d < 10; d++)
 		assert_true(counts[d] > 1500 && counts[d] < 2100);
-	kt_codes_draw(a);
-	kt_codes_draw(b);
+	kp_codes_draw(a);
+	kp_codes_draw(b);
 	assert_memory_not_equal(a, b, 9);
 }
 
 static void test_code_works_once(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
 
-	kt_codes_init(&book, 600 * S, 100);
-	kt_codes_install(&book, "123456789", 0);
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "a", S, &retry), KT_CODE_OK);
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "a", 2 * S, &retry), KT_CODE_BAD);
-	assert_false(kt_codes_alive(&book, 2 * S));
-	kt_codes_fini(&book);
+	kp_codes_init(&book, 600 * S, 100);
+	kp_codes_install(&book, "123456789", 0);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "a", S, &retry), KP_CODE_OK);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "a", 2 * S, &retry), KP_CODE_BAD);
+	assert_false(kp_codes_alive(&book, 2 * S));
+	kp_codes_fini(&book);
 }
 
 static void test_code_expires(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
 
-	kt_codes_init(&book, 10 * S, 100);
-	kt_codes_install(&book, "123456789", 0);
-	assert_true(kt_codes_alive(&book, 10 * S - 1));
-	assert_false(kt_codes_alive(&book, 10 * S));
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "a", 10 * S, &retry), KT_CODE_BAD);
-	kt_codes_fini(&book);
+	kp_codes_init(&book, 10 * S, 100);
+	kp_codes_install(&book, "123456789", 0);
+	assert_true(kp_codes_alive(&book, 10 * S - 1));
+	assert_false(kp_codes_alive(&book, 10 * S));
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "a", 10 * S, &retry), KP_CODE_BAD);
+	kp_codes_fini(&book);
 }
 
 static void test_code_dies_after_five_wrong_attempts_from_anywhere(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
 	const char *addrs[] = {"a", "b", "c", "d", "e"};
 
-	kt_codes_init(&book, 600 * S, 100);
-	kt_codes_install(&book, "123456789", 0);
+	kp_codes_init(&book, 600 * S, 100);
+	kp_codes_install(&book, "123456789", 0);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(kt_codes_check(&book, u8("000000000"), addrs[i], S, &retry),
-				 KT_CODE_BAD);
-	assert_true(kt_codes_alive(&book, S));
-	assert_int_equal(kt_codes_check(&book, u8("000000000"), addrs[4], S, &retry), KT_CODE_BAD);
-	assert_false(kt_codes_alive(&book, S));
+		assert_int_equal(kp_codes_check(&book, u8("000000000"), addrs[i], S, &retry),
+				 KP_CODE_BAD);
+	assert_true(kp_codes_alive(&book, S));
+	assert_int_equal(kp_codes_check(&book, u8("000000000"), addrs[4], S, &retry), KP_CODE_BAD);
+	assert_false(kp_codes_alive(&book, S));
 	/* The sixth attempt, with the right code, gets the same answer. */
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "f", S, &retry), KT_CODE_BAD);
-	kt_codes_fini(&book);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "f", S, &retry), KP_CODE_BAD);
+	kp_codes_fini(&book);
 }
 
 static void test_new_code_revokes_the_old_one(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
-	char text[KT_CODES_TEXT_SIZE], digits[9];
+	char text[KP_CODES_TEXT_SIZE], digits[9];
 
-	kt_codes_init(&book, 600 * S, 100);
-	kt_codes_install(&book, "123456789", 0);
-	assert_int_equal(kt_codes_issue(&book, S, text), 0);
+	kp_codes_init(&book, 600 * S, 100);
+	kp_codes_install(&book, "123456789", 0);
+	assert_int_equal(kp_codes_issue(&book, S, text), 0);
 	assert_int_equal(strlen(text), 11);
-	assert_true(kt_codes_parse(text, strlen(text), digits));
+	assert_true(kp_codes_parse(text, strlen(text), digits));
 	if (memcmp(digits, "123456789", 9) != 0)
-		assert_int_equal(kt_codes_check(&book, u8("123456789"), "a", S, &retry),
-				 KT_CODE_BAD);
-	assert_int_equal(kt_codes_check(&book, (uint8_t *)digits, "a", S, &retry), KT_CODE_OK);
-	kt_codes_fini(&book);
+		assert_int_equal(kp_codes_check(&book, u8("123456789"), "a", S, &retry),
+				 KP_CODE_BAD);
+	assert_int_equal(kp_codes_check(&book, (uint8_t *)digits, "a", S, &retry), KP_CODE_OK);
+	kp_codes_fini(&book);
 }
 
 static void test_attempts_are_limited_per_address(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
 
-	kt_codes_init(&book, 600 * S, 3);
-	kt_codes_install(&book, "123456789", 0);
+	kp_codes_init(&book, 600 * S, 3);
+	kp_codes_install(&book, "123456789", 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(kt_codes_check(&book, u8("000000000"), "10.0.0.1", 0, &retry),
-				 KT_CODE_BAD);
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "10.0.0.1", 0, &retry),
-			 KT_CODE_LIMITED);
+		assert_int_equal(kp_codes_check(&book, u8("000000000"), "10.0.0.1", 0, &retry),
+				 KP_CODE_BAD);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "10.0.0.1", 0, &retry),
+			 KP_CODE_LIMITED);
 	assert_true(retry >= 1 && retry <= 21);
 	/* Limited attempts do not count against the code... */
-	assert_true(kt_codes_alive(&book, 0));
+	assert_true(kp_codes_alive(&book, 0));
 	/* ...another address may still try, and the bucket refills. */
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "10.0.0.2", 0, &retry), KT_CODE_OK);
-	kt_codes_install(&book, "123456789", 0);
-	assert_int_equal(kt_codes_check(&book, u8("123456789"), "10.0.0.1", 21 * S, &retry),
-			 KT_CODE_OK);
-	kt_codes_fini(&book);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "10.0.0.2", 0, &retry), KP_CODE_OK);
+	kp_codes_install(&book, "123456789", 0);
+	assert_int_equal(kp_codes_check(&book, u8("123456789"), "10.0.0.1", 21 * S, &retry),
+			 KP_CODE_OK);
+	kp_codes_fini(&book);
 }
 
 static void test_many_addresses_do_not_overflow_the_limiter(void **state)
 {
-	kt_codebook book;
+	kp_codebook book;
 	uint32_t retry;
 	char addr[32];
 
-	kt_codes_init(&book, 600 * S, 1);
-	for (int i = 0; i < 3 * KT_CODES_ADDRESSES; i++) {
+	kp_codes_init(&book, 600 * S, 1);
+	for (int i = 0; i < 3 * KP_CODES_ADDRESSES; i++) {
 		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
-		assert_int_equal(kt_codes_check(&book, u8("111111111"), addr, i, &retry),
-				 KT_CODE_BAD);
+		assert_int_equal(kp_codes_check(&book, u8("111111111"), addr, i, &retry),
+				 KP_CODE_BAD);
 	}
-	kt_codes_fini(&book);
+	kp_codes_fini(&book);
 }
 
 static void test_codes_parse_what_people_type(void **state)
 {
 	char d[9];
 
-	assert_true(kt_codes_parse("123-456-789", 11, d));
+	assert_true(kp_codes_parse("123-456-789", 11, d));
 	assert_memory_equal(d, "123456789", 9);
-	assert_true(kt_codes_parse(" 123 456 789\r\n", 14, d));
-	assert_false(kt_codes_parse("12345678", 8, d));
-	assert_false(kt_codes_parse("1234567890", 10, d));
-	assert_false(kt_codes_parse("12345678a", 9, d));
-	assert_false(kt_codes_parse("", 0, d));
-	char text[KT_CODES_TEXT_SIZE];
-	kt_codes_format("987654321", text);
+	assert_true(kp_codes_parse(" 123 456 789\r\n", 14, d));
+	assert_false(kp_codes_parse("12345678", 8, d));
+	assert_false(kp_codes_parse("1234567890", 10, d));
+	assert_false(kp_codes_parse("12345678a", 9, d));
+	assert_false(kp_codes_parse("", 0, d));
+	char text[KP_CODES_TEXT_SIZE];
+	kp_codes_format("987654321", text);
 	assert_string_equal(text, "987-654-321");
 }
 

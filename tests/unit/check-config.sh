@@ -1,7 +1,9 @@
 #!/bin/sh
 # The agent's command line: --check-config on good and bad files (errors
-# name file, line and key), -o overriding the file, --help-plugin, and a
-# short run on fake plugins.  Prints TAP.
+# name file, line and key), -o overriding the file, --help-plugin, a short
+# run on fake plugins; and hostile or mistaken files: 64-bit numbers, the
+# core's keys, over-long names, folders, FIFOs, devices, huge files.
+# Prints TAP.
 set -u
 agent=${KYOYU_AGENT:?run me from make check}
 plugins=${KYOYU_BUILDDIR:?}/tests/plugins
@@ -21,14 +23,14 @@ not_ok() {
 expect() {
 	status=$1 pattern=$2 name=$3
 	shift 4
-	"$agent" "$@" >"$tmp/out" 2>&1
+	# timeout: a hang (a FIFO used to block for ever) fails, not stalls.
+	timeout 60 "$agent" "$@" >"$tmp/out" 2>&1
 	rc=$?
 	if [ "$status" = 0 ] && [ $rc -ne 0 ]; then not_ok "$name (exit $rc)"; return; fi
 	if [ "$status" = fail ] && [ $rc -eq 0 ]; then not_ok "$name (exit 0)"; return; fi
 	if grep -Eq -- "$pattern" "$tmp/out"; then ok "$name"; else not_ok "$name"; fi
 }
 
-echo "1..11"
 
 cat >"$tmp/good.cfg" <<'CFG'
 role = "sharer";
@@ -79,4 +81,65 @@ expect 0 "session ended \(left\) after [0-9.]+ s: [1-9][0-9]* captured frames, [
 	-o capture.height=120 -o codec.plugin=fake -o codec.format=vp8 \
 	-o transport.plugin=fake -o ui.plugin=none -t 1
 
+# ---- hostile or mistaken files ------------------------------------------
+
+# 2^32 + 30: libconfig alone reads it as 30, which was accepted.
+printf 'session = {\n  max_minutes = 4294967326;\n};\n' >"$tmp/wide.cfg"
+expect fail "wide.cfg:2: session.max_minutes = 4294967326 is out of range 1..1440" \
+	"a 64-bit number in a file is range-checked, not truncated" -- \
+	--check-config "$tmp/wide.cfg"
+expect fail "command line: session.max_minutes = 4294967326 is out of range 1..1440" \
+	"the same number from -o gets the same words" -- \
+	--check-config "$tmp/good.cfg" -o session.max_minutes=4294967326
+
+printf 'record = {\n  enabled = 5;\n};\n' >"$tmp/enabled.cfg"
+expect fail "enabled.cfg:2: record.enabled must be true or false" \
+	"check-config checks the core's own keys' types" -- --check-config "$tmp/enabled.cfg"
+expect fail "enabled.cfg:2: record.enabled must be true or false" \
+	"a start refuses the same file with the same words" -- \
+	-c "$tmp/enabled.cfg" --plugin-path "$plugins" -o capture.plugin=testsrc \
+	-o codec.plugin=fake -o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=none -t 1
+
+printf 'codec = {\n  bitrate_kbps = 800.5;\n};\n' >"$tmp/float.cfg"
+expect fail "float.cfg:2: codec.bitrate_kbps must be an integer" \
+	"check-config refuses a float bitrate" -- --check-config "$tmp/float.cfg"
+
+if "$agent" --help-plugin transport/tls >/dev/null 2>&1; then
+	name=$(printf '%065d' 0)
+	printf 'transport = {\n  name = "%s";\n};\n' "$name" >"$tmp/name.cfg"
+	expect fail "name.cfg:2: transport.name is 65 characters long, more than the 64 characters allowed" \
+		"check-config refuses an over-long transport.name" -- --check-config "$tmp/name.cfg"
+else
+	n=$((n + 1)); echo "ok $n # SKIP transport/tls is not built"
+fi
+
+mkdir "$tmp/folder.cfg"
+expect fail "folder.cfg is a folder, not a configuration file: give the path of a regular file" \
+	"a folder is refused with a clear message" -- --check-config "$tmp/folder.cfg"
+
+mkfifo "$tmp/fifo.cfg"
+expect fail "fifo.cfg is a named pipe \(FIFO\), not a configuration file" \
+	"a FIFO is refused at once" -- --check-config "$tmp/fifo.cfg"
+
+expect fail "/dev/null is a device, not a configuration file" \
+	"a device is refused" -- -c /dev/null --check-config /dev/null
+
+# 50 MB (sparse, so it costs no disk) is refused before it is read.
+truncate -s 50M "$tmp/huge.cfg"
+start=$(date +%s%N)
+expect fail "huge.cfg is 52428800 bytes; a configuration file holds at most 1 MB" \
+	"a 50 MB file is refused" -- --check-config "$tmp/huge.cfg"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+echo "# refusing 50 MB took $elapsed_ms ms"
+
+# 1 MB of unknown keys took over 60 s.
+awk 'BEGIN { for (i = 0; i < 70000; i++) printf "unknown%d = 1;\n", i }' | head -c 1000000 \
+	>"$tmp/keys.cfg"
+start=$(date +%s%N)
+expect fail "keys.cfg:1001: more than 1000 settings and list entries" \
+	"1 MB of unknown keys is refused" -- --check-config "$tmp/keys.cfg"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+echo "# refusing 1 MB of unknown keys took $elapsed_ms ms"
+
+echo "1..$n"
 [ $failed -eq 0 ]

@@ -373,6 +373,33 @@ static void test_bus_control_fifo_overflow_drops_and_counts(void **state)
 	assert_int_equal(popped + st.control_dropped, 200);
 }
 
+/* Keyframe requests are all alike: one still unread absorbs the next, so a
+ * flood of them takes one slot of the control FIFO and what comes after it
+ * (a STATE, a BITRATE) is not lost. */
+static void test_bus_unread_keyframe_request_absorbs_the_next(void **state)
+{
+	fixture *f = *state;
+
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(kyoyu_bus_post_value(f->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0), 0);
+	kyoyu_bus_post_value(f->bus, KYOYU_MSG_BITRATE, 300);
+	kyoyu_msg *msg = pop_now(f->inbox);
+	assert_int_equal(msg->type, KYOYU_MSG_KEYFRAME_REQUEST);
+	kyoyu_msg_unref(msg);
+	msg = pop_now(f->inbox);
+	assert_int_equal(msg->type, KYOYU_MSG_BITRATE);
+	assert_int_equal(msg->u.value, 300);
+	kyoyu_msg_unref(msg);
+	assert_empty(f->inbox);
+	assert_int_equal(inbox_stats(f->inbox).control_dropped, 0);
+	/* Once read, the next request waits again. */
+	kyoyu_bus_post_value(f->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
+	msg = pop_now(f->inbox);
+	assert_int_equal(msg->type, KYOYU_MSG_KEYFRAME_REQUEST);
+	kyoyu_msg_unref(msg);
+	assert_empty(f->inbox);
+}
+
 /* ---- one message, many inboxes: each inbox's changes on its own copy ---- */
 
 static void test_bus_fans_out_one_shared_message_by_mask(void **state)
@@ -956,6 +983,7 @@ int main(void)
 		T(test_bus_pointer_newest_wins),
 		T(test_bus_packet_fifo_overflow_marks_next_discont),
 		T(test_bus_control_fifo_overflow_drops_and_counts),
+		T(test_bus_unread_keyframe_request_absorbs_the_next),
 		T(test_bus_fans_out_one_shared_message_by_mask),
 		T(test_bus_merged_damage_stays_in_its_inbox),
 		T(test_bus_merged_damage_does_not_reach_a_reader_that_popped_first),

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -216,6 +217,43 @@ static void test_encode_stage_keyframe_request_marks_next_frame(void **state)
 	stop(f);
 }
 
+/* A viewer that asks for a keyframe with every picture (or floods the
+ * requests) gets one at most every 250 ms, the first at once: the limit
+ * lives here, not in each transport. */
+static void test_encode_stage_honours_keyframe_requests_at_most_every_250_ms(void **state)
+{
+	fixture *f = start(1000, 0, NULL, true);
+	unsigned keys = 0;
+
+	(void)state;
+	post_frame(f, 64, 48, 0, (kyoyu_rect){0, 0, 1, 1});
+	kyoyu_msg_unref(next_packet(f)); /* the first picture: a keyframe anyway */
+	int64_t begin = kyoyu_now_us();
+	for (uint32_t i = 1; i <= 30; i++) {
+		for (int k = 0; k < 10; k++)
+			kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
+		post_frame(f, 64, 48, i, (kyoyu_rect){0, 0, 1, 1});
+		kyoyu_msg *pkt = next_packet(f);
+		assert_int_equal(tag_of(pkt), i);
+		if (pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME)
+			keys++;
+		/* The request of the first round is honoured at once. */
+		if (i == 1)
+			assert_int_equal(keys, 1);
+		kyoyu_msg_unref(pkt);
+		struct timespec pause = {0, 20 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	int64_t span = kyoyu_now_us() - begin;
+	print_message("# %u keyframes for 300 requests in %lld ms\n", keys,
+		      (long long)(span / 1000));
+	assert_true(keys <= 1 + span / 250000);
+	/* 30 rounds of 20 ms outlast the interval: a later request counts. */
+	assert_true(keys >= 2);
+	assert_int_equal(atomic_load(&f->h->fake->keyframe_requests), keys);
+	stop(f);
+}
+
 static void test_encode_stage_size_change_reopens_with_keyframe(void **state)
 {
 	fixture *f = start(100, 0, NULL, true);
@@ -384,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_encode_stage_frame_rate_cap_merges_damage),
 		cmocka_unit_test(test_encode_stage_topoff_sends_one_refine_then_nothing),
 		cmocka_unit_test(test_encode_stage_keyframe_request_marks_next_frame),
+		cmocka_unit_test(test_encode_stage_honours_keyframe_requests_at_most_every_250_ms),
 		cmocka_unit_test(test_encode_stage_size_change_reopens_with_keyframe),
 		cmocka_unit_test(test_encode_stage_bitrate_and_framerate_messages),
 		cmocka_unit_test(test_encode_stage_several_packets_per_frame),

@@ -284,6 +284,41 @@ static void test_session_resume_reopens_gate_and_requests_keyframe(void **state)
 	kyoyu_msg_unref(msg);
 }
 
+/* The viewer's STATE messages, in order, with nothing else between. */
+static void expect_viewer_states(fixture *f, const uint32_t *states, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kyoyu_msg *msg = next_said(f, KYOYU_MSG_STATE);
+		assert_string_equal(kyoyu_state_name(msg->u.state.state),
+				    kyoyu_state_name(states[i]));
+		assert_int_equal(msg->u.state.role, KYOYU_ROLE_VIEWER);
+		kyoyu_msg_unref(msg);
+	}
+	expect_silence(f);
+}
+
+/* Nothing encodes on the viewer: its decode stage asks the sharer for a
+ * keyframe when it lacks one, and the sharer starts every stretch of
+ * sharing with one.  A request of the session's own would only travel
+ * and cost the customer a second keyframe. */
+static void test_session_viewer_asks_for_no_keyframe_when_sharing_starts(void **state)
+{
+	fixture *f = make_fixture(KYOYU_ROLE_VIEWER, NULL);
+	static const uint32_t start[] = {KYOYU_STATE_CONNECTING, KYOYU_STATE_AWAITING_CONSENT,
+					 KYOYU_STATE_SHARING};
+	static const uint32_t pause[] = {KYOYU_STATE_PAUSED, KYOYU_STATE_SHARING};
+
+	(void)state;
+	kyoyu_session_begin(f->session);
+	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	expect_viewer_states(f, start, 3);
+	handle_value(f, KYOYU_MSG_PAUSE, 0);
+	handle_value(f, KYOYU_MSG_RESUME, 0);
+	expect_viewer_states(f, pause, 2);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_SHARING);
+	free_fixture(f);
+}
+
 static void test_session_time_cap_warns_then_ends(void **state)
 {
 	fixture *f = *state;
@@ -430,6 +465,7 @@ int main(void)
 		T(test_session_declined_consent_ends_it),
 		T(test_session_pause_closes_gate_and_drops_queued_frames),
 		T(test_session_resume_reopens_gate_and_requests_keyframe),
+		cmocka_unit_test(test_session_viewer_asks_for_no_keyframe_when_sharing_starts),
 		T(test_session_time_cap_warns_then_ends),
 		cmocka_unit_test(test_session_idle_timeout_counts_from_last_activity),
 		cmocka_unit_test(test_session_end_reasons),

@@ -11,7 +11,8 @@
  *   - cursor and pointer positions: the newest replaces an unread one;
  *   - packets: a FIFO; when full the new packet is dropped, counted, and the
  *     next one delivered carries KYOYU_PACKET_DISCONT;
- *   - everything else (control): a FIFO read before any video.
+ *   - everything else (control): a FIFO read before any video; a keyframe
+ *     request that finds one still unread in the inbox is absorbed by it.
  * While the session is not sharing, the core closes the bus to frames,
  * packets and cursor messages: they are refused on post, and what was
  * already queued is dropped when its stage pops (counted as "gated"), so

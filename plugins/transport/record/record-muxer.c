@@ -5,6 +5,19 @@
  * want the parameter sets in the track header: they are taken from the
  * first keyframe, and libavformat turns both header and packets into the
  * length-prefixed form those containers use.
+ *
+ * A recording outlives the process that writes it (a crash, kill -9) with
+ * at most its last second lost.  What a muxer keeps in memory is what a
+ * killed process loses: a Matroska cluster (libavformat closes one every
+ * 5 s or 5 MB), an MP4's whole index (written at the end), the 32 KB I/O
+ * buffer, and the packet held here for its duration.  So:
+ * - a packet is held at most HOLD_MAX_US of real time (record_muxer_idle);
+ * - at most SYNC_EVERY_US after a packet is written, the file is brought
+ *   up to date (sync_file): the Matroska cluster is closed, the MP4
+ *   fragment finished (MP4 is written fragmented: an empty index up front,
+ *   then self-contained fragments), and the I/O buffer written out.
+ * Written data is the kernel's and survives the process; surviving a power
+ * cut would take an fsync, which this does not pay for.
  */
 #include "config.h"
 
@@ -15,22 +28,33 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/opt.h>
 
 #define KYOYU_LOG_COMPONENT "transport/record"
 #include <kyoyu/kyoyu.h>
 
 #include "record-muxer.h"
 
+/* With record_muxer_idle() every 100 ms, a picture reaches the file at
+ * most 250 + 100 ms (held) + 250 + 100 ms (written, not yet synced) after
+ * it arrived: 0.7 s, under the second a crash may cost. */
+#define HOLD_MAX_US 250000
+#define SYNC_EVERY_US 250000
+
 struct record_muxer {
 	AVFormatContext *fmt;
 	AVStream *st;
-	/* Written when the next one comes, which gives it its duration:
-	 * MP4's edit list would hide a last frame without one. */
+	/* Written when the next one comes, which gives it its duration (MP4's
+	 * edit list would hide a last frame without one), or after
+	 * HOLD_MAX_US on a still screen. */
 	AVPacket *pkt;
 	bool pending;
+	int64_t pending_since_us; /* kyoyu_now_us() when it came */
+	int64_t unsynced_since_us; /* the oldest write not in the file yet; 0: none */
 	uint32_t codec;
 	char *path;
-	bool header_written, size_changes;
+	bool header_written, size_changes, mp4;
+	bool written_early; /* the last packet went out with a guessed duration */
 	int64_t last_pts; /* in the stream's time base */
 };
 
@@ -137,8 +161,9 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 		return -EINVAL;
 	}
 	const char *name = m->fmt->oformat->name;
+	m->mp4 = strstr(name, "mp4") || strstr(name, "mov");
 	/* MP4's sample description holds one picture size. */
-	m->size_changes = !strstr(name, "mp4") && !strstr(name, "mov");
+	m->size_changes = !m->mp4;
 	if (avformat_query_codec(m->fmt->oformat, id, FF_COMPLIANCE_NORMAL) != 1) {
 		kyoyu_error("record: a %s file cannot hold %s video; use %s", name,
 			    avcodec_get_name(id),
@@ -179,7 +204,14 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 			return ret > -4096 ? ret : -EIO;
 		}
 	}
-	ret = avformat_write_header(m->fmt, NULL);
+	AVDictionary *opts = NULL;
+	/* Fragmented: the index up front is empty, each fragment carries its
+	 * own, and a fragment ends when sync_file asks (frag_custom); a plain
+	 * MP4 killed before its end has no index at all and nothing plays. */
+	if (m->mp4)
+		av_dict_set(&opts, "movflags", "frag_custom+empty_moov+default_base_moof", 0);
+	ret = avformat_write_header(m->fmt, &opts);
+	av_dict_free(&opts);
 	if (ret < 0) {
 		kyoyu_error("record: cannot start %s: %s", path, av_text(ret, text, sizeof(text)));
 		free_muxer(m);
@@ -192,6 +224,29 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 	return 0;
 }
 
+/* Brings the file up to date with what was written: the muxer's own
+ * buffer (a Matroska cluster, an MP4 fragment) closed, the I/O buffer
+ * written out. */
+static int sync_file(record_muxer *m)
+{
+	char text[128];
+	int ret = 0;
+
+	m->unsynced_since_us = 0;
+	if (m->fmt->oformat->flags & AVFMT_ALLOW_FLUSH)
+		ret = av_write_frame(m->fmt, NULL);
+	if (ret >= 0 && m->fmt->pb) {
+		avio_flush(m->fmt->pb);
+		ret = m->fmt->pb->error;
+	}
+	if (ret < 0) {
+		kyoyu_error("record: writing %s failed: %s", m->path,
+			    av_text(ret, text, sizeof(text)));
+		return ret > -4096 ? ret : -EIO;
+	}
+	return 0;
+}
+
 /* Writes the held packet, shown for DURATION (stream time base). */
 static int flush_pending(record_muxer *m, int64_t duration)
 {
@@ -201,7 +256,12 @@ static int flush_pending(record_muxer *m, int64_t duration)
 		return 0;
 	m->pending = false;
 	m->pkt->duration = duration > 0 ? duration : 1;
-	bool key = m->pkt->flags & AV_PKT_FLAG_KEY;
+	/* An MP4 fragment's first picture is placed where the previous one's
+	 * duration ends, unless the fragment is marked discontinuous: after a
+	 * guessed duration, its own time must count. */
+	if (m->mp4 && m->written_early)
+		av_opt_set(m->fmt->priv_data, "movflags", "+frag_discont", 0);
+	m->written_early = false;
 	int ret = av_interleaved_write_frame(m->fmt, m->pkt);
 	av_packet_unref(m->pkt);
 	if (ret < 0) {
@@ -209,11 +269,30 @@ static int flush_pending(record_muxer *m, int64_t duration)
 			    av_text(ret, text, sizeof(text)));
 		return ret > -4096 ? ret : -EIO;
 	}
-	/* A recording cut short (power, crash) keeps what came before the
-	 * last keyframe. */
-	if (key && m->fmt->pb)
-		avio_flush(m->fmt->pb);
-	return 0;
+	int64_t now = kyoyu_now_us();
+	if (!m->unsynced_since_us)
+		m->unsynced_since_us = now;
+	return now - m->unsynced_since_us >= SYNC_EVERY_US ? sync_file(m) : 0;
+}
+
+int record_muxer_idle(record_muxer *m)
+{
+	int64_t now = kyoyu_now_us();
+	int ret = 0;
+
+	/* A still screen sends nothing that would give the held picture its
+	 * duration.  Write it with one tick: a longer guess could overlap the
+	 * next picture, whose time is not known yet; players show a picture
+	 * until the next.  The file then ends at its last picture, not at the
+	 * session's end. */
+	bool still = m->pending && now - m->pending_since_us >= HOLD_MAX_US;
+	if (still && (ret = flush_pending(m, 1)) != 0)
+		return ret;
+	m->written_early |= still;
+	/* On a still screen nothing more is coming to share a cluster with. */
+	if (m->unsynced_since_us && (still || now - m->unsynced_since_us >= SYNC_EVERY_US))
+		ret = sync_file(m);
+	return ret;
 }
 
 int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
@@ -238,6 +317,7 @@ int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_
 	if (key)
 		m->pkt->flags |= AV_PKT_FLAG_KEY;
 	m->pending = true;
+	m->pending_since_us = kyoyu_now_us();
 	return 0;
 }
 

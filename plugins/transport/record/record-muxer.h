@@ -24,13 +24,20 @@ int record_muxer_open(const char *path, uint32_t codec, uint32_t width, uint32_t
 
 /* Writes one packet at PTS_US (microseconds from the file's start; kept
  * strictly increasing here).  Each packet is held until the next one gives
- * it a duration.  Returns 0 or a negative errno (logged). */
+ * it a duration, or until record_muxer_idle() finds it held too long.
+ * Returns 0 or a negative errno (logged). */
 int record_muxer_write(record_muxer *m, const uint8_t *data, size_t size, int64_t pts_us,
 		       bool key);
 
-/* Writes the last packet, shown until END_US (same clock as the pts, at
- * least one frame), finishes the file (index, duration) and frees M.
- * Returns 0 or a negative errno (logged). */
+/* Call at least every 100 ms, packets or not: writes a packet held for
+ * 250 ms and brings the file up to date, so that a process killed at any
+ * moment leaves every picture older than a second readable.  Returns 0 or
+ * a negative errno (logged). */
+int record_muxer_idle(record_muxer *m);
+
+/* Writes the last packet if it is still held, shown until END_US (same
+ * clock as the pts, at least one frame), finishes the file (index,
+ * duration) and frees M.  Returns 0 or a negative errno (logged). */
 int record_muxer_close(record_muxer *m, int64_t end_us);
 
 /* True when the container can carry a change of picture size in the same

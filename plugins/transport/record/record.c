@@ -29,6 +29,8 @@
 
 /* Keyframe requests while waiting for one, at most this often. */
 #define KEYFRAME_REQUEST_INTERVAL_US 1000000
+/* How often record_muxer_idle() runs when no packet comes. */
+#define IDLE_CHECK_MS 100
 
 typedef struct record {
 	/* options */
@@ -261,9 +263,15 @@ static int record_run(void *priv, kyoyu_stage *stage)
 
 	while (ret == 0) {
 		kyoyu_msg *msg;
-		int popped = kyoyu_inbox_pop(inbox, &msg, -1);
+		int popped = kyoyu_inbox_pop(inbox, &msg, IDLE_CHECK_MS);
 		if (popped == -ESHUTDOWN)
 			break;
+		/* A crash or kill -9 loses at most the last second. */
+		if (r->mux && (ret = record_muxer_idle(r->mux)) != 0) {
+			if (popped == 0)
+				kyoyu_msg_unref(msg);
+			break;
+		}
 		if (popped)
 			continue;
 		if (msg->type == KYOYU_MSG_PACKET) {

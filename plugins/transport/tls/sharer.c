@@ -12,7 +12,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
-#include "codes.h"
+#include "proto/codes.h"
 #include "sharer.h"
 
 #define BYE_GRACE_US 2500000
@@ -31,27 +31,27 @@ typedef enum phase {
 struct kt_sharer {
 	kyoyu_bus *bus;
 	kt_sharer_config cfg;
-	char name[KT_WIRE_NAME_MAX + 1];
+	char name[KP_WIRE_NAME_MAX + 1];
 	char target[300];
 	kt_connector con;
 	phase phase;
 
-	char code[KT_WIRE_CODE_DIGITS];
+	char code[KP_WIRE_CODE_DIGITS];
 	bool have_code;
 	int64_t allowed_at_us; /* after "rate limited" */
 
 	int fd;                /* while CONNECTING */
 	int64_t attempt_us;    /* when this attempt began */
-	kt_conn *greeting;     /* while GREETING */
+	kp_conn *greeting;     /* while GREETING */
 	int64_t deadline_us;
 	bool got_reject, bad_welcome;
-	kt_wire_welcome welcome;
+	kp_wire_welcome welcome;
 	uint8_t reject_reason;
 	uint16_t retry_s;
 
-	kt_peer *peer;
+	kp_peer *peer;
 	bool resuming;
-	uint8_t token[KT_WIRE_TOKEN_SIZE];
+	uint8_t token[KP_WIRE_TOKEN_SIZE];
 	int64_t grace_us, lost_until_us, next_attempt_us;
 
 	uint32_t state; /* the local session's */
@@ -74,7 +74,7 @@ kt_sharer *kt_sharer_new(kyoyu_bus *bus, const kt_sharer_config *cfg,
 	s->cfg.target = s->target;
 	s->con = *connector;
 	s->fd = -1;
-	s->peer = kt_peer_new(bus, &cfg->peer);
+	s->peer = kp_peer_new(bus, &cfg->peer);
 	if (!s->peer) {
 		free(s);
 		return NULL;
@@ -87,7 +87,7 @@ static void drop_attempt(kt_sharer *s, bool graceful)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	kt_conn_free(s->greeting, graceful);
+	kp_conn_free(s->greeting, graceful);
 	s->greeting = NULL;
 	s->got_reject = s->bad_welcome = false;
 }
@@ -97,7 +97,7 @@ void kt_sharer_free(kt_sharer *s)
 	if (!s)
 		return;
 	drop_attempt(s, false);
-	kt_peer_free(s->peer);
+	kp_peer_free(s->peer);
 	OPENSSL_cleanse(s->code, sizeof(s->code));
 	OPENSSL_cleanse(s->token, sizeof(s->token));
 	free(s);
@@ -166,7 +166,7 @@ static void begin_connect(kt_sharer *s, int64_t now)
 
 static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64_t now)
 {
-	char why[sizeof(s->greeting->why)];
+	char why[256];
 
 	/* REASON may live in the connection about to be freed. */
 	snprintf(why, sizeof(why), "%s", reason);
@@ -190,19 +190,19 @@ static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64
 
 static void send_hello(kt_sharer *s, int64_t now)
 {
-	kt_wire_msg m = {.type = KT_WIRE_HELLO};
-	kt_wire_hello *h = &m.u.hello;
+	kp_wire_msg m = {.type = KP_WIRE_HELLO};
+	kp_wire_hello *h = &m.u.hello;
 
-	h->major = KT_WIRE_MAJOR;
-	h->minor = KT_WIRE_MINOR;
+	h->major = KP_WIRE_MAJOR;
+	h->minor = KP_WIRE_MINOR;
 	h->n_codecs = 1;
 	h->codecs[0] = s->cfg.codec;
 	if (s->resuming) {
-		h->auth = KT_WIRE_AUTH_TOKEN;
-		memcpy(h->secret, s->token, KT_WIRE_TOKEN_SIZE);
+		h->auth = KP_WIRE_AUTH_TOKEN;
+		memcpy(h->secret, s->token, KP_WIRE_TOKEN_SIZE);
 	} else {
-		h->auth = KT_WIRE_AUTH_CODE;
-		memcpy(h->secret, s->code, KT_WIRE_CODE_DIGITS);
+		h->auth = KP_WIRE_AUTH_CODE;
+		memcpy(h->secret, s->code, KP_WIRE_CODE_DIGITS);
 		/* A code is tried once; a new attempt needs the customer again. */
 		OPENSSL_cleanse(s->code, sizeof(s->code));
 		s->have_code = false;
@@ -210,30 +210,32 @@ static void send_hello(kt_sharer *s, int64_t now)
 	h->clock_us = now;
 	h->name_len = (uint8_t)strlen(s->name);
 	memcpy(h->name, s->name, h->name_len);
-	kt_conn_send(s->greeting, &m);
+	kp_conn_send(s->greeting, &m);
 	OPENSSL_cleanse(h->secret, sizeof(h->secret));
 }
 
-static bool welcome_ok(kt_sharer *s, char *why, size_t whylen)
+/* True when the welcome answers the hello; else says why in the
+ * greeting connection. */
+static bool welcome_ok(kt_sharer *s)
 {
-	const kt_wire_welcome *w = &s->welcome;
-	bool resumed = w->flags & KT_WIRE_WELCOME_RESUMED;
+	const kp_wire_welcome *w = &s->welcome;
+	bool resumed = w->flags & KP_WIRE_WELCOME_RESUMED;
 	char codec[5];
 
-	if (w->major == KT_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
+	if (w->major == KP_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
 		return true;
-	snprintf(why, whylen, "the viewer at %.100s answered with protocol %u.%u, codec %s, "
-		 "resumed %d: not what was asked", s->target, w->major, w->minor,
-		 kyoyu_fourcc_text(w->codec, codec), resumed);
+	kp_conn_set_why(s->greeting, "the viewer at %.100s answered with protocol %u.%u, "
+			"codec %s, resumed %d: not what was asked", s->target, w->major,
+			w->minor, kyoyu_fourcc_text(w->codec, codec), resumed);
 	return false;
 }
 
 /* The welcome is right: the connection carries the session from now on. */
 static void welcomed(kt_sharer *s, int64_t now)
 {
-	const kt_wire_welcome *w = &s->welcome;
-	kt_conn *conn = s->greeting;
-	bool recording = w->flags & KT_WIRE_WELCOME_RECORDING;
+	const kp_wire_welcome *w = &s->welcome;
+	kp_conn *conn = s->greeting;
+	bool recording = w->flags & KP_WIRE_WELCOME_RECORDING;
 	char codec[5];
 
 	s->greeting = NULL;
@@ -242,33 +244,33 @@ static void welcomed(kt_sharer *s, int64_t now)
 		s->grace_us = (int64_t)w->grace_s * 1000000;
 	}
 	OPENSSL_cleanse(s->welcome.token, sizeof(s->welcome.token));
-	kt_peer_attach(s->peer, conn, w->codec, recording, s->resuming, w->clock_us, now);
+	kp_peer_attach(s->peer, conn, w->codec, recording, s->resuming, w->clock_us, now);
 	if (s->resuming) {
 		kyoyu_info("back in touch with the viewer: the session goes on");
-		kt_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
+		kp_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	} else {
 		kyoyu_info("connected to %s at %s in %lld ms (%s%s)",
 			   w->name[0] ? w->name : "the viewer", s->target,
 			   (long long)((now - s->attempt_us) / 1000),
 			   kyoyu_fourcc_text(w->codec, codec),
 			   recording ? ", the viewer wants to record" : "");
-		kt_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
+		kp_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
 	}
 	s->phase = LINKED;
 }
 
-/* kt_conn_handler from the hello on.  What follows the welcome in the same
+/* kp_conn_handler from the hello on.  What follows the welcome in the same
  * read (a ping) already belongs to the session. */
-static int on_greeting(void *ctx, kt_wire_msg *m)
+static int on_greeting(void *ctx, kp_wire_msg *m)
 {
 	kt_sharer *s = ctx;
 
 	if (s->phase == LINKED)
-		return kt_peer_on_wire(s->peer, m);
-	if (m->type == KT_WIRE_WELCOME) {
+		return kp_peer_on_wire(s->peer, m);
+	if (m->type == KP_WIRE_WELCOME) {
 		s->welcome = m->u.welcome;
-		kt_wire_msg_clear(m);
-		if (!welcome_ok(s, s->greeting->why, sizeof(s->greeting->why))) {
+		kp_wire_msg_clear(m);
+		if (!welcome_ok(s)) {
 			s->bad_welcome = true;
 			return -EPROTO;
 		}
@@ -278,7 +280,7 @@ static int on_greeting(void *ctx, kt_wire_msg *m)
 	s->reject_reason = m->u.reject.reason;
 	s->retry_s = m->u.reject.retry_after_s;
 	s->got_reject = true;
-	kt_wire_msg_clear(m);
+	kp_wire_msg_clear(m);
 	return 1;
 }
 
@@ -288,30 +290,30 @@ static void rejected(kt_sharer *s, int64_t now)
 
 	drop_attempt(s, true);
 	switch (reason) {
-	case KT_WIRE_REJECT_BAD_CODE:
+	case KP_WIRE_REJECT_BAD_CODE:
 		kyoyu_warn("the viewer did not accept the code");
 		s->phase = WAIT_CODE;
 		post_code_needed(s);
 		break;
-	case KT_WIRE_REJECT_RATE_LIMITED:
+	case KP_WIRE_REJECT_RATE_LIMITED:
 		kyoyu_warn("too many attempts from this computer: the next one is possible "
 			   "in %u s", s->retry_s);
 		s->allowed_at_us = now + (int64_t)s->retry_s * 1000000;
 		s->phase = WAIT_CODE;
 		post_code_needed(s);
 		break;
-	case KT_WIRE_REJECT_BUSY:
+	case KP_WIRE_REJECT_BUSY:
 		kyoyu_error("the support person is already in another session");
 		end_with(s, KYOYU_END_REJECTED);
 		break;
-	case KT_WIRE_REJECT_RESUME_REFUSED:
+	case KP_WIRE_REJECT_RESUME_REFUSED:
 		kyoyu_warn("the viewer no longer knows this session");
-		kt_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+		kp_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
 		s->phase = ENDING;
 		break;
 	default:
 		kyoyu_error("the viewer refused this agent (%s): update kyoyu on one side",
-			    reason == KT_WIRE_REJECT_VERSION ? "protocol version"
+			    reason == KP_WIRE_REJECT_VERSION ? "protocol version"
 							     : "no video format in common");
 		end_with(s, KYOYU_END_REJECTED);
 		break;
@@ -320,16 +322,15 @@ static void rejected(kt_sharer *s, int64_t now)
 
 static void link_lost(kt_sharer *s, int64_t now)
 {
-	kt_peer *peer = s->peer;
-	kt_conn *conn = peer->conn;
+	kp_peer *peer = s->peer;
 
-	if (kt_peer_link_down_for_good(peer, "the support team's agent sent something "
+	if (kp_peer_link_down_for_good(peer, "the support team's agent sent something "
 					     "this computer does not understand"))
 		return;
 	kyoyu_warn("lost the link to the viewer (%s); trying to get back for %lld s",
-		   conn->why, (long long)(s->grace_us / 1000000));
-	kt_conn_free(kt_peer_detach(peer), false);
-	kt_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
+		   kp_conn_why(kp_peer_conn(peer)), (long long)(s->grace_us / 1000000));
+	kp_conn_free(kp_peer_detach(peer), false);
+	kp_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
 	s->resuming = true;
 	s->phase = LOST;
 	s->lost_until_us = now + s->grace_us;
@@ -342,7 +343,7 @@ void kt_sharer_on_bus(kt_sharer *s, kyoyu_msg *msg)
 
 	if (msg->type == KYOYU_MSG_CODE) {
 		if (msg->u.value == KYOYU_CODE_ENTERED && s->phase == WAIT_CODE && msg->buf) {
-			if (kt_codes_parse(kyoyu_buffer_data(msg->buf),
+			if (kp_codes_parse(kyoyu_buffer_data(msg->buf),
 					   kyoyu_buffer_size(msg->buf), s->code)) {
 				s->have_code = true;
 			} else {
@@ -361,7 +362,7 @@ void kt_sharer_on_bus(kt_sharer *s, kyoyu_msg *msg)
 			s->bye_deadline_us = now + BYE_GRACE_US;
 		}
 	}
-	kt_peer_on_bus(s->peer, msg);
+	kp_peer_on_bus(s->peer, msg);
 }
 
 static void wake_at(int64_t at, int64_t now, int *timeout_ms)
@@ -384,7 +385,7 @@ static void run_timers(kt_sharer *s, int *timeout_ms, int64_t now)
 		if (now >= s->lost_until_us) {
 			kyoyu_warn("the viewer could not be reached again within %lld s: the "
 				   "session ends", (long long)(s->grace_us / 1000000));
-			kt_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+			kp_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
 			s->phase = ENDING;
 		} else if (now >= s->next_attempt_us) {
 			begin_connect(s, now);
@@ -405,7 +406,9 @@ static void run_timers(kt_sharer *s, int *timeout_ms, int64_t now)
 size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *timeout_ms,
 			 int64_t now)
 {
-	kt_conn *link = s->peer->conn;
+	kp_conn *link = kp_peer_conn(s->peer);
+	size_t n = 0;
+	int ret;
 
 	run_timers(s, timeout_ms, now);
 	if (max == 0)
@@ -413,56 +416,48 @@ size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *tim
 	switch (s->phase) {
 	case CONNECTING:
 		wake_at(s->deadline_us, now, timeout_ms);
-		pfds[0] = (struct pollfd){s->fd, POLLOUT, 0};
-		return 1;
+		pfds[n++] = (struct pollfd){s->fd, POLLOUT, 0};
+		break;
 	case GREETING:
 		wake_at(s->deadline_us, now, timeout_ms);
-		if (kt_conn_flush(s->greeting, now) < 0) {
-			attempt_failed(s, s->greeting->why,
+		if (kp_conn_flush(s->greeting, now) < 0) {
+			attempt_failed(s, kp_conn_why(s->greeting),
 				       s->con.refused && s->con.refused(s->con.ctx, s->greeting),
 				       now);
 			return 0;
 		}
-		pfds[0] = (struct pollfd){s->greeting->fd, kt_conn_events(s->greeting, false), 0};
-		return 1;
+		pfds[n++] = (struct pollfd){kp_conn_fd(s->greeting),
+					    kp_conn_events(s->greeting, false), 0};
+		break;
 	case LINKED:
-		if (kt_peer_tick(s->peer, now, timeout_ms) == -ETIMEDOUT) {
-			snprintf(link->why, sizeof(link->why), "nothing heard for %lld s",
-				 (long long)(s->cfg.peer.timeout_us / 1000000));
+		ret = kp_peer_prepare(s->peer, pfds, max, timeout_ms, now);
+		if (ret < 0) {
 			link_lost(s, now);
 			return 0;
 		}
-		if (kt_conn_flush(link, now) < 0) {
-			link_lost(s, now);
-			return 0;
-		}
-		pfds[0] = (struct pollfd){link->fd,
-					  s->peer->gone || s->peer->failed
-						  ? (short)(kt_conn_busy(link) ? POLLOUT : 0)
-						  : kt_conn_events(link, kt_peer_want_bulk(s->peer)),
-					  0};
-		if (link->more_to_read)
-			*timeout_ms = 0;
-		return 1;
+		return (size_t)ret;
 	case ENDING:
 		if (s->done || s->state != KYOYU_STATE_ENDED)
 			return 0;
-		if (!link || !kt_conn_busy(link) || now >= s->bye_deadline_us) {
-			kt_conn_free(kt_peer_detach(s->peer), true);
+		if (!link || !kp_conn_busy(link) || now >= s->bye_deadline_us) {
+			kp_conn_free(kp_peer_detach(s->peer), true);
 			s->done = true;
 			*timeout_ms = 0;
 			return 0;
 		}
-		if (kt_conn_flush(link, now) < 0) {
-			kt_conn_free(kt_peer_detach(s->peer), false);
+		if (kp_conn_flush(link, now) < 0) {
+			kp_conn_free(kp_peer_detach(s->peer), false);
 			return 0;
 		}
 		wake_at(s->bye_deadline_us, now, timeout_ms);
-		pfds[0] = (struct pollfd){link->fd, POLLOUT, 0};
+		pfds[0] = (struct pollfd){kp_conn_fd(link), POLLOUT, 0};
 		return 1;
 	default:
-		return 0;
+		break;
 	}
+	/* Without a link the peer drops what the encoder makes meanwhile. */
+	ret = kp_peer_prepare(s->peer, pfds + n, max - n, timeout_ms, now);
+	return n + (ret > 0 ? (size_t)ret : 0);
 }
 
 static void handle_connecting(kt_sharer *s, int64_t now)
@@ -484,49 +479,34 @@ static void handle_connecting(kt_sharer *s, int64_t now)
 		attempt_failed(s, why, false, now);
 		return;
 	}
-	kt_conn_allow(s->greeting, KT_WIRE_BIT(KT_WIRE_WELCOME) | KT_WIRE_BIT(KT_WIRE_REJECT));
+	kp_conn_allow(s->greeting, KP_WIRE_BIT(KP_WIRE_WELCOME) | KP_WIRE_BIT(KP_WIRE_REJECT));
 	s->phase = GREETING;
 	send_hello(s, now);
-	if (kt_conn_flush(s->greeting, now) < 0)
-		attempt_failed(s, s->greeting->why,
+	if (kp_conn_flush(s->greeting, now) < 0)
+		attempt_failed(s, kp_conn_why(s->greeting),
 			       s->con.refused && s->con.refused(s->con.ctx, s->greeting), now);
 }
 
 static void handle_greeting(kt_sharer *s, short revents, int64_t now)
 {
-	kt_conn *c = s->greeting;
-	int ret = kt_conn_read(c, on_greeting, s, now);
+	kp_conn *c = s->greeting;
+	int ret = kp_conn_read(c, on_greeting, s, now);
 
 	if (s->phase == LINKED) {
-		if (ret < 0 || kt_conn_flush(c, now) < 0)
+		if (ret < 0 || kp_conn_flush(c, now) < 0)
 			link_lost(s, now);
 		return;
 	}
 	if (ret == 0 && !s->got_reject)
-		ret = kt_conn_flush(c, now);
+		ret = kp_conn_flush(c, now);
 	if (ret < 0) {
-		attempt_failed(s, c->why,
+		attempt_failed(s, kp_conn_why(c),
 			       s->bad_welcome || (s->con.refused && s->con.refused(s->con.ctx, c)),
 			       now);
 		return;
 	}
 	if (s->got_reject)
 		rejected(s, now);
-}
-
-static void handle_linked(kt_sharer *s, short revents, int64_t now)
-{
-	kt_conn *c = s->peer->conn;
-	bool reading = !s->peer->gone && !s->peer->failed;
-	int ret = 0;
-
-	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | c->read_wants)) ||
-			c->more_to_read))
-		ret = kt_conn_read(c, kt_peer_on_wire, s->peer, now);
-	if (ret == 0 && !s->peer->gone)
-		ret = kt_conn_flush(c, now);
-	if (ret < 0)
-		link_lost(s, now);
 }
 
 void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t now)
@@ -539,15 +519,16 @@ void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t
 			handle_connecting(s, now);
 		break;
 	case GREETING:
-		if (pfds[0].revents || s->greeting->more_to_read)
+		if (pfds[0].revents || kp_conn_more_to_read(s->greeting))
 			handle_greeting(s, pfds[0].revents, now);
 		break;
 	case LINKED:
-		handle_linked(s, pfds[0].revents, now);
+		if (kp_peer_handle(s->peer, pfds[0].revents, now) < 0)
+			link_lost(s, now);
 		break;
 	case ENDING:
-		if (s->peer->conn && kt_conn_flush(s->peer->conn, now) < 0)
-			kt_conn_free(kt_peer_detach(s->peer), false);
+		if (kp_peer_conn(s->peer) && kp_conn_flush(kp_peer_conn(s->peer), now) < 0)
+			kp_conn_free(kp_peer_detach(s->peer), false);
 		break;
 	default:
 		break;

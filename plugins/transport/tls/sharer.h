@@ -13,8 +13,8 @@
 
 #include <kyoyu/kyoyu.h>
 
-#include "conn.h"
-#include "peer.h"
+#include "proto/conn.h"
+#include "proto/peer.h"
 
 typedef struct kt_connector {
 	/* Starts connecting; *FD polls writable once connected.  Returns 0,
@@ -22,15 +22,15 @@ typedef struct kt_connector {
 	int (*open)(void *ctx, int *fd, char *err, size_t errlen);
 	/* FD is connected: the connection over it (FD taken over), or NULL
 	 * with ERR. */
-	kt_conn *(*wrap)(void *ctx, int fd, char *err, size_t errlen);
+	kp_conn *(*wrap)(void *ctx, int fd, char *err, size_t errlen);
 	/* True when CONN failed because the viewer is not the expected one:
 	 * no second try (fail closed).  May be NULL. */
-	bool (*refused)(void *ctx, kt_conn *conn);
+	bool (*refused)(void *ctx, kp_conn *conn);
 	void *ctx;
 } kt_connector;
 
 typedef struct kt_sharer_config {
-	kt_peer_config peer;
+	kp_peer_config peer;
 	int64_t connect_timeout_us; /* TCP, TLS and the welcome */
 	const char *name;           /* the customer's display name */
 	const char *target;         /* "host:port", for messages */

@@ -27,7 +27,8 @@
 #include "tls.h"
 #include "viewer.h"
 
-#define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + 1)
+/* The bus, the listening socket, waiting connections, the session. */
+#define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + KP_PEER_MAX_POLL)
 /* Unsent bytes the kernel may hold before the socket stops polling
  * writable: the sender's queue stays in the sender, where it can drop. */
 #define NOTSENT_LOWAT 16384
@@ -42,7 +43,7 @@ typedef struct transport {
 	const kyoyu_host *host_info;
 	kyoyu_bus *bus;
 	kt_tls *tls;
-	char display_name[KT_WIRE_NAME_MAX + 1];
+	char display_name[KP_WIRE_NAME_MAX + 1];
 	char target[300];
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
@@ -70,8 +71,8 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("cert", transport, cert, NULL,
 			    "viewer: its certificate (PEM; kyoyu-agent --make-cert DIR)"),
 	KYOYU_OPTION_STRING("key", transport, key, NULL, "viewer: its private key (PEM)"),
-	KYOYU_OPTION_STRING("name", transport, name, NULL,
-			    "the name the other side sees (default: user@host)"),
+	KYOYU_OPTION_TEXT("name", transport, name, NULL, KT_WIRE_NAME_MAX,
+				"the name the other side sees (default: user@host)"),
 	KYOYU_OPTION_INT("code_ttl_s", transport, code_ttl_s, 600, 1, 86400,
 			 "viewer: a connection code stops working after this long"),
 	KYOYU_OPTION_INT("attempts_per_minute", transport, attempts_per_minute, 10, 1, 1000,
@@ -85,7 +86,7 @@ static const kyoyu_option options[] = {
 			 "the link counts as lost after this long without a byte"),
 	KYOYU_OPTION_INT("keepalive_s", transport, keepalive_s, 5, 1, 300,
 			 "viewer: ping interval while no video flows"),
-	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KT_WIRE_MAX_GRACE_S,
+	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KP_WIRE_MAX_GRACE_S,
 			 "viewer: how long a dropped sharer may take to come back"),
 	KYOYU_OPTION_INT("max_queue_ms", transport, max_queue_ms, 150, 20, 5000,
 			 "sharer: video older than this is dropped, not queued"),
@@ -118,9 +119,9 @@ static int transport_init(void *priv, const kyoyu_host *host)
 		snprintf(t->display_name, sizeof(t->display_name), "%s", t->name);
 	else
 		default_name(t->display_name, sizeof(t->display_name));
-	if (!kt_wire_name_ok(t->display_name, strlen(t->display_name))) {
+	if (!kp_wire_name_ok(t->display_name, strlen(t->display_name))) {
 		kyoyu_error("transport.name must be printable UTF-8 of at most %d bytes",
-			    KT_WIRE_NAME_MAX);
+			    KP_WIRE_NAME_MAX);
 		return -EINVAL;
 	}
 	if (host->role == KYOYU_ROLE_VIEWER) {
@@ -157,14 +158,15 @@ static void transport_fini(void *priv)
 	t->tls = NULL;
 }
 
-static kt_peer_config peer_config(const transport *t)
+static kp_peer_config peer_config(const transport *t)
 {
-	return (kt_peer_config){
+	return (kp_peer_config){
 		.role = t->host_info->role,
 		.timeout_us = (int64_t)t->timeout_s * 1000000,
 		.keepalive_us = (int64_t)t->keepalive_s * 1000000,
 		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
 		.ceiling_kbps = t->host_info->bitrate_kbps,
+		.name = "transport/tls",
 	};
 }
 
@@ -252,7 +254,7 @@ static void accept_all(transport *t, int64_t now)
 			close(fd);
 			continue;
 		}
-		kt_conn *conn = kt_conn_new(fd, full, &kt_tls_io, io, 0, now);
+		kp_conn *conn = kp_conn_new(fd, full, &kt_tls_io, io, 0, now);
 		if (conn)
 			kt_viewer_adopt(t->viewer, conn, ip, now);
 	}
@@ -290,7 +292,7 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 	return 0;
 }
 
-static kt_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
+static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
 	void *io = kt_tls_wrap(t->tls, fd);
@@ -300,15 +302,15 @@ static kt_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	kt_conn *conn = kt_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
+	kp_conn *conn = kp_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
 	if (!conn)
 		snprintf(err, errlen, "out of memory");
 	return conn;
 }
 
-static bool tls_refused(void *ctx, kt_conn *conn)
+static bool tls_refused(void *ctx, kp_conn *conn)
 {
-	return kt_tls_refused_peer(conn->io_ctx);
+	return kt_tls_refused_peer(kp_conn_io_ctx(conn));
 }
 
 /* ---- the stage ------------------------------------------------------------ */
@@ -346,8 +348,9 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 		};
 		kt_connector con = {tcp_open, tls_wrap, tls_refused, t};
 		t->sharer = kt_sharer_new(t->bus, &sc, &con);
-		mask |= KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |
-			KYOYU_MSG_BIT(KYOYU_MSG_CONSENT);
+		/* Packets go to the peer's own inbox, read when the socket
+		 * has room. */
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) | KYOYU_MSG_BIT(KYOYU_MSG_CONSENT);
 	}
 	if (!t->viewer && !t->sharer) {
 		if (t->listen_fd >= 0)
@@ -363,7 +366,7 @@ static void take_messages(transport *t, kyoyu_inbox *inbox)
 {
 	kyoyu_msg *msg;
 
-	/* Bounded, so a flood of packets cannot starve the sockets. */
+	/* Bounded, so a flood of messages cannot starve the sockets. */
 	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
 		if (t->viewer)
 			kt_viewer_on_bus(t->viewer, msg);

@@ -407,7 +407,7 @@ static const char *tls_error(void *ctx)
 	return s->error[0] ? s->error : "unknown error";
 }
 
-const kt_conn_io kt_tls_io = {
+const kp_conn_io kt_tls_io = {
 	.read = tls_read,
 	.write = tls_write,
 	.close = tls_close,

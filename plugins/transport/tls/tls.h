@@ -1,6 +1,6 @@
 /* TLS 1.3 for kyoyu connections (OpenSSL): the viewer's server context with
  * its certificate, the sharer's client context that checks the viewer's
- * certificate against a pin and/or a CA file, and the kt_conn_io that runs a
+ * certificate against a pin and/or a CA file, and the kp_conn_io that runs a
  * connection over it.  Transport thread only. */
 #ifndef KT_TLS_H
 #define KT_TLS_H
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conn.h"
+#include "proto/conn.h"
 
 #define KT_TLS_PIN_PREFIX "sha256//"
 /* "sha256//" and 44 characters of base64. */
@@ -35,7 +35,7 @@ void kt_tls_free(kt_tls *tls);
  * first reads and writes.  Returns NULL when out of memory. */
 void *kt_tls_wrap(kt_tls *tls, int fd);
 
-extern const kt_conn_io kt_tls_io;
+extern const kp_conn_io kt_tls_io;
 
 /* True when the handshake of the stream IO_CTX failed because the viewer's
  * certificate was refused (pin, CA or host name): the sharer then gives up

@@ -21,27 +21,27 @@
 
 typedef struct pending {
 	kt_viewer *viewer;
-	kt_conn *conn;
+	kp_conn *conn;
 	char address[48];
 	int64_t deadline_us; /* for the hello, the delayed reply, or the close */
 	bool have_hello, replying, closing;
-	kt_wire_hello hello;
-	kt_wire_msg reply;
+	kp_wire_hello hello;
+	kp_wire_msg reply;
 } pending;
 
 struct kt_viewer {
 	kyoyu_bus *bus;
 	kt_viewer_config cfg;
-	char name[KT_WIRE_NAME_MAX + 1];
-	kt_codebook codes;
+	char name[KP_WIRE_NAME_MAX + 1];
+	kp_codebook codes;
 	bool code_shown; /* the operator holds a code that still works */
 	uint32_t state;  /* the local session's */
 	uint32_t end_reason;
 	pending *pending[KT_VIEWER_MAX_PENDING];
 	size_t n_pending;
 
-	kt_peer *peer;   /* the session, once a sharer got in */
-	uint8_t token[KT_WIRE_TOKEN_SIZE];
+	kp_peer *peer;   /* the session, once a sharer got in */
+	uint8_t token[KP_WIRE_TOKEN_SIZE];
 	uint32_t codec;
 	bool lost;
 	int64_t lost_until_us;
@@ -59,13 +59,13 @@ kt_viewer *kt_viewer_new(kyoyu_bus *bus, const kt_viewer_config *cfg)
 	v->cfg = *cfg;
 	snprintf(v->name, sizeof(v->name), "%s", cfg->name ? cfg->name : "");
 	v->cfg.name = v->name;
-	kt_codes_init(&v->codes, cfg->code_ttl_us, cfg->attempts_per_minute);
+	kp_codes_init(&v->codes, cfg->code_ttl_us, cfg->attempts_per_minute);
 	return v;
 }
 
 static void pending_free(pending *p, bool graceful)
 {
-	kt_conn_free(p->conn, graceful);
+	kp_conn_free(p->conn, graceful);
 	OPENSSL_cleanse(p->hello.secret, sizeof(p->hello.secret));
 	free(p);
 }
@@ -81,8 +81,8 @@ void kt_viewer_free(kt_viewer *v)
 		return;
 	for (size_t i = 0; i < v->n_pending; i++)
 		pending_free(v->pending[i], false);
-	kt_peer_free(v->peer);
-	kt_codes_fini(&v->codes);
+	kp_peer_free(v->peer);
+	kp_codes_fini(&v->codes);
 	OPENSSL_cleanse(v->token, sizeof(v->token));
 	free(v);
 }
@@ -103,9 +103,9 @@ static void post_code(kt_viewer *v, uint32_t event, const char *text)
 
 static int issue_code(kt_viewer *v, int64_t now)
 {
-	char text[KT_CODES_TEXT_SIZE];
+	char text[KP_CODES_TEXT_SIZE];
 
-	if (kt_codes_issue(&v->codes, now, text)) {
+	if (kp_codes_issue(&v->codes, now, text)) {
 		kyoyu_error("the system's random number generator failed: no code issued");
 		return -EIO;
 	}
@@ -122,10 +122,10 @@ int kt_viewer_start(kt_viewer *v, int64_t now)
 	return issue_code(v, now);
 }
 
-void kt_viewer_install_code(kt_viewer *v, const char digits[KT_WIRE_CODE_DIGITS],
+void kt_viewer_install_code(kt_viewer *v, const char digits[KP_WIRE_CODE_DIGITS],
 			    int64_t now)
 {
-	kt_codes_install(&v->codes, digits, now);
+	kp_codes_install(&v->codes, digits, now);
 	v->code_shown = true;
 }
 
@@ -139,48 +139,48 @@ bool kt_viewer_done(const kt_viewer *v)
 	return v->done;
 }
 
-void kt_viewer_adopt(kt_viewer *v, kt_conn *conn, const char *address, int64_t now)
+void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t now)
 {
 	size_t same = 0;
 
 	for (size_t i = 0; i < v->n_pending; i++)
 		same += strcmp(v->pending[i]->address, address) == 0;
 	if (v->done || v->state == KYOYU_STATE_ENDED) {
-		kt_conn_free(conn, false);
+		kp_conn_free(conn, false);
 		return;
 	}
 	if (v->n_pending == KT_VIEWER_MAX_PENDING || same >= KT_VIEWER_MAX_PENDING_PER_ADDR) {
 		kyoyu_warn("too many connections waiting%s: dropped %s",
 			   same >= KT_VIEWER_MAX_PENDING_PER_ADDR ? " from this address" : "",
-			   conn->addr);
-		kt_conn_free(conn, false);
+			   kp_conn_addr(conn));
+		kp_conn_free(conn, false);
 		return;
 	}
 	pending *p = calloc(1, sizeof(*p));
 	if (!p) {
-		kt_conn_free(conn, false);
+		kp_conn_free(conn, false);
 		return;
 	}
 	p->viewer = v;
 	p->conn = conn;
 	snprintf(p->address, sizeof(p->address), "%s", address);
 	p->deadline_us = now + v->cfg.handshake_timeout_us;
-	kt_conn_allow(conn, KT_WIRE_BIT(KT_WIRE_HELLO));
+	kp_conn_allow(conn, KP_WIRE_BIT(KP_WIRE_HELLO));
 	v->pending[v->n_pending++] = p;
-	kyoyu_debug("connection from %s", conn->addr);
+	kyoyu_debug("connection from %s", kp_conn_addr(conn));
 }
 
 /* ---- admission --------------------------------------------------------- */
 
-/* kt_conn_handler for a connection that has not said hello yet. */
-static int on_hello(void *ctx, kt_wire_msg *msg)
+/* kp_conn_handler for a connection that has not said hello yet. */
+static int on_hello(void *ctx, kp_wire_msg *msg)
 {
 	pending *p = ctx;
 
 	p->hello = msg->u.hello;
 	p->have_hello = true;
-	kt_wire_msg_clear(msg);
-	kt_conn_allow(p->conn, 0); /* nothing else may come before the answer */
+	kp_wire_msg_clear(msg);
+	kp_conn_allow(p->conn, 0); /* nothing else may come before the answer */
 	return 1;
 }
 
@@ -189,12 +189,12 @@ static void reply_at(pending *p, uint8_t reason, uint16_t retry_s, int64_t at)
 	p->replying = true;
 	p->deadline_us = at;
 	memset(&p->reply, 0, sizeof(p->reply));
-	p->reply.type = KT_WIRE_REJECT;
+	p->reply.type = KP_WIRE_REJECT;
 	p->reply.u.reject.reason = reason;
 	p->reply.u.reject.retry_after_s = retry_s;
 }
 
-static uint32_t agreed_codec(const kt_viewer *v, const kt_wire_hello *h)
+static uint32_t agreed_codec(const kt_viewer *v, const kp_wire_hello *h)
 {
 	for (unsigned i = 0; i < h->n_codecs; i++)
 		for (const uint32_t *c = v->cfg.codecs; c && *c; c++)
@@ -205,20 +205,20 @@ static uint32_t agreed_codec(const kt_viewer *v, const kt_wire_hello *h)
 
 static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
 {
-	kt_wire_msg m = {.type = KT_WIRE_WELCOME};
-	kt_wire_welcome *w = &m.u.welcome;
+	kp_wire_msg m = {.type = KP_WIRE_WELCOME};
+	kp_wire_welcome *w = &m.u.welcome;
 
-	w->major = KT_WIRE_MAJOR;
-	w->minor = KT_WIRE_MINOR < p->hello.minor ? KT_WIRE_MINOR : p->hello.minor;
+	w->major = KP_WIRE_MAJOR;
+	w->minor = KP_WIRE_MINOR < p->hello.minor ? KP_WIRE_MINOR : p->hello.minor;
 	w->codec = v->codec;
-	w->flags = (v->cfg.recording ? KT_WIRE_WELCOME_RECORDING : 0) |
-		   (resumed ? KT_WIRE_WELCOME_RESUMED : 0);
+	w->flags = (v->cfg.recording ? KP_WIRE_WELCOME_RECORDING : 0) |
+		   (resumed ? KP_WIRE_WELCOME_RESUMED : 0);
 	w->grace_s = (uint16_t)(v->cfg.grace_us / 1000000);
 	memcpy(w->token, v->token, sizeof(w->token));
 	w->clock_us = now;
 	w->name_len = (uint8_t)strlen(v->name);
 	memcpy(w->name, v->name, w->name_len);
-	int ret = kt_conn_send(p->conn, &m);
+	int ret = kp_conn_send(p->conn, &m);
 	OPENSSL_cleanse(w->token, sizeof(w->token));
 	return ret;
 }
@@ -229,30 +229,31 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 	pending *p = v->pending[i];
 	char text[5];
 
-	v->peer = kt_peer_new(v->bus, &v->cfg.peer);
+	kp_peer_config pc = v->cfg.peer;
+	pc.state = v->state;
+	v->peer = kp_peer_new(v->bus, &pc);
 	if (!v->peer || RAND_bytes(v->token, sizeof(v->token)) != 1) {
 		kyoyu_error("cannot start the session (out of memory or no randomness)");
-		kt_peer_free(v->peer);
+		kp_peer_free(v->peer);
 		v->peer = NULL;
 		remove_pending(v, i);
 		pending_free(p, false);
 		return;
 	}
 	v->codec = codec;
-	v->peer->state = v->state;
 	if (send_welcome(v, p, false, now)) {
-		kyoyu_error("cannot welcome %s", p->conn->addr);
-		kt_peer_free(v->peer);
+		kyoyu_error("cannot welcome %s", kp_conn_addr(p->conn));
+		kp_peer_free(v->peer);
 		v->peer = NULL;
 		remove_pending(v, i);
 		pending_free(p, false);
 		return;
 	}
 	kyoyu_info("%s connected with the right code: session starts (%s%s)",
-		   p->conn->addr, kyoyu_fourcc_text(codec, text),
+		   kp_conn_addr(p->conn), kyoyu_fourcc_text(codec, text),
 		   v->cfg.recording ? ", recorded if the customer agrees" : "");
-	kt_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
-	kt_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
+	kp_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
+	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
 	p->conn = NULL;
 	remove_pending(v, i);
 	pending_free(p, false);
@@ -269,11 +270,11 @@ static void take_back(kt_viewer *v, size_t i, int64_t now)
 		pending_free(p, false);
 		return;
 	}
-	kt_conn *old = kt_peer_detach(v->peer);
-	kt_conn_free(old, false);
-	kyoyu_info("%s came back: the session goes on", p->conn->addr);
-	kt_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
-	kt_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
+	kp_conn *old = kp_peer_detach(v->peer);
+	kp_conn_free(old, false);
+	kyoyu_info("%s came back: the session goes on", kp_conn_addr(p->conn));
+	kp_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
+	kp_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	v->lost = false;
 	p->conn = NULL;
 	remove_pending(v, i);
@@ -283,55 +284,57 @@ static void take_back(kt_viewer *v, size_t i, int64_t now)
 static void decide(kt_viewer *v, size_t i, int64_t now)
 {
 	pending *p = v->pending[i];
-	const kt_wire_hello *h = &p->hello;
+	const kp_wire_hello *h = &p->hello;
 	int64_t later = now + v->cfg.reject_delay_us;
 	uint32_t codec = agreed_codec(v, h);
 	uint32_t retry_s;
 	char text[5];
 
-	if (h->major != KT_WIRE_MAJOR) {
+	if (h->major != KP_WIRE_MAJOR) {
 		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
-			   p->conn->addr, h->major, h->minor, KT_WIRE_MAJOR, KT_WIRE_MINOR);
-		reply_at(p, KT_WIRE_REJECT_VERSION, 0, now);
+			   kp_conn_addr(p->conn), h->major, h->minor, KP_WIRE_MAJOR, KP_WIRE_MINOR);
+		reply_at(p, KP_WIRE_REJECT_VERSION, 0, now);
 		return;
 	}
-	if (h->auth == KT_WIRE_AUTH_TOKEN) {
-		bool ok = v->peer && !v->peer->ended &&
-			  CRYPTO_memcmp(h->secret, v->token, KT_WIRE_TOKEN_SIZE) == 0;
+	if (h->auth == KP_WIRE_AUTH_TOKEN) {
+		bool ok = v->peer && !kp_peer_ended(v->peer) &&
+			  CRYPTO_memcmp(h->secret, v->token, KP_WIRE_TOKEN_SIZE) == 0;
 		if (ok) {
 			take_back(v, i, now);
 			return;
 		}
 		kyoyu_warn("%s tried to resume a session that is not this one: refused",
-			   p->conn->addr);
-		reply_at(p, KT_WIRE_REJECT_RESUME_REFUSED, 0, later);
+			   kp_conn_addr(p->conn));
+		reply_at(p, KP_WIRE_REJECT_RESUME_REFUSED, 0, later);
 		return;
 	}
 	if (v->peer) {
-		kyoyu_info("%s tried to connect while a session runs: told busy", p->conn->addr);
-		reply_at(p, KT_WIRE_REJECT_BUSY, 0, now);
+		kyoyu_info("%s tried to connect while a session runs: told busy",
+			   kp_conn_addr(p->conn));
+		reply_at(p, KP_WIRE_REJECT_BUSY, 0, now);
 		return;
 	}
 	if (!codec) {
 		kyoyu_warn("%s sends %s video, which this viewer cannot decode: refused "
-			   "(build the viewer with that codec's plugin)", p->conn->addr,
+			   "(build the viewer with that codec's plugin)", kp_conn_addr(p->conn),
 			   kyoyu_fourcc_text(h->codecs[0], text));
-		reply_at(p, KT_WIRE_REJECT_CODEC, 0, now);
+		reply_at(p, KP_WIRE_REJECT_CODEC, 0, now);
 		return;
 	}
-	switch (kt_codes_check(&v->codes, h->secret, p->address, now, &retry_s)) {
-	case KT_CODE_OK:
+	switch (kp_codes_check(&v->codes, h->secret, p->address, now, &retry_s)) {
+	case KP_CODE_OK:
 		admit(v, i, codec, now);
 		return;
-	case KT_CODE_LIMITED:
-		kyoyu_warn("%s tries codes too fast: refused for %u s", p->conn->addr, retry_s);
-		reply_at(p, KT_WIRE_REJECT_RATE_LIMITED,
-			 (uint16_t)(retry_s > KT_WIRE_MAX_RETRY_S ? KT_WIRE_MAX_RETRY_S : retry_s),
+	case KP_CODE_LIMITED:
+		kyoyu_warn("%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
+			   retry_s);
+		reply_at(p, KP_WIRE_REJECT_RATE_LIMITED,
+			 (uint16_t)(retry_s > KP_WIRE_MAX_RETRY_S ? KP_WIRE_MAX_RETRY_S : retry_s),
 			 later);
 		return;
 	default:
-		kyoyu_warn("%s gave a wrong, used or expired code: refused", p->conn->addr);
-		reply_at(p, KT_WIRE_REJECT_BAD_CODE, 0, later);
+		kyoyu_warn("%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
+		reply_at(p, KP_WIRE_REJECT_BAD_CODE, 0, later);
 		return;
 	}
 }
@@ -340,34 +343,17 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 
 static void link_failed(kt_viewer *v, int64_t now)
 {
-	kt_peer *peer = v->peer;
-	kt_conn *conn = peer->conn;
+	kp_peer *peer = v->peer;
 
-	if (kt_peer_link_down_for_good(peer, "the customer's agent sent something this "
+	if (kp_peer_link_down_for_good(peer, "the customer's agent sent something this "
 					     "viewer does not understand"))
 		return;
 	kyoyu_warn("lost the link to the customer (%s); waiting %lld s for it to come back",
-		   conn->why, (long long)(v->cfg.grace_us / 1000000));
-	kt_conn_free(kt_peer_detach(peer), false);
+		   kp_conn_why(kp_peer_conn(peer)), (long long)(v->cfg.grace_us / 1000000));
+	kp_conn_free(kp_peer_detach(peer), false);
 	v->lost = true;
 	v->lost_until_us = now + v->cfg.grace_us;
-	kt_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
-}
-
-static void handle_session(kt_viewer *v, short revents, int64_t now)
-{
-	kt_conn *conn = v->peer->conn;
-	int ret = 0;
-
-	bool reading = !v->peer->gone && !v->peer->failed;
-
-	if (reading && ((revents & (POLLIN | POLLERR | POLLHUP | conn->read_wants)) ||
-			conn->more_to_read))
-		ret = kt_conn_read(conn, kt_peer_on_wire, v->peer, now);
-	if (ret == 0 && !v->peer->gone)
-		ret = kt_conn_flush(conn, now);
-	if (ret < 0)
-		link_failed(v, now);
+	kp_peer_post_event(peer, KYOYU_PEER_LOST, 0, NULL);
 }
 
 /* ---- the bus ----------------------------------------------------------- */
@@ -379,10 +365,10 @@ static void end_everything(kt_viewer *v, uint32_t reason, int64_t now)
 	for (size_t i = 0; i < v->n_pending; i++)
 		pending_free(v->pending[i], false);
 	v->n_pending = 0;
-	kt_codes_revoke(&v->codes);
+	kp_codes_revoke(&v->codes);
 	v->code_shown = false;
 	v->bye_deadline_us = now + BYE_GRACE_US;
-	if (!v->peer || !v->peer->conn)
+	if (!v->peer || !kp_peer_conn(v->peer))
 		v->done = true;
 }
 
@@ -407,7 +393,7 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 			end_everything(v, msg->u.state.reason, now);
 	}
 	if (v->peer)
-		kt_peer_on_bus(v->peer, msg);
+		kp_peer_on_bus(v->peer, msg);
 	else
 		kyoyu_msg_unref(msg);
 }
@@ -426,63 +412,45 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 {
 	size_t n = 0;
 
-	if (v->code_shown && !kt_codes_alive(&v->codes, now)) {
+	if (v->code_shown && !kp_codes_alive(&v->codes, now)) {
 		v->code_shown = false;
 		kyoyu_warn("the connection code no longer works (it expired or was "
-			   "mistyped %d times); ask for a new one", KT_CODES_MAX_WRONG);
+			   "mistyped %d times); ask for a new one", KP_CODES_MAX_WRONG);
 		post_code(v, KYOYU_CODE_EXPIRED, NULL);
 	}
 	if (v->code_shown)
-		wake_at(v->codes.expires_us, now, timeout_ms);
+		wake_at(kp_codes_expiry(&v->codes), now, timeout_ms);
 	for (size_t i = 0; i < v->n_pending && n < max; i++) {
 		pending *p = v->pending[i];
-		short ev = p->have_hello ? 0 : POLLIN;
-		if (p->closing || p->replying)
-			ev = 0;
-		pfds[n++] = (struct pollfd){p->conn->fd,
-					    (short)(ev | (kt_conn_busy(p->conn) ? POLLOUT : 0) |
-						    (p->have_hello ? 0 : p->conn->read_wants)),
-					    0};
+		/* After the hello nothing is read until the answer is out. */
+		short ev = p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
+					 : kp_conn_events(p->conn, false);
+		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), ev, 0};
 		wake_at(p->deadline_us, now, timeout_ms);
 	}
-	if (v->peer && v->peer->conn && n < max) {
-		int ret = kt_peer_tick(v->peer, now, timeout_ms);
-		if (ret == -ETIMEDOUT) {
-			snprintf(v->peer->conn->why, sizeof(v->peer->conn->why),
-				 "nothing heard for %lld s", (long long)(v->cfg.peer.timeout_us / 1000000));
+	if (v->peer && kp_peer_conn(v->peer) && n < max) {
+		int ret = kp_peer_prepare(v->peer, pfds + n, max - n, timeout_ms, now);
+		if (ret < 0)
 			link_failed(v, now);
-		}
-	}
-	if (v->peer && v->peer->conn && n < max) {
-		kt_conn *c = v->peer->conn;
-		/* Pings and reports queued by the tick go out now. */
-		if (kt_conn_flush(c, now) < 0) {
-			link_failed(v, now);
-		} else if (v->peer->gone || v->peer->failed) {
-			/* Nothing more is read; only a goodbye may still go out. */
-			pfds[n++] = (struct pollfd){c->fd, kt_conn_busy(c) ? POLLOUT : 0, 0};
-		} else {
-			pfds[n++] = (struct pollfd){c->fd, kt_conn_events(c, false), 0};
-			if (c->more_to_read)
-				*timeout_ms = 0;
-		}
+		else
+			n += (size_t)ret;
 	}
 	if (v->lost && !v->done) {
 		if (now >= v->lost_until_us) {
 			kyoyu_warn("the customer did not come back within %lld s: the session ends",
 				   (long long)(v->cfg.grace_us / 1000000));
 			v->lost = false;
-			kt_peer_post_event(v->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+			kp_peer_post_event(v->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
 		} else {
 			wake_at(v->lost_until_us, now, timeout_ms);
 		}
 	}
 	if (v->state == KYOYU_STATE_ENDED && !v->done) {
-		if (!v->peer || !v->peer->conn || !kt_conn_busy(v->peer->conn) ||
+		if (!v->peer || !kp_peer_conn(v->peer) || !kp_conn_busy(kp_peer_conn(v->peer)) ||
 		    now >= v->bye_deadline_us) {
 			v->done = true;
 			if (v->peer)
-				kt_conn_free(kt_peer_detach(v->peer), true);
+				kp_conn_free(kp_peer_detach(v->peer), true);
 		} else {
 			wake_at(v->bye_deadline_us, now, timeout_ms);
 		}
@@ -498,7 +466,7 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 	pending *p = v->pending[i];
 
 	if (p->closing) {
-		if (kt_conn_flush(p->conn, now) < 0 || !kt_conn_busy(p->conn) ||
+		if (kp_conn_flush(p->conn, now) < 0 || !kp_conn_busy(p->conn) ||
 		    now >= p->deadline_us)
 			return false;
 		return true;
@@ -509,16 +477,16 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		p->replying = false;
 		p->closing = true;
 		p->deadline_us = now + CLOSE_GRACE_US;
-		if (kt_conn_send(p->conn, &p->reply) || kt_conn_flush(p->conn, now) < 0)
+		if (kp_conn_send(p->conn, &p->reply) || kp_conn_flush(p->conn, now) < 0)
 			return false;
-		return kt_conn_busy(p->conn);
+		return kp_conn_busy(p->conn);
 	}
-	if (!p->have_hello && (revents || p->conn->more_to_read)) {
-		int ret = kt_conn_read(p->conn, on_hello, p, now);
+	if (!p->have_hello && (revents || kp_conn_more_to_read(p->conn))) {
+		int ret = kp_conn_read(p->conn, on_hello, p, now);
 		if (ret == 0 && !p->have_hello)
-			ret = kt_conn_flush(p->conn, now);
+			ret = kp_conn_flush(p->conn, now);
 		if (ret < 0) {
-			kyoyu_info("dropped %s", p->conn->why);
+			kyoyu_info("dropped %s", kp_conn_why(p->conn));
 			return false;
 		}
 	}
@@ -527,7 +495,7 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		return true;
 	}
 	if (now >= p->deadline_us) {
-		kyoyu_info("%s did not say hello within %lld s: dropped", p->conn->addr,
+		kyoyu_info("%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
 			   (long long)(v->cfg.handshake_timeout_us / 1000000));
 		return false;
 	}
@@ -539,13 +507,15 @@ void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t
 	/* Descriptors are matched by number: handling one connection may admit
 	 * it (it leaves the list) or reorder the list. */
 	for (size_t k = 0; k < n; k++) {
-		if (v->peer && v->peer->conn && pfds[k].fd == v->peer->conn->fd) {
-			handle_session(v, pfds[k].revents, now);
+		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
+		if (session && pfds[k].fd == kp_conn_fd(session)) {
+			if (kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
+				link_failed(v, now);
 			continue;
 		}
 		for (size_t i = 0; i < v->n_pending; i++) {
 			pending *p = v->pending[i];
-			if (p->conn->fd != pfds[k].fd)
+			if (kp_conn_fd(p->conn) != pfds[k].fd)
 				continue;
 			if (!handle_pending(v, i, pfds[k].revents, now) && i < v->n_pending &&
 			    v->pending[i] == p) {

@@ -15,15 +15,15 @@
 
 #include <kyoyu/kyoyu.h>
 
-#include "codes.h"
-#include "conn.h"
-#include "peer.h"
+#include "proto/codes.h"
+#include "proto/conn.h"
+#include "proto/peer.h"
 
 #define KT_VIEWER_MAX_PENDING 16
 #define KT_VIEWER_MAX_PENDING_PER_ADDR 4
 
 typedef struct kt_viewer_config {
-	kt_peer_config peer;
+	kp_peer_config peer;
 	int64_t code_ttl_us;
 	double attempts_per_minute;
 	int64_t reject_delay_us;
@@ -44,11 +44,11 @@ void kt_viewer_free(kt_viewer *viewer);
 int kt_viewer_start(kt_viewer *viewer, int64_t now_us);
 
 /* Makes DIGITS the live code (as if issued), for tests and the fuzzer. */
-void kt_viewer_install_code(kt_viewer *viewer, const char digits[KT_WIRE_CODE_DIGITS],
+void kt_viewer_install_code(kt_viewer *viewer, const char digits[KP_WIRE_CODE_DIGITS],
 			    int64_t now_us);
 
 /* A new incoming connection from ADDRESS (numeric, no port); taken over. */
-void kt_viewer_adopt(kt_viewer *viewer, kt_conn *conn, const char *address,
+void kt_viewer_adopt(kt_viewer *viewer, kp_conn *conn, const char *address,
 		     int64_t now_us);
 
 /* Acts on a bus message (STATE, CODE, and what the peer sends on).  Takes

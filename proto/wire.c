@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KYOYU_LOG_COMPONENT "transport/tls"
+#define KYOYU_LOG_COMPONENT "proto"
 #include <kyoyu/kyoyu.h>
 
 #include "wire.h"
@@ -17,43 +17,43 @@ typedef struct bounds {
 } bounds;
 
 /* Body lengths: docs/protocol.md, "Frames". */
-static const bounds table[KT_WIRE_TYPE_END] = {
-	[KT_WIRE_HELLO] = {"HELLO", 30, KT_WIRE_SMALL_MAX},
-	[KT_WIRE_WELCOME] = {"WELCOME", 50, 50 + KT_WIRE_NAME_MAX},
-	[KT_WIRE_REJECT] = {"REJECT", 3, 3},
-	[KT_WIRE_BYE] = {"BYE", 1, 1},
-	[KT_WIRE_PING] = {"PING", 12, 12},
-	[KT_WIRE_PONG] = {"PONG", 20, 20},
-	[KT_WIRE_CONSENT] = {"CONSENT", 1, 1},
-	[KT_WIRE_PAUSED] = {"PAUSED", 0, 0},
-	[KT_WIRE_RESUMED] = {"RESUMED", 0, 0},
-	[KT_WIRE_VIDEO_CONFIG] = {"VIDEO_CONFIG", 8, 8},
-	[KT_WIRE_VIDEO] = {"VIDEO", KT_WIRE_VIDEO_FIXED + 1,
-			   KT_WIRE_VIDEO_FIXED + KT_WIRE_MAX_VIDEO},
-	[KT_WIRE_CURSOR] = {"CURSOR", 13, 13},
-	[KT_WIRE_CURSOR_SHAPE] = {"CURSOR_SHAPE", KT_WIRE_SHAPE_FIXED + 4,
-				  KT_WIRE_SHAPE_FIXED + KT_WIRE_MAX_SHAPE_SIDE *
-							    KT_WIRE_MAX_SHAPE_SIDE * 4},
-	[KT_WIRE_POINTER] = {"POINTER", 9, 9},
-	[KT_WIRE_KEYFRAME_REQUEST] = {"KEYFRAME_REQUEST", 0, 0},
-	[KT_WIRE_REPORT] = {"REPORT", 24, 24},
+static const bounds table[KP_WIRE_TYPE_END] = {
+	[KP_WIRE_HELLO] = {"HELLO", 30, KP_WIRE_SMALL_MAX},
+	[KP_WIRE_WELCOME] = {"WELCOME", 50, 50 + KP_WIRE_NAME_MAX},
+	[KP_WIRE_REJECT] = {"REJECT", 3, 3},
+	[KP_WIRE_BYE] = {"BYE", 1, 1},
+	[KP_WIRE_PING] = {"PING", 12, 12},
+	[KP_WIRE_PONG] = {"PONG", 20, 20},
+	[KP_WIRE_CONSENT] = {"CONSENT", 1, 1},
+	[KP_WIRE_PAUSED] = {"PAUSED", 0, 0},
+	[KP_WIRE_RESUMED] = {"RESUMED", 0, 0},
+	[KP_WIRE_VIDEO_CONFIG] = {"VIDEO_CONFIG", 8, 8},
+	[KP_WIRE_VIDEO] = {"VIDEO", KP_WIRE_VIDEO_FIXED + 1,
+			   KP_WIRE_VIDEO_FIXED + KP_WIRE_MAX_VIDEO},
+	[KP_WIRE_CURSOR] = {"CURSOR", 13, 13},
+	[KP_WIRE_CURSOR_SHAPE] = {"CURSOR_SHAPE", KP_WIRE_SHAPE_FIXED + 4,
+				  KP_WIRE_SHAPE_FIXED + KP_WIRE_MAX_SHAPE_SIDE *
+							    KP_WIRE_MAX_SHAPE_SIDE * 4},
+	[KP_WIRE_POINTER] = {"POINTER", 9, 9},
+	[KP_WIRE_KEYFRAME_REQUEST] = {"KEYFRAME_REQUEST", 0, 0},
+	[KP_WIRE_REPORT] = {"REPORT", 24, 24},
 };
 
-const char *kt_wire_type_name(uint32_t type)
+const char *kp_wire_type_name(uint32_t type)
 {
-	return type > 0 && type < KT_WIRE_TYPE_END ? table[type].name : "unknown";
+	return type > 0 && type < KP_WIRE_TYPE_END ? table[type].name : "unknown";
 }
 
-bool kt_wire_body_bounds(uint32_t type, uint32_t *min, uint32_t *max)
+bool kp_wire_body_bounds(uint32_t type, uint32_t *min, uint32_t *max)
 {
-	if (type == 0 || type >= KT_WIRE_TYPE_END)
+	if (type == 0 || type >= KP_WIRE_TYPE_END)
 		return false;
 	*min = table[type].min;
 	*max = table[type].max;
 	return true;
 }
 
-bool kt_wire_name_ok(const char *name, size_t len)
+bool kp_wire_name_ok(const char *name, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
 
@@ -124,6 +124,14 @@ static void put_u64(putter *w, uint64_t v)
 	put_u32(w, (uint32_t)v);
 }
 
+/* A FourCC goes as its four characters in order (AVI, Matroska), not as
+ * a big-endian number: 'VP90' reads "VP90" in a hex dump. */
+static void put_fourcc(putter *w, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		put_u8(w, v >> (8 * i));
+}
+
 static void put_bytes(putter *w, const void *data, size_t n)
 {
 	memcpy(w->p, data, n);
@@ -136,153 +144,153 @@ static bool coord_ok(int32_t v, int32_t lo, int32_t hi)
 }
 
 /* The bounds the decoder checks, checked before sending. */
-static bool encodable(const kt_wire_msg *m, size_t data_len)
+static bool encodable(const kp_wire_msg *m, size_t data_len)
 {
 	switch (m->type) {
-	case KT_WIRE_HELLO: {
-		const kt_wire_hello *h = &m->u.hello;
-		return h->n_codecs >= 1 && h->n_codecs <= KT_WIRE_MAX_CODECS &&
-		       (h->auth == KT_WIRE_AUTH_CODE || h->auth == KT_WIRE_AUTH_TOKEN) &&
-		       h->name_len <= KT_WIRE_NAME_MAX &&
-		       kt_wire_name_ok(h->name, h->name_len);
+	case KP_WIRE_HELLO: {
+		const kp_wire_hello *h = &m->u.hello;
+		return h->n_codecs >= 1 && h->n_codecs <= KP_WIRE_MAX_CODECS &&
+		       (h->auth == KP_WIRE_AUTH_CODE || h->auth == KP_WIRE_AUTH_TOKEN) &&
+		       h->name_len <= KP_WIRE_NAME_MAX &&
+		       kp_wire_name_ok(h->name, h->name_len);
 	}
-	case KT_WIRE_WELCOME:
-		return m->u.welcome.name_len <= KT_WIRE_NAME_MAX &&
+	case KP_WIRE_WELCOME:
+		return m->u.welcome.name_len <= KP_WIRE_NAME_MAX &&
 		       m->u.welcome.grace_s >= 1 &&
-		       m->u.welcome.grace_s <= KT_WIRE_MAX_GRACE_S &&
-		       !(m->u.welcome.flags & ~(KT_WIRE_WELCOME_RECORDING |
-						KT_WIRE_WELCOME_RESUMED)) &&
-		       kt_wire_name_ok(m->u.welcome.name, m->u.welcome.name_len);
-	case KT_WIRE_REJECT:
-		return m->u.reject.reason >= KT_WIRE_REJECT_BAD_CODE &&
-		       m->u.reject.reason <= KT_WIRE_REJECT_RESUME_REFUSED &&
-		       m->u.reject.retry_after_s <= KT_WIRE_MAX_RETRY_S;
-	case KT_WIRE_BYE:
+		       m->u.welcome.grace_s <= KP_WIRE_MAX_GRACE_S &&
+		       !(m->u.welcome.flags & ~(KP_WIRE_WELCOME_RECORDING |
+						KP_WIRE_WELCOME_RESUMED)) &&
+		       kp_wire_name_ok(m->u.welcome.name, m->u.welcome.name_len);
+	case KP_WIRE_REJECT:
+		return m->u.reject.reason >= KP_WIRE_REJECT_BAD_CODE &&
+		       m->u.reject.reason <= KP_WIRE_REJECT_RESUME_REFUSED &&
+		       m->u.reject.retry_after_s <= KP_WIRE_MAX_RETRY_S;
+	case KP_WIRE_BYE:
 		return m->u.bye.reason >= KYOYU_END_LEFT && m->u.bye.reason <= KYOYU_END_ERROR;
-	case KT_WIRE_CONSENT:
+	case KP_WIRE_CONSENT:
 		return m->u.consent.answer == KYOYU_CONSENT_GRANTED ||
 		       m->u.consent.answer == KYOYU_CONSENT_DECLINED;
-	case KT_WIRE_VIDEO_CONFIG:
+	case KP_WIRE_VIDEO_CONFIG:
 		return m->u.video_config.codec != 0 && m->u.video_config.width >= 1 &&
-		       m->u.video_config.width <= KT_WIRE_MAX_SIDE &&
+		       m->u.video_config.width <= KP_WIRE_MAX_SIDE &&
 		       m->u.video_config.height >= 1 &&
-		       m->u.video_config.height <= KT_WIRE_MAX_SIDE;
-	case KT_WIRE_VIDEO:
-		return data_len >= 1 && data_len <= KT_WIRE_MAX_VIDEO &&
+		       m->u.video_config.height <= KP_WIRE_MAX_SIDE;
+	case KP_WIRE_VIDEO:
+		return data_len >= 1 && data_len <= KP_WIRE_MAX_VIDEO &&
 		       !(m->u.video.flags & ~7u) &&
-		       m->u.video.encode_us <= KT_WIRE_MAX_ENCODE_US;
-	case KT_WIRE_CURSOR:
-		return coord_ok(m->u.cursor.x, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD) &&
-		       coord_ok(m->u.cursor.y, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD) &&
+		       m->u.video.encode_us <= KP_WIRE_MAX_ENCODE_US;
+	case KP_WIRE_CURSOR:
+		return coord_ok(m->u.cursor.x, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD) &&
+		       coord_ok(m->u.cursor.y, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD) &&
 		       m->u.cursor.visible <= 1;
-	case KT_WIRE_CURSOR_SHAPE:
-		return m->u.shape.width >= 1 && m->u.shape.width <= KT_WIRE_MAX_SHAPE_SIDE &&
+	case KP_WIRE_CURSOR_SHAPE:
+		return m->u.shape.width >= 1 && m->u.shape.width <= KP_WIRE_MAX_SHAPE_SIDE &&
 		       m->u.shape.height >= 1 &&
-		       m->u.shape.height <= KT_WIRE_MAX_SHAPE_SIDE &&
+		       m->u.shape.height <= KP_WIRE_MAX_SHAPE_SIDE &&
 		       m->u.shape.hot_x < m->u.shape.width &&
 		       m->u.shape.hot_y < m->u.shape.height &&
 		       data_len == (size_t)m->u.shape.width * m->u.shape.height * 4;
-	case KT_WIRE_POINTER:
-		return coord_ok(m->u.pointer.x, 0, KT_WIRE_MAX_POINTER) &&
-		       coord_ok(m->u.pointer.y, 0, KT_WIRE_MAX_POINTER) &&
+	case KP_WIRE_POINTER:
+		return coord_ok(m->u.pointer.x, 0, KP_WIRE_MAX_POINTER) &&
+		       coord_ok(m->u.pointer.y, 0, KP_WIRE_MAX_POINTER) &&
 		       m->u.pointer.visible <= 1;
-	case KT_WIRE_PING:
-	case KT_WIRE_PONG:
-	case KT_WIRE_PAUSED:
-	case KT_WIRE_RESUMED:
-	case KT_WIRE_KEYFRAME_REQUEST:
-	case KT_WIRE_REPORT:
+	case KP_WIRE_PING:
+	case KP_WIRE_PONG:
+	case KP_WIRE_PAUSED:
+	case KP_WIRE_RESUMED:
+	case KP_WIRE_KEYFRAME_REQUEST:
+	case KP_WIRE_REPORT:
 		return true;
 	default:
 		return false;
 	}
 }
 
-size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
+size_t kp_wire_encode(const kp_wire_msg *m, size_t data_len, uint8_t *out)
 {
-	putter w = {out + KT_WIRE_HEADER_SIZE};
+	putter w = {out + KP_WIRE_HEADER_SIZE};
 
 	if (!encodable(m, data_len))
 		return 0;
 	switch (m->type) {
-	case KT_WIRE_HELLO: {
-		const kt_wire_hello *h = &m->u.hello;
-		put_bytes(&w, KT_WIRE_MAGIC, 4);
+	case KP_WIRE_HELLO: {
+		const kp_wire_hello *h = &m->u.hello;
+		put_bytes(&w, KP_WIRE_MAGIC, 4);
 		put_u8(&w, h->major);
 		put_u8(&w, h->minor);
 		put_u8(&w, h->auth);
 		put_u8(&w, h->n_codecs);
 		for (unsigned i = 0; i < h->n_codecs; i++)
-			put_u32(&w, h->codecs[i]);
-		put_bytes(&w, h->secret, h->auth == KT_WIRE_AUTH_CODE ? KT_WIRE_CODE_DIGITS
-								      : KT_WIRE_TOKEN_SIZE);
+			put_fourcc(&w, h->codecs[i]);
+		put_bytes(&w, h->secret, h->auth == KP_WIRE_AUTH_CODE ? KP_WIRE_CODE_DIGITS
+								      : KP_WIRE_TOKEN_SIZE);
 		put_u64(&w, (uint64_t)h->clock_us);
 		put_u8(&w, h->name_len);
 		put_bytes(&w, h->name, h->name_len);
 		break;
 	}
-	case KT_WIRE_WELCOME: {
-		const kt_wire_welcome *h = &m->u.welcome;
+	case KP_WIRE_WELCOME: {
+		const kp_wire_welcome *h = &m->u.welcome;
 		put_u8(&w, h->major);
 		put_u8(&w, h->minor);
-		put_u32(&w, h->codec);
+		put_fourcc(&w, h->codec);
 		put_u8(&w, h->flags);
 		put_u16(&w, h->grace_s);
-		put_bytes(&w, h->token, KT_WIRE_TOKEN_SIZE);
+		put_bytes(&w, h->token, KP_WIRE_TOKEN_SIZE);
 		put_u64(&w, (uint64_t)h->clock_us);
 		put_u8(&w, h->name_len);
 		put_bytes(&w, h->name, h->name_len);
 		break;
 	}
-	case KT_WIRE_REJECT:
+	case KP_WIRE_REJECT:
 		put_u8(&w, m->u.reject.reason);
 		put_u16(&w, m->u.reject.retry_after_s);
 		break;
-	case KT_WIRE_BYE:
+	case KP_WIRE_BYE:
 		put_u8(&w, m->u.bye.reason);
 		break;
-	case KT_WIRE_PING:
+	case KP_WIRE_PING:
 		put_u32(&w, m->u.ping.id);
 		put_u64(&w, (uint64_t)m->u.ping.clock_us);
 		break;
-	case KT_WIRE_PONG:
+	case KP_WIRE_PONG:
 		put_u32(&w, m->u.pong.id);
 		put_u64(&w, (uint64_t)m->u.pong.echo_us);
 		put_u64(&w, (uint64_t)m->u.pong.clock_us);
 		break;
-	case KT_WIRE_CONSENT:
+	case KP_WIRE_CONSENT:
 		put_u8(&w, m->u.consent.answer);
 		break;
-	case KT_WIRE_VIDEO_CONFIG:
-		put_u32(&w, m->u.video_config.codec);
+	case KP_WIRE_VIDEO_CONFIG:
+		put_fourcc(&w, m->u.video_config.codec);
 		put_u16(&w, m->u.video_config.width);
 		put_u16(&w, m->u.video_config.height);
 		break;
-	case KT_WIRE_VIDEO:
+	case KP_WIRE_VIDEO:
 		put_u32(&w, m->u.video.seq);
 		put_u8(&w, m->u.video.flags);
 		put_u64(&w, (uint64_t)m->u.video.capture_us);
 		put_u32(&w, m->u.video.encode_us);
 		break;
-	case KT_WIRE_CURSOR:
+	case KP_WIRE_CURSOR:
 		put_u32(&w, (uint32_t)m->u.cursor.x);
 		put_u32(&w, (uint32_t)m->u.cursor.y);
 		put_u8(&w, m->u.cursor.visible);
 		put_u32(&w, m->u.cursor.serial);
 		break;
-	case KT_WIRE_CURSOR_SHAPE:
+	case KP_WIRE_CURSOR_SHAPE:
 		put_u32(&w, m->u.shape.serial);
 		put_u16(&w, m->u.shape.width);
 		put_u16(&w, m->u.shape.height);
 		put_u16(&w, m->u.shape.hot_x);
 		put_u16(&w, m->u.shape.hot_y);
 		break;
-	case KT_WIRE_POINTER:
+	case KP_WIRE_POINTER:
 		put_u32(&w, (uint32_t)m->u.pointer.x);
 		put_u32(&w, (uint32_t)m->u.pointer.y);
 		put_u8(&w, m->u.pointer.visible);
 		break;
-	case KT_WIRE_REPORT:
+	case KP_WIRE_REPORT:
 		put_u32(&w, m->u.report.highest_seq);
 		put_u32(&w, m->u.report.packets);
 		put_u64(&w, m->u.report.bytes);
@@ -292,14 +300,14 @@ size_t kt_wire_encode(const kt_wire_msg *m, size_t data_len, uint8_t *out)
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: no body */
 		break;
 	}
-	size_t fixed = (size_t)(w.p - out) - KT_WIRE_HEADER_SIZE;
+	size_t fixed = (size_t)(w.p - out) - KP_WIRE_HEADER_SIZE;
 	putter h = {out};
 	put_u32(&h, (uint32_t)(fixed + data_len));
 	put_u8(&h, m->type);
-	return KT_WIRE_HEADER_SIZE + fixed;
+	return KP_WIRE_HEADER_SIZE + fixed;
 }
 
-void kt_wire_msg_clear(kt_wire_msg *msg)
+void kp_wire_msg_clear(kp_wire_msg *msg)
 {
 	kyoyu_buffer_unref(msg->data);
 	msg->data = NULL;
@@ -336,6 +344,15 @@ static uint64_t get_u64(getter *g)
 	return hi << 32 | get_u32(g);
 }
 
+static uint32_t get_fourcc(getter *g)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= get_u8(g) << (8 * i);
+	return v;
+}
+
 static void get_bytes(getter *g, void *out, size_t n)
 {
 	memcpy(out, g->p, n);
@@ -356,66 +373,66 @@ static int fail(char *why, size_t whylen, const char *fmt, ...)
 
 /* Fields of HELLO after the magic and version; their lengths depend on the
  * values before them, so each is checked against what is left. */
-static int decode_hello(getter *g, kt_wire_hello *h, char *why, size_t whylen)
+static int decode_hello(getter *g, kp_wire_hello *h, char *why, size_t whylen)
 {
 	char magic[4];
 
 	get_bytes(g, magic, 4);
-	if (memcmp(magic, KT_WIRE_MAGIC, 4) != 0)
+	if (memcmp(magic, KP_WIRE_MAGIC, 4) != 0)
 		return fail(why, whylen, "HELLO without the kyoyu magic: not a kyoyu sharer");
 	h->major = (uint8_t)get_u8(g);
 	h->minor = (uint8_t)get_u8(g);
 	h->auth = (uint8_t)get_u8(g);
 	h->n_codecs = (uint8_t)get_u8(g);
-	if (h->auth != KT_WIRE_AUTH_CODE && h->auth != KT_WIRE_AUTH_TOKEN)
+	if (h->auth != KP_WIRE_AUTH_CODE && h->auth != KP_WIRE_AUTH_TOKEN)
 		return fail(why, whylen, "HELLO with unknown auth kind %u", h->auth);
-	if (h->n_codecs < 1 || h->n_codecs > KT_WIRE_MAX_CODECS)
+	if (h->n_codecs < 1 || h->n_codecs > KP_WIRE_MAX_CODECS)
 		return fail(why, whylen, "HELLO offers %u codecs (1..%d)", h->n_codecs,
-			    KT_WIRE_MAX_CODECS);
-	size_t secret = h->auth == KT_WIRE_AUTH_CODE ? KT_WIRE_CODE_DIGITS : KT_WIRE_TOKEN_SIZE;
+			    KP_WIRE_MAX_CODECS);
+	size_t secret = h->auth == KP_WIRE_AUTH_CODE ? KP_WIRE_CODE_DIGITS : KP_WIRE_TOKEN_SIZE;
 	if (g->left < h->n_codecs * 4u + secret + 8 + 1)
 		return fail(why, whylen, "HELLO shorter than its fields");
 	for (unsigned i = 0; i < h->n_codecs; i++)
-		h->codecs[i] = get_u32(g);
+		h->codecs[i] = get_fourcc(g);
 	get_bytes(g, h->secret, secret);
-	if (h->auth == KT_WIRE_AUTH_CODE)
+	if (h->auth == KP_WIRE_AUTH_CODE)
 		for (size_t i = 0; i < secret; i++)
 			if (h->secret[i] < '0' || h->secret[i] > '9')
 				return fail(why, whylen, "HELLO code is not 9 digits");
 	h->clock_us = (int64_t)get_u64(g);
 	h->name_len = (uint8_t)get_u8(g);
-	if (h->name_len > KT_WIRE_NAME_MAX || g->left != h->name_len)
+	if (h->name_len > KP_WIRE_NAME_MAX || g->left != h->name_len)
 		return fail(why, whylen, "HELLO name of %u bytes in %zu", h->name_len, g->left);
 	get_bytes(g, h->name, h->name_len);
 	h->name[h->name_len] = '\0';
-	if (!kt_wire_name_ok(h->name, h->name_len))
+	if (!kp_wire_name_ok(h->name, h->name_len))
 		return fail(why, whylen, "HELLO name is not printable UTF-8");
 	return 0;
 }
 
-static int decode_welcome(getter *g, kt_wire_welcome *h, char *why, size_t whylen)
+static int decode_welcome(getter *g, kp_wire_welcome *h, char *why, size_t whylen)
 {
 	h->major = (uint8_t)get_u8(g);
 	h->minor = (uint8_t)get_u8(g);
-	h->codec = get_u32(g);
+	h->codec = get_fourcc(g);
 	h->flags = (uint8_t)get_u8(g);
 	h->grace_s = (uint16_t)get_u16(g);
-	get_bytes(g, h->token, KT_WIRE_TOKEN_SIZE);
+	get_bytes(g, h->token, KP_WIRE_TOKEN_SIZE);
 	h->clock_us = (int64_t)get_u64(g);
 	h->name_len = (uint8_t)get_u8(g);
-	if (h->flags & ~(KT_WIRE_WELCOME_RECORDING | KT_WIRE_WELCOME_RESUMED))
+	if (h->flags & ~(KP_WIRE_WELCOME_RECORDING | KP_WIRE_WELCOME_RESUMED))
 		return fail(why, whylen, "WELCOME with unknown flags 0x%02x", h->flags);
-	if (h->grace_s < 1 || h->grace_s > KT_WIRE_MAX_GRACE_S)
+	if (h->grace_s < 1 || h->grace_s > KP_WIRE_MAX_GRACE_S)
 		return fail(why, whylen, "WELCOME grace of %u s (1..%d)", h->grace_s,
-			    KT_WIRE_MAX_GRACE_S);
+			    KP_WIRE_MAX_GRACE_S);
 	if (h->codec == 0)
 		return fail(why, whylen, "WELCOME without a codec");
-	if (h->name_len > KT_WIRE_NAME_MAX || g->left != h->name_len)
+	if (h->name_len > KP_WIRE_NAME_MAX || g->left != h->name_len)
 		return fail(why, whylen, "WELCOME name of %u bytes in %zu", h->name_len,
 			    g->left);
 	get_bytes(g, h->name, h->name_len);
 	h->name[h->name_len] = '\0';
-	if (!kt_wire_name_ok(h->name, h->name_len))
+	if (!kp_wire_name_ok(h->name, h->name_len))
 		return fail(why, whylen, "WELCOME name is not printable UTF-8");
 	return 0;
 }
@@ -423,61 +440,61 @@ static int decode_welcome(getter *g, kt_wire_welcome *h, char *why, size_t whyle
 /* Decodes the fixed part of a body (FIXED bytes; DATA_LEN more follow).
  * The length is already within the type's bounds. */
 static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
-			size_t data_len, kt_wire_msg *m, char *why, size_t whylen)
+			size_t data_len, kp_wire_msg *m, char *why, size_t whylen)
 {
 	getter g = {fixed, len};
 
 	memset(m, 0, sizeof(*m));
 	m->type = type;
 	switch (type) {
-	case KT_WIRE_HELLO:
+	case KP_WIRE_HELLO:
 		return decode_hello(&g, &m->u.hello, why, whylen);
-	case KT_WIRE_WELCOME:
+	case KP_WIRE_WELCOME:
 		return decode_welcome(&g, &m->u.welcome, why, whylen);
-	case KT_WIRE_REJECT:
+	case KP_WIRE_REJECT:
 		m->u.reject.reason = (uint8_t)get_u8(&g);
 		m->u.reject.retry_after_s = (uint16_t)get_u16(&g);
-		if (m->u.reject.reason < KT_WIRE_REJECT_BAD_CODE ||
-		    m->u.reject.reason > KT_WIRE_REJECT_RESUME_REFUSED)
+		if (m->u.reject.reason < KP_WIRE_REJECT_BAD_CODE ||
+		    m->u.reject.reason > KP_WIRE_REJECT_RESUME_REFUSED)
 			return fail(why, whylen, "REJECT with unknown reason %u",
 				    m->u.reject.reason);
-		if (m->u.reject.retry_after_s > KT_WIRE_MAX_RETRY_S)
+		if (m->u.reject.retry_after_s > KP_WIRE_MAX_RETRY_S)
 			return fail(why, whylen, "REJECT retry after %u s",
 				    m->u.reject.retry_after_s);
 		return 0;
-	case KT_WIRE_BYE:
+	case KP_WIRE_BYE:
 		m->u.bye.reason = (uint8_t)get_u8(&g);
 		if (m->u.bye.reason < KYOYU_END_LEFT || m->u.bye.reason > KYOYU_END_ERROR)
 			return fail(why, whylen, "BYE with unknown reason %u", m->u.bye.reason);
 		return 0;
-	case KT_WIRE_PING:
+	case KP_WIRE_PING:
 		m->u.ping.id = get_u32(&g);
 		m->u.ping.clock_us = (int64_t)get_u64(&g);
 		return 0;
-	case KT_WIRE_PONG:
+	case KP_WIRE_PONG:
 		m->u.pong.id = get_u32(&g);
 		m->u.pong.echo_us = (int64_t)get_u64(&g);
 		m->u.pong.clock_us = (int64_t)get_u64(&g);
 		return 0;
-	case KT_WIRE_CONSENT:
+	case KP_WIRE_CONSENT:
 		m->u.consent.answer = (uint8_t)get_u8(&g);
 		if (m->u.consent.answer != KYOYU_CONSENT_GRANTED &&
 		    m->u.consent.answer != KYOYU_CONSENT_DECLINED)
 			return fail(why, whylen, "CONSENT with unknown answer %u",
 				    m->u.consent.answer);
 		return 0;
-	case KT_WIRE_VIDEO_CONFIG:
-		m->u.video_config.codec = get_u32(&g);
+	case KP_WIRE_VIDEO_CONFIG:
+		m->u.video_config.codec = get_fourcc(&g);
 		m->u.video_config.width = (uint16_t)get_u16(&g);
 		m->u.video_config.height = (uint16_t)get_u16(&g);
 		if (m->u.video_config.codec == 0 || m->u.video_config.width < 1 ||
-		    m->u.video_config.width > KT_WIRE_MAX_SIDE ||
+		    m->u.video_config.width > KP_WIRE_MAX_SIDE ||
 		    m->u.video_config.height < 1 ||
-		    m->u.video_config.height > KT_WIRE_MAX_SIDE)
+		    m->u.video_config.height > KP_WIRE_MAX_SIDE)
 			return fail(why, whylen, "VIDEO_CONFIG of %ux%u", m->u.video_config.width,
 				    m->u.video_config.height);
 		return 0;
-	case KT_WIRE_VIDEO:
+	case KP_WIRE_VIDEO:
 		m->u.video.seq = get_u32(&g);
 		m->u.video.flags = (uint8_t)get_u8(&g);
 		m->u.video.capture_us = (int64_t)get_u64(&g);
@@ -485,28 +502,28 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 		if (m->u.video.flags & ~7u)
 			return fail(why, whylen, "VIDEO with unknown flags 0x%02x",
 				    m->u.video.flags);
-		if (m->u.video.encode_us > KT_WIRE_MAX_ENCODE_US)
+		if (m->u.video.encode_us > KP_WIRE_MAX_ENCODE_US)
 			return fail(why, whylen, "VIDEO encoded in %u us", m->u.video.encode_us);
 		return 0;
-	case KT_WIRE_CURSOR:
+	case KP_WIRE_CURSOR:
 		m->u.cursor.x = (int32_t)get_u32(&g);
 		m->u.cursor.y = (int32_t)get_u32(&g);
 		m->u.cursor.visible = (uint8_t)get_u8(&g);
 		m->u.cursor.serial = get_u32(&g);
-		if (!coord_ok(m->u.cursor.x, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD) ||
-		    !coord_ok(m->u.cursor.y, -KT_WIRE_MAX_COORD, KT_WIRE_MAX_COORD) ||
+		if (!coord_ok(m->u.cursor.x, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD) ||
+		    !coord_ok(m->u.cursor.y, -KP_WIRE_MAX_COORD, KP_WIRE_MAX_COORD) ||
 		    m->u.cursor.visible > 1)
 			return fail(why, whylen, "CURSOR at %d,%d visible %u", m->u.cursor.x,
 				    m->u.cursor.y, m->u.cursor.visible);
 		return 0;
-	case KT_WIRE_CURSOR_SHAPE:
+	case KP_WIRE_CURSOR_SHAPE:
 		m->u.shape.serial = get_u32(&g);
 		m->u.shape.width = (uint16_t)get_u16(&g);
 		m->u.shape.height = (uint16_t)get_u16(&g);
 		m->u.shape.hot_x = (uint16_t)get_u16(&g);
 		m->u.shape.hot_y = (uint16_t)get_u16(&g);
-		if (m->u.shape.width < 1 || m->u.shape.width > KT_WIRE_MAX_SHAPE_SIDE ||
-		    m->u.shape.height < 1 || m->u.shape.height > KT_WIRE_MAX_SHAPE_SIDE ||
+		if (m->u.shape.width < 1 || m->u.shape.width > KP_WIRE_MAX_SHAPE_SIDE ||
+		    m->u.shape.height < 1 || m->u.shape.height > KP_WIRE_MAX_SHAPE_SIDE ||
 		    m->u.shape.hot_x >= m->u.shape.width ||
 		    m->u.shape.hot_y >= m->u.shape.height)
 			return fail(why, whylen, "CURSOR_SHAPE of %ux%u, hot spot %u,%u",
@@ -516,17 +533,17 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 			return fail(why, whylen, "CURSOR_SHAPE of %ux%u with %zu bytes of pixels",
 				    m->u.shape.width, m->u.shape.height, data_len);
 		return 0;
-	case KT_WIRE_POINTER:
+	case KP_WIRE_POINTER:
 		m->u.pointer.x = (int32_t)get_u32(&g);
 		m->u.pointer.y = (int32_t)get_u32(&g);
 		m->u.pointer.visible = (uint8_t)get_u8(&g);
-		if (!coord_ok(m->u.pointer.x, 0, KT_WIRE_MAX_POINTER) ||
-		    !coord_ok(m->u.pointer.y, 0, KT_WIRE_MAX_POINTER) ||
+		if (!coord_ok(m->u.pointer.x, 0, KP_WIRE_MAX_POINTER) ||
+		    !coord_ok(m->u.pointer.y, 0, KP_WIRE_MAX_POINTER) ||
 		    m->u.pointer.visible > 1)
 			return fail(why, whylen, "POINTER at %d,%d visible %u", m->u.pointer.x,
 				    m->u.pointer.y, m->u.pointer.visible);
 		return 0;
-	case KT_WIRE_REPORT:
+	case KP_WIRE_REPORT:
 		m->u.report.highest_seq = get_u32(&g);
 		m->u.report.packets = get_u32(&g);
 		m->u.report.bytes = get_u64(&g);
@@ -542,23 +559,23 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
  * is bitstream or pixels, read straight into a buffer). */
 static size_t fixed_part(uint32_t type, uint32_t len)
 {
-	if (type == KT_WIRE_VIDEO)
-		return KT_WIRE_VIDEO_FIXED;
-	if (type == KT_WIRE_CURSOR_SHAPE)
-		return KT_WIRE_SHAPE_FIXED;
+	if (type == KP_WIRE_VIDEO)
+		return KP_WIRE_VIDEO_FIXED;
+	if (type == KP_WIRE_CURSOR_SHAPE)
+		return KP_WIRE_SHAPE_FIXED;
 	return len;
 }
 
-int kt_wire_decode(uint32_t type, const uint8_t *body, size_t len,
-		   kt_wire_msg *out, char *why, size_t whylen)
+int kp_wire_decode(uint32_t type, const uint8_t *body, size_t len,
+		   kp_wire_msg *out, char *why, size_t whylen)
 {
 	uint32_t min, max;
 
 	memset(out, 0, sizeof(*out));
-	if (!kt_wire_body_bounds(type, &min, &max))
+	if (!kp_wire_body_bounds(type, &min, &max))
 		return fail(why, whylen, "unknown message type %u", type);
 	if (len < min || len > max)
-		return fail(why, whylen, "%s of %zu bytes (%u..%u)", kt_wire_type_name(type),
+		return fail(why, whylen, "%s of %zu bytes (%u..%u)", kp_wire_type_name(type),
 			    len, min, max);
 	size_t fixed = fixed_part(type, (uint32_t)len);
 	int ret = decode_fixed(type, body, fixed, len - fixed, out, why, whylen);
@@ -572,42 +589,68 @@ int kt_wire_decode(uint32_t type, const uint8_t *body, size_t len,
 
 /* ---- the stream reader --------------------------------------------------- */
 
-void kt_wire_reader_init(kt_wire_reader *r, uint32_t allowed)
+void kp_wire_reader_init(kp_wire_reader *r, uint32_t allowed)
 {
 	memset(r, 0, sizeof(*r));
 	r->allowed = allowed;
 }
 
-void kt_wire_reader_fini(kt_wire_reader *r)
+void kp_wire_reader_fini(kp_wire_reader *r)
 {
-	kt_wire_msg_clear(&r->msg);
+	kp_wire_msg_clear(&r->msg);
 	explicit_bzero(r->fixed, sizeof(r->fixed)); /* may hold a code */
 }
 
-static void reset(kt_wire_reader *r)
+void kp_wire_reader_allow(kp_wire_reader *r, uint32_t allowed)
+{
+	r->allowed = allowed;
+}
+
+void kp_wire_reader_hold(kp_wire_reader *r, uint32_t types)
+{
+	r->hold = types;
+}
+
+bool kp_wire_reader_holding(const kp_wire_reader *r)
+{
+	return r->head_have == KP_WIRE_HEADER_SIZE && (r->hold & KP_WIRE_BIT(r->type));
+}
+
+bool kp_wire_reader_midway(const kp_wire_reader *r)
+{
+	return r->head_have > 0;
+}
+
+const char *kp_wire_reader_why(const kp_wire_reader *r)
+{
+	return r->why;
+}
+
+static void reset(kp_wire_reader *r)
 {
 	r->head_have = 0;
 	r->fixed_have = 0;
 	r->fixed_len = 0;
+	r->fixed_done = false;
 	r->data_have = r->data_len = 0;
 }
 
 /* The header is complete: refuse what cannot be right before reading on. */
-static int take_header(kt_wire_reader *r)
+static int take_header(kp_wire_reader *r)
 {
 	uint32_t min, max;
-	getter g = {r->head, KT_WIRE_HEADER_SIZE};
+	getter g = {r->head, KP_WIRE_HEADER_SIZE};
 
 	r->len = get_u32(&g);
 	r->type = get_u8(&g);
-	if (!kt_wire_body_bounds(r->type, &min, &max))
+	if (!kp_wire_body_bounds(r->type, &min, &max))
 		return fail(r->why, sizeof(r->why), "unknown message type 0x%02x", r->type);
-	if (!(r->allowed & KT_WIRE_BIT(r->type)))
+	if (!(r->allowed & KP_WIRE_BIT(r->type)))
 		return fail(r->why, sizeof(r->why), "unexpected %s message here",
-			    kt_wire_type_name(r->type));
+			    kp_wire_type_name(r->type));
 	if (r->len < min || r->len > max) {
 		fail(r->why, sizeof(r->why), "%s of %u bytes (allowed: %u..%u)",
-		     kt_wire_type_name(r->type), r->len, min, max);
+		     kp_wire_type_name(r->type), r->len, min, max);
 		return -EMSGSIZE;
 	}
 	r->fixed_len = fixed_part(r->type, r->len);
@@ -616,7 +659,7 @@ static int take_header(kt_wire_reader *r)
 }
 
 /* The fields are complete: decode them, then make room for the data. */
-static int take_fixed(kt_wire_reader *r)
+static int take_fixed(kp_wire_reader *r)
 {
 	int ret = decode_fixed(r->type, r->fixed, r->fixed_len, r->data_len, &r->msg,
 			       r->why, sizeof(r->why));
@@ -633,25 +676,27 @@ static int take_fixed(kt_wire_reader *r)
 	return 0;
 }
 
-int kt_wire_reader_feed(kt_wire_reader *r, const uint8_t *in, size_t n,
-			size_t *used, kt_wire_msg *out)
+int kp_wire_reader_feed(kp_wire_reader *r, const uint8_t *in, size_t n,
+			size_t *used, kp_wire_msg *out)
 {
 	size_t pos = 0;
 	int ret = 0;
 
 	while (ret == 0) {
-		if (r->head_have < KT_WIRE_HEADER_SIZE) {
-			size_t take = KT_WIRE_HEADER_SIZE - r->head_have;
+		if (r->head_have < KP_WIRE_HEADER_SIZE) {
+			size_t take = KP_WIRE_HEADER_SIZE - r->head_have;
 			take = take < n - pos ? take : n - pos;
 			memcpy(r->head + r->head_have, in + pos, take);
 			r->head_have += take;
 			pos += take;
-			if (r->head_have < KT_WIRE_HEADER_SIZE)
+			if (r->head_have < KP_WIRE_HEADER_SIZE)
 				break;
 			if ((ret = take_header(r)))
 				break;
-			if (r->fixed_len == 0 && (ret = take_fixed(r)))
-				break;
+		}
+		if (kp_wire_reader_holding(r)) {
+			ret = KP_WIRE_HELD;
+			break;
 		}
 		if (r->fixed_have < r->fixed_len) {
 			size_t take = r->fixed_len - r->fixed_have;
@@ -661,8 +706,11 @@ int kt_wire_reader_feed(kt_wire_reader *r, const uint8_t *in, size_t n,
 			pos += take;
 			if (r->fixed_have < r->fixed_len)
 				break;
+		}
+		if (!r->fixed_done) {
 			if ((ret = take_fixed(r)))
 				break;
+			r->fixed_done = true;
 		}
 		if (r->data_have < r->data_len) {
 			size_t take = r->data_len - r->data_have;

@@ -21,13 +21,13 @@
 #define RAISE_FACTOR 1.1
 #define RAISE_STEP_KBPS 20
 
-void kt_pacer_init(kt_pacer *p, uint32_t ceiling_kbps)
+void kp_pacer_init(kp_pacer *p, uint32_t ceiling_kbps)
 {
 	memset(p, 0, sizeof(*p));
 	p->ceiling_kbps = ceiling_kbps;
 }
 
-static uint32_t cut(kt_pacer *p, double factor, int64_t now_us)
+static uint32_t cut(kp_pacer *p, double factor, int64_t now_us)
 {
 	if (p->last_cut_us && now_us - p->last_cut_us < CUT_INTERVAL_US)
 		return 0;
@@ -40,8 +40,8 @@ static uint32_t cut(kt_pacer *p, double factor, int64_t now_us)
 	if (p->ceiling_kbps == 0)
 		p->ceiling_kbps = (uint32_t)base; /* never climb above this again */
 	double next = base * factor;
-	if (next < KT_PACER_MIN_KBPS)
-		next = KT_PACER_MIN_KBPS;
+	if (next < KP_PACER_MIN_KBPS)
+		next = KP_PACER_MIN_KBPS;
 	p->last_cut_us = now_us;
 	p->calm_since_us = now_us;
 	uint32_t kbps = (uint32_t)(next + 0.5);
@@ -51,13 +51,13 @@ static uint32_t cut(kt_pacer *p, double factor, int64_t now_us)
 	return kbps;
 }
 
-uint32_t kt_pacer_on_drop(kt_pacer *p, int64_t now_us)
+uint32_t kp_pacer_on_drop(kp_pacer *p, int64_t now_us)
 {
 	p->calm_since_us = now_us;
 	return cut(p, CUT_FACTOR, now_us);
 }
 
-void kt_pacer_on_report(kt_pacer *p, uint64_t bytes, int64_t now_us)
+void kp_pacer_on_report(kp_pacer *p, uint64_t bytes, int64_t now_us)
 {
 	if (p->report_us && bytes >= p->report_bytes && now_us - p->report_us >= 200000) {
 		double kbps = (double)(bytes - p->report_bytes) * 8 / 1000 /
@@ -72,7 +72,7 @@ void kt_pacer_on_report(kt_pacer *p, uint64_t bytes, int64_t now_us)
 	}
 }
 
-uint32_t kt_pacer_on_rtt(kt_pacer *p, int64_t rtt_us, int64_t now_us)
+uint32_t kp_pacer_on_rtt(kp_pacer *p, int64_t rtt_us, int64_t now_us)
 {
 	if (rtt_us <= 0)
 		return 0;
@@ -88,7 +88,7 @@ uint32_t kt_pacer_on_rtt(kt_pacer *p, int64_t rtt_us, int64_t now_us)
 	return cut(p, 0.85, now_us);
 }
 
-uint32_t kt_pacer_on_queue_delay(kt_pacer *p, int64_t delay_us, int64_t now_us)
+uint32_t kp_pacer_on_queue_delay(kp_pacer *p, int64_t delay_us, int64_t now_us)
 {
 	if (delay_us < CALM_BACKLOG_US)
 		return 0;
@@ -96,13 +96,13 @@ uint32_t kt_pacer_on_queue_delay(kt_pacer *p, int64_t delay_us, int64_t now_us)
 	return delay_us < BACKLOG_US ? 0 : cut(p, 0.8, now_us);
 }
 
-void kt_pacer_new_link(kt_pacer *p)
+void kp_pacer_new_link(kp_pacer *p)
 {
 	p->report_us = 0;
 	p->report_bytes = 0;
 }
 
-uint32_t kt_pacer_tick(kt_pacer *p, int64_t now_us)
+uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
 	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
 		return 0;

@@ -7,14 +7,14 @@
  * climbs back step by step, never above the configured bitrate.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
-#ifndef KT_PACER_H
-#define KT_PACER_H
+#ifndef KP_PACER_H
+#define KP_PACER_H
 
 #include <stdint.h>
 
-#define KT_PACER_MIN_KBPS 100
+#define KP_PACER_MIN_KBPS 100
 
-typedef struct kt_pacer {
+typedef struct kp_pacer {
 	uint32_t ceiling_kbps;  /* the configured bitrate; 0 when not known */
 	uint32_t target_kbps;   /* the last one asked for; 0: never asked */
 	int64_t last_cut_us, last_raise_us, calm_since_us;
@@ -23,33 +23,33 @@ typedef struct kt_pacer {
 	double delivered_kbps;  /* smoothed delivery rate from the reports */
 	int64_t min_rtt_us;     /* the smallest round trip of the last 30 s */
 	int64_t min_rtt_at_us;
-} kt_pacer;
+} kp_pacer;
 
 /* CEILING_KBPS is the encoder's configured bitrate (0: unknown). */
-void kt_pacer_init(kt_pacer *pacer, uint32_t ceiling_kbps);
+void kp_pacer_init(kp_pacer *pacer, uint32_t ceiling_kbps);
 
 /* Video was dropped at NOW_US.  Returns a new target to post, or 0. */
-uint32_t kt_pacer_on_drop(kt_pacer *pacer, int64_t now_us);
+uint32_t kp_pacer_on_drop(kp_pacer *pacer, int64_t now_us);
 
 /* A receiver report said BYTES of video arrived in total by NOW_US: feeds
  * the delivery rate (reports alone never change the target). */
-void kt_pacer_on_report(kt_pacer *pacer, uint64_t bytes, int64_t now_us);
+void kp_pacer_on_report(kp_pacer *pacer, uint64_t bytes, int64_t now_us);
 
 /* A round trip of RTT_US was measured.  Returns a new target when a queue
  * is building on the path, or 0. */
-uint32_t kt_pacer_on_rtt(kt_pacer *pacer, int64_t rtt_us, int64_t now_us);
+uint32_t kp_pacer_on_rtt(kp_pacer *pacer, int64_t rtt_us, int64_t now_us);
 
 /* When the receiver wrote its last report, the oldest video it had not
  * received yet had been on its way for DELAY_US (negative: it had it all).
  * Returns a new target when that is a queue longer than the sender may
  * keep, or 0. */
-uint32_t kt_pacer_on_queue_delay(kt_pacer *pacer, int64_t delay_us, int64_t now_us);
+uint32_t kp_pacer_on_queue_delay(kp_pacer *pacer, int64_t delay_us, int64_t now_us);
 
 /* A new connection: its reports count from zero again. */
-void kt_pacer_new_link(kt_pacer *pacer);
+void kp_pacer_new_link(kp_pacer *pacer);
 
 /* Called about once a second.  Returns a higher target after a calm spell,
  * or 0. */
-uint32_t kt_pacer_tick(kt_pacer *pacer, int64_t now_us);
+uint32_t kp_pacer_tick(kp_pacer *pacer, int64_t now_us);
 
 #endif

@@ -15,20 +15,20 @@
 #define DRAW_LIMIT UINT32_C(4000000000)
 #define CODE_SPACE UINT32_C(1000000000)
 
-void kt_codes_init(kt_codebook *book, int64_t ttl_us, double per_minute)
+void kp_codes_init(kp_codebook *book, int64_t ttl_us, double per_minute)
 {
 	memset(book, 0, sizeof(*book));
 	book->ttl_us = ttl_us;
 	book->per_minute = per_minute;
 }
 
-void kt_codes_fini(kt_codebook *book)
+void kp_codes_fini(kp_codebook *book)
 {
 	OPENSSL_cleanse(book->digits, sizeof(book->digits));
 	book->live = false;
 }
 
-int kt_codes_draw(char digits[KT_WIRE_CODE_DIGITS])
+int kp_codes_draw(char digits[KP_WIRE_CODE_DIGITS])
 {
 	uint32_t v;
 
@@ -41,56 +41,61 @@ int kt_codes_draw(char digits[KT_WIRE_CODE_DIGITS])
 		OPENSSL_cleanse(raw, sizeof(raw));
 	} while (v >= DRAW_LIMIT);
 	v %= CODE_SPACE;
-	for (int i = KT_WIRE_CODE_DIGITS - 1; i >= 0; i--) {
+	for (int i = KP_WIRE_CODE_DIGITS - 1; i >= 0; i--) {
 		digits[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
 	return 0;
 }
 
-void kt_codes_install(kt_codebook *book, const char digits[KT_WIRE_CODE_DIGITS],
+void kp_codes_install(kp_codebook *book, const char digits[KP_WIRE_CODE_DIGITS],
 		      int64_t now_us)
 {
-	memcpy(book->digits, digits, KT_WIRE_CODE_DIGITS);
+	memcpy(book->digits, digits, KP_WIRE_CODE_DIGITS);
 	book->live = true;
 	book->wrong = 0;
 	book->expires_us = now_us + book->ttl_us;
 }
 
-int kt_codes_issue(kt_codebook *book, int64_t now_us, char text[KT_CODES_TEXT_SIZE])
+int kp_codes_issue(kp_codebook *book, int64_t now_us, char text[KP_CODES_TEXT_SIZE])
 {
-	char digits[KT_WIRE_CODE_DIGITS];
+	char digits[KP_WIRE_CODE_DIGITS];
 
-	kt_codes_revoke(book);
-	if (kt_codes_draw(digits))
+	kp_codes_revoke(book);
+	if (kp_codes_draw(digits))
 		return -EIO;
-	kt_codes_install(book, digits, now_us);
-	kt_codes_format(digits, text);
+	kp_codes_install(book, digits, now_us);
+	kp_codes_format(digits, text);
 	OPENSSL_cleanse(digits, sizeof(digits));
 	return 0;
 }
 
-void kt_codes_revoke(kt_codebook *book)
+void kp_codes_revoke(kp_codebook *book)
 {
 	OPENSSL_cleanse(book->digits, sizeof(book->digits));
 	book->live = false;
 }
 
-bool kt_codes_alive(kt_codebook *book, int64_t now_us)
+bool kp_codes_alive(kp_codebook *book, int64_t now_us)
 {
 	if (book->live && now_us >= book->expires_us)
-		kt_codes_revoke(book);
+		kp_codes_revoke(book);
 	return book->live;
+}
+
+int64_t kp_codes_expiry(const kp_codebook *book)
+{
+	return book->expires_us;
 }
 
 /* The address's bucket, refilled for the time since its last use; the
  * least recently used slot is recycled for a new address. */
-static kt_code_bucket *bucket_for(kt_codebook *book, const char *addr, int64_t now_us)
+static kp_code_bucket *bucket_for(kp_codebook *book, const char *addr, int64_t now_us)
 {
-	kt_code_bucket *b = NULL, *free_slot = NULL, *lru = NULL;
+	kp_code_bucket *b = NULL, *free_slot = NULL, *lru = NULL;
 
-	for (size_t i = 0; i < KT_CODES_ADDRESSES && !b; i++) {
-		kt_code_bucket *c = &book->buckets[i];
+	for (size_t i = 0; i < KP_CODES_ADDRESSES && !b; i++) {
+		kp_code_bucket *c = &book->buckets[i];
 		if (!c->addr[0]) {
 			free_slot = free_slot ? free_slot : c;
 		} else if (strcmp(c->addr, addr) == 0) {
@@ -112,32 +117,32 @@ static kt_code_bucket *bucket_for(kt_codebook *book, const char *addr, int64_t n
 	return b;
 }
 
-kt_code_verdict kt_codes_check(kt_codebook *book, const uint8_t digits[KT_WIRE_CODE_DIGITS],
+kp_code_verdict kp_codes_check(kp_codebook *book, const uint8_t digits[KP_WIRE_CODE_DIGITS],
 			       const char *addr, int64_t now_us, uint32_t *retry_s)
 {
-	kt_code_bucket *b = bucket_for(book, addr, now_us);
+	kp_code_bucket *b = bucket_for(book, addr, now_us);
 
 	*retry_s = 0;
 	if (b->tokens < 1) {
 		*retry_s = (uint32_t)((1 - b->tokens) * 60 / book->per_minute) + 1;
-		return KT_CODE_LIMITED;
+		return KP_CODE_LIMITED;
 	}
 	b->tokens -= 1;
 	/* The comparison runs in full even when no code is live, so the time
 	 * it takes says nothing either. */
-	bool match = CRYPTO_memcmp(book->digits, digits, KT_WIRE_CODE_DIGITS) == 0;
-	if (!kt_codes_alive(book, now_us))
-		return KT_CODE_BAD;
+	bool match = CRYPTO_memcmp(book->digits, digits, KP_WIRE_CODE_DIGITS) == 0;
+	if (!kp_codes_alive(book, now_us))
+		return KP_CODE_BAD;
 	if (match) {
-		kt_codes_revoke(book);
-		return KT_CODE_OK;
+		kp_codes_revoke(book);
+		return KP_CODE_OK;
 	}
-	if (++book->wrong >= KT_CODES_MAX_WRONG)
-		kt_codes_revoke(book);
-	return KT_CODE_BAD;
+	if (++book->wrong >= KP_CODES_MAX_WRONG)
+		kp_codes_revoke(book);
+	return KP_CODE_BAD;
 }
 
-void kt_codes_format(const char digits[KT_WIRE_CODE_DIGITS], char text[KT_CODES_TEXT_SIZE])
+void kp_codes_format(const char digits[KP_WIRE_CODE_DIGITS], char text[KP_CODES_TEXT_SIZE])
 {
 	memcpy(text, digits, 3);
 	text[3] = '-';
@@ -147,19 +152,19 @@ void kt_codes_format(const char digits[KT_WIRE_CODE_DIGITS], char text[KT_CODES_
 	text[11] = '\0';
 }
 
-bool kt_codes_parse(const char *text, size_t len, char digits[KT_WIRE_CODE_DIGITS])
+bool kp_codes_parse(const char *text, size_t len, char digits[KP_WIRE_CODE_DIGITS])
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
 		if (c >= '0' && c <= '9') {
-			if (n == KT_WIRE_CODE_DIGITS)
+			if (n == KP_WIRE_CODE_DIGITS)
 				return false;
 			digits[n++] = c;
 		} else if (c != ' ' && c != '-' && c != '\t' && c != '\r' && c != '\n') {
 			return false;
 		}
 	}
-	return n == KT_WIRE_CODE_DIGITS;
+	return n == KP_WIRE_CODE_DIGITS;
 }

@@ -1,0 +1,21 @@
+/* Shared by kyoyu's own plugins: every string a person reads goes through
+ * gettext in kyoyu's text domain (po/ja.po, po/en.po).  The core binds the
+ * domain and chooses the language (LANG/LC_MESSAGES, or ui.language) before
+ * any plugin starts; a plugin only marks and looks up its strings.
+ *
+ *   _("Sharing your screen")   translated now
+ *   N_("Paused")               marked for translation, looked up later with _()
+ *
+ * Put a comment starting with TRANSLATORS: right above a string whose
+ * context is not obvious; xgettext copies it into the catalogues. */
+#ifndef KYOYU_PLUGIN_I18N_H
+#define KYOYU_PLUGIN_I18N_H
+
+#include <libintl.h>
+
+#define KYOYU_TEXT_DOMAIN "kyoyu"
+
+#define _(text) dgettext(KYOYU_TEXT_DOMAIN, text)
+#define N_(text) (text)
+
+#endif

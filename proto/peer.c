@@ -1,0 +1,723 @@
+/* The session over a link: bus ↔ wire, clocks, round trips, receiver
+ * reports, statistics and the link's timers.  What a sharer sends is in
+ * peer-send.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KYOYU_LOG_COMPONENT "proto"
+#include <kyoyu/kyoyu.h>
+
+#include "peer-priv.h"
+
+#define PING_BUSY_US 1000000       /* while video flows */
+#define VIDEO_RECENT_US 2000000    /* video this recent counts as flowing */
+#define REPORT_US 250000
+#define STATS_US 1000000
+#define MAX_RTT_US 60000000
+/* No picture arrives later than this after its capture. */
+#define MAX_PICTURE_AGE_US 60000000
+/* Screen content on the wire: the viewer does not read it while its own
+ * session is not sharing. */
+#define SCREEN_FRAMES                                                          \
+	(KP_WIRE_BIT(KP_WIRE_VIDEO_CONFIG) | KP_WIRE_BIT(KP_WIRE_VIDEO) |      \
+	 KP_WIRE_BIT(KP_WIRE_CURSOR) | KP_WIRE_BIT(KP_WIRE_CURSOR_SHAPE))
+
+kp_peer *kp_peer_new(kyoyu_bus *bus, const kp_peer_config *cfg)
+{
+	kp_peer *p = calloc(1, sizeof(*p));
+	char name[64];
+
+	if (!p)
+		return NULL;
+	p->bus = bus;
+	p->cfg = *cfg;
+	p->cfg.name = NULL; /* not kept: only the inbox's name uses it */
+	p->state = cfg->state;
+	kp_pacer_init(&p->pacer, cfg->ceiling_kbps);
+	if (!kp_peer_is_sharer(p))
+		return p;
+	snprintf(name, sizeof(name), "%s packets", cfg->name ? cfg->name : "transport");
+	p->packets = kyoyu_bus_subscribe(bus, name, KYOYU_MSG_BIT(KYOYU_MSG_PACKET),
+					 KP_PEER_PACKET_DEPTH);
+	if (!p->packets) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void kp_peer_free(kp_peer *p)
+{
+	if (!p)
+		return;
+	kp_conn_free(p->conn, false);
+	kyoyu_msg_unref(p->next_video);
+	kyoyu_inbox_free(p->packets);
+	kp_peer_drop_cursor(p);
+	kyoyu_buffer_unref(p->shape);
+	free(p);
+}
+
+kp_conn *kp_peer_conn(const kp_peer *p)
+{
+	return p->conn;
+}
+
+bool kp_peer_ended(const kp_peer *p)
+{
+	return p->ended;
+}
+
+/* Queues a control frame for the peer.  A peer that stopped reading
+ * altogether shows up as silence and is dropped by the tick. */
+static void send_wire(kp_peer *p, const kp_wire_msg *m)
+{
+	if (!p->conn)
+		return;
+	int ret = kp_conn_send(p->conn, m);
+	if (ret)
+		kyoyu_debug("%s to %s not sent: %s", kp_wire_type_name(m->type),
+			    kp_conn_addr(p->conn), strerror(-ret));
+}
+
+static void send_empty(kp_peer *p, uint32_t type)
+{
+	kp_wire_msg m = {.type = type};
+	send_wire(p, &m);
+}
+
+static void send_consent(kp_peer *p)
+{
+	kp_wire_msg m = {.type = KP_WIRE_CONSENT};
+
+	if (!p->conn || !p->consent || p->consent_sent)
+		return;
+	m.u.consent.answer = p->consent;
+	send_wire(p, &m);
+	p->consent_sent = true;
+}
+
+void kp_peer_request_keyframe(kp_peer *p)
+{
+	kyoyu_bus_post_value(p->bus, KYOYU_MSG_KEYFRAME_REQUEST, 0);
+}
+
+void kp_peer_post_bitrate(kp_peer *p, uint32_t kbps)
+{
+	if (!kbps)
+		return;
+	kyoyu_info("the link is not keeping up: asking the encoder for %u kbit/s", kbps);
+	kyoyu_bus_post_value(p->bus, KYOYU_MSG_BITRATE, kbps);
+}
+
+/* The viewer reads screen content only while its own session shares. */
+static void hold_screen_unless_sharing(kp_peer *p, int64_t now)
+{
+	if (p->conn && !kp_peer_is_sharer(p))
+		kp_conn_hold(p->conn, p->state == KYOYU_STATE_SHARING ? 0 : SCREEN_FRAMES, now);
+}
+
+void kp_peer_attach(kp_peer *p, kp_conn *conn, uint32_t codec, bool recording,
+		    bool resumed, int64_t peer_clock_us, int64_t now)
+{
+	p->conn = conn;
+	p->codec = codec;
+	p->recording = recording;
+	kp_conn_allow(conn, kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER);
+	hold_screen_unless_sharing(p, now);
+	if (!p->n_samples && __builtin_sub_overflow(peer_clock_us, now, &p->offset_us))
+		p->offset_us = 0;
+	p->next_ping_us = now;
+	p->window_start_us = now;
+	/* Reports count what arrived on this connection. */
+	p->link_sent = 0;
+	p->sent_count = 0;
+	p->packets_in = p->lost = 0;
+	p->bytes = 0;
+	kp_pacer_new_link(&p->pacer);
+	if (!kp_peer_is_sharer(p))
+		return;
+	kp_conn_set_source(conn, kp_peer_next_bulk, p);
+	p->config_sent = false;
+	/* What the encoder made while there was no link is not sent on it. */
+	kp_peer_drop_packets(p);
+	if (!resumed)
+		return;
+	/* The viewer missed whatever happened while the link was down. */
+	send_consent(p);
+	if (p->state == KYOYU_STATE_PAUSED)
+		send_empty(p, KP_WIRE_PAUSED);
+	else if (p->state == KYOYU_STATE_SHARING)
+		send_empty(p, KP_WIRE_RESUMED);
+	kp_peer_request_keyframe(p);
+}
+
+kp_conn *kp_peer_detach(kp_peer *p)
+{
+	kp_conn *c = p->conn;
+
+	p->conn = NULL;
+	if (kp_peer_is_sharer(p)) {
+		kp_peer_drop_packets(p);
+		p->consent_sent = false;
+	}
+	return c;
+}
+
+bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
+{
+	if (p->gone || p->ended) {
+		kp_conn_free(kp_peer_detach(p), false);
+		return true;
+	}
+	if (!p->failed && !kp_conn_broken(p->conn))
+		return false;
+	p->failed = true;
+	kyoyu_error("%s; ending the session", kp_conn_why(p->conn));
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_ERROR);
+	if (!msg) {
+		kyoyu_error("out of memory: the session's end goes without its reason");
+		return true;
+	}
+	msg->u.value = -EPROTO;
+	msg->buf = kyoyu_buffer_new_copy(complaint, strlen(complaint));
+	kyoyu_bus_post(p->bus, msg);
+	return true;
+}
+
+void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char *name)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+
+	if (!msg) {
+		kyoyu_error("out of memory: the session missed a peer event (%u)", event);
+		return;
+	}
+	msg->u.peer = (kyoyu_peer_info){
+		.event = event,
+		.codec = p->codec,
+		.recording = p->recording,
+		.reason = reason,
+	};
+	if (name)
+		msg->buf = kyoyu_buffer_new_copy(name, strlen(name));
+	kyoyu_bus_post(p->bus, msg);
+}
+
+void kp_peer_end(kp_peer *p, uint32_t reason)
+{
+	if (p->ended)
+		return;
+	p->ended = true;
+	kp_peer_drop_packets(p);
+	if (!p->conn || p->gone)
+		return;
+	kp_wire_msg m = {.type = KP_WIRE_BYE};
+	m.u.bye.reason = (uint8_t)(reason >= KYOYU_END_LEFT && reason <= KYOYU_END_ERROR
+					   ? reason : KYOYU_END_ERROR);
+	send_wire(p, &m);
+}
+
+/* ---- bus → wire ------------------------------------------------------------ */
+
+static void on_state(kp_peer *p, const kyoyu_state_info *st)
+{
+	uint32_t prev = p->state;
+
+	p->state = st->state;
+	if (st->state == prev)
+		return; /* the same state with news (the time cap) */
+	if (!kp_peer_is_sharer(p)) {
+		/* The link reads screen content from now on, or no more. */
+		hold_screen_unless_sharing(p, kyoyu_now_us());
+	} else if (st->state == KYOYU_STATE_SHARING) {
+		/* What waits was posted once the gate opened: the encoder's
+		 * first picture, a keyframe.  Nothing else may go first. */
+		p->drop_until_key = true;
+		if (prev == KYOYU_STATE_PAUSED)
+			send_empty(p, KP_WIRE_RESUMED);
+	} else {
+		/* Nothing made before sharing stopped leaves after it; in the
+		 * agent the bus's gate drops it anyway. */
+		kp_peer_drop_packets(p);
+		if (st->state == KYOYU_STATE_PAUSED) {
+			kp_peer_drop_cursor(p);
+			send_empty(p, KP_WIRE_PAUSED);
+		}
+	}
+	if (st->state == KYOYU_STATE_ENDED)
+		kp_peer_end(p, st->reason);
+}
+
+static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
+{
+	kp_wire_msg m = {.type = KP_WIRE_POINTER};
+
+	m.u.pointer.x = kp_peer_clamp(pt->x, 0, KP_WIRE_MAX_POINTER);
+	m.u.pointer.y = kp_peer_clamp(pt->y, 0, KP_WIRE_MAX_POINTER);
+	m.u.pointer.visible = pt->visible ? 1 : 0;
+	send_wire(p, &m);
+}
+
+void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
+{
+	switch (msg->type) {
+	case KYOYU_MSG_STATE:
+		on_state(p, &msg->u.state);
+		break;
+	case KYOYU_MSG_CURSOR:
+		if (kp_peer_sending(p)) {
+			kp_peer_take_cursor(p, msg);
+			return;
+		}
+		break;
+	case KYOYU_MSG_CONSENT:
+		if (kp_peer_is_sharer(p) && (msg->u.value == KYOYU_CONSENT_GRANTED ||
+					     msg->u.value == KYOYU_CONSENT_DECLINED)) {
+			p->consent = (uint8_t)msg->u.value;
+			p->consent_sent = false;
+			send_consent(p);
+		}
+		break;
+	case KYOYU_MSG_POINTER:
+		if (!kp_peer_is_sharer(p))
+			send_pointer(p, &msg->u.pointer);
+		break;
+	case KYOYU_MSG_KEYFRAME_REQUEST:
+		/* The viewer's decode stage asks at most every 500 ms. */
+		if (!kp_peer_is_sharer(p))
+			send_empty(p, KP_WIRE_KEYFRAME_REQUEST);
+		break;
+	default:
+		break;
+	}
+	kyoyu_msg_unref(msg);
+}
+
+/* ---- wire → bus ------------------------------------------------------------ */
+
+/* A new message of TYPE from the wire, or NULL (logged) when out of
+ * memory: what it would have carried is lost. */
+static kyoyu_msg *new_msg(kyoyu_msg_type type)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(type);
+
+	if (!msg)
+		kyoyu_error("out of memory: dropped a %s message from the other side",
+			    kyoyu_msg_type_name(type));
+	return msg;
+}
+
+static int refuse(kp_peer *p, const char *what)
+{
+	p->failed = true;
+	if (p->conn)
+		kp_conn_set_why(p->conn, "%s broke the protocol: %s", kp_conn_addr(p->conn), what);
+	return -EPROTO;
+}
+
+/* The peer's clock in ours; never later than now, and a time that would
+ * be older than any picture can be (a broken or hostile clock) is now. */
+static int64_t to_local(const kp_peer *p, int64_t remote, int64_t now)
+{
+	int64_t local;
+
+	if (__builtin_sub_overflow(remote, p->offset_us, &local) || local > now ||
+	    local < now - MAX_PICTURE_AGE_US)
+		return now;
+	return local;
+}
+
+static int on_video(kp_peer *p, kp_wire_msg *m, int64_t now)
+{
+	uint32_t seq = m->u.video.seq;
+	bool gap = false;
+
+	if (!p->have_config)
+		return refuse(p, "VIDEO before VIDEO_CONFIG");
+	if (p->any_video) {
+		uint32_t d = seq - p->highest_seq;
+		if (d == 0 || d > UINT32_C(0x80000000))
+			return refuse(p, "VIDEO out of order");
+		if (d > 1) {
+			p->lost += d - 1;
+			p->window_lost += d - 1;
+			gap = true;
+		}
+	}
+	size_t size = kyoyu_buffer_size(m->data);
+	p->any_video = true;
+	p->highest_seq = seq;
+	p->packets_in++;
+	p->bytes += size;
+	p->window_bytes += size;
+	p->total_bytes += size;
+	p->window_packets++;
+	p->report_owed = true;
+	p->last_video_us = now;
+
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	if (!pkt)
+		return 0;
+	kyoyu_packet_info *info = &pkt->u.packet;
+	pkt->time_us = now;
+	info->codec = p->codec;
+	info->flags = (m->u.video.flags & KP_WIRE_VIDEO_KEY ? KYOYU_PACKET_KEYFRAME : 0) |
+		      (m->u.video.flags & KP_WIRE_VIDEO_REFINE ? KYOYU_PACKET_REFINE : 0) |
+		      (m->u.video.flags & KP_WIRE_VIDEO_DISCONT || gap ? KYOYU_PACKET_DISCONT : 0);
+	info->width = p->width;
+	info->height = p->height;
+	info->capture_us = to_local(p, m->u.video.capture_us, now);
+	info->encoded_us = info->capture_us + m->u.video.encode_us;
+	if (!(m->u.video.flags & KP_WIRE_VIDEO_REFINE))
+		kp_peer_add_latency(p, now - info->capture_us);
+	pkt->buf = m->data;
+	m->data = NULL;
+	kyoyu_bus_post(p->bus, pkt);
+	return 0;
+}
+
+static void on_video_config(kp_peer *p, const kp_wire_msg *m)
+{
+	p->have_config = true;
+	p->width = m->u.video_config.width;
+	p->height = m->u.video_config.height;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_VIDEO_SIZE);
+	if (!msg)
+		return;
+	msg->u.size.width = p->width;
+	msg->u.size.height = p->height;
+	kyoyu_bus_post(p->bus, msg);
+}
+
+static void on_cursor(kp_peer *p, const kp_wire_msg *m)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CURSOR);
+
+	if (!msg)
+		return;
+	kyoyu_cursor_info *c = &msg->u.cursor;
+	c->x = m->u.cursor.x;
+	c->y = m->u.cursor.y;
+	c->visible = m->u.cursor.visible;
+	c->serial = m->u.cursor.serial;
+	if (p->shape) {
+		c->width = p->shape_info.width;
+		c->height = p->shape_info.height;
+		c->hot_x = p->shape_info.hot_x;
+		c->hot_y = p->shape_info.hot_y;
+		c->serial = p->shape_info.serial;
+		msg->buf = p->shape;
+		p->shape = NULL;
+	}
+	kyoyu_bus_post(p->bus, msg);
+}
+
+static void on_cursor_shape(kp_peer *p, kp_wire_msg *m)
+{
+	kyoyu_buffer_unref(p->shape);
+	p->shape = m->data;
+	m->data = NULL;
+	p->shape_info = (kyoyu_cursor_info){
+		.serial = m->u.shape.serial,
+		.width = m->u.shape.width,
+		.height = m->u.shape.height,
+		.hot_x = m->u.shape.hot_x,
+		.hot_y = m->u.shape.hot_y,
+	};
+}
+
+static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
+{
+	int64_t echo = m->u.pong.echo_us, offset;
+
+	/* Not an answer to one of our pings (or an absurd one): ignored. */
+	if (echo > now || echo < now - MAX_RTT_US)
+		return;
+	int64_t rtt = now - echo;
+	if (__builtin_sub_overflow(m->u.pong.clock_us, echo + rtt / 2, &offset))
+		return;
+	p->samples[p->next_sample] = (kp_clock_sample){rtt, offset};
+	p->next_sample = (p->next_sample + 1) % KP_PEER_CLOCK_SAMPLES;
+	if (p->n_samples < KP_PEER_CLOCK_SAMPLES)
+		p->n_samples++;
+	/* The quickest round trip has the least room for asymmetry. */
+	const kp_clock_sample *best = &p->samples[0];
+	for (unsigned i = 1; i < p->n_samples; i++)
+		if (p->samples[i].rtt_us < best->rtt_us)
+			best = &p->samples[i];
+	p->offset_us = best->offset_us;
+	p->rtt_us = rtt;
+	if (kp_peer_is_sharer(p))
+		kp_peer_post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
+}
+
+static void post_simple(kp_peer *p, uint32_t type, int64_t value)
+{
+	kyoyu_bus_post_value(p->bus, type, value);
+}
+
+int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
+{
+	kp_peer *p = ctx;
+	int64_t now = kyoyu_now_us();
+	int ret = 0;
+
+	switch (m->type) {
+	case KP_WIRE_BYE:
+		p->gone = true;
+		kyoyu_info("the other side ended the session (%s)",
+			   kyoyu_end_reason_name(m->u.bye.reason));
+		kp_peer_post_event(p, KYOYU_PEER_GONE, m->u.bye.reason, NULL);
+		ret = 1;
+		break;
+	case KP_WIRE_PING: {
+		kp_wire_msg pong = {.type = KP_WIRE_PONG};
+		pong.u.pong.id = m->u.ping.id;
+		pong.u.pong.echo_us = m->u.ping.clock_us;
+		pong.u.pong.clock_us = now;
+		send_wire(p, &pong);
+		break;
+	}
+	case KP_WIRE_PONG:
+		on_pong(p, m, now);
+		break;
+	case KP_WIRE_POINTER: {
+		kyoyu_msg *msg = new_msg(KYOYU_MSG_POINTER);
+		if (!msg)
+			break;
+		msg->u.pointer.x = m->u.pointer.x;
+		msg->u.pointer.y = m->u.pointer.y;
+		msg->u.pointer.visible = m->u.pointer.visible;
+		kyoyu_bus_post(p->bus, msg);
+		break;
+	}
+	case KP_WIRE_KEYFRAME_REQUEST:
+		kp_peer_request_keyframe(p);
+		break;
+	case KP_WIRE_REPORT:
+		kp_pacer_on_report(&p->pacer, m->u.report.bytes, now);
+		if (m->u.report.bytes <= p->link_sent)
+			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(
+						&p->pacer,
+						kp_peer_unreceived_age(p, m->u.report.bytes, now),
+						now));
+		break;
+	case KP_WIRE_CONSENT:
+		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		break;
+	case KP_WIRE_PAUSED:
+		post_simple(p, KYOYU_MSG_PAUSE, 0);
+		break;
+	case KP_WIRE_RESUMED:
+		post_simple(p, KYOYU_MSG_RESUME, 0);
+		break;
+	case KP_WIRE_VIDEO_CONFIG:
+		if (m->u.video_config.codec != p->codec)
+			ret = refuse(p, "VIDEO_CONFIG for a codec that was not agreed");
+		else
+			on_video_config(p, m);
+		break;
+	case KP_WIRE_VIDEO:
+		ret = on_video(p, m, now);
+		break;
+	case KP_WIRE_CURSOR:
+		on_cursor(p, m);
+		break;
+	case KP_WIRE_CURSOR_SHAPE:
+		on_cursor_shape(p, m);
+		break;
+	default: /* the reader lets nothing else through */
+		ret = refuse(p, "a message that has no place in a session");
+		break;
+	}
+	kp_wire_msg_clear(m);
+	return ret;
+}
+
+void kp_peer_add_latency(kp_peer *p, int64_t latency_us)
+{
+	if (latency_us >= 0 && p->n_latency < KP_PEER_SAMPLES)
+		p->latency[p->n_latency++] = latency_us;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The figures of the window that ends NOW. */
+static void window_stats(kp_peer *p, int64_t now, kyoyu_stats_info *s)
+{
+	int64_t span = now - p->window_start_us;
+
+	s->kbps = (uint32_t)(p->window_bytes * 8000 / (uint64_t)span);
+	s->fps = (uint32_t)(((uint64_t)p->window_packets * 1000000 + (uint64_t)span / 2) /
+			    (uint64_t)span);
+	s->rtt_ms = (uint32_t)((p->rtt_us + 500) / 1000);
+	uint64_t all = (uint64_t)p->window_packets + p->window_lost;
+	s->loss_permille = all ? (uint32_t)(p->window_lost * 1000 / all) : 0;
+	s->bytes = p->total_bytes;
+	if (p->n_latency) {
+		qsort(p->latency, p->n_latency, sizeof(p->latency[0]), cmp_i64);
+		s->latency_us = p->latency[p->n_latency / 2];
+	}
+}
+
+static void post_stats(kp_peer *p, int64_t now)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_STATS);
+
+	/* Without memory this window's figures are skipped, not carried over. */
+	if (msg) {
+		window_stats(p, now, &msg->u.stats);
+		kyoyu_bus_post(p->bus, msg);
+	}
+	p->window_start_us = now;
+	p->window_bytes = 0;
+	p->window_packets = p->window_lost = 0;
+	p->n_latency = 0;
+}
+
+static void send_report(kp_peer *p, int64_t now)
+{
+	kp_wire_msg m = {.type = KP_WIRE_REPORT};
+
+	m.u.report.highest_seq = p->highest_seq;
+	m.u.report.packets = p->packets_in;
+	m.u.report.bytes = p->bytes;
+	m.u.report.rtt_ms = (uint32_t)(p->rtt_us / 1000);
+	m.u.report.lost = p->lost;
+	send_wire(p, &m);
+	p->report_owed = false;
+	p->next_report_us = now + REPORT_US;
+}
+
+static void wake_at(int64_t at, int64_t now, int *timeout_ms)
+{
+	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
+/* Pings, reports, statistics, rate control.  Returns 0, or -ETIMEDOUT
+ * when the peer has been silent too long (the link is lost). */
+static int tick(kp_peer *p, int64_t now, int *timeout_ms)
+{
+	int64_t silence = kp_conn_silence_us(p->conn, now);
+
+	if (silence > p->cfg.timeout_us) {
+		kp_conn_set_why(p->conn, "nothing heard for %lld s",
+				(long long)(p->cfg.timeout_us / 1000000));
+		return -ETIMEDOUT;
+	}
+	wake_at(now - silence + p->cfg.timeout_us + 1000, now, timeout_ms);
+
+	bool flowing = p->last_video_us && now - p->last_video_us < VIDEO_RECENT_US;
+	int64_t interval = flowing ? PING_BUSY_US : kp_peer_is_sharer(p) ? 0 : p->cfg.keepalive_us;
+	if (!interval) {
+		p->next_ping_us = now; /* ping as soon as video flows */
+	} else {
+		if (now >= p->next_ping_us) {
+			kp_wire_msg ping = {.type = KP_WIRE_PING};
+			ping.u.ping.id = ++p->ping_id;
+			ping.u.ping.clock_us = now;
+			send_wire(p, &ping);
+			p->next_ping_us = now + interval;
+		}
+		wake_at(p->next_ping_us, now, timeout_ms);
+	}
+	if (!kp_peer_is_sharer(p) && p->report_owed) {
+		if (now >= p->next_report_us)
+			send_report(p, now);
+		else
+			wake_at(p->next_report_us, now, timeout_ms);
+	}
+	if (kp_peer_is_sharer(p) && now >= p->next_pacer_us) {
+		uint32_t kbps = kp_pacer_tick(&p->pacer, now);
+		if (kbps) {
+			kyoyu_info("the link keeps up again: asking the encoder for %u kbit/s",
+				   kbps);
+			kyoyu_bus_post_value(p->bus, KYOYU_MSG_BITRATE, kbps);
+		}
+		p->next_pacer_us = now + STATS_US;
+	}
+	if (now - p->window_start_us >= STATS_US)
+		post_stats(p, now);
+	wake_at(p->window_start_us + STATS_US, now, timeout_ms);
+	return 0;
+}
+
+/* Once the peer said BYE or broke the protocol nothing more is read from
+ * it; only our goodbye may still go out. */
+static bool reading(const kp_peer *p)
+{
+	return !p->gone && !p->failed;
+}
+
+int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms,
+		    int64_t now)
+{
+	size_t n = 0;
+
+	if (!p->conn) {
+		/* No link: what the encoder makes meanwhile is dropped as it
+		 * comes, so the link that comes back starts afresh. */
+		if (!kp_peer_is_sharer(p) || p->state != KYOYU_STATE_SHARING || p->ended ||
+		    max == 0)
+			return 0;
+		kp_peer_drop_packets(p);
+		pfds[0] = (struct pollfd){kyoyu_inbox_fd(p->packets), POLLIN, 0};
+		return pfds[0].fd >= 0;
+	}
+	if (max == 0)
+		return 0;
+	if (!p->ended && tick(p, now, timeout_ms) < 0)
+		return -1;
+	/* Pings and reports queued by the tick go out now. */
+	if (kp_conn_flush(p->conn, now) < 0)
+		return -1;
+	if (!reading(p)) {
+		/* Nothing more is read; only a goodbye may still go out. */
+		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn),
+					    kp_conn_busy(p->conn) ? POLLOUT : 0, 0};
+		return (int)n;
+	}
+	/* The socket polls writable for video only while packets wait;
+	 * otherwise the inbox wakes us when the next one comes. */
+	bool bulk = kp_peer_sending(p) && kp_peer_bulk_waiting(p);
+	pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), kp_conn_events(p->conn, bulk), 0};
+	if (kp_peer_sending(p) && !bulk && n < max) {
+		pfds[n] = (struct pollfd){kyoyu_inbox_fd(p->packets), POLLIN, 0};
+		n += pfds[n].fd >= 0;
+	}
+	if (kp_conn_more_to_read(p->conn))
+		*timeout_ms = 0;
+	return (int)n;
+}
+
+int kp_peer_handle(kp_peer *p, short revents, int64_t now)
+{
+	kp_conn *c = p->conn;
+	int ret = 0;
+
+	if (!c)
+		return 0;
+	if (reading(p)) {
+		/* The other side went away while a held frame was next: what
+		 * it sent is read now, its goodbye included.  Screen content
+		 * among it meets the bus's gate, closed while not sharing. */
+		if (revents & (POLLRDHUP | POLLHUP | POLLERR))
+			kp_conn_hold(c, 0, now);
+		if (kp_conn_readable(c, revents))
+			ret = kp_conn_read(c, kp_peer_on_wire, p, now);
+	}
+	if (ret == 0 && !p->gone)
+		ret = kp_conn_flush(c, now);
+	return ret < 0 ? -1 : 0;
+}
