@@ -24,7 +24,7 @@ static const char *const record_keys[] = {"enabled", NULL};
  * there itself. */
 const kyoyu_slot kyoyu_slots[] = {
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", "pipewire,x11,testsrc", NULL, no_keys, "what the sharer shows"},
+	 "x11,testsrc", "pipewire,x11", NULL, no_keys, "what the sharer shows"},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", NULL, "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
