@@ -71,7 +71,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("cert", transport, cert, NULL,
 			    "viewer: its certificate (PEM; kyoyu-agent --make-cert DIR)"),
 	KYOYU_OPTION_STRING("key", transport, key, NULL, "viewer: its private key (PEM)"),
-	KYOYU_OPTION_TEXT("name", transport, name, NULL, KT_WIRE_NAME_MAX,
+	KYOYU_OPTION_TEXT("name", transport, name, NULL, KP_WIRE_NAME_MAX,
 				"the name the other side sees (default: user@host)"),
 	KYOYU_OPTION_INT("code_ttl_s", transport, code_ttl_s, 600, 1, 86400,
 			 "viewer: a connection code stops working after this long"),
