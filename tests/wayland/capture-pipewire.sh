@@ -10,7 +10,8 @@
 #     nothing is posted while paused, and sharing again starts with the size,
 #     the pointer and a key frame; the desktop ending the cast ends it with
 #     the sentence the person reads;
-#   - capture/x11 steps aside on mutter's Xwayland;
+#   - capture/x11 steps aside on mutter's Xwayland; with no bus and no X
+#     display the default list (pipewire,x11) refuses to start, no testsrc;
 #   - a whole session: a sharer on the Wayland desktop (the default capture
 #     list picks pipewire, the default UIs include the overlay, drawn through
 #     Xwayland) to a recording viewer over TLS on loopback; the badge "Your
@@ -162,6 +163,18 @@ if [ "$xwayland" = yes ] && [ -x "$KYOYU_BUILDDIR/tests/x11/kyoyu-capture-probe"
 else
 	skip "Xwayland is missing (apt-get install xwayland), or capture/x11 is not built"
 fi
+
+# ---- nothing to capture --------------------------------------------------------
+# A Wayland session with no bus and no X display: the default list
+# (pipewire,x11) has nothing to offer, and the synthetic testsrc must not
+# stand in for the customer's screen.
+env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$E2E_TMP/none" \
+	WAYLAND_DISPLAY=kyoyu-none "$KYOYU_AGENT" -r sharer -o "ctl.socket=none" -t 5 \
+	</dev/null >"$E2E_TMP/none.out" 2>"$E2E_TMP/none.err"
+status=$?
+check "a Wayland sharer with nothing to capture does not start (status 1)" test "$status" = 1
+check "... and says which captures it tried, and that testsrc was not one" \
+	grep -q 'no capture plugin applies here (tried: pipewire, x11)' "$E2E_TMP/none.err"
 
 # ---- a whole session ---------------------------------------------------------
 check "the operator has a certificate" make_viewer_cert
