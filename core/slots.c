@@ -19,24 +19,28 @@ static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
 static const char *const record_keys[] = {"enabled", NULL};
 
+/* On Wayland only the desktop may hand out the screen (the ScreenCast
+ * portal): capture/x11 would see XWayland's windows alone, and steps aside
+ * there itself. */
 const kyoyu_slot kyoyu_slots[] = {
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", NULL, no_keys, "what the sharer shows", NULL},
+	 "x11,testsrc", "pipewire,x11", NULL, no_keys, "what the sharer shows", NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
-	 "vpx,x264", "vpx,avcodec", codec_keys,
+	 "vpx,x264", NULL, "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
 	 "every decoder on the viewer", NULL},
 	{"transport", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, false,
-	 "tls", "tls", no_keys, "the link between sharer and viewer", NULL},
+	 "tls", NULL, "tls", no_keys, "the link between sharer and viewer", NULL},
 	{"record", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, true,
-	 "record", "record", record_keys,
+	 "record", NULL, "record", record_keys,
 	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", "default", no_keys, "pause, caps, consent: the session policy", NULL},
+	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
+	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", "sdl,tty", no_keys,
+	 "tty,x11-overlay", NULL, "sdl,tty", no_keys,
 	 "every listed user interface that applies here is started", NULL},
-	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL},
+	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Groups the core reads for itself, with their keys. */
@@ -85,8 +89,11 @@ int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
 	*configured = *names != NULL;
 	if (*names)
 		return 0;
+	const char *wayland = getenv("WAYLAND_DISPLAY");
 	const char *def = role == KYOYU_ROLE_VIEWER ? slot->viewer_default
-						    : slot->sharer_default;
+			  : slot->sharer_wayland_default && wayland && *wayland
+				  ? slot->sharer_wayland_default
+				  : slot->sharer_default;
 	*names = split_commas(def ? def : "");
 	return *names ? 0 : -ENOMEM;
 }
@@ -260,11 +267,13 @@ void kyoyu_slots_print(FILE *out)
 	fprintf(out, "Config groups (one per slot; `plugin` names the plugin, or a "
 		     "list tried in order):\n");
 	for (const kyoyu_slot *s = kyoyu_slots; s->group; s++) {
-		fprintf(out, "  %-10s %s = %s%s%s%s\n", s->group, s->key,
+		fprintf(out, "  %-10s %s = %s%s%s%s%s%s\n", s->group, s->key,
 			s->sharer_default ? s->sharer_default : "",
 			s->sharer_default && s->viewer_default ? " (sharer), " : "",
 			s->viewer_default ? s->viewer_default : "",
-			s->viewer_default ? " (viewer)" : " (sharer)");
+			s->viewer_default ? " (viewer)" : " (sharer)",
+			s->sharer_wayland_default ? "; on Wayland " : "",
+			s->sharer_wayland_default ? s->sharer_wayland_default : "");
 		fprintf(out, "  %-10s %s\n", "", s->help);
 	}
 }

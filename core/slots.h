@@ -20,6 +20,9 @@ typedef struct kyoyu_slot {
 	bool all;           /* start every listed plugin that applies */
 	bool optional;      /* may end up empty */
 	const char *sharer_default; /* comma-separated plugin names */
+	/* The sharer's default on a Wayland session (WAYLAND_DISPLAY set), or
+	 * NULL for the same as elsewhere. */
+	const char *sharer_wayland_default;
 	const char *viewer_default;
 	const char *const *core_keys; /* other keys the core reads */
 	const char *help;
@@ -33,7 +36,8 @@ extern const kyoyu_slot kyoyu_slots[];
 
 const kyoyu_slot *kyoyu_slot_find(const char *group);
 
-/* The plugin names for SLOT in ROLE, configured or default, as a
+/* The plugin names for SLOT in ROLE, configured or the default for this
+ * role and session (Wayland or not), as a
  * NULL-terminated list the caller frees with kyoyu_strv_free().  *CONFIGURED
  * tells whether they came from the settings (then a missing plugin is an
  * error, not a quiet fallback). */

@@ -7,9 +7,14 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
-  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core"
+  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  libpipewire-0.3-dev libglib2.0-dev libwayland-dev wayland-protocols"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
-KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox"
+# The Wayland tests' desktop (scripts/wayland-session: mutter headless, the
+# ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse.
+KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
+  mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
+  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

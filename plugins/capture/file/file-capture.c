@@ -25,7 +25,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "file-source.h"
-#include "frame-diff.h"
+#include "../common/frame-diff.h"
 
 #define POOL_SIZE 4
 /* Damage of this many past pictures is kept to refresh a returning buffer. */
@@ -310,7 +310,7 @@ static int load(file_capture *fc, int64_t now)
 		if (fc->shown)
 			fc->send_key = true; /* a new size: a new stream */
 	} else {
-		capture_file_diff(prev, prev_stride, fc->pic.data, fc->pic.stride,
+		capture_frame_diff(prev, prev_stride, fc->pic.data, fc->pic.stride,
 				  fc->pic.width, fc->pic.height, &fc->pic_damage);
 	}
 	fc->loaded = true;
