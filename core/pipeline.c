@@ -528,11 +528,14 @@ static int start_stages(kyoyu_pipeline *pl)
 	return 0;
 }
 
-/* Stops in the reverse order of starting: producers first, session last. */
-static void stop_stages(kyoyu_pipeline *pl)
+/* Stops in the reverse order of starting: producers first, session last.
+ * Without ALL, a stage that stays after the end keeps running. */
+static void stop_stages(kyoyu_pipeline *pl, bool all)
 {
 	for (size_t i = pl->n_stages; i-- > 0;) {
 		stage_entry *e = &pl->stages[i];
+		if (!all && kyoyu_stage_stays_after_end(e->stage))
+			continue;
 		if (e->started) {
 			kyoyu_stage_request_stop(e->stage);
 			kyoyu_stage_join(e->stage);
@@ -547,6 +550,14 @@ static void stop_stages(kyoyu_pipeline *pl)
 static uint32_t interrupt_reason(uint32_t role)
 {
 	return role == KYOYU_ROLE_SHARER ? KYOYU_END_LEFT : KYOYU_END_OPERATOR;
+}
+
+/* True when SIGINT or SIGTERM arrived (SIGFD is non-blocking). */
+static bool signalled(int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	return sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si);
 }
 
 /* Waits for the session to end, turning SIGINT/SIGTERM and the time limit
@@ -569,18 +580,14 @@ static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 		kyoyu_msg *msg;
 		while (kyoyu_inbox_pop(inbox, &msg, 0) == 0)
 			kyoyu_msg_unref(msg);
-		bool signalled = false;
-		if (sigfd >= 0 && (fds[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			signalled = read(sigfd, &si, sizeof(si)) == sizeof(si);
-		}
+		bool interrupted = (fds[1].revents & POLLIN) && signalled(sigfd);
 		bool timed_out = deadline && kyoyu_now_us() >= deadline;
-		if ((signalled || timed_out) && !end_requested) {
+		if ((interrupted || timed_out) && !end_requested) {
 			kyoyu_info("%s: ending the session",
-				   signalled ? "interrupted" : "time limit reached");
+				   interrupted ? "interrupted" : "time limit reached");
 			kyoyu_bus_post_value(pl->bus, KYOYU_MSG_END, interrupt_reason(pl->role));
 			end_requested = true;
-		} else if (signalled) {
+		} else if (interrupted) {
 			kyoyu_warn("interrupted again: stopping at once");
 			break;
 		}
@@ -594,10 +601,26 @@ static void linger(kyoyu_pipeline *pl)
 
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
-		if (!e->started || !e->instance)
+		if (!e->started || !e->instance || kyoyu_stage_stays_after_end(e->stage))
 			continue;
 		int64_t left = until - kyoyu_now_us();
 		kyoyu_stage_wait(e->stage, left > 0 ? (int)(left / 1000) : 0);
+	}
+}
+
+/* The stages that show a person how the session ended run until the person
+ * closes them, or until a signal says to stop. */
+static void wait_for_people(kyoyu_pipeline *pl, int sigfd)
+{
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (!e->started || !kyoyu_stage_stays_after_end(e->stage))
+			continue;
+		kyoyu_debug("%s shows how the session ended until it is closed",
+			    kyoyu_stage_name(e->stage));
+		while (!kyoyu_stage_wait(e->stage, 200))
+			if (signalled(sigfd))
+				return;
 	}
 }
 
@@ -646,8 +669,12 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 	if (ret == 0) {
 		wait_for_end(pl, inbox, sigfd, max_seconds);
 		linger(pl);
+		stop_stages(pl, false);
+		/* Not after a second interrupt: that one means now. */
+		if (kyoyu_session_state(pl->session) == KYOYU_STATE_ENDED)
+			wait_for_people(pl, sigfd);
 	}
-	stop_stages(pl);
+	stop_stages(pl, true);
 	summarize(pl, started, summary);
 	kyoyu_inbox_free(inbox);
 	if (sigfd >= 0)
@@ -662,7 +689,7 @@ void kyoyu_pipeline_free(kyoyu_pipeline *pl)
 {
 	if (!pl)
 		return;
-	stop_stages(pl);
+	stop_stages(pl, true);
 	for (size_t i = 0; i < pl->n_stages; i++)
 		kyoyu_stage_free(pl->stages[i].stage);
 	kyoyu_encode_stage_free(pl->encode);

@@ -20,7 +20,8 @@ struct kyoyu_session {
 	kyoyu_instance *policy;
 	pthread_mutex_t lock; /* guards the fields below for status readers */
 	uint32_t role, state, reason, recording, consent, codec;
-	int64_t connected_us, last_activity_us, ends_at_us;
+	bool asked; /* the customer has been asked (sharer) */
+	int64_t connected_us, sharing_since_us, last_activity_us, ends_at_us;
 	uint64_t activity_count;
 	char peer[64];
 	kyoyu_stats_info stats;
@@ -63,6 +64,7 @@ static kyoyu_session_view view_of(const kyoyu_session *s)
 		.now_us = kyoyu_clock_now(s->clock),
 		.connected_us = s->connected_us,
 		.last_activity_us = s->last_activity_us,
+		.sharing_since_us = s->sharing_since_us,
 	};
 }
 
@@ -138,6 +140,13 @@ int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 		pthread_mutex_unlock(&s->lock);
 		return -EPERM;
 	}
+	/* The customer's yes comes before the first picture whatever the
+	 * policy says: no plugin can share a screen nobody agreed to show. */
+	if (from == KYOYU_STATE_AWAITING_CONSENT && to == KYOYU_STATE_SHARING &&
+	    s->consent != KYOYU_CONSENT_GRANTED) {
+		pthread_mutex_unlock(&s->lock);
+		return -EPERM;
+	}
 	kyoyu_session_view view = view_of(s);
 	const kyoyu_policy_ops *ops = &s->policy->plugin->ops.policy;
 	if (ops->allow(s->policy->priv, &view, to, reason) != 0) {
@@ -148,6 +157,8 @@ int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 	}
 	s->state = to;
 	s->reason = to == KYOYU_STATE_ENDED ? reason : KYOYU_END_NONE;
+	if (to == KYOYU_STATE_SHARING && !s->sharing_since_us)
+		s->sharing_since_us = view.now_us;
 	pthread_mutex_unlock(&s->lock);
 
 	if (to == KYOYU_STATE_ENDED)
@@ -166,18 +177,24 @@ void kyoyu_session_begin(kyoyu_session *s)
 		kyoyu_session_move(s, KYOYU_STATE_ENDED, KYOYU_END_ERROR);
 }
 
-/* After the peer connects, or consent arrives: share if the policy lets us. */
+/* After the peer connects, or an answer arrives: share once the customer
+ * said yes and the policy lets us.  The sharer asks the customer first,
+ * every time; the viewer waits for the answer to come over the link. */
 static void try_share(kyoyu_session *s)
 {
 	if (s->state == KYOYU_STATE_CONNECTING)
 		kyoyu_session_move(s, KYOYU_STATE_AWAITING_CONSENT, 0);
 	if (s->state != KYOYU_STATE_AWAITING_CONSENT)
 		return;
-	if (kyoyu_session_move(s, KYOYU_STATE_SHARING, 0) == 0)
+	if (s->consent == KYOYU_CONSENT_GRANTED) {
+		kyoyu_session_move(s, KYOYU_STATE_SHARING, 0);
 		return;
-	if (s->recording && s->consent == 0 && s->role == KYOYU_ROLE_SHARER) {
-		s->consent = KYOYU_CONSENT_ASK;
-		kyoyu_bus_post_value(s->bus, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK);
+	}
+	if (s->role == KYOYU_ROLE_SHARER && !s->asked) {
+		s->asked = true;
+		kyoyu_bus_post_value(s->bus, KYOYU_MSG_CONSENT,
+				     s->recording ? KYOYU_CONSENT_ASK_RECORDED
+						  : KYOYU_CONSENT_ASK_UNRECORDED);
 	}
 }
 
@@ -213,9 +230,15 @@ static void on_peer(kyoyu_session *s, const kyoyu_msg *msg)
 
 static void on_consent(kyoyu_session *s, int64_t answer)
 {
-	if (answer == KYOYU_CONSENT_ASK)
-		return; /* our own question, echoed by the bus */
+	/* Our own question echoed by the bus, or an answer to no open
+	 * question (typed ahead, or repeated after a dropped link): nothing. */
+	if ((answer != KYOYU_CONSENT_GRANTED && answer != KYOYU_CONSENT_DECLINED) ||
+	    s->state != KYOYU_STATE_AWAITING_CONSENT ||
+	    (s->role == KYOYU_ROLE_SHARER && !s->asked))
+		return;
+	pthread_mutex_lock(&s->lock);
 	s->consent = (uint32_t)answer;
+	pthread_mutex_unlock(&s->lock);
 	if (answer == KYOYU_CONSENT_DECLINED)
 		kyoyu_session_move(s, KYOYU_STATE_ENDED, KYOYU_END_CONSENT_DECLINED);
 	else if (answer == KYOYU_CONSENT_GRANTED)

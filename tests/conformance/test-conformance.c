@@ -604,6 +604,8 @@ static void policy_life_cycle(const kyoyu_plugin *p)
 				view.state = path[i];
 			if (view.state == KYOYU_STATE_AWAITING_CONSENT)
 				view.connected_us = view.last_activity_us = view.now_us;
+			if (view.state == KYOYU_STATE_SHARING && !view.sharing_since_us)
+				view.sharing_since_us = view.now_us;
 			for (int t = 0; t < 8 && view.state != KYOYU_STATE_ENDED; t++) {
 				kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 				kyoyu_clock_advance(clock, 250000);

@@ -67,7 +67,7 @@ check "a fifth waiting connection from one address is refused at once" sh -c \
 check "with a log line" grep -q "too many connections waiting from this address" "$T/viewer.err"
 
 check "the viewer is still running" alive
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer sharer "$T/code" -t 4
 check "and still serves the real sharer with its code" \
 	wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"

@@ -72,7 +72,7 @@ reap "$SHARER_PID"
 key n
 wait_for 10 sh -c '[ $(grep -c "Read this code" "$0") -ge 2 ]' "$T/five.out"
 CODE=$(grep -o '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$T/five.out" | tail -1)
-printf '%s\n' "$CODE" >"$T/new"
+customer_types "$CODE" >"$T/new"
 start_sharer fresh "$T/new"
 check "the new code connects" wait_for 30 has "$T/five.out" "The customer (.*) is connected"
 try "$(digits_of "$CODE")"

@@ -60,10 +60,15 @@ typedef enum kyoyu_msg_type {
 	(KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |    \
 	 KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) | KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE))
 
+/* The sharer's session asks the customer before anything is shared, every
+ * time: the question says whether the viewer records, so a UI shows the
+ * recording as part of it.  Only GRANTED starts sharing; DECLINED ends the
+ * session ("consent declined"). */
 typedef enum kyoyu_consent {
-	KYOYU_CONSENT_ASK = 1,      /* the viewer records: ask the customer */
+	KYOYU_CONSENT_ASK_RECORDED = 1,   /* may they see and record the screen? */
 	KYOYU_CONSENT_GRANTED = 2,
 	KYOYU_CONSENT_DECLINED = 3,
+	KYOYU_CONSENT_ASK_UNRECORDED = 4, /* may they see the screen? (no recording) */
 } kyoyu_consent;
 
 typedef enum kyoyu_code_event {
@@ -289,6 +294,16 @@ bool kyoyu_stage_stopping(const kyoyu_stage *stage);
 
 /* "capture/x11", for logs. */
 const char *kyoyu_stage_name(const kyoyu_stage *stage);
+
+/* For a UI that shows a person how the session ended: once the session has
+ * ended, the agent stops every other stage and then waits for this one's
+ * run() to return by itself (the person closed the window), instead of
+ * stopping it after a short linger.  SIGINT or SIGTERM still stops it at
+ * once.  Call from start(). */
+void kyoyu_stage_stay_after_end(kyoyu_stage *stage);
+
+/* True once kyoyu_stage_stay_after_end() was called for STAGE. Any thread. */
+bool kyoyu_stage_stays_after_end(const kyoyu_stage *stage);
 
 /* True when the calling thread is STAGE's own (its run() is on the stack). */
 bool kyoyu_stage_is_current(const kyoyu_stage *stage);

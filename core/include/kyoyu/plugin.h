@@ -169,6 +169,9 @@ typedef struct kyoyu_session_view {
 	int64_t now_us;            /* session clock */
 	int64_t connected_us;      /* when the peer connected, or 0 */
 	int64_t last_activity_us;  /* last frame or pointer movement, or 0 */
+	/* When sharing first started (the customer said yes), or 0: time spent
+	 * waiting for the answer is not the session's time. */
+	int64_t sharing_since_us;
 } kyoyu_session_view;
 
 typedef enum kyoyu_policy_action {

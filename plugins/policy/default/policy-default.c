@@ -1,9 +1,13 @@
 /* policy/default: the rules of a support session.
  *
- *  - Sharing waits for the customer's consent when the viewer records.
+ *  - Sharing waits for the customer's yes: the core itself refuses to
+ *    share before it, so this policy need not say so.
  *  - Pausing and resuming are always allowed; so is ending.
  *  - The session ends at its time cap (session.max_minutes, 40 by default),
- *    with a warning session.warn_minutes before, on each side's own clock.
+ *    counted from the moment sharing started, with a warning
+ *    session.warn_minutes before, on each side's own clock.  Waiting for the
+ *    customer's answer does not count, but a question left unanswered as long
+ *    as the cap ends the session ("idle").
  *  - Optionally, it ends after session.idle_minutes with no screen change
  *    and no pointer movement.
  * The core enforces what this plugin answers.
@@ -24,7 +28,8 @@ typedef struct policy {
 
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("max_minutes", policy, max_minutes, 40, 1, 24 * 60,
-			 "the session ends this long after the peer connected"),
+			 "the session ends this long after sharing started (the "
+			 "customer said yes)"),
 	KYOYU_OPTION_INT("warn_minutes", policy, warn_minutes, 5, 0, 60,
 			 "both people are warned this long before the cap (0: no warning)"),
 	KYOYU_OPTION_INT("idle_minutes", policy, idle_minutes, 0, 0, 24 * 60,
@@ -45,10 +50,6 @@ static int policy_init(void *priv, const kyoyu_host *host)
 static int policy_allow(void *priv, const kyoyu_session_view *s, uint32_t to,
 			uint32_t reason)
 {
-	/* Recording needs the customer's yes before any picture leaves. */
-	if (to == KYOYU_STATE_SHARING && s->state == KYOYU_STATE_AWAITING_CONSENT &&
-	    s->recording && s->consent != KYOYU_CONSENT_GRANTED)
-		return -EPERM;
 	return 0;
 }
 
@@ -59,20 +60,22 @@ static void policy_tick(void *priv, const kyoyu_session_view *s,
 
 	if (!s->connected_us || s->state == KYOYU_STATE_ENDED)
 		return;
-	int64_t ends_at = s->connected_us + p->max_minutes * US_PER_MINUTE;
+	int64_t cap = p->max_minutes * US_PER_MINUTE;
+	int64_t ends_at = s->sharing_since_us ? s->sharing_since_us + cap : 0;
 	verdict->ends_at_us = ends_at;
-	if (s->now_us >= ends_at) {
+	if (ends_at && s->now_us >= ends_at) {
 		verdict->action = KYOYU_POLICY_END;
 		verdict->reason = KYOYU_END_TIME_CAP;
 		return;
 	}
-	if (p->idle_minutes && s->last_activity_us &&
-	    s->now_us - s->last_activity_us >= p->idle_minutes * US_PER_MINUTE) {
+	bool unanswered = !ends_at && s->now_us >= s->connected_us + cap;
+	if (unanswered || (p->idle_minutes && s->last_activity_us &&
+			   s->now_us - s->last_activity_us >= p->idle_minutes * US_PER_MINUTE)) {
 		verdict->action = KYOYU_POLICY_END;
 		verdict->reason = KYOYU_END_IDLE;
 		return;
 	}
-	if (p->warn_minutes && !p->warned &&
+	if (ends_at && p->warn_minutes && !p->warned &&
 	    s->now_us >= ends_at - p->warn_minutes * US_PER_MINUTE) {
 		p->warned = true;
 		verdict->action = KYOYU_POLICY_WARN;
@@ -92,7 +95,7 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.name = "default",
 	.version = PACKAGE_VERSION,
 	.license = "MIT",
-	.description = "consent before recording, pause any time, time cap, idle timeout",
+	.description = "pause any time, a time cap counted from the customer's yes, idle timeout",
 	.priv_size = sizeof(policy),
 	.options = options,
 	.init = policy_init,

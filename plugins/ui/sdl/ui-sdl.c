@@ -212,7 +212,7 @@ static const char *banner_words(const sdl_ui *ui)
 		return "Waiting for the customer to connect…";
 	case KYOYU_STATE_AWAITING_CONSENT:
 		return ui->recording ? "Waiting for the customer to accept the recording…"
-				     : "Waiting for the customer…";
+				     : "Waiting for the customer to allow sharing…";
 	case KYOYU_STATE_PAUSED:
 		return "Paused by the customer";
 	case KYOYU_STATE_SHARING:

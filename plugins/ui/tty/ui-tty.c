@@ -1,7 +1,8 @@
 /* ui/tty: the session in a terminal, for both people.
  *
  * The customer (sharer) types the code the support person reads out, is
- * asked before a recording starts, sees whether the screen is shared or
+ * asked before anything is shared (and whether it is recorded), sees
+ * whether the screen is shared or
  * paused and how much time is left, and has keys to pause, resume and
  * leave.  The support person (viewer) sees the code to read out, the state,
  * the time left and the link's figures, and has keys to end the session and
@@ -157,8 +158,10 @@ static const char *end_words(const ui *u, uint32_t reason)
 	case KYOYU_END_IDLE:
 		return "nothing happened for a long time";
 	case KYOYU_END_CONSENT_DECLINED:
-		return s ? "you did not agree to the recording"
-			 : "the customer did not agree to the recording";
+		if (u->recording)
+			return s ? "you did not agree to the recording"
+				 : "the customer did not agree to the recording";
+		return s ? "you did not allow sharing" : "the customer did not allow sharing";
 	case KYOYU_END_LINK_LOST:
 		return "the connection was lost and did not come back";
 	case KYOYU_END_REJECTED:
@@ -196,8 +199,10 @@ static void submit_code(ui *u, const char *text)
 static void answer_consent(ui *u, bool yes)
 {
 	u->asking_consent = false;
-	say(u, yes ? "Thank you. The session will be recorded."
-		   : "The session will not be recorded, so it ends now.");
+	if (!yes)
+		say(u, "Nothing is shared: the session ends now.");
+	else if (u->recording)
+		say(u, "Thank you. The session will be recorded.");
 	post_value(u, KYOYU_MSG_CONSENT, yes ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
 }
 
@@ -269,14 +274,21 @@ static void ask_code(ui *u)
 	}
 }
 
-static void ask_consent(ui *u)
+/* One question before anything is shared; RECORDED: the viewer records. */
+static void ask_consent(ui *u, bool recorded)
 {
 	char line[TTY_LINE_MAX];
 
 	u->asking_consent = true;
-	say(u, "The support team would like to record this session (only what your "
-	       "screen shows is recorded).");
-	say(u, "Do you agree? Press y for yes or n for no.");
+	u->recording = recorded;
+	if (recorded)
+		say(u, "The support team would like to see your screen and record this "
+		       "session (only what your screen shows is recorded).");
+	else
+		say(u, "The support team would like to see your screen (nothing is "
+		       "recorded).");
+	say(u, "Nothing is shared until you agree. Do you agree? Press y for yes or n "
+	       "for no.");
 	if (take_pending(u, is_answer, line))
 		answer_consent(u, is_yes(line));
 }
@@ -406,8 +418,10 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 				 : "The customer paused sharing.");
 		break;
 	case KYOYU_STATE_AWAITING_CONSENT:
-		if (!sharer(u) && u->recording)
-			say(u, "Waiting for the customer to agree to the recording...");
+		if (!sharer(u))
+			say(u, u->recording
+				       ? "Waiting for the customer to agree to the recording..."
+				       : "Waiting for the customer to allow sharing...");
 		break;
 	case KYOYU_STATE_ENDED:
 		u->asking_code = u->asking_consent = false;
@@ -509,12 +523,15 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		on_code(u, msg);
 		break;
 	case KYOYU_MSG_CONSENT:
-		if (msg->u.value == KYOYU_CONSENT_ASK && sharer(u))
-			ask_consent(u);
+		if (sharer(u) && (msg->u.value == KYOYU_CONSENT_ASK_RECORDED ||
+				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED))
+			ask_consent(u, msg->u.value == KYOYU_CONSENT_ASK_RECORDED);
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
-			say(u, "The customer agreed to the recording.");
+			say(u, u->recording ? "The customer agreed to the recording."
+					    : "The customer allowed sharing.");
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_DECLINED)
-			say(u, "The customer did not agree to the recording.");
+			say(u, u->recording ? "The customer did not agree to the recording."
+					    : "The customer did not allow sharing.");
 		break;
 	case KYOYU_MSG_STATS:
 		on_stats(u, &msg->u.stats, kyoyu_now_us());
