@@ -417,10 +417,14 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	size_t n;
 	int ret;
 
-	bool record = false;
-	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
+	bool record = false, required = true;
+	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen) ||
+	    kyoyu_settings_bool(pl->settings, "record", "required", &required, err, errlen))
 		return -EINVAL;
 	pl->host.recording = record;
+	/* Only the viewer records what it receives; a sharer's own file is
+	 * its own business. */
+	pl->host.recording_optional = record && !required && pl->role == KYOYU_ROLE_VIEWER;
 	if ((ret = fill_slot(pl, "session", NULL, &pl->policy, 1, &n, err, errlen)))
 		return ret;
 	ret = pl->role == KYOYU_ROLE_SHARER ? build_sharer(pl, err, errlen)

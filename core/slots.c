@@ -17,7 +17,7 @@
 static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
-static const char *const record_keys[] = {"enabled", NULL};
+static const char *const record_keys[] = {"enabled", "required", NULL};
 
 const kyoyu_slot kyoyu_slots[] = {
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,

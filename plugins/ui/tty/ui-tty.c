@@ -22,6 +22,7 @@
 #define KYOYU_LOG_COMPONENT "ui/tty"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/i18n.h"
 #include "tty-input.h"
 
 #define STATUS_EVERY_US 1000000
@@ -40,8 +41,9 @@ typedef struct ui {
 	uint32_t state;
 	int64_t ends_at_us;
 	bool recording, lost;
-	char peer[72];
+	char peer[KYOYU_PEER_TEXT_MAX + 1];
 	bool asking_code, asking_consent;
+	bool may_skip_recording; /* the question offers "share without recording" */
 	unsigned code_asks;
 	char code[16];
 	size_t code_len;
@@ -114,7 +116,7 @@ static void time_left(const ui *u, char *out, size_t len)
 
 static void show_status(ui *u)
 {
-	char left[32], line[200];
+	char left[32], line[KYOYU_PEER_TEXT_MAX + 200];
 
 	if (!u->out_tty || u->asking_code || u->asking_consent)
 		return;
@@ -196,14 +198,42 @@ static void submit_code(ui *u, const char *text)
 	say(u, "Connecting to the support team...");
 }
 
-static void answer_consent(ui *u, bool yes)
+static bool is_yes(const char *s);
+static bool is_no(const char *s);
+
+/* ANSWER: a kyoyu_consent answer (GRANTED, GRANTED_UNRECORDED, DECLINED). */
+static void answer_consent(ui *u, int answer)
 {
 	u->asking_consent = false;
-	if (!yes)
+	if (answer == KYOYU_CONSENT_DECLINED)
 		say(u, "Nothing is shared: the session ends now.");
+	else if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED)
+		say(u, "%s", _("Thank you. Your screen will be shared without recording."));
 	else if (u->recording)
 		say(u, "Thank you. The session will be recorded.");
-	post_value(u, KYOYU_MSG_CONSENT, yes ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+	post_value(u, KYOYU_MSG_CONSENT, answer);
+}
+
+/* The answer KEY gives to the open question, or 0 for none. */
+static int consent_key(const ui *u, int key)
+{
+	if (key == 'y' || key == 'Y')
+		return KYOYU_CONSENT_GRANTED;
+	if (key == 'n' || key == 'N')
+		return KYOYU_CONSENT_DECLINED;
+	if (u->may_skip_recording && (key == 'u' || key == 'U'))
+		return KYOYU_CONSENT_GRANTED_UNRECORDED;
+	return 0;
+}
+
+/* The answer a typed line gives ("y", "yes", "u"...), or 0 for none. */
+static int consent_line(const ui *u, const char *s)
+{
+	if (is_yes(s))
+		return KYOYU_CONSENT_GRANTED;
+	if (is_no(s))
+		return KYOYU_CONSENT_DECLINED;
+	return s[0] && !s[1] ? consent_key(u, s[0]) : 0;
 }
 
 static bool is_yes(const char *s)
@@ -246,7 +276,7 @@ static bool take_pending(ui *u, bool (*match)(const char *), char *out)
 
 static bool is_answer(const char *s)
 {
-	return is_yes(s) || is_no(s);
+	return is_yes(s) || is_no(s) || !strcasecmp(s, "u");
 }
 
 static void ask_code(ui *u)
@@ -274,13 +304,16 @@ static void ask_code(ui *u)
 	}
 }
 
-/* One question before anything is shared; RECORDED: the viewer records. */
-static void ask_consent(ui *u, bool recorded)
+/* One question before anything is shared: QUESTION is the session's
+ * (kyoyu_consent ASK_...). */
+static void ask_consent(ui *u, int64_t question)
 {
 	char line[TTY_LINE_MAX];
+	bool recorded = question != KYOYU_CONSENT_ASK_UNRECORDED;
 
 	u->asking_consent = true;
 	u->recording = recorded;
+	u->may_skip_recording = question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL;
 	if (recorded)
 		say(u, "The support team would like to see your screen and record this "
 		       "session (only what your screen shows is recorded).");
@@ -289,8 +322,11 @@ static void ask_consent(ui *u, bool recorded)
 		       "recorded).");
 	say(u, "Nothing is shared until you agree. Do you agree? Press y for yes or n "
 	       "for no.");
-	if (take_pending(u, is_answer, line))
-		answer_consent(u, is_yes(line));
+	if (u->may_skip_recording)
+		/* TRANSLATORS: u stays the key to press. */
+		say(u, "%s", _("You may also share without recording: press u."));
+	if (take_pending(u, is_answer, line) && consent_line(u, line))
+		answer_consent(u, consent_line(u, line));
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -354,8 +390,8 @@ static void on_key(void *ctx, int key)
 		return;
 	}
 	if (u->asking_consent) {
-		if (key == 'y' || key == 'Y' || key == 'n' || key == 'N')
-			answer_consent(u, key == 'y' || key == 'Y');
+		if (consent_key(u, key))
+			answer_consent(u, consent_key(u, key));
 		return;
 	}
 	if (command(u, key))
@@ -375,8 +411,11 @@ static void on_line(void *ctx, const char *line)
 		return;
 	}
 	if (u->asking_consent) {
-		if (is_answer(line))
-			answer_consent(u, is_yes(line));
+		if (consent_line(u, line))
+			answer_consent(u, consent_line(u, line));
+		else if (u->may_skip_recording)
+			say(u, "%s", _("Please answer y (yes), n (no) or u (share without "
+				       "recording)."));
 		else
 			say(u, "Please answer y (yes) or n (no).");
 		return;
@@ -432,15 +471,45 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 	}
 }
 
+/* Sharer: who is asking, from the certificate the transport verified,
+ * and how it was verified.  Never a name the viewer merely sent. */
+static void say_who(ui *u, const kyoyu_msg *msg)
+{
+	char name[KYOYU_PEER_TEXT_MAX + 1], org[KYOYU_PEER_TEXT_MAX + 1];
+	char issuer[KYOYU_PEER_TEXT_MAX + 1];
+	uint32_t verified = msg->u.peer.verified;
+
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, name, sizeof(name));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, org, sizeof(org));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ISSUER, issuer, sizeof(issuer));
+	if (!verified || !name[0]) {
+		say(u, "Connected to the support team.");
+		return;
+	}
+	if (org[0])
+		/* TRANSLATORS: a person's name, then their organisation. */
+		say(u, _("Connected to %s (%s)."), name, org);
+	else
+		say(u, _("Connected to %s."), name);
+	if (verified & KYOYU_PEER_VERIFIED_PIN)
+		say(u, "%s", _("Verified by the key this computer was set up with."));
+	else
+		/* TRANSLATORS: the name of a certificate authority. */
+		say(u, _("Verified by %s, which this computer trusts."),
+		    issuer[0] ? issuer : _("a certificate authority"));
+}
+
 static void on_peer(ui *u, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		printable(u->peer, sizeof(u->peer), msg->buf);
+		kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, u->peer, sizeof(u->peer));
+		for (char *c = u->peer; *c; c++) /* from the network: printable only */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		u->recording = msg->u.peer.recording;
 		if (sharer(u))
-			say(u, "Connected to the support team%s%s%s.", u->peer[0] ? " (" : "",
-			    u->peer, u->peer[0] ? ")" : "");
+			say_who(u, msg);
 		else
 			say(u, "The customer%s%s%s is connected.", u->peer[0] ? " (" : "",
 			    u->peer, u->peer[0] ? ")" : "");
@@ -524,8 +593,12 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_CONSENT:
 		if (sharer(u) && (msg->u.value == KYOYU_CONSENT_ASK_RECORDED ||
-				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED))
-			ask_consent(u, msg->u.value == KYOYU_CONSENT_ASK_RECORDED);
+				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED ||
+				  msg->u.value == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL))
+			ask_consent(u, msg->u.value);
+		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED_UNRECORDED)
+			say(u, "%s", _("The customer allowed sharing without recording: nothing "
+				       "is recorded."));
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
 			say(u, u->recording ? "The customer agreed to the recording."
 					    : "The customer allowed sharing.");
