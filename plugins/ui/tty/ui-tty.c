@@ -325,8 +325,16 @@ static void ask_consent(ui *u, int64_t question)
 	if (u->may_skip_recording)
 		/* TRANSLATORS: u stays the key to press. */
 		say(u, "%s", _("You may also share without recording: press u."));
-	if (take_pending(u, is_answer, line) && consent_line(u, line))
-		answer_consent(u, consent_line(u, line));
+	/* Typed ahead: the first answer the question takes ("u" is not one
+	 * where it is not offered). */
+	while (take_pending(u, is_answer, line)) {
+		int answer = consent_line(u, line);
+		if (answer) {
+			answer_consent(u, answer);
+			break;
+		}
+		say(u, "Please answer y (yes) or n (no).");
+	}
 }
 
 /* ---- input --------------------------------------------------------------- */
