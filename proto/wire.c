@@ -461,7 +461,7 @@ static int decode_welcome(getter *g, kp_wire_welcome *h, char *why, size_t whyle
 	h->clock_us = (int64_t)get_u64(g);
 	h->name_len = (uint8_t)get_u8(g);
 	if (!welcome_flags_ok(h->flags))
-		return fail(why, whylen, "WELCOME with unknown flags 0x%02x", h->flags);
+		return fail(why, whylen, "WELCOME with flags 0x%02x (unknown, or \"recording optional\" without recording)", h->flags);
 	if (h->grace_s < 1 || h->grace_s > KP_WIRE_MAX_GRACE_S)
 		return fail(why, whylen, "WELCOME grace of %u s (1..%d)", h->grace_s,
 			    KP_WIRE_MAX_GRACE_S);
