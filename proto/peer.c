@@ -150,6 +150,7 @@ void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t
 {
 	uint32_t allowed = kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER;
 
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = conn;
 	p->codec = link->codec;
 	p->minor = link->minor;
@@ -191,6 +192,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 {
 	kp_conn *c = p->conn;
 
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = NULL;
 	if (kp_peer_is_sharer(p)) {
 		kp_peer_drop_packets(p);
@@ -201,6 +203,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 
 bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->gone || p->ended) {
 		kp_conn_free(kp_peer_detach(p), false);
 		return true;
@@ -238,10 +241,12 @@ static void add_text(char *out, size_t *len, const char *text)
 void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
 			const kp_peer_identity *who)
 {
-	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+	kyoyu_msg *msg;
 	char texts[3 * (KYOYU_PEER_TEXT_MAX + 1)];
 	size_t len = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
+	msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 	if (!msg) {
 		kyoyu_error("out of memory: the session missed a peer event (%u)", event);
 		return;
@@ -269,6 +274,7 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
 
 void kp_peer_end(kp_peer *p, uint32_t reason)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->ended)
 		return;
 	p->ended = true;
@@ -343,6 +349,7 @@ static void on_answer(kp_peer *p, int64_t answer)
 
 void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(p, &msg->u.state);
@@ -560,6 +567,7 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 	int64_t now = kyoyu_now_us();
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	switch (m->type) {
 	case KP_WIRE_BYE:
 		p->gone = true;
@@ -765,6 +773,7 @@ int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms
 {
 	size_t n = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!p->conn) {
 		/* No link: what the encoder makes meanwhile is dropped as it
 		 * comes, so the link that comes back starts afresh. */
@@ -806,6 +815,7 @@ int kp_peer_handle(kp_peer *p, short revents, int64_t now)
 	kp_conn *c = p->conn;
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!c)
 		return 0;
 	if (reading(p)) {

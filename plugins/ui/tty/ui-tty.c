@@ -35,6 +35,7 @@ typedef struct ui {
 	const kyoyu_host *host;
 	kyoyu_bus *bus;
 	uint32_t role;
+	kyoyu_stage *stage;
 	tty_input in;
 	bool out_tty, status_shown;
 
@@ -373,6 +374,7 @@ static void on_key(void *ctx, int key)
 {
 	ui *u = ctx;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	if (u->asking_code) {
 		if (key >= '0' && key <= '9' && u->code_len < CODE_DIGITS) {
 			u->code[u->code_len++] = (char)key;
@@ -410,6 +412,7 @@ static void on_line(void *ctx, const char *line)
 {
 	ui *u = ctx;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	while (*line == ' ' || *line == '\t')
 		line++;
 	if (!*line)
@@ -589,6 +592,7 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 {
 	char text[200];
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(u, &msg->u.state);
@@ -650,6 +654,7 @@ static int ui_start(void *priv, kyoyu_stage *stage)
 {
 	ui *u = priv;
 
+	u->stage = stage;
 	tty_input_open(&u->in, STDIN_FILENO);
 	u->out_tty = isatty(STDOUT_FILENO);
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage),
