@@ -32,6 +32,7 @@ typedef struct agent_args {
 	const char *check_config;
 	const char *help_plugin;
 	const char *plugin_path;
+	const char *make_cert, *cert_org, *cert_name;
 	double duration;
 	int verbosity;
 	bool list_plugins;
@@ -55,6 +56,10 @@ static void usage(FILE *out)
 		"      --help-plugin NAME    describe plugin NAME (or KIND/NAME) and its options\n"
 		"      --make-cert DIR       write a viewer certificate and key to DIR and\n"
 		"                            print the pin for the sharers' configuration\n"
+		"        --org TEXT          with --make-cert: the organisation the customer\n"
+		"                            is shown (UTF-8, at most 64 characters)\n"
+		"        --name TEXT         with --make-cert: the person or team the customer\n"
+		"                            is shown (default: this computer's name)\n"
 		"      --version             print the version and plugin ABI\n"
 		"  -h, --help                show this help\n\n");
 	kyoyu_slots_print(out);
@@ -328,7 +333,7 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 int main(int argc, char **argv)
 {
 	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION,
-	       OPT_MAKE_CERT };
+	       OPT_MAKE_CERT, OPT_ORG, OPT_NAME };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'o'},
@@ -342,6 +347,8 @@ int main(int argc, char **argv)
 		{"help-plugin", required_argument, NULL, OPT_HELP_PLUGIN},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"make-cert", required_argument, NULL, OPT_MAKE_CERT},
+		{"org", required_argument, NULL, OPT_ORG},
+		{"name", required_argument, NULL, OPT_NAME},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -402,13 +409,14 @@ int main(int argc, char **argv)
 			args.help_plugin = optarg;
 			break;
 		case OPT_MAKE_CERT:
-#ifdef HAVE_OPENSSL
-			status = kyoyu_make_cert(optarg);
-#else
-			fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
-					"libssl-dev installed\n");
-#endif
-			goto out;
+			args.make_cert = optarg;
+			break;
+		case OPT_ORG:
+			args.cert_org = optarg;
+			break;
+		case OPT_NAME:
+			args.cert_name = optarg;
+			break;
 		case OPT_VERSION:
 			printf("kyoyu-agent %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
 			       KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);
@@ -425,6 +433,19 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "kyoyu-agent: unexpected argument \"%s\"\n", argv[optind]);
 		goto out_usage;
+	}
+	if ((args.cert_org || args.cert_name) && !args.make_cert) {
+		fprintf(stderr, "kyoyu-agent: --org and --name go with --make-cert DIR\n");
+		goto out_usage;
+	}
+	if (args.make_cert) {
+#ifdef HAVE_OPENSSL
+		status = kyoyu_make_cert(args.make_cert, args.cert_org, args.cert_name);
+#else
+		fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
+				"libssl-dev installed\n");
+#endif
+		goto out;
 	}
 
 	const char *file = args.check_config ? args.check_config : args.config;

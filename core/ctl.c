@@ -268,7 +268,7 @@ void kyoyu_ctl_free(kyoyu_ctl *ctl)
 /* ---- answering ----------------------------------------------------------- */
 
 typedef struct reply {
-	char text[1024];
+	char text[2048]; /* a status with two names of 64 characters */
 	size_t len;
 } reply;
 
@@ -466,17 +466,36 @@ static void printable(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
+/* How the peer's name was checked, in the words of ctl status. */
+static const char *verified_words(uint32_t verified)
+{
+	switch (verified & (KYOYU_PEER_VERIFIED_PIN | KYOYU_PEER_VERIFIED_CA)) {
+	case KYOYU_PEER_VERIFIED_PIN:
+		return "pinned key";
+	case KYOYU_PEER_VERIFIED_CA:
+		return "certificate authority";
+	case KYOYU_PEER_VERIFIED_PIN | KYOYU_PEER_VERIFIED_CA:
+		return "pinned key and certificate authority";
+	default:
+		return "no (the peer's own words)";
+	}
+}
+
 static void do_status(kyoyu_ctl *ctl, reply *r)
 {
 	kyoyu_session_status st;
-	char peer[sizeof(st.peer)];
+	char peer[sizeof(st.peer)], org[sizeof(st.peer_org)];
 
 	kyoyu_session_get_status(ctl->session, &st);
 	printable(peer, sizeof(peer), st.peer);
+	printable(org, sizeof(org), st.peer_org);
 	say(r, "ok\nrole: %s\nstate: %s", role_name(st.role), kyoyu_state_name(st.state));
 	if (st.state == KYOYU_STATE_ENDED)
 		say(r, " (%s)", kyoyu_end_reason_name(st.reason));
-	say(r, "\npeer: %s\n", peer[0] ? peer : "-");
+	say(r, "\npeer: %s%s%s%s\n", peer[0] ? peer : "-", org[0] ? " (" : "", org,
+	    org[0] ? ")" : "");
+	if (peer[0])
+		say(r, "verified: %s\n", verified_words(st.verified));
 	if (st.ends_at_us && st.state != KYOYU_STATE_ENDED) {
 		int64_t left = st.ends_at_us > st.now_us ? (st.ends_at_us - st.now_us) / 1000000 : 0;
 		say(r, "time left: %lld:%02lld\n", (long long)(left / 60), (long long)(left % 60));

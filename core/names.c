@@ -75,6 +75,7 @@ const char *kyoyu_msg_type_name(uint32_t type)
 		[KYOYU_MSG_NOTICE] = "notice",
 		[KYOYU_MSG_ERROR] = "error",
 		[KYOYU_MSG_VIDEO_SIZE] = "video-size",
+		[KYOYU_MSG_LIMITS] = "limits",
 	};
 	return lookup(names, COUNT(names), type, "unknown");
 }

@@ -409,10 +409,14 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	size_t n;
 	int ret;
 
-	bool record = false;
-	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
+	bool record = false, required = true;
+	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen) ||
+	    kyoyu_settings_bool(pl->settings, "record", "required", &required, err, errlen))
 		return -EINVAL;
 	pl->host.recording = record;
+	/* Only the viewer records what it receives; a sharer's own file is
+	 * its own business. */
+	pl->host.recording_optional = record && !required && pl->role == KYOYU_ROLE_VIEWER;
 	if ((ret = fill_slot(pl, "session", NULL, &pl->policy, 1, &n, err, errlen)))
 		return ret;
 	ret = pl->role == KYOYU_ROLE_SHARER ? build_sharer(pl, err, errlen)
@@ -522,12 +526,15 @@ static int start_stages(kyoyu_pipeline *pl)
 	return 0;
 }
 
-/* Stops in the reverse order of starting: producers first, session last. */
-static void stop_stages(kyoyu_pipeline *pl)
+/* Stops in the reverse order of starting: producers first, session last.
+ * Without ALL, a stage that stays after the end keeps running. */
+static void stop_stages(kyoyu_pipeline *pl, bool all)
 {
 	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = pl->n_stages; i-- > 0;) {
 		stage_entry *e = &pl->stages[i];
+		if (!all && kyoyu_stage_stays_after_end(e->stage))
+			continue;
 		if (e->started) {
 			kyoyu_stage_request_stop(e->stage);
 			kyoyu_stage_join(e->stage);
@@ -542,6 +549,14 @@ static void stop_stages(kyoyu_pipeline *pl)
 static uint32_t interrupt_reason(uint32_t role)
 {
 	return role == KYOYU_ROLE_SHARER ? KYOYU_END_LEFT : KYOYU_END_OPERATOR;
+}
+
+/* True when SIGINT or SIGTERM arrived (SIGFD is non-blocking). */
+static bool signalled(int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	return sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si);
 }
 
 /* Waits for the session to end, turning SIGINT/SIGTERM and the time limit
@@ -564,18 +579,14 @@ static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 		kyoyu_msg *msg;
 		while (kyoyu_inbox_pop(inbox, &msg, 0) == 0)
 			kyoyu_msg_unref(msg);
-		bool signalled = false;
-		if (sigfd >= 0 && (fds[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			signalled = read(sigfd, &si, sizeof(si)) == sizeof(si);
-		}
+		bool interrupted = (fds[1].revents & POLLIN) && signalled(sigfd);
 		bool timed_out = deadline && kyoyu_now_us() >= deadline;
-		if ((signalled || timed_out) && !end_requested) {
+		if ((interrupted || timed_out) && !end_requested) {
 			kyoyu_info("%s: ending the session",
-				   signalled ? "interrupted" : "time limit reached");
+				   interrupted ? "interrupted" : "time limit reached");
 			kyoyu_bus_post_value(pl->bus, KYOYU_MSG_END, interrupt_reason(pl->role));
 			end_requested = true;
-		} else if (signalled) {
+		} else if (interrupted) {
 			kyoyu_warn("interrupted again: stopping at once");
 			break;
 		}
@@ -589,10 +600,26 @@ static void linger(kyoyu_pipeline *pl)
 
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
-		if (!e->started || !e->instance)
+		if (!e->started || !e->instance || kyoyu_stage_stays_after_end(e->stage))
 			continue;
 		int64_t left = until - kyoyu_now_us();
 		kyoyu_stage_wait(e->stage, left > 0 ? (int)(left / 1000) : 0);
+	}
+}
+
+/* The stages that show a person how the session ended run until the person
+ * closes them, or until a signal says to stop. */
+static void wait_for_people(kyoyu_pipeline *pl, int sigfd)
+{
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (!e->started || !kyoyu_stage_stays_after_end(e->stage))
+			continue;
+		kyoyu_debug("%s shows how the session ended until it is closed",
+			    kyoyu_stage_name(e->stage));
+		while (!kyoyu_stage_wait(e->stage, 200))
+			if (signalled(sigfd))
+				return;
 	}
 }
 
@@ -641,8 +668,12 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 	if (ret == 0) {
 		wait_for_end(pl, inbox, sigfd, max_seconds);
 		linger(pl);
+		stop_stages(pl, false);
+		/* Not after a second interrupt: that one means now. */
+		if (kyoyu_session_state(pl->session) == KYOYU_STATE_ENDED)
+			wait_for_people(pl, sigfd);
 	}
-	stop_stages(pl);
+	stop_stages(pl, true);
 	summarize(pl, started, summary);
 	kyoyu_inbox_free(inbox);
 	if (sigfd >= 0)
@@ -657,7 +688,7 @@ void kyoyu_pipeline_free(kyoyu_pipeline *pl)
 {
 	if (!pl)
 		return;
-	stop_stages(pl);
+	stop_stages(pl, true);
 	for (size_t i = 0; i < pl->n_stages; i++)
 		kyoyu_stage_free(pl->stages[i].stage);
 	kyoyu_encode_stage_free(pl->encode);

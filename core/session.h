@@ -15,7 +15,11 @@ typedef struct kyoyu_session kyoyu_session;
 typedef struct kyoyu_session_status {
 	uint32_t role, state, reason, recording, codec;
 	int64_t now_us, ends_at_us, connected_us;
-	char peer[64];
+	/* Who the peer is: its name and organisation (from the verified
+	 * certificate on the sharer), and kyoyu_peer_verified bits. */
+	char peer[KYOYU_PEER_TEXT_MAX + 1];
+	char peer_org[KYOYU_PEER_TEXT_MAX + 1];
+	uint32_t verified;
 	kyoyu_stats_info stats;
 } kyoyu_session_status;
 
@@ -58,6 +62,6 @@ int kyoyu_session_run(void *session, kyoyu_stage *stage);
 	(KYOYU_MSG_BIT(KYOYU_MSG_PAUSE) | KYOYU_MSG_BIT(KYOYU_MSG_RESUME) |    \
 	 KYOYU_MSG_BIT(KYOYU_MSG_END) | KYOYU_MSG_BIT(KYOYU_MSG_PEER) |        \
 	 KYOYU_MSG_BIT(KYOYU_MSG_CONSENT) | KYOYU_MSG_BIT(KYOYU_MSG_ERROR) |   \
-	 KYOYU_MSG_BIT(KYOYU_MSG_STATS))
+	 KYOYU_MSG_BIT(KYOYU_MSG_STATS) | KYOYU_MSG_BIT(KYOYU_MSG_LIMITS))
 
 #endif

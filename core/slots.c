@@ -17,7 +17,7 @@
 static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
-static const char *const record_keys[] = {"enabled", NULL};
+static const char *const record_keys[] = {"enabled", "required", NULL};
 
 /* On Wayland only the desktop may hand out the screen (the ScreenCast
  * portal): capture/x11 would see XWayland's windows alone, and steps aside

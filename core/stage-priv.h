@@ -20,6 +20,7 @@ struct kyoyu_stage {
 	char name[48];
 	atomic_bool stopping;
 	atomic_bool running; /* FN is on the stack of SELF */
+	atomic_bool stays_after_end;
 	pthread_t self;      /* written by the stage's thread before RUNNING */
 	bool started, joined;
 	pthread_t thread;

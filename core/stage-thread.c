@@ -29,6 +29,7 @@ kyoyu_stage *kyoyu_stage_new(kyoyu_bus *bus, const char *name)
 	}
 	atomic_init(&stage->stopping, false);
 	atomic_init(&stage->running, false);
+	atomic_init(&stage->stays_after_end, false);
 	pthread_mutex_init(&stage->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);

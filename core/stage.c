@@ -1,5 +1,6 @@
 /* What a plugin may ask of its stage: its bus, its inbox, whether it should
- * stop, and whether the caller runs on the stage's thread.  The core
+ * stop, whether it outlives the session, and whether the caller runs on the
+ * stage's thread.  The core
  * creates and runs stages in core/stage-thread.c. */
 #include "config.h"
 
@@ -30,6 +31,16 @@ bool kyoyu_stage_stopping(const kyoyu_stage *stage)
 const char *kyoyu_stage_name(const kyoyu_stage *stage)
 {
 	return stage->name;
+}
+
+void kyoyu_stage_stay_after_end(kyoyu_stage *stage)
+{
+	atomic_store(&stage->stays_after_end, true);
+}
+
+bool kyoyu_stage_stays_after_end(const kyoyu_stage *stage)
+{
+	return atomic_load(&((kyoyu_stage *)stage)->stays_after_end);
 }
 
 bool kyoyu_stage_is_current(const kyoyu_stage *stage)

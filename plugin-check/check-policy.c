@@ -39,6 +39,8 @@ static int session_as(checker *ck, const kyoyu_plugin *p, void *priv, uint32_t r
 		}
 		if (view.state == KYOYU_STATE_AWAITING_CONSENT)
 			view.connected_us = view.last_activity_us = view.now_us;
+		if (view.state == KYOYU_STATE_SHARING && !view.sharing_since_us)
+			view.sharing_since_us = view.now_us;
 		for (int t = 0; t < 8 && view.state != KYOYU_STATE_ENDED; t++) {
 			kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 			kyoyu_clock_advance(clock, 250000);

@@ -42,7 +42,12 @@ struct kp_peer {
 	kp_peer_config cfg;
 	kp_conn *conn; /* NULL while the link is down */
 	uint32_t codec;
-	bool recording;
+	uint8_t minor;
+	bool recording, recording_optional;
+	/* This side's own time cap, for the peer (1.1), once the session
+	 * said it. */
+	bool have_limits;
+	uint32_t cap_s, warn_s;
 
 	uint32_t state;      /* the local session's, from STATE */
 	bool ended;          /* the local session ended: BYE sent if linked */

@@ -122,15 +122,46 @@ static void hold_screen_unless_sharing(kp_peer *p, int64_t now)
 		kp_conn_hold(p->conn, p->state == KYOYU_STATE_SHARING ? 0 : SCREEN_FRAMES, now);
 }
 
-void kp_peer_attach(kp_peer *p, kp_conn *conn, uint32_t codec, bool recording,
-		    bool resumed, int64_t peer_clock_us, int64_t now)
+/* This side's cap, to a peer that speaks 1.1. */
+static void send_limits(kp_peer *p)
 {
+	kp_wire_msg m = {.type = KP_WIRE_LIMITS};
+
+	if (!p->conn || !p->have_limits || p->minor < 1)
+		return;
+	m.u.limits.cap_s = p->cap_s;
+	m.u.limits.warn_s = p->warn_s;
+	send_wire(p, &m);
+}
+
+/* A policy's limits within what the wire carries: a longer cap is no cap
+ * the peer needs to know of, a warning at or before the start is none. */
+static void take_own_limits(kp_peer *p, const kyoyu_limits_info *l)
+{
+	p->cap_s = l->cap_s > 0 && l->cap_s <= KP_WIRE_MAX_CAP_S ? (uint32_t)l->cap_s : 0;
+	p->warn_s = l->warn_s > 0 && (uint32_t)l->warn_s < p->cap_s &&
+				l->warn_s <= KP_WIRE_MAX_WARN_S
+			    ? (uint32_t)l->warn_s
+			    : 0;
+	p->have_limits = true;
+	send_limits(p);
+}
+
+void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t now)
+{
+	uint32_t allowed = kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER;
+
 	KP_PEER_ASSERT_THREAD(p);
 	p->conn = conn;
-	p->codec = codec;
-	p->recording = recording;
-	kp_conn_allow(conn, kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER);
+	p->codec = link->codec;
+	p->minor = link->minor;
+	p->recording = link->recording;
+	p->recording_optional = link->recording && link->recording_optional && link->minor >= 1;
+	kp_conn_allow(conn, link->minor >= 1 ? allowed : allowed & ~KP_WIRE_SINCE_1_1);
 	hold_screen_unless_sharing(p, now);
+	send_limits(p);
+	int64_t peer_clock_us = link->peer_clock_us;
+	bool resumed = link->resumed;
 	if (!p->n_samples && __builtin_sub_overflow(peer_clock_us, now, &p->offset_us))
 		p->offset_us = 0;
 	p->next_ping_us = now;
@@ -193,9 +224,27 @@ bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 	return true;
 }
 
-void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char *name)
+/* Appends TEXT, cut to 64 characters, and its NUL at OUT + *LEN; a text
+ * that is not printable UTF-8 is left out (empty). */
+static void add_text(char *out, size_t *len, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	if (!kp_wire_name_ok(text ? text : "", n))
+		n = 0;
+	n = kp_wire_name_cut(text, n, KYOYU_PEER_TEXT_MAX);
+	if (n)
+		memcpy(out + *len, text, n);
+	*len += n;
+	out[(*len)++] = '\0';
+}
+
+void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
+			const kp_peer_identity *who)
 {
 	kyoyu_msg *msg;
+	char texts[3 * (KYOYU_PEER_TEXT_MAX + 1)];
+	size_t len = 0;
 
 	KP_PEER_ASSERT_THREAD(p);
 	msg = kyoyu_msg_new(KYOYU_MSG_PEER);
@@ -208,9 +257,19 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char 
 		.codec = p->codec,
 		.recording = p->recording,
 		.reason = reason,
+		.verified = who ? who->verified : 0,
+		.recording_optional = p->recording_optional,
 	};
-	if (name)
-		msg->buf = kyoyu_buffer_new_copy(name, strlen(name));
+	if (who) {
+		add_text(texts, &len, who->name);
+		add_text(texts, &len, who->org);
+		add_text(texts, &len, who->issuer);
+		msg->buf = kyoyu_buffer_new_copy(texts, len);
+		if (!msg->buf) {
+			kyoyu_error("out of memory: the peer event goes without the peer's name");
+			msg->u.peer.verified = 0;
+		}
+	}
 	kyoyu_bus_post(p->bus, msg);
 }
 
@@ -270,6 +329,25 @@ static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
 	send_wire(p, &m);
 }
 
+/* The customer's answer, for the viewer.  "Without recording" goes only
+ * where the viewer offered it; to a viewer that records nothing it is a
+ * plain yes (what a 1.0 viewer understands). */
+static void on_answer(kp_peer *p, int64_t answer)
+{
+	if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED) {
+		if (!p->recording)
+			answer = KYOYU_CONSENT_GRANTED;
+		else if (!p->recording_optional)
+			return; /* the session refuses it too: the question stays */
+	}
+	if (answer != KYOYU_CONSENT_GRANTED && answer != KYOYU_CONSENT_DECLINED &&
+	    answer != KYOYU_CONSENT_GRANTED_UNRECORDED)
+		return;
+	p->consent = (uint8_t)answer;
+	p->consent_sent = false;
+	send_consent(p);
+}
+
 void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 {
 	KP_PEER_ASSERT_THREAD(p);
@@ -284,12 +362,12 @@ void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 		}
 		break;
 	case KYOYU_MSG_CONSENT:
-		if (kp_peer_is_sharer(p) && (msg->u.value == KYOYU_CONSENT_GRANTED ||
-					     msg->u.value == KYOYU_CONSENT_DECLINED)) {
-			p->consent = (uint8_t)msg->u.value;
-			p->consent_sent = false;
-			send_consent(p);
-		}
+		if (kp_peer_is_sharer(p))
+			on_answer(p, msg->u.value);
+		break;
+	case KYOYU_MSG_LIMITS:
+		if (msg->u.limits.source == KYOYU_LIMITS_OWN)
+			take_own_limits(p, &msg->u.limits);
 		break;
 	case KYOYU_MSG_POINTER:
 		if (!kp_peer_is_sharer(p))
@@ -494,6 +572,21 @@ static void post_pause_state(kp_peer *p, int64_t now, int *timeout_ms)
 	p->pause_posted_us = now;
 }
 
+static void on_peer_limits(kp_peer *p, const kp_wire_msg *m)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_LIMITS);
+
+	if (!msg)
+		return;
+	/* Within int32 by the wire's bounds. */
+	msg->u.limits = (kyoyu_limits_info){
+		.source = KYOYU_LIMITS_PEER,
+		.cap_s = (int32_t)m->u.limits.cap_s,
+		.warn_s = (int32_t)m->u.limits.warn_s,
+	};
+	kyoyu_bus_post(p->bus, msg);
+}
+
 int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 {
 	kp_peer *p = ctx;
@@ -542,7 +635,14 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 						now));
 		break;
 	case KP_WIRE_CONSENT:
-		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		if (m->u.consent.answer == KYOYU_CONSENT_GRANTED_UNRECORDED &&
+		    !p->recording_optional)
+			ret = refuse(p, "CONSENT \"without recording\", which was not offered");
+		else
+			post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		break;
+	case KP_WIRE_LIMITS:
+		on_peer_limits(p, m);
 		break;
 	case KP_WIRE_PAUSED:
 	case KP_WIRE_RESUMED:

@@ -25,13 +25,16 @@ done
 TMP=$(mktemp -d /tmp/kyoyu-pipeline.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
+# What the customer types at ui/tty: yes, share (nothing is shared before).
+printf 'y\n' >"$TMP/yes"
+
 # agent NAME OPTION...: runs a sharer with its own log; no control socket
 # (tests run side by side).
 agent() {
 	name=$1
 	shift
-	"$KYOYU_AGENT" -o ctl.socket=none -o ui.plugin=none -o transport.plugin=record \
-		-o transport.as_peer=true "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	"$KYOYU_AGENT" -o ctl.socket=none -o ui.plugin=tty -o transport.plugin=record \
+		-o transport.as_peer=true "$@" <"$TMP/yes" >"$TMP/$name.out" 2>"$TMP/$name.err"
 }
 
 # The timestamps (ms) of every frame of FILE, one a line; fails on any
@@ -139,11 +142,11 @@ done
 # A paused stretch leaves a gap in the recording, not frames.
 if plugin_built policy-default; then
 	sock="$TMP/ctl.sock"
-	"$KYOYU_AGENT" -o ctl.socket="$sock" -o ui.plugin=none -o transport.plugin=record \
+	"$KYOYU_AGENT" -o ctl.socket="$sock" -o ui.plugin=tty -o transport.plugin=record \
 		-o transport.as_peer=true -o capture.plugin=testsrc -o capture.pattern=full \
 		-o capture.width=160 -o capture.height=120 -o capture.fps=10 \
 		-o codec.format=vp8 -o transport.path="$TMP/pause.webm" -t 30 \
-		>"$TMP/pause.out" 2>"$TMP/pause.err" &
+		<"$TMP/yes" >"$TMP/pause.out" 2>"$TMP/pause.err" &
 	pid=$!
 	sleep 2
 	"$KYOYU_AGENT" ctl pause --socket "$sock" >/dev/null

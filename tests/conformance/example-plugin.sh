@@ -117,12 +117,13 @@ else
 	not_ok "--help-plugin hello prints its options"
 fi
 
-# A short session: the example captures; the fake codec and transport of
-# the build tree stand in for an encoder and the network.
+# A short session: the example captures; the fake codec, transport and
+# customer (who says yes to sharing) of the build tree stand in for an
+# encoder, the network and a person.
 plugindir=$(dirname "$(find "$dest" -name 'kyoyu-policy-default.*' | head -n 1)")
 "$agent" --plugin-path "$tmp/hello:$builddir/tests/plugins:$plugindir" \
 	-o capture.plugin=hello -o capture.fps=20 -o codec.plugin=fake \
-	-o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=none -t 1 \
+	-o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=customer -t 1 \
 	>"$tmp/out" 2>&1
 if grep -Eq "session ended \(left\) .* [1-9][0-9]* captured frames, [1-9][0-9]* packets" \
 	"$tmp/out" && grep -q "\[capture/hello\] a 320x240 red square" "$tmp/out"; then

@@ -23,7 +23,7 @@ if grep -q '^#define KYOYU_STATIC_PLUGINS' "$KYOYU_BUILDDIR/config.h"; then
 	for i in 1 2 3; do skip "plugins are linked into the agent (--enable-static-plugins)"; done
 else
 	start_viewer viewer "$T/cert"
-	printf '%s\n' "$CODE" >"$T/code"
+	customer_types "$CODE" >"$T/code"
 	start_sharer sharer "$T/code"
 	wait_for 30 has "$T/sharer.err" "connected to" ||
 		note "the sharer did not connect: $(tail -3 "$T/sharer.err")"

@@ -1,5 +1,6 @@
 # kyoyu-agent ctl against running agents: every command, the socket's
-# permissions, another user, and garbage on the socket.
+# permissions, another user, and garbage on the socket.  The sharers' customer
+# (tests/plugins ui/customer) says yes when asked to share.
 . "$KYOYU_SRCDIR/tests/e2e/lib.sh"
 
 codec=$(e2e_codec) || skip_all "no codec plugin built"
@@ -9,7 +10,7 @@ sock="$E2E_TMP/sharer.sock"
 
 start_agent sharer -r sharer -o capture.plugin=testsrc -o capture.fps=10 \
 	-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-	-o ui.plugin=none -o ctl.socket="$sock" -t 120
+	-o ui.plugin=customer -o ctl.socket="$sock" -t 120
 sharer=$AGENT_PID
 check "the sharer starts sharing" wait_for 30 state_is "$sock" sharing
 check "the socket is a socket only its owner may use (0600)" \
@@ -116,7 +117,7 @@ check "and removes its socket" test ! -e "$sock"
 mkdir -m 700 "$E2E_TMP/xdg"
 XDG_RUNTIME_DIR="$E2E_TMP/xdg" start_agent default -r sharer -o capture.plugin=testsrc \
 	-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-	-o ui.plugin=none -t 120
+	-o ui.plugin=customer -t 120
 default=$AGENT_PID
 check "by default the socket is \$XDG_RUNTIME_DIR/kyoyu/sharer.sock" \
 	wait_for 30 test -S "$E2E_TMP/xdg/kyoyu/sharer.sock"
@@ -130,7 +131,7 @@ check "leave reaches it too" wait_for 20 stopped "$default"
 mkdir -m 755 "$E2E_TMP/open" "$E2E_TMP/open/kyoyu"
 XDG_RUNTIME_DIR="$E2E_TMP/open" start_agent open -r sharer -o capture.plugin=testsrc \
 	-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-	-o ui.plugin=none -t 3
+	-o ui.plugin=customer -t 3
 open=$AGENT_PID
 wait_for 30 stopped "$open"
 check "a shared folder is refused with a warning, and the session still runs" \

@@ -2,7 +2,8 @@
  * end-to-end tests of the control socket and the user interfaces.
  *
  * It connects at once (PEER CONNECTED with the name in `peer`).  On the
- * viewer it plays the network and the decoder: while sharing (and `video`
+ * viewer it plays the network and the decoder: it brings the customer's
+ * yes to sharing (unless `consent` is off); while sharing (and `video`
  * is on), it posts the testsrc desktop as decoded frames with exact damage,
  * in the pixel format the core chose for the UIs (BGRX or I420), the
  * cursor, and a STATS message each second.  On either side it answers a
@@ -39,7 +40,7 @@ typedef struct peer {
 	/* options */
 	const char *name, *control_path, *log_path;
 	int width, height, fps;
-	bool video, cursor, recording;
+	bool video, cursor, recording, consent;
 
 	const kyoyu_host *host;
 	kyoyu_bus *bus;
@@ -68,6 +69,8 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("fps", peer, fps, 10, 1, 60, "pictures per second"),
 	KYOYU_OPTION_BOOL("cursor", peer, cursor, 1, "viewer: post the sharer's cursor"),
 	KYOYU_OPTION_BOOL("recording", peer, recording, 0, "the viewer records"),
+	KYOYU_OPTION_BOOL("consent", peer, consent, 1,
+			  "viewer: the customer's yes to sharing arrives once connected"),
 	KYOYU_OPTION_END,
 };
 
@@ -364,6 +367,8 @@ static int peer_run(void *priv, kyoyu_stage *stage)
 	if (inbox_fd < 0)
 		return -EMFILE;
 	post_peer(p, KYOYU_PEER_CONNECTED, 0);
+	if (p->role == KYOYU_ROLE_VIEWER && p->consent)
+		kyoyu_bus_post_value(p->bus, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	p->start_us = kyoyu_now_us();
 	while (!ended) {
 		int64_t due = p->start_us + (int64_t)((p->tick + 1) * 1000000 / (uint64_t)p->fps);

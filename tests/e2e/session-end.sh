@@ -25,6 +25,7 @@ connect() {
 	DISPLAY=$SHARER_DISPLAY start_sharer "$cname-sharer" "$PORT"
 	wait_for 60 said "$cname-sharer" 'Type the 9-digit code' || return 1
 	customer "$CODE"
+	allow "$cname-sharer" || return 1
 	wait_for 60 state_is "$E2E_TMP/$cname-sharer.sock" sharing &&
 		wait_for 30 state_is "$E2E_TMP/$cname.sock" sharing &&
 		wait_for 30 video_flows "$cname"

@@ -109,6 +109,13 @@ start_sharer() {
 operator() { (echo "$1" >&8) 2>/dev/null || true; }
 customer() { (echo "$1" >&9) 2>/dev/null || true; }
 
+# allow NAME: the customer at sharer NAME is asked before anything is
+# shared, and says yes.
+allow() {
+	wait_for 60 said "$1" 'Do you agree?' || return 1
+	customer y
+}
+
 # said NAME TEXT: the agent NAME printed TEXT (a grep pattern) on its terminal.
 said() { grep -q -- "$2" "$E2E_TMP/$1.out"; }
 

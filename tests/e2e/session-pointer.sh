@@ -18,6 +18,7 @@ check "the viewer opens its window and shows a code" \
 DISPLAY=$SHARER_DISPLAY start_sharer sharer "$PORT"
 check "the sharer asks for the code" wait_for 60 said sharer 'Type the 9-digit code'
 customer "$CODE"
+check "the customer is asked before anything is shared, and says yes" allow sharer
 check "the code connects them and the sharer shares" \
 	wait_for 60 state_is "$E2E_TMP/sharer.sock" sharing
 check "the viewer views" wait_for 30 state_is "$E2E_TMP/viewer.sock" sharing

@@ -30,7 +30,7 @@ session() {
 	start_viewer "$name" "$T/cert" -o ui.plugin=tty,headless \
 		-o "ui.frames=$T/$name.nut" -o "ui.latency=$T/$name.csv" -o codec.plugin=vpx \
 		"$@" || return 1
-	printf '%s\n' "$CODE" >"$T/$name.code"
+	customer_types "$CODE" >"$T/$name.code"
 	"$KYOYU_AGENT" -r sharer -o ui.plugin=tty,headless -o "ctl.socket=$T/$name-sharer.sock" \
 		-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=file \
 		-o "capture.path=$CLIP" -o capture.hold_ms=1500 -o transport.host=127.0.0.1 \

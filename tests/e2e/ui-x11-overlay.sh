@@ -19,7 +19,7 @@ sock="$E2E_TMP/sharer.sock"
 mkfifo "$E2E_TMP/fifo"
 start_agent sharer -r sharer -o capture.plugin=testsrc -o capture.fps=10 \
 	-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-	-o transport.control="$E2E_TMP/fifo" -o ui.plugin=x11-overlay \
+	-o transport.control="$E2E_TMP/fifo" -o ui.plugin=x11-overlay,customer \
 	-o ctl.socket="$sock" -t 120
 sharer=$AGENT_PID
 check "the sharer shares" wait_for 30 state_is "$sock" sharing

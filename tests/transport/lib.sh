@@ -66,6 +66,11 @@ start_viewer() {
 # key TEXT: what the operator types; harmless once the viewer has gone.
 key() { (echo "$1" >&8) 2>/dev/null || true; }
 
+# customer_types CODE: what the customer types at the sharer's terminal, as
+# a file for start_sharer: the code, then "y" to the question asked before
+# anything is shared (ui/tty keeps an answer typed ahead for its question).
+customer_types() { printf '%s\ny\n' "$1"; }
+
 # start_sharer NAME INPUT [OPTION...]: a sharer of a small synthetic desktop
 # connecting to PORT with PIN; INPUT is what the customer types (a file or
 # a FIFO).  Sets SHARER_PID.

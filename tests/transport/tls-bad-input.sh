@@ -61,7 +61,7 @@ check "the oldest of 17 waiting connections from one address gives way at once" 
 check "with a log line" wait_for 5 grep -q "gave way to a newer connection" "$T/viewer.err"
 
 check "the viewer is still running" alive
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer sharer "$T/code" -t 4
 check "and still serves the real sharer with its code" \
 	wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"

@@ -55,7 +55,7 @@ check "a viewer for the wrong-attempts test" start_viewer five "$T/cert" \
 	-o transport.reject_delay_ms=100
 {
 	for i in 1 2 3 4 5; do echo "00000000$i"; done
-	echo "$CODE"
+	customer_types "$CODE"
 } >"$T/six"
 start_sharer six "$T/six" -o transport.connect_timeout_s=5
 check "after five typos the sixth code, right, connects" \

@@ -11,7 +11,7 @@ check "the viewer starts" start_viewer viewer "$T/cert" -o ui.stats_every_s=1
 PIDS="$PIDS $!"
 check "a 150 kbit/s uplink stands in the link" wait_for 10 test -s "$T/proxy.port"
 PORT=$(cat "$T/proxy.port")
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer sharer "$T/code" -o capture.pattern=full -o codec.bitrate_kbps=1500
 check "the sharer connects through it" wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"
 check "the sharer notices and asks its encoder for less" \

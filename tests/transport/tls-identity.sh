@@ -13,7 +13,7 @@ OTHER_PIN=$PIN
 check "the viewer starts" start_viewer viewer "$T/cert"
 
 # A sharer that pins another certificate: refused before any code is sent.
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 PIN=$OTHER_PIN
 start_sharer wrongpin "$T/code"
 reap "$SHARER_PID" 30
@@ -66,7 +66,7 @@ openssl x509 -req -in "$T/signed.csr" -CA "$T/ca.pem" -CAkey "$T/ca-key.pem" \
 	-CAcreateserial -days 2 -extfile "$T/ext" -out "$T/signed/viewer-cert.pem" >/dev/null 2>&1
 check "a CA and a viewer certificate for localhost (openssl)" test -s "$T/signed/viewer-cert.pem"
 check "a viewer with the CA-signed certificate starts" start_viewer ca "$T/signed"
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 run_ca_sharer() {
 	"$KYOYU_AGENT" -r sharer $CODEC_PATH -o ui.plugin=tty -o codec.plugin=$CODEC \
 		-o capture.plugin=testsrc -o capture.width=320 -o capture.height=240 \

@@ -19,7 +19,7 @@ proxy() {
 
 check "the viewer starts" start_viewer viewer "$T/cert" -o ui.stats_every_s=1
 check "a proxy stands in the link" proxy link
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer sharer "$T/code"
 check "the sharer connects through it" wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"
 check "video flows" wait_for 20 has "$T/viewer.out" "Link: [1-9][0-9]* kbit/s"
@@ -48,7 +48,7 @@ kill "$PROXY_PID"
 # Beyond the grace window: both sides give up with the same reason.
 check "a viewer with a 3 s grace window" start_viewer short "$T/cert" -o transport.grace_s=3
 check "another proxy" proxy short
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer gone "$T/code"
 check "the sharer connects" wait_for 30 has "$T/short.out" "The customer (.*) is connected"
 kill -USR2 "$PROXY_PID"

@@ -27,6 +27,11 @@ check "the sharer asks the customer for the code" \
 	wait_for 20 has "$T/sharer.out" "Type the 9-digit code"
 customer "$CODE"
 check "the code connects both sides" wait_for 20 has "$T/viewer.out" "The customer (.*) is connected"
+check "the customer is asked before anything is shared, though nothing is recorded" \
+	wait_for 20 has "$T/sharer.out" "would like to see your screen (nothing is recorded)"
+check "the operator is told they wait for the answer" \
+	wait_for 20 has "$T/viewer.out" "Waiting for the customer to allow sharing"
+customer y
 check "the customer is told the screen is shared" \
 	wait_for 20 has "$T/sharer.out" "Your screen is now shared"
 check "the operator is told the customer's screen shows" \
@@ -74,7 +79,7 @@ exec 8>&- 9>&-
 # count the time left down, and both end with the same words.
 export KYOYU_CLOCK_RATE=30
 check "a viewer capped at 6 minutes" start_viewer capped "$T/cert" -o session.max_minutes=6
-printf '%s\n' "$CODE" >"$T/code"
+customer_types "$CODE" >"$T/code"
 start_sharer capped-sharer "$T/code" -o session.max_minutes=6
 # time_left NAME: the agent's `ctl status` time left, in seconds.
 time_left() {

@@ -28,7 +28,10 @@ done
 press "$(printf '\r')"
 check "the digits typed show grouped like the operator's code" \
 	wait_for 10 grep -q "Code: $CODE" "$T/tty.out"
-check "and connect" wait_for 30 grep -q "Your screen is now shared" "$T/tty.out"
+check "and connect; the customer is asked before anything is shared" \
+	wait_for 30 grep -q "Do you agree? Press y for yes or n for no" "$T/tty.out"
+press y
+check "y shares the screen" wait_for 30 grep -q "Your screen is now shared" "$T/tty.out"
 check "a status line shows the time left and the keys" \
 	wait_for 10 grep -q "Sharing your screen | [0-9]* min left | p: pause | q: stop" "$T/tty.out"
 press p

@@ -79,7 +79,7 @@ expect 0 "session ended \(left\) after [0-9.]+ s: [1-9][0-9]* captured frames, [
 	"a short run on fake plugins sends packets" -- \
 	--plugin-path "$plugins" -o capture.plugin=testsrc -o capture.width=160 \
 	-o capture.height=120 -o codec.plugin=fake -o codec.format=vp8 \
-	-o transport.plugin=fake -o ui.plugin=none -t 1
+	-o transport.plugin=fake -o ui.plugin=customer -t 1
 
 # ---- hostile or mistaken files ------------------------------------------
 

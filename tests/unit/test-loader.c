@@ -265,13 +265,13 @@ static void test_loader_scan_lists_good_and_refused(void **state)
 	scan_result r = {0};
 
 	kyoyu_loader_scan(*state, visit, &r);
-	/* good, ui/shortops, codec/fake, transport/fake, and the ones that load
-	 * but break their kind's contract for kyoyu-plugin-check: capture/rude,
-	 * capture/crash, codec/deaf; and plugins linked in. */
+	/* good, ui/shortops, codec/fake, transport/fake, ui/customer, and the
+	 * ones that load but break their kind's contract for kyoyu-plugin-check:
+	 * capture/rude, capture/crash, codec/deaf; and plugins linked in. */
 	int preloaded = 0;
 	for (kyoyu_plugin *p = ((kyoyu_loader *)*state)->preloaded; p; p = p->next)
 		preloaded++;
-	assert_int_equal(r.good, 7 + preloaded);
+	assert_int_equal(r.good, 8 + preloaded);
 	/* abi2, newminor, norun, nodescribe, misnamed, badoffset, dupkey,
 	 * noformats, unresolved, private: each with its file and a reason. */
 	assert_int_equal(r.refused, 10);

@@ -1,6 +1,6 @@
 /* The whole sharer pipeline on fakes: testsrc captures, the fake codec
- * "encodes", the fake transport connects at once.  Nothing on screen may
- * leave before the session shares. */
+ * "encodes", the fake transport connects at once, the fake customer says
+ * yes when asked.  Nothing on screen may leave before the session shares. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,7 +25,7 @@ static int run_sharer(const char *const *extra, double seconds, kyoyu_run_summar
 	static const char *const base[] = {
 		"capture.plugin=testsrc", "capture.width=160", "capture.height=120",
 		"capture.fps=30",         "codec.plugin=fake", "codec.format=vp8",
-		"transport.plugin=fake",  "ui.plugin=none",    NULL};
+		"transport.plugin=fake",  "ui.plugin=customer", NULL};
 	kyoyu_loader loader;
 	kyoyu_settings set;
 	kyoyu_pipeline *pl;
@@ -65,16 +65,43 @@ static void test_pipeline_shares_until_the_time_limit(void **state)
 
 static void test_pipeline_sends_nothing_before_consent(void **state)
 {
-	static const char *const recording[] = {"transport.recording=true", NULL};
+	static const char *const recording[] = {"transport.recording=true",
+						"ui.answer=no", NULL};
+	static const char *const unanswered[] = {"ui.plugin=none", NULL};
 	kyoyu_run_summary sum;
 	char err[2048] = "";
 
 	(void)state;
 	if (run_sharer(recording, 1.0, &sum, err, sizeof(err)))
 		fail_msg("%s", err);
-	/* The viewer records and nobody said yes: no picture was accepted. */
+	/* The viewer records and the customer said no: no picture was
+	 * accepted, and the session ended at once. */
 	assert_int_equal(sum.frames, 0);
 	assert_int_equal(sum.packets, 0);
+	assert_string_equal(kyoyu_end_reason_name(sum.reason), "consent declined");
+	assert_true(sum.seconds < 1.0);
+	/* Not recorded, and nobody answers: nothing either. */
+	if (run_sharer(unanswered, 1.0, &sum, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(sum.frames, 0);
+	assert_int_equal(sum.packets, 0);
+	assert_string_equal(kyoyu_end_reason_name(sum.reason), "left");
+}
+
+static void test_pipeline_waits_for_a_ui_that_stays_after_the_end(void **state)
+{
+	static const char *const reader[] = {"ui.reads_end_ms=4500", NULL};
+	kyoyu_run_summary sum;
+	char err[2048] = "";
+
+	(void)state;
+	if (run_sharer(reader, 0.5, &sum, err, sizeof(err)))
+		fail_msg("%s", err);
+	/* Ended at 0.5 s; the customer read the end for 4.5 s more, and the
+	 * agent waited for them, not only its 3 s linger. */
+	assert_string_equal(kyoyu_end_reason_name(sum.reason), "left");
+	assert_true(sum.seconds >= 4.9);
+	assert_true(sum.packets > 0);
 }
 
 static void test_pipeline_reports_a_missing_plugin(void **state)
@@ -106,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipeline_shares_until_the_time_limit),
 		cmocka_unit_test(test_pipeline_sends_nothing_before_consent),
+		cmocka_unit_test(test_pipeline_waits_for_a_ui_that_stays_after_the_end),
 		cmocka_unit_test(test_pipeline_reports_a_missing_plugin),
 		cmocka_unit_test(test_pipeline_needs_an_encoder_for_the_format),
 	};

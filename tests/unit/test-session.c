@@ -1,6 +1,7 @@
 /* The session state machine with the real default policy and a manual
- * clock: connect, consent, share, pause and resume with the gate, the time
- * cap and its warning, the idle timeout, and every end reason. */
+ * clock: connect, the customer's yes (asked every time, recorded or not),
+ * share, pause and resume with the gate, the time cap counted from the yes
+ * and its warning, the idle timeout, and every end reason. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #define MINUTE INT64_C(60000000)
 
 typedef struct fixture {
+	uint32_t role;
 	kyoyu_loader loader;
 	kyoyu_bus *bus;
 	kyoyu_clock *clock;
@@ -42,6 +44,7 @@ static fixture *make_fixture(uint32_t role, const char *const *args)
 	kyoyu_plugin *plugin;
 	char err[1024] = "";
 
+	f->role = role;
 	assert_int_equal(kyoyu_loader_init(&f->loader, dirs), 0);
 	f->bus = kyoyu_bus_new();
 	f->clock = kyoyu_clock_new_manual(1000 * MINUTE);
@@ -144,7 +147,7 @@ static void expect_state(fixture *f, uint32_t state)
 	kyoyu_msg *msg = next_said(f, KYOYU_MSG_STATE);
 
 	assert_string_equal(kyoyu_state_name(msg->u.state.state), kyoyu_state_name(state));
-	assert_int_equal(msg->u.state.role, KYOYU_ROLE_SHARER);
+	assert_int_equal(msg->u.state.role, f->role);
 	kyoyu_msg_unref(msg);
 }
 
@@ -166,13 +169,25 @@ static int post_frame(fixture *f)
 	return kyoyu_bus_post(f->bus, msg);
 }
 
-/* Begin, connect without recording: the session shares. */
+/* The next message the session posted is the question QUESTION. */
+static void expect_question(fixture *f, int64_t question)
+{
+	kyoyu_msg *ask = next_said(f, KYOYU_MSG_CONSENT);
+
+	assert_int_equal(ask->u.value, question);
+	kyoyu_msg_unref(ask);
+}
+
+/* Begin, connect without recording, the customer says yes: the session
+ * shares. */
 static void start_sharing(fixture *f)
 {
 	kyoyu_session_begin(f->session);
 	expect_state(f, KYOYU_STATE_CONNECTING);
 	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
 	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_UNRECORDED);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_state(f, KYOYU_STATE_SHARING);
 	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
 	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_SHARING);
@@ -210,19 +225,118 @@ static void test_session_waits_for_consent_when_recording(void **state)
 	expect_state(f, KYOYU_STATE_CONNECTING);
 	peer(f, KYOYU_PEER_CONNECTED, 1, 0);
 	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
-	/* The policy refuses to share before the customer's yes: ask. */
-	kyoyu_msg *ask = next_said(f, KYOYU_MSG_CONSENT);
-	assert_int_equal(ask->u.value, KYOYU_CONSENT_ASK);
-	kyoyu_msg_unref(ask);
+	/* One question, which says the session would be recorded. */
+	expect_question(f, KYOYU_CONSENT_ASK_RECORDED);
 	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
 	assert_int_equal(post_frame(f), -EPERM);
 	/* Our own question, echoed back, changes nothing. */
-	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK_RECORDED);
 	expect_silence(f);
 	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_state(f, KYOYU_STATE_SHARING);
 	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
 	assert_int_equal(post_frame(f), 0);
+}
+
+static void test_session_asks_before_sharing_without_recording(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	/* A yes typed before anything asked is no answer. */
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	expect_silence(f);
+	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_UNRECORDED);
+	expect_silence(f);
+	/* Nobody, the policy included, can share before the answer. */
+	assert_int_equal(kyoyu_session_move(f->session, KYOYU_STATE_SHARING, 0), -EPERM);
+	assert_int_equal(post_frame(f), -EPERM);
+	kyoyu_session_tick(f->session);
+	expect_silence(f); /* no cap is running yet */
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	expect_state(f, KYOYU_STATE_SHARING);
+	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	assert_int_equal(post_frame(f), 0);
+	/* A repeated yes (after a dropped link) changes nothing. */
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	expect_silence(f);
+}
+
+static void test_session_viewer_waits_for_the_answer_and_never_asks(void **state)
+{
+	fixture *f = make_fixture(KYOYU_ROLE_VIEWER, NULL);
+
+	(void)state;
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_silence(f); /* the question is the sharer's to ask */
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
+	/* The customer's yes, as the transport brings it over the link. */
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	expect_state(f, KYOYU_STATE_SHARING);
+	expect_silence(f); /* and no keyframe request: the viewer has no encoder */
+	free_fixture(f);
+}
+
+static void test_session_declined_without_recording_ends_it(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_DECLINED);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_ENDED);
+	assert_string_equal(kyoyu_end_reason_name(kyoyu_session_reason(f->session)),
+			    "consent declined");
+	assert_int_equal(post_frame(f), -EPERM);
+}
+
+static void test_session_waiting_for_the_answer_is_not_capped_time(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_UNRECORDED);
+	/* The customer reads the question for 10 minutes, then says yes. */
+	kyoyu_clock_advance(f->clock, 10 * MINUTE);
+	kyoyu_session_tick(f->session);
+	expect_silence(f);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	expect_state(f, KYOYU_STATE_SHARING);
+	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	kyoyu_session_tick(f->session);
+	/* 40 minutes from the yes, not from the connection. */
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1050 * MINUTE);
+	kyoyu_msg_unref(st);
+	kyoyu_session_status status;
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.ends_at_us, 1050 * MINUTE);
+}
+
+static void test_session_unanswered_question_ends_after_the_cap(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	peer(f, KYOYU_PEER_CONNECTED, 1, 0);
+	kyoyu_clock_advance(f->clock, 40 * MINUTE - 1);
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
+	kyoyu_clock_advance(f->clock, 1);
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_ENDED);
+	assert_string_equal(kyoyu_end_reason_name(kyoyu_session_reason(f->session)),
+			    "idle timeout");
+	assert_int_equal(post_frame(f), -EPERM);
 }
 
 static void test_session_declined_consent_ends_it(void **state)
@@ -312,6 +426,7 @@ static void test_session_viewer_asks_for_no_keyframe_when_sharing_starts(void **
 	(void)state;
 	kyoyu_session_begin(f->session);
 	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_viewer_states(f, start, 3);
 	handle_value(f, KYOYU_MSG_PAUSE, 0);
 	handle_value(f, KYOYU_MSG_RESUME, 0);
@@ -353,6 +468,142 @@ static void test_session_time_cap_warns_then_ends(void **state)
 	kyoyu_clock_advance(f->clock, 60 * MINUTE);
 	kyoyu_session_tick(f->session);
 	expect_silence(f);
+}
+
+/* The peer's limits, as its transport brings them over the link. */
+static void peer_limits(fixture *f, int32_t cap_s, int32_t warn_s)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_LIMITS);
+
+	msg->u.limits = (kyoyu_limits_info){KYOYU_LIMITS_PEER, cap_s, warn_s};
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+}
+
+static void test_session_tells_the_peer_its_own_cap(void **state)
+{
+	fixture *f = *state;
+	kyoyu_inbox *limits = kyoyu_bus_subscribe(f->bus, "limits",
+						  KYOYU_MSG_BIT(KYOYU_MSG_LIMITS), 0);
+	kyoyu_msg *msg;
+
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_inbox_pop(limits, &msg, 0), 0);
+	assert_int_equal(msg->u.limits.source, KYOYU_LIMITS_OWN);
+	assert_int_equal(msg->u.limits.cap_s, 40 * 60);
+	assert_int_equal(msg->u.limits.warn_s, 5 * 60);
+	kyoyu_msg_unref(msg);
+	/* Said once: the next tick has nothing new. */
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_inbox_pop(limits, &msg, 0), -EAGAIN);
+	kyoyu_inbox_free(limits);
+}
+
+/* The viewer's cap of 2 minutes, warned 1 minute before, wins over the
+ * sharer's own 40: the sharer shows it, warns and ends at it. */
+static void test_session_enforces_the_earlier_peer_cap(void **state)
+{
+	fixture *f = *state;
+
+	start_sharing(f);
+	peer_limits(f, 120, 60);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1000 * MINUTE + 2 * MINUTE);
+	kyoyu_msg_unref(st);
+	kyoyu_session_status status;
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.ends_at_us - status.now_us, 2 * MINUTE);
+	kyoyu_clock_advance(f->clock, MINUTE);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *notice = next_said(f, KYOYU_MSG_NOTICE);
+	assert_int_equal(notice->u.notice.kind, KYOYU_NOTICE_TIME_WARNING);
+	assert_int_equal(notice->u.notice.seconds, 60);
+	kyoyu_msg_unref(notice);
+	kyoyu_clock_advance(f->clock, MINUTE);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *end = next_said(f, KYOYU_MSG_STATE);
+	assert_string_equal(kyoyu_end_reason_name(end->u.state.reason), "time cap");
+	kyoyu_msg_unref(end);
+}
+
+/* A later peer cap changes nothing: this side's own comes first. */
+static void test_session_keeps_its_own_earlier_cap(void **state)
+{
+	fixture *f = *state;
+
+	start_sharing(f);
+	peer_limits(f, 3 * 60 * 60, 0);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1040 * MINUTE);
+	kyoyu_msg_unref(st);
+}
+
+/* The viewer records but the desk allows sharing without (record.required
+ * = false): the customer is offered the choice and takes it. */
+static void test_session_shares_without_recording_when_offered(void **state)
+{
+	fixture *f = *state;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	msg->u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED, .recording = 1,
+					.recording_optional = 1};
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_RECORDING_OPTIONAL);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.state, KYOYU_STATE_SHARING);
+	assert_int_equal(st->u.state.recording, 0);
+	kyoyu_msg_unref(st);
+	kyoyu_session_status status;
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.recording, 0);
+}
+
+/* A desk that requires its recording is not overridden by an answer to a
+ * question nobody asked. */
+static void test_session_refuses_unrecorded_when_recording_is_required(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	peer(f, KYOYU_PEER_CONNECTED, 1, 0);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_RECORDED);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	expect_silence(f);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.state, KYOYU_STATE_SHARING);
+	assert_int_equal(st->u.state.recording, 1);
+	kyoyu_msg_unref(st);
+}
+
+/* ctl status shows the peer's name and organisation from the PEER texts. */
+static void test_session_keeps_the_verified_identity(void **state)
+{
+	fixture *f = *state;
+	static const char texts[] = "田中 愛子\0Example サポート\0\0";
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+	kyoyu_session_status status;
+
+	kyoyu_session_begin(f->session);
+	msg->u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED,
+					.verified = KYOYU_PEER_VERIFIED_PIN};
+	msg->buf = kyoyu_buffer_new_copy(texts, sizeof(texts) - 1);
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+	kyoyu_session_get_status(f->session, &status);
+	assert_string_equal(status.peer, "田中 愛子");
+	assert_string_equal(status.peer_org, "Example サポート");
+	assert_int_equal(status.verified, KYOYU_PEER_VERIFIED_PIN);
 }
 
 static void test_session_idle_timeout_counts_from_last_activity(void **state)
@@ -449,6 +700,9 @@ static void test_session_runs_on_its_stage(void **state)
 	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
 	msg->u.peer.event = KYOYU_PEER_CONNECTED;
 	kyoyu_bus_post(f->bus, msg);
+	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) ==
+				       KYOYU_STATE_AWAITING_CONSENT, 10));
+	kyoyu_bus_post_value(f->bus, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_SHARING, 10));
 	kyoyu_bus_post_value(f->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
 	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_ENDED, 10));
@@ -515,11 +769,22 @@ int main(void)
 		T(test_session_gate_is_closed_before_sharing),
 		T(test_session_connect_then_share_and_request_keyframe),
 		T(test_session_waits_for_consent_when_recording),
+		T(test_session_asks_before_sharing_without_recording),
+		cmocka_unit_test(test_session_viewer_waits_for_the_answer_and_never_asks),
+		T(test_session_declined_without_recording_ends_it),
+		T(test_session_waiting_for_the_answer_is_not_capped_time),
+		T(test_session_unanswered_question_ends_after_the_cap),
 		T(test_session_declined_consent_ends_it),
 		T(test_session_pause_closes_gate_and_drops_queued_frames),
 		T(test_session_resume_reopens_gate_and_requests_keyframe),
 		cmocka_unit_test(test_session_viewer_asks_for_no_keyframe_when_sharing_starts),
 		T(test_session_time_cap_warns_then_ends),
+		T(test_session_tells_the_peer_its_own_cap),
+		T(test_session_enforces_the_earlier_peer_cap),
+		T(test_session_keeps_its_own_earlier_cap),
+		T(test_session_shares_without_recording_when_offered),
+		T(test_session_refuses_unrecorded_when_recording_is_required),
+		T(test_session_keeps_the_verified_identity),
 		cmocka_unit_test(test_session_idle_timeout_counts_from_last_activity),
 		cmocka_unit_test(test_session_end_reasons),
 		T(test_session_refuses_illegal_moves),

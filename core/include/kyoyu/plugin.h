@@ -73,6 +73,9 @@ typedef struct kyoyu_host {
 	 * decoders give the UIs on a viewer.  Set by the time start() runs;
 	 * KYOYU_PIXFMT_NONE during init(). */
 	uint32_t frame_format;
+	/* Viewer, with recording: the customer may choose to share without
+	 * it (record.required = false). */
+	uint32_t recording_optional;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */
@@ -172,6 +175,14 @@ typedef struct kyoyu_session_view {
 	int64_t now_us;            /* session clock */
 	int64_t connected_us;      /* when the peer connected, or 0 */
 	int64_t last_activity_us;  /* last frame or pointer movement, or 0 */
+	/* When sharing first started (the customer said yes), or 0: time spent
+	 * waiting for the answer is not the session's time. */
+	int64_t sharing_since_us;
+	/* The other side's own cap and warning lead (its policy's, sent over
+	 * the link), counted from the start of sharing; 0 when it has none
+	 * or said nothing.  Each side enforces the earlier cap. */
+	int64_t peer_cap_us;
+	int64_t peer_warn_us;
 } kyoyu_session_view;
 
 typedef enum kyoyu_policy_action {
@@ -188,6 +199,11 @@ typedef struct kyoyu_policy_verdict {
 	uint32_t reason;    /* kyoyu_end_reason with KYOYU_POLICY_END */
 	int32_t seconds;    /* seconds left, with KYOYU_POLICY_WARN */
 	int64_t ends_at_us; /* session clock time of the cap, or 0 */
+	/* This policy's own cap and warning lead, counted from the start of
+	 * sharing (0: none), whatever the peer's: the core sends them to the
+	 * other side, whose policy enforces the earlier cap too. */
+	int64_t cap_us;
+	int64_t warn_us;
 } kyoyu_policy_verdict;
 
 typedef struct kyoyu_policy_ops {

@@ -58,6 +58,9 @@ typedef struct record {
 	uint32_t width, height;
 	int64_t first_us; /* capture time of the file's first packet */
 	bool need_key, peer_posted;
+	/* Viewer: the customer chose to share without recording (the
+	 * session's STATE says it is not recorded): nothing is written. */
+	bool unrecorded;
 	int64_t last_request_us;
 	uint64_t skipped, file_packets;
 } record;
@@ -335,7 +338,7 @@ static int record_run(void *priv, kyoyu_stage *stage)
 		if (popped)
 			continue;
 		if (msg->type == KYOYU_MSG_PACKET) {
-			if (on_packet(r, msg) != 0)
+			if (!r->unrecorded && on_packet(r, msg) != 0)
 				give_up(r);
 		} else if (msg->type == KYOYU_MSG_STATE) {
 			/* The session listens for peers once it is connecting. */
@@ -344,6 +347,12 @@ static int record_run(void *priv, kyoyu_stage *stage)
 				ret = announce_peer(r);
 			if (msg->u.state.state == KYOYU_STATE_PAUSED)
 				r->need_key = true; /* the encoder restarts with one */
+			if (msg->u.state.state == KYOYU_STATE_SHARING && r->role == KYOYU_ROLE_VIEWER &&
+			    !msg->u.state.recording && !r->unrecorded) {
+				kyoyu_info("the customer shares without recording: nothing is "
+					   "written");
+				r->unrecorded = true;
+			}
 			if (msg->u.state.state == KYOYU_STATE_ENDED) {
 				kyoyu_msg_unref(msg);
 				break;

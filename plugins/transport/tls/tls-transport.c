@@ -45,7 +45,7 @@ typedef struct transport {
 	kyoyu_bus *bus;
 	kyoyu_stage *stage; /* from start(): the sockets, viewer and sharer are its thread's */
 	kt_tls *tls;
-	char display_name[KP_WIRE_NAME_MAX + 1];
+	char display_name[KP_WIRE_NAME_TEXT_SIZE];
 	char target[300];
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
@@ -73,7 +73,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("cert", transport, cert, NULL,
 			    "viewer: its certificate (PEM; kyoyu-agent --make-cert DIR)"),
 	KYOYU_OPTION_STRING("key", transport, key, NULL, "viewer: its private key (PEM)"),
-	KYOYU_OPTION_TEXT("name", transport, name, NULL, KP_WIRE_NAME_MAX,
+	KYOYU_OPTION_TEXT("name", transport, name, NULL, KP_WIRE_NAME_CHARS,
 				"the name the other side sees (default: user@host)"),
 	KYOYU_OPTION_INT("code_ttl_s", transport, code_ttl_s, 600, 1, 86400,
 			 "viewer: a connection code stops working after this long"),
@@ -142,8 +142,8 @@ static int transport_init(void *priv, const kyoyu_host *host)
 	else
 		default_name(t->display_name, sizeof(t->display_name));
 	if (!kp_wire_name_ok(t->display_name, strlen(t->display_name))) {
-		kyoyu_error("transport.name must be printable UTF-8 of at most %d bytes",
-			    KP_WIRE_NAME_MAX);
+		kyoyu_error("transport.name must be printable text (UTF-8, no control "
+			    "characters) of at most %d characters", KP_WIRE_NAME_CHARS);
 		return -EINVAL;
 	}
 	if (host->role == KYOYU_ROLE_SHARER) {
@@ -369,13 +369,19 @@ static bool tls_refused(void *ctx, kp_conn *conn)
 	return kt_tls_refused_peer(kp_conn_io_ctx(conn));
 }
 
+static void tls_identity(void *ctx, kp_conn *conn, kt_identity *out)
+{
+	kt_tls_peer_identity(kp_conn_io_ctx(conn), out);
+}
+
 /* ---- the stage ------------------------------------------------------------ */
 
 static int transport_start(void *priv, kyoyu_stage *stage)
 {
 	transport *t = priv;
 	const kyoyu_host *h = t->host_info;
-	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE);
+	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE) |
+			KYOYU_MSG_BIT(KYOYU_MSG_LIMITS);
 
 	t->stage = stage;
 	if (h->role == KYOYU_ROLE_VIEWER) {
@@ -390,6 +396,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.name = t->display_name,
 			.codecs = h->codecs,
 			.recording = h->recording,
+			.recording_optional = h->recording_optional,
 		};
 		int ret = listen_socket(t);
 		if (ret)
@@ -404,7 +411,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.target = t->target,
 			.codec = h->codecs[0],
 		};
-		kt_connector con = {tcp_open, tls_wrap, tls_refused, t};
+		kt_connector con = {tcp_open, tls_wrap, tls_refused, tls_identity, t};
 		t->sharer = kt_sharer_new(t->bus, &sc, &con);
 		/* Packets go to the peer's own inbox, read when the socket
 		 * has room. */

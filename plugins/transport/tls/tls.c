@@ -278,6 +278,54 @@ out_free:
 	return NULL;
 }
 
+/* The UTF-8 of the last NID entry of NAME into OUT, if printable. */
+static void name_entry(const X509_NAME *name, int nid, char *out, size_t size)
+{
+	unsigned char *utf8 = NULL;
+	int last = -1;
+
+	out[0] = '\0';
+	for (int i = -1; (i = X509_NAME_get_index_by_NID(name, nid, i)) >= 0;)
+		last = i;
+	if (last < 0)
+		return;
+	ASN1_STRING *data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last));
+	int len = data ? ASN1_STRING_to_UTF8(&utf8, data) : -1;
+	if (len <= 0) {
+		ERR_clear_error();
+		return;
+	}
+	/* Control characters, or an invalid string, show nothing rather
+	 * than something else; a long one is cut on a character. */
+	if (kp_wire_name_ok((const char *)utf8, (size_t)len)) {
+		size_t n = kp_wire_name_cut((const char *)utf8, (size_t)len, size - 1);
+		memcpy(out, utf8, n);
+		out[n] = '\0';
+	}
+	OPENSSL_free(utf8);
+}
+
+void kt_tls_peer_identity(void *io_ctx, kt_identity *out)
+{
+	tls_stream *s = io_ctx;
+	X509 *cert = SSL_get0_peer_certificate(s->ssl);
+
+	memset(out, 0, sizeof(*out));
+	if (!cert || !s->handshake_done)
+		return;
+	const X509_NAME *subject = X509_get_subject_name(cert);
+	name_entry(subject, NID_commonName, out->name, sizeof(out->name));
+	name_entry(subject, NID_organizationName, out->org, sizeof(out->org));
+	if (s->tls->have_ca) {
+		const X509_NAME *issuer = X509_get_issuer_name(cert);
+		name_entry(issuer, NID_organizationName, out->issuer, sizeof(out->issuer));
+		if (!out->issuer[0])
+			name_entry(issuer, NID_commonName, out->issuer, sizeof(out->issuer));
+	}
+	out->verified = (s->tls->have_pin ? KYOYU_PEER_VERIFIED_PIN : 0) |
+			(s->tls->have_ca ? KYOYU_PEER_VERIFIED_CA : 0);
+}
+
 bool kt_tls_refused_peer(void *io_ctx)
 {
 	return ((tls_stream *)io_ctx)->refused_peer;

@@ -46,7 +46,7 @@ typedef struct pending {
 struct kt_viewer {
 	kyoyu_bus *bus;
 	kt_viewer_config cfg;
-	char name[KP_WIRE_NAME_MAX + 1];
+	char name[KP_WIRE_NAME_TEXT_SIZE];
 	kp_codebook codes;
 	bool code_shown; /* the operator holds a code that still works */
 	uint32_t state;  /* the local session's */
@@ -63,6 +63,7 @@ struct kt_viewer {
 	kp_tally dropped; /* closed before their hello was answered */
 
 	kp_peer *peer;   /* the session, once a sharer got in */
+	kyoyu_msg *limits; /* the session's own cap, kept for the peer to come */
 	uint8_t token[KP_WIRE_TOKEN_SIZE];
 	uint32_t codec;
 	bool lost;
@@ -127,6 +128,7 @@ void kt_viewer_free(kt_viewer *v)
 	free(v->polled);
 	kp_admission_free(v->admission);
 	kp_peer_free(v->peer);
+	kyoyu_msg_unref(v->limits);
 	kp_codes_fini(&v->codes);
 	OPENSSL_cleanse(v->token, sizeof(v->token));
 	free(v);
@@ -264,14 +266,32 @@ static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
 	w->codec = v->codec;
 	w->flags = (v->cfg.recording ? KP_WIRE_WELCOME_RECORDING : 0) |
 		   (resumed ? KP_WIRE_WELCOME_RESUMED : 0);
+	/* A 1.0 sharer knows no such choice: it is asked about recording. */
+	if (v->cfg.recording && v->cfg.recording_optional && w->minor >= 1)
+		w->flags |= KP_WIRE_WELCOME_RECORDING_OPTIONAL;
 	w->grace_s = (uint16_t)(v->cfg.grace_us / 1000000);
 	memcpy(w->token, v->token, sizeof(w->token));
 	w->clock_us = now;
-	w->name_len = (uint8_t)strlen(v->name);
+	w->name_len = (uint8_t)kp_wire_name_cut(v->name, strlen(v->name), KP_WIRE_NAME_MAX);
 	memcpy(w->name, v->name, w->name_len);
 	int ret = kp_conn_send(p->conn, &m);
 	OPENSSL_cleanse(w->token, sizeof(w->token));
 	return ret;
+}
+
+/* What the hello of P and our welcome to it agreed. */
+static kp_peer_link link_of(const kt_viewer *v, const pending *p, bool resumed)
+{
+	uint8_t minor = KP_WIRE_MINOR < p->hello.minor ? KP_WIRE_MINOR : p->hello.minor;
+
+	return (kp_peer_link){
+		.codec = v->codec,
+		.minor = minor,
+		.recording = v->cfg.recording,
+		.recording_optional = v->cfg.recording_optional,
+		.resumed = resumed,
+		.peer_clock_us = p->hello.clock_us,
+	};
 }
 
 /* The code was right: this connection becomes the session. */
@@ -303,8 +323,14 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 	kyoyu_info("%s connected with the right code: session starts (%s%s)",
 		   kp_conn_addr(p->conn), kyoyu_fourcc_text(codec, text),
 		   v->cfg.recording ? ", recorded if the customer agrees" : "");
-	kp_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
-	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
+	kp_peer_link link = link_of(v, p, false);
+	kp_peer_attach(v->peer, p->conn, &link, now);
+	/* The customer's own words: nothing vouches for a sharer's name. */
+	kp_peer_identity who = {.name = p->hello.name};
+	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, &who);
+	/* The session told its cap before anyone connected. */
+	if (v->limits)
+		kp_peer_on_bus(v->peer, kyoyu_msg_ref(v->limits));
 	p->conn = NULL;
 	remove_pending(v, i);
 	pending_free(p, false);
@@ -324,7 +350,8 @@ static void take_back(kt_viewer *v, size_t i, int64_t now)
 	kp_conn *old = kp_peer_detach(v->peer);
 	kp_conn_free(old, false);
 	kyoyu_info("%s came back: the session goes on", kp_conn_addr(p->conn));
-	kp_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
+	kp_peer_link link = link_of(v, p, true);
+	kp_peer_attach(v->peer, p->conn, &link, now);
 	kp_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	v->lost = false;
 	p->conn = NULL;
@@ -451,6 +478,10 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 		v->state = msg->u.state.state;
 		if (v->state == KYOYU_STATE_ENDED)
 			end_everything(v, msg->u.state.reason, now);
+	}
+	if (msg->type == KYOYU_MSG_LIMITS) {
+		kyoyu_msg_unref(v->limits);
+		v->limits = kyoyu_msg_ref(msg);
 	}
 	if (v->peer)
 		kp_peer_on_bus(v->peer, msg);

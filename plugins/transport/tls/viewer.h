@@ -34,6 +34,7 @@ typedef struct kt_viewer_config {
 	const char *name;       /* the operator's display name for the sharer */
 	const uint32_t *codecs; /* what the decoders take, ends with 0 */
 	bool recording;
+	bool recording_optional; /* the customer may share without recording */
 } kt_viewer_config;
 
 typedef struct kt_viewer kt_viewer;

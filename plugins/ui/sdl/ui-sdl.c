@@ -213,7 +213,7 @@ static const char *banner_words(const sdl_ui *ui)
 		return "Waiting for the customer to connect…";
 	case KYOYU_STATE_AWAITING_CONSENT:
 		return ui->recording ? "Waiting for the customer to accept the recording…"
-				     : "Waiting for the customer…";
+				     : "Waiting for the customer to allow sharing…";
 	case KYOYU_STATE_PAUSED:
 		return "Paused by the customer";
 	case KYOYU_STATE_SHARING:
@@ -367,15 +367,11 @@ static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		if (msg->buf) {
+		if (kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, ui->peer, sizeof(ui->peer)) > 0) {
 			/* A name from the network: printable characters only. */
-			size_t n = kyoyu_buffer_size(msg->buf);
-			const char *name = kyoyu_buffer_data(msg->buf);
-			n = n < sizeof(ui->peer) - 1 ? n : sizeof(ui->peer) - 1;
-			for (size_t i = 0; i < n; i++)
-				ui->peer[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f
-						      ? '?' : name[i];
-			ui->peer[n] = '\0';
+			for (char *c = ui->peer; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
 			char title[128];
 			snprintf(title, sizeof(title), "kyoyu — %s", ui->peer);
 			SDL_SetWindowTitle(ui->window, title);

@@ -1,7 +1,8 @@
 /* ui/tty: the session in a terminal, for both people.
  *
  * The customer (sharer) types the code the support person reads out, is
- * asked before a recording starts, sees whether the screen is shared or
+ * asked before anything is shared (and whether it is recorded), sees
+ * whether the screen is shared or
  * paused and how much time is left, and has keys to pause, resume and
  * leave.  The support person (viewer) sees the code to read out, the state,
  * the time left and the link's figures, and has keys to end the session and
@@ -21,6 +22,7 @@
 #define KYOYU_LOG_COMPONENT "ui/tty"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/i18n.h"
 #include "tty-input.h"
 
 #define STATUS_EVERY_US 1000000
@@ -40,8 +42,9 @@ typedef struct ui {
 	uint32_t state;
 	int64_t ends_at_us;
 	bool recording, lost;
-	char peer[72];
+	char peer[KYOYU_PEER_TEXT_MAX + 1];
 	bool asking_code, asking_consent;
+	bool may_skip_recording; /* the question offers "share without recording" */
 	unsigned code_asks;
 	char code[16];
 	size_t code_len;
@@ -114,7 +117,7 @@ static void time_left(const ui *u, char *out, size_t len)
 
 static void show_status(ui *u)
 {
-	char left[32], line[200];
+	char left[32], line[KYOYU_PEER_TEXT_MAX + 200];
 
 	if (!u->out_tty || u->asking_code || u->asking_consent)
 		return;
@@ -158,8 +161,10 @@ static const char *end_words(const ui *u, uint32_t reason)
 	case KYOYU_END_IDLE:
 		return "nothing happened for a long time";
 	case KYOYU_END_CONSENT_DECLINED:
-		return s ? "you did not agree to the recording"
-			 : "the customer did not agree to the recording";
+		if (u->recording)
+			return s ? "you did not agree to the recording"
+				 : "the customer did not agree to the recording";
+		return s ? "you did not allow sharing" : "the customer did not allow sharing";
 	case KYOYU_END_LINK_LOST:
 		return "the connection was lost and did not come back";
 	case KYOYU_END_REJECTED:
@@ -194,12 +199,42 @@ static void submit_code(ui *u, const char *text)
 	say(u, "Connecting to the support team...");
 }
 
-static void answer_consent(ui *u, bool yes)
+static bool is_yes(const char *s);
+static bool is_no(const char *s);
+
+/* ANSWER: a kyoyu_consent answer (GRANTED, GRANTED_UNRECORDED, DECLINED). */
+static void answer_consent(ui *u, int answer)
 {
 	u->asking_consent = false;
-	say(u, yes ? "Thank you. The session will be recorded."
-		   : "The session will not be recorded, so it ends now.");
-	post_value(u, KYOYU_MSG_CONSENT, yes ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+	if (answer == KYOYU_CONSENT_DECLINED)
+		say(u, "Nothing is shared: the session ends now.");
+	else if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED)
+		say(u, "%s", _("Thank you. Your screen will be shared without recording."));
+	else if (u->recording)
+		say(u, "Thank you. The session will be recorded.");
+	post_value(u, KYOYU_MSG_CONSENT, answer);
+}
+
+/* The answer KEY gives to the open question, or 0 for none. */
+static int consent_key(const ui *u, int key)
+{
+	if (key == 'y' || key == 'Y')
+		return KYOYU_CONSENT_GRANTED;
+	if (key == 'n' || key == 'N')
+		return KYOYU_CONSENT_DECLINED;
+	if (u->may_skip_recording && (key == 'u' || key == 'U'))
+		return KYOYU_CONSENT_GRANTED_UNRECORDED;
+	return 0;
+}
+
+/* The answer a typed line gives ("y", "yes", "u"...), or 0 for none. */
+static int consent_line(const ui *u, const char *s)
+{
+	if (is_yes(s))
+		return KYOYU_CONSENT_GRANTED;
+	if (is_no(s))
+		return KYOYU_CONSENT_DECLINED;
+	return s[0] && !s[1] ? consent_key(u, s[0]) : 0;
 }
 
 static bool is_yes(const char *s)
@@ -242,7 +277,7 @@ static bool take_pending(ui *u, bool (*match)(const char *), char *out)
 
 static bool is_answer(const char *s)
 {
-	return is_yes(s) || is_no(s);
+	return is_yes(s) || is_no(s) || !strcasecmp(s, "u");
 }
 
 static void ask_code(ui *u)
@@ -270,16 +305,37 @@ static void ask_code(ui *u)
 	}
 }
 
-static void ask_consent(ui *u)
+/* One question before anything is shared: QUESTION is the session's
+ * (kyoyu_consent ASK_...). */
+static void ask_consent(ui *u, int64_t question)
 {
 	char line[TTY_LINE_MAX];
+	bool recorded = question != KYOYU_CONSENT_ASK_UNRECORDED;
 
 	u->asking_consent = true;
-	say(u, "The support team would like to record this session (only what your "
-	       "screen shows is recorded).");
-	say(u, "Do you agree? Press y for yes or n for no.");
-	if (take_pending(u, is_answer, line))
-		answer_consent(u, is_yes(line));
+	u->recording = recorded;
+	u->may_skip_recording = question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL;
+	if (recorded)
+		say(u, "The support team would like to see your screen and record this "
+		       "session (only what your screen shows is recorded).");
+	else
+		say(u, "The support team would like to see your screen (nothing is "
+		       "recorded).");
+	say(u, "Nothing is shared until you agree. Do you agree? Press y for yes or n "
+	       "for no.");
+	if (u->may_skip_recording)
+		/* TRANSLATORS: u stays the key to press. */
+		say(u, "%s", _("You may also share without recording: press u."));
+	/* Typed ahead: the first answer the question takes ("u" is not one
+	 * where it is not offered). */
+	while (take_pending(u, is_answer, line)) {
+		int answer = consent_line(u, line);
+		if (answer) {
+			answer_consent(u, answer);
+			break;
+		}
+		say(u, "Please answer y (yes) or n (no).");
+	}
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -344,8 +400,8 @@ static void on_key(void *ctx, int key)
 		return;
 	}
 	if (u->asking_consent) {
-		if (key == 'y' || key == 'Y' || key == 'n' || key == 'N')
-			answer_consent(u, key == 'y' || key == 'Y');
+		if (consent_key(u, key))
+			answer_consent(u, consent_key(u, key));
 		return;
 	}
 	if (command(u, key))
@@ -366,8 +422,11 @@ static void on_line(void *ctx, const char *line)
 		return;
 	}
 	if (u->asking_consent) {
-		if (is_answer(line))
-			answer_consent(u, is_yes(line));
+		if (consent_line(u, line))
+			answer_consent(u, consent_line(u, line));
+		else if (u->may_skip_recording)
+			say(u, "%s", _("Please answer y (yes), n (no) or u (share without "
+				       "recording)."));
 		else
 			say(u, "Please answer y (yes) or n (no).");
 		return;
@@ -409,8 +468,10 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 				 : "The customer paused sharing.");
 		break;
 	case KYOYU_STATE_AWAITING_CONSENT:
-		if (!sharer(u) && u->recording)
-			say(u, "Waiting for the customer to agree to the recording...");
+		if (!sharer(u))
+			say(u, u->recording
+				       ? "Waiting for the customer to agree to the recording..."
+				       : "Waiting for the customer to allow sharing...");
 		break;
 	case KYOYU_STATE_ENDED:
 		u->asking_code = u->asking_consent = false;
@@ -421,15 +482,45 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 	}
 }
 
+/* Sharer: who is asking, from the certificate the transport verified,
+ * and how it was verified.  Never a name the viewer merely sent. */
+static void say_who(ui *u, const kyoyu_msg *msg)
+{
+	char name[KYOYU_PEER_TEXT_MAX + 1], org[KYOYU_PEER_TEXT_MAX + 1];
+	char issuer[KYOYU_PEER_TEXT_MAX + 1];
+	uint32_t verified = msg->u.peer.verified;
+
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, name, sizeof(name));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, org, sizeof(org));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ISSUER, issuer, sizeof(issuer));
+	if (!verified || !name[0]) {
+		say(u, "Connected to the support team.");
+		return;
+	}
+	if (org[0])
+		/* TRANSLATORS: a person's name, then their organisation. */
+		say(u, _("Connected to %s (%s)."), name, org);
+	else
+		say(u, _("Connected to %s."), name);
+	if (verified & KYOYU_PEER_VERIFIED_PIN)
+		say(u, "%s", _("Verified by the key this computer was set up with."));
+	else
+		/* TRANSLATORS: the name of a certificate authority. */
+		say(u, _("Verified by %s, which this computer trusts."),
+		    issuer[0] ? issuer : _("a certificate authority"));
+}
+
 static void on_peer(ui *u, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		printable(u->peer, sizeof(u->peer), msg->buf);
+		kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, u->peer, sizeof(u->peer));
+		for (char *c = u->peer; *c; c++) /* from the network: printable only */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		u->recording = msg->u.peer.recording;
 		if (sharer(u))
-			say(u, "Connected to the support team%s%s%s.", u->peer[0] ? " (" : "",
-			    u->peer, u->peer[0] ? ")" : "");
+			say_who(u, msg);
 		else
 			say(u, "The customer%s%s%s is connected.", u->peer[0] ? " (" : "",
 			    u->peer, u->peer[0] ? ")" : "");
@@ -520,12 +611,19 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		on_code(u, msg);
 		break;
 	case KYOYU_MSG_CONSENT:
-		if (msg->u.value == KYOYU_CONSENT_ASK && sharer(u))
-			ask_consent(u);
+		if (sharer(u) && (msg->u.value == KYOYU_CONSENT_ASK_RECORDED ||
+				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED ||
+				  msg->u.value == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL))
+			ask_consent(u, msg->u.value);
+		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED_UNRECORDED)
+			say(u, "%s", _("The customer allowed sharing without recording: nothing "
+				       "is recorded."));
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
-			say(u, "The customer agreed to the recording.");
+			say(u, u->recording ? "The customer agreed to the recording."
+					    : "The customer allowed sharing.");
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_DECLINED)
-			say(u, "The customer did not agree to the recording.");
+			say(u, u->recording ? "The customer did not agree to the recording."
+					    : "The customer did not allow sharing.");
 		break;
 	case KYOYU_MSG_STATS:
 		on_stats(u, &msg->u.stats, kyoyu_now_us());
