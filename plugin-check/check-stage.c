@@ -210,7 +210,11 @@ static void post_ui_news(stage_run *r, uint32_t state)
 			if (notice)
 				notice->u.notice.kind = KYOYU_NOTICE_RECORDING;
 			post(r, notice);
-			post_value(r, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK, NULL);
+			/* Each question a UI may be asked. */
+			post_value(r, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK_RECORDED, NULL);
+			post_value(r, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK_UNRECORDED, NULL);
+			post_value(r, KYOYU_MSG_CONSENT, KYOYU_CONSENT_ASK_RECORDING_OPTIONAL,
+				   NULL);
 		}
 		break;
 	case KYOYU_STATE_SHARING: {
