@@ -28,7 +28,8 @@ void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *stage, kyoyu_decode_stats 
 #define KYOYU_DECODE_STAGE_MASK                                                \
 	(KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_STATE))
 
-/* Stage function. */
+/* Stage function: the stage's thread takes the stage over, and the codec
+ * plugins are called from that thread only (debug builds abort otherwise). */
 int kyoyu_decode_stage_run(void *stage, kyoyu_stage *kstage);
 
 #endif

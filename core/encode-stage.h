@@ -39,7 +39,8 @@ void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats 
 	 KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) | KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |   \
 	 KYOYU_MSG_BIT(KYOYU_MSG_STATE))
 
-/* Stage function. */
+/* Stage function: the stage's thread takes the stage over, and the codec
+ * plugin is called from that thread only (debug builds abort otherwise). */
 int kyoyu_encode_stage_run(void *stage, kyoyu_stage *kstage);
 
 #endif

@@ -5,7 +5,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <ltdl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +16,7 @@
 #include "codecs.h"
 #include "loader.h"
 #include "settings.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "util.h"
 
 /* The smallest descriptor and ops structs of ABI 1.0: anything shorter
  * cannot hold the required fields.  Optional callbacks past the last
@@ -42,7 +32,10 @@ typedef struct required {
 	size_t offset;
 } required;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define REQ(type, field) { #field, offsetof(type, field) }
+/* clang-format on */
 
 static const required stage_required[] = {
 	REQ(kyoyu_stage_ops, start), REQ(kyoyu_stage_ops, run), {NULL, 0}};

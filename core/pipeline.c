@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -24,6 +23,8 @@
 #include "pipeline.h"
 #include "slots.h"
 #include "stage-priv.h"
+#include "thread-owner.h"
+#include "util.h"
 
 #define MAX_INSTANCES 16
 #define MAX_STAGES 16
@@ -41,6 +42,7 @@ typedef struct stage_entry {
 } stage_entry;
 
 struct kyoyu_pipeline {
+	kyoyu_owner owner; /* the main thread: it starts and stops everything */
 	uint32_t role;
 	kyoyu_loader *loader;
 	kyoyu_settings *settings;
@@ -67,16 +69,6 @@ struct kyoyu_pipeline {
 	stage_entry stages[MAX_STAGES];
 	size_t n_stages;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool codec_listed(const uint32_t *list, uint32_t codec)
 {
@@ -526,6 +518,7 @@ int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
 	*out = NULL;
 	if (!pl)
 		return -ENOMEM;
+	kyoyu_owner_init(&pl->owner);
 	pl->role = role;
 	pl->loader = loader;
 	pl->settings = settings;
@@ -560,6 +553,7 @@ int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
  * session ready for it. */
 static int start_stages(kyoyu_pipeline *pl)
 {
+	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
 		if (!e->instance)
@@ -589,6 +583,7 @@ static int start_stages(kyoyu_pipeline *pl)
 /* Stops in the reverse order of starting: producers first, session last. */
 static void stop_stages(kyoyu_pipeline *pl)
 {
+	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = pl->n_stages; i-- > 0;) {
 		stage_entry *e = &pl->stages[i];
 		if (e->started) {

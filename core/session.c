@@ -11,10 +11,14 @@
 
 #include "bus-priv.h"
 #include "session.h"
+#include "thread-owner.h"
 
 #define TICK_MS 250
 
 struct kyoyu_session {
+	/* The main thread until the session stage runs, then that stage's:
+	 * the state machine and the policy are used from one thread at a time. */
+	kyoyu_owner owner;
 	kyoyu_bus *bus;
 	const kyoyu_clock *clock;
 	kyoyu_instance *policy;
@@ -38,6 +42,7 @@ kyoyu_session *kyoyu_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
 	s->role = role;
 	s->policy = policy;
 	s->state = KYOYU_STATE_IDLE;
+	kyoyu_owner_init(&s->owner);
 	pthread_mutex_init(&s->lock, NULL);
 	/* Nothing on screen may travel before the session is sharing. */
 	kyoyu_bus_close_to(bus, KYOYU_MSG_SCREEN_CONTENT);
@@ -132,6 +137,7 @@ static void enforce(kyoyu_session *s, uint32_t from)
 
 int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	pthread_mutex_lock(&s->lock);
 	uint32_t from = s->state;
 	if (!legal(from, to)) {
@@ -162,6 +168,7 @@ int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 
 void kyoyu_session_begin(kyoyu_session *s)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	if (kyoyu_session_move(s, KYOYU_STATE_CONNECTING, 0) != 0)
 		kyoyu_session_move(s, KYOYU_STATE_ENDED, KYOYU_END_ERROR);
 }
@@ -224,6 +231,7 @@ static void on_consent(kyoyu_session *s, int64_t answer)
 
 void kyoyu_session_handle(kyoyu_session *s, const kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	switch (msg->type) {
 	case KYOYU_MSG_PAUSE:
 		kyoyu_session_move(s, KYOYU_STATE_PAUSED, 0);
@@ -277,6 +285,7 @@ void kyoyu_session_tick(kyoyu_session *s)
 {
 	kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 
+	KYOYU_ASSERT_OWNER(&s->owner);
 	if (s->state == KYOYU_STATE_ENDED)
 		return;
 	note_activity(s);
@@ -343,6 +352,7 @@ int kyoyu_session_run(void *ctx, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	int64_t next_tick = kyoyu_now_us();
 
+	kyoyu_owner_hand_to(&s->owner, stage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_SESSION_MASK);
 	while (!kyoyu_stage_stopping(stage)) {
 		int64_t wait_ms = (next_tick - kyoyu_now_us()) / 1000;

@@ -20,7 +20,13 @@ typedef struct kyoyu_session_status {
 } kyoyu_session_status;
 
 /* A session on BUS for ROLE.  POLICY is consulted (and not owned); CLOCK is
- * the policy clock.  Returns NULL when out of memory. */
+ * the policy clock.  Returns NULL when out of memory.
+ *
+ * Threads: begin, handle, tick and move run on the thread that made the
+ * session (the main thread) until kyoyu_session_run() starts on the session
+ * stage, and on that stage's thread only from then on; debug builds abort
+ * otherwise.  The policy is called from those functions, so its first
+ * allow() (the move to CONNECTING) runs on the main thread. */
 kyoyu_session *kyoyu_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
 				 uint32_t role, kyoyu_instance *policy);
 void kyoyu_session_free(kyoyu_session *session);
@@ -38,12 +44,13 @@ void kyoyu_session_tick(kyoyu_session *session);
  * or the state machine refused it. */
 int kyoyu_session_move(kyoyu_session *session, uint32_t to, uint32_t reason);
 
-/* Any thread. */
+/* Any thread: they take the lock. */
 uint32_t kyoyu_session_state(kyoyu_session *session);
 uint32_t kyoyu_session_reason(kyoyu_session *session);
 void kyoyu_session_get_status(kyoyu_session *session, kyoyu_session_status *out);
 
-/* Stage function: handles messages and ticks until stopped. */
+/* Stage function: takes the session over for its thread, then handles
+ * messages and ticks until stopped. */
 int kyoyu_session_run(void *session, kyoyu_stage *stage);
 
 /* The messages the session stage subscribes to. */

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +9,7 @@
 #include <kyoyu/plugin.h>
 
 #include "slots.h"
+#include "util.h"
 
 #define BOTH (KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER) | KYOYU_ROLE_BIT(KYOYU_ROLE_VIEWER))
 #define SHARER KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER)
@@ -54,16 +54,6 @@ static const struct {
 	{"log", {"level", NULL}},
 	{"ctl", {"socket", NULL}},
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const kyoyu_slot *kyoyu_slot_find(const char *group)
 {

@@ -40,9 +40,12 @@ bool kyoyu_stage_is_current(const kyoyu_stage *stage)
 
 void kyoyu_assert_thread_failed_if(bool failed, const char *func, const char *where)
 {
+	char thread[16] = "?";
+
 	if (!failed)
 		return;
-	kyoyu_error("%s ran outside the thread of %s: a thread rule of the plugin "
-		    "ABI was broken (docs/plugin-abi.md, \"Threads\")", func, where);
+	pthread_getname_np(pthread_self(), thread, sizeof(thread));
+	kyoyu_error("%s ran on thread \"%s\", outside the thread of %s: a thread "
+		    "rule was broken (docs/plugin-abi.md, \"Threads\")", func, thread, where);
 	abort();
 }

@@ -28,6 +28,15 @@ typedef struct kp_sent_mark {
 	int64_t sent_us;
 } kp_sent_mark;
 
+/* At the top of a function of the peer that runs on the transport's thread
+ * only: in debug builds, aborts when another thread calls (when the peer
+ * belongs to a stage). */
+#define KP_PEER_ASSERT_THREAD(p)                                               \
+	do {                                                                   \
+		if ((p)->cfg.stage)                                            \
+			KYOYU_ASSERT_STAGE_THREAD((p)->cfg.stage);             \
+	} while (0)
+
 struct kp_peer {
 	kyoyu_bus *bus;
 	kp_peer_config cfg;

@@ -124,6 +124,7 @@ static void hold_screen_unless_sharing(kp_peer *p, int64_t now)
 void kp_peer_attach(kp_peer *p, kp_conn *conn, uint32_t codec, bool recording,
 		    bool resumed, int64_t peer_clock_us, int64_t now)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = conn;
 	p->codec = codec;
 	p->recording = recording;
@@ -160,6 +161,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 {
 	kp_conn *c = p->conn;
 
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = NULL;
 	if (kp_peer_is_sharer(p)) {
 		kp_peer_drop_packets(p);
@@ -170,6 +172,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 
 bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->gone || p->ended) {
 		kp_conn_free(kp_peer_detach(p), false);
 		return true;
@@ -191,8 +194,10 @@ bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 
 void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char *name)
 {
-	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+	kyoyu_msg *msg;
 
+	KP_PEER_ASSERT_THREAD(p);
+	msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 	if (!msg) {
 		kyoyu_error("out of memory: the session missed a peer event (%u)", event);
 		return;
@@ -210,6 +215,7 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char 
 
 void kp_peer_end(kp_peer *p, uint32_t reason)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->ended)
 		return;
 	p->ended = true;
@@ -265,6 +271,7 @@ static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
 
 void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(p, &msg->u.state);
@@ -467,6 +474,7 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 	int64_t now = kyoyu_now_us();
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	switch (m->type) {
 	case KP_WIRE_BYE:
 		p->gone = true;
@@ -665,6 +673,7 @@ int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms
 {
 	size_t n = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!p->conn) {
 		/* No link: what the encoder makes meanwhile is dropped as it
 		 * comes, so the link that comes back starts afresh. */
@@ -706,6 +715,7 @@ int kp_peer_handle(kp_peer *p, short revents, int64_t now)
 	kp_conn *c = p->conn;
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!c)
 		return 0;
 	if (reading(p)) {

@@ -15,7 +15,9 @@
  *
  * The peer outlives its connection: when the link drops, the transport
  * detaches it, and attaches the next one when the sharer comes back.
- * Transport thread only. */
+ * Transport thread only (kp_peer_new and kp_peer_free may run on the thread
+ * that starts and stops it); checked in debug builds, see the config's
+ * stage. */
 #ifndef KP_PEER_H
 #define KP_PEER_H
 
@@ -39,6 +41,10 @@ typedef struct kp_peer_config {
 	int64_t max_queue_us;   /* the oldest video the sharer still sends */
 	uint32_t ceiling_kbps;  /* sharer: the encoder's configured bitrate */
 	const char *name;       /* the transport, for its inbox ("transport/tls") */
+	/* The transport's stage: the peer is used on its thread only, which
+	 * debug builds check.  NULL where the peer is no stage's (a program
+	 * such as the relay, tests, the fuzzer): not checked. */
+	const kyoyu_stage *stage;
 } kp_peer_config;
 
 typedef struct kp_peer kp_peer;

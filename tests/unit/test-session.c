@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -455,6 +456,58 @@ static void test_session_runs_on_its_stage(void **state)
 	assert_string_equal(kyoyu_end_reason_name(kyoyu_session_reason(f->session)), "left");
 }
 
+/* The session stage took the session over: only its thread may move it. */
+static void move_from_main_thread_while_the_stage_runs(void *arg)
+{
+	fixture *f = arg;
+	kyoyu_stage *stage = kyoyu_stage_new(f->bus, "session");
+
+	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_SESSION_MASK);
+	kyoyu_session_begin(f->session);
+	assert_int_equal(kyoyu_stage_start(stage, kyoyu_session_run, f->session), 0);
+	kyoyu_bus_post_value(f->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
+	/* Ended by the stage: it runs and owns the session. */
+	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_ENDED, 10));
+	kyoyu_session_move(f->session, KYOYU_STATE_ENDED, KYOYU_END_ERROR);
+}
+
+static void test_session_aborts_when_moved_off_its_stage(void **state)
+{
+	static const char *const said[] = {
+		"kyoyu_session_move ran on thread \"", "outside the thread of session",
+		NULL};
+
+	SKIP_WITHOUT_ASSERTIONS();
+	assert_aborts_saying(move_from_main_thread_while_the_stage_runs, *state, said);
+}
+
+static void *begin(void *arg)
+{
+	fixture *f = arg;
+
+	kyoyu_session_begin(f->session);
+	return NULL;
+}
+
+/* Before its stage runs, the session is the main thread's (its maker's). */
+static void begin_from_another_thread(void *arg)
+{
+	pthread_t thread;
+
+	assert_int_equal(pthread_create(&thread, NULL, begin, arg), 0);
+	pthread_join(thread, NULL);
+}
+
+static void test_session_aborts_when_begun_off_the_main_thread(void **state)
+{
+	static const char *const said[] = {
+		"kyoyu_session_begin ran on thread \"",
+		"outside the thread of its maker (the main thread)", NULL};
+
+	SKIP_WITHOUT_ASSERTIONS();
+	assert_aborts_saying(begin_from_another_thread, *state, said);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +524,8 @@ int main(void)
 		cmocka_unit_test(test_session_end_reasons),
 		T(test_session_refuses_illegal_moves),
 		T(test_session_runs_on_its_stage),
+		T(test_session_aborts_when_moved_off_its_stage),
+		T(test_session_aborts_when_begun_off_the_main_thread),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,7 +275,7 @@ void kyoyu_bus_get_stats(const kyoyu_bus *bus, uint32_t type,
 
 /* ---- stages ------------------------------------------------------------
  * Each stage runs on its own thread, started and named by the core
- * ("ky-capture", "ky-transport", ...).  A plugin stage reads its inbox and
+ * ("ky-capture", "ky-tls", ...).  A plugin stage reads its inbox and
  * posts to the bus; it returns from run() when kyoyu_stage_stopping() is
  * true or its inbox pop says -ESHUTDOWN. */
 

@@ -44,6 +44,8 @@ typedef struct kyoyu_option {
 	const void *reserved[2];
 } kyoyu_option;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define KYOYU_OPTION_BOOL(key, type, field, def, help)                         \
 	{ key, KYOYU_OPT_BOOL, offsetof(type, field), help, (def), 0, 1, NULL, NULL, { NULL, NULL } }
 #define KYOYU_OPTION_INT(key, type, field, def, min, max, help)                \
@@ -58,6 +60,7 @@ typedef struct kyoyu_option {
 #define KYOYU_OPTION_ENUM(key, type, field, def, choices, help)                \
 	{ key, KYOYU_OPT_ENUM, offsetof(type, field), help, (def), 0, 0, NULL, (choices), { NULL, NULL } }
 #define KYOYU_OPTION_END { NULL, KYOYU_OPT_END, 0, NULL, 0, 0, 0, NULL, NULL, { NULL, NULL } }
+/* clang-format on */
 
 #ifdef __cplusplus
 }

@@ -112,8 +112,11 @@ typedef struct kyoyu_codec_desc {
 	const void *reserved[2];
 } kyoyu_codec_desc;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define KYOYU_CODEC_DESC(fourcc, name) { (fourcc), (name), { NULL, NULL } }
 #define KYOYU_CODEC_DESC_END { KYOYU_CODEC_NONE, NULL, { NULL, NULL } }
+/* clang-format on */
 
 typedef struct kyoyu_encoder_config {
 	uint32_t size;

@@ -26,7 +26,10 @@
 /* What frame_output_convert gives, cheapest first (I420 is what the
  * decoders produce, BGRX a conversion of every pixel): initialises
  * kyoyu_codec_ops.decoder_formats. */
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define FRAME_OUTPUT_FORMATS { KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE }
+/* clang-format on */
 
 typedef struct frame_output {
 	uint32_t format; /* kyoyu_pixfmt: I420 or BGRX */

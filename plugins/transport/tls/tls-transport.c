@@ -42,6 +42,7 @@ typedef struct transport {
 
 	const kyoyu_host *host_info;
 	kyoyu_bus *bus;
+	kyoyu_stage *stage; /* from start(): the sockets, viewer and sharer are its thread's */
 	kt_tls *tls;
 	char display_name[KP_WIRE_NAME_MAX + 1];
 	char target[300];
@@ -167,6 +168,7 @@ static kp_peer_config peer_config(const transport *t)
 		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
 		.ceiling_kbps = t->host_info->bitrate_kbps,
 		.name = "transport/tls",
+		.stage = t->stage,
 	};
 }
 
@@ -232,6 +234,7 @@ static int listen_socket(transport *t)
 
 static void accept_all(transport *t, int64_t now)
 {
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
@@ -270,6 +273,7 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 	struct addrinfo *ai;
 	char port[16];
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	snprintf(port, sizeof(port), "%d", t->port);
 	int ret = getaddrinfo(t->host, port, &hints, &ai);
 	if (ret) {
@@ -295,8 +299,10 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
-	void *io = kt_tls_wrap(t->tls, fd);
+	void *io;
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	io = kt_tls_wrap(t->tls, fd);
 	if (!io) {
 		snprintf(err, errlen, "cannot start TLS (out of memory)");
 		close(fd);
@@ -310,6 +316,9 @@ static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 
 static bool tls_refused(void *ctx, kp_conn *conn)
 {
+	transport *t = ctx;
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	return kt_tls_refused_peer(kp_conn_io_ctx(conn));
 }
 
@@ -321,6 +330,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 	const kyoyu_host *h = t->host_info;
 	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE);
 
+	t->stage = stage;
 	if (h->role == KYOYU_ROLE_VIEWER) {
 		kt_viewer_config vc = {
 			.peer = peer_config(t),
@@ -366,6 +376,7 @@ static void take_messages(transport *t, kyoyu_inbox *inbox)
 {
 	kyoyu_msg *msg;
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	/* Bounded, so a flood of messages cannot starve the sockets. */
 	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
 		if (t->viewer)

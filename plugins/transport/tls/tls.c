@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/seterr.h"
 #include "tls.h"
 
 /* Mozilla's "modern" profile: TLS 1.3 and its three suites. */
@@ -41,16 +41,6 @@ typedef struct tls_stream {
 	char seen_pin[KT_TLS_PIN_TEXT_SIZE];
 	char error[512];
 } tls_stream;
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The newest OpenSSL error as text, or WHAT when there is none. */
 static const char *ssl_reason(const char *what)

@@ -11,7 +11,9 @@
  * estimated from the sharer's clock); pts_us is the picture's time in the
  * frames file; kind is "key", "delta" or "refine".  A refinement
  * re-sends an old picture at a higher quality: its age is not latency, so
- * it is left out of the percentiles.  Stage thread only.
+ * it is left out of the percentiles.  Not thread-safe: opened in start()
+ * on the core's thread, added to by the stage's thread, closed by either
+ * once run() returned or never ran.
  */
 #ifndef KYOYU_UI_HEADLESS_LATENCY_LOG_H
 #define KYOYU_UI_HEADLESS_LATENCY_LOG_H

@@ -58,6 +58,7 @@ typedef struct sdl_ui {
 
 	kyoyu_bus *bus;
 	const kyoyu_clock *clock;
+	kyoyu_stage *stage; /* SDL is used on its thread only */
 	kyoyu_inbox *inbox;
 	SDL_Window *window;
 	SDL_Renderer *renderer;
@@ -286,6 +287,7 @@ static void draw(sdl_ui *ui)
 	char words[SDL_TEXT_MAX];
 	int w, h;
 
+	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
 	SDL_GetRendererOutputSize(ui->renderer, &w, &h);
 	describe_status(ui, words, sizeof(words));
 	sdl_text_set(&ui->status, ui->renderer, words);
@@ -457,6 +459,7 @@ static void on_state(sdl_ui *ui, const kyoyu_state_info *st)
 
 static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_FRAME:
 		if (sdl_screen_update(&ui->screen, ui->renderer, msg) == -EINVAL)
@@ -530,6 +533,7 @@ static int sdl_ui_start(void *priv, kyoyu_stage *stage)
 {
 	sdl_ui *ui = priv;
 
+	ui->stage = stage;
 	ui->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(ui->inbox,
 			     KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |

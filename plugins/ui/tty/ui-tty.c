@@ -45,6 +45,7 @@ typedef struct ui {
 	const kyoyu_host *host;
 	kyoyu_bus *bus;
 	uint32_t role;
+	kyoyu_stage *stage;
 	tty_input in;
 	bool out_tty, status_shown;
 
@@ -435,6 +436,7 @@ static void on_key(void *ctx, int byte)
 	ui *u = ctx;
 	int key;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	if (!gather_key(u, byte, &key) || !key)
 		return;
 	if (u->asking_code) {
@@ -478,6 +480,7 @@ static void on_line(void *ctx, const char *typed)
 	char narrow[TTY_LINE_MAX];
 	const char *line = narrow;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	/* Full-width letters and digits as ASCII: ｙ answers, ｐ pauses. */
 	code_text_normalize(typed, strlen(typed), narrow, sizeof(narrow));
 	while (*line == ' ' || *line == '\t')
@@ -649,6 +652,7 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 {
 	char text[240];
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(u, &msg->u.state);
@@ -713,6 +717,7 @@ static int ui_start(void *priv, kyoyu_stage *stage)
 {
 	ui *u = priv;
 
+	u->stage = stage;
 	tty_input_open(&u->in, STDIN_FILENO);
 	u->out_tty = isatty(STDOUT_FILENO);
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage),
