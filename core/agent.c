@@ -19,6 +19,7 @@
 #include "config-check.h"
 #include "config-file.h"
 #include "ctl.h"
+#include "i18n.h"
 #ifdef HAVE_OPENSSL
 #include "make-cert.h"
 #endif
@@ -131,6 +132,28 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	return ret;
 }
 
+/* KYOYU_LOCALEDIR, the build tree's catalogues (make check, scripts/demo),
+ * or the installed ones. */
+static const char *locale_dir(void)
+{
+	const char *env = getenv("KYOYU_LOCALEDIR");
+
+	if (env && *env)
+		return env;
+	return running_from_build_tree() ? KYOYU_BUILD_DIR "/locale" : KYOYU_LOCALE_DIR;
+}
+
+/* ui.language, on either side, wins over the environment. */
+static int apply_language(kyoyu_settings *settings, char *err, size_t errlen)
+{
+	const char *language = kyoyu_settings_string(settings, "ui", "language", "", err,
+						     errlen);
+
+	if (!language)
+		return -EINVAL;
+	return *language ? kyoyu_i18n_set_language(language, err, errlen) : 0;
+}
+
 static int parse_role(kyoyu_settings *settings, uint32_t *role, char *err,
 		      size_t errlen)
 {
@@ -149,12 +172,16 @@ static int parse_role(kyoyu_settings *settings, uint32_t *role, char *err,
 	return 0;
 }
 
-static int apply_log_level(kyoyu_settings *settings, int verbosity, char *err,
-			   size_t errlen)
+/* The customer's side logs warnings and errors only by default: its log
+ * lines share the customer's terminal with ui/tty's status line, and say
+ * nothing the customer needs. */
+static int apply_log_level(kyoyu_settings *settings, uint32_t role, int verbosity,
+			   char *err, size_t errlen)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
-	const char *name = kyoyu_settings_string(settings, "log", "level", "info", err,
-						 errlen);
+	const char *name = kyoyu_settings_string(settings, "log", "level",
+						 role == KYOYU_ROLE_SHARER ? "warning" : "info",
+						 err, errlen);
 	int level = -1;
 
 	if (!name)
@@ -321,6 +348,11 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 		snprintf(latency, sizeof(latency), ", capture-to-decoded latency "
 			 "p50 %.1f ms, p99 %.1f ms", sum.latency_p50_us / 1000.0,
 			 sum.latency_p99_us / 1000.0);
+	/* For engineers and scripts, in English.  On the customer's terminal
+	 * ui/tty has already said, in their language, how it ended. */
+	if (role == KYOYU_ROLE_SHARER && isatty(STDOUT_FILENO) &&
+	    !kyoyu_log_enabled(KYOYU_LOG_INFO))
+		return ret ? 1 : 0;
 	printf("kyoyu: session ended (%s) after %.1f s: %llu %s frames, %llu packets, "
 	       "%.0f kbit/s, %llu stale frames merged%s\n",
 	       kyoyu_end_reason_name(sum.reason), sum.seconds, (unsigned long long)sum.frames,
@@ -361,6 +393,7 @@ int main(int argc, char **argv)
 	/* `kyoyu-agent ctl ...` talks to a running agent and has its own options. */
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return kyoyu_ctl_main(argc - 1, argv + 1);
+	kyoyu_i18n_init(locale_dir());
 	kyoyu_settings_init(&overrides);
 	kyoyu_settings_init(&settings);
 	while ((opt = getopt_long(argc, argv, "c:o:r:t:vqh", longopts, NULL)) != -1) {
@@ -460,8 +493,9 @@ int main(int argc, char **argv)
 		s->type = KYOYU_VALUE_TEXT;
 	}
 	uint32_t role;
-	if (apply_log_level(&settings, args.verbosity, err, sizeof(err)) ||
-	    parse_role(&settings, &role, err, sizeof(err))) {
+	if (parse_role(&settings, &role, err, sizeof(err)) ||
+	    apply_log_level(&settings, role, args.verbosity, err, sizeof(err)) ||
+	    apply_language(&settings, err, sizeof(err))) {
 		fprintf(stderr, "kyoyu-agent: %s\n", err);
 		goto out;
 	}

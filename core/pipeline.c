@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "decode-stage.h"
 #include "encode-stage.h"
+#include "i18n.h"
 #include "instance.h"
 #include "pipeline.h"
 #include "slots.h"
@@ -160,8 +161,9 @@ static int fill_slot(kyoyu_pipeline *pl, const char *group,
 		for (char **name = names; *name; name++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 name == names ? "" : ", ", *name);
-		seterr(err, errlen, "no %s plugin applies here (tried: %s); see "
-		       "kyoyu-agent --list-plugins", group, list);
+		seterr(err, errlen, "no %s plugin applies here (tried: %s); kyoyu-agent -v "
+		       "says why each stepped aside, --list-plugins what there is",
+		       group, list);
 		ret = -ENOENT;
 	}
 	kyoyu_strv_free(names);
@@ -301,6 +303,26 @@ static int choose_decoder_format(kyoyu_pipeline *pl, size_t n_decoders, char *er
 	return -EINVAL;
 }
 
+/* Puts the person's words before the engineer's details in ERR. */
+static void say_first(char *err, size_t errlen, const char *words)
+{
+	char details[1024];
+
+	snprintf(details, sizeof(details), "%s", err);
+	seterr(err, errlen, "%s\n(%s)", words, details);
+}
+
+/* No real screen to capture: the sharer refuses rather than share anything
+ * else, before it connects, so nothing leaves the machine. */
+static int refuse_without_screen(char *err, size_t errlen, int ret)
+{
+	say_first(err, errlen,
+		  _("kyoyu cannot see your screen, so nothing is shared. Start kyoyu "
+		    "from your desktop and try again. If this message comes back, tell "
+		    "the support person."));
+	return ret;
+}
+
 static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 {
 	size_t n;
@@ -318,7 +340,7 @@ static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 		return ret;
 	pl->codecs[0] = pl->encode_settings.codec;
 	if ((ret = fill_slot(pl, "capture", NULL, &pl->capture, 1, &n, err, errlen)))
-		return ret;
+		return refuse_without_screen(err, errlen, ret);
 	if ((ret = choose_capture_format(pl, err, errlen)))
 		return ret;
 	pl->encode = kyoyu_encode_stage_new(pl->encoder, &pl->encode_settings);
@@ -364,6 +386,41 @@ static int build_viewer(kyoyu_pipeline *pl, char *err, size_t errlen)
 				pl->codecs[k++] = c->fourcc;
 	pl->n_decoders = n;
 	return 0;
+}
+
+/* On the viewer, a UI that shows pictures (a window) was listed but none
+ * started: the operator would see nothing of the customer's screen, so the
+ * viewer says so and stops instead of handing out a code. */
+static int check_window(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	const kyoyu_slot *slot = kyoyu_slot_find("ui");
+	char **names;
+	bool configured, asked = false;
+
+	for (size_t i = 0; i < pl->n_uis; i++)
+		if (pl->uis[i]->plugin->ops.stage.formats)
+			return 0;
+	int ret = kyoyu_slot_plugins(slot, pl->settings, pl->role, &names, &configured,
+				     err, errlen);
+	if (ret)
+		return ret;
+	for (char **name = names; *name && !asked; name++) {
+		kyoyu_plugin *p;
+		char why[1024];
+		asked = kyoyu_loader_find(pl->loader, slot->kind, *name, &p, why,
+					  sizeof(why)) == 0 &&
+			p->ops.stage.formats;
+		if (asked)
+			seterr(err, errlen, "ui/%s does not apply here (see the log above)",
+			       *name);
+	}
+	kyoyu_strv_free(names);
+	if (!asked)
+		return 0;
+	say_first(err, errlen,
+		  _("The window that shows the customer's screen cannot open: no display "
+		    "was found. Start kyoyu from your desktop and try again."));
+	return -ENODEV;
 }
 
 static int build_stages(kyoyu_pipeline *pl)
@@ -436,7 +493,8 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 			     errlen)))
 		return ret;
 	if (pl->role == KYOYU_ROLE_VIEWER) {
-		if ((ret = choose_decoder_format(pl, pl->n_decoders, err, errlen)))
+		if ((ret = check_window(pl, err, errlen)) ||
+		    (ret = choose_decoder_format(pl, pl->n_decoders, err, errlen)))
 			return ret;
 		pl->decode = kyoyu_decode_stage_new(pl->decoders, pl->host.frame_format);
 		if (!pl->decode)

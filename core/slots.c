@@ -18,13 +18,18 @@ static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
 static const char *const record_keys[] = {"enabled", "required", NULL};
+/* Every UI speaks the same language: core/i18n.c sets it for all of them. */
+static const char *const ui_keys[] = {"language", NULL};
 
 /* On Wayland only the desktop may hand out the screen (the ScreenCast
  * portal): capture/x11 would see XWayland's windows alone, and steps aside
  * there itself. */
 const kyoyu_slot kyoyu_slots[] = {
+	/* Real screens only: a synthetic desktop shared instead of the
+	 * customer's would tell them their screen is shared when it is not.
+	 * capture/testsrc and capture/file are for tests, asked for by name. */
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11,testsrc", "pipewire,x11", NULL, no_keys, "what the sharer shows", NULL},
+	 "x11", "pipewire,x11", NULL, no_keys, "what the sharer shows", NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", NULL, "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
@@ -38,7 +43,7 @@ const kyoyu_slot kyoyu_slots[] = {
 	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
 	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", NULL, "sdl,tty", no_keys,
+	 "tty,x11-overlay", NULL, "sdl,tty", ui_keys,
 	 "every listed user interface that applies here is started", NULL},
 	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -3,11 +3,18 @@
 # what is already there.  Sourced by scripts/demo and scripts/test; it
 # leaves the shell's options alone (each function returns its failure).
 
+# gettext and autopoint: the catalogues (po/) and autogen.sh.  The windows
+# draw text found through fontconfig (libfontconfig-dev, Pango on cairo for
+# the overlay's badge): DejaVu for Latin, IPA Gothic for Japanese
+# (fonts-ipafont-gothic: 3.5 MB, Japanese glyph forms, JIS X 0213's kanji;
+# fonts-noto-cjk would be 57 MB, for Chinese and Korean too).
 KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
+  gettext autopoint
   libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
-  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-ipafont-gothic
   libpipewire-0.3-dev libglib2.0-dev libwayland-dev wayland-protocols"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
 # The Wayland tests' desktop (scripts/wayland-session: mutter headless, the

@@ -123,7 +123,7 @@ fi
 plugindir=$(dirname "$(find "$dest" -name 'kyoyu-policy-default.*' | head -n 1)")
 "$agent" --plugin-path "$tmp/hello:$builddir/tests/plugins:$plugindir" \
 	-o capture.plugin=hello -o capture.fps=20 -o codec.plugin=fake \
-	-o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=customer -t 1 \
+	-o codec.format=vp8 -o transport.plugin=fake -o ui.plugin=customer -o log.level=info -t 1 \
 	>"$tmp/out" 2>&1
 if grep -Eq "session ended \(left\) .* [1-9][0-9]* captured frames, [1-9][0-9]* packets" \
 	"$tmp/out" && grep -q "\[capture/hello\] a 320x240 red square" "$tmp/out"; then

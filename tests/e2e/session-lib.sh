@@ -89,13 +89,15 @@ meter_mark() {
 # start_sharer NAME TO_PORT [OPTION...]: the customer's agent connecting to
 # 127.0.0.1:TO_PORT with PIN, sharing the X screen of DISPLAY (capture/x11)
 # with ui/tty and the overlay; its terminal input a FIFO on descriptor 9
-# (`customer TEXT`), its control socket $E2E_TMP/NAME.sock.  Sets SHARER_PID.
+# (`customer TEXT`), its control socket $E2E_TMP/NAME.sock; it logs at info
+# level (a sharer's default is warnings).  Sets SHARER_PID.
 start_sharer() {
 	sname=$1 sport=$2
 	shift 2
 	rm -f "$E2E_TMP/$sname.in"
 	mkfifo "$E2E_TMP/$sname.in"
 	"$KYOYU_AGENT" -r sharer -o ui.plugin=tty,x11-overlay -o "ctl.socket=$E2E_TMP/$sname.sock" \
+		-o log.level=info \
 		-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=x11 \
 		-o transport.host=127.0.0.1 -o "transport.port=$sport" -o "transport.pin=$PIN" \
 		-t 300 "$@" \

@@ -32,6 +32,7 @@ session() {
 		"$@" || return 1
 	customer_types "$CODE" >"$T/$name.code"
 	"$KYOYU_AGENT" -r sharer -o ui.plugin=tty,headless -o "ctl.socket=$T/$name-sharer.sock" \
+		-o log.level=info \
 		-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=file \
 		-o "capture.path=$CLIP" -o capture.hold_ms=1500 -o transport.host=127.0.0.1 \
 		-o "transport.port=$PORT" -o "transport.pin=$PIN" -t 120 \

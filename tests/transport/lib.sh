@@ -73,12 +73,14 @@ customer_types() { printf '%s\ny\n' "$1"; }
 
 # start_sharer NAME INPUT [OPTION...]: a sharer of a small synthetic desktop
 # connecting to PORT with PIN; INPUT is what the customer types (a file or
-# a FIFO).  Sets SHARER_PID.
+# a FIFO).  It logs at info level (a sharer's default is warnings): tests
+# read what it logs.  Sets SHARER_PID.
 start_sharer() {
 	name=$1 input=$2
 	shift 2
 	# shellcheck disable=SC2086
 	"$KYOYU_AGENT" -r sharer $CODEC_PATH -o ui.plugin=tty -o "ctl.socket=$T/$name.sock" \
+		-o log.level=info \
 		-o codec.plugin=$CODEC -o capture.plugin=testsrc -o capture.width=320 \
 		-o capture.height=240 -o capture.fps=15 -o transport.host=127.0.0.1 \
 		-o "transport.port=$PORT" -o "transport.pin=$PIN" -t 120 "$@" \

@@ -1,5 +1,8 @@
 /* Text for the viewer's window (SDL2_ttf): a line of text kept as a
- * texture, rendered again only when its words change.  ui/sdl thread. */
+ * texture, rendered again only when its words change.  A line may mix
+ * scripts (an English status line with a Japanese name): each run of
+ * characters is drawn with the first face of the fonts that has them, on
+ * one baseline.  ui/sdl thread. */
 #ifndef KYOYU_UI_SDL_TEXT_H
 #define KYOYU_UI_SDL_TEXT_H
 
@@ -8,10 +11,14 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "sdl-fonts.h"
+
+#define SDL_TEXT_MAX 512 /* bytes of UTF-8, cut on a character boundary */
+
 typedef struct sdl_text {
-	TTF_Font *font; /* not owned */
+	const sdl_fonts *fonts; /* not owned */
 	SDL_Color color;
-	char words[256];
+	char words[SDL_TEXT_MAX];
 	SDL_Texture *texture;
 	int w, h;
 	bool valid; /* texture matches words */

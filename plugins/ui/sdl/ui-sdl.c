@@ -8,6 +8,9 @@
  * second); releasing hides it.  Escape, E or closing the window ends the
  * session.  It never sends keys or clicks: there is no such message.
  *
+ * Its words are in kyoyu's catalogues (po/), drawn with fonts fontconfig
+ * finds for the messages' language, Japanese included (sdl-fonts.h).
+ *
  * Threads: SDL lives entirely on the stage's thread (run).  A small waker
  * thread sleeps on the bus inbox's descriptor and pushes one SDL event when
  * messages wait, so the stage thread blocks in SDL_WaitEvent alone and
@@ -29,6 +32,10 @@
 #define KYOYU_LOG_COMPONENT "ui/sdl"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/i18n.h"
+#include "../../common/language.h"
+#include "../../common/utf8-text.h"
+#include "sdl-fonts.h"
 #include "sdl-screen.h"
 #include "sdl-text.h"
 
@@ -55,7 +62,7 @@ typedef struct sdl_ui {
 	kyoyu_inbox *inbox;
 	SDL_Window *window;
 	SDL_Renderer *renderer;
-	TTF_Font *font, *big_font;
+	sdl_fonts fonts, big_fonts;
 	sdl_screen screen;
 	sdl_text status, banner;
 	waker waker;
@@ -65,7 +72,7 @@ typedef struct sdl_ui {
 	/* the session as the bus tells it */
 	uint32_t state, reason, recording;
 	int64_t ends_at_us;
-	char peer[64];
+	char peer[64 * 4 + 1]; /* 64 characters of UTF-8 */
 	bool link_lost;
 	kyoyu_stats_info stats;
 
@@ -85,9 +92,9 @@ static const uint32_t formats[] = {KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_P
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("width", sdl_ui, width, 1280, 320, 16384, "first window width"),
 	KYOYU_OPTION_INT("height", sdl_ui, height, 760, 240, 16384, "first window height"),
-	KYOYU_OPTION_STRING("font", sdl_ui, font_path,
-			    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-			    "TrueType font of the status line (fonts-dejavu-core)"),
+	KYOYU_OPTION_STRING("font", sdl_ui, font_path, NULL,
+			    "TrueType or OpenType font file of the window's words (unset: "
+			    "fontconfig's sans-serif for the language, Japanese included)"),
 	KYOYU_OPTION_INT("font_size", sdl_ui, font_size, 15, 8, 64, "status line text size"),
 	KYOYU_OPTION_INT("pointer_hz", sdl_ui, pointer_hz, 30, 1, 120,
 			 "most arrow positions sent per second while dragging"),
@@ -174,6 +181,28 @@ static void waker_stop(waker *w)
 
 /* ---- the words on screen ------------------------------------------------ */
 
+/* The state in a word or two, for the status line. */
+static const char *state_words(const sdl_ui *ui)
+{
+	if (ui->state == KYOYU_STATE_PAUSED)
+		/* TRANSLATORS: on the status line, in capitals where the
+		 * language has them: the customer paused. */
+		return _("PAUSED");
+	if (ui->link_lost)
+		return _("connection lost");
+	switch (ui->state) {
+	case KYOYU_STATE_IDLE:
+	case KYOYU_STATE_CONNECTING:
+		return _("waiting");
+	case KYOYU_STATE_AWAITING_CONSENT:
+		return _("asking the customer");
+	case KYOYU_STATE_SHARING:
+		return _("sharing");
+	default:
+		return _("ended");
+	}
+}
+
 static void describe_status(const sdl_ui *ui, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -183,25 +212,27 @@ static void describe_status(const sdl_ui *ui, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);  \
 	} while (0)
 
-	ADD("%s", ui->peer[0] ? ui->peer : "no customer yet");
-	ADD("  ·  %s", ui->state == KYOYU_STATE_PAUSED ? "PAUSED"
-		       : ui->link_lost                ? "connection lost"
-						      : kyoyu_state_name(ui->state));
+	ADD("%s", ui->peer[0] ? ui->peer : _("no customer yet"));
+	ADD("  ·  %s", state_words(ui));
 	if (ui->recording)
-		ADD("  ·  recording");
+		ADD("  ·  %s", _("recording"));
 	if (ui->ends_at_us && ui->state != KYOYU_STATE_ENDED) {
 		int64_t left = (ui->ends_at_us - kyoyu_clock_now(ui->clock)) / 1000000;
 		left = left < 0 ? 0 : left;
-		ADD("  ·  %lld:%02lld left", (long long)(left / 60), (long long)(left % 60));
+		ADD("  ·  ");
+		/* TRANSLATORS: minutes:seconds left before the time limit. */
+		ADD(_("%lld:%02lld left"), (long long)(left / 60), (long long)(left % 60));
 	}
 	if (ui->state == KYOYU_STATE_SHARING) {
 		ADD("  ·  %u kbit/s  ·  %u fps", ui->stats.kbps, ui->stats.fps);
+		ADD("  ·  ");
 		if (ui->stats.latency_us > 0)
-			ADD("  ·  latency %lld ms", (long long)(ui->stats.latency_us / 1000));
+			ADD(_("latency %lld ms"), (long long)(ui->stats.latency_us / 1000));
 		else if (ui->stats.rtt_ms)
-			ADD("  ·  round trip %u ms", ui->stats.rtt_ms);
+			ADD(_("round trip %u ms"), ui->stats.rtt_ms);
 	}
-	ADD("  ·  hold the left button to point, Esc to end");
+	/* TRANSLATORS: how to use the window; Esc stays the key. */
+	ADD("  ·  %s", _("hold the left button to point, Esc to end"));
 #undef ADD
 }
 
@@ -210,18 +241,42 @@ static const char *banner_words(const sdl_ui *ui)
 	switch (ui->state) {
 	case KYOYU_STATE_IDLE:
 	case KYOYU_STATE_CONNECTING:
-		return "Waiting for the customer to connect…";
+		return _("Waiting for the customer to connect…");
 	case KYOYU_STATE_AWAITING_CONSENT:
-		return ui->recording ? "Waiting for the customer to accept the recording…"
-				     : "Waiting for the customer to allow sharing…";
+		return ui->recording ? _("Waiting for the customer to accept the recording…")
+				     : _("Waiting for the customer to allow sharing…");
 	case KYOYU_STATE_PAUSED:
-		return "Paused by the customer";
+		return _("Paused by the customer");
 	case KYOYU_STATE_SHARING:
 		if (ui->link_lost)
-			return "Connection lost: waiting for the customer to come back…";
-		return ui->screen.picture ? "" : "Waiting for the first picture…";
+			return _("Connection lost: waiting for the customer to come back…");
+		return ui->screen.picture ? "" : _("Waiting for the first picture…");
 	default:
 		return "";
+	}
+}
+
+/* Why the session ended, as the end of "The session has ended: %s." */
+static const char *end_words(const sdl_ui *ui)
+{
+	switch (ui->reason) {
+	case KYOYU_END_LEFT:
+		return _("the customer stopped sharing");
+	case KYOYU_END_OPERATOR:
+		return _("you ended it");
+	case KYOYU_END_TIME_CAP:
+		return _("the time limit was reached");
+	case KYOYU_END_IDLE:
+		return _("nothing happened for a long time");
+	case KYOYU_END_CONSENT_DECLINED:
+		return ui->recording ? _("the customer did not agree to the recording")
+				     : _("the customer did not allow sharing");
+	case KYOYU_END_LINK_LOST:
+		return _("the connection was lost and did not come back");
+	case KYOYU_END_REJECTED:
+		return _("the connection was refused");
+	default:
+		return _("something went wrong (see the messages above)");
 	}
 }
 
@@ -229,7 +284,7 @@ static const char *banner_words(const sdl_ui *ui)
 
 static void draw(sdl_ui *ui)
 {
-	char words[256];
+	char words[SDL_TEXT_MAX];
 	int w, h;
 
 	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
@@ -237,13 +292,12 @@ static void draw(sdl_ui *ui)
 	describe_status(ui, words, sizeof(words));
 	sdl_text_set(&ui->status, ui->renderer, words);
 	if (ui->state == KYOYU_STATE_ENDED)
-		snprintf(words, sizeof(words), "Session ended: %s",
-			 kyoyu_end_reason_name(ui->reason));
+		snprintf(words, sizeof(words), _("The session has ended: %s."), end_words(ui));
 	else
 		snprintf(words, sizeof(words), "%s", banner_words(ui));
 	sdl_text_set(&ui->banner, ui->renderer, words);
 
-	int bar = TTF_FontLineSkip(ui->font) + 2 * STATUS_PAD;
+	int bar = sdl_fonts_line_skip(&ui->fonts) + 2 * STATUS_PAD;
 	sdl_screen_layout(&ui->screen, (SDL_Rect){0, 0, w, h - bar});
 	SDL_SetRenderDrawColor(ui->renderer, 32, 32, 36, 255);
 	SDL_RenderClear(ui->renderer);
@@ -367,13 +421,15 @@ static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		if (kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, ui->peer, sizeof(ui->peer)) > 0) {
-			/* A name from the network: printable characters only. */
-			for (char *c = ui->peer; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
-					*c = '?';
-			char title[128];
-			snprintf(title, sizeof(title), "kyoyu — %s", ui->peer);
+		char name[sizeof(ui->peer)];
+		int len = kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, name, sizeof(name));
+		if (len > 0) {
+			/* A name from the network: whole characters, no control. */
+			utf8_text_sanitize(ui->peer, sizeof(ui->peer), name, (size_t)len);
+			char title[sizeof(ui->peer) + 64];
+			/* TRANSLATORS: the window's title; %s is the customer's
+			 * name.  Keep "kyoyu" first: tests find the window by it. */
+			snprintf(title, sizeof(title), _("kyoyu — %s"), ui->peer);
 			SDL_SetWindowTitle(ui->window, title);
 		}
 		ui->recording = msg->u.peer.recording;
@@ -493,11 +549,8 @@ static void close_window(sdl_ui *ui)
 	sdl_text_clear(&ui->status);
 	sdl_text_clear(&ui->banner);
 	sdl_screen_clear(&ui->screen);
-	if (ui->font)
-		TTF_CloseFont(ui->font);
-	if (ui->big_font)
-		TTF_CloseFont(ui->big_font);
-	ui->font = ui->big_font = NULL;
+	sdl_fonts_close(&ui->fonts);
+	sdl_fonts_close(&ui->big_fonts);
 	if (TTF_WasInit())
 		TTF_Quit();
 	if (ui->renderer)
@@ -515,14 +568,14 @@ static int open_window(sdl_ui *ui)
 		kyoyu_error("cannot start SDL: %s", SDL_GetError());
 		return -ENODEV;
 	}
-	ui->font = TTF_OpenFont(ui->font_path, ui->font_size);
-	ui->big_font = TTF_OpenFont(ui->font_path, ui->font_size * 2);
-	if (!ui->font || !ui->big_font) {
-		kyoyu_error("cannot open the font %s: %s; install fonts-dejavu-core or set "
-			    "ui.font", ui->font_path, TTF_GetError());
+	char language[16];
+	i18n_language(language, sizeof(language));
+	if (sdl_fonts_open(&ui->fonts, ui->font_path, language, ui->font_size) ||
+	    sdl_fonts_open(&ui->big_fonts, ui->font_path, language, ui->font_size * 2))
 		return -ENOENT;
-	}
-	ui->window = SDL_CreateWindow("kyoyu — waiting for the customer",
+	/* TRANSLATORS: the window's title before anyone connects.  Keep
+	 * "kyoyu" first: tests find the window by it. */
+	ui->window = SDL_CreateWindow(_("kyoyu — waiting for the customer"),
 				      SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
 				      ui->width, ui->height, SDL_WINDOW_RESIZABLE);
 	if (ui->window)
@@ -534,8 +587,8 @@ static int open_window(sdl_ui *ui)
 	SDL_RendererInfo info;
 	if (SDL_GetRendererInfo(ui->renderer, &info) == 0)
 		kyoyu_info("window %dx%d, renderer %s", ui->width, ui->height, info.name);
-	ui->status = (sdl_text){.font = ui->font, .color = {235, 235, 235, 255}};
-	ui->banner = (sdl_text){.font = ui->big_font, .color = {255, 255, 255, 255}};
+	ui->status = (sdl_text){.fonts = &ui->fonts, .color = {235, 235, 235, 255}};
+	ui->banner = (sdl_text){.fonts = &ui->big_fonts, .color = {255, 255, 255, 255}};
 	ui->dirty = true;
 	int inbox_fd = kyoyu_inbox_fd(ui->inbox);
 	if (inbox_fd < 0) {

@@ -9,7 +9,12 @@
  * to get a new code.  Everything is said in plain words.
  *
  * When standard input or output is not a terminal (a test, a script), it
- * reads lines and prints lines instead, and never blocks the process. */
+ * reads lines and prints lines instead, and never blocks the process.
+ *
+ * Everything it says is in kyoyu's catalogues (po/), in the language the
+ * core chose.  Characters typed with a Japanese input method in full-width
+ * mode count as their ASCII forms: ６９１ー２０４ー５５８ is a code, ｐ
+ * pauses. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,17 +22,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "ui/tty"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/code-text.h"
 #include "../../common/i18n.h"
+#include "../../common/utf8-text.h"
 #include "tty-input.h"
 
 #define STATUS_EVERY_US 1000000
 #define PENDING_LINES 8
 #define CODE_DIGITS 9
+/* After this many codes that did not work, the customer is told to ask for
+ * a new one: the viewer kills a code after 5 wrong tries, or it expired. */
+#define CODE_FAILURES_BEFORE_NEW 3
 
 typedef struct ui {
 	int stats_every_s; /* option */
@@ -45,9 +56,11 @@ typedef struct ui {
 	char peer[KYOYU_PEER_TEXT_MAX + 1];
 	bool asking_code, asking_consent;
 	bool may_skip_recording; /* the question offers "share without recording" */
-	unsigned code_asks;
+	unsigned code_asks; /* CODE NEEDED so far: the first, then one per failure */
 	char code[16];
 	size_t code_len;
+	char key_bytes[4]; /* a character typed on the terminal, arriving */
+	size_t key_len, key_need;
 	char pending[PENDING_LINES][TTY_LINE_MAX]; /* answers typed ahead */
 	unsigned n_pending;
 	kyoyu_stats_info stats;
@@ -89,18 +102,15 @@ static void say(ui *u, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Text from the network or another stage, made safe for a terminal. */
+/* Text from the network or another stage, made safe for a terminal:
+ * whole UTF-8 characters, no control character. */
 static void printable(char *dst, size_t len, const kyoyu_buffer *buf)
 {
-	size_t n = buf ? kyoyu_buffer_size(buf) : 0, i;
-	const unsigned char *src = buf ? kyoyu_buffer_data(buf) : NULL;
-
-	for (i = 0; i < n && i + 1 < len; i++)
-		dst[i] = src[i] < 0x20 || src[i] == 0x7f ? '?' : (char)src[i];
-	dst[i] = '\0';
+	utf8_text_sanitize(dst, len, buf ? kyoyu_buffer_data(buf) : NULL,
+			   buf ? kyoyu_buffer_size(buf) : 0);
 }
 
-/* "38 min" or "45 s"; empty when there is no cap. */
+/* "38 min left" or "45 s left"; empty when there is no cap. */
 static void time_left(const ui *u, char *out, size_t len)
 {
 	out[0] = '\0';
@@ -110,68 +120,110 @@ static void time_left(const ui *u, char *out, size_t len)
 	if (left < 0)
 		left = 0;
 	if (left >= 60)
-		snprintf(out, len, "%lld min", (long long)((left + 59) / 60));
+		/* TRANSLATORS: the time left before the session's time limit,
+		 * in whole minutes, on the status line. */
+		snprintf(out, len, _("%lld min left"), (long long)((left + 59) / 60));
 	else
-		snprintf(out, len, "%lld s", (long long)left);
+		/* TRANSLATORS: the last minute before the time limit, in seconds. */
+		snprintf(out, len, _("%lld s left"), (long long)left);
+}
+
+/* Appends " | PART" (or PART first) to the status line LINE of LEN bytes. */
+static void add_part(char *line, size_t len, const char *part)
+{
+	size_t used = strlen(line);
+
+	if (*part && used + 1 < len)
+		snprintf(line + used, len - used, "%s%s", used ? " | " : "", part);
+}
+
+/* The terminal's width in columns; 80 when it does not say. */
+static int terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
 }
 
 static void show_status(ui *u)
 {
-	char left[32], line[KYOYU_PEER_TEXT_MAX + 200];
+	char left[64], line[KYOYU_PEER_TEXT_MAX + 512] = "", figures[160];
 
 	if (!u->out_tty || u->asking_code || u->asking_consent)
 		return;
 	time_left(u, left, sizeof(left));
 	if (sharer(u)) {
-		if (u->state == KYOYU_STATE_SHARING)
-			snprintf(line, sizeof(line), "Sharing your screen%s%s%s | p: pause | q: stop",
-				 *left ? " | " : "", left, *left ? " left" : "");
-		else if (u->state == KYOYU_STATE_PAUSED)
-			snprintf(line, sizeof(line), "Paused: nothing is sent%s%s%s | r: resume | "
-				 "q: stop", *left ? " | " : "", left, *left ? " left" : "");
-		else
+		if (u->state == KYOYU_STATE_SHARING) {
+			add_part(line, sizeof(line), _("Sharing your screen"));
+			add_part(line, sizeof(line), left);
+			/* TRANSLATORS: a key and what it does, on the status line;
+			 * the key stays p. */
+			add_part(line, sizeof(line), _("p: pause"));
+		} else if (u->state == KYOYU_STATE_PAUSED) {
+			add_part(line, sizeof(line), _("Paused: nothing is sent"));
+			add_part(line, sizeof(line), left);
+			add_part(line, sizeof(line), _("r: resume"));
+		} else {
 			return;
+		}
+		add_part(line, sizeof(line), _("q: stop"));
 	} else {
 		if (u->state != KYOYU_STATE_SHARING && u->state != KYOYU_STATE_PAUSED)
 			return;
-		snprintf(line, sizeof(line), "%s %s | %u kbit/s | %u fps | round trip %u ms | "
-			 "latency %lld ms%s%s%s | e: end",
-			 u->state == KYOYU_STATE_PAUSED ? "Paused by" : "Viewing",
-			 u->peer[0] ? u->peer : "the customer", u->stats.kbps, u->stats.fps,
-			 u->stats.rtt_ms, (long long)(u->stats.latency_us / 1000),
-			 *left ? " | " : "", left, *left ? " left" : "");
+		const char *who = u->peer[0] ? u->peer : _("the customer");
+		char head[160];
+		snprintf(head, sizeof(head),
+			 u->state == KYOYU_STATE_PAUSED ? _("Paused by %s") : _("Viewing %s"),
+			 who);
+		add_part(line, sizeof(line), head);
+		add_part(line, sizeof(line), left);
+		add_part(line, sizeof(line), _("e: end"));
+		/* TRANSLATORS: the link's figures on the operator's status line:
+		 * bitrate, frames per second, round trip and latency. */
+		snprintf(figures, sizeof(figures),
+			 _("%u kbit/s | %u fps | round trip %u ms | latency %lld ms"),
+			 u->stats.kbps, u->stats.fps, u->stats.rtt_ms,
+			 (long long)(u->stats.latency_us / 1000));
+		add_part(line, sizeof(line), figures);
 	}
+	/* One line, whatever the language: a wrapped status line could not be
+	 * cleared and rewritten.  What matters most comes first. */
+	utf8_text_cut_columns(line, terminal_columns() - 1);
 	clear_status(u);
 	fputs(line, stdout);
 	fflush(stdout);
 	u->status_shown = true;
 }
 
+/* Why the session ended, as the end of "The session has ended: %s." */
 static const char *end_words(const ui *u, uint32_t reason)
 {
 	bool s = sharer(u);
 
 	switch (reason) {
 	case KYOYU_END_LEFT:
-		return s ? "you stopped sharing" : "the customer stopped sharing";
+		return s ? _("you stopped sharing") : _("the customer stopped sharing");
 	case KYOYU_END_OPERATOR:
-		return s ? "the support person ended it" : "you ended it";
+		return s ? _("the support person ended it") : _("you ended it");
 	case KYOYU_END_TIME_CAP:
-		return "the time limit was reached";
+		return _("the time limit was reached");
 	case KYOYU_END_IDLE:
-		return "nothing happened for a long time";
+		return _("nothing happened for a long time");
 	case KYOYU_END_CONSENT_DECLINED:
 		if (u->recording)
-			return s ? "you did not agree to the recording"
-				 : "the customer did not agree to the recording";
-		return s ? "you did not allow sharing" : "the customer did not allow sharing";
+			return s ? _("you did not agree to the recording")
+				 : _("the customer did not agree to the recording");
+		return s ? _("you did not allow sharing")
+			 : _("the customer did not allow sharing");
 	case KYOYU_END_LINK_LOST:
-		return "the connection was lost and did not come back";
+		return _("the connection was lost and did not come back");
 	case KYOYU_END_REJECTED:
-		return s ? "the support team could not take the connection"
-			 : "the connection was refused";
+		return s ? _("the support team could not take the connection")
+			 : _("the connection was refused");
 	default:
-		return "something went wrong (see the messages above)";
+		return _("something went wrong (see the messages above)");
 	}
 }
 
@@ -182,21 +234,26 @@ static void post_value(ui *u, uint32_t type, int64_t value)
 	kyoyu_bus_post_value(u->bus, type, value);
 }
 
+/* Posts the code as typed, in ASCII: full-width digits and Japanese
+ * dashes count (code-text.h); the transport parses and checks it. */
 static void submit_code(ui *u, const char *text)
 {
+	char ascii[TTY_LINE_MAX];
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_CODE);
 
+	code_text_normalize(text, strlen(text), ascii, sizeof(ascii));
 	if (msg)
-		msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
+		msg->buf = kyoyu_buffer_new_copy(ascii, strlen(ascii));
+	memset(ascii, 0, sizeof(ascii));
 	if (!msg || !msg->buf) {
 		kyoyu_msg_unref(msg);
-		say(u, "Out of memory: please type the code again.");
+		say(u, "%s", _("Out of memory: please type the code again."));
 		return;
 	}
 	msg->u.value = KYOYU_CODE_ENTERED;
 	kyoyu_bus_post(u->bus, msg);
 	u->asking_code = false;
-	say(u, "Connecting to the support team...");
+	say(u, "%s", _("Connecting to the support team..."));
 }
 
 static bool is_yes(const char *s);
@@ -207,11 +264,14 @@ static void answer_consent(ui *u, int answer)
 {
 	u->asking_consent = false;
 	if (answer == KYOYU_CONSENT_DECLINED)
-		say(u, "Nothing is shared: the session ends now.");
+		say(u, "%s", u->recording
+				     ? _("The session will not be recorded, so it ends now.")
+				     : _("Your screen will not be shared. The session ends now."));
 	else if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED)
 		say(u, "%s", _("Thank you. Your screen will be shared without recording."));
-	else if (u->recording)
-		say(u, "Thank you. The session will be recorded.");
+	else
+		say(u, "%s", u->recording ? _("Thank you. The session will be recorded.")
+					  : _("Thank you. Your screen will be shared now."));
 	post_value(u, KYOYU_MSG_CONSENT, answer);
 }
 
@@ -249,14 +309,19 @@ static bool is_no(const char *s)
 
 static bool looks_like_code(const char *s)
 {
+	char ascii[TTY_LINE_MAX];
 	size_t digits = 0;
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9')
+	bool other = false;
+
+	code_text_normalize(s, strlen(s), ascii, sizeof(ascii));
+	for (const char *c = ascii; *c; c++) {
+		if (*c >= '0' && *c <= '9')
 			digits++;
-		else if (*s != ' ' && *s != '-')
-			return false;
+		else if (*c != ' ' && *c != '-')
+			other = true;
 	}
-	return digits > 0;
+	memset(ascii, 0, sizeof(ascii));
+	return digits > 0 && !other;
 }
 
 /* An answer typed before its question (a script) is used when it comes. */
@@ -280,29 +345,42 @@ static bool is_answer(const char *s)
 	return is_yes(s) || is_no(s) || !strcasecmp(s, "u");
 }
 
+static void prompt_code(void)
+{
+	/* TRANSLATORS: the prompt the code is typed after, on a terminal. */
+	fputs(_("Code: "), stdout);
+	fflush(stdout);
+}
+
+/* Asked when the transport needs the code: first, and again after each
+ * code that did not work (wrong, used up, expired or refused). */
 static void ask_code(ui *u)
 {
 	char line[TTY_LINE_MAX];
+	unsigned failures = u->code_asks++;
 
 	u->asking_code = true;
 	u->code_len = 0;
-	if (u->code_asks++ == 0)
-		say(u, "Type the 9-digit code the support person reads to you, then press "
-		       "Enter.");
+	if (failures == 0)
+		say(u, "%s", _("Type the 9-digit code the support person reads to you, "
+			       "then press Enter."));
+	else if (failures < CODE_FAILURES_BEFORE_NEW)
+		say(u, "%s", _("That code did not work. Check it with the support person "
+			       "and type it again."));
 	else
-		say(u, "That code did not work. Check it with the support person and type "
-		       "it again.");
+		/* The viewer gives no hint why; after a few tries the code is
+		 * likely dead, and only the support person can make a new one. */
+		say(u, "%s", _("That code did not work again. Ask the support person for "
+			       "a new code, then type the new one."));
 	if (take_pending(u, looks_like_code, line)) {
 		submit_code(u, line);
 		memset(line, 0, sizeof(line));
 		return;
 	}
 	if (u->in.closed && !u->in.terminal)
-		say(u, "(no more input: nothing can be typed here)");
-	if (u->in.terminal) {
-		fputs("Code: ", stdout);
-		fflush(stdout);
-	}
+		say(u, "%s", _("(no more input: nothing can be typed here)"));
+	if (u->in.terminal)
+		prompt_code();
 }
 
 /* One question before anything is shared: QUESTION is the session's
@@ -315,14 +393,17 @@ static void ask_consent(ui *u, int64_t question)
 	u->asking_consent = true;
 	u->recording = recorded;
 	u->may_skip_recording = question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL;
-	if (recorded)
-		say(u, "The support team would like to see your screen and record this "
-		       "session (only what your screen shows is recorded).");
-	else
-		say(u, "The support team would like to see your screen (nothing is "
-		       "recorded).");
-	say(u, "Nothing is shared until you agree. Do you agree? Press y for yes or n "
-	       "for no.");
+	if (recorded) {
+		say(u, "%s", _("The support team would like to see your screen and record "
+			       "this session (only what your screen shows is recorded)."));
+		/* TRANSLATORS: y and n stay the keys to press. */
+		say(u, "%s", _("Do you agree? Press y for yes or n for no."));
+	} else {
+		say(u, "%s", _("The support team would like to see your screen. Nothing is "
+			       "shared until you allow it."));
+		/* TRANSLATORS: y and n stay the keys to press. */
+		say(u, "%s", _("Allow? Press y for yes or n for no."));
+	}
 	if (u->may_skip_recording)
 		/* TRANSLATORS: u stays the key to press. */
 		say(u, "%s", _("You may also share without recording: press u."));
@@ -334,7 +415,8 @@ static void ask_consent(ui *u, int64_t question)
 			answer_consent(u, answer);
 			break;
 		}
-		say(u, "Please answer y (yes) or n (no).");
+		/* TRANSLATORS: y and n stay the keys to press. */
+		say(u, "%s", _("Please answer y (yes) or n (no)."));
 	}
 }
 
@@ -352,14 +434,14 @@ static bool command(ui *u, int key)
 			post_value(u, KYOYU_MSG_RESUME, 0);
 			return true;
 		case 'q':
-			say(u, "Stopping...");
+			say(u, "%s", _("Stopping..."));
 			post_value(u, KYOYU_MSG_END, KYOYU_END_LEFT);
 			return true;
 		}
 	} else {
 		switch (key) {
 		case 'e':
-			say(u, "Ending the session...");
+			say(u, "%s", _("Ending the session..."));
 			post_value(u, KYOYU_MSG_END, KYOYU_END_OPERATOR);
 			return true;
 		case 'n':
@@ -370,11 +452,38 @@ static bool command(ui *u, int key)
 	return false;
 }
 
-static void on_key(void *ctx, int key)
+/* Gathers the bytes of one character typed on the terminal (an input
+ * method sends several).  Returns true with its ASCII form in *KEY once it
+ * is whole (0 for a character that stands for no ASCII one). */
+static bool gather_key(ui *u, int byte, int *key)
+{
+	uint32_t cp;
+
+	if (byte < 0x80 || (byte & 0xc0) != 0x80 || !u->key_need) {
+		u->key_len = 0;
+		u->key_need = byte < 0x80 ? 1 : (byte & 0xe0) == 0xc0 ? 2
+					 : (byte & 0xf0) == 0xe0 ? 3
+					 : (byte & 0xf8) == 0xf0 ? 4 : 0;
+		if (!u->key_need)
+			return false; /* a stray byte: no character begins with it */
+	}
+	u->key_bytes[u->key_len++] = (char)byte;
+	if (u->key_len < u->key_need)
+		return false;
+	size_t n = utf8_text_decode(u->key_bytes, u->key_len, &cp);
+	u->key_len = u->key_need = 0;
+	*key = n ? (unsigned char)code_text_ascii(cp) : 0;
+	return true;
+}
+
+static void on_key(void *ctx, int byte)
 {
 	ui *u = ctx;
+	int key;
 
 	KYOYU_ASSERT_STAGE_THREAD(u->stage);
+	if (!gather_key(u, byte, &key) || !key)
+		return;
 	if (u->asking_code) {
 		if (key >= '0' && key <= '9' && u->code_len < CODE_DIGITS) {
 			u->code[u->code_len++] = (char)key;
@@ -392,7 +501,9 @@ static void on_key(void *ctx, int key)
 				submit_code(u, u->code);
 			} else {
 				u->code_len = 0;
-				fputs("The code has 9 digits. Code: ", stdout);
+				fputs(_("The code has 9 digits."), stdout);
+				putchar(' ');
+				prompt_code();
 			}
 			memset(u->code, 0, sizeof(u->code));
 		}
@@ -408,37 +519,49 @@ static void on_key(void *ctx, int key)
 		show_status(u);
 }
 
-static void on_line(void *ctx, const char *line)
+static void on_line(void *ctx, const char *typed)
 {
 	ui *u = ctx;
+	char narrow[TTY_LINE_MAX];
+	const char *line = narrow;
 
 	KYOYU_ASSERT_STAGE_THREAD(u->stage);
+	/* Full-width letters and digits as ASCII: ｙ answers, ｐ pauses. */
+	code_text_normalize(typed, strlen(typed), narrow, sizeof(narrow));
 	while (*line == ' ' || *line == '\t')
 		line++;
 	if (!*line)
 		return;
 	if (u->asking_code) {
 		submit_code(u, line);
-		return;
-	}
-	if (u->asking_consent) {
+	} else if (u->asking_consent) {
 		if (consent_line(u, line))
 			answer_consent(u, consent_line(u, line));
 		else if (u->may_skip_recording)
+			/* TRANSLATORS: y, n and u stay the keys to press. */
 			say(u, "%s", _("Please answer y (yes), n (no) or u (share without "
 				       "recording)."));
 		else
-			say(u, "Please answer y (yes) or n (no).");
-		return;
-	}
-	if (line[1] == '\0' && command(u, line[0]))
-		return;
-	if ((looks_like_code(line) || is_answer(line)) && u->n_pending < PENDING_LINES)
+			/* TRANSLATORS: y and n stay the keys to press. */
+			say(u, "%s", _("Please answer y (yes) or n (no)."));
+	} else if (line[1] == '\0' && command(u, line[0])) {
+		/* done */
+	} else if ((looks_like_code(line) || is_answer(line)) &&
+		   u->n_pending < PENDING_LINES) {
 		snprintf(u->pending[u->n_pending++], TTY_LINE_MAX, "%s", line);
-	else
-		say(u, "Unknown command \"%c...\": %s", line[0],
-		    sharer(u) ? "p pauses, r resumes, q stops sharing"
-			      : "e ends the session, n gives a new code");
+	} else {
+		char first[8];
+		utf8_text_sanitize(first, sizeof(first), line, strlen(line));
+		utf8_text_cut_columns(first, 2);
+		/* TRANSLATORS: %s is the first character of what was typed;
+		 * the keys stay p, r, q and e, n. */
+		say(u, sharer(u) ? _("Unknown command \"%s...\": p pauses, r resumes, q stops "
+				     "sharing.")
+				 : _("Unknown command \"%s...\": e ends the session, n gives a "
+				     "new code."),
+		    first);
+	}
+	memset(narrow, 0, sizeof(narrow)); /* it may have held a code */
 }
 
 /* ---- the bus ------------------------------------------------------------- */
@@ -454,28 +577,35 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 	switch (st->state) {
 	case KYOYU_STATE_SHARING:
 		if (sharer(u))
-			say(u, prev == KYOYU_STATE_PAUSED
-				       ? "Sharing again: the support person sees your screen."
-				       : "Your screen is now shared with the support person. "
-					 "Press p to pause, q to stop.");
+			say(u, "%s", prev == KYOYU_STATE_PAUSED
+					     ? _("Sharing again: the support person sees your "
+						 "screen.")
+					     /* TRANSLATORS: p and q stay the keys. */
+					     : _("Your screen is now shared with the support "
+						 "person. Press p to pause, q to stop."));
 		else
-			say(u, prev == KYOYU_STATE_PAUSED ? "The customer shares the screen again."
-							  : "Viewing the customer's screen. Press e "
-							    "to end the session.");
+			say(u, "%s", prev == KYOYU_STATE_PAUSED
+					     ? _("The customer shares the screen again.")
+					     : _("Viewing the customer's screen. Press e to end "
+						 "the session."));
 		break;
 	case KYOYU_STATE_PAUSED:
-		say(u, sharer(u) ? "Paused: nothing on your screen is sent. Press r to resume."
-				 : "The customer paused sharing.");
+		say(u, "%s", sharer(u) ? _("Paused: nothing on your screen is sent. Press r "
+					   "to resume.")
+				       : _("The customer paused sharing."));
 		break;
 	case KYOYU_STATE_AWAITING_CONSENT:
 		if (!sharer(u))
-			say(u, u->recording
-				       ? "Waiting for the customer to agree to the recording..."
-				       : "Waiting for the customer to allow sharing...");
+			say(u, "%s", u->recording
+					     ? _("Waiting for the customer to agree to the "
+						 "recording...")
+					     : _("Waiting for the customer to allow sharing..."));
 		break;
 	case KYOYU_STATE_ENDED:
 		u->asking_code = u->asking_consent = false;
-		say(u, "The session has ended: %s.", end_words(u, st->reason));
+		/* TRANSLATORS: %s is one of the reasons, such as "you stopped
+		 * sharing" or "the time limit was reached". */
+		say(u, _("The session has ended: %s."), end_words(u, st->reason));
 		break;
 	default:
 		break;
@@ -521,17 +651,19 @@ static void on_peer(ui *u, const kyoyu_msg *msg)
 		u->recording = msg->u.peer.recording;
 		if (sharer(u))
 			say_who(u, msg);
+		else if (u->peer[0])
+			/* TRANSLATORS: %s is the customer's name. */
+			say(u, _("The customer (%s) is connected."), u->peer);
 		else
-			say(u, "The customer%s%s%s is connected.", u->peer[0] ? " (" : "",
-			    u->peer, u->peer[0] ? ")" : "");
+			say(u, "%s", _("The customer is connected."));
 		break;
 	case KYOYU_PEER_LOST:
 		u->lost = true;
-		say(u, "The connection was interrupted. Trying to get it back...");
+		say(u, "%s", _("The connection was interrupted. Trying to get it back..."));
 		break;
 	case KYOYU_PEER_RESUMED:
 		u->lost = false;
-		say(u, "The connection is back.");
+		say(u, "%s", _("The connection is back."));
 		break;
 	default:
 		break;
@@ -551,13 +683,16 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 		if (sharer(u))
 			break;
 		printable(code, sizeof(code), msg->buf);
-		say(u, "Read this code to the customer: %s", code);
-		say(u, "(it works once; press n for a new one)");
+		/* TRANSLATORS: %s is the code, as 123-456-789. */
+		say(u, _("Read this code to the customer: %s"), code);
+		/* TRANSLATORS: n stays the key. */
+		say(u, "%s", _("(it works once; press n for a new one)"));
 		memset(code, 0, sizeof(code));
 		break;
 	case KYOYU_CODE_EXPIRED:
 		if (!sharer(u))
-			say(u, "The code no longer works (too old). Press n for a new one.");
+			say(u, "%s", _("The code no longer works (too old, or mistyped too "
+				       "often). Press n for a new one."));
 		break;
 	case KYOYU_CODE_ATTACKED: {
 		char what[120];
@@ -568,10 +703,11 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 		break;
 	}
 	case KYOYU_CODE_REFUSED: {
-		char why[120];
+		char why[160];
 		printable(why, sizeof(why), msg->buf);
 		if (!sharer(u))
-			say(u, "No new code: %s.", why);
+			/* TRANSLATORS: %s is why, as the transport says it. */
+			say(u, _("No new code: %s."), *why ? _(why) : why);
 		break;
 	}
 	default:
@@ -589,15 +725,17 @@ static void on_stats(ui *u, const kyoyu_stats_info *s, int64_t now)
 		return;
 	u->next_stats_line_us = now + (int64_t)u->stats_every_s * 1000000;
 	time_left(u, left, sizeof(left));
-	say(u, "Link: %u kbit/s, %u fps, round trip %u ms, latency %lld ms, loss %u.%u%%%s%s%s",
+	/* TRANSLATORS: the link's figures, a line every few seconds on the
+	 * operator's side when it is not a terminal; the last %s is the time
+	 * left ("38 min left") or empty. */
+	say(u, _("Link: %u kbit/s, %u fps, round trip %u ms, latency %lld ms, loss %u.%u%%%s%s"),
 	    s->kbps, s->fps, s->rtt_ms, (long long)(s->latency_us / 1000),
-	    s->loss_permille / 10, s->loss_permille % 10, *left ? ", " : "", left,
-	    *left ? " left" : "");
+	    s->loss_permille / 10, s->loss_permille % 10, *left ? ", " : "", left);
 }
 
 static void on_message(ui *u, const kyoyu_msg *msg)
 {
-	char text[200];
+	char text[240];
 
 	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	switch (msg->type) {
@@ -619,25 +757,33 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 			say(u, "%s", _("The customer allowed sharing without recording: nothing "
 				       "is recorded."));
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
-			say(u, u->recording ? "The customer agreed to the recording."
-					    : "The customer allowed sharing.");
+			say(u, "%s", u->recording ? _("The customer agreed to the recording.")
+						  : _("The customer allowed sharing."));
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_DECLINED)
-			say(u, u->recording ? "The customer did not agree to the recording."
-					    : "The customer did not allow sharing.");
+			say(u, "%s", u->recording
+					     ? _("The customer did not agree to the recording.")
+					     : _("The customer did not allow sharing."));
 		break;
 	case KYOYU_MSG_STATS:
 		on_stats(u, &msg->u.stats, kyoyu_now_us());
 		break;
 	case KYOYU_MSG_NOTICE:
-		if (msg->u.notice.kind == KYOYU_NOTICE_TIME_WARNING)
-			say(u, "The session ends in about %d minute%s.",
-			    (msg->u.notice.seconds + 59) / 60,
-			    (msg->u.notice.seconds + 59) / 60 == 1 ? "" : "s");
+		if (msg->u.notice.kind == KYOYU_NOTICE_TIME_WARNING) {
+			int minutes = (msg->u.notice.seconds + 59) / 60;
+			say(u, dngettext(KYOYU_TEXT_DOMAIN, "The session ends in about %d minute.",
+					 "The session ends in about %d minutes.",
+					 (unsigned long)minutes),
+			    minutes);
+		}
 		break;
 	case KYOYU_MSG_ERROR:
+		/* Words for the person from another stage (the transport: "Could
+		 * not reach the support team..."), in their language when the
+		 * catalogue has them. */
 		if (msg->buf) {
 			printable(text, sizeof(text), msg->buf);
-			say(u, "%s", text);
+			if (*text) /* gettext("") is the catalogue's header */
+				say(u, "%s", _(text));
 		}
 		break;
 	default:

@@ -5,7 +5,8 @@
  *    arrives), shown only while sharing and while the operator holds it.
  *  - A small badge in a corner, always on top: "Your screen is being
  *    shared" while sharing, "Sharing paused" while paused, nothing before
- *    or after.
+ *    or after; in the messages' language (po/), drawn with Pango
+ *    (overlay-badge.h).
  * Both windows are override-redirect and input-transparent (see
  * overlay-window.h): they never take a click, a key or the focus.  Nothing
  * here, or anywhere in kyoyu, sends input to the customer's desktop.
@@ -27,6 +28,9 @@
 #define KYOYU_LOG_COMPONENT "ui/x11-overlay"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/i18n.h"
+#include "../../common/language.h"
+#include "overlay-badge.h"
 #include "overlay-window.h"
 
 #define BADGE_PAD 8
@@ -53,10 +57,9 @@ typedef struct overlay {
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
 	xcb_gcontext_t gc;
-	xcb_font_t font;
-	int16_t char_width, ascent, descent;
-	uint32_t arrow_fill, arrow_edge, text_light, text_dark, shared_bg, paused_bg;
+	uint32_t arrow_fill, arrow_edge, shared_pixel, paused_pixel;
 	overlay_window arrow, badge;
+	overlay_badge words;
 	const char *badge_words; /* what the badge says now, or NULL */
 
 	uint32_t state;
@@ -67,9 +70,9 @@ typedef struct overlay {
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_ENUM("corner", overlay, corner, 0, corners,
 			  "where the \"being shared\" badge sits"),
-	KYOYU_OPTION_STRING("badge_font", overlay, font_name,
-			    "-misc-fixed-bold-r-normal--18-*-*-*-*-*-iso8859-1",
-			    "X core font of the badge (\"fixed\" when it is missing)"),
+	KYOYU_OPTION_STRING("badge_font", overlay, font_name, "Sans Bold 13",
+			    "font of the badge, as Pango describes one: family, style, "
+			    "size in points (fontconfig finds it, Japanese included)"),
 	KYOYU_OPTION_END,
 };
 
@@ -127,27 +130,9 @@ static void overlay_fini(void *priv)
 	o->conn = NULL;
 }
 
-static void open_font(overlay *o)
-{
-	const char *names[] = {o->font_name, "fixed"};
-
-	for (size_t i = 0; i < 2; i++) {
-		o->font = xcb_generate_id(o->conn);
-		xcb_generic_error_t *error = xcb_request_check(
-			o->conn, xcb_open_font_checked(o->conn, o->font,
-						      (uint16_t)strlen(names[i]), names[i]));
-		if (!error)
-			break;
-		free(error);
-		kyoyu_info("no X font \"%s\"; trying \"fixed\"", names[i]);
-	}
-	xcb_query_font_reply_t *info =
-		xcb_query_font_reply(o->conn, xcb_query_font(o->conn, o->font), NULL);
-	o->char_width = info ? info->max_bounds.character_width : 9;
-	o->ascent = info ? info->font_ascent : 14;
-	o->descent = info ? info->font_descent : 4;
-	free(info);
-}
+/* The badge: white on red while sharing, dark on amber while paused. */
+static const overlay_rgb shared_bg = {0xc6, 0x28, 0x28}, shared_text = {0xff, 0xff, 0xff};
+static const overlay_rgb paused_bg = {0xf9, 0xa8, 0x25}, paused_text = {0x20, 0x20, 0x20};
 
 static int overlay_start(void *priv, kyoyu_stage *stage)
 {
@@ -156,23 +141,27 @@ static int overlay_start(void *priv, kyoyu_stage *stage)
 
 	o->arrow_fill = overlay_pixel(s, 0xff, 0x3b, 0x30);
 	o->arrow_edge = overlay_pixel(s, 0xff, 0xff, 0xff);
-	o->text_light = overlay_pixel(s, 0xff, 0xff, 0xff);
-	o->text_dark = overlay_pixel(s, 0x20, 0x20, 0x20);
-	o->shared_bg = overlay_pixel(s, 0xc6, 0x28, 0x28);
-	o->paused_bg = overlay_pixel(s, 0xf9, 0xa8, 0x25);
-	open_font(o);
+	o->shared_pixel = overlay_pixel(s, shared_bg.r, shared_bg.g, shared_bg.b);
+	o->paused_pixel = overlay_pixel(s, paused_bg.r, paused_bg.g, paused_bg.b);
 	o->gc = xcb_generate_id(o->conn);
-	uint32_t gc_values[] = {o->arrow_edge, 3, o->font};
-	xcb_create_gc(o->conn, o->gc, s->root,
-		      XCB_GC_FOREGROUND | XCB_GC_LINE_WIDTH | XCB_GC_FONT, gc_values);
+	uint32_t gc_values[] = {o->arrow_edge, 3};
+	xcb_create_gc(o->conn, o->gc, s->root, XCB_GC_FOREGROUND | XCB_GC_LINE_WIDTH,
+		      gc_values);
+	/* The windows' names are for tests and window lists, not people. */
 	if (overlay_window_create(o->conn, s, &o->arrow, "kyoyu operator pointer", ARROW_W,
 				  ARROW_H, o->arrow_fill, arrow_outline,
 				  sizeof(arrow_outline) / sizeof(arrow_outline[0])) ||
 	    overlay_window_create(o->conn, s, &o->badge, "kyoyu sharing indicator", 1, 1,
-				  o->shared_bg, NULL, 0)) {
+				  o->shared_pixel, NULL, 0)) {
 		kyoyu_error("cannot create the overlay windows");
 		return -EIO;
 	}
+	char language[16];
+	i18n_language(language, sizeof(language));
+	int ret = overlay_badge_init(&o->words, o->conn, s, o->badge.id, o->font_name,
+				     language);
+	if (ret)
+		return ret;
 	xcb_flush(o->conn);
 	o->stage = stage;
 	o->inbox = kyoyu_stage_inbox(stage);
@@ -186,10 +175,10 @@ static void overlay_stop(void *priv)
 {
 	overlay *o = priv;
 
+	overlay_badge_fini(&o->words);
 	xcb_destroy_window(o->conn, o->arrow.id);
 	xcb_destroy_window(o->conn, o->badge.id);
 	xcb_free_gc(o->conn, o->gc);
-	xcb_close_font(o->conn, o->font);
 	xcb_flush(o->conn);
 }
 
@@ -209,11 +198,8 @@ static void paint_badge(overlay *o)
 	if (!o->badge_words)
 		return;
 	bool paused = o->state == KYOYU_STATE_PAUSED;
-	uint32_t values[] = {paused ? o->text_dark : o->text_light,
-			     paused ? o->paused_bg : o->shared_bg};
-	xcb_change_gc(o->conn, o->gc, XCB_GC_FOREGROUND | XCB_GC_BACKGROUND, values);
-	xcb_image_text_8(o->conn, (uint8_t)strlen(o->badge_words), o->badge.id, o->gc,
-			 BADGE_PAD, (int16_t)(BADGE_PAD + o->ascent), o->badge_words);
+	overlay_badge_paint(&o->words, paused ? paused_bg : shared_bg,
+			    paused ? paused_text : shared_text, BADGE_PAD);
 }
 
 /* Shows the arrow where the operator points, or hides it. */
@@ -234,8 +220,8 @@ static void place_arrow(overlay *o)
 
 static void place_badge(overlay *o)
 {
-	const char *words = o->state == KYOYU_STATE_SHARING  ? "Your screen is being shared"
-			    : o->state == KYOYU_STATE_PAUSED ? "Sharing paused"
+	const char *words = o->state == KYOYU_STATE_SHARING  ? _("Your screen is being shared")
+			    : o->state == KYOYU_STATE_PAUSED ? _("Sharing paused")
 							     : NULL;
 
 	if (words == o->badge_words)
@@ -245,8 +231,8 @@ static void place_badge(overlay *o)
 		overlay_window_hide(o->conn, &o->badge);
 		return;
 	}
-	uint16_t w = (uint16_t)(strlen(words) * (size_t)o->char_width + 2 * BADGE_PAD);
-	uint16_t h = (uint16_t)(o->ascent + o->descent + 2 * BADGE_PAD);
+	overlay_badge_set_words(&o->words, words, BADGE_PAD);
+	uint16_t w = o->words.width, h = o->words.height;
 	int16_t sw = (int16_t)o->screen->width_in_pixels;
 	int16_t sh = (int16_t)o->screen->height_in_pixels;
 	bool right = o->corner == CORNER_TOP_RIGHT || o->corner == CORNER_BOTTOM_RIGHT;
@@ -254,7 +240,7 @@ static void place_badge(overlay *o)
 	int16_t x = right ? (int16_t)(sw - w - BADGE_MARGIN) : BADGE_MARGIN;
 	int16_t y = bottom ? (int16_t)(sh - h - BADGE_MARGIN) : BADGE_MARGIN;
 	uint32_t size[] = {w, h};
-	uint32_t bg = o->state == KYOYU_STATE_PAUSED ? o->paused_bg : o->shared_bg;
+	uint32_t bg = o->state == KYOYU_STATE_PAUSED ? o->paused_pixel : o->shared_pixel;
 	xcb_change_window_attributes(o->conn, o->badge.id, XCB_CW_BACK_PIXEL, &bg);
 	xcb_configure_window(o->conn, o->badge.id,
 			     XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
