@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-agent: the command line, the plugin search path, and the run. */
 #include "config.h"
 

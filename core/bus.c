@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The frame bus: typed messages fanned out to bounded inboxes.
  *
  * A posted message is shared by reference with every subscribed inbox and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket's server side: a core stage that answers one request
  * per connection (see ctl.h for the protocol and who may connect). */
 #include "config.h"

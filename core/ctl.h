@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket of a running agent, and `kyoyu-agent ctl ...`.
  *
  * The agent listens on a Unix stream socket only its own user may use: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode stage: drives a codec plugin through send_packet/receive_frame.
  * After a lost packet or a decoder error it asks the sender for a keyframe
  * and skips what cannot be decoded until one arrives. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode stage (viewer): packets in, pictures out, through whichever
  * codec plugin decodes the stream's codec. */
 #ifndef KYOYU_DECODE_STAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encode stage: drives a codec plugin through send_frame/receive_packet.
  *
  * Frames arrive latest-wins; a frame that comes before the frame-rate cap

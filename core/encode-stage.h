@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encode stage (sharer): latest frame in, packets out, with a frame-rate
  * cap, runtime keyframe/bitrate control and the still-screen top-off. */
 #ifndef KYOYU_ENCODE_STAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: libltdl, descriptor checks, search path. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader (libltdl): finds kyoyu-<kind>-<name> modules on the
  * search path, checks their descriptors, and keeps them loaded for the whole
  * run (plugins are never unloaded mid-session). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-agent --make-cert DIR: a self-signed certificate for a viewer, and
  * the pin that sharers put in their configuration to trust exactly it. */
 #include "config.h"

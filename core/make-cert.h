@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-agent --make-cert DIR. */
 #ifndef KYOYU_CORE_MAKE_CERT_H
 #define KYOYU_CORE_MAKE_CERT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Human-readable names of the enums on the bus, for logs and status. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Plugin option tables: defaults, typed and bounded assignment, help. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The texts of a PEER message: who the other side is, as the transport
  * verified it (docs/plugin-abi.md, "The frame bus"). */
 #include "config.h"

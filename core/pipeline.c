@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pipeline: plugin instances for every slot, the core's stages, and the
  * order in which they start, run and stop. */
 #include "config.h"

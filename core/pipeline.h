@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pipeline: which plugins fill which slot for this role, their
  * instances and stages, the core's own stages, and the order in which they
  * start and stop. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session state machine, its policy consultations and their enforcement. */
 #include "config.h"
 

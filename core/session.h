@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session state machine: idle → connecting → awaiting consent →
  * sharing ⇄ paused → ended(reason).  It runs on its own stage, consults the
  * policy plugin on every transition and enforces the answer: the bus is

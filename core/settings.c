@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The settings store: group.key = value, with origins, overridable. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The slot table and the check of a whole configuration against it. */
 #include "config.h"
 

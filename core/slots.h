@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The slots of a pipeline: each config group names the plugin(s) that fill
  * it, with a default per role, and may hold keys of the core's own. */
 #ifndef KYOYU_SLOTS_H

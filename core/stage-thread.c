@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stages: a thread, an inbox and a stop flag.  The core's side: creating,
  * starting, naming, stopping and freeing them.  Not in libkyoyu. */
 #include "config.h"

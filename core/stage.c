@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a plugin may ask of its stage: its bus, its inbox, whether it should
  * stop, whether it outlives the session, and whether the caller runs on the
  * stage's thread.  The core

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which thread may use an object of the core, checked in debug builds as
  * PulseAudio's pa_assert_ctl_context() checks its main loop's thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small helpers several files of the core share.  Header-only (static
  * inline): libkyoyu and the agent's core each keep their own copy, and
  * nothing here becomes a symbol a plugin could reach.  Not installed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: a codec, with FFmpeg's send/receive contract.
  *
  * For each codec it encodes and each pixel format it takes: open at 64x48,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: a policy, through a whole session in each role.
  *
  * allow() is asked for every move of the session (connecting, awaiting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: capture, transport and ui plugins, run as stages.
  *
  * Each runs as the agent runs it: init(), start() on this thread, run() on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check FILE.so: does a plugin keep the plugin ABI?
  *
  * It loads the plugin as the agent does, checks its descriptor and options,

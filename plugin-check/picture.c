@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: pictures to feed an encoder or a UI. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: what the checks share.
  *
  * The checks of one plugin run in a child process (see main.c) and print

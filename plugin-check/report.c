@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: the report, in TAP.  Each check is a case: "ok N -
  * title" or "not ok N - title", then its reasons and notes as "#" lines. */
 #include "config.h"

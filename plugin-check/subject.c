@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-plugin-check: the plugin itself — its descriptor's texts, its
  * option table, and instances made the way the agent makes them. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who may wait to be admitted: slots bounded per address, per network and
  * in total, the oldest giving way to a newcomer. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who may wait to be admitted.  Every connection that has not yet proved a
  * right code (or its session's token) holds a slot until it does, fails or
  * times out.  Slots are plentiful and cheap, and bounded per address, per

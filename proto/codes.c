@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-time connection codes and the budgets of attempts at them. */
 #include "config.h"
 

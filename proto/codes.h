@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One-time connection codes and the budgets of attempts at them.
  *
  * A code is 9 digits drawn from the OpenSSL CSPRNG without modulo bias.

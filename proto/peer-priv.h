@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The peer's insides, shared by peer.c (the session over a link) and
  * peer-send.c (the screen content a sharer sends).  Not for transports:
  * they use peer.h, where kp_peer is opaque.  Transport thread only. */

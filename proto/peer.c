@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session over a link: bus ↔ wire, clocks, round trips, receiver
  * reports, statistics and the link's timers.  What a sharer sends is in
  * peer-send.c. */

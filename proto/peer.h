@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session as a transport carries it, on either side, once the
  * handshake is done: bus messages out to the wire and wire messages in to
  * the bus, round trips and clock offset, receiver reports, statistics, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where a connection comes from: its address and its /24 or /64. */
 #include "config.h"
 

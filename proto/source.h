@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where a connection comes from, as the limits on admission and on code
  * guesses count it: the address, and the network around it (an IPv4 /24,
  * an IPv6 /64), because one machine or one customer's network owns a

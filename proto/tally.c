@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Repeated events, summarised so that a flood cannot flood the log. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Repeated events, summarised so that a flood cannot flood the log.
  *
  * The first KP_TALLY_BURST (20) events of a kind in each KP_TALLY_WINDOW_US are

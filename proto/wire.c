@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kyoyu wire protocol: encoding, bounds and a checked stream reader. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kyoyu wire protocol (docs/protocol.md): frames, their bounds, and a
  * reader that turns a byte stream into checked messages.  Knows nothing of
  * TLS or sockets, so it can be unit-tested and fuzzed on its own.

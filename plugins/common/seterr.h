@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by kyoyu's own plugins: how a function tells its caller what went
  * wrong and what to do, in a buffer the caller gives.  Header-only (static
  * inline), so each plugin module keeps its own copy and nothing is added to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The capture plugins' damage from frame differences
  * (plugins/capture/common/frame-diff.h) against a brute-force pixel
  * comparison: every changed pixel is covered, every rectangle is tight (each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where transport/record puts a recording: record.path's template, a name
  * that replaces no file, files 0600 in folders created 0700, a folder that
  * cannot take a recording refused with the reason. */

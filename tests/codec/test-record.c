@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record on its own stage thread, fed real encoded packets over
  * a real bus, its files read back by ffprobe: every frame, the capture
  * timestamps (a pause leaves a gap, not frames), each codec in each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes the whole protocol stack (proto/ and the two sides of
  * transport/tls), not one function: a viewer or a sharer (the first input
  * byte chooses) runs over one end of a socketpair, exactly as in the plugin

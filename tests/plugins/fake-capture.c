@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fake capture plugins (and one UI) for the loader tests.
  *
  * One source, built several times with different -D flags, so every module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/fake: pixels in, the same pixels out as "packets", and back.
  * See fake-codec.h for how the tests steer it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kt-hostile: many hostile clients at once against a viewer, from many
  * loopback source addresses, for the admission and code-guessing tests.
  *

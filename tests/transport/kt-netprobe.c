@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kt-netprobe: the network's misbehaviour, on demand, for the transport's
  * shell tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection codes: drawn without bias, single use, expiring, the same
  * verdict for every failure, budgets of attempts per address and per
  * network that a few sources cannot exhaust for everyone, and a code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The protocol stack end to end, without TLS: a viewer and a sharer of
  * transport/tls, each with its own bus, talk over socketpairs in one
  * thread.  A test plays both sessions by posting STATE messages. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libkyoyu-proto's peer is the transport thread's: a peer made for a stage
  * is used quietly on that stage's thread and aborts, with the function's
  * name and the stage's, from any other (debug builds); a peer made for no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wire protocol's parser and serializer: every message type round trips,
  * and every length, count and field bound is checked at bound-1, bound,
  * bound+1, 0 and 2^32-1 with hand-made frames. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin ABI, pinned: the size and the key offsets of every public
  * struct and the values of the enums and FourCCs plugins compile in, for
  * x86_64.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The frame bus: ordering, latest-wins, coalescing, bounded FIFOs, the gate
  * that keeps screen content in while not sharing, shared messages with each
  * inbox's own changes made on a copy, wake-ups and shutdown. */

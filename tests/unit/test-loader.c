@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loader: a good plugin loads; every broken one is refused with a
  * message naming the file and the reason, and the core carries on. */
 #include "config.h"

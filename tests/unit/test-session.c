@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session state machine with the real default policy and a manual
  * clock: connect, the customer's yes (asked every time, recorded or not),
  * share, pause and resume with the gate, the time cap counted from the yes

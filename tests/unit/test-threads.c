@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* KYOYU_ASSERT_STAGE_THREAD as a plugin uses it: quiet on its stage's own
  * thread; anywhere else (the main thread, another stage, a stage that does
  * not run) an abort whose message names the function, the thread it ran

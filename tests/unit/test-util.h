@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small helpers shared by the unit tests. */
 #ifndef KYOYU_TESTS_UTIL_H
 #define KYOYU_TESTS_UTIL_H

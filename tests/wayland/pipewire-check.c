@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-pipewire-check: runs capture/pipewire on a real frame bus (the
  * capture harness of tests/x11) and prints what it posts, one line a
  * message, with the colours of the pixels, so a shell test can compare

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-screencast-probe: asks the desktop for the screen through the
  * ScreenCast portal, receives the PipeWire stream and checks what arrives,
  * without any of kyoyu's own code: it proves that a Wayland session (the one

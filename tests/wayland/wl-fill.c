@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-wl-fill: a Wayland client that covers the screen with one colour, so
  * that a capture of it can be checked pixel by pixel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11 against a real X server: a private Xvfb (1920×1080×24), real
  * X clients (this program's own drawing connection, xterm, xdotool), and
  * the plugin loaded from the build tree onto a real frame bus.  Every test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — the frame bus: the only way stages talk.
  *
  * A stage posts typed messages; every stage whose inbox subscribed to that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — plugin options.
  *
  * A plugin never sees the configuration file.  It declares a table of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — the plugin ABI.
  *
  * A plugin is a libtool module named kyoyu-<kind>-<name> that exports one

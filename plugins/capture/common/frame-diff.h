@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the capture plugins: damage rectangles from the difference of
  * two BGRX pictures, for sources that do not say what changed (a video
  * file, a PipeWire stream without SPA_META_VideoDamage).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/file: plays a video file as if it were the screen.
  *
  * Pictures are posted at the file's timestamps (pace = realtime) or as

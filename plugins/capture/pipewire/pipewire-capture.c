@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the screen of a Wayland desktop (GNOME, KDE, wlroots),
  * asked for through xdg-desktop-portal's ScreenCast interface and received
  * as a PipeWire stream.

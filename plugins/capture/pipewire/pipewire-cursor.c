@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the pointer as CURSOR messages (see pipewire-cursor.h). */
 #include "config.h"
 

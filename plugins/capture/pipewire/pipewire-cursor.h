@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the pointer from SPA_META_Cursor, as CURSOR messages.
  *
  * The desktop sends the pointer's shape once and again only when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the current picture and its frames (see
  * pipewire-picture.h). */
 #include "config.h"

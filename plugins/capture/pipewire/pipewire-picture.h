@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the current picture, and the frames posted from it.
  *
  * PipeWire lends a buffer only for the time of a callback, so the latest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the ScreenCast portal handshake (see pipewire-portal.h).
  *
  * Every portal method answers at once with the path of a Request object,

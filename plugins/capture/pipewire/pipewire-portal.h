@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: asking the desktop for the screen through
  * xdg-desktop-portal's ScreenCast interface (D-Bus).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: the screen-cast PipeWire stream (see pipewire-stream.h). */
 #include "config.h"
 

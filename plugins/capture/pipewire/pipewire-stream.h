@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: receiving the screen-cast PipeWire stream.
  *
  * A pw_loop of our own runs inside the GMainContext that is the thread

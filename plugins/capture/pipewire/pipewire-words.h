@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/pipewire: what the person at the desktop reads when sharing
  * cannot start or stops (the text of the ERROR message that ends the
  * session).  Each says what happened and what to do; the technical detail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: connecting to the X server and checking what it offers. */
 #include "config.h"
 

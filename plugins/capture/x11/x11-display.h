@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: the connection to the X server and what it offers.
  *
  * Opening checks everything capture needs before a session starts, so a

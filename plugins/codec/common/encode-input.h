@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the encoders: the checks every captured frame passes before it
  * is encoded, and the presentation clock that stamps it.  Header-only, as
  * yuv-damage.h, so each plugin module carries its own copy. */

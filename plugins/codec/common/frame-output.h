@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the decoder plugins: a decoded YUV picture into a bus frame.
  *
  * Decoders hand the viewer's UIs either tightly packed I420 (what they

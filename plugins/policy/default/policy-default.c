@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy/default: the rules of a support session.
  *
  *  - Sharing waits for the customer's yes: the core itself refuses to

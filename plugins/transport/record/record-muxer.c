@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: writing encoded packets into a container with
  * libavformat, without re-encoding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: one output file written through libavformat. */
 #ifndef KYOYU_TRANSPORT_RECORD_MUXER_H
 #define KYOYU_TRANSPORT_RECORD_MUXER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: where a recording goes (see record-path.h). */
 #include "config.h"
 

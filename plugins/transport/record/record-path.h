@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: where a recording goes.  record.path is a template
  * (strftime fields and %i, the recording's id), a recording never replaces
  * a file, and the files are the operator's alone (0600, in directories

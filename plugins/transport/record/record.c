@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: writes the encoded stream to a file, as sent (sharer)
  * or as received (viewer), without re-encoding.
  *

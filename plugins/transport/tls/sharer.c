@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's side: the code, the connection, the hello, coming back. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's side of the transport: asking for the code, connecting, the
  * hello, and coming back with the session token after a dropped link.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/tls: the link between sharer and viewer, over TLS 1.3.
  *
  * The viewer listens, issues one-time connection codes and serves one

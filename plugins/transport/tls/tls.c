@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS 1.3 contexts and the stream layer over OpenSSL. */
 #include "config.h"
 

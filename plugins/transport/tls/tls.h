@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS 1.3 for kyoyu connections (OpenSSL): the viewer's server context with
  * its certificate, the sharer's client context that checks the viewer's
  * certificate against a pin and/or a CA file, and the kp_conn_io that runs a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The viewer's side: admission, codes, one session, the grace window. */
 #include "config.h"
 

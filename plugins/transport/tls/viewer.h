@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The viewer's side of the transport: connections waiting for their hello,
  * connection codes, admission (one session per process; others are told
  * "busy"), and taking back a dropped sharer within the grace window.

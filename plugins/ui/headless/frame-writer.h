@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: decoded pictures into a file, on a thread of their own.
  *
  * Pictures go into a NUT file (libavformat) as raw video in the format the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: how late each decoded picture was.
  *
  * Keeps a histogram of capture-to-decoded latencies (250 µs buckets up to

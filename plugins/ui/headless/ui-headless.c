@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: the operator's side without a window, for benchmarks,
  * tests and recording what the viewer really decoded.
  *

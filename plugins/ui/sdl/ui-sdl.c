@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/sdl: the operator's window onto the customer's screen.
  *
  * It shows the decoded picture scaled to fit (aspect kept) with the

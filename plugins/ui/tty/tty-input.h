@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Keys and lines from standard input, without ever blocking the process.
  *
  * On a terminal, input is read key by key (no echo, no line editing by the

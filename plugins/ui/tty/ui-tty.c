@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/tty: the session in a terminal, for both people.
  *
  * The customer (sharer) types the code the support person reads out, is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The two windows the overlay puts on the customer's screen: the
  * operator's arrow and the "being shared" badge.  Both are override-redirect
  * (the window manager never manages, decorates or focuses them) and have an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/x11-overlay: what the customer sees of the operator on their screen.
  *
  *  - The operator's arrow, at the POINTER position (shared-area pixels,
