@@ -97,7 +97,7 @@ if command -v strace >/dev/null && strace -qq -e trace=none true 2>/dev/null; th
 	strace -f -qq -e trace=umask -e signal=none -o "$E2E_TMP/umask.trace" "$KYOYU_AGENT" \
 		--plugin-path "$E2E_PLUGIN_PATH" -r sharer -o capture.plugin=testsrc \
 		-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-		-o ui.plugin=none -o ctl.socket="$E2E_TMP/traced.sock" -t 1 \
+		-o ui.plugin=none -o ctl.socket="$E2E_TMP/traced.sock" -o log.level=info -t 1 \
 		>"$E2E_TMP/traced.log" 2>&1
 	check "an agent traced from start to end opened its control socket" \
 		grep -q "control socket: $E2E_TMP/traced.sock" "$E2E_TMP/traced.log"

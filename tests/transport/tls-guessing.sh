@@ -17,7 +17,7 @@ figure() { sed -n "s/^$2 //p" "$1"; }
 
 # customer NAME: the right CODE, typed into a sharer; true once it shares.
 customer() {
-	printf '%s\n' "$CODE" >"$T/$1.in"
+	customer_types "$CODE" >"$T/$1.in"
 	start_sharer "$1" "$T/$1.in" -o transport.connect_timeout_s=10
 	wait_for 30 has "$T/$1.out" "Your screen is now shared"
 }

@@ -34,7 +34,9 @@ check "--org without --make-cert is an error" sh -c \
 # 65 do not; counted in characters, not bytes.
 name64=$(for i in $(seq 64); do printf '日'; done)
 : >"$T/empty.cfg"
+# A viewer's check reads its certificate too (made above).
 "$KYOYU_AGENT" -r viewer $CODEC_PATH --check-config "$T/empty.cfg" -o "transport.name=$name64" \
+	-o "transport.cert=$T/cert/viewer-cert.pem" -o "transport.key=$T/cert/viewer-key.pem" \
 	-o codec.plugin=$CODEC >"$T/check64.out" 2>&1
 check "--check-config accepts a transport.name of 64 characters (192 bytes)" test $? = 0
 "$KYOYU_AGENT" -r viewer $CODEC_PATH --check-config "$T/empty.cfg" -o "transport.name=${name64}日" \

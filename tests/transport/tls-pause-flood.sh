@@ -9,6 +9,8 @@ make_cert "$T/cert" || skip_all "--make-cert failed"
 check "a viewer" start_viewer viewer "$T/cert"
 {
 	hello_frame "$(digits_of "$CODE")"
+	# CONSENT granted: the customer allows sharing (nothing is shared before).
+	printf '\000\000\000\001\007\002'
 	i=0
 	while [ $i -lt 5000 ]; do
 		printf '\000\000\000\000\010\000\000\000\000\011'
@@ -16,8 +18,8 @@ check "a viewer" start_viewer viewer "$T/cert"
 	done
 	printf '\000\000\000\000\010'
 } >"$T/flood"
-check "10 001 frames after the hello: $(($(wc -c <"$T/flood") - 35)) bytes" \
-	test "$(wc -c <"$T/flood")" = $((35 + 10001 * 5))
+check "10 001 frames after the hello and the consent: $(($(wc -c <"$T/flood") - 41)) bytes" \
+	test "$(wc -c <"$T/flood")" = $((35 + 6 + 10001 * 5))
 timeout 10 "$PROBE" tls-send 127.0.0.1 "$PORT" 35 <"$T/flood" >"$T/probe.out" 2>&1 &
 PROBE_PID=$!
 PIDS="$PIDS $PROBE_PID"

@@ -30,7 +30,7 @@ press "$(printf '\r')"
 check "the digits typed show grouped like the operator's code" \
 	wait_for 10 grep -q "Code: $CODE" "$T/tty.out"
 check "and connect; the customer is asked before anything is shared" \
-	wait_for 30 grep -q "Do you agree? Press y for yes or n for no" "$T/tty.out"
+	wait_for 30 grep -q "Allow? Press y for yes or n for no" "$T/tty.out"
 press y
 check "y shares the screen" wait_for 30 grep -q "Your screen is now shared" "$T/tty.out"
 check "a status line shows the time left and the keys" \
@@ -81,7 +81,12 @@ done
 press "$(printf '\r')"
 check "ja: the full-width digits show as the code, grouped" \
 	wait_for 10 grep -q "コード: $CODE" "$T/tty-ja.out"
-check "ja: and connect" wait_for 30 grep -q "サポート担当者と画面を共有しています。" "$T/tty-ja.out"
+check "ja: and connect; the customer is asked, in Japanese" \
+	wait_for 30 grep -q "許可する場合は y、許可しない場合は n を押してください。" "$T/tty-ja.out"
+# A full-width ｙ (U+FF59: EF BD 99), as a Japanese input method types it.
+press "$(printf '\357\275\231')"
+check "ja: ｙ shares the screen" \
+	wait_for 30 grep -q "サポート担当者と画面を共有しています。" "$T/tty-ja.out"
 check "ja: the status line is Japanese, with the time left and the keys" \
 	wait_for 10 grep -q "画面を共有中 | 残り [0-9]* 分 | p: 一時停止 | q: 終了" "$T/tty-ja.out"
 # A full-width ｐ (U+FF50) pauses too.

@@ -183,8 +183,9 @@ check "a recording viewer shows a code" start_viewer viewer \
 	-o record.enabled=true -o "record.path=$rec"
 mkfifo "$E2E_TMP/sharer.in"
 # The sharer as the person at the desktop runs it; no capture.plugin or
-# ui.plugin: the defaults on Wayland.
-as_user "$KYOYU_AGENT" --plugin-path "$E2E_PLUGIN_PATH" -r sharer \
+# ui.plugin: the defaults on Wayland.  Info lines (the customer's side logs
+# warnings only by default) say which capture ran.
+as_user "$KYOYU_AGENT" --plugin-path "$E2E_PLUGIN_PATH" -r sharer -o log.level=info \
 	-o codec.plugin=vpx -o codec.format=vp9 -o transport.host=127.0.0.1 \
 	-o "transport.port=$PORT" -o "transport.pin=$PIN" \
 	-o "capture.restore_token=$(as_user "$session" grant "$instance")" -t 120 \

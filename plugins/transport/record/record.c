@@ -253,11 +253,15 @@ static int place(record *r, const kyoyu_msg *pkt)
 	return 0;
 }
 
-/* The file cannot be written (a full disk, most often).  Ending the
+/* The file cannot be written (a full disk, most often): ERR.  Ending the
  * session would cost the customer the help they are getting; it goes on
- * unrecorded, the file cut at its last whole picture, and the UIs say so. */
-static void give_up(record *r)
+ * unrecorded, the file cut at its last whole picture, and the UIs say so.
+ * Standing in for the viewer, the file is the session's only output:
+ * returns ERR, which ends it; otherwise 0. */
+static int give_up(record *r, int err)
 {
+	if (r->as_peer)
+		return err;
 	if (r->mux) {
 		int64_t size = record_muxer_abandon(r->mux);
 		r->mux = NULL;
@@ -275,6 +279,7 @@ static void give_up(record *r)
 		msg->u.notice.kind = KYOYU_NOTICE_RECORDING_STOPPED;
 		kyoyu_bus_post(r->bus, msg);
 	}
+	return 0;
 }
 
 static int on_packet(record *r, const kyoyu_msg *pkt)
@@ -334,13 +339,17 @@ static int record_run(void *priv, kyoyu_stage *stage)
 		if (popped == -ESHUTDOWN)
 			break;
 		/* A crash or kill -9 loses at most the last second. */
-		if (r->mux && record_muxer_idle(r->mux) != 0)
-			give_up(r);
+		if (r->mux && (ret = record_muxer_idle(r->mux)) != 0 &&
+		    (ret = give_up(r, ret)) != 0) {
+			if (popped == 0)
+				kyoyu_msg_unref(msg);
+			break;
+		}
 		if (popped)
 			continue;
 		if (msg->type == KYOYU_MSG_PACKET) {
-			if (!r->unrecorded && on_packet(r, msg) != 0)
-				give_up(r);
+			if (!r->unrecorded && (ret = on_packet(r, msg)) != 0)
+				ret = give_up(r, ret);
 		} else if (msg->type == KYOYU_MSG_STATE) {
 			/* The session listens for peers once it is connecting. */
 			if (msg->u.state.state == KYOYU_STATE_CONNECTING && r->as_peer &&
