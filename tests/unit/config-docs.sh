@@ -13,7 +13,11 @@ example=$(mktemp "${TMPDIR:-/tmp}/kyoyu-agent-cfg.XXXXXX")
 trap 'rm -f "$example"' EXIT
 sed 's|sha256//REPLACE-WITH-THE-PIN-PRINTED-BY-kyoyu-agent--make-cert=|sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=|' \
 	"$KYOYU_SRCDIR/data/agent.cfg" >"$example"
-if out=$("$KYOYU_AGENT" --check-config "$example" 2>&1); then
+# LeakSanitizer's own tracer crashes on this run ("Tracer caught signal 11"
+# at a stale dynamic-TLS block, GCC 12's LSan), whatever the code leaks:
+# the leak check is left to the other --check-config runs.
+if out=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	"$KYOYU_AGENT" --check-config "$example" 2>&1); then
 	ok "the installed example agent.cfg, its pin filled in, is a valid configuration"
 else
 	echo "# $out"
