@@ -660,7 +660,9 @@ void kp_wire_reader_hold(kp_wire_reader *r, uint32_t types)
 
 bool kp_wire_reader_holding(const kp_wire_reader *r)
 {
-	return r->head_have == KP_WIRE_HEADER_SIZE && (r->hold & KP_WIRE_BIT(r->type));
+	/* The type is the peer's: any byte, most of them no bit of HOLD. */
+	return r->head_have == KP_WIRE_HEADER_SIZE && r->type < 32 &&
+	       (r->hold & KP_WIRE_BIT(r->type));
 }
 
 bool kp_wire_reader_midway(const kp_wire_reader *r)
