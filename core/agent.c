@@ -68,27 +68,6 @@ static void usage(FILE *out)
 	fprintf(out, "\nSee docs/config.md for every key.\n");
 }
 
-/* Splits a colon-separated list onto the end of DIRS. */
-static int push_dirs(char ***dirs, size_t *n, const char *list)
-{
-	char *copy = strdup(list), *save = NULL;
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
-		if (!bigger || !(bigger[*n] = strdup(tok))) {
-			*dirs = bigger ? bigger : *dirs;
-			free(copy);
-			return -ENOMEM;
-		}
-		*dirs = bigger;
-		(*dirs)[++*n] = NULL;
-	}
-	free(copy);
-	return 0;
-}
-
 /* True when this binary is the one built in the build tree (make check),
  * whose plugins are not installed yet. */
 static bool running_from_build_tree(void)
@@ -117,19 +96,19 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	if (!*dirs)
 		return -ENOMEM;
 	if (args->plugin_path)
-		ret = push_dirs(dirs, &n, args->plugin_path);
+		ret = kyoyu_loader_push_dirs(dirs, &n, args->plugin_path);
 	if (ret == 0 && env && *env)
-		ret = push_dirs(dirs, &n, env);
+		ret = kyoyu_loader_push_dirs(dirs, &n, env);
 	if (ret == 0)
 		ret = kyoyu_settings_strv(settings, "plugins", "path", &config_dirs, err,
 					  errlen);
 	for (char **d = config_dirs; ret == 0 && d && *d; d++)
-		ret = push_dirs(dirs, &n, *d);
+		ret = kyoyu_loader_push_dirs(dirs, &n, *d);
 	kyoyu_strv_free(config_dirs);
 	if (ret == 0 && running_from_build_tree())
-		ret = push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
+		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
 	if (ret == 0)
-		ret = push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
 	return ret;
 }
 

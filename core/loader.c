@@ -557,6 +557,26 @@ static int collect_preloaded(lt_dlhandle handle);
 static kyoyu_loader *preload_target;
 #endif
 
+int kyoyu_loader_push_dirs(char ***dirs, size_t *n, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
+		if (!bigger || !(bigger[*n] = strdup(tok))) {
+			*dirs = bigger ? bigger : *dirs;
+			free(copy);
+			return -ENOMEM;
+		}
+		*dirs = bigger;
+		(*dirs)[++*n] = NULL;
+	}
+	free(copy);
+	return 0;
+}
+
 int kyoyu_loader_init(kyoyu_loader *loader, char *const *dirs)
 {
 	size_t n = 0;

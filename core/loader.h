@@ -32,6 +32,10 @@ typedef struct kyoyu_loader {
 } kyoyu_loader;
 
 /* Starts libltdl with the search path DIRS (NULL-terminated, copied). */
+/* Appends each folder of the ':'-separated LIST to the NULL-terminated
+ * array *DIRS of *N entries (grown as needed).  Returns 0 or -ENOMEM. */
+int kyoyu_loader_push_dirs(char ***dirs, size_t *n, const char *list);
+
 int kyoyu_loader_init(kyoyu_loader *loader, char *const *dirs);
 
 /* Unloads every plugin; call only after every instance is gone. */

@@ -62,27 +62,6 @@ static void usage(FILE *out)
 		DEFAULT_TIMEOUT_S);
 }
 
-/* Appends the colon-separated LIST to the NULL-terminated *DIRS. */
-static int push_dirs(char ***dirs, size_t *n, const char *list)
-{
-	char *copy = strdup(list), *save = NULL;
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
-		if (!bigger || !(bigger[*n] = strdup(tok))) {
-			*dirs = bigger ? bigger : *dirs;
-			free(copy);
-			return -ENOMEM;
-		}
-		*dirs = bigger;
-		(*dirs)[++*n] = NULL;
-	}
-	free(copy);
-	return 0;
-}
-
 /* --plugin-path, KYOYU_PLUGIN_PATH, the folder of the file checked, and
  * the folder kyoyu installs plugins into. */
 static int search_path(const check_args *args, char ***dirs)
@@ -96,17 +75,17 @@ static int search_path(const check_args *args, char ***dirs)
 	if (!*dirs)
 		return -ENOMEM;
 	if (args->plugin_path)
-		ret = push_dirs(dirs, &n, args->plugin_path);
+		ret = kyoyu_loader_push_dirs(dirs, &n, args->plugin_path);
 	if (ret == 0 && env && *env)
-		ret = push_dirs(dirs, &n, env);
+		ret = kyoyu_loader_push_dirs(dirs, &n, env);
 	struct stat st;
 	if (ret == 0 && slash && stat(args->target, &st) == 0) {
 		char *dir = strndup(args->target, (size_t)(slash - args->target));
-		ret = dir ? push_dirs(dirs, &n, *dir ? dir : "/") : -ENOMEM;
+		ret = dir ? kyoyu_loader_push_dirs(dirs, &n, *dir ? dir : "/") : -ENOMEM;
 		free(dir);
 	}
 	if (ret == 0)
-		ret = push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
 	return ret;
 }
 
