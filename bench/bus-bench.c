@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bus-bench: what a message costs on the frame bus, and how many heap
  * allocations.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* delay-line: the distance and the losses of a slow link, for bench/e2e.
  *
  *   delay-line NETNS-A DEV-A NETNS-B DEV-B ONE-WAY-MS LOSS-PERCENT SEED

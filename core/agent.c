@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-agent: the command line, the plugin search path, and the run. */
 #include "config.h"
 
@@ -33,6 +34,7 @@ typedef struct agent_args {
 	const char *check_config;
 	const char *help_plugin;
 	const char *plugin_path;
+	const char *make_cert, *cert_org, *cert_name;
 	double duration;
 	int verbosity;
 	bool list_plugins;
@@ -56,31 +58,14 @@ static void usage(FILE *out)
 		"      --help-plugin NAME    describe plugin NAME (or KIND/NAME) and its options\n"
 		"      --make-cert DIR       write a viewer certificate and key to DIR and\n"
 		"                            print the pin for the sharers' configuration\n"
+		"        --org TEXT          with --make-cert: the organisation the customer\n"
+		"                            is shown (UTF-8, at most 64 characters)\n"
+		"        --name TEXT         with --make-cert: the person or team the customer\n"
+		"                            is shown (default: this computer's name)\n"
 		"      --version             print the version and plugin ABI\n"
 		"  -h, --help                show this help\n\n");
 	kyoyu_slots_print(out);
 	fprintf(out, "\nSee docs/config.md for every key.\n");
-}
-
-/* Splits a colon-separated list onto the end of DIRS. */
-static int push_dirs(char ***dirs, size_t *n, const char *list)
-{
-	char *copy = strdup(list), *save = NULL;
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
-		if (!bigger || !(bigger[*n] = strdup(tok))) {
-			*dirs = bigger ? bigger : *dirs;
-			free(copy);
-			return -ENOMEM;
-		}
-		*dirs = bigger;
-		(*dirs)[++*n] = NULL;
-	}
-	free(copy);
-	return 0;
 }
 
 /* True when this binary is the one built in the build tree (make check),
@@ -111,19 +96,19 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	if (!*dirs)
 		return -ENOMEM;
 	if (args->plugin_path)
-		ret = push_dirs(dirs, &n, args->plugin_path);
+		ret = kyoyu_loader_push_dirs(dirs, &n, args->plugin_path);
 	if (ret == 0 && env && *env)
-		ret = push_dirs(dirs, &n, env);
+		ret = kyoyu_loader_push_dirs(dirs, &n, env);
 	if (ret == 0)
 		ret = kyoyu_settings_strv(settings, "plugins", "path", &config_dirs, err,
 					  errlen);
 	for (char **d = config_dirs; ret == 0 && d && *d; d++)
-		ret = push_dirs(dirs, &n, *d);
+		ret = kyoyu_loader_push_dirs(dirs, &n, *d);
 	kyoyu_strv_free(config_dirs);
 	if (ret == 0 && running_from_build_tree())
-		ret = push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
+		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
 	if (ret == 0)
-		ret = push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
 	return ret;
 }
 
@@ -245,11 +230,31 @@ static int list_plugins(kyoyu_loader *loader)
 	return 0;
 }
 
+/* Why no kind has a plugin NAME, when none of kyoyu's own is called so. */
+static void explain_unknown_name(const kyoyu_loader *loader, const char *name, char *err,
+				 size_t errlen)
+{
+	size_t len = (size_t)snprintf(err, errlen, "no plugin \"%s\" of any kind found in",
+				      name);
+
+	for (char **dir = loader->dirs; *dir && len < errlen; dir++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s %s",
+					dir == loader->dirs ? "" : ",", *dir);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, "; kyoyu-agent --list-plugins shows "
+			 "what is there");
+}
+
 static int help_plugin(kyoyu_loader *loader, const char *spec)
 {
 	char err[2048] = "";
 	kyoyu_plugin *p = NULL;
 	const char *slash = strchr(spec, '/');
+	const char *name = slash ? slash + 1 : spec;
+	/* What the message explains, best first: a refused file, a plugin of
+	 * kyoyu's own that is not built (sdl: --enable-ui-sdl), the kind asked
+	 * for. */
+	enum explanation { NONE, ASKED, OWN, REFUSED } explained = NONE;
 
 	for (uint32_t kind = KYOYU_KIND_CAPTURE; !p && kind <= KYOYU_KIND_UI; kind++) {
 		const char *kname = kyoyu_kind_name(kind);
@@ -257,12 +262,19 @@ static int help_plugin(kyoyu_loader *loader, const char *spec)
 			      strlen(kname) != (size_t)(slash - spec)))
 			continue;
 		char e[1024];
-		if (kyoyu_loader_find(loader, kind, slash ? slash + 1 : spec, &p, e,
-				      sizeof(e)) != 0 && (!*err || !strstr(e, "no plugin")))
+		int ret = kyoyu_loader_find(loader, kind, name, &p, e, sizeof(e));
+		enum explanation why = ret != -ENOENT ? REFUSED
+			  : kyoyu_loader_is_own_plugin(kind, name) ? OWN
+			  : slash ? ASKED : NONE;
+		if (ret != 0 && why > explained) {
 			snprintf(err, sizeof(err), "%s", e);
+			explained = why;
+		}
 	}
 	if (!p) {
-		fprintf(stderr, "kyoyu-agent: %s\n", *err ? err : "no such plugin");
+		if (explained == NONE)
+			explain_unknown_name(loader, name, err, sizeof(err));
+		fprintf(stderr, "kyoyu-agent: %s\n", err);
 		return 1;
 	}
 	const kyoyu_plugin_descriptor *d = &p->desc;
@@ -333,7 +345,7 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 int main(int argc, char **argv)
 {
 	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION,
-	       OPT_MAKE_CERT };
+	       OPT_MAKE_CERT, OPT_ORG, OPT_NAME };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'o'},
@@ -347,6 +359,8 @@ int main(int argc, char **argv)
 		{"help-plugin", required_argument, NULL, OPT_HELP_PLUGIN},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"make-cert", required_argument, NULL, OPT_MAKE_CERT},
+		{"org", required_argument, NULL, OPT_ORG},
+		{"name", required_argument, NULL, OPT_NAME},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -408,13 +422,14 @@ int main(int argc, char **argv)
 			args.help_plugin = optarg;
 			break;
 		case OPT_MAKE_CERT:
-#ifdef HAVE_OPENSSL
-			status = kyoyu_make_cert(optarg);
-#else
-			fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
-					"libssl-dev installed\n");
-#endif
-			goto out;
+			args.make_cert = optarg;
+			break;
+		case OPT_ORG:
+			args.cert_org = optarg;
+			break;
+		case OPT_NAME:
+			args.cert_name = optarg;
+			break;
 		case OPT_VERSION:
 			printf("kyoyu-agent %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
 			       KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);
@@ -431,6 +446,19 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "kyoyu-agent: unexpected argument \"%s\"\n", argv[optind]);
 		goto out_usage;
+	}
+	if ((args.cert_org || args.cert_name) && !args.make_cert) {
+		fprintf(stderr, "kyoyu-agent: --org and --name go with --make-cert DIR\n");
+		goto out_usage;
+	}
+	if (args.make_cert) {
+#ifdef HAVE_OPENSSL
+		status = kyoyu_make_cert(args.make_cert, args.cert_org, args.cert_name);
+#else
+		fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
+				"libssl-dev installed\n");
+#endif
+		goto out;
 	}
 
 	const char *file = args.check_config ? args.check_config : args.config;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference-counted buffers and the pools that recycle them. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The core's half of the frame bus: creating it and working its gate.
  * Linked into the agent (and the tests), never into libkyoyu, so a plugin
  * cannot call any of it: the session alone decides when screen content

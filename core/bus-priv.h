@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The core's side of the frame bus: creating it, and its gate for screen
  * content.  Plugins never see these: libkyoyu exports none of them (the
  * functions live in the agent's own core, core/bus-gate.c), so no plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The frame bus: typed messages fanned out to bounded inboxes.
  *
  * A posted message is shared by reference with every subscribed inbox and
@@ -29,6 +30,7 @@
 #include <kyoyu/log.h>
 
 #include "bus-priv.h"
+#include "util.h"
 
 #define CONTROL_DEPTH 128
 #define DEFAULT_PACKET_DEPTH 64
@@ -502,20 +504,6 @@ static kyoyu_msg *take_next(kyoyu_inbox *in)
 		kyoyu_msg_unref(msg);
 	}
 	return msg;
-}
-
-static struct timespec deadline_after(int timeout_ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
 }
 
 int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg **msg, int timeout_ms)

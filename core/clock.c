@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Monotonic time, and the session clock that tests may speed up or drive. */
 #include "config.h"
 

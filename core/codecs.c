@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The codecs the loaded plugins declared, by FourCC and name. */
 #include "config.h"
 

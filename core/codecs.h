@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Codecs as the core knows them: the FourCC and name every loaded codec
  * plugin declared (kyoyu_codec_desc), so a new codec needs no edit here. */
 #ifndef KYOYU_CODECS_H

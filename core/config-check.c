@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The configuration check, run in a child process (see config-check.h). */
 #include "config.h"
 

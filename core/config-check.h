@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checking a whole configuration as a start would, and doing it apart so
  * that the agent keeps nothing the check loads. */
 #ifndef KYOYU_CONFIG_CHECK_H

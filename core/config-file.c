@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The configuration file, read with libconfig into the settings store. */
 #include "config.h"
 

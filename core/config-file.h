@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading the agent's configuration file (libconfig lives only here). */
 #ifndef KYOYU_CONFIG_FILE_H
 #define KYOYU_CONFIG_FILE_H

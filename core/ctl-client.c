@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `kyoyu-agent ctl COMMAND`: finds the running agent's control socket,
  * sends one request and prints the answer (protocol in ctl.h). */
 #include "config.h"

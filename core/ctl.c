@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket's server side: a core stage that answers one request
  * per connection (see ctl.h for the protocol and who may connect). */
 #include "config.h"
@@ -18,6 +19,7 @@
 
 #include "codecs.h"
 #include "ctl.h"
+#include "util.h"
 
 /* A client has this long to send its request; a slow one cannot hold up
  * the next for longer. */
@@ -39,16 +41,6 @@ struct kyoyu_ctl {
 	kyoyu_session *session;
 	kyoyu_inbox *inbox;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *role_name(uint32_t role)
 {
@@ -127,6 +119,58 @@ static int clear_path(const struct sockaddr_un *addr, char *err, size_t errlen)
 	return 0;
 }
 
+/* The folder beside the socket's path where it is made (mkdtemp). */
+#define STAGING ".kyXXXXXX"
+
+/* Makes FD listen on ADDR, mode 0600 from the first instant another user
+ * could reach it, without the process-wide umask: plugins' threads run by
+ * now, and a file one of them created meanwhile would get the socket's
+ * mode.  The socket is bound in a new folder beside the path, which
+ * mkdtemp() makes 0700 so no one else can reach in; it is narrowed to 0600
+ * and listening there, and only then linked to its name, which thus appears
+ * private and answering.  link() fails instead of replacing a socket that
+ * another agent put there since clear_path().  ST receives the socket's
+ * file status. */
+static int bind_and_listen(int fd, const struct sockaddr_un *addr, struct stat *st,
+			   char *err, size_t errlen)
+{
+	const char *path = addr->sun_path;
+	const char *slash = strrchr(path, '/');
+	struct sockaddr_un staged = {.sun_family = AF_UNIX};
+	char dir[sizeof(staged.sun_path)];
+	int n = snprintf(dir, sizeof(dir), "%.*s" STAGING,
+			 slash ? (int)(slash - path) + 1 : 0, path);
+	int ret = 0;
+
+	if (n < 0 || (size_t)n + sizeof("/s") > sizeof(staged.sun_path)) {
+		seterr(err, errlen, "the control socket %s is in a folder whose path is "
+		       "too long (at most %zu bytes): set ctl.socket to a shorter path",
+		       path, sizeof(dir) - sizeof(STAGING "/s"));
+		return -ENAMETOOLONG;
+	}
+	if (!mkdtemp(dir)) {
+		ret = -errno;
+		seterr(err, errlen, "cannot create a folder beside %s: %s", path,
+		       strerror(errno));
+		return ret;
+	}
+	memcpy(staged.sun_path, dir, (size_t)n);
+	memcpy(staged.sun_path + n, "/s", sizeof("/s"));
+	if (bind(fd, (const struct sockaddr *)&staged, sizeof(staged)) != 0 ||
+	    chmod(staged.sun_path, 0600) != 0 || listen(fd, 8) != 0 ||
+	    lstat(staged.sun_path, st) != 0 || link(staged.sun_path, path) != 0) {
+		ret = -errno;
+		if (errno == EEXIST)
+			seterr(err, errlen, "another kyoyu-agent took %s just now: set "
+			       "ctl.socket to another path", path);
+		else
+			seterr(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+	}
+	unlink(staged.sun_path);
+	rmdir(dir);
+	return ret;
+}
+
 static int open_socket(kyoyu_ctl *ctl, bool private_folder, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -148,14 +192,7 @@ static int open_socket(kyoyu_ctl *ctl, bool private_folder, char *err, size_t er
 		seterr(err, errlen, "cannot create the control socket: %s", strerror(errno));
 		return -errno;
 	}
-	/* The socket file is born 0600: no other user may connect, even for an
-	 * instant.  No other thread runs yet, so the umask change is safe. */
-	mode_t old = umask(0177);
-	ret = bind(ctl->fd, (const struct sockaddr *)&addr, sizeof(addr));
-	umask(old);
-	if (ret != 0 || listen(ctl->fd, 8) != 0 || lstat(ctl->path, &st) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot listen on %s: %s", ctl->path, strerror(errno));
+	if ((ret = bind_and_listen(ctl->fd, &addr, &st, err, errlen))) {
 		close(ctl->fd);
 		ctl->fd = -1;
 		return ret;
@@ -232,7 +269,7 @@ void kyoyu_ctl_free(kyoyu_ctl *ctl)
 /* ---- answering ----------------------------------------------------------- */
 
 typedef struct reply {
-	char text[1024];
+	char text[2048]; /* a status with two names of 64 characters */
 	size_t len;
 } reply;
 
@@ -430,17 +467,36 @@ static void printable(char *dst, size_t len, const char *src)
 	dst[i] = '\0';
 }
 
+/* How the peer's name was checked, in the words of ctl status. */
+static const char *verified_words(uint32_t verified)
+{
+	switch (verified & (KYOYU_PEER_VERIFIED_PIN | KYOYU_PEER_VERIFIED_CA)) {
+	case KYOYU_PEER_VERIFIED_PIN:
+		return "pinned key";
+	case KYOYU_PEER_VERIFIED_CA:
+		return "certificate authority";
+	case KYOYU_PEER_VERIFIED_PIN | KYOYU_PEER_VERIFIED_CA:
+		return "pinned key and certificate authority";
+	default:
+		return "no (the peer's own words)";
+	}
+}
+
 static void do_status(kyoyu_ctl *ctl, reply *r)
 {
 	kyoyu_session_status st;
-	char peer[sizeof(st.peer)];
+	char peer[sizeof(st.peer)], org[sizeof(st.peer_org)];
 
 	kyoyu_session_get_status(ctl->session, &st);
 	printable(peer, sizeof(peer), st.peer);
+	printable(org, sizeof(org), st.peer_org);
 	say(r, "ok\nrole: %s\nstate: %s", role_name(st.role), kyoyu_state_name(st.state));
 	if (st.state == KYOYU_STATE_ENDED)
 		say(r, " (%s)", kyoyu_end_reason_name(st.reason));
-	say(r, "\npeer: %s\n", peer[0] ? peer : "-");
+	say(r, "\npeer: %s%s%s%s\n", peer[0] ? peer : "-", org[0] ? " (" : "", org,
+	    org[0] ? ")" : "");
+	if (peer[0])
+		say(r, "verified: %s\n", verified_words(st.verified));
 	if (st.ends_at_us && st.state != KYOYU_STATE_ENDED) {
 		int64_t left = st.ends_at_us > st.now_us ? (st.ends_at_us - st.now_us) / 1000000 : 0;
 		say(r, "time left: %lld:%02lld\n", (long long)(left / 60), (long long)(left % 60));

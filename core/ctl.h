@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The control socket of a running agent, and `kyoyu-agent ctl ...`.
  *
  * The agent listens on a Unix stream socket only its own user may use: the
@@ -39,7 +40,7 @@ int kyoyu_ctl_default_path(uint32_t role, char *buf, size_t len);
  * default path.  *OUT is NULL when there is none: turned off, or the default
  * place is unusable (warned; the session can run without it).  A configured
  * path that cannot be used is an error: returns -errno with ERR filled.
- * Core thread, before any stage starts (it changes the umask briefly). */
+ * Core thread, before any stage starts. */
 int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
 		  kyoyu_session *session, kyoyu_ctl **out, char *err, size_t errlen);
 

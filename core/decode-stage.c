@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode stage: drives a codec plugin through send_packet/receive_frame.
  * After a lost packet or a decoder error it asks the sender for a keyframe
  * and skips what cannot be decoded until one arrives. */
@@ -14,11 +15,13 @@
 #include "codecs.h"
 #include "decode-stage.h"
 #include "latency.h"
+#include "thread-owner.h"
 
 /* Keyframe requests are repeated at most this often while waiting. */
 #define KEYFRAME_REQUEST_INTERVAL_US 500000
 
 struct kyoyu_decode_stage {
+	kyoyu_owner owner; /* the decode stage's thread calls the codecs */
 	kyoyu_instance *const *decoders;
 	kyoyu_instance *active;
 	uint32_t codec;
@@ -38,6 +41,7 @@ kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders,
 
 	if (!st)
 		return NULL;
+	kyoyu_owner_init(&st->owner);
 	st->decoders = decoders;
 	st->format = format;
 	st->need_keyframe = true;
@@ -47,8 +51,10 @@ kyoyu_decode_stage *kyoyu_decode_stage_new(kyoyu_instance *const *decoders,
 
 static void close_decoder(kyoyu_decode_stage *st)
 {
-	if (st->active)
+	if (st->active) {
+		KYOYU_ASSERT_OWNER(&st->owner);
 		st->active->plugin->ops.codec.close(st->active->priv);
+	}
 	st->active = NULL;
 	st->codec = KYOYU_CODEC_NONE;
 }
@@ -91,6 +97,7 @@ static int open_decoder(kyoyu_decode_stage *st, uint32_t codec)
 	};
 	char text[5];
 
+	KYOYU_ASSERT_OWNER(&st->owner);
 	close_decoder(st);
 	for (kyoyu_instance *const *d = st->decoders; d && *d; d++) {
 		if (!decodes(*d, codec))
@@ -168,6 +175,7 @@ static void decode(kyoyu_decode_stage *st, const kyoyu_msg *pkt)
 	const kyoyu_packet_info *info = &pkt->u.packet;
 	bool key = info->flags & KYOYU_PACKET_KEYFRAME;
 
+	KYOYU_ASSERT_OWNER(&st->owner);
 	COUNT(packets);
 	if (info->codec != st->codec && open_decoder(st, info->codec) != 0) {
 		char text[5];
@@ -211,6 +219,7 @@ int kyoyu_decode_stage_run(void *ctx, kyoyu_stage *kstage)
 	kyoyu_decode_stage *st = ctx;
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
 
+	kyoyu_owner_hand_to(&st->owner, kstage);
 	st->bus = kyoyu_stage_bus(kstage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_DECODE_STAGE_MASK);
 	for (;;) {

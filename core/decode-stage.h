@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode stage (viewer): packets in, pictures out, through whichever
  * codec plugin decodes the stream's codec. */
 #ifndef KYOYU_DECODE_STAGE_H
@@ -28,7 +29,8 @@ void kyoyu_decode_stage_get_stats(kyoyu_decode_stage *stage, kyoyu_decode_stats 
 #define KYOYU_DECODE_STAGE_MASK                                                \
 	(KYOYU_MSG_BIT(KYOYU_MSG_PACKET) | KYOYU_MSG_BIT(KYOYU_MSG_STATE))
 
-/* Stage function. */
+/* Stage function: the stage's thread takes the stage over, and the codec
+ * plugins are called from that thread only (debug builds abort otherwise). */
 int kyoyu_decode_stage_run(void *stage, kyoyu_stage *kstage);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encode stage: drives a codec plugin through send_frame/receive_packet.
  *
  * Frames arrive latest-wins; a frame that comes before the frame-rate cap
@@ -19,6 +20,7 @@
 
 #include "codecs.h"
 #include "encode-stage.h"
+#include "thread-owner.h"
 
 /* Consecutive failures after which the session ends with an error. */
 #define MAX_FAILURES 3
@@ -27,6 +29,7 @@
 #define KEYFRAME_REQUEST_INTERVAL_US 250000
 
 struct kyoyu_encode_stage {
+	kyoyu_owner owner; /* the encode stage's thread calls the codec */
 	kyoyu_instance *codec;
 	const kyoyu_codec_ops *ops;
 	kyoyu_encode_settings settings;
@@ -50,6 +53,7 @@ kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
 
 	if (!st)
 		return NULL;
+	kyoyu_owner_init(&st->owner);
 	st->codec = codec;
 	st->ops = &codec->plugin->ops.codec;
 	st->settings = *settings;
@@ -68,8 +72,10 @@ static void drop_frames(kyoyu_encode_stage *st)
 
 static void close_encoder(kyoyu_encode_stage *st)
 {
-	if (st->open)
+	if (st->open) {
+		KYOYU_ASSERT_OWNER(&st->owner);
 		st->ops->close(st->codec->priv);
+	}
 	st->open = false;
 }
 
@@ -127,6 +133,7 @@ static int open_encoder(kyoyu_encode_stage *st, uint32_t width, uint32_t height)
 		.format = st->settings.format,
 	};
 
+	KYOYU_ASSERT_OWNER(&st->owner);
 	close_encoder(st);
 	int ret = st->ops->encoder_open(st->codec->priv, &config);
 	if (ret) {
@@ -181,6 +188,7 @@ static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
 {
 	const kyoyu_frame_info *info = &frame->u.frame;
 
+	KYOYU_ASSERT_OWNER(&st->owner);
 	if (!st->open || info->width != st->width || info->height != st->height) {
 		if (open_encoder(st, info->width, info->height))
 			return;
@@ -247,6 +255,7 @@ static void on_state(kyoyu_encode_stage *st, const kyoyu_state_info *state)
 
 static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_OWNER(&st->owner);
 	switch (msg->type) {
 	case KYOYU_MSG_FRAME:
 		take_frame(st, msg);
@@ -328,6 +337,7 @@ int kyoyu_encode_stage_run(void *ctx, kyoyu_stage *kstage)
 	kyoyu_encode_stage *st = ctx;
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(kstage);
 
+	kyoyu_owner_hand_to(&st->owner, kstage);
 	st->bus = kyoyu_stage_bus(kstage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_ENCODE_STAGE_MASK);
 	for (;;) {

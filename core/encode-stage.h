@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encode stage (sharer): latest frame in, packets out, with a frame-rate
  * cap, runtime keyframe/bitrate control and the still-screen top-off. */
 #ifndef KYOYU_ENCODE_STAGE_H
@@ -39,7 +40,8 @@ void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats 
 	 KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) | KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |   \
 	 KYOYU_MSG_BIT(KYOYU_MSG_STATE))
 
-/* Stage function. */
+/* Stage function: the stage's thread takes the stage over, and the codec
+ * plugin is called from that thread only (debug builds abort otherwise). */
 int kyoyu_encode_stage_run(void *stage, kyoyu_stage *kstage);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Picture layouts and FourCCs. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The language people read (see i18n.h).
  *
  * glibc's gettext looks up LANGUAGE (a list such as "ja:en") only while the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The language people read: the locale from the environment, where the
  * catalogues are, and ui.language.  The core's own people-facing strings
  * use _() and N_() of plugins/common/i18n.h, as the plugins do.  Main

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Plugin instances: options into the private struct, init and fini. */
 #include "config.h"
 

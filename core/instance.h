@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A plugin instance: the plugin's private struct, filled with its options,
  * initialised, and finished again. */
 #ifndef KYOYU_INSTANCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Latency histogram: fixed buckets, percentiles by a cumulative walk. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A histogram of latencies, cheap enough to feed every frame, from which
  * the viewer reports its capture-to-decoded percentiles. */
 #ifndef KYOYU_LATENCY_H

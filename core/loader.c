@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: libltdl, descriptor checks, search path. */
 #include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <ltdl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,7 @@
 #include "codecs.h"
 #include "loader.h"
 #include "settings.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "util.h"
 
 /* The smallest descriptor and ops structs of ABI 1.0: anything shorter
  * cannot hold the required fields.  Optional callbacks past the last
@@ -42,7 +34,10 @@ typedef struct required {
 	size_t offset;
 } required;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define REQ(type, field) { #field, offsetof(type, field) }
+/* clang-format on */
 
 static const required stage_required[] = {
 	REQ(kyoyu_stage_ops, start), REQ(kyoyu_stage_ops, run), {NULL, 0}};
@@ -323,6 +318,9 @@ static void plugin_free(kyoyu_plugin *p)
 	free(p);
 }
 
+static void explain_no_describe(const char *path, const char *module, char *why,
+				size_t len);
+
 /* Wraps an open handle into a checked plugin; closes it on failure. */
 static int adopt_handle(lt_dlhandle handle, const char *path, const char *module,
 			kyoyu_plugin **out, char *err, size_t errlen)
@@ -349,9 +347,7 @@ static int adopt_handle(lt_dlhandle handle, const char *path, const char *module
 	const kyoyu_plugin_descriptor *d = describe ? describe() : NULL;
 	int ret = -EINVAL;
 	if (!describe)
-		snprintf(why, sizeof(why), "it is not a kyoyu plugin: it exports no "
-			 "%s (declare it with KYOYU_PLUGIN_DEFINE)",
-			 KYOYU_PLUGIN_DESCRIBE_SYMBOL);
+		explain_no_describe(path, module, why, sizeof(why));
 	else if (!d)
 		snprintf(why, sizeof(why), "its %s returned NULL",
 			 KYOYU_PLUGIN_DESCRIBE_SYMBOL);
@@ -396,18 +392,112 @@ static void shared_object_of(const char *path, char *so, size_t len)
 		snprintf(so, len, "%.*s/%s", dirlen, dir, dlname);
 }
 
+/* The describe function a shared object exports under another module's
+ * name (<module>_LTX_kyoyu_plugin_describe), found in its dynamic string
+ * table and checked with dlsym; NULL when it has none.  The object is
+ * mapped already (pin_shared_object). */
+static void *describe_of_other_module(const char *path, char *symbol, size_t len)
+{
+	static const char suffix[] = "_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL;
+	const size_t suffix_len = sizeof(suffix) - 1;
+	char so[4096];
+	struct link_map *map = NULL;
+	const char *strtab = NULL;
+	size_t strsz = 0;
+	void *found = NULL;
+
+	shared_object_of(path, so, sizeof(so));
+	void *handle = so[0] ? dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) : NULL;
+	if (!handle)
+		return NULL;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map) {
+		for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
+			if (d->d_tag == DT_STRTAB)
+				strtab = (const char *)d->d_un.d_ptr;
+			else if (d->d_tag == DT_STRSZ)
+				strsz = d->d_un.d_val;
+		}
+		/* glibc relocates these addresses in place; other C libraries
+		 * leave them relative to where the object was loaded. */
+		if (strtab && (uintptr_t)strtab < (uintptr_t)map->l_addr)
+			strtab += map->l_addr;
+	}
+	for (size_t at = 0; strtab && at < strsz && !found;) {
+		const char *name = strtab + at;
+		size_t n = strnlen(name, strsz - at);
+		if (n > suffix_len && memcmp(name + n - suffix_len, suffix, suffix_len) == 0 &&
+		    n < len && (found = dlsym(handle, name)))
+			snprintf(symbol, len, "%s", name);
+		at += n + 1;
+	}
+	dlclose(handle);
+	return found;
+}
+
+/* Why a module exports no describe function under its file's name: it was
+ * renamed (libltdl looks the function up by the file name, so the file name
+ * is the module's), or it is no plugin at all. */
+static void explain_no_describe(const char *path, const char *module, char *why,
+				size_t len)
+{
+	typedef const kyoyu_plugin_descriptor *(*describe_fn)(void);
+	char symbol[256];
+	describe_fn describe;
+	void *sym = describe_of_other_module(path, symbol, sizeof(symbol));
+
+	if (!sym) {
+		snprintf(why, len, "it is not a kyoyu plugin: it exports no %s (declare "
+			 "it with KYOYU_PLUGIN_DEFINE)", KYOYU_PLUGIN_DESCRIBE_SYMBOL);
+		return;
+	}
+	memcpy(&describe, &sym, sizeof(describe));
+	const kyoyu_plugin_descriptor *d = describe();
+	const char *kind = d && d->abi_major == KYOYU_ABI_MAJOR &&
+				   d->size >= MIN_DESCRIPTOR_SIZE && d->name
+			   ? kyoyu_kind_name(d->kind) : NULL;
+	const char *base = strrchr(path, '/');
+	const char *ext = strrchr(base ? base : path, '.');
+	if (kind)
+		snprintf(why, len, "its file is named %s, but it holds the plugin %s/%s "
+			 "(it exports %s): rename it kyoyu-%s-%s%s", module, kind, d->name,
+			 symbol, kind, d->name, ext ? ext : "");
+	else
+		snprintf(why, len, "its file is named %s, but it holds the module %.*s "
+			 "(it exports %s): give it that module's name, with '-' for '_'",
+			 module, (int)(strlen(symbol) - strlen("_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL)),
+			 symbol, symbol);
+}
+
+/* The kyoyu_ function the dynamic linker could not find, from its "NAME:
+ * undefined symbol: SYMBOL[, version V]", into SYMBOL; false for any other
+ * failure (a missing library, a symbol of another library). */
+static bool missing_kyoyu_symbol(const char *reason, char *symbol, size_t len)
+{
+	static const char marker[] = "undefined symbol: ";
+	const char *at = strstr(reason, marker);
+
+	if (!at)
+		return false;
+	at += sizeof(marker) - 1;
+	if (strncmp(at, "kyoyu_", 6) != 0)
+		return false;
+	snprintf(symbol, len, "%.*s", (int)strcspn(at, ", \n"), at);
+	return true;
+}
+
 /* Maps the shared object behind PATH for good (RTLD_NODELETE) and binds
  * it now, before libltdl opens it.  Plugins are never unloaded, not even by
  * kyoyu_loader_fini(): a library a plugin pulls in may keep threads, atexit
  * handlers or allocations that must not outlive its code, and libltdl's own
  * resident flag would leak its handles instead.  Returns 0, or -ENOEXEC with
- * the dynamic linker's own words in WHY ("invalid ELF header", "undefined
- * symbol: x"), which say far more than libltdl's "file not found".  A .la
- * without a shared object (a module linked into the program) is left to
- * libltdl. */
-static int pin_shared_object(const char *path, char *why, size_t len)
+ * ERR saying why in the dynamic linker's own words ("invalid ELF header",
+ * "undefined symbol: x"), which say far more than libltdl's "file not
+ * found", or naming the kyoyu_ function the plugin calls that libkyoyu does
+ * not export (the core's own, or one of a newer kyoyu).  A .la without a
+ * shared object (a module linked into the program) is left to libltdl. */
+static int pin_shared_object(const char *path, char *err, size_t errlen)
 {
-	char so[4096];
+	char so[4096], symbol[128];
 
 	shared_object_of(path, so, sizeof(so));
 	if (!so[0])
@@ -415,7 +505,14 @@ static int pin_shared_object(const char *path, char *why, size_t len)
 	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!handle) {
 		const char *reason = dlerror();
-		snprintf(why, len, "%s", reason ? reason : "the dynamic linker refused it");
+		if (!reason)
+			reason = "the dynamic linker refused it";
+		if (missing_kyoyu_symbol(reason, symbol, sizeof(symbol)))
+			seterr(err, errlen, "refused %s: it calls %s, which is not part of "
+			       "plugin ABI %d.%d (only what <kyoyu/*.h> declares is)", path,
+			       symbol, KYOYU_ABI_MAJOR, KYOYU_ABI_MINOR);
+		else
+			seterr(err, errlen, "cannot load %s: %s", path, reason);
 		return -ENOEXEC;
 	}
 	/* Drops only this reference: NODELETE keeps the object mapped. */
@@ -430,9 +527,7 @@ static int open_path(const char *path, kyoyu_plugin **out, char *err, size_t err
 
 	if (!module)
 		return -ENOMEM;
-	char why[1024];
-	if (pin_shared_object(path, why, sizeof(why))) {
-		seterr(err, errlen, "cannot load %s: %s", path, why);
+	if (pin_shared_object(path, err, errlen)) {
 		free(module);
 		return -ENOEXEC;
 	}
@@ -461,6 +556,26 @@ static int collect_preloaded(lt_dlhandle handle);
 /* lt_dlpreload_open's callback takes no context. */
 static kyoyu_loader *preload_target;
 #endif
+
+int kyoyu_loader_push_dirs(char ***dirs, size_t *n, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
+		if (!bigger || !(bigger[*n] = strdup(tok))) {
+			*dirs = bigger ? bigger : *dirs;
+			free(copy);
+			return -ENOMEM;
+		}
+		*dirs = bigger;
+		(*dirs)[++*n] = NULL;
+	}
+	free(copy);
+	return 0;
+}
 
 int kyoyu_loader_init(kyoyu_loader *loader, char *const *dirs)
 {
@@ -598,10 +713,25 @@ int kyoyu_loader_find(kyoyu_loader *loader, uint32_t kind, const char *name,
 	for (char **dir = loader->dirs; *dir && len < errlen; dir++)
 		len += (size_t)snprintf(err + len, errlen - len, "%s %s",
 					dir == loader->dirs ? "" : ",", *dir);
-	if (len < errlen)
+	if (len < errlen && kyoyu_loader_is_own_plugin(kind, name))
 		snprintf(err + len, errlen - len, "; rebuild kyoyu with "
 			 "--enable-%s-%s, or set --plugin-path", kind_name, name);
+	else if (len < errlen)
+		snprintf(err + len, errlen - len, "; it is not one of kyoyu's own plugins: "
+			 "install its %s.so in one of those folders, or name its folder "
+			 "with --plugin-path", module);
 	return -ENOENT;
+}
+
+bool kyoyu_loader_is_own_plugin(uint32_t kind, const char *name)
+{
+	const char *kind_name = kyoyu_kind_name(kind);
+	char entry[160];
+
+	if (!kind_name || !name)
+		return false;
+	snprintf(entry, sizeof(entry), " %s/%s ", kind_name, name);
+	return strstr(KYOYU_OWN_PLUGINS, entry) != NULL;
 }
 
 static int compare_names(const void *a, const void *b)

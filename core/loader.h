@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader (libltdl): finds kyoyu-<kind>-<name> modules on the
  * search path, checks their descriptors, and keeps them loaded for the whole
  * run (plugins are never unloaded mid-session). */
 #ifndef KYOYU_LOADER_H
 #define KYOYU_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <kyoyu/plugin.h>
@@ -30,6 +32,10 @@ typedef struct kyoyu_loader {
 } kyoyu_loader;
 
 /* Starts libltdl with the search path DIRS (NULL-terminated, copied). */
+/* Appends each folder of the ':'-separated LIST to the NULL-terminated
+ * array *DIRS of *N entries (grown as needed).  Returns 0 or -ENOMEM. */
+int kyoyu_loader_push_dirs(char ***dirs, size_t *n, const char *list);
+
 int kyoyu_loader_init(kyoyu_loader *loader, char *const *dirs);
 
 /* Unloads every plugin; call only after every instance is gone. */
@@ -42,6 +48,10 @@ void kyoyu_loader_fini(kyoyu_loader *loader);
  * were tried and why. */
 int kyoyu_loader_find(kyoyu_loader *loader, uint32_t kind, const char *name,
 		      kyoyu_plugin **out, char *err, size_t errlen);
+
+/* True when KIND/NAME is one of kyoyu's own plugins, built or not: configure
+ * has an --enable-KIND-NAME for it. */
+bool kyoyu_loader_is_own_plugin(uint32_t kind, const char *name);
 
 /* Loads one file (a .la or .so path) and checks it. */
 int kyoyu_loader_open_file(kyoyu_loader *loader, const char *path,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Log lines on stderr: "  12.345 [codec/vpx] warning: message". */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-agent --make-cert DIR: a self-signed certificate for a viewer, and
  * the pin that sharers put in their configuration to trust exactly it. */
 #include "config.h"
@@ -21,8 +22,12 @@
 #include <openssl/x509v3.h>
 
 #include "make-cert.h"
+#include "utf8.h"
 
 #define VALID_DAYS (10 * 365)
+/* RFC 5280's upper bounds for CN and O, and what the customer's window
+ * shows. */
+#define MAX_NAME_CHARS 64
 #define KEY_NAME "viewer-key.pem"
 #define CERT_NAME "viewer-cert.pem"
 
@@ -75,7 +80,31 @@ static int set_serial(X509 *cert)
 	return ret;
 }
 
-static X509 *make_cert(EVP_PKEY *key, const char *host)
+/* True when TEXT is UTF-8 of 1..MAX_NAME_CHARS characters without control
+ * characters (C0, DEL, C1): it is shown to people. */
+static bool shown_text_ok(const char *what, const char *text)
+{
+	long chars = kyoyu_utf8_chars(text);
+	const unsigned char *s = (const unsigned char *)text;
+	bool control = false;
+
+	for (size_t i = 0; s[i]; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] >= 0x80 &&
+						    s[i + 1] <= 0x9f))
+			control = true;
+	if (chars < 0)
+		fprintf(stderr, "kyoyu-agent: --make-cert: %s is not valid UTF-8\n", what);
+	else if (chars == 0 || chars > MAX_NAME_CHARS)
+		fprintf(stderr, "kyoyu-agent: --make-cert: %s must be 1 to %d characters, "
+			"not %ld\n", what, MAX_NAME_CHARS, chars);
+	else if (control)
+		fprintf(stderr, "kyoyu-agent: --make-cert: %s must not contain control "
+			"characters (tabs, new lines)\n", what);
+	return chars > 0 && chars <= MAX_NAME_CHARS && !control;
+}
+
+static X509 *make_cert(EVP_PKEY *key, const char *host, const char *org,
+		       const char *person)
 {
 	X509 *cert = X509_new();
 	char san[512];
@@ -88,9 +117,9 @@ static X509 *make_cert(EVP_PKEY *key, const char *host)
 	    !X509_gmtime_adj(X509_getm_notBefore(cert), -3600) ||
 	    !X509_time_adj_ex(X509_getm_notAfter(cert), VALID_DAYS, 0, NULL) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-					(const unsigned char *)"kyoyu viewer", -1, -1, 0) ||
+					(const unsigned char *)org, -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					(const unsigned char *)host, -1, -1, 0) ||
+					(const unsigned char *)person, -1, -1, 0) ||
 	    !X509_set_issuer_name(cert, name) || !X509_set_pubkey(cert, key) ||
 	    add_ext(cert, NID_subject_alt_name, san) ||
 	    add_ext(cert, NID_key_usage, "critical,digitalSignature") ||
@@ -150,11 +179,14 @@ static bool pin_of(EVP_PKEY *key, char out[64])
 	return ok;
 }
 
-int kyoyu_make_cert(const char *dir)
+int kyoyu_make_cert(const char *dir, const char *org, const char *name)
 {
 	char host[HOST_NAME_MAX + 1] = "localhost";
 	char key_path[PATH_MAX], cert_path[PATH_MAX], pin[64];
 	int status = 1;
+
+	if ((org && !shown_text_ok("--org", org)) || (name && !shown_text_ok("--name", name)))
+		return 1;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "kyoyu-agent: --make-cert: cannot create %s: %s\n", dir,
@@ -170,7 +202,11 @@ int kyoyu_make_cert(const char *dir)
 	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
 		snprintf(host, sizeof(host), "localhost");
 	EVP_PKEY *key = make_key();
-	X509 *cert = key ? make_cert(key, host) : NULL;
+	if (!org)
+		org = "kyoyu viewer";
+	if (!name)
+		name = host;
+	X509 *cert = key ? make_cert(key, host, org, name) : NULL;
 	if (!cert || !pin_of(key, pin)) {
 		fail("cannot make the key and certificate");
 		goto out_free;
@@ -182,12 +218,14 @@ int kyoyu_make_cert(const char *dir)
 		goto out_free;
 	}
 	printf("Wrote %s (secret: keep it on the viewer, mode 0600) and %s,\n"
-	       "valid for %d years for \"%s\", localhost, 127.0.0.1 and ::1.\n\n"
+	       "valid for %d years for \"%s\", localhost, 127.0.0.1 and ::1.\n"
+	       "Customers are shown: %s (%s).\n\n"
 	       "The viewer's configuration:\n"
 	       "  transport = { cert = \"%s\"; key = \"%s\"; };\n\n"
 	       "Every sharer's configuration (it then trusts exactly this viewer):\n"
 	       "  transport = { host = \"%s\"; pin = \"%s\"; };\n",
-	       key_path, cert_path, VALID_DAYS / 365, host, cert_path, key_path, host, pin);
+	       key_path, cert_path, VALID_DAYS / 365, host, name, org, cert_path, key_path,
+	       host, pin);
 	status = 0;
 out_free:
 	X509_free(cert);

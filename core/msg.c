@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bus messages: allocated by the core only, reference-counted, recycled.
  *
  * A plugin never learns sizeof(kyoyu_msg) at run time: it only holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Human-readable names of the enums on the bus, for logs and status. */
 #include "config.h"
 
@@ -75,6 +76,7 @@ const char *kyoyu_msg_type_name(uint32_t type)
 		[KYOYU_MSG_NOTICE] = "notice",
 		[KYOYU_MSG_ERROR] = "error",
 		[KYOYU_MSG_VIDEO_SIZE] = "video-size",
+		[KYOYU_MSG_LIMITS] = "limits",
 	};
 	return lookup(names, COUNT(names), type, "unknown");
 }

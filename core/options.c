@@ -1,10 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* Plugin option tables: defaults, typed and bounded assignment, help. */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +12,7 @@
 
 #include "settings.h"
 #include "utf8.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "util.h"
 
 static size_t field_size(uint32_t type)
 {

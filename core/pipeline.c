@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pipeline: plugin instances for every slot, the core's stages, and the
  * order in which they start, run and stop. */
 #include "config.h"
@@ -5,7 +6,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -24,6 +24,8 @@
 #include "pipeline.h"
 #include "slots.h"
 #include "stage-priv.h"
+#include "thread-owner.h"
+#include "util.h"
 
 #define MAX_INSTANCES 16
 #define MAX_STAGES 16
@@ -41,6 +43,7 @@ typedef struct stage_entry {
 } stage_entry;
 
 struct kyoyu_pipeline {
+	kyoyu_owner owner; /* the main thread: it starts and stops everything */
 	uint32_t role;
 	kyoyu_loader *loader;
 	kyoyu_settings *settings;
@@ -67,16 +70,6 @@ struct kyoyu_pipeline {
 	stage_entry stages[MAX_STAGES];
 	size_t n_stages;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool codec_listed(const uint32_t *list, uint32_t codec)
 {
@@ -474,10 +467,14 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	size_t n;
 	int ret;
 
-	bool record = false;
-	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen))
+	bool record = false, required = true;
+	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen) ||
+	    kyoyu_settings_bool(pl->settings, "record", "required", &required, err, errlen))
 		return -EINVAL;
 	pl->host.recording = record;
+	/* Only the viewer records what it receives; a sharer's own file is
+	 * its own business. */
+	pl->host.recording_optional = record && !required && pl->role == KYOYU_ROLE_VIEWER;
 	if ((ret = fill_slot(pl, "session", NULL, &pl->policy, 1, &n, err, errlen)))
 		return ret;
 	ret = pl->role == KYOYU_ROLE_SHARER ? build_sharer(pl, err, errlen)
@@ -526,6 +523,7 @@ int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
 	*out = NULL;
 	if (!pl)
 		return -ENOMEM;
+	kyoyu_owner_init(&pl->owner);
 	pl->role = role;
 	pl->loader = loader;
 	pl->settings = settings;
@@ -560,6 +558,7 @@ int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
  * session ready for it. */
 static int start_stages(kyoyu_pipeline *pl)
 {
+	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
 		if (!e->instance)
@@ -590,6 +589,7 @@ static int start_stages(kyoyu_pipeline *pl)
  * Without ALL, a stage that stays after the end keeps running. */
 static void stop_stages(kyoyu_pipeline *pl, bool all)
 {
+	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = pl->n_stages; i-- > 0;) {
 		stage_entry *e = &pl->stages[i];
 		if (!all && kyoyu_stage_stays_after_end(e->stage))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pipeline: which plugins fill which slot for this role, their
  * instances and stages, the core's own stages, and the order in which they
  * start and stop. */
@@ -23,7 +24,10 @@ typedef struct kyoyu_run_summary {
 	int64_t latency_p99_us;
 } kyoyu_run_summary;
 
-/* Builds the pipeline for ROLE: loads and initialises the plugins. */
+/* Builds the pipeline for ROLE: loads and initialises the plugins.  The
+ * calling thread (the agent's main thread) owns the pipeline: run and free
+ * must be called from it too, as they start and stop the stages and call
+ * the plugins' start() and stop(); debug builds abort otherwise. */
 int kyoyu_pipeline_new(kyoyu_loader *loader, kyoyu_settings *settings,
 		       uint32_t role, kyoyu_pipeline **out, char *err, size_t errlen);
 

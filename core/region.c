@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Damage regions: a bounded list of rectangles whose union is what changed. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session state machine, its policy consultations and their enforcement. */
 #include "config.h"
 
@@ -11,19 +12,31 @@
 
 #include "bus-priv.h"
 #include "session.h"
+#include "thread-owner.h"
 
 #define TICK_MS 250
 
 struct kyoyu_session {
+	/* The main thread until the session stage runs, then that stage's:
+	 * the state machine and the policy are used from one thread at a time. */
+	kyoyu_owner owner;
 	kyoyu_bus *bus;
 	const kyoyu_clock *clock;
 	kyoyu_instance *policy;
 	pthread_mutex_t lock; /* guards the fields below for status readers */
 	uint32_t role, state, reason, recording, consent, codec;
-	bool asked; /* the customer has been asked (sharer) */
+	/* The viewer lets the customer share without recording. */
+	bool recording_optional;
+	int64_t asked; /* the question put to the customer (sharer), or 0 */
 	int64_t connected_us, sharing_since_us, last_activity_us, ends_at_us;
+	/* Caps counted from the start of sharing: the policy's own, as last
+	 * sent to the peer, and the peer's. */
+	int64_t own_cap_us, own_warn_us, peer_cap_us, peer_warn_us;
+	bool own_limits_posted;
 	uint64_t activity_count;
-	char peer[64];
+	char peer[KYOYU_PEER_TEXT_MAX + 1];
+	char peer_org[KYOYU_PEER_TEXT_MAX + 1];
+	uint32_t verified;
 	kyoyu_stats_info stats;
 };
 
@@ -39,6 +52,7 @@ kyoyu_session *kyoyu_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
 	s->role = role;
 	s->policy = policy;
 	s->state = KYOYU_STATE_IDLE;
+	kyoyu_owner_init(&s->owner);
 	pthread_mutex_init(&s->lock, NULL);
 	/* Nothing on screen may travel before the session is sharing. */
 	kyoyu_bus_close_to(bus, KYOYU_MSG_SCREEN_CONTENT);
@@ -65,6 +79,8 @@ static kyoyu_session_view view_of(const kyoyu_session *s)
 		.connected_us = s->connected_us,
 		.last_activity_us = s->last_activity_us,
 		.sharing_since_us = s->sharing_since_us,
+		.peer_cap_us = s->peer_cap_us,
+		.peer_warn_us = s->peer_warn_us,
 	};
 }
 
@@ -134,6 +150,7 @@ static void enforce(kyoyu_session *s, uint32_t from)
 
 int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	pthread_mutex_lock(&s->lock);
 	uint32_t from = s->state;
 	if (!legal(from, to)) {
@@ -173,6 +190,7 @@ int kyoyu_session_move(kyoyu_session *s, uint32_t to, uint32_t reason)
 
 void kyoyu_session_begin(kyoyu_session *s)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	if (kyoyu_session_move(s, KYOYU_STATE_CONNECTING, 0) != 0)
 		kyoyu_session_move(s, KYOYU_STATE_ENDED, KYOYU_END_ERROR);
 }
@@ -191,10 +209,10 @@ static void try_share(kyoyu_session *s)
 		return;
 	}
 	if (s->role == KYOYU_ROLE_SHARER && !s->asked) {
-		s->asked = true;
-		kyoyu_bus_post_value(s->bus, KYOYU_MSG_CONSENT,
-				     s->recording ? KYOYU_CONSENT_ASK_RECORDED
-						  : KYOYU_CONSENT_ASK_UNRECORDED);
+		s->asked = !s->recording	   ? KYOYU_CONSENT_ASK_UNRECORDED
+			   : s->recording_optional ? KYOYU_CONSENT_ASK_RECORDING_OPTIONAL
+						   : KYOYU_CONSENT_ASK_RECORDED;
+		kyoyu_bus_post_value(s->bus, KYOYU_MSG_CONSENT, s->asked);
 	}
 }
 
@@ -209,13 +227,10 @@ static void on_peer(kyoyu_session *s, const kyoyu_msg *msg)
 		s->codec = p->codec;
 		s->connected_us = kyoyu_clock_now(s->clock);
 		s->last_activity_us = s->connected_us;
-		if (msg->buf) {
-			size_t n = kyoyu_buffer_size(msg->buf);
-			if (n >= sizeof(s->peer))
-				n = sizeof(s->peer) - 1;
-			memcpy(s->peer, kyoyu_buffer_data(msg->buf), n);
-			s->peer[n] = '\0';
-		}
+		s->recording_optional = p->recording && p->recording_optional;
+		s->verified = p->verified;
+		kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, s->peer, sizeof(s->peer));
+		kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, s->peer_org, sizeof(s->peer_org));
 		pthread_mutex_unlock(&s->lock);
 		try_share(s);
 		break;
@@ -232,11 +247,27 @@ static void on_consent(kyoyu_session *s, int64_t answer)
 {
 	/* Our own question echoed by the bus, or an answer to no open
 	 * question (typed ahead, or repeated after a dropped link): nothing. */
-	if ((answer != KYOYU_CONSENT_GRANTED && answer != KYOYU_CONSENT_DECLINED) ||
+	if ((answer != KYOYU_CONSENT_GRANTED && answer != KYOYU_CONSENT_DECLINED &&
+	     answer != KYOYU_CONSENT_GRANTED_UNRECORDED) ||
 	    s->state != KYOYU_STATE_AWAITING_CONSENT ||
 	    (s->role == KYOYU_ROLE_SHARER && !s->asked))
 		return;
+	/* A desk that requires its recording is not overridden by a UI (or
+	 * a peer) answering a question nobody asked. */
+	if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED && s->recording &&
+	    !s->recording_optional) {
+		kyoyu_warn("\"share without recording\" is not offered: the support "
+			   "desk records every session; the question stays open");
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
+	if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED) {
+		if (s->recording)
+			kyoyu_info("the customer shares without recording: nothing is "
+				   "recorded");
+		s->recording = 0;
+		answer = KYOYU_CONSENT_GRANTED;
+	}
 	s->consent = (uint32_t)answer;
 	pthread_mutex_unlock(&s->lock);
 	if (answer == KYOYU_CONSENT_DECLINED)
@@ -245,8 +276,22 @@ static void on_consent(kyoyu_session *s, int64_t answer)
 		try_share(s);
 }
 
+/* The peer's own cap, from the link: the policy sees it in the view. */
+static void on_limits(kyoyu_session *s, const kyoyu_limits_info *l)
+{
+	if (l->source != KYOYU_LIMITS_PEER)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->peer_cap_us = l->cap_s > 0 ? (int64_t)l->cap_s * 1000000 : 0;
+	s->peer_warn_us = l->warn_s > 0 ? (int64_t)l->warn_s * 1000000 : 0;
+	pthread_mutex_unlock(&s->lock);
+	kyoyu_info("the other side's time cap: %d s after sharing starts (warning %d s "
+		   "before)", l->cap_s, l->warn_s);
+}
+
 void kyoyu_session_handle(kyoyu_session *s, const kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_OWNER(&s->owner);
 	switch (msg->type) {
 	case KYOYU_MSG_PAUSE:
 		kyoyu_session_move(s, KYOYU_STATE_PAUSED, 0);
@@ -272,9 +317,20 @@ void kyoyu_session_handle(kyoyu_session *s, const kyoyu_msg *msg)
 		s->stats = msg->u.stats;
 		pthread_mutex_unlock(&s->lock);
 		break;
+	case KYOYU_MSG_LIMITS:
+		on_limits(s, &msg->u.limits);
+		break;
 	default:
 		break;
 	}
+}
+
+/* Whole seconds of a policy's duration, within what the wire carries. */
+static int32_t seconds_of(int64_t us)
+{
+	if (us <= 0)
+		return 0;
+	return us / 1000000 > INT32_MAX ? INT32_MAX : (int32_t)(us / 1000000);
 }
 
 /* Activity is new screen content or operator pointer movement since the
@@ -296,10 +352,30 @@ static void note_activity(kyoyu_session *s)
 	}
 }
 
+/* Tells the transport this side's own cap, for the peer, when it is new. */
+static void post_own_limits(kyoyu_session *s, const kyoyu_policy_verdict *v)
+{
+	if (s->own_limits_posted && v->cap_us == s->own_cap_us && v->warn_us == s->own_warn_us)
+		return;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_LIMITS);
+	if (!msg)
+		return; /* tried again on the next tick */
+	s->own_limits_posted = true;
+	s->own_cap_us = v->cap_us;
+	s->own_warn_us = v->warn_us;
+	msg->u.limits = (kyoyu_limits_info){
+		.source = KYOYU_LIMITS_OWN,
+		.cap_s = seconds_of(v->cap_us),
+		.warn_s = seconds_of(v->warn_us),
+	};
+	kyoyu_bus_post(s->bus, msg);
+}
+
 void kyoyu_session_tick(kyoyu_session *s)
 {
 	kyoyu_policy_verdict verdict = {.size = sizeof(verdict)};
 
+	KYOYU_ASSERT_OWNER(&s->owner);
 	if (s->state == KYOYU_STATE_ENDED)
 		return;
 	note_activity(s);
@@ -307,6 +383,7 @@ void kyoyu_session_tick(kyoyu_session *s)
 	kyoyu_session_view view = view_of(s);
 	pthread_mutex_unlock(&s->lock);
 	s->policy->plugin->ops.policy.tick(s->policy->priv, &view, &verdict);
+	post_own_limits(s, &verdict);
 	if (verdict.ends_at_us != s->ends_at_us) {
 		pthread_mutex_lock(&s->lock);
 		s->ends_at_us = verdict.ends_at_us;
@@ -356,6 +433,8 @@ void kyoyu_session_get_status(kyoyu_session *s, kyoyu_session_status *out)
 	out->ends_at_us = s->ends_at_us;
 	out->connected_us = s->connected_us;
 	memcpy(out->peer, s->peer, sizeof(out->peer));
+	memcpy(out->peer_org, s->peer_org, sizeof(out->peer_org));
+	out->verified = s->verified;
 	out->stats = s->stats;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -366,6 +445,7 @@ int kyoyu_session_run(void *ctx, kyoyu_stage *stage)
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	int64_t next_tick = kyoyu_now_us();
 
+	kyoyu_owner_hand_to(&s->owner, stage);
 	kyoyu_inbox_set_mask(inbox, KYOYU_SESSION_MASK);
 	while (!kyoyu_stage_stopping(stage)) {
 		int64_t wait_ms = (next_tick - kyoyu_now_us()) / 1000;

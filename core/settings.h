@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The agent's settings: every "group.key = value" from the config file and
  * the command line, with where each came from, before any plugin reads them.
  * Values from the command line override those from the file. */

@@ -1,8 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* The slot table and the check of a whole configuration against it. */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +10,7 @@
 #include <kyoyu/plugin.h>
 
 #include "slots.h"
+#include "util.h"
 
 #define BOTH (KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER) | KYOYU_ROLE_BIT(KYOYU_ROLE_VIEWER))
 #define SHARER KYOYU_ROLE_BIT(KYOYU_ROLE_SHARER)
@@ -17,31 +18,35 @@
 static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
-static const char *const record_keys[] = {"enabled", NULL};
+static const char *const record_keys[] = {"enabled", "required", NULL};
 /* Every UI speaks the same language: core/i18n.c sets it for all of them. */
 static const char *const ui_keys[] = {"language", NULL};
 
+/* On Wayland only the desktop may hand out the screen (the ScreenCast
+ * portal): capture/x11 would see XWayland's windows alone, and steps aside
+ * there itself. */
 const kyoyu_slot kyoyu_slots[] = {
 	/* Real screens only: a synthetic desktop shared instead of the
 	 * customer's would tell them their screen is shared when it is not.
 	 * capture/testsrc and capture/file are for tests, asked for by name. */
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11", NULL, no_keys, "what the sharer shows"},
+	 "x11", "pipewire,x11", NULL, no_keys, "what the sharer shows", NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
-	 "vpx,x264", "vpx,avcodec", codec_keys,
+	 "vpx,x264", NULL, "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "
-	 "every decoder on the viewer"},
+	 "every decoder on the viewer", NULL},
 	{"transport", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, false,
-	 "tls", "tls", no_keys, "the link between sharer and viewer"},
+	 "tls", NULL, "tls", no_keys, "the link between sharer and viewer", NULL},
 	{"record", "plugin", KYOYU_KIND_TRANSPORT, BOTH, false, true,
-	 "record", "record", record_keys,
-	 "writes the session to a file when record.enabled is true"},
+	 "record", NULL, "record", record_keys,
+	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", "default", no_keys, "pause, caps, consent: the session policy"},
+	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
+	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", "sdl,tty", ui_keys,
-	 "every listed user interface that applies here is started"},
-	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL},
+	 "tty,x11-overlay", NULL, "sdl,tty", ui_keys,
+	 "every listed user interface that applies here is started", NULL},
+	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Groups the core reads for itself, with their keys. */
@@ -54,16 +59,6 @@ static const struct {
 	{"log", {"level", NULL}},
 	{"ctl", {"socket", NULL}},
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const kyoyu_slot *kyoyu_slot_find(const char *group)
 {
@@ -100,23 +95,72 @@ int kyoyu_slot_plugins(const kyoyu_slot *slot, const kyoyu_settings *settings,
 	*configured = *names != NULL;
 	if (*names)
 		return 0;
+	const char *wayland = getenv("WAYLAND_DISPLAY");
 	const char *def = role == KYOYU_ROLE_VIEWER ? slot->viewer_default
-						    : slot->sharer_default;
+			  : slot->sharer_wayland_default && wayland && *wayland
+				  ? slot->sharer_wayland_default
+				  : slot->sharer_default;
 	*names = split_commas(def ? def : "");
 	return *names ? 0 : -ENOMEM;
 }
 
-/* Type- and range-checks the settings of GROUP that PLUGIN declares, in a
- * scratch private struct, so --check-config catches bad values too. */
+/* The role the configuration runs as (the agent has refused any other
+ * value before the check). */
+static uint32_t configured_role(const kyoyu_settings *settings)
+{
+	char err[16];
+	const char *role = kyoyu_settings_string(settings, "", "role", "sharer", err,
+						 sizeof(err));
+
+	return role && strcmp(role, "viewer") == 0 ? KYOYU_ROLE_VIEWER : KYOYU_ROLE_SHARER;
+}
+
+/* Where the first of GROUP's settings that WHY names was set ("file:12"),
+ * so that a plugin's sentence points at the line to fix; or NULL. */
+static const char *named_origin(const kyoyu_settings *settings, const char *group,
+				const char *why)
+{
+	for (const kyoyu_setting *s = settings->first; s; s = s->next) {
+		char name[140];
+		snprintf(name, sizeof(name), "%s.%s", group, s->key);
+		if (strcmp(s->group, group) == 0 && strstr(why, name))
+			return s->origin;
+	}
+	return NULL;
+}
+
+/* Whether the configuration sets up the slot's plugins: it has settings
+ * in the group (a file with a few groups is checked for what it says, not
+ * for what it leaves to another file or to -o), and the slot's switch is
+ * not off. */
+static bool slot_configured(const kyoyu_slot *slot, const kyoyu_settings *settings)
+{
+	bool any = false, on = false;
+	char err[16];
+
+	for (const kyoyu_setting *s = settings->first; s && !any; s = s->next)
+		any = strcmp(s->group, slot->group) == 0;
+	return any && (!slot->switch_key ||
+		       (kyoyu_settings_bool(settings, slot->group, slot->switch_key, &on, err,
+					    sizeof(err)) == 0 && on));
+}
+
+/* Type- and range-checks the settings of SLOT's group that PLUGIN
+ * declares, in a scratch private struct, so --check-config catches bad
+ * values too; then, when the plugin will run, asks it what else it would
+ * refuse at start (its check()). */
 static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
-			const char *group, char *err, size_t errlen)
+			const kyoyu_slot *slot, uint32_t role, char *err, size_t errlen)
 {
 	const kyoyu_option *table = plugin->desc.options;
+	const char *group = slot->group;
 	void *scratch = calloc(1, plugin->desc.priv_size ? plugin->desc.priv_size : 1);
 	int ret = 0;
 
 	if (!scratch)
 		return -ENOMEM;
+	if (table)
+		ret = kyoyu_options_defaults(table, scratch);
 	for (kyoyu_setting *s = settings->first; s && ret == 0; s = s->next) {
 		if (strcmp(s->group, group) != 0)
 			continue;
@@ -125,6 +169,20 @@ static int check_values(const kyoyu_plugin *plugin, kyoyu_settings *settings,
 			continue;
 		s->used = true;
 		ret = kyoyu_options_apply(opt, scratch, s, err, errlen);
+	}
+	if (ret == 0 && plugin->desc.check && slot_configured(slot, settings) &&
+	    role == configured_role(settings)) {
+		kyoyu_host host = {.size = sizeof(host), .role = role};
+		char why[768] = "";
+		if (plugin->desc.check(scratch, &host, why, sizeof(why)) != 0) {
+			const char *origin = named_origin(settings, group, why);
+			if (origin)
+				seterr(err, errlen, "%s: %s", origin, why);
+			else
+				seterr(err, errlen, "%s.%s = \"%s\": %s", group, slot->key,
+				       plugin->desc.name, why[0] ? why : "refused by the plugin");
+			ret = -EINVAL;
+		}
 	}
 	kyoyu_options_free(table, scratch);
 	free(scratch);
@@ -157,7 +215,7 @@ static int check_slot(kyoyu_loader *loader, kyoyu_settings *settings,
 			int found = kyoyu_loader_find(loader, slot->kind, *n, &p, why,
 						      sizeof(why));
 			if (found == 0)
-				ret = check_values(p, settings, slot->group, err, errlen);
+				ret = check_values(p, settings, slot, roles[r], err, errlen);
 			else if (configured) {
 				kyoyu_setting *s = kyoyu_settings_get(settings, slot->group,
 								      slot->key);
@@ -215,11 +273,13 @@ void kyoyu_slots_print(FILE *out)
 	fprintf(out, "Config groups (one per slot; `plugin` names the plugin, or a "
 		     "list tried in order):\n");
 	for (const kyoyu_slot *s = kyoyu_slots; s->group; s++) {
-		fprintf(out, "  %-10s %s = %s%s%s%s\n", s->group, s->key,
+		fprintf(out, "  %-10s %s = %s%s%s%s%s%s\n", s->group, s->key,
 			s->sharer_default ? s->sharer_default : "",
 			s->sharer_default && s->viewer_default ? " (sharer), " : "",
 			s->viewer_default ? s->viewer_default : "",
-			s->viewer_default ? " (viewer)" : " (sharer)");
+			s->viewer_default ? " (viewer)" : " (sharer)",
+			s->sharer_wayland_default ? "; on Wayland " : "",
+			s->sharer_wayland_default ? s->sharer_wayland_default : "");
 		fprintf(out, "  %-10s %s\n", "", s->help);
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The slots of a pipeline: each config group names the plugin(s) that fill
  * it, with a default per role, and may hold keys of the core's own. */
 #ifndef KYOYU_SLOTS_H
@@ -20,9 +21,15 @@ typedef struct kyoyu_slot {
 	bool all;           /* start every listed plugin that applies */
 	bool optional;      /* may end up empty */
 	const char *sharer_default; /* comma-separated plugin names */
+	/* The sharer's default on a Wayland session (WAYLAND_DISPLAY set), or
+	 * NULL for the same as elsewhere. */
+	const char *sharer_wayland_default;
 	const char *viewer_default;
 	const char *const *core_keys; /* other keys the core reads */
 	const char *help;
+	/* A bool key of the group without which the slot's plugins do not
+	 * run ("enabled" for record), or NULL: they always do. */
+	const char *switch_key;
 } kyoyu_slot;
 
 /* Every slot, ending with a zeroed entry. */
@@ -30,7 +37,8 @@ extern const kyoyu_slot kyoyu_slots[];
 
 const kyoyu_slot *kyoyu_slot_find(const char *group);
 
-/* The plugin names for SLOT in ROLE, configured or default, as a
+/* The plugin names for SLOT in ROLE, configured or the default for this
+ * role and session (Wayland or not), as a
  * NULL-terminated list the caller frees with kyoyu_strv_free().  *CONFIGURED
  * tells whether they came from the settings (then a missing plugin is an
  * error, not a quiet fallback). */

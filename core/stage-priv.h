@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stages: one thread each, started, named and stopped by the core.
  *
  * The struct is shared by libkyoyu (the accessors a plugin calls) and the

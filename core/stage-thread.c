@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stages: a thread, an inbox and a stop flag.  The core's side: creating,
  * starting, naming, stopping and freeing them.  Not in libkyoyu. */
 #include "config.h"
@@ -12,6 +13,7 @@
 #include <kyoyu/bus.h>
 
 #include "stage-priv.h"
+#include "util.h"
 
 kyoyu_stage *kyoyu_stage_new(kyoyu_bus *bus, const char *name)
 {
@@ -89,15 +91,8 @@ void kyoyu_stage_request_stop(kyoyu_stage *stage)
 
 bool kyoyu_stage_wait(kyoyu_stage *stage, int timeout_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = deadline_after(timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&stage->lock);
 	while (stage->started && !stage->done &&
 	       pthread_cond_timedwait(&stage->done_cond, &stage->lock, &deadline) == 0)

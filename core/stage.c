@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a plugin may ask of its stage: its bus, its inbox, whether it should
  * stop, whether it outlives the session, and whether the caller runs on the
  * stage's thread.  The core
@@ -51,9 +52,12 @@ bool kyoyu_stage_is_current(const kyoyu_stage *stage)
 
 void kyoyu_assert_thread_failed_if(bool failed, const char *func, const char *where)
 {
+	char thread[16] = "?";
+
 	if (!failed)
 		return;
-	kyoyu_error("%s ran outside the thread of %s: a thread rule of the plugin "
-		    "ABI was broken (docs/plugin-abi.md, \"Threads\")", func, where);
+	pthread_getname_np(pthread_self(), thread, sizeof(thread));
+	kyoyu_error("%s ran on thread \"%s\", outside the thread of %s: a thread "
+		    "rule was broken (docs/plugin-abi.md, \"Threads\")", func, thread, where);
 	abort();
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 validation and character counts (RFC 3629). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 checks for text from files and the command line: lengths people
  * read are counted in characters, never bytes. */
 #ifndef KYOYU_UTF8_H

@@ -6,14 +6,18 @@
 # plugin explicitly when a dependency is missing stops configure with an error
 # that names the package, so a packager never ships a build without it by
 # accident.  Sets KIND_NAME_CFLAGS/_LIBS, the BUILD_KIND_NAME conditional and a
-# line of the summary table.
+# line of the summary table, and adds KIND/NAME to kyoyu_own_plugins (every
+# plugin configure knows, built or not).
 AC_DEFUN([KYOYU_PLUGIN], [
   m4_pushdef([kp_var], m4_translit([$1_$2], [-], [_]))
   m4_pushdef([kp_VAR], m4_toupper(m4_translit([$1_$2], [-], [_])))
+  dnl The help text is made here, outside AS_HELP_STRING's quotes, so that
+  dnl m4_ifval is expanded rather than printed.
   AC_ARG_ENABLE([$1-$2],
     AS_HELP_STRING([--enable-$1-$2],
-      [build the $1/$2 plugin (default: auto; needs m4_ifval([$3], [$3], [nothing])m4_ifval([$5], [ $5]))]),
+      [build the $1/$2 plugin (default: auto; needs ]m4_ifval([$3], [[$3]], [[nothing]])m4_ifval([$5], [[, $5]])[)]),
     [], [enable_[]kp_var=auto])
+  kyoyu_own_plugins="$kyoyu_own_plugins $1/$2"
   kp_missing=""
   m4_ifval([$3], [
     PKG_CHECK_MODULES(kp_VAR, [$3], [], [kp_missing="$3"])

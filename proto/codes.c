@@ -1,4 +1,5 @@
-/* One-time connection codes and the per-address limit on attempts. */
+/* SPDX-License-Identifier: MIT */
+/* One-time connection codes and the budgets of attempts at them. */
 #include "config.h"
 
 #include <errno.h>
@@ -53,7 +54,9 @@ void kp_codes_install(kp_codebook *book, const char digits[KP_WIRE_CODE_DIGITS],
 {
 	memcpy(book->digits, digits, KP_WIRE_CODE_DIGITS);
 	book->live = true;
+	book->serial++;
 	book->wrong = 0;
+	book->wrong_sources = 0;
 	book->expires_us = now_us + book->ttl_us;
 }
 
@@ -88,46 +91,70 @@ int64_t kp_codes_expiry(const kp_codebook *book)
 	return book->expires_us;
 }
 
-/* The address's bucket, refilled for the time since its last use; the
- * least recently used slot is recycled for a new address. */
-static kp_code_bucket *bucket_for(kp_codebook *book, const char *addr, int64_t now_us)
+/* TABLE's bucket for SRC (compared by address, or by network when
+ * BY_NETWORK), refilled at PER_MINUTE for the time since its last use.  A
+ * source not in the table takes a free bucket, else the least recently used
+ * of those that have refilled (forgetting them loses nothing), else the
+ * least recently used: then a source in debt starts afresh, which costs
+ * fairness but not safety, as every wrong guess still counts against the
+ * code's own budget. */
+static kp_code_bucket *bucket_for(kp_code_bucket *table, const kp_source *src, bool by_network,
+				  double per_minute, int64_t now_us)
 {
-	kp_code_bucket *b = NULL, *free_slot = NULL, *lru = NULL;
+	kp_code_bucket *b = NULL, *free_slot = NULL, *full = NULL, *lru = NULL;
 
 	for (size_t i = 0; i < KP_CODES_ADDRESSES && !b; i++) {
-		kp_code_bucket *c = &book->buckets[i];
-		if (!c->addr[0]) {
+		kp_code_bucket *c = &table[i];
+		if (!c->used) {
 			free_slot = free_slot ? free_slot : c;
-		} else if (strcmp(c->addr, addr) == 0) {
-			b = c;
-		} else if (!lru || c->last_us < lru->last_us) {
-			lru = c;
+			continue;
 		}
+		if (by_network ? kp_source_same_network(&c->source, src)
+			       : kp_source_same_address(&c->source, src)) {
+			b = c;
+			continue;
+		}
+		double refilled = c->tokens + (double)(now_us - c->last_us) / 60e6 * per_minute;
+		if (refilled >= per_minute && (!full || c->last_us < full->last_us))
+			full = c;
+		if (!lru || c->last_us < lru->last_us)
+			lru = c;
 	}
 	if (!b) {
-		b = free_slot ? free_slot : lru;
-		snprintf(b->addr, sizeof(b->addr), "%s", addr);
-		b->tokens = book->per_minute;
-		b->last_us = now_us;
+		b = free_slot ? free_slot : full ? full : lru;
+		*b = (kp_code_bucket){.source = *src, .used = true, .tokens = per_minute,
+				      .last_us = now_us};
 	}
-	b->tokens += (double)(now_us - b->last_us) / 60e6 * book->per_minute;
-	if (b->tokens > book->per_minute)
-		b->tokens = book->per_minute;
+	b->tokens += (double)(now_us - b->last_us) / 60e6 * per_minute;
+	if (b->tokens > per_minute)
+		b->tokens = per_minute;
 	b->last_us = now_us;
 	return b;
+}
+
+static uint32_t seconds_to_refill(const kp_code_bucket *b, double per_minute)
+{
+	return (uint32_t)((1 - b->tokens) * 60 / per_minute) + 1;
 }
 
 kp_code_verdict kp_codes_check(kp_codebook *book, const uint8_t digits[KP_WIRE_CODE_DIGITS],
 			       const char *addr, int64_t now_us, uint32_t *retry_s)
 {
-	kp_code_bucket *b = bucket_for(book, addr, now_us);
+	double net_per_minute = book->per_minute * KP_CODES_NETWORK_FACTOR;
+	kp_source src;
 
+	kp_source_parse(addr, &src);
+	kp_code_bucket *a = bucket_for(book->addresses, &src, false, book->per_minute, now_us);
+	kp_code_bucket *n = bucket_for(book->networks, &src, true, net_per_minute, now_us);
 	*retry_s = 0;
-	if (b->tokens < 1) {
-		*retry_s = (uint32_t)((1 - b->tokens) * 60 / book->per_minute) + 1;
+	if (a->tokens < 1 || n->tokens < 1) {
+		uint32_t ra = a->tokens < 1 ? seconds_to_refill(a, book->per_minute) : 0;
+		uint32_t rn = n->tokens < 1 ? seconds_to_refill(n, net_per_minute) : 0;
+		*retry_s = ra > rn ? ra : rn;
 		return KP_CODE_LIMITED;
 	}
-	b->tokens -= 1;
+	a->tokens -= 1;
+	n->tokens -= 1;
 	/* The comparison runs in full even when no code is live, so the time
 	 * it takes says nothing either. */
 	bool match = CRYPTO_memcmp(book->digits, digits, KP_WIRE_CODE_DIGITS) == 0;
@@ -137,9 +164,27 @@ kp_code_verdict kp_codes_check(kp_codebook *book, const uint8_t digits[KP_WIRE_C
 		kp_codes_revoke(book);
 		return KP_CODE_OK;
 	}
-	if (++book->wrong >= KP_CODES_MAX_WRONG)
+	if (a->wrong_serial != book->serial) {
+		a->wrong_serial = book->serial;
+		book->wrong_sources++;
+	}
+	if (++book->wrong >= KP_CODES_MAX_WRONG) {
 		kp_codes_revoke(book);
+		book->attacked = true;
+		book->attacked_wrong = book->wrong;
+		book->attacked_sources = book->wrong_sources;
+	}
 	return KP_CODE_BAD;
+}
+
+bool kp_codes_attacked(kp_codebook *book, unsigned *wrong, unsigned *sources)
+{
+	if (!book->attacked)
+		return false;
+	book->attacked = false;
+	*wrong = book->attacked_wrong;
+	*sources = book->attacked_sources;
+	return true;
 }
 
 void kp_codes_format(const char digits[KP_WIRE_CODE_DIGITS], char text[KP_CODES_TEXT_SIZE])

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One connection: frames over a non-blocking byte stream. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One connection: a non-blocking byte stream (TLS, or a plain socket in
  * tests and the fuzzer) carrying wire frames.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's bitrate decisions. */
 #include "config.h"
 

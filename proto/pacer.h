@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's bitrate decisions: latency before throughput.
  *
  * When video had to be dropped because it waited too long, when video sent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The peer's insides, shared by peer.c (the session over a link) and
  * peer-send.c (the screen content a sharer sends).  Not for transports:
  * they use peer.h, where kp_peer is opaque.  Transport thread only. */
@@ -28,12 +29,26 @@ typedef struct kp_sent_mark {
 	int64_t sent_us;
 } kp_sent_mark;
 
+/* At the top of a function of the peer that runs on the transport's thread
+ * only: in debug builds, aborts when another thread calls (when the peer
+ * belongs to a stage). */
+#define KP_PEER_ASSERT_THREAD(p)                                               \
+	do {                                                                   \
+		if ((p)->cfg.stage)                                            \
+			KYOYU_ASSERT_STAGE_THREAD((p)->cfg.stage);             \
+	} while (0)
+
 struct kp_peer {
 	kyoyu_bus *bus;
 	kp_peer_config cfg;
 	kp_conn *conn; /* NULL while the link is down */
 	uint32_t codec;
-	bool recording;
+	uint8_t minor;
+	bool recording, recording_optional;
+	/* This side's own time cap, for the peer (1.1), once the session
+	 * said it. */
+	bool have_limits;
+	uint32_t cap_s, warn_s;
 
 	uint32_t state;      /* the local session's, from STATE */
 	bool ended;          /* the local session ended: BYE sent if linked */
@@ -69,6 +84,8 @@ struct kp_peer {
 
 	/* Viewer: what arrived. */
 	bool have_config, any_video, report_owed;
+	bool peer_paused, posted_paused; /* the sharer's last word, and the bus's */
+	int64_t pause_posted_us;
 	uint32_t width, height, highest_seq, packets_in, lost;
 	uint64_t bytes;
 	kyoyu_buffer *shape; /* a cursor shape waiting for its CURSOR */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a sharer sends besides control frames: its video, which waits in
  * one place only (the peer's packets inbox on the bus) until the socket
  * has room, and the cursor. */

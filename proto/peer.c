@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session over a link: bus ↔ wire, clocks, round trips, receiver
  * reports, statistics and the link's timers.  What a sharer sends is in
  * peer-send.c. */
@@ -14,6 +15,7 @@
 #include "peer-priv.h"
 
 #define PING_BUSY_US 1000000       /* while video flows */
+#define PAUSE_POST_US 100000       /* the sharer's pause state: posted at most this often */
 #define VIDEO_RECENT_US 2000000    /* video this recent counts as flowing */
 #define REPORT_US 250000
 #define STATS_US 1000000
@@ -121,14 +123,46 @@ static void hold_screen_unless_sharing(kp_peer *p, int64_t now)
 		kp_conn_hold(p->conn, p->state == KYOYU_STATE_SHARING ? 0 : SCREEN_FRAMES, now);
 }
 
-void kp_peer_attach(kp_peer *p, kp_conn *conn, uint32_t codec, bool recording,
-		    bool resumed, int64_t peer_clock_us, int64_t now)
+/* This side's cap, to a peer that speaks 1.1. */
+static void send_limits(kp_peer *p)
 {
+	kp_wire_msg m = {.type = KP_WIRE_LIMITS};
+
+	if (!p->conn || !p->have_limits || p->minor < 1)
+		return;
+	m.u.limits.cap_s = p->cap_s;
+	m.u.limits.warn_s = p->warn_s;
+	send_wire(p, &m);
+}
+
+/* A policy's limits within what the wire carries: a longer cap is no cap
+ * the peer needs to know of, a warning at or before the start is none. */
+static void take_own_limits(kp_peer *p, const kyoyu_limits_info *l)
+{
+	p->cap_s = l->cap_s > 0 && l->cap_s <= KP_WIRE_MAX_CAP_S ? (uint32_t)l->cap_s : 0;
+	p->warn_s = l->warn_s > 0 && (uint32_t)l->warn_s < p->cap_s &&
+				l->warn_s <= KP_WIRE_MAX_WARN_S
+			    ? (uint32_t)l->warn_s
+			    : 0;
+	p->have_limits = true;
+	send_limits(p);
+}
+
+void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t now)
+{
+	uint32_t allowed = kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER;
+
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = conn;
-	p->codec = codec;
-	p->recording = recording;
-	kp_conn_allow(conn, kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER);
+	p->codec = link->codec;
+	p->minor = link->minor;
+	p->recording = link->recording;
+	p->recording_optional = link->recording && link->recording_optional && link->minor >= 1;
+	kp_conn_allow(conn, link->minor >= 1 ? allowed : allowed & ~KP_WIRE_SINCE_1_1);
 	hold_screen_unless_sharing(p, now);
+	send_limits(p);
+	int64_t peer_clock_us = link->peer_clock_us;
+	bool resumed = link->resumed;
 	if (!p->n_samples && __builtin_sub_overflow(peer_clock_us, now, &p->offset_us))
 		p->offset_us = 0;
 	p->next_ping_us = now;
@@ -160,6 +194,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 {
 	kp_conn *c = p->conn;
 
+	KP_PEER_ASSERT_THREAD(p);
 	p->conn = NULL;
 	if (kp_peer_is_sharer(p)) {
 		kp_peer_drop_packets(p);
@@ -170,6 +205,7 @@ kp_conn *kp_peer_detach(kp_peer *p)
 
 bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->gone || p->ended) {
 		kp_conn_free(kp_peer_detach(p), false);
 		return true;
@@ -189,10 +225,30 @@ bool kp_peer_link_down_for_good(kp_peer *p, const char *complaint)
 	return true;
 }
 
-void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char *name)
+/* Appends TEXT, cut to 64 characters, and its NUL at OUT + *LEN; a text
+ * that is not printable UTF-8 is left out (empty). */
+static void add_text(char *out, size_t *len, const char *text)
 {
-	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+	size_t n = text ? strlen(text) : 0;
 
+	if (!kp_wire_name_ok(text ? text : "", n))
+		n = 0;
+	n = kp_wire_name_cut(text, n, KYOYU_PEER_TEXT_MAX);
+	if (n)
+		memcpy(out + *len, text, n);
+	*len += n;
+	out[(*len)++] = '\0';
+}
+
+void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
+			const kp_peer_identity *who)
+{
+	kyoyu_msg *msg;
+	char texts[3 * (KYOYU_PEER_TEXT_MAX + 1)];
+	size_t len = 0;
+
+	KP_PEER_ASSERT_THREAD(p);
+	msg = kyoyu_msg_new(KYOYU_MSG_PEER);
 	if (!msg) {
 		kyoyu_error("out of memory: the session missed a peer event (%u)", event);
 		return;
@@ -202,14 +258,25 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason, const char 
 		.codec = p->codec,
 		.recording = p->recording,
 		.reason = reason,
+		.verified = who ? who->verified : 0,
+		.recording_optional = p->recording_optional,
 	};
-	if (name)
-		msg->buf = kyoyu_buffer_new_copy(name, strlen(name));
+	if (who) {
+		add_text(texts, &len, who->name);
+		add_text(texts, &len, who->org);
+		add_text(texts, &len, who->issuer);
+		msg->buf = kyoyu_buffer_new_copy(texts, len);
+		if (!msg->buf) {
+			kyoyu_error("out of memory: the peer event goes without the peer's name");
+			msg->u.peer.verified = 0;
+		}
+	}
 	kyoyu_bus_post(p->bus, msg);
 }
 
 void kp_peer_end(kp_peer *p, uint32_t reason)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	if (p->ended)
 		return;
 	p->ended = true;
@@ -263,8 +330,28 @@ static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
 	send_wire(p, &m);
 }
 
+/* The customer's answer, for the viewer.  "Without recording" goes only
+ * where the viewer offered it; to a viewer that records nothing it is a
+ * plain yes (what a 1.0 viewer understands). */
+static void on_answer(kp_peer *p, int64_t answer)
+{
+	if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED) {
+		if (!p->recording)
+			answer = KYOYU_CONSENT_GRANTED;
+		else if (!p->recording_optional)
+			return; /* the session refuses it too: the question stays */
+	}
+	if (answer != KYOYU_CONSENT_GRANTED && answer != KYOYU_CONSENT_DECLINED &&
+	    answer != KYOYU_CONSENT_GRANTED_UNRECORDED)
+		return;
+	p->consent = (uint8_t)answer;
+	p->consent_sent = false;
+	send_consent(p);
+}
+
 void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 {
+	KP_PEER_ASSERT_THREAD(p);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(p, &msg->u.state);
@@ -276,12 +363,12 @@ void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 		}
 		break;
 	case KYOYU_MSG_CONSENT:
-		if (kp_peer_is_sharer(p) && (msg->u.value == KYOYU_CONSENT_GRANTED ||
-					     msg->u.value == KYOYU_CONSENT_DECLINED)) {
-			p->consent = (uint8_t)msg->u.value;
-			p->consent_sent = false;
-			send_consent(p);
-		}
+		if (kp_peer_is_sharer(p))
+			on_answer(p, msg->u.value);
+		break;
+	case KYOYU_MSG_LIMITS:
+		if (msg->u.limits.source == KYOYU_LIMITS_OWN)
+			take_own_limits(p, &msg->u.limits);
 		break;
 	case KYOYU_MSG_POINTER:
 		if (!kp_peer_is_sharer(p))
@@ -456,9 +543,49 @@ static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
 		kp_peer_post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
 }
 
+static void wake_at(int64_t at, int64_t now, int *timeout_ms)
+{
+	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+}
+
 static void post_simple(kp_peer *p, uint32_t type, int64_t value)
 {
 	kyoyu_bus_post_value(p->bus, type, value);
+}
+
+/* The sharer's pause state reaches the bus at most every PAUSE_POST_US:
+ * a peer flipping it 10 000 times would fill inboxes, which then drop
+ * messages, and the operator could be left with the wrong one.  The last
+ * state the sharer sent is always posted (from the tick if need be). */
+static void post_pause_state(kp_peer *p, int64_t now, int *timeout_ms)
+{
+	if (p->peer_paused == p->posted_paused)
+		return;
+	if (now < p->pause_posted_us + PAUSE_POST_US) {
+		if (timeout_ms)
+			wake_at(p->pause_posted_us + PAUSE_POST_US, now, timeout_ms);
+		return;
+	}
+	post_simple(p, p->peer_paused ? KYOYU_MSG_PAUSE : KYOYU_MSG_RESUME, 0);
+	p->posted_paused = p->peer_paused;
+	p->pause_posted_us = now;
+}
+
+static void on_peer_limits(kp_peer *p, const kp_wire_msg *m)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_LIMITS);
+
+	if (!msg)
+		return;
+	/* Within int32 by the wire's bounds. */
+	msg->u.limits = (kyoyu_limits_info){
+		.source = KYOYU_LIMITS_PEER,
+		.cap_s = (int32_t)m->u.limits.cap_s,
+		.warn_s = (int32_t)m->u.limits.warn_s,
+	};
+	kyoyu_bus_post(p->bus, msg);
 }
 
 int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
@@ -467,6 +594,7 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 	int64_t now = kyoyu_now_us();
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	switch (m->type) {
 	case KP_WIRE_BYE:
 		p->gone = true;
@@ -508,13 +636,19 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 						now));
 		break;
 	case KP_WIRE_CONSENT:
-		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		if (m->u.consent.answer == KYOYU_CONSENT_GRANTED_UNRECORDED &&
+		    !p->recording_optional)
+			ret = refuse(p, "CONSENT \"without recording\", which was not offered");
+		else
+			post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		break;
+	case KP_WIRE_LIMITS:
+		on_peer_limits(p, m);
 		break;
 	case KP_WIRE_PAUSED:
-		post_simple(p, KYOYU_MSG_PAUSE, 0);
-		break;
 	case KP_WIRE_RESUMED:
-		post_simple(p, KYOYU_MSG_RESUME, 0);
+		p->peer_paused = m->type == KP_WIRE_PAUSED;
+		post_pause_state(p, now, NULL);
 		break;
 	case KP_WIRE_VIDEO_CONFIG:
 		if (m->u.video_config.codec != p->codec)
@@ -598,12 +732,6 @@ static void send_report(kp_peer *p, int64_t now)
 	p->next_report_us = now + REPORT_US;
 }
 
-static void wake_at(int64_t at, int64_t now, int *timeout_ms)
-{
-	int64_t ms = at <= now ? 0 : (at - now + 999) / 1000;
-	if (*timeout_ms < 0 || ms < *timeout_ms)
-		*timeout_ms = (int)ms;
-}
 
 /* Pings, reports, statistics, rate control.  Returns 0, or -ETIMEDOUT
  * when the peer has been silent too long (the link is lost). */
@@ -647,6 +775,7 @@ static int tick(kp_peer *p, int64_t now, int *timeout_ms)
 		}
 		p->next_pacer_us = now + STATS_US;
 	}
+	post_pause_state(p, now, timeout_ms);
 	if (now - p->window_start_us >= STATS_US)
 		post_stats(p, now);
 	wake_at(p->window_start_us + STATS_US, now, timeout_ms);
@@ -665,6 +794,7 @@ int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms
 {
 	size_t n = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!p->conn) {
 		/* No link: what the encoder makes meanwhile is dropped as it
 		 * comes, so the link that comes back starts afresh. */
@@ -706,6 +836,7 @@ int kp_peer_handle(kp_peer *p, short revents, int64_t now)
 	kp_conn *c = p->conn;
 	int ret = 0;
 
+	KP_PEER_ASSERT_THREAD(p);
 	if (!c)
 		return 0;
 	if (reading(p)) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session as a transport carries it, on either side, once the
  * handshake is done: bus messages out to the wire and wire messages in to
  * the bus, round trips and clock offset, receiver reports, statistics, and
@@ -15,7 +16,9 @@
  *
  * The peer outlives its connection: when the link drops, the transport
  * detaches it, and attaches the next one when the sharer comes back.
- * Transport thread only. */
+ * Transport thread only (kp_peer_new and kp_peer_free may run on the thread
+ * that starts and stops it); checked in debug builds, see the config's
+ * stage. */
 #ifndef KP_PEER_H
 #define KP_PEER_H
 
@@ -39,6 +42,10 @@ typedef struct kp_peer_config {
 	int64_t max_queue_us;   /* the oldest video the sharer still sends */
 	uint32_t ceiling_kbps;  /* sharer: the encoder's configured bitrate */
 	const char *name;       /* the transport, for its inbox ("transport/tls") */
+	/* The transport's stage: the peer is used on its thread only, which
+	 * debug builds check.  NULL where the peer is no stage's (a program
+	 * such as the relay, tests, the fuzzer): not checked. */
+	const kyoyu_stage *stage;
 } kp_peer_config;
 
 typedef struct kp_peer kp_peer;
@@ -50,11 +57,27 @@ kp_peer *kp_peer_new(kyoyu_bus *bus, const kp_peer_config *cfg);
 /* Frees the peer and its connection (closed at once). */
 void kp_peer_free(kp_peer *peer);
 
-/* CONN now carries the session (taken over).  CODEC and RECORDING come from
- * the welcome; RESUMED when it replaces a dropped link.  PEER_CLOCK_US is
- * the clock in the peer's hello or welcome: a first guess of the offset. */
-void kp_peer_attach(kp_peer *peer, kp_conn *conn, uint32_t codec, bool recording,
-		    bool resumed, int64_t peer_clock_us, int64_t now_us);
+/* What the hello and welcome agreed, for kp_peer_attach. */
+typedef struct kp_peer_link {
+	uint32_t codec;
+	uint8_t minor;           /* the protocol minor version both speak */
+	bool recording;          /* the viewer records */
+	bool recording_optional; /* ... and lets the customer share without */
+	bool resumed;            /* it replaces a dropped link */
+	int64_t peer_clock_us;   /* the clock in the peer's hello or welcome:
+				    a first guess of the offset */
+} kp_peer_link;
+
+/* Who the peer is, for PEER CONNECTED: texts of any length (each is cut
+ * to 64 characters; one that is not printable UTF-8 is left out). */
+typedef struct kp_peer_identity {
+	const char *name, *org, *issuer; /* or NULL */
+	uint32_t verified;               /* kyoyu_peer_verified bits */
+} kp_peer_identity;
+
+/* CONN now carries the session (taken over), as LINK says. */
+void kp_peer_attach(kp_peer *peer, kp_conn *conn, const kp_peer_link *link,
+		    int64_t now_us);
 
 /* Takes the connection back (the link dropped); NULL if there was none. */
 kp_conn *kp_peer_detach(kp_peer *peer);
@@ -69,8 +92,9 @@ kp_conn *kp_peer_conn(const kp_peer *peer);
  * False: the link was merely lost, and the caller decides how to wait. */
 bool kp_peer_link_down_for_good(kp_peer *peer, const char *complaint);
 
-/* Posts a PEER event (NAME may be NULL). */
-void kp_peer_post_event(kp_peer *peer, uint32_t event, uint32_t reason, const char *name);
+/* Posts a PEER event; WHO (with CONNECTED) may be NULL. */
+void kp_peer_post_event(kp_peer *peer, uint32_t event, uint32_t reason,
+			const kp_peer_identity *who);
 
 /* Acts on a bus message for the wire.  Takes over the caller's reference
  * to MSG, which it does not change (it may be shared). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kyoyu wire protocol: encoding, bounds and a checked stream reader. */
 #include "config.h"
 
@@ -10,6 +11,9 @@
 #include <kyoyu/kyoyu.h>
 
 #include "wire.h"
+
+/* A name's length is one byte: every length it can say is allowed. */
+_Static_assert(KP_WIRE_NAME_MAX == UINT8_MAX, "name_len is a u8");
 
 typedef struct bounds {
 	const char *name;
@@ -37,6 +41,7 @@ static const bounds table[KP_WIRE_TYPE_END] = {
 	[KP_WIRE_POINTER] = {"POINTER", 9, 9},
 	[KP_WIRE_KEYFRAME_REQUEST] = {"KEYFRAME_REQUEST", 0, 0},
 	[KP_WIRE_REPORT] = {"REPORT", 24, 24},
+	[KP_WIRE_LIMITS] = {"LIMITS", 8, 8},
 };
 
 const char *kp_wire_type_name(uint32_t type)
@@ -95,6 +100,40 @@ bool kp_wire_name_ok(const char *name, size_t len)
 	return true;
 }
 
+size_t kp_wire_name_cut(const char *name, size_t len, size_t max)
+{
+	size_t end = 0;
+
+	for (unsigned chars = 0; end < len && chars < KP_WIRE_NAME_CHARS; chars++) {
+		size_t next = end + 1;
+		while (next < len && ((unsigned char)name[next] & 0xc0) == 0x80)
+			next++;
+		if (next > max)
+			break;
+		end = next;
+	}
+	return end;
+}
+
+static bool limits_ok(uint32_t cap_s, uint32_t warn_s)
+{
+	return cap_s <= KP_WIRE_MAX_CAP_S && warn_s <= KP_WIRE_MAX_WARN_S &&
+	       (cap_s == 0 ? warn_s == 0 : warn_s < cap_s);
+}
+
+static bool consent_ok(uint8_t answer)
+{
+	return answer == KYOYU_CONSENT_GRANTED || answer == KYOYU_CONSENT_DECLINED ||
+	       answer == KYOYU_CONSENT_GRANTED_UNRECORDED;
+}
+
+static bool welcome_flags_ok(uint8_t flags)
+{
+	return !(flags & ~KP_WIRE_WELCOME_FLAGS) &&
+	       (!(flags & KP_WIRE_WELCOME_RECORDING_OPTIONAL) ||
+		(flags & KP_WIRE_WELCOME_RECORDING));
+}
+
 /* ---- encoding ------------------------------------------------------------ */
 
 typedef struct putter {
@@ -151,15 +190,12 @@ static bool encodable(const kp_wire_msg *m, size_t data_len)
 		const kp_wire_hello *h = &m->u.hello;
 		return h->n_codecs >= 1 && h->n_codecs <= KP_WIRE_MAX_CODECS &&
 		       (h->auth == KP_WIRE_AUTH_CODE || h->auth == KP_WIRE_AUTH_TOKEN) &&
-		       h->name_len <= KP_WIRE_NAME_MAX &&
 		       kp_wire_name_ok(h->name, h->name_len);
 	}
 	case KP_WIRE_WELCOME:
-		return m->u.welcome.name_len <= KP_WIRE_NAME_MAX &&
-		       m->u.welcome.grace_s >= 1 &&
+		return m->u.welcome.grace_s >= 1 &&
 		       m->u.welcome.grace_s <= KP_WIRE_MAX_GRACE_S &&
-		       !(m->u.welcome.flags & ~(KP_WIRE_WELCOME_RECORDING |
-						KP_WIRE_WELCOME_RESUMED)) &&
+		       welcome_flags_ok(m->u.welcome.flags) &&
 		       kp_wire_name_ok(m->u.welcome.name, m->u.welcome.name_len);
 	case KP_WIRE_REJECT:
 		return m->u.reject.reason >= KP_WIRE_REJECT_BAD_CODE &&
@@ -168,8 +204,9 @@ static bool encodable(const kp_wire_msg *m, size_t data_len)
 	case KP_WIRE_BYE:
 		return m->u.bye.reason >= KYOYU_END_LEFT && m->u.bye.reason <= KYOYU_END_ERROR;
 	case KP_WIRE_CONSENT:
-		return m->u.consent.answer == KYOYU_CONSENT_GRANTED ||
-		       m->u.consent.answer == KYOYU_CONSENT_DECLINED;
+		return consent_ok(m->u.consent.answer);
+	case KP_WIRE_LIMITS:
+		return limits_ok(m->u.limits.cap_s, m->u.limits.warn_s);
 	case KP_WIRE_VIDEO_CONFIG:
 		return m->u.video_config.codec != 0 && m->u.video_config.width >= 1 &&
 		       m->u.video_config.width <= KP_WIRE_MAX_SIDE &&
@@ -297,6 +334,10 @@ size_t kp_wire_encode(const kp_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u32(&w, m->u.report.rtt_ms);
 		put_u32(&w, m->u.report.lost);
 		break;
+	case KP_WIRE_LIMITS:
+		put_u32(&w, m->u.limits.cap_s);
+		put_u32(&w, m->u.limits.warn_s);
+		break;
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: no body */
 		break;
 	}
@@ -401,7 +442,7 @@ static int decode_hello(getter *g, kp_wire_hello *h, char *why, size_t whylen)
 				return fail(why, whylen, "HELLO code is not 9 digits");
 	h->clock_us = (int64_t)get_u64(g);
 	h->name_len = (uint8_t)get_u8(g);
-	if (h->name_len > KP_WIRE_NAME_MAX || g->left != h->name_len)
+	if (g->left != h->name_len)
 		return fail(why, whylen, "HELLO name of %u bytes in %zu", h->name_len, g->left);
 	get_bytes(g, h->name, h->name_len);
 	h->name[h->name_len] = '\0';
@@ -420,14 +461,14 @@ static int decode_welcome(getter *g, kp_wire_welcome *h, char *why, size_t whyle
 	get_bytes(g, h->token, KP_WIRE_TOKEN_SIZE);
 	h->clock_us = (int64_t)get_u64(g);
 	h->name_len = (uint8_t)get_u8(g);
-	if (h->flags & ~(KP_WIRE_WELCOME_RECORDING | KP_WIRE_WELCOME_RESUMED))
-		return fail(why, whylen, "WELCOME with unknown flags 0x%02x", h->flags);
+	if (!welcome_flags_ok(h->flags))
+		return fail(why, whylen, "WELCOME with flags 0x%02x (unknown, or \"recording optional\" without recording)", h->flags);
 	if (h->grace_s < 1 || h->grace_s > KP_WIRE_MAX_GRACE_S)
 		return fail(why, whylen, "WELCOME grace of %u s (1..%d)", h->grace_s,
 			    KP_WIRE_MAX_GRACE_S);
 	if (h->codec == 0)
 		return fail(why, whylen, "WELCOME without a codec");
-	if (h->name_len > KP_WIRE_NAME_MAX || g->left != h->name_len)
+	if (g->left != h->name_len)
 		return fail(why, whylen, "WELCOME name of %u bytes in %zu", h->name_len,
 			    g->left);
 	get_bytes(g, h->name, h->name_len);
@@ -478,8 +519,7 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 		return 0;
 	case KP_WIRE_CONSENT:
 		m->u.consent.answer = (uint8_t)get_u8(&g);
-		if (m->u.consent.answer != KYOYU_CONSENT_GRANTED &&
-		    m->u.consent.answer != KYOYU_CONSENT_DECLINED)
+		if (!consent_ok(m->u.consent.answer))
 			return fail(why, whylen, "CONSENT with unknown answer %u",
 				    m->u.consent.answer);
 		return 0;
@@ -550,6 +590,13 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 		m->u.report.rtt_ms = get_u32(&g);
 		m->u.report.lost = get_u32(&g);
 		return 0;
+	case KP_WIRE_LIMITS:
+		m->u.limits.cap_s = get_u32(&g);
+		m->u.limits.warn_s = get_u32(&g);
+		if (!limits_ok(m->u.limits.cap_s, m->u.limits.warn_s))
+			return fail(why, whylen, "LIMITS of a %u s cap warned %u s before",
+				    m->u.limits.cap_s, m->u.limits.warn_s);
+		return 0;
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: empty */
 		return 0;
 	}
@@ -613,7 +660,9 @@ void kp_wire_reader_hold(kp_wire_reader *r, uint32_t types)
 
 bool kp_wire_reader_holding(const kp_wire_reader *r)
 {
-	return r->head_have == KP_WIRE_HEADER_SIZE && (r->hold & KP_WIRE_BIT(r->type));
+	/* The type is the peer's: any byte, most of them no bit of HOLD. */
+	return r->head_have == KP_WIRE_HEADER_SIZE && r->type < 32 &&
+	       (r->hold & KP_WIRE_BIT(r->type));
 }
 
 bool kp_wire_reader_midway(const kp_wire_reader *r)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kyoyu wire protocol (docs/protocol.md): frames, their bounds, and a
  * reader that turns a byte stream into checked messages.  Knows nothing of
  * TLS or sockets, so it can be unit-tested and fuzzed on its own.
@@ -15,17 +16,23 @@
 #include <kyoyu/kyoyu.h>
 
 #define KP_WIRE_MAJOR 1
-#define KP_WIRE_MINOR 0
+#define KP_WIRE_MINOR 1
 #define KP_WIRE_MAGIC "KYOY"
 
 #define KP_WIRE_HEADER_SIZE 5
 #define KP_WIRE_MAX_VIDEO (4u << 20)   /* bytes of bitstream in one VIDEO */
 #define KP_WIRE_MAX_SHAPE_SIDE 256     /* cursor shapes, pixels per side */
-#define KP_WIRE_NAME_MAX 64
+/* Display names: 64 characters of UTF-8 (kt_name_cut), up to 4 bytes
+ * each, in a one-byte length: 255 bytes, so a name of 64 characters all
+ * outside the Basic Multilingual Plane loses its last one. */
+#define KP_WIRE_NAME_MAX 255
+#define KP_WIRE_NAME_CHARS 64
+/* Room for a name of KP_WIRE_NAME_CHARS characters and its NUL. */
+#define KP_WIRE_NAME_TEXT_SIZE (KP_WIRE_NAME_CHARS * 4 + 1)
 #define KP_WIRE_TOKEN_SIZE 32
 #define KP_WIRE_CODE_DIGITS 9
 #define KP_WIRE_MAX_CODECS 8
-#define KP_WIRE_SMALL_MAX 145          /* the largest control body (HELLO) */
+#define KP_WIRE_SMALL_MAX 336          /* the largest control body (HELLO) */
 #define KP_WIRE_VIDEO_FIXED 17         /* VIDEO fields before the bitstream */
 #define KP_WIRE_SHAPE_FIXED 12         /* CURSOR_SHAPE fields before pixels */
 #define KP_WIRE_MAX_COORD 65536        /* |x|, |y| of a cursor */
@@ -34,6 +41,8 @@
 #define KP_WIRE_MAX_ENCODE_US 10000000
 #define KP_WIRE_MAX_RETRY_S 3600
 #define KP_WIRE_MAX_GRACE_S 3600
+#define KP_WIRE_MAX_CAP_S 86400        /* LIMITS: a day */
+#define KP_WIRE_MAX_WARN_S 3600        /* LIMITS: an hour */
 /* Header plus the largest fixed part of any message. */
 #define KP_WIRE_FRAME_MAX (KP_WIRE_HEADER_SIZE + KP_WIRE_SMALL_MAX)
 
@@ -54,6 +63,7 @@ typedef enum kp_wire_type {
 	KP_WIRE_POINTER = 0x0e,
 	KP_WIRE_KEYFRAME_REQUEST = 0x0f,
 	KP_WIRE_REPORT = 0x10,
+	KP_WIRE_LIMITS = 0x11, /* 1.1 */
 	KP_WIRE_TYPE_END
 } kp_wire_type;
 
@@ -65,11 +75,15 @@ typedef enum kp_wire_type {
 	 KP_WIRE_BIT(KP_WIRE_PONG) | KP_WIRE_BIT(KP_WIRE_CONSENT) |            \
 	 KP_WIRE_BIT(KP_WIRE_PAUSED) | KP_WIRE_BIT(KP_WIRE_RESUMED) |          \
 	 KP_WIRE_BIT(KP_WIRE_VIDEO_CONFIG) | KP_WIRE_BIT(KP_WIRE_VIDEO) |      \
-	 KP_WIRE_BIT(KP_WIRE_CURSOR) | KP_WIRE_BIT(KP_WIRE_CURSOR_SHAPE))
+	 KP_WIRE_BIT(KP_WIRE_CURSOR) | KP_WIRE_BIT(KP_WIRE_CURSOR_SHAPE) |     \
+	 KP_WIRE_BIT(KP_WIRE_LIMITS))
 #define KP_WIRE_FROM_VIEWER                                                    \
 	(KP_WIRE_BIT(KP_WIRE_BYE) | KP_WIRE_BIT(KP_WIRE_PING) |                \
 	 KP_WIRE_BIT(KP_WIRE_PONG) | KP_WIRE_BIT(KP_WIRE_POINTER) |            \
-	 KP_WIRE_BIT(KP_WIRE_KEYFRAME_REQUEST) | KP_WIRE_BIT(KP_WIRE_REPORT))
+	 KP_WIRE_BIT(KP_WIRE_KEYFRAME_REQUEST) | KP_WIRE_BIT(KP_WIRE_REPORT) | \
+	 KP_WIRE_BIT(KP_WIRE_LIMITS))
+/* Types a session of protocol 1.0 does not know. */
+#define KP_WIRE_SINCE_1_1 KP_WIRE_BIT(KP_WIRE_LIMITS)
 
 typedef enum kp_wire_auth {
 	KP_WIRE_AUTH_CODE = 1,
@@ -87,6 +101,11 @@ typedef enum kp_wire_reject_reason {
 
 #define KP_WIRE_WELCOME_RECORDING (1u << 0)
 #define KP_WIRE_WELCOME_RESUMED (1u << 1)
+/* 1.1, with RECORDING: the customer may share without recording. */
+#define KP_WIRE_WELCOME_RECORDING_OPTIONAL (1u << 2)
+#define KP_WIRE_WELCOME_FLAGS                                                  \
+	(KP_WIRE_WELCOME_RECORDING | KP_WIRE_WELCOME_RESUMED |                 \
+	 KP_WIRE_WELCOME_RECORDING_OPTIONAL)
 
 #define KP_WIRE_VIDEO_KEY (1u << 0)
 #define KP_WIRE_VIDEO_DISCONT (1u << 1)
@@ -138,6 +157,7 @@ typedef struct kp_wire_msg {
 			uint64_t bytes;
 			uint32_t rtt_ms, lost;
 		} report;
+		struct { uint32_t cap_s, warn_s; } limits;
 	} u;
 	/* VIDEO bitstream or CURSOR_SHAPE pixels; one owned reference. */
 	kyoyu_buffer *data;
@@ -151,6 +171,10 @@ bool kp_wire_body_bounds(uint32_t type, uint32_t *min, uint32_t *max);
 
 /* True when NAME (LEN bytes) is valid UTF-8 without C0/C1 controls. */
 bool kp_wire_name_ok(const char *name, size_t len);
+
+/* The bytes of the first KP_WIRE_NAME_CHARS characters of NAME (LEN bytes
+ * of valid UTF-8), at most MAX: a cut never splits a character. */
+size_t kp_wire_name_cut(const char *name, size_t len, size_t max);
 
 /* Writes MSG's header and fixed fields to OUT (at least KP_WIRE_FRAME_MAX
  * bytes).  For VIDEO and CURSOR_SHAPE the length in the header counts

@@ -15,9 +15,14 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
   libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-ipafont-gothic
-  libgtk-4-dev"
+  libpipewire-0.3-dev libglib2.0-dev libwayland-dev wayland-protocols libgtk-4-dev"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
+# The Wayland tests' desktop (scripts/wayland-session: mutter headless, the
+# ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
+# ui/gtk's test reads the window by OCR under openbox.
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
+  mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
+  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
   openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
 # Prints the packages of the list given as arguments that are not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/hello: the smallest complete kyoyu capture plugin.
  *
  * It "captures" a grey desktop with a square bouncing across it.  It shows

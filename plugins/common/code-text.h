@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the customer's UIs (ui/tty, ui/gtk): the connection code as
  * people type it, turned into the ASCII the transport parses.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by kyoyu's own plugins: every string a person reads goes through
  * gettext in kyoyu's text domain (po/ja.po, po/en.po).  The core binds the
  * domain and chooses the language (LANG/LC_MESSAGES, or ui.language) before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by kyoyu's UI plugins that draw text: the language kyoyu's
  * messages are shown in, as gettext chose it (the core's ui.language or the
  * environment; plugins/common/i18n.h).  Fonts are picked for it: the same

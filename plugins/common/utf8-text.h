@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by kyoyu's UI plugins: UTF-8 text as people read it.  Lengths are
  * counted in characters or terminal columns, never bytes, and text is cut
  * on character boundaries only.

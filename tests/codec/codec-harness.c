@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The codec test harness: loader, instances, encode/decode loops, PSNR. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Drives real codec plugins (loaded from the build tree) the way the core's
  * encode and decode stages do, for the codec tests. */
 #ifndef KYOYU_TEST_CODEC_HARNESS_H

@@ -165,8 +165,8 @@ fi
 mkdir "$TMP/here"
 (cd "$TMP/here" && agent default -o capture.plugin=testsrc -o capture.pattern=static \
 	-o capture.width=64 -o capture.height=48 -t 1)
-check "no path: kyoyu-DATE-TIME.webm in the current folder" \
-	sh -c "ls '$TMP/here' | grep -Eq '^kyoyu-[0-9]{8}-[0-9]{6}\\.webm$'"
+check "no path: kyoyu-DATE-TIME-ID.webm in the current folder" \
+	sh -c "ls '$TMP/here' | grep -Eq '^kyoyu-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}\\.webm$'"
 if agent nopath -o capture.plugin=file; then
 	not_ok "capture/file without a path refuses to start"
 else

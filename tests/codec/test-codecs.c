@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The codec plugins, through their real libraries, on testsrc's synthetic
  * desktop: round trips with PSNR floors, keyframes on request, bitrate
  * changes, resolution changes, tiny/odd/huge sizes, what damage saves,

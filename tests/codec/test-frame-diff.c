@@ -1,6 +1,9 @@
-/* capture/file's damage against a brute-force pixel comparison: every
- * changed pixel is covered, every rectangle is tight (each of its edges
- * holds a changed pixel), and an unchanged picture has no damage. */
+/* SPDX-License-Identifier: MIT */
+/* The capture plugins' damage from frame differences
+ * (plugins/capture/common/frame-diff.h) against a brute-force pixel
+ * comparison: every changed pixel is covered, every rectangle is tight (each
+ * of its edges holds a changed pixel), and an unchanged picture has no
+ * damage. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "plugins/capture/file/frame-diff.h"
+#include "plugins/capture/common/frame-diff.h"
 
 typedef struct picture {
 	uint32_t w, h;
@@ -64,14 +67,14 @@ static void change_pixel(picture *p, uint32_t x, uint32_t y)
 	p->b[(size_t)y * p->stride + (size_t)x * 4 + rnd() % 4] ^= (uint8_t)(1 + rnd() % 255);
 }
 
-/* Compares capture_file_diff with a brute-force scan of P. */
+/* Compares capture_frame_diff with a brute-force scan of P. */
 static void check(const picture *p)
 {
 	kyoyu_region damage;
 	uint64_t n_changed = 0;
 
 	kyoyu_region_clear(&damage);
-	capture_file_diff(p->a, p->stride, p->b, p->stride, p->w, p->h, &damage);
+	capture_frame_diff(p->a, p->stride, p->b, p->stride, p->w, p->h, &damage);
 	uint8_t *covered = calloc((size_t)p->w * p->h, 1);
 	assert_non_null(covered);
 	for (uint32_t i = 0; i < damage.n; i++) {
@@ -175,7 +178,7 @@ static void test_everything_changed(void **state)
 			change_pixel(&p, x, y);
 	kyoyu_region damage;
 	kyoyu_region_clear(&damage);
-	capture_file_diff(p.a, p.stride, p.b, p.stride, p.w, p.h, &damage);
+	capture_frame_diff(p.a, p.stride, p.b, p.stride, p.w, p.h, &damage);
 	kyoyu_rect all = kyoyu_region_bounds(&damage);
 	assert_int_equal(all.x, 0);
 	assert_int_equal(all.y, 0);

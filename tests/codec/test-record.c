@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record on its own stage thread, fed real encoded packets over
  * a real bus, its files read back by ffprobe: every frame, the capture
  * timestamps (a pause leaves a gap, not frames), each codec in each
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +69,9 @@ static void recorder_start(recorder *r, const char *path)
 	kyoyu_settings_init(&r->settings);
 	snprintf(arg, sizeof(arg), "transport.path=%s", path);
 	assert_int_equal(kyoyu_settings_put_arg(&r->settings, arg, err, sizeof(err)), 0);
+	/* The full-disk test's tmpfs holds 64 KiB. */
+	assert_int_equal(kyoyu_settings_put_arg(&r->settings, "transport.min_free_mb=0", err,
+						sizeof(err)), 0);
 	r->bus = kyoyu_bus_new();
 	assert_non_null(r->bus);
 	r->codecs[0] = KYOYU_CODEC_VP9;
@@ -456,6 +461,9 @@ static void record_still_screen(uint32_t codec, const char *enc, const char *ext
 	snprintf(path, sizeof(path), "%s/still.%s", dir, ext);
 	recorder_start(&r, path);
 	for (size_t i = 0; i < n; i++) {
+		/* Two pictures within the file's millisecond tick would be kept
+		 * in order one tick apart, not at their own times. */
+		usleep(3000);
 		times[i] = kyoyu_now_us();
 		post(&r, packets[i], times[i], 0);
 		if (i != 4)
@@ -678,6 +686,60 @@ static void test_kill_9_keeps_the_last_picture_of_a_still_screen(void **state)
 	crash_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A disk that fills mid-session: the file is cut at its last whole
+ * picture (ffprobe reads it to the end without a complaint), the UIs are
+ * told on the bus, and the recorder goes on running: the session does not
+ * end for it.  Root only (a 64 KiB tmpfs is the full disk). */
+static void test_full_disk_stops_the_recording_not_the_session(void **state)
+{
+	char small[600], cmd[700], path[640];
+	codec_harness h;
+	kyoyu_msg *packets[MAX_FRAMES];
+	recorder r;
+	probed p;
+
+	(void)state;
+	if (!have_ffprobe() || geteuid() != 0)
+		skip();
+	snprintf(small, sizeof(small), "%s/small", dir);
+	assert_int_equal(mkdir(small, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k kyoyu-full '%s'", small);
+	if (system(cmd) != 0) {
+		rmdir(small);
+		skip();
+	}
+	assert_true(harness_open(&h, KYOYU_CODEC_VP9, "vpx", NULL, NULL));
+	size_t n = encode_run(&h, 320, 240, 40, packets);
+	snprintf(path, sizeof(path), "%s/session.webm", small);
+	recorder_start(&r, path);
+	kyoyu_inbox *watch = kyoyu_bus_subscribe(r.bus, "test", KYOYU_MSG_BIT(KYOYU_MSG_NOTICE),
+						 0);
+	assert_non_null(watch);
+	/* At the pace of a screen that changes all the time: the file is
+	 * brought up to date every 250 ms of real time. */
+	for (size_t i = 0; i < n; i++) {
+		post(&r, packets[i], 1000000 + (int64_t)i * 40000, 0);
+		usleep(40000);
+	}
+	kyoyu_msg *notice = NULL;
+	assert_int_equal(kyoyu_inbox_pop(watch, &notice, 5000), 0);
+	assert_int_equal(notice->u.notice.kind, KYOYU_NOTICE_RECORDING_STOPPED);
+	kyoyu_msg_unref(notice);
+	assert_false(kyoyu_stage_wait(r.stage, 300));
+	probe(path, &p);
+	print_message("%s: %d of %zu pictures readable when the disk filled\n", path,
+		      p.frames, n);
+	assert_true(p.frames >= 3);
+	assert_true(p.frames < (int)n);
+	kyoyu_inbox_free(watch);
+	recorder_finish(&r);
+	release_all(packets, n);
+	harness_close(&h);
+	snprintf(cmd, sizeof(cmd), "umount '%s'", small);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(rmdir(small), 0);
+}
+
 static int make_dir(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -704,6 +766,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_still_screen_keeps_every_picture_time_mp4),
 		cmocka_unit_test(test_kill_9_loses_at_most_a_second),
 		cmocka_unit_test(test_kill_9_keeps_the_last_picture_of_a_still_screen),
+		cmocka_unit_test(test_full_disk_stops_the_recording_not_the_session),
 	};
 	return cmocka_run_group_tests_name("transport/record", tests, make_dir, remove_dir);
 }

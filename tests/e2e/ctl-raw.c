@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctl-raw [--hold MS] SOCKET: sends standard input as it is to a control
  * socket and prints the answer, for the tests that feed the agent garbage.
  * With --hold, the sending side stays open for MS milliseconds (a client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/e2ebgrx: a viewer UI that shows BGRX pictures only, for the
  * end-to-end tests.
  *

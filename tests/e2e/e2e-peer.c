@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/e2epeer: a scripted stand-in for the other side, for the
  * end-to-end tests of the control socket and the user interfaces.
  *

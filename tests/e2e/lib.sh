@@ -51,6 +51,13 @@ start_xvfb() {
 	export DISPLAY
 }
 
+# tell_peer LINE: writes LINE to the control FIFO of transport/e2epeer
+# ($E2E_TMP/fifo).  Fails after 10 s instead of hanging in open() when no
+# agent reads it any more (it ended, or died).
+tell_peer() {
+	timeout 10 sh -c 'echo "$1" >"$2"' tell_peer "$1" "$E2E_TMP/fifo"
+}
+
 # start_agent NAME ARGS...: runs kyoyu-agent in the background, its output
 # in $E2E_TMP/NAME.log; its pid in $AGENT_PID.
 start_agent() {

@@ -114,6 +114,8 @@ customer() { (echo "$1" >&9) 2>/dev/null || true; }
 # allow NAME: the customer at sharer NAME is asked before anything is
 # shared, and says yes.
 allow() {
+	# "Do you agree? Press y..." when the viewer records, "Allow? Press
+	# y..." when it does not.
 	wait_for 60 said "$1" 'Press y for yes or n for no' || return 1
 	customer y
 }

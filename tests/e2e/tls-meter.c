@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls-meter: a TCP relay that writes down every TLS record it carries, so
  * a test can count what reached the viewer without decrypting anything.
  *

@@ -114,7 +114,7 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
 	for lang in en ja; do
 		start_agent "sharer-$lang" -r sharer -o capture.plugin=testsrc -o capture.fps=10 \
 			-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
-			-o ui.plugin=x11-overlay -o ui.language="$lang" \
+			-o ui.plugin=x11-overlay,customer -o ui.language="$lang" \
 			-o ctl.socket="$E2E_TMP/sharer-$lang.sock" -t 120
 		sharer=$AGENT_PID
 		wait_for 30 badge_shown

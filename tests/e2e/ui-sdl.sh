@@ -44,7 +44,7 @@ shown() { grep -q "showing a 1280x720 $1 picture" "$E2E_TMP/$2.log"; }
 # pixels differ by more than FUZZ (the desktop types on meanwhile).
 screenshot_matches() {
 	rm -f "$E2E_TMP/ref.ppm"
-	echo "dump $E2E_TMP/ref.ppm" >"$E2E_TMP/fifo"
+	tell_peer "dump $E2E_TMP/ref.ppm" || return 1
 	wait_for 10 grep -q dumped "$E2E_TMP/$1.peer" || return 1
 	xwd -silent -id "$(window)" | convert xwd:- "$E2E_TMP/$1.png" || return 1
 	best=999999999
@@ -102,14 +102,14 @@ amber() {
 	xwd -silent -id "$wid" | convert xwd:- -crop 1x1+3+$((DY + 740)) -depth 8 txt:- |
 		grep -q '#C87800'
 }
-echo pause >"$E2E_TMP/fifo"
+tell_peer "pause"
 check "paused: the status line turns amber" wait_for 10 amber
 xwd -silent -id "$wid" | convert xwd:- "$E2E_TMP/paused.png"
 mean() { convert "$1" -crop 1280x700+0+0 -format '%[fx:mean]' info:; }
 check "and the picture is dimmed" \
 	awk -v p="$(mean "$E2E_TMP/paused.png")" -v s="$(mean "$E2E_TMP/bgrx.png")" \
 	'BEGIN { print "# mean brightness sharing " s ", paused " p; exit !(p < 0.7 * s) }'
-echo resume >"$E2E_TMP/fifo"
+tell_peer "resume"
 check "resumed: the status line is dark again" \
 	wait_for 10 sh -c "! xwd -silent -id $wid | convert xwd:- -crop 1x1+3+$((DY + 740)) -depth 8 txt:- | grep -q '#C87800'"
 

@@ -50,8 +50,8 @@ check "drawn in red with its text" \
 	       import -silent -window root -crop 200x20+$(($1 + 8))+$(($2 + 8)) -depth 8 txt:- | grep -q '#FFFFFF'"
 
 check "no arrow before the operator points" arrow_hidden
-echo "size 1280 720 100 50" >"$E2E_TMP/fifo"
-echo "pointer 200 150 1" >"$E2E_TMP/fifo"
+tell_peer "size 1280 720 100 50"
+tell_peer "pointer 200 150 1"
 check "the arrow appears at the shared area's origin + the pointer (300,200)" \
 	wait_for 10 arrow_at 300 200
 check "a screenshot shows it there, red" \
@@ -63,12 +63,12 @@ check "a click on the arrow reaches the customer's window below" \
 check "the arrow never takes the focus" \
 	sh -c "! xdotool getwindowfocus getwindowname 2>/dev/null | grep -q '^kyoyu'"
 
-echo "pointer 400 300 1" >"$E2E_TMP/fifo"
+tell_peer "pointer 400 300 1"
 check "it follows the operator" wait_for 10 arrow_at 500 350
-echo "pointer 400 300 0" >"$E2E_TMP/fifo"
+tell_peer "pointer 400 300 0"
 check "and hides when released" wait_for 10 arrow_hidden
 
-echo "pointer 10 10 1" >"$E2E_TMP/fifo"
+tell_peer "pointer 10 10 1"
 wait_for 10 arrow_at 110 60
 "$KYOYU_AGENT" ctl pause --socket "$sock" >/dev/null
 check "pausing hides the arrow" wait_for 10 arrow_hidden
@@ -81,11 +81,11 @@ badge_is() {
 }
 badge_amber() { badge_is '#F9A825'; }
 check "and the badge turns amber: sharing paused" wait_for 10 badge_amber
-echo "pointer 20 20 1" >"$E2E_TMP/fifo"
+tell_peer "pointer 20 20 1"
 sleep 0.5
 check "the operator cannot point while paused" arrow_hidden
 "$KYOYU_AGENT" ctl resume --socket "$sock" >/dev/null
-echo "pointer 20 20 1" >"$E2E_TMP/fifo"
+tell_peer "pointer 20 20 1"
 check "after resume the arrow is back" wait_for 10 arrow_at 120 70
 
 "$KYOYU_AGENT" ctl leave --socket "$sock" >/dev/null

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x11-click-target W H: an ordinary window at 0,0 that prints "ready",
  * then "press X Y" for every button press it receives, so a test can check
  * that clicks pass through kyoyu's overlay to the customer's windows. */

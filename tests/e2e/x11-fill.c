@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x11-fill: paints coloured rectangles straight onto the root window of
  * $DISPLAY (under any windows) and returns once the server has drawn them:
  * the customer's screen changing, for the session tests.

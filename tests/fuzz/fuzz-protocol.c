@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes the whole protocol stack (proto/ and the two sides of
  * transport/tls), not one function: a viewer or a sharer (the first input
  * byte chooses) runs over one end of a socketpair, exactly as in the plugin
@@ -138,6 +139,8 @@ static void run_one(const uint8_t *data, size_t size)
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
 		goto out_free_bus;
 	bool viewer = data[0] & 1;
+	/* Bit 1: a viewer that lets the customer share without recording. */
+	bool recording_optional = data[0] & 2;
 	data++;
 	size--;
 	if (viewer) {
@@ -151,6 +154,7 @@ static void run_one(const uint8_t *data, size_t size)
 			.name = "fuzz",
 			.codecs = codecs,
 			.recording = true,
+			.recording_optional = recording_optional,
 		};
 		v = kt_viewer_new(bus, &cfg);
 		kt_viewer_install_code(v, "123456789", now);
@@ -167,7 +171,7 @@ static void run_one(const uint8_t *data, size_t size)
 			.target = "fuzz-viewer",
 			.codec = KYOYU_CODEC_VP9,
 		};
-		kt_connector con = {pair_open, pair_wrap, NULL, &connector};
+		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector};
 		connector.fd = sv[0];
 		s = kt_sharer_new(bus, &cfg, &con);
 		kt_sharer_start(s, now);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fake capture plugins (and one UI) for the loader tests.
  *
  * One source, built several times with different -D flags, so every module
@@ -17,12 +18,20 @@
  *                            stop() would be: the core must read it, and the
  *                            formats after it, as NULL (zero-extension)
  *   kyoyu-capture-unresolved needs a function no kyoyu provides (bind-now)
+ *   kyoyu-capture-private    calls the bus's gate, which is the core's own and
+ *                            not exported by libkyoyu
+ *   kyoyu-capture-rude       loads, but breaks the capture contract that
+ *                            kyoyu-plugin-check checks: it posts while not
+ *                            sharing, never flags a key picture, and damages
+ *                            a corner beyond the picture
+ *   kyoyu-capture-crash      dies of SIGSEGV when sharing starts
  * FAKE_MODULE is the module name with '-' as '_', FAKE_NAME the name the
  * descriptor gives, FAKE_KIND its kind when not a capture.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -68,6 +77,12 @@ static const kyoyu_option options[] = {
 int kyoyu_function_from_a_future_core(void);
 #endif
 
+#ifdef FAKE_PRIVATE
+/* Declared in core/bus-priv.h, defined in the agent's core: a plugin that
+ * reopens the gate a pause closed must not even load. */
+void kyoyu_bus_open_to(kyoyu_bus *bus, uint64_t mask, int64_t since_us);
+#endif
+
 static int fake_init(void *priv, const kyoyu_host *host)
 {
 	fake_capture *f = priv;
@@ -75,6 +90,10 @@ static int fake_init(void *priv, const kyoyu_host *host)
 #ifdef FAKE_UNRESOLVED
 	if (host->size == 0)
 		return kyoyu_function_from_a_future_core();
+#endif
+#ifdef FAKE_PRIVATE
+	if (host->size == 0)
+		kyoyu_bus_open_to(host->bus, KYOYU_MSG_SCREEN_CONTENT, 0);
 #endif
 	f->bus = host->bus;
 	if (f->fail)
@@ -105,7 +124,13 @@ static void post_picture(fake_capture *f)
 	}
 	f->counter++;
 	memcpy(kyoyu_buffer_data(msg->buf), &f->counter, sizeof(f->counter));
+#ifdef FAKE_RUDE
+	kyoyu_region_add(&msg->u.frame.damage,
+			 (kyoyu_rect){f->width - 2, f->height - 2, 4, 4});
+	f->send_key = false;
+#else
 	kyoyu_region_add(&msg->u.frame.damage, (kyoyu_rect){0, 0, 1, 1});
+#endif
 	if (f->send_key) {
 		msg->u.frame.flags |= KYOYU_FRAME_KEY;
 		kyoyu_region_set_full(&msg->u.frame.damage, f->width, f->height);
@@ -128,14 +153,22 @@ static int fake_run(void *priv, kyoyu_stage *stage)
 			bool sharing = msg->u.state.state == KYOYU_STATE_SHARING;
 			bool ended = msg->u.state.state == KYOYU_STATE_ENDED;
 			f->send_key |= sharing && !f->sharing;
+#ifdef FAKE_CRASH
+			if (sharing)
+				raise(SIGSEGV);
+#endif
 			f->sharing = sharing;
 			kyoyu_msg_unref(msg);
 			if (ended)
 				return 0;
 			continue;
 		}
+#ifdef FAKE_RUDE
+		post_picture(f);
+#else
 		if (f->sharing)
 			post_picture(f);
+#endif
 	}
 }
 #endif

@@ -1,5 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/fake: pixels in, the same pixels out as "packets", and back.
- * See fake-codec.h for how the tests steer it. */
+ * See fake-codec.h for how the tests steer it.
+ *
+ * Built again as kyoyu-codec-deaf (FAKE_CODEC_DEAF), which breaks the codec
+ * contract kyoyu-plugin-check checks: it ignores request_keyframe() and
+ * stamps its packets with no capture time. */
 #include "config.h"
 
 #include <errno.h>
@@ -154,7 +159,9 @@ static int fake_send_frame(void *priv, const kyoyu_msg *frame)
 		.flags = flags,
 		.width = c->width,
 		.height = c->height,
+#ifndef FAKE_CODEC_DEAF
 		.capture_us = frame->time_us,
+#endif
 	};
 	log_frame(c, frame, flags);
 	atomic_fetch_add(&c->frames_sent, 1);
@@ -185,7 +192,9 @@ static int fake_request_keyframe(void *priv)
 {
 	fake_codec *c = priv;
 
+#ifndef FAKE_CODEC_DEAF
 	c->key_requested = true;
+#endif
 	atomic_fetch_add(&c->keyframe_requests, 1);
 	return 0;
 }
@@ -283,7 +292,11 @@ static const kyoyu_codec_ops ops = {
 static const kyoyu_plugin_descriptor descriptor = {
 	KYOYU_PLUGIN_HEADER,
 	.kind = KYOYU_KIND_CODEC,
+#ifdef FAKE_CODEC_DEAF
+	.name = "deaf",
+#else
 	.name = "fake",
+#endif
 	.version = "0.0",
 	.license = "MIT",
 	.description = "passes pixels through as packets, for tests",
@@ -294,4 +307,8 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.ops = &ops,
 };
 
+#ifdef FAKE_CODEC_DEAF
+KYOYU_PLUGIN_DEFINE(kyoyu_codec_deaf, descriptor)
+#else
 KYOYU_PLUGIN_DEFINE(kyoyu_codec_fake, descriptor)
+#endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fake codec's private struct, shared with the tests that drive it.
  *
  * kyoyu-codec-fake "encodes" by passing the frame's pixels through as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/customer: a customer who answers the question asked before anything is
  * shared, with ui.answer ("yes" or "no"), for the tests that run a sharer
  * with no person at it (the pipeline on fakes, a file as the peer).  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/fake: a peer that connects at once and swallows packets.
  * See fake-transport.h. */
 #include "config.h"

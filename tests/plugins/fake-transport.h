@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fake transport's private struct, shared with the tests that read it.
  *
  * kyoyu-transport-fake stands for the network: as soon as it runs it posts

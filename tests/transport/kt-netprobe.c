@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kt-netprobe: the network's misbehaviour, on demand, for the transport's
  * shell tests.
  *
@@ -13,9 +14,13 @@
  *                                       closes
  *   kt-netprobe silent HOST PORT S      connects and says nothing for S
  *                                       seconds; prints when the peer hung up
- *   kt-netprobe tls-send HOST PORT      TLS 1.3 (no certificate check), stdin
+ *   kt-netprobe tls-send HOST PORT [FIRST]
+ *                                       TLS 1.3 (no certificate check), stdin
  *                                       as application data; prints the reply
- *                                       in hex and the ms it took to come
+ *                                       in hex and the ms it took to come.
+ *                                       With FIRST, only the first FIRST bytes
+ *                                       go before the first reply (a HELLO
+ *                                       waits for its WELCOME), the rest after
  */
 #include "config.h"
 
@@ -266,10 +271,11 @@ static int silent(const char *host, const char *port, int seconds)
 	return 0;
 }
 
-static int tls_send(const char *host, const char *port)
+static int tls_send(const char *host, const char *port, size_t first_part)
 {
+	static char out[1 << 20];
 	char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf), stdin);
+	size_t n = fread(out, 1, sizeof(out), stdin);
 	SSL_CTX *ctx = client_ctx();
 	SSL *ssl = SSL_new(ctx);
 	int fd = net_dial(host, port);
@@ -284,7 +290,8 @@ static int tls_send(const char *host, const char *port)
 		printf("handshake failed\n");
 		return 1;
 	}
-	if (n && SSL_write(ssl, buf, (int)n) <= 0) {
+	size_t now_part = first_part && first_part < n ? first_part : n;
+	if (now_part && SSL_write(ssl, out, (int)now_part) <= 0) {
 		printf("write failed\n");
 		return 1;
 	}
@@ -294,8 +301,11 @@ static int tls_send(const char *host, const char *port)
 		int r = SSL_read(ssl, buf, sizeof(buf));
 		if (r <= 0)
 			break;
-		if (!first)
+		if (!first) {
 			first = net_now_ms();
+			if (now_part < n && SSL_write(ssl, out + now_part, (int)(n - now_part)) <= 0)
+				break;
+		}
 		for (int i = 0; i < r; i++)
 			printf(" %02x", (unsigned char)buf[i]);
 	}
@@ -317,8 +327,8 @@ int main(int argc, char **argv)
 		return hello_cut(argv[2], argv[3], strtol(argv[4], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "silent") == 0)
 		return silent(argv[2], argv[3], atoi(argv[4]));
-	if (argc == 4 && strcmp(argv[1], "tls-send") == 0)
-		return tls_send(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "tls-send") == 0)
+		return tls_send(argv[2], argv[3], argc == 5 ? strtoul(argv[4], NULL, 10) : 0);
 	fprintf(stderr, "usage: see the comment at the top of kt-netprobe.c\n");
 	return 2;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The test relays' clock and connect (see net-dial.h). */
 #include "config.h"
 

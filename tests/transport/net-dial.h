@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the test relays (tests/transport/kt-netprobe, tests/e2e/tls-meter):
  * a monotonic clock in milliseconds and a blocking TCP connect. */
 #ifndef KYOYU_TEST_NET_DIAL_H

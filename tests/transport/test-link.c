@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The protocol stack end to end, without TLS: a viewer and a sharer of
  * transport/tls, each with its own bus, talk over socketpairs in one
  * thread.  A test plays both sessions by posting STATE messages. */
@@ -90,7 +91,16 @@ static kp_peer_config peer_config(uint32_t role)
 				.max_queue_us = 150000, .ceiling_kbps = 1000};
 }
 
-static int setup_with(void **state, bool recording)
+/* What the TLS layer would read from the viewer's verified certificate. */
+static void pair_identity(void *ctx, kp_conn *conn, kt_identity *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", "田中 愛子");
+	snprintf(out->org, sizeof(out->org), "%s", "Example Support");
+	out->verified = KYOYU_PEER_VERIFIED_PIN;
+}
+
+static int setup_with(void **state, bool recording, bool optional)
 {
 	pair *p = calloc(1, sizeof(*p));
 
@@ -100,13 +110,13 @@ static int setup_with(void **state, bool recording)
 		.peer = peer_config(KYOYU_ROLE_VIEWER), .code_ttl_us = 60000000,
 		.attempts_per_minute = 100, .reject_delay_us = 50000,
 		.handshake_timeout_us = 5000000, .grace_us = 2000000, .name = "operator",
-		.codecs = codecs, .recording = recording,
+		.codecs = codecs, .recording = recording, .recording_optional = optional,
 	};
 	kt_sharer_config sc = {
 		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
 		.name = "customer", .target = "test", .codec = KYOYU_CODEC_VP9,
 	};
-	kt_connector con = {pair_open, pair_wrap, NULL, p};
+	kt_connector con = {pair_open, pair_wrap, NULL, pair_identity, p};
 	p->viewer = kt_viewer_new(p->viewer_side.bus, &vc);
 	p->sharer = kt_sharer_new(p->sharer_side.bus, &sc, &con);
 	kt_viewer_install_code(p->viewer, "123456789", kyoyu_now_us());
@@ -116,12 +126,17 @@ static int setup_with(void **state, bool recording)
 
 static int setup(void **state)
 {
-	return setup_with(state, false);
+	return setup_with(state, false, false);
 }
 
 static int setup_recording(void **state)
 {
-	return setup_with(state, true);
+	return setup_with(state, true, false);
+}
+
+static int setup_recording_optional(void **state)
+{
+	return setup_with(state, true, true);
 }
 
 static int teardown(void **state)
@@ -250,12 +265,22 @@ static void link_up(pair *p)
 	pump_until(p, &p->viewer_side, KYOYU_MSG_PEER, 1, 3000);
 	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
 	const kyoyu_msg *c = find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	char text[KYOYU_PEER_TEXT_MAX + 1];
 	assert_non_null(c);
 	assert_int_equal(c->u.peer.codec, KYOYU_CODEC_VP9);
-	assert_memory_equal(kyoyu_buffer_data(c->buf), "customer", 8);
+	/* The customer's own words, and said to be so. */
+	assert_int_equal(kyoyu_peer_text(c, KYOYU_PEER_TEXT_NAME, text, sizeof(text)), 8);
+	assert_string_equal(text, "customer");
+	assert_int_equal(c->u.peer.verified, 0);
+	/* The customer sees the certificate's names, never the welcome's
+	 * ("operator"). */
 	c = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
 	assert_non_null(c);
-	assert_memory_equal(kyoyu_buffer_data(c->buf), "operator", 8);
+	kyoyu_peer_text(c, KYOYU_PEER_TEXT_NAME, text, sizeof(text));
+	assert_string_equal(text, "田中 愛子");
+	kyoyu_peer_text(c, KYOYU_PEER_TEXT_ORG, text, sizeof(text));
+	assert_string_equal(text, "Example Support");
+	assert_int_equal(c->u.peer.verified, KYOYU_PEER_VERIFIED_PIN);
 }
 
 static void connect_both(pair *p)
@@ -521,7 +546,9 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 	pump(p, 30);
 	assert_non_null(find(&p->viewer_side, KYOYU_MSG_PAUSE, -1));
 	state_to(p, false, KYOYU_STATE_SHARING, 0);
-	pump(p, 30);
+	/* The viewer posts the sharer's pause state at most every 100 ms,
+	 * the last one always (proto/peer.c, post_pause_state). */
+	pump_until(p, &p->viewer_side, KYOYU_MSG_RESUME, 1, 1000);
 	assert_non_null(find(&p->viewer_side, KYOYU_MSG_RESUME, -1));
 
 	kyoyu_msg *ptr = new_msg(KYOYU_MSG_POINTER);
@@ -575,6 +602,83 @@ static void test_link_recording_viewer_gets_the_customers_yes(void **state)
 	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
 	assert_non_null(answer);
 	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
+}
+
+/* The desk lets the customer share without recording: the sharer hears it
+ * is offered, the viewer hears the answer. */
+static void test_link_unrecorded_answer_reaches_a_viewer_that_offers_it(void **state)
+{
+	pair *p = *state;
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
+	const kyoyu_msg *c = find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	assert_non_null(c);
+	assert_int_equal(c->u.peer.recording, 1);
+	assert_int_equal(c->u.peer.recording_optional, 1);
+	state_to(p, false, KYOYU_STATE_AWAITING_CONSENT, 0);
+	answer_consent(p, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CONSENT, 1, 3000);
+	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
+	assert_non_null(answer);
+	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED_UNRECORDED);
+}
+
+/* A desk that requires recording never hears "without recording": the
+ * question stays open until a real answer. */
+static void test_link_unrecorded_answer_is_not_sent_where_recording_is_required(void **state)
+{
+	pair *p = *state;
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
+	assert_int_equal(find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED)
+				 ->u.peer.recording_optional, 0);
+	state_to(p, false, KYOYU_STATE_AWAITING_CONSENT, 0);
+	answer_consent(p, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	pump(p, 100);
+	assert_null(find(&p->viewer_side, KYOYU_MSG_CONSENT, -1));
+	answer_consent(p, KYOYU_CONSENT_GRANTED);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CONSENT, 1, 3000);
+	assert_int_equal(find(&p->viewer_side, KYOYU_MSG_CONSENT, -1)->u.value,
+			 KYOYU_CONSENT_GRANTED);
+}
+
+static void own_limits(pair *p, bool viewer, int32_t cap_s, int32_t warn_s)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_LIMITS);
+	msg->u.limits = (kyoyu_limits_info){KYOYU_LIMITS_OWN, cap_s, warn_s};
+	if (viewer)
+		kt_viewer_on_bus(p->viewer, msg);
+	else
+		kt_sharer_on_bus(p->sharer, msg);
+}
+
+/* Each side's cap reaches the other, whether it was known before the link
+ * came up (the viewer's) or after (the sharer's). */
+static void test_link_caps_cross_both_ways(void **state)
+{
+	pair *p = *state;
+
+	own_limits(p, true, 120, 60);
+	link_up(p);
+	pump_until(p, &p->sharer_side, KYOYU_MSG_LIMITS, 1, 3000);
+	const kyoyu_msg *l = find(&p->sharer_side, KYOYU_MSG_LIMITS, -1);
+	assert_non_null(l);
+	assert_int_equal(l->u.limits.source, KYOYU_LIMITS_PEER);
+	assert_int_equal(l->u.limits.cap_s, 120);
+	assert_int_equal(l->u.limits.warn_s, 60);
+	own_limits(p, false, 2400, 300);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_LIMITS, 1, 3000);
+	l = find(&p->viewer_side, KYOYU_MSG_LIMITS, -1);
+	assert_non_null(l);
+	assert_int_equal(l->u.limits.source, KYOYU_LIMITS_PEER);
+	assert_int_equal(l->u.limits.cap_s, 2400);
+	assert_int_equal(l->u.limits.warn_s, 300);
 }
 
 static void test_link_declined_recording_ends_both_sides_alike(void **state)
@@ -679,6 +783,13 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_recording_viewer_gets_the_customers_yes,
 						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_link_unrecorded_answer_reaches_a_viewer_that_offers_it,
+			setup_recording_optional, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_link_unrecorded_answer_is_not_sent_where_recording_is_required,
+			setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(test_link_caps_cross_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_declined_recording_ends_both_sides_alike,
 						setup_recording, teardown),
 		cmocka_unit_test_setup_teardown(test_link_end_reason_reaches_the_other_side, setup,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's rate control: cut on drops and on a standing queue, at most
  * once a second, from what the link delivered; climb back after a calm
  * spell, never past the configured bitrate. */

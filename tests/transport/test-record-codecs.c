@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record names a codec to libavformat through libavformat's own
  * table of AVI tags, not a list of its own: kyoyu's FourCCs land on the
  * right AVCodecID, a FourCC libavformat does not know on none, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wire protocol's parser and serializer: every message type round trips,
  * and every length, count and field bound is checked at bound-1, bound,
  * bound+1, 0 and 2^32-1 with hand-made frames. */
@@ -207,6 +208,20 @@ static void test_wire_roundtrips_every_message_type(void **state)
 	out = roundtrip(&m, NULL, 0);
 	assert_true(out.u.report.bytes == UINT64_MAX);
 	assert_int_equal(out.u.report.lost, 5);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_LIMITS;
+	m.u.limits.cap_s = KP_WIRE_MAX_CAP_S;
+	m.u.limits.warn_s = KP_WIRE_MAX_WARN_S;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.limits.cap_s, 86400);
+	assert_int_equal(out.u.limits.warn_s, 3600);
+
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_CONSENT;
+	m.u.consent.answer = KYOYU_CONSENT_GRANTED_UNRECORDED;
+	assert_int_equal(roundtrip(&m, NULL, 0).u.consent.answer,
+			 KYOYU_CONSENT_GRANTED_UNRECORDED);
 }
 
 /* Header only, with LEN: does the reader accept it (and wait for the body)
@@ -262,11 +277,14 @@ static void test_wire_codec_messages_have_the_documented_bounds(void **state)
 
 	assert_true(kp_wire_body_bounds(KP_WIRE_HELLO, &min, &max));
 	assert_int_equal(min, 30);
-	assert_int_equal(max, 145);
-	assert_int_equal(KP_WIRE_SMALL_MAX, 145);
+	assert_int_equal(max, 336);
+	assert_int_equal(KP_WIRE_SMALL_MAX, 336);
 	assert_true(kp_wire_body_bounds(KP_WIRE_WELCOME, &min, &max));
 	assert_int_equal(min, 50);
-	assert_int_equal(max, 114);
+	assert_int_equal(max, 305);
+	assert_true(kp_wire_body_bounds(KP_WIRE_LIMITS, &min, &max));
+	assert_int_equal(min, 8);
+	assert_int_equal(max, 8);
 	assert_true(kp_wire_body_bounds(KP_WIRE_VIDEO_CONFIG, &min, &max));
 	assert_int_equal(min, 8);
 	assert_int_equal(max, 8);
@@ -381,9 +399,9 @@ static size_t hello_body(uint8_t *b, uint8_t n_codecs, const char *name, size_t 
 
 static void test_wire_checks_every_hello_field(void **state)
 {
-	uint8_t b[256];
+	uint8_t b[KP_WIRE_SMALL_MAX + 8];
 	size_t n;
-	char name[70];
+	char name[KP_WIRE_NAME_MAX];
 
 	memset(name, 'a', sizeof(name));
 	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 1, "", 0)), 0);
@@ -391,7 +409,7 @@ static void test_wire_checks_every_hello_field(void **state)
 	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 0, "", 0)), -EPROTO);
 	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 9, "", 0)), -EPROTO);
 	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 1, name, 64)), 0);
-	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 1, name, 65)), -EPROTO);
+	assert_int_equal(decode(KP_WIRE_HELLO, b, hello_body(b, 1, name, 255)), 0);
 	/* The name length must match what is left, ±1. */
 	n = hello_body(b, 1, name, 10);
 	assert_int_equal(decode(KP_WIRE_HELLO, b, n - 1), -EPROTO);
@@ -413,8 +431,9 @@ static void test_wire_checks_every_hello_field(void **state)
 	assert_int_equal(decode(KP_WIRE_HELLO, b, n), -EPROTO);
 	b[HELLO_CODE_AT + 4] = ':';
 	assert_int_equal(decode(KP_WIRE_HELLO, b, n), -EPROTO);
-	/* Eight codecs, each 4 bytes, and a 64-byte name: the largest. */
-	n = hello_body(b, 8, name, 64);
+	/* Eight codecs, each 4 bytes, and a 255-byte name: the largest (with
+	 * a token, 23 bytes more). */
+	n = hello_body(b, 8, name, 255);
 	assert_int_equal(n, KP_WIRE_SMALL_MAX - 23);
 	assert_int_equal(decode(KP_WIRE_HELLO, b, n), 0);
 	/* A codec list that runs past the end of the body. */
@@ -466,11 +485,30 @@ static void test_wire_checks_every_small_field_at_its_bounds(void **state)
 	assert_int_equal(decode(KP_WIRE_BYE, b, 1), 0);
 	b[0] = 9;
 	assert_int_equal(decode(KP_WIRE_BYE, b, 1), -EPROTO);
-	/* CONSENT 2 or 3. */
-	for (uint8_t v = 0; v < 6; v++) {
+	/* CONSENT 2, 3 or 6 (granted without recording, 1.1). */
+	for (uint8_t v = 0; v < 9; v++) {
 		b[0] = v;
-		assert_int_equal(decode(KP_WIRE_CONSENT, b, 1), v == 2 || v == 3 ? 0 : -EPROTO);
+		assert_int_equal(decode(KP_WIRE_CONSENT, b, 1),
+				 v == 2 || v == 3 || v == 6 ? 0 : -EPROTO);
 	}
+	/* LIMITS: cap 0..86400 s, warning 0..3600 s and before the cap; no
+	 * cap, no warning. */
+	memcpy(b, "\x00\x01\x51\x80\x00\x00\x0e\x10", 8); /* 86400, 3600 */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), 0);
+	memcpy(b, "\x00\x01\x51\x81\x00\x00\x00\x00", 8); /* 86401 */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
+	memcpy(b, "\x00\x01\x51\x80\x00\x00\x0e\x11", 8); /* warn 3601 */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x78\x00\x00\x00\x78", 8); /* 120, 120 */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
+	memcpy(b, "\x00\x00\x00\x78\x00\x00\x00\x77", 8); /* 120, 119 */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), 0);
+	memcpy(b, "\x00\x00\x00\x00\x00\x00\x00\x00", 8); /* none */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), 0);
+	memcpy(b, "\x00\x00\x00\x00\x00\x00\x00\x01", 8); /* warned, no cap */
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
+	memcpy(b, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
 	/* VIDEO_CONFIG: codec ≠ 0 (any other FourCC), sides 1..16384. */
 	memcpy(b, "VP90\x40\x00\x00\x01", 8);
 	assert_int_equal(decode(KP_WIRE_VIDEO_CONFIG, b, 8), 0);
@@ -520,9 +558,16 @@ static void test_wire_checks_welcome_and_video_fields(void **state)
 	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), -EPROTO);
 	b[7] = 0;
 	b[8] = 1;
-	b[6] = 4;
+	b[6] = 8;
 	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), -EPROTO);
 	b[6] = 3;
+	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), 0);
+	/* "Recording optional" only with recording. */
+	b[6] = 5;
+	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), 0);
+	b[6] = 4;
+	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), -EPROTO);
+	b[6] = 7;
 	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), 0);
 	memset(b + 2, 0, 4);
 	assert_int_equal(decode(KP_WIRE_WELCOME, b, 50), -EPROTO);
@@ -711,8 +756,43 @@ static void test_wire_encoder_never_writes_what_the_peer_refuses(void **state)
 	m.u.hello.name_len = 1;
 	m.u.hello.name[0] = '\x1b';
 	assert_int_equal(kp_wire_encode(&m, 0, buf), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_LIMITS;
+	m.u.limits.cap_s = 60;
+	m.u.limits.warn_s = 60;
+	assert_int_equal(kp_wire_encode(&m, 0, buf), 0);
+	m.u.limits.warn_s = 59;
+	assert_int_equal(kp_wire_encode(&m, 0, buf), KP_WIRE_HEADER_SIZE + 8);
 	m.type = KP_WIRE_TYPE_END;
 	assert_int_equal(kp_wire_encode(&m, 0, buf), 0);
+}
+
+/* Names are cut to 64 characters and to the bytes the wire carries, never
+ * inside a character. */
+static void test_wire_names_are_cut_on_characters(void **state)
+{
+	char text[64 * 4 + 8];
+	size_t n = 0;
+
+	/* 70 three-byte characters (日): 64 of them, 192 bytes. */
+	for (int i = 0; i < 70; i++) {
+		memcpy(text + n, "\xe6\x97\xa5", 3);
+		n += 3;
+	}
+	assert_int_equal(kp_wire_name_cut(text, n, KP_WIRE_NAME_MAX), 192);
+	/* 64 four-byte characters: 256 bytes do not fit in 255, so 63. */
+	n = 0;
+	for (int i = 0; i < 64; i++) {
+		memcpy(text + n, "\xf0\x9f\x98\x80", 4);
+		n += 4;
+	}
+	assert_int_equal(kp_wire_name_cut(text, n, KP_WIRE_NAME_MAX), 252);
+	assert_int_equal(kp_wire_name_cut(text, n, 6), 4);
+	/* ASCII: characters are bytes. */
+	memset(text, 'a', 100);
+	assert_int_equal(kp_wire_name_cut(text, 100, KP_WIRE_NAME_MAX), 64);
+	assert_int_equal(kp_wire_name_cut(text, 10, KP_WIRE_NAME_MAX), 10);
+	assert_int_equal(kp_wire_name_cut(text, 0, KP_WIRE_NAME_MAX), 0);
 }
 
 int main(void)
@@ -733,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_wire_truncated_frame_waits_and_two_frames_split),
 		cmocka_unit_test(test_wire_reader_stops_before_a_held_frame),
 		cmocka_unit_test(test_wire_encoder_never_writes_what_the_peer_refuses),
+		cmocka_unit_test(test_wire_names_are_cut_on_characters),
 	};
 	return cmocka_run_group_tests_name("transport-wire", tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ check "the sharer asks the customer for the code" \
 customer "$CODE"
 check "the code connects both sides" wait_for 20 has "$T/viewer.out" "The customer (.*) is connected"
 check "the customer is asked before anything is shared, though nothing is recorded" \
-	wait_for 20 has "$T/sharer.out" "would like to see your screen (nothing is recorded)"
+	wait_for 20 has "$T/sharer.out" "would like to see your screen. Nothing is shared until you allow it"
 check "the operator is told they wait for the answer" \
 	wait_for 20 has "$T/viewer.out" "Waiting for the customer to allow sharing"
 customer y

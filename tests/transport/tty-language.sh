@@ -95,6 +95,8 @@ three_failures() {
 		s/5/５/g; s/6/６/g; s/7/７/g; s/8/８/g; s/9/９/g; s/-/ー/; s/ /　/')
 	note "$lang: the new code typed as $wide"
 	echo "$wide" >&9
+	# The question before anything is shared, answered in full-width too.
+	echo "ｙ" >&9
 	check "$lang: the new code, in full-width digits, connects" \
 		wait_for 30 has "$T/sharer-$lang.out" "$connected"
 	check "$lang: the operator sees the customer" \

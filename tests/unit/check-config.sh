@@ -141,5 +141,45 @@ expect fail "keys.cfg:1001: more than 1000 settings and list entries" \
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "# refusing 1 MB of unknown keys took $elapsed_ms ms"
 
+# Recordings: the folder is checked before any customer is asked to be
+# recorded, by --check-config as at start; not when nothing is recorded.
+if "$agent" --help-plugin transport/record >/dev/null 2>&1; then
+	printf 'role = "viewer";\nrecord = {\n  enabled = true;\n  path = "/proc/kyoyu/%%F-%%i.webm";\n};\n' \
+		>"$tmp/recdir.cfg"
+	expect fail "recdir.cfg:4: recordings go to /proc/kyoyu, which cannot be created" \
+		"check-config refuses a recording folder that cannot be made" -- --check-config "$tmp/recdir.cfg"
+	sed 's/enabled = true/enabled = false/' "$tmp/recdir.cfg" >"$tmp/recoff.cfg"
+	expect 0 "" "a folder nothing is recorded to is not checked" -- --check-config "$tmp/recoff.cfg"
+	printf 'role = "viewer";\nrecord = {\n  enabled = true;\n  path = "%s/rec/%%q.webm";\n};\n' \
+		"$tmp" >"$tmp/recfield.cfg"
+	expect fail "recfield.cfg:4: record.path .*: %q is not a field kyoyu knows" \
+		"check-config refuses an unknown field in record.path" -- --check-config "$tmp/recfield.cfg"
+	printf 'role = "viewer";\nrecord = {\n  enabled = true;\n  path = "%s/rec/%%i.webm";\n  min_free_mb = 1000000;\n};\n' \
+		"$tmp" >"$tmp/recfull.cfg"
+	expect fail "recfull.cfg:5: the disk holding .* is almost full \([0-9]+ MiB free, 1000000 needed\)" \
+		"check-config refuses a disk without room for recordings" -- --check-config "$tmp/recfull.cfg"
+	sed 's/1000000/0/' "$tmp/recfull.cfg" >"$tmp/recok.cfg"
+	expect 0 "" "a usable recording folder passes" -- --check-config "$tmp/recok.cfg"
+	mode=$(stat -c %a "$tmp/rec" 2>/dev/null)
+	if [ "$mode" = 700 ]; then ok "the missing recording folder was made 0700"
+	else echo "mode $mode" >"$tmp/out"; not_ok "the missing recording folder was made 0700"; fi
+else
+	for i in 1 2 3 4 5 6; do n=$((n + 1)); echo "ok $n # SKIP transport/record is not built"; done
+fi
+
+# The certificate, key and pin are read as the start reads them.
+if "$agent" --help-plugin transport/tls >/dev/null 2>&1; then
+	printf 'role = "viewer";\ntransport = {\n  cert = "%s/none-cert.pem";\n  key = "%s/none-key.pem";\n};\n' \
+		"$tmp" "$tmp" >"$tmp/nocert.cfg"
+	expect fail "nocert.cfg:3: .*none-cert.pem" \
+		"check-config refuses a certificate that cannot be read, naming the line" -- \
+		--check-config "$tmp/nocert.cfg"
+	printf 'role = "sharer";\ntransport = {\n  port = 7447;\n  pin = "sha256//short";\n};\n' >"$tmp/pin.cfg"
+	expect fail "pin.cfg:4: transport.pin \"sha256//short\" is not of the form sha256//" \
+		"check-config refuses a malformed pin, naming the line" -- --check-config "$tmp/pin.cfg"
+else
+	for i in 1 2; do n=$((n + 1)); echo "ok $n # SKIP transport/tls is not built"; done
+fi
+
 echo "1..$n"
 [ $failed -eq 0 ]

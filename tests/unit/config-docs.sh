@@ -7,11 +7,29 @@ n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 
-if out=$("$KYOYU_AGENT" --check-config "$KYOYU_SRCDIR/data/agent.cfg" 2>&1); then
-	ok "the installed example agent.cfg is a valid configuration"
+# The example's pin is a placeholder that --check-config refuses, as the
+# sharer would: filled in with a well-formed one, the file must pass.
+example=$(mktemp "${TMPDIR:-/tmp}/kyoyu-agent-cfg.XXXXXX")
+trap 'rm -f "$example"' EXIT
+sed 's|sha256//REPLACE-WITH-THE-PIN-PRINTED-BY-kyoyu-agent--make-cert=|sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=|' \
+	"$KYOYU_SRCDIR/data/agent.cfg" >"$example"
+# LeakSanitizer's own tracer crashes on this run ("Tracer caught signal 11"
+# at a stale dynamic-TLS block, GCC 12's LSan), whatever the code leaks:
+# the leak check is left to the other --check-config runs.
+if out=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	"$KYOYU_AGENT" --check-config "$example" 2>&1); then
+	ok "the installed example agent.cfg, its pin filled in, is a valid configuration"
 else
 	echo "# $out"
-	not_ok "the installed example agent.cfg is a valid configuration"
+	not_ok "the installed example agent.cfg, its pin filled in, is a valid configuration"
+fi
+if out=$("$KYOYU_AGENT" --check-config "$KYOYU_SRCDIR/data/agent.cfg" 2>&1); then
+	not_ok "the example's placeholder pin is refused"
+elif echo "$out" | grep -q 'agent.cfg.*transport.pin .* is not of the form sha256//'; then
+	ok "the example's placeholder pin is refused"
+else
+	echo "# $out"
+	not_ok "the example's placeholder pin is refused"
 fi
 
 # Every "kind name" the agent can load, then each plugin's option keys.

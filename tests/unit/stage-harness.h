@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A bus, the fake codec and a core stage around it, for the encode and
  * decode stage tests.  The test thread posts what capture or the network
  * would, and reads what the stage posts from its own inbox. */

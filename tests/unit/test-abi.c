@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin ABI, pinned: the size and the key offsets of every public
  * struct and the values of the enums and FourCCs plugins compile in, for
  * x86_64.
@@ -59,8 +60,13 @@ static const pin layout[] = {
 	OFFSET(kyoyu_state_info, role, 12),
 	OFFSET(kyoyu_state_info, ends_at_us, 16),
 	OFFSET(kyoyu_state_info, now_us, 24),
-	SIZE(kyoyu_peer_info, 16),
+	SIZE(kyoyu_peer_info, 24),
 	OFFSET(kyoyu_peer_info, reason, 12),
+	OFFSET(kyoyu_peer_info, verified, 16),
+	OFFSET(kyoyu_peer_info, recording_optional, 20),
+	SIZE(kyoyu_limits_info, 12),
+	OFFSET(kyoyu_limits_info, cap_s, 4),
+	OFFSET(kyoyu_limits_info, warn_s, 8),
 	SIZE(kyoyu_stats_info, 32),
 	OFFSET(kyoyu_stats_info, bytes, 16),
 	OFFSET(kyoyu_stats_info, latency_us, 24),
@@ -101,6 +107,7 @@ static const pin layout[] = {
 	OFFSET(kyoyu_host, recording, 40),
 	OFFSET(kyoyu_host, bitrate_kbps, 44),
 	OFFSET(kyoyu_host, frame_format, 48),
+	OFFSET(kyoyu_host, recording_optional, 52),
 	SIZE(kyoyu_stage_ops, 40),
 	OFFSET(kyoyu_stage_ops, start, 8),
 	OFFSET(kyoyu_stage_ops, run, 16),
@@ -130,20 +137,24 @@ static const pin layout[] = {
 	OFFSET(kyoyu_codec_ops, send_packet, 88),
 	OFFSET(kyoyu_codec_ops, receive_frame, 96),
 	OFFSET(kyoyu_codec_ops, close, 104),
-	SIZE(kyoyu_session_view, 56),
+	SIZE(kyoyu_session_view, 72),
 	OFFSET(kyoyu_session_view, consent, 16),
 	OFFSET(kyoyu_session_view, now_us, 24),
 	OFFSET(kyoyu_session_view, connected_us, 32),
 	OFFSET(kyoyu_session_view, last_activity_us, 40),
 	OFFSET(kyoyu_session_view, sharing_since_us, 48),
-	SIZE(kyoyu_policy_verdict, 24),
+	OFFSET(kyoyu_session_view, peer_cap_us, 56),
+	OFFSET(kyoyu_session_view, peer_warn_us, 64),
+	SIZE(kyoyu_policy_verdict, 40),
 	OFFSET(kyoyu_policy_verdict, action, 4),
 	OFFSET(kyoyu_policy_verdict, seconds, 12),
 	OFFSET(kyoyu_policy_verdict, ends_at_us, 16),
+	OFFSET(kyoyu_policy_verdict, cap_us, 24),
+	OFFSET(kyoyu_policy_verdict, warn_us, 32),
 	SIZE(kyoyu_policy_ops, 24),
 	OFFSET(kyoyu_policy_ops, allow, 8),
 	OFFSET(kyoyu_policy_ops, tick, 16),
-	SIZE(kyoyu_plugin_descriptor, 88),
+	SIZE(kyoyu_plugin_descriptor, 96),
 	OFFSET(kyoyu_plugin_descriptor, abi_minor, 2),
 	OFFSET(kyoyu_plugin_descriptor, size, 4),
 	OFFSET(kyoyu_plugin_descriptor, kind, 8),
@@ -156,6 +167,7 @@ static const pin layout[] = {
 	OFFSET(kyoyu_plugin_descriptor, init, 64),
 	OFFSET(kyoyu_plugin_descriptor, fini, 72),
 	OFFSET(kyoyu_plugin_descriptor, ops, 80),
+	OFFSET(kyoyu_plugin_descriptor, check, 88),
 };
 
 static const pin values[] = {
@@ -239,11 +251,13 @@ static const pin values[] = {
 	VALUE(KYOYU_PEER_GONE, 4),
 	VALUE(KYOYU_NOTICE_TIME_WARNING, 1),
 	VALUE(KYOYU_NOTICE_RECORDING, 2),
+	VALUE(KYOYU_NOTICE_RECORDING_STOPPED, 3),
 	VALUE(KYOYU_CODE_ENTERED, 1),
 	VALUE(KYOYU_CODE_ISSUED, 2),
 	VALUE(KYOYU_CODE_REQUEST_NEW, 3),
 	VALUE(KYOYU_CODE_NEEDED, 4),
 	VALUE(KYOYU_CODE_EXPIRED, 5),
+	VALUE(KYOYU_CODE_ATTACKED, 7),
 	VALUE(KYOYU_CODE_REFUSED, 6),
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference-counted buffers and their pools. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The frame bus: ordering, latest-wins, coalescing, bounded FIFOs, the gate
  * that keeps screen content in while not sharing, shared messages with each
  * inbox's own changes made on a copy, wake-ups and shutdown. */
@@ -968,11 +969,47 @@ static void test_bus_stress_many_producers_and_consumers(void **state)
 	kyoyu_pool_unref(s.pool);
 }
 
+/* kyoyu_peer_text: the three texts of a PEER message, an older one-name
+ * buf as the name, and a short OUT cut on a character, never inside one. */
+static void test_peer_text_reads_name_organisation_and_issuer(void **state)
+{
+	static const char texts[] = "田中\0Example\0Desk CA\0";
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+	char out[64];
+
+	(void)state;
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	msg->buf = kyoyu_buffer_new_copy(texts, sizeof(texts) - 1);
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, sizeof(out)), 6);
+	assert_string_equal(out, "田中");
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, out, sizeof(out)), 7);
+	assert_string_equal(out, "Example");
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ISSUER, out, sizeof(out)), 7);
+	assert_string_equal(out, "Desk CA");
+	assert_int_equal(kyoyu_peer_text(msg, 3, out, sizeof(out)), 0);
+	/* 5 bytes of room: one character of 3 bytes, not one and a half. */
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, 6), 3);
+	assert_string_equal(out, "田");
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, 0), -EINVAL);
+	kyoyu_buffer_unref(msg->buf);
+	/* An older transport's buf: one name, no NUL. */
+	msg->buf = kyoyu_buffer_new_copy("operator", 8);
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, sizeof(out)), 8);
+	assert_string_equal(out, "operator");
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, out, sizeof(out)), 0);
+	kyoyu_msg_unref(msg);
+	msg = kyoyu_msg_new(KYOYU_MSG_CODE);
+	assert_int_equal(kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, out, sizeof(out)), -EINVAL);
+	kyoyu_msg_unref(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		cmocka_unit_test(test_msg_new_is_zeroed_stamped_and_writable),
+		cmocka_unit_test(test_peer_text_reads_name_organisation_and_issuer),
 		cmocka_unit_test(test_msg_ref_shares_and_copy_is_writable),
 		T(test_bus_control_messages_keep_fifo_order),
 		T(test_bus_control_messages_come_before_video),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decode stage with the fake codec: keyframes first, skipping after a
  * loss with a (rate-limited) keyframe request, recovery from decoder
  * errors, streams nobody decodes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The encode stage with the fake codec: latest frame wins, the frame-rate
  * cap merges damage, the still-screen top-off, keyframes, size changes,
  * bitrate changes and repeated failures. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/gtk's reading of the connection code: what a customer types or pastes
  * (ASCII or full-width digits, spaces and dashes of any width) becomes the
  * 9 digits, shown grouped as the support person reads them out. */

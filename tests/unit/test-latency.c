@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The latency histogram behind the viewer's capture-to-decoded figures. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loader: a good plugin loads; every broken one is refused with a
  * message naming the file and the reason, and the core carries on. */
 #include "config.h"
@@ -135,8 +136,32 @@ static void test_loader_refuses_module_without_describe(void **state)
 
 static void test_loader_refuses_unresolved_symbol_at_load(void **state)
 {
-	expect_refused(*state, PLUGIN("unresolved"), -ENOEXEC, "cannot load",
-		       "undefined symbol: kyoyu_function_from_a_future_core", NULL);
+	expect_refused(*state, PLUGIN("unresolved"), -ENOEXEC, "refused",
+		       "it calls kyoyu_function_from_a_future_core, which is not part of "
+		       "plugin ABI 1.0", NULL);
+}
+
+static void test_loader_refuses_plugin_calling_the_cores_own_function(void **state)
+{
+	/* The test program has the gate linked in, as the agent has: only
+	 * libkyoyu's exports may resolve a plugin's calls. */
+	expect_refused(*state, PLUGIN("private"), -ENOEXEC,
+		       "it calls kyoyu_bus_open_to, which is not part of plugin ABI 1.0 "
+		       "(only what <kyoyu/*.h> declares is)", NULL);
+}
+
+static void test_loader_refuses_renamed_file_naming_its_module(void **state)
+{
+	/* kyoyu-capture-good, copied under another plugin's name. */
+	char *path = copy_temp_file("kyoyu-capture-renamed.so",
+				    KYOYU_TEST_PLUGIN_DIR "/.libs/kyoyu-capture-good.so");
+
+	assert_non_null(path);
+	expect_refused(*state, path, -EINVAL,
+		       "its file is named kyoyu-capture-renamed, but it holds the plugin "
+		       "capture/good (it exports kyoyu_capture_good_LTX_kyoyu_plugin_describe)"
+		       ": rename it kyoyu-capture-good.so", NULL);
+	remove_temp_file(path);
 }
 
 static void test_loader_refuses_name_mismatch(void **state)
@@ -201,7 +226,17 @@ static void test_loader_explains_plugin_not_found(void **state)
 					   sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no plugin \"nosuch\" (kyoyu-codec-nosuch) found in "
 				    KYOYU_TEST_PLUGIN_DIR));
-	assert_non_null(strstr(err, "--enable-codec-nosuch"));
+	/* No configure option builds it: say where to put it instead. */
+	assert_null(strstr(err, "--enable-"));
+	assert_non_null(strstr(err, "it is not one of kyoyu's own plugins: install its "
+				    "kyoyu-codec-nosuch.so in one of those folders"));
+	/* One of kyoyu's own, not on this search path: how to build it. */
+	assert_int_equal(kyoyu_loader_find(*state, KYOYU_KIND_UI, "sdl", &p, err,
+					   sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "rebuild kyoyu with --enable-ui-sdl"));
+	assert_true(kyoyu_loader_is_own_plugin(KYOYU_KIND_CODEC, "x264"));
+	assert_false(kyoyu_loader_is_own_plugin(KYOYU_KIND_CAPTURE, "x264"));
+	assert_false(kyoyu_loader_is_own_plugin(KYOYU_KIND_UI, "x11"));
 	assert_int_equal(kyoyu_loader_find(*state, KYOYU_KIND_CODEC, "../x", &p, err,
 					   sizeof(err)), -EINVAL);
 	assert_int_equal(kyoyu_loader_find(*state, 99, "x", &p, err, sizeof(err)), -EINVAL);
@@ -231,14 +266,16 @@ static void test_loader_scan_lists_good_and_refused(void **state)
 	scan_result r = {0};
 
 	kyoyu_loader_scan(*state, visit, &r);
-	/* good, ui/shortops, codec/fake, transport/fake; and plugins linked in. */
+	/* good, ui/shortops, codec/fake, transport/fake, ui/customer, and the
+	 * ones that load but break their kind's contract for kyoyu-plugin-check:
+	 * capture/rude, capture/crash, codec/deaf; and plugins linked in. */
 	int preloaded = 0;
 	for (kyoyu_plugin *p = ((kyoyu_loader *)*state)->preloaded; p; p = p->next)
 		preloaded++;
-	assert_int_equal(r.good, 4 + preloaded);
+	assert_int_equal(r.good, 8 + preloaded);
 	/* abi2, newminor, norun, nodescribe, misnamed, badoffset, dupkey,
-	 * noformats, unresolved: each with its file and a reason. */
-	assert_int_equal(r.refused, 9);
+	 * noformats, unresolved, private: each with its file and a reason. */
+	assert_int_equal(r.refused, 10);
 	for (int i = 0; i < r.refused; i++) {
 		assert_non_null(strstr(r.path[i], KYOYU_TEST_PLUGIN_DIR "/kyoyu-capture-"));
 		assert_non_null(strstr(r.why[i], r.path[i]));
@@ -336,6 +373,8 @@ int main(void)
 		T(test_loader_refuses_capture_without_formats),
 		T(test_loader_refuses_module_without_describe),
 		T(test_loader_refuses_unresolved_symbol_at_load),
+		T(test_loader_refuses_plugin_calling_the_cores_own_function),
+		T(test_loader_refuses_renamed_file_naming_its_module),
 		T(test_loader_refuses_name_mismatch),
 		T(test_loader_refuses_option_outside_priv),
 		T(test_loader_refuses_duplicate_option_key),

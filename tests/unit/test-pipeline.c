@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The whole sharer pipeline on fakes: testsrc captures, the fake codec
  * "encodes", the fake transport connects at once, the fake customer says
  * yes when asked.  Nothing on screen may leave before the session shares. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Damage regions: adding, merging when full, clipping, bounds; frame layouts
  * and damage merging; FourCC and pixel format names. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The session state machine with the real default policy and a manual
  * clock: connect, the customer's yes (asked every time, recorded or not),
  * share, pause and resume with the gate, the time cap counted from the yes
@@ -5,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,7 +280,7 @@ static void test_session_viewer_waits_for_the_answer_and_never_asks(void **state
 	/* The customer's yes, as the transport brings it over the link. */
 	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_state(f, KYOYU_STATE_SHARING);
-	expect_said(f, KYOYU_MSG_KEYFRAME_REQUEST);
+	expect_silence(f); /* and no keyframe request: the viewer has no encoder */
 	free_fixture(f);
 }
 
@@ -425,6 +427,7 @@ static void test_session_viewer_asks_for_no_keyframe_when_sharing_starts(void **
 	(void)state;
 	kyoyu_session_begin(f->session);
 	peer(f, KYOYU_PEER_CONNECTED, 0, 0);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
 	expect_viewer_states(f, start, 3);
 	handle_value(f, KYOYU_MSG_PAUSE, 0);
 	handle_value(f, KYOYU_MSG_RESUME, 0);
@@ -466,6 +469,142 @@ static void test_session_time_cap_warns_then_ends(void **state)
 	kyoyu_clock_advance(f->clock, 60 * MINUTE);
 	kyoyu_session_tick(f->session);
 	expect_silence(f);
+}
+
+/* The peer's limits, as its transport brings them over the link. */
+static void peer_limits(fixture *f, int32_t cap_s, int32_t warn_s)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_LIMITS);
+
+	msg->u.limits = (kyoyu_limits_info){KYOYU_LIMITS_PEER, cap_s, warn_s};
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+}
+
+static void test_session_tells_the_peer_its_own_cap(void **state)
+{
+	fixture *f = *state;
+	kyoyu_inbox *limits = kyoyu_bus_subscribe(f->bus, "limits",
+						  KYOYU_MSG_BIT(KYOYU_MSG_LIMITS), 0);
+	kyoyu_msg *msg;
+
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_inbox_pop(limits, &msg, 0), 0);
+	assert_int_equal(msg->u.limits.source, KYOYU_LIMITS_OWN);
+	assert_int_equal(msg->u.limits.cap_s, 40 * 60);
+	assert_int_equal(msg->u.limits.warn_s, 5 * 60);
+	kyoyu_msg_unref(msg);
+	/* Said once: the next tick has nothing new. */
+	kyoyu_session_tick(f->session);
+	assert_int_equal(kyoyu_inbox_pop(limits, &msg, 0), -EAGAIN);
+	kyoyu_inbox_free(limits);
+}
+
+/* The viewer's cap of 2 minutes, warned 1 minute before, wins over the
+ * sharer's own 40: the sharer shows it, warns and ends at it. */
+static void test_session_enforces_the_earlier_peer_cap(void **state)
+{
+	fixture *f = *state;
+
+	start_sharing(f);
+	peer_limits(f, 120, 60);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1000 * MINUTE + 2 * MINUTE);
+	kyoyu_msg_unref(st);
+	kyoyu_session_status status;
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.ends_at_us - status.now_us, 2 * MINUTE);
+	kyoyu_clock_advance(f->clock, MINUTE);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *notice = next_said(f, KYOYU_MSG_NOTICE);
+	assert_int_equal(notice->u.notice.kind, KYOYU_NOTICE_TIME_WARNING);
+	assert_int_equal(notice->u.notice.seconds, 60);
+	kyoyu_msg_unref(notice);
+	kyoyu_clock_advance(f->clock, MINUTE);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *end = next_said(f, KYOYU_MSG_STATE);
+	assert_string_equal(kyoyu_end_reason_name(end->u.state.reason), "time cap");
+	kyoyu_msg_unref(end);
+}
+
+/* A later peer cap changes nothing: this side's own comes first. */
+static void test_session_keeps_its_own_earlier_cap(void **state)
+{
+	fixture *f = *state;
+
+	start_sharing(f);
+	peer_limits(f, 3 * 60 * 60, 0);
+	kyoyu_session_tick(f->session);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.ends_at_us, 1040 * MINUTE);
+	kyoyu_msg_unref(st);
+}
+
+/* The viewer records but the desk allows sharing without (record.required
+ * = false): the customer is offered the choice and takes it. */
+static void test_session_shares_without_recording_when_offered(void **state)
+{
+	fixture *f = *state;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	msg->u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED, .recording = 1,
+					.recording_optional = 1};
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_RECORDING_OPTIONAL);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.state, KYOYU_STATE_SHARING);
+	assert_int_equal(st->u.state.recording, 0);
+	kyoyu_msg_unref(st);
+	kyoyu_session_status status;
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.recording, 0);
+}
+
+/* A desk that requires its recording is not overridden by an answer to a
+ * question nobody asked. */
+static void test_session_refuses_unrecorded_when_recording_is_required(void **state)
+{
+	fixture *f = *state;
+
+	kyoyu_session_begin(f->session);
+	expect_state(f, KYOYU_STATE_CONNECTING);
+	peer(f, KYOYU_PEER_CONNECTED, 1, 0);
+	expect_state(f, KYOYU_STATE_AWAITING_CONSENT);
+	expect_question(f, KYOYU_CONSENT_ASK_RECORDED);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED_UNRECORDED);
+	expect_silence(f);
+	assert_int_equal(kyoyu_session_state(f->session), KYOYU_STATE_AWAITING_CONSENT);
+	handle_value(f, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED);
+	kyoyu_msg *st = next_said(f, KYOYU_MSG_STATE);
+	assert_int_equal(st->u.state.state, KYOYU_STATE_SHARING);
+	assert_int_equal(st->u.state.recording, 1);
+	kyoyu_msg_unref(st);
+}
+
+/* ctl status shows the peer's name and organisation from the PEER texts. */
+static void test_session_keeps_the_verified_identity(void **state)
+{
+	fixture *f = *state;
+	static const char texts[] = "田中 愛子\0Example サポート\0\0";
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+	kyoyu_session_status status;
+
+	kyoyu_session_begin(f->session);
+	msg->u.peer = (kyoyu_peer_info){.event = KYOYU_PEER_CONNECTED,
+					.verified = KYOYU_PEER_VERIFIED_PIN};
+	msg->buf = kyoyu_buffer_new_copy(texts, sizeof(texts) - 1);
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+	kyoyu_session_get_status(f->session, &status);
+	assert_string_equal(status.peer, "田中 愛子");
+	assert_string_equal(status.peer_org, "Example サポート");
+	assert_int_equal(status.verified, KYOYU_PEER_VERIFIED_PIN);
 }
 
 static void test_session_idle_timeout_counts_from_last_activity(void **state)
@@ -572,6 +711,58 @@ static void test_session_runs_on_its_stage(void **state)
 	assert_string_equal(kyoyu_end_reason_name(kyoyu_session_reason(f->session)), "left");
 }
 
+/* The session stage took the session over: only its thread may move it. */
+static void move_from_main_thread_while_the_stage_runs(void *arg)
+{
+	fixture *f = arg;
+	kyoyu_stage *stage = kyoyu_stage_new(f->bus, "session");
+
+	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_SESSION_MASK);
+	kyoyu_session_begin(f->session);
+	assert_int_equal(kyoyu_stage_start(stage, kyoyu_session_run, f->session), 0);
+	kyoyu_bus_post_value(f->bus, KYOYU_MSG_END, KYOYU_END_LEFT);
+	/* Ended by the stage: it runs and owns the session. */
+	assert_true(WAIT_UNTIL(kyoyu_session_state(f->session) == KYOYU_STATE_ENDED, 10));
+	kyoyu_session_move(f->session, KYOYU_STATE_ENDED, KYOYU_END_ERROR);
+}
+
+static void test_session_aborts_when_moved_off_its_stage(void **state)
+{
+	static const char *const said[] = {
+		"kyoyu_session_move ran on thread \"", "outside the thread of session",
+		NULL};
+
+	SKIP_WITHOUT_ASSERTIONS();
+	assert_aborts_saying(move_from_main_thread_while_the_stage_runs, *state, said);
+}
+
+static void *begin(void *arg)
+{
+	fixture *f = arg;
+
+	kyoyu_session_begin(f->session);
+	return NULL;
+}
+
+/* Before its stage runs, the session is the main thread's (its maker's). */
+static void begin_from_another_thread(void *arg)
+{
+	pthread_t thread;
+
+	assert_int_equal(pthread_create(&thread, NULL, begin, arg), 0);
+	pthread_join(thread, NULL);
+}
+
+static void test_session_aborts_when_begun_off_the_main_thread(void **state)
+{
+	static const char *const said[] = {
+		"kyoyu_session_begin ran on thread \"",
+		"outside the thread of its maker (the main thread)", NULL};
+
+	SKIP_WITHOUT_ASSERTIONS();
+	assert_aborts_saying(begin_from_another_thread, *state, said);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,10 +780,18 @@ int main(void)
 		T(test_session_resume_reopens_gate_and_requests_keyframe),
 		cmocka_unit_test(test_session_viewer_asks_for_no_keyframe_when_sharing_starts),
 		T(test_session_time_cap_warns_then_ends),
+		T(test_session_tells_the_peer_its_own_cap),
+		T(test_session_enforces_the_earlier_peer_cap),
+		T(test_session_keeps_its_own_earlier_cap),
+		T(test_session_shares_without_recording_when_offered),
+		T(test_session_refuses_unrecorded_when_recording_is_required),
+		T(test_session_keeps_the_verified_identity),
 		cmocka_unit_test(test_session_idle_timeout_counts_from_last_activity),
 		cmocka_unit_test(test_session_end_reasons),
 		T(test_session_refuses_illegal_moves),
 		T(test_session_runs_on_its_stage),
+		T(test_session_aborts_when_moved_off_its_stage),
+		T(test_session_aborts_when_begun_off_the_main_thread),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

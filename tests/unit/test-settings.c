@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Settings, option tables and the config file: good values, unknown keys,
  * bad types, ranges, enums, lists, nesting, command-line overrides; and
  * what a hostile or mistaken file gets: 64-bit numbers, over-long strings,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-mutter-pointer: moves mutter's pointer through its own
  * org.gnome.Mutter.RemoteDesktop D-Bus API, so that a headless GNOME
  * session has a pointer whose moves the screen cast reports.  A test tool:

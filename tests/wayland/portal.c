@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ScreenCast portal handshake; see portal.h.  Every portal method
  * answers at once with a Request object and later with that object's
  * Response signal, so each call subscribes to the Request's path *before*

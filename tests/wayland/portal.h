@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ScreenCast portal handshake (org.freedesktop.portal.ScreenCast):
  * CreateSession, SelectSources, Start, OpenPipeWireRemote, as a client
  * that is not sandboxed sees it.  Blocking calls on the GLib main context of

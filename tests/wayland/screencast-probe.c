@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-screencast-probe: asks the desktop for the screen through the
  * ScreenCast portal, receives the PipeWire stream and checks what arrives,
  * without any of kyoyu's own code: it proves that a Wayland session (the one
@@ -6,7 +7,7 @@
  *
  *   kyoyu-screencast-probe [-e RRGGBB] [-t SECONDS] [-s SECONDS] [-x COMMAND]
  *                          [-w SECONDS] [-c hidden|embedded|metadata] [-d]
- *                          [-r TOKEN] [-p MODE] [-W] [-v]
+ *                          [-r TOKEN] [-p MODE] [-W] [-v] [-g COMMAND]
  *
  *   -e  the whole screen must show this colour: waits for a frame that does
  *   -t  how long to wait for that frame (default 10 s)
@@ -22,15 +23,25 @@
  *   -W  at the end wait (up to -t seconds) for the portal to close the
  *       session instead of closing it ourselves
  *   -v  one line per buffer
+ *   -g  instead of receiving the stream, run COMMAND (sh -c) with the
+ *       PipeWire remote's descriptor in $KYOYU_PW_FD and the node in
+ *       $KYOYU_PW_NODE, until it ends (or SIGTERM, or the desktop ends the
+ *       cast): another program's grab through the portal, for bench/capture
+ *       (gst-launch-1.0 pipewiresrc fd=$KYOYU_PW_FD path=$KYOYU_PW_NODE ...)
  *
  * Reports on stdout, one fact a line; exits 0 when every check asked for
  * held, 1 when one failed, 2 on a usage error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib.h>
 #include <spa/param/video/format.h>
 #include <spa/buffer/buffer.h>
@@ -44,7 +55,8 @@ typedef struct probe {
 	/* options */
 	long expect;            /* 0xRRGGBB, -1: any picture matches */
 	double timeout, still, watch;
-	const char *command, *restore_token;
+	const char *command, *restore_token, *remote_command;
+	pid_t child;
 	uint32_t cursor_mode, persist_mode;
 	bool dmabuf, wait_close, verbose;
 
@@ -316,7 +328,62 @@ static void on_session_closed(GDBusConnection *bus, const char *sender, const ch
 	(void)bus, (void)sender, (void)path, (void)iface, (void)signal, (void)params;
 	printf("portal: Session.Closed at %.3f s\n", since(p->t0));
 	p->session_closed = true;
-	on_closing(p);
+	if (p->remote_command)
+		finish(p, false);
+	else
+		on_closing(p);
+}
+
+/* -g: the command ended, or we were told to end. */
+static void on_child_exit(GPid pid, gint status, gpointer data)
+{
+	probe *p = data;
+
+	(void)pid;
+	printf("command ended: status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	p->child = 0;
+	finish(p, !WIFEXITED(status) || WEXITSTATUS(status) != 0);
+}
+
+static gboolean on_terminate(gpointer data)
+{
+	probe *p = data;
+
+	finish(p, false);
+	return G_SOURCE_REMOVE;
+}
+
+/* -g: runs the command with the remote's descriptor, until it ends. */
+static void run_with_remote(probe *p)
+{
+	char fd[16], node[16];
+
+	snprintf(fd, sizeof fd, "%d", p->sc.pw_fd);
+	snprintf(node, sizeof node, "%u", p->sc.node);
+	g_setenv("KYOYU_PW_FD", fd, TRUE);
+	g_setenv("KYOYU_PW_NODE", node, TRUE);
+	/* GLib hands out descriptors closed on exec; this one must survive. */
+	fcntl(p->sc.pw_fd, F_SETFD, 0);
+	printf("command: %s\n", p->remote_command);
+	fflush(stdout);
+	p->child = fork();
+	if (p->child == 0) {
+		execl("/bin/sh", "sh", "-c", p->remote_command, (char *)NULL);
+		_exit(127);
+	}
+	if (p->child < 0) {
+		printf("FAIL cannot run the command: %s\n", strerror(errno));
+		p->failed = true;
+		return;
+	}
+	g_child_watch_add(p->child, on_child_exit, p);
+	g_unix_signal_add(SIGTERM, on_terminate, p);
+	g_unix_signal_add(SIGINT, on_terminate, p);
+	g_main_loop_run(p->loop);
+	if (p->child > 0) {
+		kill(p->child, SIGTERM);
+		waitpid(p->child, NULL, 0);
+	}
 }
 
 static uint32_t parse_cursor_mode(const char *s)
@@ -335,7 +402,7 @@ static int usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-e RRGGBB] [-t SECONDS] [-s SECONDS] [-x COMMAND] "
 		"[-w SECONDS] [-c hidden|embedded|metadata] [-d] [-r TOKEN] "
-		"[-p MODE] [-W] [-v]\n",
+		"[-p MODE] [-W] [-v] [-g COMMAND]\n",
 		argv0);
 	return 2;
 }
@@ -359,7 +426,7 @@ int main(int argc, char **argv)
 	char *error = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "e:t:s:x:w:c:dr:p:Wv")) != -1) {
+	while ((opt = getopt(argc, argv, "e:t:s:x:w:c:dr:p:Wvg:")) != -1) {
 		switch (opt) {
 		case 'e':
 			p.expect = strtol(optarg, NULL, 16);
@@ -389,6 +456,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			p.persist_mode = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'g':
+			p.remote_command = optarg;
 			break;
 		case 'W':
 			p.wait_close = true;
@@ -425,6 +495,10 @@ int main(int argc, char **argv)
 		NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_session_closed, &p, NULL);
 
 	p.t0 = g_get_monotonic_time();
+	if (p.remote_command) {
+		run_with_remote(&p);
+		goto out_close;
+	}
 	p.stream = stream_new(p.sc.pw_fd, p.sc.node, p.dmabuf, &events, &p, &error);
 	p.sc.pw_fd = -1;        /* the stream owns it now */
 	if (!p.stream)

@@ -5,12 +5,15 @@
 # cast reaches the client.  Proves scripts/wayland-session before the
 # capture/pipewire plugin is tested on it.  Prints TAP.
 #
-#   tests/wayland/screencast-session.sh [HELPERS_DIR]   (default build/wayland,
-#                                        from tests/wayland/build.sh)
+# A diagnosis for when tests/wayland/capture-pipewire.sh fails: is it the
+# desktop or kyoyu?  Not part of make check (it starts a desktop of its own).
+#
+#   tests/wayland/screencast-session.sh [BUILDDIR]   (default $KYOYU_BUILDDIR,
+#                                        else build/check)
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/tests/tap.sh"
-helpers=$(cd "${1:-build/wayland}" 2>/dev/null && pwd) ||
-	skip_all "no helpers: run tests/wayland/build.sh first"
+helpers=$(cd "${1:-${KYOYU_BUILDDIR:-build/check}}/tests/wayland" 2>/dev/null && pwd) ||
+	skip_all "no helpers: build them (make check, or make tests/wayland/kyoyu-screencast-probe tests/wayland/kyoyu-wl-fill tests/wayland/kyoyu-mutter-pointer)"
 [ -x "$helpers/kyoyu-screencast-probe" ] || skip_all "no $helpers/kyoyu-screencast-probe"
 session=$srcdir/scripts/wayland-session
 instance=check-$$

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Receiving one screen-cast PipeWire node; see stream.h. */
 #include "stream.h"
 

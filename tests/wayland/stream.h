@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Receiving one screen-cast PipeWire node, on the GLib main context: the
  * PipeWire loop's fd is a GLib source, so the portal's D-Bus signals and
  * the stream's buffers are handled on one thread in arrival order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A Windows program that makes one real call into each library that
  * scripts/cross-win64-deps cross-builds, and checks the answer: it proves
  * the DLLs load under Wine (or Windows) and work, before kyoyu itself is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A capture plugin on a real frame bus (see capture-harness.h). */
 #include "config.h"
 

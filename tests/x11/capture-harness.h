@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A capture plugin on a real frame bus, as the agent would run it: loaded
  * from the build tree, initialised with "capture.key=value" settings,
  * started on its own stage, moved in and out of sharing the way the

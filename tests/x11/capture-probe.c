@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu-capture-probe: runs one capture plugin on a frame bus, shares, and
  * counts what it posts; the sink does nothing else, so the process's CPU
  * time is the capture's own.  Used by bench/capture.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small X client that draws known pictures and changes the layout. */
 #include "config.h"
 

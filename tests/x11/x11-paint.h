@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small X client for the x11 tests and the capture benchmark: it draws
  * known pictures on a real X server, opens windows, moves the pointer and
  * changes the RandR layout, each time waiting until the server has done it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x11-repaint: repaints the whole screen FPS times a second with a new
  * colour, until killed: the "everything changes every frame" load of
  * bench/capture.

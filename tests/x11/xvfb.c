@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private Xvfb servers and X clients for the x11 tests. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private X servers and X clients for the x11 tests: an Xvfb on a free
  * display number, and helper programs (xdotool, xterm) run against it. */
 #ifndef KYOYU_TESTS_XVFB_H

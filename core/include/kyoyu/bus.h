@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — the frame bus: the only way stages talk.
  *
  * A stage posts typed messages; every stage whose inbox subscribed to that
@@ -49,6 +50,7 @@ typedef enum kyoyu_msg_type {
 	KYOYU_MSG_NOTICE = 15,          /* u.notice */
 	KYOYU_MSG_ERROR = 16,           /* u.value = -errno, buf = text */
 	KYOYU_MSG_VIDEO_SIZE = 17,      /* u.size: the shared area changed */
+	KYOYU_MSG_LIMITS = 18,          /* u.limits: a side's time cap */
 	KYOYU_MSG_TYPE_COUNT
 } kyoyu_msg_type;
 
@@ -69,6 +71,13 @@ typedef enum kyoyu_consent {
 	KYOYU_CONSENT_GRANTED = 2,
 	KYOYU_CONSENT_DECLINED = 3,
 	KYOYU_CONSENT_ASK_UNRECORDED = 4, /* may they see the screen? (no recording) */
+	/* May they see and record the screen?  The desk also lets the customer
+	 * share without recording (record.required = false on the viewer). */
+	KYOYU_CONSENT_ASK_RECORDING_OPTIONAL = 5,
+	/* The customer's answer to ASK_RECORDING_OPTIONAL: share, but do not
+	 * record.  Refused after ASK_RECORDED; the same as GRANTED after
+	 * ASK_UNRECORDED. */
+	KYOYU_CONSENT_GRANTED_UNRECORDED = 6,
 } kyoyu_consent;
 
 typedef enum kyoyu_code_event {
@@ -76,12 +85,16 @@ typedef enum kyoyu_code_event {
 	KYOYU_CODE_ISSUED = 2,      /* viewer: a new code to read out */
 	KYOYU_CODE_REQUEST_NEW = 3, /* viewer: please issue another */
 	KYOYU_CODE_NEEDED = 4,      /* sharer: ask the customer for the code */
-	/* viewer: the current code no longer works (expired, or 5 wrong
-	 * tries); no buf.  The operator asks for a new one. */
+	/* viewer: the current code no longer works (it expired); no buf.
+	 * The operator asks for a new one. */
 	KYOYU_CODE_EXPIRED = 5,
 	/* viewer: REQUEST_NEW turned down (a customer is connected); buf =
 	 * why, a short sentence for the operator. */
 	KYOYU_CODE_REFUSED = 6,
+	/* viewer: the current code was retired because it was attacked (too
+	 * many wrong guesses in all); buf = "N wrong guesses from M
+	 * addresses".  An ISSUED with a fresh code follows. */
+	KYOYU_CODE_ATTACKED = 7,
 } kyoyu_code_event;
 
 typedef enum kyoyu_peer_event {
@@ -91,9 +104,29 @@ typedef enum kyoyu_peer_event {
 	KYOYU_PEER_GONE = 4,    /* ended on the other side; u.peer.reason */
 } kyoyu_peer_event;
 
+/* How the sharer's transport verified the viewer it shows by name
+ * (u.peer.verified); 0: the name is the peer's own words. */
+typedef enum kyoyu_peer_verified {
+	KYOYU_PEER_VERIFIED_PIN = 1, /* its key is the one in transport.pin */
+	KYOYU_PEER_VERIFIED_CA = 2,  /* a CA in transport.ca_file vouches for it */
+} kyoyu_peer_verified;
+
+/* The texts of a PEER message's buf, for kyoyu_peer_text(). */
+typedef enum kyoyu_peer_text_field {
+	KYOYU_PEER_TEXT_NAME = 0,   /* the person: certificate CN, or the
+				       customer's machine name on a viewer */
+	KYOYU_PEER_TEXT_ORG = 1,    /* the organisation: certificate O */
+	KYOYU_PEER_TEXT_ISSUER = 2, /* with VERIFIED_CA: who vouches */
+} kyoyu_peer_text_field;
+
+/* The longest peer text in bytes, without its NUL: 64 characters. */
+#define KYOYU_PEER_TEXT_MAX 256
+
 typedef enum kyoyu_notice_kind {
 	KYOYU_NOTICE_TIME_WARNING = 1, /* u.notice.seconds left before the cap */
 	KYOYU_NOTICE_RECORDING = 2,    /* the session is being recorded */
+	/* The recording could not go on (a full disk); the session does. */
+	KYOYU_NOTICE_RECORDING_STOPPED = 3,
 } kyoyu_notice_kind;
 
 typedef struct kyoyu_cursor_info {
@@ -124,6 +157,12 @@ typedef struct kyoyu_peer_info {
 	uint32_t codec;     /* negotiated codec, a FourCC */
 	uint32_t recording; /* the viewer records */
 	uint32_t reason;    /* kyoyu_end_reason with KYOYU_PEER_GONE */
+	/* With CONNECTED: kyoyu_peer_verified bits saying how the name in
+	 * buf was checked; 0 when it is only what the peer says. */
+	uint32_t verified;
+	/* With CONNECTED on the sharer: the viewer records but lets the
+	 * customer share without recording (record.required = false). */
+	uint32_t recording_optional;
 } kyoyu_peer_info;
 
 typedef struct kyoyu_stats_info {
@@ -139,6 +178,19 @@ typedef struct kyoyu_notice_info {
 	uint32_t kind;   /* kyoyu_notice_kind */
 	int32_t seconds;
 } kyoyu_notice_info;
+
+/* A side's own time cap, counted from the start of sharing. */
+typedef enum kyoyu_limits_source {
+	KYOYU_LIMITS_OWN = 1,  /* this agent's policy (session -> transport) */
+	KYOYU_LIMITS_PEER = 2, /* the other side's (transport -> session) */
+} kyoyu_limits_source;
+
+typedef struct kyoyu_limits_info {
+	uint32_t source;  /* kyoyu_limits_source */
+	int32_t cap_s;    /* the session ends this long after sharing started;
+			     0: no cap */
+	int32_t warn_s;   /* warned this long before the cap; 0: no warning */
+} kyoyu_limits_info;
 
 typedef struct kyoyu_size_info {
 	uint32_t width, height;
@@ -170,6 +222,7 @@ typedef struct kyoyu_msg {
 		kyoyu_stats_info stats;
 		kyoyu_notice_info notice;
 		kyoyu_size_info size;
+		kyoyu_limits_info limits;
 		int64_t value;
 		uint64_t reserved[48]; /* pins the union at 384 bytes */
 	} u;
@@ -187,6 +240,14 @@ kyoyu_msg *kyoyu_msg_new(kyoyu_msg_type type);
 /* A new, writable message with the fields of MSG and one more reference to
  * its buffer.  NULL when out of memory. */
 kyoyu_msg *kyoyu_msg_copy(const kyoyu_msg *msg);
+
+/* Copies text FIELD (kyoyu_peer_text_field) of the PEER message MSG into
+ * OUT (SIZE bytes, always NUL-terminated, cut on a character boundary when
+ * SIZE is short).  Its buf holds the name, the organisation and the issuer,
+ * each ending in a NUL; a buf of one name without NUL reads as the name.
+ * Returns the length copied, 0 when the text is absent or empty, -EINVAL
+ * when MSG is not a PEER message or SIZE is 0.  Any thread. */
+int kyoyu_peer_text(const kyoyu_msg *msg, uint32_t field, char *out, size_t size);
 
 /* Takes one more reference; returns MSG. Any thread. */
 kyoyu_msg *kyoyu_msg_ref(kyoyu_msg *msg);
@@ -280,7 +341,7 @@ void kyoyu_bus_get_stats(const kyoyu_bus *bus, uint32_t type,
 
 /* ---- stages ------------------------------------------------------------
  * Each stage runs on its own thread, started and named by the core
- * ("ky-capture", "ky-transport", ...).  A plugin stage reads its inbox and
+ * ("ky-capture", "ky-tls", ...).  A plugin stage reads its inbox and
  * posts to the bus; it returns from run() when kyoyu_stage_stopping() is
  * true or its inbox pop says -ESHUTDOWN. */
 

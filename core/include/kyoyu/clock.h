@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — time.
  *
  * Every timestamp on the bus is microseconds of CLOCK_MONOTONIC.  Policy

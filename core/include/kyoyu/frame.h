@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — what travels on the frame bus: buffers, frames, packets, damage.
  *
  * A kyoyu_buffer is a small header with an atomic reference count that points

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — for the program that hosts plugins (the agent, kyoyu-plugin-check,
  * an integrator's own test program): settings of libkyoyu that belong to the
  * whole process, not to one plugin.  A plugin has no use for these, and

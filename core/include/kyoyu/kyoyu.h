@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — everything a plugin needs: #include <kyoyu/kyoyu.h> */
 #ifndef KYOYU_KYOYU_H
 #define KYOYU_KYOYU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — logging for the core and for plugins.
  *
  * One macro records file, line and function with a component prefix, so a

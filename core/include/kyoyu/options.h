@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — plugin options.
  *
  * A plugin never sees the configuration file.  It declares a table of
@@ -44,6 +45,8 @@ typedef struct kyoyu_option {
 	const void *reserved[2];
 } kyoyu_option;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define KYOYU_OPTION_BOOL(key, type, field, def, help)                         \
 	{ key, KYOYU_OPT_BOOL, offsetof(type, field), help, (def), 0, 1, NULL, NULL, { NULL, NULL } }
 #define KYOYU_OPTION_INT(key, type, field, def, min, max, help)                \
@@ -58,6 +61,7 @@ typedef struct kyoyu_option {
 #define KYOYU_OPTION_ENUM(key, type, field, def, choices, help)                \
 	{ key, KYOYU_OPT_ENUM, offsetof(type, field), help, (def), 0, 0, NULL, (choices), { NULL, NULL } }
 #define KYOYU_OPTION_END { NULL, KYOYU_OPT_END, 0, NULL, 0, 0, 0, NULL, NULL, { NULL, NULL } }
+/* clang-format on */
 
 #ifdef __cplusplus
 }

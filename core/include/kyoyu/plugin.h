@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — the plugin ABI.
  *
  * A plugin is a libtool module named kyoyu-<kind>-<name> that exports one
@@ -73,6 +74,9 @@ typedef struct kyoyu_host {
 	 * decoders give the UIs on a viewer.  Set by the time start() runs;
 	 * KYOYU_PIXFMT_NONE during init(). */
 	uint32_t frame_format;
+	/* Viewer, with recording: the customer may choose to share without
+	 * it (record.required = false). */
+	uint32_t recording_optional;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */
@@ -112,8 +116,11 @@ typedef struct kyoyu_codec_desc {
 	const void *reserved[2];
 } kyoyu_codec_desc;
 
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define KYOYU_CODEC_DESC(fourcc, name) { (fourcc), (name), { NULL, NULL } }
 #define KYOYU_CODEC_DESC_END { KYOYU_CODEC_NONE, NULL, { NULL, NULL } }
+/* clang-format on */
 
 typedef struct kyoyu_encoder_config {
 	uint32_t size;
@@ -172,6 +179,11 @@ typedef struct kyoyu_session_view {
 	/* When sharing first started (the customer said yes), or 0: time spent
 	 * waiting for the answer is not the session's time. */
 	int64_t sharing_since_us;
+	/* The other side's own cap and warning lead (its policy's, sent over
+	 * the link), counted from the start of sharing; 0 when it has none
+	 * or said nothing.  Each side enforces the earlier cap. */
+	int64_t peer_cap_us;
+	int64_t peer_warn_us;
 } kyoyu_session_view;
 
 typedef enum kyoyu_policy_action {
@@ -188,6 +200,11 @@ typedef struct kyoyu_policy_verdict {
 	uint32_t reason;    /* kyoyu_end_reason with KYOYU_POLICY_END */
 	int32_t seconds;    /* seconds left, with KYOYU_POLICY_WARN */
 	int64_t ends_at_us; /* session clock time of the cap, or 0 */
+	/* This policy's own cap and warning lead, counted from the start of
+	 * sharing (0: none), whatever the peer's: the core sends them to the
+	 * other side, whose policy enforces the earlier cap too. */
+	int64_t cap_us;
+	int64_t warn_us;
 } kyoyu_policy_verdict;
 
 typedef struct kyoyu_policy_ops {
@@ -225,6 +242,15 @@ typedef struct kyoyu_plugin_descriptor {
 	/* Required: kyoyu_stage_ops for capture, transport and ui,
 	 * kyoyu_codec_ops for codec, kyoyu_policy_ops for policy. */
 	const void *ops;
+	/* Optional.  What init() would refuse about the options in PRIV
+	 * (filled with the defaults and the configuration, nothing else):
+	 * files that cannot be read, folders that cannot be written.  HOST
+	 * gives the size and the role only (the rest is zero).  Takes nothing
+	 * (no display, socket or thread) and changes nothing that init()
+	 * would not.  `kyoyu-agent --check-config` calls it for the plugins
+	 * the configuration runs; returns 0, or a negative errno with the
+	 * reason and the fix in ERR. */
+	int (*check)(void *priv, const kyoyu_host *host, char *err, size_t errlen);
 } kyoyu_plugin_descriptor;
 
 #define KYOYU_PLUGIN_DESCRIBE_SYMBOL "kyoyu_plugin_describe"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kyoyu — session states, roles and end reasons, as seen on the bus. */
 #ifndef KYOYU_SESSION_H
 #define KYOYU_SESSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/file: plays a video file as if it were the screen.
  *
  * Pictures are posted at the file's timestamps (pace = realtime) or as
@@ -25,7 +26,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "file-source.h"
-#include "frame-diff.h"
+#include "../common/frame-diff.h"
 
 #define POOL_SIZE 4
 /* Damage of this many past pictures is kept to refresh a returning buffer. */
@@ -310,7 +311,7 @@ static int load(file_capture *fc, int64_t now)
 		if (fc->shown)
 			fc->send_key = true; /* a new size: a new stream */
 	} else {
-		capture_file_diff(prev, prev_stride, fc->pic.data, fc->pic.stride,
+		capture_frame_diff(prev, prev_stride, fc->pic.data, fc->pic.stride,
 				  fc->pic.width, fc->pic.height, &fc->pic_damage);
 	}
 	fc->loaded = true;

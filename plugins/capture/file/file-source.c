@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/file: demuxing and decoding with libavformat/libavcodec.
  *
  * Pictures already in BGRX (bgr0, bgra: lossless screen recordings) are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/file: a video file decoded into BGRX pictures, one at a time. */
 #ifndef KYOYU_CAPTURE_FILE_SOURCE_H
 #define KYOYU_CAPTURE_FILE_SOURCE_H

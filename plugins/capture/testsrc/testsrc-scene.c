@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The synthetic desktop: a browser window that scrolls, a terminal that is
  * typed into, and a pointer, on a 10-second cycle with idle stretches. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The synthetic desktop drawn by capture/testsrc: a function of the tick
  * number only, so every run shows exactly the same pictures. */
 #ifndef TESTSRC_SCENE_H

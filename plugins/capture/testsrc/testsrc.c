@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/testsrc: a deterministic synthetic desktop with exact damage.
  *
  * It is what tests and the demo share when there is no display.  Each tick

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: the X11 desktop, grabbed only where and when it changes.
  *
  * DAMAGE says what changed; at most capture.fps times a second the changed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: cursor shape (XFIXES) and position (polled) as CURSOR
  * messages. */
 #include "config.h"

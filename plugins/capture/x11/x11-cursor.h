@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: the pointer, sent as CURSOR messages rather than video.
  *
  * XFIXES tells when the cursor's shape changes; the position is polled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: taking what changed from the root window's damage object. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: what changed on the screen, from the DAMAGE extension.
  *
  * The server accumulates changes in a damage object on the root window and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: connecting to the X server and checking what it offers. */
 #include "config.h"
 
@@ -116,6 +117,39 @@ static bool versions_ok(x11_display *d)
 	return true;
 }
 
+/* Xwayland names its RandR outputs XWAYLAND0, XWAYLAND1...; from 23.1 on
+ * it also has an extension of that name (Debian 12's 22.1 has none). */
+static bool is_xwayland(x11_display *d)
+{
+	static const char name[] = "XWAYLAND";
+	const int name_len = (int)sizeof(name) - 1;
+	xcb_connection_t *c = d->conn;
+	xcb_query_extension_reply_t *ext = xcb_query_extension_reply(
+		c, xcb_query_extension(c, (uint16_t)name_len, name), NULL);
+	bool found = ext && ext->present;
+
+	free(ext);
+	if (found || !d->has_randr)
+		return found;
+	xcb_randr_get_screen_resources_current_reply_t *res =
+		xcb_randr_get_screen_resources_current_reply(
+			c, xcb_randr_get_screen_resources_current(c, d->root), NULL);
+	if (!res)
+		return false;
+	const xcb_randr_output_t *outputs = xcb_randr_get_screen_resources_current_outputs(res);
+	int n = xcb_randr_get_screen_resources_current_outputs_length(res);
+	for (int i = 0; i < n && !found; i++) {
+		xcb_randr_get_output_info_reply_t *o = xcb_randr_get_output_info_reply(
+			c, xcb_randr_get_output_info(c, outputs[i], res->config_timestamp),
+			NULL);
+		found = o && xcb_randr_get_output_info_name_length(o) >= name_len &&
+			memcmp(xcb_randr_get_output_info_name(o), name, (size_t)name_len) == 0;
+		free(o);
+	}
+	free(res);
+	return found;
+}
+
 int x11_display_open(x11_display *d, const char *name)
 {
 	const char *env = getenv("DISPLAY");
@@ -175,6 +209,15 @@ int x11_display_open(x11_display *d, const char *name)
 	if (!versions_ok(d)) {
 		x11_display_close(d);
 		return -EOPNOTSUPP;
+	}
+	/* Never a partial screen shown as "your screen is shared". */
+	if (is_xwayland(d)) {
+		kyoyu_info("X display \"%s\" is Xwayland, part of a Wayland desktop: "
+			   "an X11 capture there sees the windows of X programs only, "
+			   "never the whole screen, so capture/x11 does not apply "
+			   "(capture/pipewire shares a Wayland screen)", d->name);
+		x11_display_close(d);
+		return KYOYU_SKIP;
 	}
 	return KYOYU_OK;
 }

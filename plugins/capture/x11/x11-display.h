@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: the connection to the X server and what it offers.
  *
  * Opening checks everything capture needs before a session starts, so a
@@ -24,8 +25,10 @@ typedef struct x11_display {
 
 /* Connects to NAME (NULL: $DISPLAY) and checks DAMAGE, XFIXES, a 24- or
  * 32-bit BGRX root window, and whether MIT-SHM and RandR are offered.
- * Returns KYOYU_OK, KYOYU_SKIP when there is no display to connect to, or a
- * negative errno after logging what is wrong and what to do. */
+ * Returns KYOYU_OK, KYOYU_SKIP when there is no display to connect to or
+ * it is Xwayland (whose root window is not the screen of the Wayland
+ * desktop it belongs to), or a negative errno after logging what is wrong
+ * and what to do. */
 int x11_display_open(x11_display *display, const char *name);
 
 /* Disconnects (a never-opened, zeroed display is fine). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: rectangles of the screen into a picture, through MIT-SHM
  * when the server can attach our segment, else through GetImage. */
 #include "config.h"

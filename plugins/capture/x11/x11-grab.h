@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: copying rectangles of the screen into a picture.
  *
  * With MIT-SHM the server writes each rectangle into a shared staging

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: the shared area, from the root window and RandR monitors. */
 #include "config.h"
 

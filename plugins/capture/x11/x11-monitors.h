@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture/x11: which part of the screen is shared, and when it changes.
  *
  * capture.monitor is "all" (the whole root window, every monitor),

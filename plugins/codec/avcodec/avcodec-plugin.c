@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/avcodec: H.264 decoding for the viewer through FFmpeg's libavcodec
  * (x264 only encodes).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the encoders: the checks every captured frame passes before it
  * is encoded, and the presentation clock that stamps it.  Header-only, as
  * yuv-damage.h, so each plugin module carries its own copy. */
@@ -17,7 +18,10 @@
  * so BGRX is the one format they take: ENCODE_FORMATS initialises
  * kyoyu_codec_ops.encoder_formats, and encode_check_format refuses any other
  * FORMAT at open; CODEC ("VP9", "H.264") names the encoder in the error. */
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define ENCODE_FORMATS { KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE }
+/* clang-format on */
 
 static inline int encode_check_format(const char *codec, uint32_t format)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the decoder plugins: a decoded YUV picture into a bus frame.
  *
  * Decoders hand the viewer's UIs either tightly packed I420 (what they
@@ -26,7 +27,10 @@
 /* What frame_output_convert gives, cheapest first (I420 is what the
  * decoders produce, BGRX a conversion of every pixel): initialises
  * kyoyu_codec_ops.decoder_formats. */
+/* Braced initialisers in macros, which clang-format takes for blocks. */
+/* clang-format off */
 #define FRAME_OUTPUT_FORMATS { KYOYU_PIXFMT_I420, KYOYU_PIXFMT_BGRX, KYOYU_PIXFMT_NONE }
+/* clang-format on */
 
 typedef struct frame_output {
 	uint32_t format; /* kyoyu_pixfmt: I420 or BGRX */

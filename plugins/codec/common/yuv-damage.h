@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the codec plugins: BGRX damage into a persistent YUV picture,
  * and damage into 16×16 macroblock maps.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/vpx: the VP8/VP9 decoder of the viewer.  Pictures leave as I420 or
  * BGRX frames (what the core asked for at open) with full damage. */
 #include "config.h"

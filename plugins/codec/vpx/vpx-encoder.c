@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/vpx: the VP8/VP9 encoder, tuned for screens.
  *
  * The picture libvpx encodes is kept between frames and only the damaged

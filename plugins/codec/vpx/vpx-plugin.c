@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/vpx: VP8 and VP9 through libvpx, for screens.
  *
  * One instance is either an encoder (sharer) or a decoder (viewer) at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/vpx: what the plugin's encoder and decoder halves share. */
 #ifndef KYOYU_CODEC_VPX_PLUGIN_H
 #define KYOYU_CODEC_VPX_PLUGIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* codec/x264: H.264 through x264, for screens.
  *
  * zerolatency (no lookahead, no B-frames: a frame in, its packet out),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy/default: the rules of a support session.
  *
  *  - Sharing waits for the customer's yes: the core itself refuses to
@@ -5,14 +6,18 @@
  *  - Pausing and resuming are always allowed; so is ending.
  *  - The session ends at its time cap (session.max_minutes, 40 by default),
  *    counted from the moment sharing started, with a warning
- *    session.warn_minutes before, on each side's own clock.  Waiting for the
+ *    session.warn_minutes before.  Both sides tell each other their own cap
+ *    and both enforce the earlier one, with the warning lead of the side it
+ *    belongs to, so both people see the same time left.  Waiting for the
  *    customer's answer does not count, but a question left unanswered as long
- *    as the cap ends the session ("idle").
+ *    as this side's cap ends the session ("idle").
  *  - Optionally, it ends after session.idle_minutes with no screen change
  *    and no pointer movement.
  * The core enforces what this plugin answers.
  */
 #include "config.h"
+
+#include <stddef.h>
 
 #define KYOYU_LOG_COMPONENT "policy/default"
 #include <kyoyu/kyoyu.h>
@@ -53,14 +58,36 @@ static int policy_allow(void *priv, const kyoyu_session_view *s, uint32_t to,
 	return 0;
 }
 
+/* The cap both sides enforce: the earlier one, warned with the lead of the
+ * side it belongs to (the longer lead when both caps are equal), so that
+ * both sides, knowing both, pick the same. */
+static void cap_in_force(const policy *p, const kyoyu_session_view *s, int64_t *cap,
+			 int64_t *warn)
+{
+	*cap = p->max_minutes * US_PER_MINUTE;
+	*warn = p->warn_minutes * US_PER_MINUTE;
+	if (s->size < offsetof(kyoyu_session_view, peer_warn_us) + sizeof(s->peer_warn_us) ||
+	    s->peer_cap_us <= 0)
+		return;
+	if (s->peer_cap_us < *cap || (s->peer_cap_us == *cap && s->peer_warn_us > *warn)) {
+		*cap = s->peer_cap_us;
+		*warn = s->peer_warn_us < s->peer_cap_us ? s->peer_warn_us : 0;
+	}
+}
+
 static void policy_tick(void *priv, const kyoyu_session_view *s,
 			kyoyu_policy_verdict *verdict)
 {
 	policy *p = priv;
+	int64_t cap, warn;
 
+	if (verdict->size >= offsetof(kyoyu_policy_verdict, warn_us) + sizeof(verdict->warn_us)) {
+		verdict->cap_us = p->max_minutes * US_PER_MINUTE;
+		verdict->warn_us = p->warn_minutes * US_PER_MINUTE;
+	}
 	if (!s->connected_us || s->state == KYOYU_STATE_ENDED)
 		return;
-	int64_t cap = p->max_minutes * US_PER_MINUTE;
+	cap_in_force(p, s, &cap, &warn);
 	int64_t ends_at = s->sharing_since_us ? s->sharing_since_us + cap : 0;
 	verdict->ends_at_us = ends_at;
 	if (ends_at && s->now_us >= ends_at) {
@@ -68,15 +95,15 @@ static void policy_tick(void *priv, const kyoyu_session_view *s,
 		verdict->reason = KYOYU_END_TIME_CAP;
 		return;
 	}
-	bool unanswered = !ends_at && s->now_us >= s->connected_us + cap;
+	bool unanswered = !ends_at &&
+			  s->now_us >= s->connected_us + p->max_minutes * US_PER_MINUTE;
 	if (unanswered || (p->idle_minutes && s->last_activity_us &&
 			   s->now_us - s->last_activity_us >= p->idle_minutes * US_PER_MINUTE)) {
 		verdict->action = KYOYU_POLICY_END;
 		verdict->reason = KYOYU_END_IDLE;
 		return;
 	}
-	if (ends_at && p->warn_minutes && !p->warned &&
-	    s->now_us >= ends_at - p->warn_minutes * US_PER_MINUTE) {
+	if (ends_at && warn && !p->warned && s->now_us >= ends_at - warn) {
 		p->warned = true;
 		verdict->action = KYOYU_POLICY_WARN;
 		verdict->seconds = (int32_t)((ends_at - s->now_us + 999999) / 1000000);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: writing encoded packets into a container with
  * libavformat, without re-encoding.
  *
@@ -56,6 +57,9 @@ struct record_muxer {
 	bool header_written, size_changes, mp4;
 	bool written_early; /* the last packet went out with a guessed duration */
 	int64_t last_pts; /* in the stream's time base */
+	/* The file's size when it was last brought up to date: it ends there
+	 * with a whole cluster or fragment, readable to its end. */
+	int64_t whole_size;
 };
 
 static const char *av_text(int err, char *buf, size_t len)
@@ -238,6 +242,8 @@ static int sync_file(record_muxer *m)
 	if (ret >= 0 && m->fmt->pb) {
 		avio_flush(m->fmt->pb);
 		ret = m->fmt->pb->error;
+		if (ret >= 0)
+			m->whole_size = avio_tell(m->fmt->pb);
 	}
 	if (ret < 0) {
 		kyoyu_error("record: writing %s failed: %s", m->path,
@@ -346,6 +352,21 @@ int record_muxer_close(record_muxer *m, int64_t end_us)
 	}
 	free_muxer(m);
 	return ret < 0 ? (ret > -4096 ? ret : -EIO) : 0;
+}
+
+int64_t record_muxer_abandon(record_muxer *m)
+{
+	int64_t size = m->whole_size;
+
+	/* Closing writes out the I/O buffer, all or part of it: the cut
+	 * comes after. */
+	if (m->fmt->pb)
+		avio_closep(&m->fmt->pb);
+	if (truncate(m->path, size) != 0)
+		kyoyu_warn("record: cannot cut %s at its last whole picture: %s", m->path,
+			   strerror(errno));
+	free_muxer(m);
+	return size;
 }
 
 bool record_muxer_takes_size_changes(const record_muxer *m)

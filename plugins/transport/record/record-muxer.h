@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: one output file written through libavformat. */
 #ifndef KYOYU_TRANSPORT_RECORD_MUXER_H
 #define KYOYU_TRANSPORT_RECORD_MUXER_H
@@ -39,6 +40,12 @@ int record_muxer_idle(record_muxer *m);
  * clock as the pts, at least one frame), finishes the file (index,
  * duration) and frees M.  Returns 0 or a negative errno (logged). */
 int record_muxer_close(record_muxer *m, int64_t end_us);
+
+/* After a failed write (a full disk): closes the file without writing
+ * more, cuts it where it was last brought up to date (a whole cluster or
+ * fragment: players read it to its end, at most a second short) and frees
+ * M.  Returns the file's size. */
+int64_t record_muxer_abandon(record_muxer *m);
 
 /* True when the container can carry a change of picture size in the same
  * file (Matroska, WebM, IVF and raw H.264 can; MP4 cannot). */

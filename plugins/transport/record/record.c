@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/record: writes the encoded stream to a file, as sent (sharer)
  * or as received (viewer), without re-encoding.
  *
@@ -9,6 +10,12 @@
  * carries the new size); MP4 and a change of codec start a new file,
  * name-2.mp4, name-3.mp4...
  *
+ * record.path is a template (record-path.h): a recording never replaces a
+ * file and is readable by the operator's user only.  Its folder is checked
+ * when the agent starts, before any customer is asked to be recorded.  A
+ * disk that fills mid-session cuts the file at its last whole picture; the
+ * session goes on unrecorded and the people are told.
+ *
  * With as_peer = true it also stands in for the viewer: it announces a
  * peer ("file", not recording) as soon as the session is connecting, so a
  * sharer runs its real pipeline with no network, e.g. for benchmarks.
@@ -19,6 +26,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +34,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "record-muxer.h"
+#include "record-path.h"
 
 /* Keyframe requests while waiting for one, at most this often. */
 #define KEYFRAME_REQUEST_INTERVAL_US 1000000
@@ -35,32 +44,85 @@
 typedef struct record {
 	/* options */
 	const char *path;
+	int64_t min_free_mb;
 	bool as_peer;
 
 	kyoyu_bus *bus;
 	uint32_t role;
 	uint32_t codec; /* the sharer's codec, announced as peer */
 	record_muxer *mux;
+	char id[RECORD_ID_LEN + 1]; /* %i in record.path */
+	bool given_up;            /* the file could not be written: not recording */
 	char base_path[PATH_MAX]; /* the first file; later segments derive from it */
 	char file[PATH_MAX];      /* the file being written */
 	unsigned segment;
 	uint32_t width, height;
 	int64_t first_us; /* capture time of the file's first packet */
 	bool need_key, peer_posted;
+	/* Viewer: the customer chose to share without recording (the
+	 * session's STATE says it is not recorded): nothing is written. */
+	bool unrecorded;
 	int64_t last_request_us;
 	uint64_t skipped, file_packets;
 } record;
 
 static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("path", record, path, NULL,
-			    "the file to write; the extension picks the container "
-			    "(.webm, .mkv, .mp4, .ivf, .h264).  Default: "
-			    "kyoyu-DATE-TIME.webm (VP8/VP9) or .mkv (H.264) here"),
+			    "the file to write, a template: %i is the recording's id, "
+			    "%Y %m %d %H %M %S... the date and time it starts; the "
+			    "extension picks the container (.webm, .mkv, .mp4, .ivf, "
+			    ".h264).  An existing file is never replaced (name-2.webm).  "
+			    "Default: kyoyu-%Y%m%d-%H%M%S-%i.webm (VP8/VP9) or .mkv "
+			    "(H.264) here"),
+	KYOYU_OPTION_INT("min_free_mb", record, min_free_mb, 500, 0, 1 << 20,
+			 "MiB that must be free on the recordings' disk for the agent "
+			 "to start (a 40-minute session at 1.5 Mbit/s takes 450)"),
 	KYOYU_OPTION_BOOL("as_peer", record, as_peer, 0,
 			  "stand in for the viewer (sharer only): the session starts "
 			  "sharing at once with no network, and the file is the output"),
 	KYOYU_OPTION_END,
 };
+
+/* %i: random, so that ids say nothing and never repeat in practice. */
+static int make_id(record *r)
+{
+	uint8_t bytes[RECORD_ID_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) {
+		kyoyu_error("cannot make a recording id: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(r->id + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+/* record.path expanded for the time NOW and a stream of CODEC, or the
+ * reason it cannot be into ERR. */
+static int expand_path(record *r, uint32_t codec, time_t now, char *out, size_t len,
+		       char *err, size_t errlen)
+{
+	const char *template = r->path && *r->path ? r->path
+			       : codec == KYOYU_CODEC_H264 ? "kyoyu-%Y%m%d-%H%M%S-%i.mkv"
+							   : "kyoyu-%Y%m%d-%H%M%S-%i.webm";
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	return record_path_expand(template, r->id, &tm, out, len, err, errlen);
+}
+
+/* The folder must take a recording before a customer is asked to be
+ * recorded, not after: at start, and for --check-config. */
+static int record_check(void *priv, const kyoyu_host *host, char *err, size_t errlen)
+{
+	record *r = priv;
+
+	(void)host;
+	char file[PATH_MAX];
+	int ret = expand_path(r, r->codec, time(NULL), file, sizeof(file), err, errlen);
+
+	return ret ? ret : record_path_prepare_dir(file, r->min_free_mb, err, errlen);
+}
 
 static int record_init(void *priv, const kyoyu_host *host)
 {
@@ -74,54 +136,19 @@ static int record_init(void *priv, const kyoyu_host *host)
 	r->role = host->role;
 	r->codec = host->codecs ? host->codecs[0] : KYOYU_CODEC_NONE;
 	r->need_key = true;
-	return KYOYU_OK;
+	if (make_id(r))
+		return -EIO;
+	char err[PATH_MAX + 256];
+	int ret = record_check(r, host, err, sizeof(err));
+	if (ret)
+		kyoyu_error("%s", err);
+	return ret;
 }
 
 static int record_start(void *priv, kyoyu_stage *stage)
 {
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
 			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
-	return 0;
-}
-
-/* ---- file names --------------------------------------------------------- */
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* PATH with "-N" before its extension (N > 1), into OUT. */
-static void numbered(const char *path, unsigned n, char *out, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-
-	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
-		dot = path + strlen(path);
-	snprintf(out, len, "%.*s-%u%s", (int)(dot - path), path, n, dot);
-}
-
-/* The first file's name: the configured path, or a new one with the date
- * that replaces no existing file. */
-static int choose_base_path(record *r, uint32_t codec)
-{
-	if (r->path && *r->path) {
-		if ((size_t)snprintf(r->base_path, sizeof(r->base_path), "%s", r->path) >=
-		    sizeof(r->base_path))
-			return -ENAMETOOLONG;
-		return 0;
-	}
-	char stamp[32], name[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(name, sizeof(name), "kyoyu-%s.%s", stamp,
-		 codec == KYOYU_CODEC_H264 ? "mkv" : "webm");
-	snprintf(r->base_path, sizeof(r->base_path), "%s", name);
-	for (unsigned n = 2; exists(r->base_path) && n < 1000; n++)
-		numbered(name, n, r->base_path, sizeof(r->base_path));
 	return 0;
 }
 
@@ -145,20 +172,34 @@ static int open_file(record *r, const kyoyu_msg *pkt)
 	const kyoyu_packet_info *info = &pkt->u.packet;
 	int ret;
 
-	if (r->segment == 0 && (ret = choose_base_path(r, info->codec))) {
-		kyoyu_error("record.path is too long");
-		return ret;
+	char wanted[PATH_MAX], err[PATH_MAX + 256];
+
+	if (r->segment == 0) {
+		/* The template's date may name a folder that is new today. */
+		if ((ret = expand_path(r, info->codec, time(NULL), r->base_path,
+				       sizeof(r->base_path), err, sizeof(err))) != 0 ||
+		    (ret = record_path_prepare_dir(r->base_path, 0, err, sizeof(err))) != 0) {
+			kyoyu_error("%s", err);
+			return ret;
+		}
 	}
 	r->segment++;
 	if (r->segment == 1)
-		snprintf(r->file, sizeof(r->file), "%s", r->base_path);
+		snprintf(wanted, sizeof(wanted), "%s", r->base_path);
 	else
-		numbered(r->base_path, r->segment, r->file, sizeof(r->file));
+		record_path_numbered(r->base_path, r->segment, wanted, sizeof(wanted));
+	if ((ret = record_path_claim(wanted, r->file, sizeof(r->file))) != 0) {
+		kyoyu_error("cannot create a recording named like %s: %s", wanted,
+			    strerror(-ret));
+		return ret;
+	}
 	ret = record_muxer_open(r->file, info->codec, info->width, info->height,
 				kyoyu_buffer_data(pkt->buf), kyoyu_buffer_size(pkt->buf),
 				&r->mux);
-	if (ret)
+	if (ret) {
+		unlink(r->file);
 		return ret;
+	}
 	r->width = info->width;
 	r->height = info->height;
 	r->first_us = info->capture_us;
@@ -212,12 +253,43 @@ static int place(record *r, const kyoyu_msg *pkt)
 	return 0;
 }
 
+/* The file cannot be written (a full disk, most often): ERR.  Ending the
+ * session would cost the customer the help they are getting; it goes on
+ * unrecorded, the file cut at its last whole picture, and the UIs say so.
+ * Standing in for the viewer, the file is the session's only output:
+ * returns ERR, which ends it; otherwise 0. */
+static int give_up(record *r, int err)
+{
+	if (r->as_peer)
+		return err;
+	if (r->mux) {
+		int64_t size = record_muxer_abandon(r->mux);
+		r->mux = NULL;
+		if (size == 0)
+			unlink(r->file);
+		kyoyu_error("the recording stopped: %s could not be written; it keeps its "
+			    "first %lld bytes, which play to the end.  The session goes on "
+			    "without recording", r->file, (long long)size);
+	} else {
+		kyoyu_error("the session goes on without recording: no file could be made");
+	}
+	r->given_up = true;
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
+	if (msg) {
+		msg->u.notice.kind = KYOYU_NOTICE_RECORDING_STOPPED;
+		kyoyu_bus_post(r->bus, msg);
+	}
+	return 0;
+}
+
 static int on_packet(record *r, const kyoyu_msg *pkt)
 {
 	const kyoyu_packet_info *info = &pkt->u.packet;
 	size_t size = pkt->buf ? kyoyu_buffer_size(pkt->buf) : 0;
 	char codec[5];
 
+	if (r->given_up)
+		return 0;
 	if (size == 0 || record_muxer_codec_id(info->codec) == AV_CODEC_ID_NONE ||
 	    info->width == 0 || info->height == 0 || info->width > 16384 ||
 	    info->height > 16384) {
@@ -267,7 +339,8 @@ static int record_run(void *priv, kyoyu_stage *stage)
 		if (popped == -ESHUTDOWN)
 			break;
 		/* A crash or kill -9 loses at most the last second. */
-		if (r->mux && (ret = record_muxer_idle(r->mux)) != 0) {
+		if (r->mux && (ret = record_muxer_idle(r->mux)) != 0 &&
+		    (ret = give_up(r, ret)) != 0) {
 			if (popped == 0)
 				kyoyu_msg_unref(msg);
 			break;
@@ -275,7 +348,8 @@ static int record_run(void *priv, kyoyu_stage *stage)
 		if (popped)
 			continue;
 		if (msg->type == KYOYU_MSG_PACKET) {
-			ret = on_packet(r, msg);
+			if (!r->unrecorded && (ret = on_packet(r, msg)) != 0)
+				ret = give_up(r, ret);
 		} else if (msg->type == KYOYU_MSG_STATE) {
 			/* The session listens for peers once it is connecting. */
 			if (msg->u.state.state == KYOYU_STATE_CONNECTING && r->as_peer &&
@@ -283,6 +357,12 @@ static int record_run(void *priv, kyoyu_stage *stage)
 				ret = announce_peer(r);
 			if (msg->u.state.state == KYOYU_STATE_PAUSED)
 				r->need_key = true; /* the encoder restarts with one */
+			if (msg->u.state.state == KYOYU_STATE_SHARING && r->role == KYOYU_ROLE_VIEWER &&
+			    !msg->u.state.recording && !r->unrecorded) {
+				kyoyu_info("the customer shares without recording: nothing is "
+					   "written");
+				r->unrecorded = true;
+			}
 			if (msg->u.state.state == KYOYU_STATE_ENDED) {
 				kyoyu_msg_unref(msg);
 				break;
@@ -323,6 +403,7 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.options = options,
 	.init = record_init,
 	.ops = &ops,
+	.check = record_check,
 };
 
 KYOYU_PLUGIN_DEFINE(kyoyu_transport_record, descriptor)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's side: the code, the connection, the hello, coming back. */
 #include "config.h"
 
@@ -31,7 +32,7 @@ typedef enum phase {
 struct kt_sharer {
 	kyoyu_bus *bus;
 	kt_sharer_config cfg;
-	char name[KP_WIRE_NAME_MAX + 1];
+	char name[KP_WIRE_NAME_TEXT_SIZE];
 	char target[300];
 	kt_connector con;
 	phase phase;
@@ -208,7 +209,7 @@ static void send_hello(kt_sharer *s, int64_t now)
 		s->have_code = false;
 	}
 	h->clock_us = now;
-	h->name_len = (uint8_t)strlen(s->name);
+	h->name_len = (uint8_t)kp_wire_name_cut(s->name, strlen(s->name), KP_WIRE_NAME_MAX);
 	memcpy(h->name, s->name, h->name_len);
 	kp_conn_send(s->greeting, &m);
 	OPENSSL_cleanse(h->secret, sizeof(h->secret));
@@ -235,7 +236,15 @@ static void welcomed(kt_sharer *s, int64_t now)
 {
 	const kp_wire_welcome *w = &s->welcome;
 	kp_conn *conn = s->greeting;
-	bool recording = w->flags & KP_WIRE_WELCOME_RECORDING;
+	kp_peer_link link = {
+		.codec = w->codec,
+		.minor = w->minor,
+		.recording = w->flags & KP_WIRE_WELCOME_RECORDING,
+		.recording_optional = w->flags & KP_WIRE_WELCOME_RECORDING_OPTIONAL,
+		.resumed = s->resuming,
+		.peer_clock_us = w->clock_us,
+	};
+	kt_identity id = {.verified = 0};
 	char codec[5];
 
 	s->greeting = NULL;
@@ -244,17 +253,23 @@ static void welcomed(kt_sharer *s, int64_t now)
 		s->grace_us = (int64_t)w->grace_s * 1000000;
 	}
 	OPENSSL_cleanse(s->welcome.token, sizeof(s->welcome.token));
-	kp_peer_attach(s->peer, conn, w->codec, recording, s->resuming, w->clock_us, now);
+	if (s->con.identity)
+		s->con.identity(s->con.ctx, conn, &id);
+	kp_peer_attach(s->peer, conn, &link, now);
 	if (s->resuming) {
 		kyoyu_info("back in touch with the viewer: the session goes on");
 		kp_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	} else {
-		kyoyu_info("connected to %s at %s in %lld ms (%s%s)",
-			   w->name[0] ? w->name : "the viewer", s->target,
+		/* The customer is shown the certificate's names, never the
+		 * welcome's: any viewer can call itself anything. */
+		kyoyu_info("connected to %s%s%s%s at %s in %lld ms (%s%s); it calls itself "
+			   "\"%s\"", id.name[0] ? id.name : "the viewer",
+			   id.org[0] ? " (" : "", id.org, id.org[0] ? ")" : "", s->target,
 			   (long long)((now - s->attempt_us) / 1000),
 			   kyoyu_fourcc_text(w->codec, codec),
-			   recording ? ", the viewer wants to record" : "");
-		kp_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, w->name);
+			   link.recording ? ", the viewer wants to record" : "", w->name);
+		kp_peer_identity who = {id.name, id.org, id.issuer, id.verified};
+		kp_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, &who);
 	}
 	s->phase = LINKED;
 }

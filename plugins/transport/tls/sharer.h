@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharer's side of the transport: asking for the code, connecting, the
  * hello, and coming back with the session token after a dropped link.
  *
@@ -16,6 +17,14 @@
 #include "proto/conn.h"
 #include "proto/peer.h"
 
+/* Who the viewer is, from its verified certificate. */
+typedef struct kt_identity {
+	char name[KYOYU_PEER_TEXT_MAX + 1];   /* subject CN */
+	char org[KYOYU_PEER_TEXT_MAX + 1];    /* subject O */
+	char issuer[KYOYU_PEER_TEXT_MAX + 1]; /* with a CA: its O, or CN */
+	uint32_t verified;                    /* kyoyu_peer_verified bits */
+} kt_identity;
+
 typedef struct kt_connector {
 	/* Starts connecting; *FD polls writable once connected.  Returns 0,
 	 * or a negative errno with ERR saying what failed. */
@@ -26,6 +35,11 @@ typedef struct kt_connector {
 	/* True when CONN failed because the viewer is not the expected one:
 	 * no second try (fail closed).  May be NULL. */
 	bool (*refused)(void *ctx, kp_conn *conn);
+	/* Fills OUT with who answered on CONN, as its verified certificate
+	 * says: the only name the customer is shown (the name in the welcome
+	 * is the viewer's own words).  May be NULL: the viewer is then shown
+	 * without a name. */
+	void (*identity)(void *ctx, kp_conn *conn, kt_identity *out);
 	void *ctx;
 } kt_connector;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transport/tls: the link between sharer and viewer, over TLS 1.3.
  *
  * The viewer listens, issues one-time connection codes and serves one
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,8 +44,9 @@ typedef struct transport {
 
 	const kyoyu_host *host_info;
 	kyoyu_bus *bus;
+	kyoyu_stage *stage; /* from start(): the sockets, viewer and sharer are its thread's */
 	kt_tls *tls;
-	char display_name[KP_WIRE_NAME_MAX + 1];
+	char display_name[KP_WIRE_NAME_TEXT_SIZE];
 	char target[300];
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
@@ -71,7 +74,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("cert", transport, cert, NULL,
 			    "viewer: its certificate (PEM; kyoyu-agent --make-cert DIR)"),
 	KYOYU_OPTION_STRING("key", transport, key, NULL, "viewer: its private key (PEM)"),
-	KYOYU_OPTION_TEXT("name", transport, name, NULL, KP_WIRE_NAME_MAX,
+	KYOYU_OPTION_TEXT("name", transport, name, NULL, KP_WIRE_NAME_CHARS,
 				"the name the other side sees (default: user@host)"),
 	KYOYU_OPTION_INT("code_ttl_s", transport, code_ttl_s, 600, 1, 86400,
 			 "viewer: a connection code stops working after this long"),
@@ -106,6 +109,26 @@ static void default_name(char *out, size_t len)
 	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
 }
 
+/* The TLS side of ROLE from the options: the viewer's certificate and key,
+ * or what the sharer checks the viewer's against. */
+static int make_tls(const transport *t, uint32_t role, kt_tls **out, char *err,
+		    size_t errlen)
+{
+	if (role == KYOYU_ROLE_SHARER) {
+		if (t->port == 0) {
+			snprintf(err, errlen, "the sharer needs transport.port: the viewer's port");
+			return -EINVAL;
+		}
+		return kt_tls_new_client(t->ca_file, t->pin, t->host, out, err, errlen);
+	}
+	if (!t->cert || !t->key) {
+		snprintf(err, errlen, "the viewer needs transport.cert and transport.key; make "
+			 "them with: kyoyu-agent --make-cert DIR");
+		return -EINVAL;
+	}
+	return kt_tls_new_server(t->cert, t->key, out, err, errlen);
+}
+
 static int transport_init(void *priv, const kyoyu_host *host)
 {
 	transport *t = priv;
@@ -120,34 +143,33 @@ static int transport_init(void *priv, const kyoyu_host *host)
 	else
 		default_name(t->display_name, sizeof(t->display_name));
 	if (!kp_wire_name_ok(t->display_name, strlen(t->display_name))) {
-		kyoyu_error("transport.name must be printable UTF-8 of at most %d bytes",
-			    KP_WIRE_NAME_MAX);
+		kyoyu_error("transport.name must be printable text (UTF-8, no control "
+			    "characters) of at most %d characters", KP_WIRE_NAME_CHARS);
 		return -EINVAL;
 	}
-	if (host->role == KYOYU_ROLE_VIEWER) {
-		if (!t->cert || !t->key) {
-			kyoyu_error("the viewer needs transport.cert and transport.key; make "
-				    "them with: kyoyu-agent --make-cert DIR");
-			return -EINVAL;
-		}
-		ret = kt_tls_new_server(t->cert, t->key, &t->tls, err, sizeof(err));
-	} else {
+	if (host->role == KYOYU_ROLE_SHARER) {
 		if (!host->codecs || !host->codecs[0]) {
 			kyoyu_error("the sharer has no video codec to offer");
 			return -EINVAL;
 		}
-		if (t->port == 0) {
-			kyoyu_error("the sharer needs transport.port: the viewer's port");
-			return -EINVAL;
-		}
-		ret = kt_tls_new_client(t->ca_file, t->pin, t->host, &t->tls, err, sizeof(err));
 		snprintf(t->target, sizeof(t->target), "%s:%d", t->host, t->port);
 	}
-	if (ret) {
+	if ((ret = make_tls(t, host->role, &t->tls, err, sizeof(err))) != 0) {
 		kyoyu_error("%s", err);
 		return ret;
 	}
 	return KYOYU_OK;
+}
+
+/* For --check-config: the certificate, key, pin or CA read and parsed as
+ * init() would, then let go. */
+static int transport_check(void *priv, const kyoyu_host *host, char *err, size_t errlen)
+{
+	kt_tls *tls = NULL;
+	int ret = make_tls(priv, host->role, &tls, err, errlen);
+
+	kt_tls_free(tls);
+	return ret;
 }
 
 static void transport_fini(void *priv)
@@ -167,6 +189,7 @@ static kp_peer_config peer_config(const transport *t)
 		.max_queue_us = (int64_t)t->max_queue_ms * 1000,
 		.ceiling_kbps = t->host_info->bitrate_kbps,
 		.name = "transport/tls",
+		.stage = t->stage,
 	};
 }
 
@@ -210,7 +233,7 @@ static int listen_socket(transport *t)
 	}
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SOMAXCONN)) {
 		ret = -errno;
 		kyoyu_error("cannot listen on %s port %s: %s (is another viewer running? "
 			    "set transport.port)", t->listen_on, port, strerror(errno));
@@ -232,6 +255,7 @@ static int listen_socket(transport *t)
 
 static void accept_all(transport *t, int64_t now)
 {
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
@@ -260,6 +284,33 @@ static void accept_all(transport *t, int64_t now)
 	}
 }
 
+/* How many connections may wait for admission: every one holds a
+ * descriptor, so the limit of open files is raised towards its hard limit
+ * and what it still lacks comes off the slots (the bus, the session,
+ * plugins and libraries keep 64). */
+static size_t pending_slots(void)
+{
+	struct rlimit rl;
+	rlim_t want = KT_VIEWER_MAX_PENDING + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 16;
+	if (rl.rlim_cur < want && rl.rlim_cur != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
+										 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return KT_VIEWER_MAX_PENDING;
+	if (rl.rlim_cur < 64 + 16) {
+		kyoyu_warn("only %llu files may be open: few connections can wait to be "
+			   "admitted (raise ulimit -n)", (unsigned long long)rl.rlim_cur);
+		return 16;
+	}
+	return (size_t)(rl.rlim_cur - 64);
+}
+
 /* ---- the sharer's connector -------------------------------------------- */
 
 static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
@@ -270,6 +321,7 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 	struct addrinfo *ai;
 	char port[16];
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	snprintf(port, sizeof(port), "%d", t->port);
 	int ret = getaddrinfo(t->host, port, &hints, &ai);
 	if (ret) {
@@ -295,8 +347,10 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
-	void *io = kt_tls_wrap(t->tls, fd);
+	void *io;
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	io = kt_tls_wrap(t->tls, fd);
 	if (!io) {
 		snprintf(err, errlen, "cannot start TLS (out of memory)");
 		close(fd);
@@ -310,7 +364,15 @@ static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 
 static bool tls_refused(void *ctx, kp_conn *conn)
 {
+	transport *t = ctx;
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	return kt_tls_refused_peer(kp_conn_io_ctx(conn));
+}
+
+static void tls_identity(void *ctx, kp_conn *conn, kt_identity *out)
+{
+	kt_tls_peer_identity(kp_conn_io_ctx(conn), out);
 }
 
 /* ---- the stage ------------------------------------------------------------ */
@@ -319,8 +381,10 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 {
 	transport *t = priv;
 	const kyoyu_host *h = t->host_info;
-	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE);
+	uint64_t mask = KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_CODE) |
+			KYOYU_MSG_BIT(KYOYU_MSG_LIMITS);
 
+	t->stage = stage;
 	if (h->role == KYOYU_ROLE_VIEWER) {
 		kt_viewer_config vc = {
 			.peer = peer_config(t),
@@ -328,10 +392,12 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.attempts_per_minute = t->attempts_per_minute,
 			.reject_delay_us = (int64_t)t->reject_delay_ms * 1000,
 			.handshake_timeout_us = (int64_t)t->handshake_timeout_s * 1000000,
+			.max_pending = pending_slots(),
 			.grace_us = (int64_t)t->grace_s * 1000000,
 			.name = t->display_name,
 			.codecs = h->codecs,
 			.recording = h->recording,
+			.recording_optional = h->recording_optional,
 		};
 		int ret = listen_socket(t);
 		if (ret)
@@ -346,7 +412,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.target = t->target,
 			.codec = h->codecs[0],
 		};
-		kt_connector con = {tcp_open, tls_wrap, tls_refused, t};
+		kt_connector con = {tcp_open, tls_wrap, tls_refused, tls_identity, t};
 		t->sharer = kt_sharer_new(t->bus, &sc, &con);
 		/* Packets go to the peer's own inbox, read when the socket
 		 * has room. */
@@ -366,6 +432,7 @@ static void take_messages(transport *t, kyoyu_inbox *inbox)
 {
 	kyoyu_msg *msg;
 
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	/* Bounded, so a flood of messages cannot starve the sockets. */
 	for (int i = 0; i < 256 && kyoyu_inbox_pop(inbox, &msg, 0) == 0; i++) {
 		if (t->viewer)
@@ -466,6 +533,7 @@ static const kyoyu_plugin_descriptor descriptor = {
 	.init = transport_init,
 	.fini = transport_fini,
 	.ops = &ops,
+	.check = transport_check,
 };
 
 KYOYU_PLUGIN_DEFINE(kyoyu_transport_tls, descriptor)

@@ -1,10 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS 1.3 contexts and the stream layer over OpenSSL. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/seterr.h"
 #include "tls.h"
 
 /* Mozilla's "modern" profile: TLS 1.3 and its three suites. */
@@ -38,19 +39,10 @@ typedef struct tls_stream {
 	SSL *ssl;
 	bool handshake_done;
 	bool refused_peer; /* the peer's certificate was not the expected one */
+	bool pin_mismatch; /* ...because its key is not the pinned one */
 	char seen_pin[KT_TLS_PIN_TEXT_SIZE];
 	char error[512];
 } tls_stream;
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The newest OpenSSL error as text, or WHAT when there is none. */
 static const char *ssl_reason(const char *what)
@@ -173,7 +165,11 @@ static int verify_viewer(int preverify_ok, X509_STORE_CTX *store)
 		pin_text(pin, s->seen_pin);
 		if (CRYPTO_memcmp(pin, t->pin, PIN_SIZE) != 0) {
 			s->refused_peer = true;
-			X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+			s->pin_mismatch = true;
+			/* OpenSSL answers this error with the bad_certificate
+			 * alert docs/protocol.md promises (its own
+			 * APPLICATION_VERIFICATION would be handshake_failure). */
+			X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
 			return 0;
 		}
 	}
@@ -283,6 +279,54 @@ out_free:
 	return NULL;
 }
 
+/* The UTF-8 of the last NID entry of NAME into OUT, if printable. */
+static void name_entry(const X509_NAME *name, int nid, char *out, size_t size)
+{
+	unsigned char *utf8 = NULL;
+	int last = -1;
+
+	out[0] = '\0';
+	for (int i = -1; (i = X509_NAME_get_index_by_NID(name, nid, i)) >= 0;)
+		last = i;
+	if (last < 0)
+		return;
+	ASN1_STRING *data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last));
+	int len = data ? ASN1_STRING_to_UTF8(&utf8, data) : -1;
+	if (len <= 0) {
+		ERR_clear_error();
+		return;
+	}
+	/* Control characters, or an invalid string, show nothing rather
+	 * than something else; a long one is cut on a character. */
+	if (kp_wire_name_ok((const char *)utf8, (size_t)len)) {
+		size_t n = kp_wire_name_cut((const char *)utf8, (size_t)len, size - 1);
+		memcpy(out, utf8, n);
+		out[n] = '\0';
+	}
+	OPENSSL_free(utf8);
+}
+
+void kt_tls_peer_identity(void *io_ctx, kt_identity *out)
+{
+	tls_stream *s = io_ctx;
+	X509 *cert = SSL_get0_peer_certificate(s->ssl);
+
+	memset(out, 0, sizeof(*out));
+	if (!cert || !s->handshake_done)
+		return;
+	const X509_NAME *subject = X509_get_subject_name(cert);
+	name_entry(subject, NID_commonName, out->name, sizeof(out->name));
+	name_entry(subject, NID_organizationName, out->org, sizeof(out->org));
+	if (s->tls->have_ca) {
+		const X509_NAME *issuer = X509_get_issuer_name(cert);
+		name_entry(issuer, NID_organizationName, out->issuer, sizeof(out->issuer));
+		if (!out->issuer[0])
+			name_entry(issuer, NID_commonName, out->issuer, sizeof(out->issuer));
+	}
+	out->verified = (s->tls->have_pin ? KYOYU_PEER_VERIFIED_PIN : 0) |
+			(s->tls->have_ca ? KYOYU_PEER_VERIFIED_CA : 0);
+}
+
 bool kt_tls_refused_peer(void *io_ctx)
 {
 	return ((tls_stream *)io_ctx)->refused_peer;
@@ -299,7 +343,7 @@ static void explain(tls_stream *s)
 			snprintf(s->error, sizeof(s->error),
 				 "the viewer's certificate is not valid for \"%s\" "
 				 "(transport.host); refusing to connect", t->host);
-		else if (verify == X509_V_ERR_APPLICATION_VERIFICATION)
+		else if (s->pin_mismatch)
 			snprintf(s->error, sizeof(s->error),
 				 "the viewer's certificate (%s) does not match transport.pin: "
 				 "this is not the expected viewer, or its certificate changed; "

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS 1.3 for kyoyu connections (OpenSSL): the viewer's server context with
  * its certificate, the sharer's client context that checks the viewer's
  * certificate against a pin and/or a CA file, and the kp_conn_io that runs a
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "proto/conn.h"
+#include "sharer.h"
 
 #define KT_TLS_PIN_PREFIX "sha256//"
 /* "sha256//" and 44 characters of base64. */
@@ -41,5 +43,11 @@ extern const kp_conn_io kt_tls_io;
  * certificate was refused (pin, CA or host name): the sharer then gives up
  * at once instead of trying again. */
 bool kt_tls_refused_peer(void *io_ctx);
+
+/* Who the viewer on the sharer's stream IO_CTX is, from the certificate its
+ * handshake verified: subject CN and O, and with a CA file the issuer's O
+ * (or CN); OUT->verified says which checks it passed.  Texts that are not
+ * printable UTF-8 are left empty.  After the handshake only. */
+void kt_tls_peer_identity(void *io_ctx, kt_identity *out);
 
 #endif

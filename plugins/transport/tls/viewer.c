@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The viewer's side: admission, codes, one session, the grace window. */
 #include "config.h"
 
@@ -11,7 +12,17 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "proto/tally.h"
 #include "viewer.h"
+
+/* What an outsider can make happen at will is logged in full a few times
+ * every 10 s and otherwise counted, so a flood cannot flood the log
+ * (proto/tally.h); sessions and errors are always logged. */
+#define TALLIED(level, tally, addr, now, ...)                                     \
+	do {                                                                     \
+		if (kp_tally_note((tally), (addr), (now)))                       \
+			level(__VA_ARGS__);                                       \
+	} while (0)
 
 /* How long a reject may take to go out before the socket is just closed. */
 #define CLOSE_GRACE_US 2000000
@@ -23,7 +34,11 @@ typedef struct pending {
 	kt_viewer *viewer;
 	kp_conn *conn;
 	char address[48];
+	kp_source source;
+	size_t index;  /* in kt_viewer.pending */
+	int poll_slot; /* in kt_viewer.polled, -1 when not polled */
 	int64_t deadline_us; /* for the hello, the delayed reply, or the close */
+	bool started;        /* its network let it start the handshake */
 	bool have_hello, replying, closing;
 	kp_wire_hello hello;
 	kp_wire_msg reply;
@@ -32,15 +47,24 @@ typedef struct pending {
 struct kt_viewer {
 	kyoyu_bus *bus;
 	kt_viewer_config cfg;
-	char name[KP_WIRE_NAME_MAX + 1];
+	char name[KP_WIRE_NAME_TEXT_SIZE];
 	kp_codebook codes;
 	bool code_shown; /* the operator holds a code that still works */
 	uint32_t state;  /* the local session's */
 	uint32_t end_reason;
-	pending *pending[KT_VIEWER_MAX_PENDING];
-	size_t n_pending;
+	kp_admission *admission;
+	pending **pending;
+	size_t n_pending, max_pending;
+	/* Which connection each descriptor handed to poll() belongs to; NULL
+	 * once it left, so a descriptor number reused since is not mistaken
+	 * for it. */
+	pending **polled;
+	size_t n_polled;
+	kp_tally refused; /* answered with a REJECT */
+	kp_tally dropped; /* closed before their hello was answered */
 
 	kp_peer *peer;   /* the session, once a sharer got in */
+	kyoyu_msg *limits; /* the session's own cap, kept for the peer to come */
 	uint8_t token[KP_WIRE_TOKEN_SIZE];
 	uint32_t codec;
 	bool lost;
@@ -59,7 +83,21 @@ kt_viewer *kt_viewer_new(kyoyu_bus *bus, const kt_viewer_config *cfg)
 	v->cfg = *cfg;
 	snprintf(v->name, sizeof(v->name), "%s", cfg->name ? cfg->name : "");
 	v->cfg.name = v->name;
+	v->max_pending = cfg->max_pending ? cfg->max_pending : KT_VIEWER_MAX_PENDING;
+	if (v->max_pending < 2)
+		v->max_pending = 2;
+	if (v->max_pending > KT_VIEWER_MAX_PENDING)
+		v->max_pending = KT_VIEWER_MAX_PENDING;
+	v->admission = kp_admission_new(v->max_pending);
+	v->pending = calloc(v->max_pending, sizeof(*v->pending));
+	v->polled = calloc(v->max_pending, sizeof(*v->polled));
+	if (!v->admission || !v->pending || !v->polled) {
+		kt_viewer_free(v);
+		return NULL;
+	}
 	kp_codes_init(&v->codes, cfg->code_ttl_us, cfg->attempts_per_minute);
+	kp_tally_init(&v->refused, "refused connections");
+	kp_tally_init(&v->dropped, "connections dropped before their hello");
 	return v;
 }
 
@@ -72,7 +110,13 @@ static void pending_free(pending *p, bool graceful)
 
 static void remove_pending(kt_viewer *v, size_t i)
 {
+	pending *p = v->pending[i];
+
+	kp_admission_remove(v->admission, p);
+	if (p->poll_slot >= 0)
+		v->polled[p->poll_slot] = NULL;
 	v->pending[i] = v->pending[--v->n_pending];
+	v->pending[i]->index = i;
 }
 
 void kt_viewer_free(kt_viewer *v)
@@ -81,7 +125,11 @@ void kt_viewer_free(kt_viewer *v)
 		return;
 	for (size_t i = 0; i < v->n_pending; i++)
 		pending_free(v->pending[i], false);
+	free(v->pending);
+	free(v->polled);
+	kp_admission_free(v->admission);
 	kp_peer_free(v->peer);
+	kyoyu_msg_unref(v->limits);
 	kp_codes_fini(&v->codes);
 	OPENSSL_cleanse(v->token, sizeof(v->token));
 	free(v);
@@ -141,20 +189,22 @@ bool kt_viewer_done(const kt_viewer *v)
 
 void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t now)
 {
-	size_t same = 0;
+	kp_source source;
+	pending *victim;
 
-	for (size_t i = 0; i < v->n_pending; i++)
-		same += strcmp(v->pending[i]->address, address) == 0;
 	if (v->done || v->state == KYOYU_STATE_ENDED) {
 		kp_conn_free(conn, false);
 		return;
 	}
-	if (v->n_pending == KT_VIEWER_MAX_PENDING || same >= KT_VIEWER_MAX_PENDING_PER_ADDR) {
-		kyoyu_warn("too many connections waiting%s: dropped %s",
-			   same >= KT_VIEWER_MAX_PENDING_PER_ADDR ? " from this address" : "",
-			   kp_conn_addr(conn));
-		kp_conn_free(conn, false);
-		return;
+	kp_source_parse(address, &source);
+	/* Nobody is turned away for want of a slot: the oldest waiting
+	 * connection of the busiest address or network gives way. */
+	while ((victim = kp_admission_make_way(v->admission, &source))) {
+		TALLIED(kyoyu_info, &v->dropped, victim->address, now,
+			"%s gave way to a newer connection (waiting too long, with "
+			"others from its network)", kp_conn_addr(victim->conn));
+		remove_pending(v, victim->index);
+		pending_free(victim, false);
 	}
 	pending *p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -163,9 +213,13 @@ void kt_viewer_adopt(kt_viewer *v, kp_conn *conn, const char *address, int64_t n
 	}
 	p->viewer = v;
 	p->conn = conn;
+	p->source = source;
+	p->poll_slot = -1;
 	snprintf(p->address, sizeof(p->address), "%s", address);
 	p->deadline_us = now + v->cfg.handshake_timeout_us;
 	kp_conn_allow(conn, KP_WIRE_BIT(KP_WIRE_HELLO));
+	kp_admission_add(v->admission, &source, p, now);
+	p->index = v->n_pending;
 	v->pending[v->n_pending++] = p;
 	kyoyu_debug("connection from %s", kp_conn_addr(conn));
 }
@@ -213,14 +267,32 @@ static int send_welcome(kt_viewer *v, pending *p, bool resumed, int64_t now)
 	w->codec = v->codec;
 	w->flags = (v->cfg.recording ? KP_WIRE_WELCOME_RECORDING : 0) |
 		   (resumed ? KP_WIRE_WELCOME_RESUMED : 0);
+	/* A 1.0 sharer knows no such choice: it is asked about recording. */
+	if (v->cfg.recording && v->cfg.recording_optional && w->minor >= 1)
+		w->flags |= KP_WIRE_WELCOME_RECORDING_OPTIONAL;
 	w->grace_s = (uint16_t)(v->cfg.grace_us / 1000000);
 	memcpy(w->token, v->token, sizeof(w->token));
 	w->clock_us = now;
-	w->name_len = (uint8_t)strlen(v->name);
+	w->name_len = (uint8_t)kp_wire_name_cut(v->name, strlen(v->name), KP_WIRE_NAME_MAX);
 	memcpy(w->name, v->name, w->name_len);
 	int ret = kp_conn_send(p->conn, &m);
 	OPENSSL_cleanse(w->token, sizeof(w->token));
 	return ret;
+}
+
+/* What the hello of P and our welcome to it agreed. */
+static kp_peer_link link_of(const kt_viewer *v, const pending *p, bool resumed)
+{
+	uint8_t minor = KP_WIRE_MINOR < p->hello.minor ? KP_WIRE_MINOR : p->hello.minor;
+
+	return (kp_peer_link){
+		.codec = v->codec,
+		.minor = minor,
+		.recording = v->cfg.recording,
+		.recording_optional = v->cfg.recording_optional,
+		.resumed = resumed,
+		.peer_clock_us = p->hello.clock_us,
+	};
 }
 
 /* The code was right: this connection becomes the session. */
@@ -252,8 +324,14 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 	kyoyu_info("%s connected with the right code: session starts (%s%s)",
 		   kp_conn_addr(p->conn), kyoyu_fourcc_text(codec, text),
 		   v->cfg.recording ? ", recorded if the customer agrees" : "");
-	kp_peer_attach(v->peer, p->conn, codec, v->cfg.recording, false, p->hello.clock_us, now);
-	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, p->hello.name);
+	kp_peer_link link = link_of(v, p, false);
+	kp_peer_attach(v->peer, p->conn, &link, now);
+	/* The customer's own words: nothing vouches for a sharer's name. */
+	kp_peer_identity who = {.name = p->hello.name};
+	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, &who);
+	/* The session told its cap before anyone connected. */
+	if (v->limits)
+		kp_peer_on_bus(v->peer, kyoyu_msg_ref(v->limits));
 	p->conn = NULL;
 	remove_pending(v, i);
 	pending_free(p, false);
@@ -273,7 +351,8 @@ static void take_back(kt_viewer *v, size_t i, int64_t now)
 	kp_conn *old = kp_peer_detach(v->peer);
 	kp_conn_free(old, false);
 	kyoyu_info("%s came back: the session goes on", kp_conn_addr(p->conn));
-	kp_peer_attach(v->peer, p->conn, v->codec, v->cfg.recording, true, p->hello.clock_us, now);
+	kp_peer_link link = link_of(v, p, true);
+	kp_peer_attach(v->peer, p->conn, &link, now);
 	kp_peer_post_event(v->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	v->lost = false;
 	p->conn = NULL;
@@ -291,7 +370,7 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 	char text[5];
 
 	if (h->major != KP_WIRE_MAJOR) {
-		kyoyu_warn("%s speaks protocol %u.%u, this viewer %d.%d: refused",
+		TALLIED(kyoyu_warn, &v->refused, p->address, now, "%s speaks protocol %u.%u, this viewer %d.%d: refused",
 			   kp_conn_addr(p->conn), h->major, h->minor, KP_WIRE_MAJOR, KP_WIRE_MINOR);
 		reply_at(p, KP_WIRE_REJECT_VERSION, 0, now);
 		return;
@@ -303,19 +382,22 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 			take_back(v, i, now);
 			return;
 		}
-		kyoyu_warn("%s tried to resume a session that is not this one: refused",
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s tried to resume a session that is not this one: refused",
 			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_RESUME_REFUSED, 0, later);
 		return;
 	}
 	if (v->peer) {
-		kyoyu_info("%s tried to connect while a session runs: told busy",
+		TALLIED(kyoyu_info, &v->refused, p->address, now,
+			"%s tried to connect while a session runs: told busy",
 			   kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BUSY, 0, now);
 		return;
 	}
 	if (!codec) {
-		kyoyu_warn("%s sends %s video, which this viewer cannot decode: refused "
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s sends %s video, which this viewer cannot decode: refused "
 			   "(build the viewer with that codec's plugin)", kp_conn_addr(p->conn),
 			   kyoyu_fourcc_text(h->codecs[0], text));
 		reply_at(p, KP_WIRE_REJECT_CODEC, 0, now);
@@ -326,14 +408,16 @@ static void decide(kt_viewer *v, size_t i, int64_t now)
 		admit(v, i, codec, now);
 		return;
 	case KP_CODE_LIMITED:
-		kyoyu_warn("%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s tries codes too fast: refused for %u s", kp_conn_addr(p->conn),
 			   retry_s);
 		reply_at(p, KP_WIRE_REJECT_RATE_LIMITED,
 			 (uint16_t)(retry_s > KP_WIRE_MAX_RETRY_S ? KP_WIRE_MAX_RETRY_S : retry_s),
 			 later);
 		return;
 	default:
-		kyoyu_warn("%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
+		TALLIED(kyoyu_warn, &v->refused, p->address, now,
+			"%s gave a wrong, used or expired code: refused", kp_conn_addr(p->conn));
 		reply_at(p, KP_WIRE_REJECT_BAD_CODE, 0, later);
 		return;
 	}
@@ -362,9 +446,13 @@ static void end_everything(kt_viewer *v, uint32_t reason, int64_t now)
 {
 	v->state = KYOYU_STATE_ENDED;
 	v->end_reason = reason;
-	for (size_t i = 0; i < v->n_pending; i++)
+	for (size_t i = 0; i < v->n_pending; i++) {
+		kp_admission_remove(v->admission, v->pending[i]);
 		pending_free(v->pending[i], false);
+	}
 	v->n_pending = 0;
+	for (size_t k = 0; k < v->n_polled; k++)
+		v->polled[k] = NULL;
 	kp_codes_revoke(&v->codes);
 	v->code_shown = false;
 	v->bye_deadline_us = now + BYE_GRACE_US;
@@ -392,6 +480,10 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 		if (v->state == KYOYU_STATE_ENDED)
 			end_everything(v, msg->u.state.reason, now);
 	}
+	if (msg->type == KYOYU_MSG_LIMITS) {
+		kyoyu_msg_unref(v->limits);
+		v->limits = kyoyu_msg_ref(msg);
+	}
 	if (v->peer)
 		kp_peer_on_bus(v->peer, msg);
 	else
@@ -412,20 +504,48 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 {
 	size_t n = 0;
 
+	kp_tally *tallies[] = {&v->refused, &v->dropped};
+	char line[160];
+	for (size_t i = 0; i < sizeof(tallies) / sizeof(tallies[0]); i++) {
+		if (kp_tally_summary(tallies[i], now, line, sizeof(line)))
+			kyoyu_warn("%s", line);
+		if (kp_tally_due(tallies[i]) >= 0)
+			wake_at(kp_tally_due(tallies[i]), now, timeout_ms);
+	}
+	unsigned wrong, sources;
+	if (kp_codes_attacked(&v->codes, &wrong, &sources)) {
+		char what[96];
+		snprintf(what, sizeof(what), "%u wrong guesses from %u addresses", wrong, sources);
+		kyoyu_warn("the connection code was attacked (%s) and no longer works; a "
+			   "fresh one is issued: read that one to the customer", what);
+		post_code(v, KYOYU_CODE_ATTACKED, what);
+		v->code_shown = false;
+		if (!v->peer && v->state != KYOYU_STATE_ENDED)
+			issue_code(v, now);
+	}
 	if (v->code_shown && !kp_codes_alive(&v->codes, now)) {
 		v->code_shown = false;
-		kyoyu_warn("the connection code no longer works (it expired or was "
-			   "mistyped %d times); ask for a new one", KP_CODES_MAX_WRONG);
+		kyoyu_warn("the connection code expired; ask for a new one");
 		post_code(v, KYOYU_CODE_EXPIRED, NULL);
 	}
 	if (v->code_shown)
 		wake_at(kp_codes_expiry(&v->codes), now, timeout_ms);
+	v->n_polled = 0;
 	for (size_t i = 0; i < v->n_pending && n < max; i++) {
 		pending *p = v->pending[i];
-		/* After the hello nothing is read until the answer is out. */
-		short ev = p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
-					 : kp_conn_events(p->conn, false);
+		if (!p->started)
+			p->started = kp_admission_may_start(v->admission, &p->source, now);
+		/* Nothing is read before its network lets it start (the TLS
+		 * handshake is the costly part), nor after the hello until the
+		 * answer is out. */
+		short ev = !p->started ? 0
+			   : p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
+					   : kp_conn_events(p->conn, false);
+		if (!p->started)
+			wake_at(now + 1000000 / KP_ADMISSION_STARTS_PER_S, now, timeout_ms);
 		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), ev, 0};
+		p->poll_slot = (int)v->n_polled;
+		v->polled[v->n_polled++] = p;
 		wake_at(p->deadline_us, now, timeout_ms);
 	}
 	if (v->peer && kp_peer_conn(v->peer) && n < max) {
@@ -486,7 +606,8 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		if (ret == 0 && !p->have_hello)
 			ret = kp_conn_flush(p->conn, now);
 		if (ret < 0) {
-			kyoyu_info("dropped %s", kp_conn_why(p->conn));
+			TALLIED(kyoyu_info, &v->dropped, p->address, now, "dropped %s",
+				kp_conn_why(p->conn));
 			return false;
 		}
 	}
@@ -495,7 +616,8 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 		return true;
 	}
 	if (now >= p->deadline_us) {
-		kyoyu_info("%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
+		TALLIED(kyoyu_info, &v->dropped, p->address, now,
+			"%s did not say hello within %lld s: dropped", kp_conn_addr(p->conn),
 			   (long long)(v->cfg.handshake_timeout_us / 1000000));
 		return false;
 	}
@@ -504,25 +626,25 @@ static bool handle_pending(kt_viewer *v, size_t i, short revents, int64_t now)
 
 void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t now)
 {
-	/* Descriptors are matched by number: handling one connection may admit
-	 * it (it leaves the list) or reorder the list. */
-	for (size_t k = 0; k < n; k++) {
-		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
-		if (session && pfds[k].fd == kp_conn_fd(session)) {
-			if (kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
-				link_failed(v, now);
+	/* The waiting connections come first, in the order of v->polled;
+	 * handling one may admit it, drop it or reorder v->pending. */
+	for (size_t k = 0; k < n && k < v->n_polled; k++) {
+		pending *p = v->polled[k];
+		if (!p)
 			continue;
-		}
-		for (size_t i = 0; i < v->n_pending; i++) {
-			pending *p = v->pending[i];
-			if (kp_conn_fd(p->conn) != pfds[k].fd)
-				continue;
-			if (!handle_pending(v, i, pfds[k].revents, now) && i < v->n_pending &&
-			    v->pending[i] == p) {
-				remove_pending(v, i);
-				pending_free(p, p->closing);
-			}
-			break;
+		p->poll_slot = -1;
+		v->polled[k] = NULL;
+		if (!handle_pending(v, p->index, pfds[k].revents, now) && p->index < v->n_pending &&
+		    v->pending[p->index] == p) {
+			remove_pending(v, p->index);
+			pending_free(p, p->closing);
 		}
 	}
+	for (size_t k = v->n_polled; k < n; k++) {
+		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
+		if (session && pfds[k].fd == kp_conn_fd(session) &&
+		    kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
+			link_failed(v, now);
+	}
+	v->n_polled = 0;
 }

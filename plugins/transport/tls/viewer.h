@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The viewer's side of the transport: connections waiting for their hello,
  * connection codes, admission (one session per process; others are told
  * "busy"), and taking back a dropped sharer within the grace window.
@@ -15,12 +16,13 @@
 
 #include <kyoyu/kyoyu.h>
 
+#include "proto/admission.h"
 #include "proto/codes.h"
 #include "proto/conn.h"
 #include "proto/peer.h"
 
-#define KT_VIEWER_MAX_PENDING 16
-#define KT_VIEWER_MAX_PENDING_PER_ADDR 4
+/* Connections that may wait for their hello or their answer at once. */
+#define KT_VIEWER_MAX_PENDING KP_ADMISSION_SLOTS
 
 typedef struct kt_viewer_config {
 	kp_peer_config peer;
@@ -28,10 +30,12 @@ typedef struct kt_viewer_config {
 	double attempts_per_minute;
 	int64_t reject_delay_us;
 	int64_t handshake_timeout_us;
+	size_t max_pending;     /* 0: KT_VIEWER_MAX_PENDING, also the most */
 	int64_t grace_us;
 	const char *name;       /* the operator's display name for the sharer */
 	const uint32_t *codecs; /* what the decoders take, ends with 0 */
 	bool recording;
+	bool recording_optional; /* the customer may share without recording */
 } kt_viewer_config;
 
 typedef struct kt_viewer kt_viewer;

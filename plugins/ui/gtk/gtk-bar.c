@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sharing bar: an undecorated window kept above the others. */
 #include "config.h"
 
@@ -14,7 +15,7 @@ struct ui_gtk_bar {
 	void *ctx;
 	GtkWindow *window;
 	GtkWidget *strip; /* coloured: red while shared, amber while paused */
-	GtkLabel *status, *time_left, *warning;
+	GtkLabel *status, *time_left, *warning, *news;
 	GtkButton *pause;
 	char *operator_name;
 	bool paused, lost;
@@ -105,6 +106,10 @@ static GtkWidget *new_label(const char *css_class)
 {
 	GtkWidget *label = gtk_label_new("");
 
+	/* Long words wrap instead of widening the bar across the screen. */
+	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+	gtk_label_set_max_width_chars(GTK_LABEL(label), 50);
+
 	if (css_class)
 		gtk_widget_add_css_class(label, css_class);
 	return label;
@@ -139,6 +144,10 @@ ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
 	b->warning = GTK_LABEL(warning);
 	gtk_widget_set_visible(warning, FALSE);
 	gtk_box_append(GTK_BOX(column), warning);
+	GtkWidget *news = new_label("kyoyu-warning");
+	b->news = GTK_LABEL(news);
+	gtk_widget_set_visible(news, FALSE);
+	gtk_box_append(GTK_BOX(column), news);
 
 	b->strip = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
 	gtk_widget_add_css_class(b->strip, "kyoyu-bar");
@@ -227,4 +236,10 @@ void ui_gtk_bar_warn(ui_gtk_bar *b, const char *words)
 {
 	gtk_label_set_text(b->warning, words);
 	gtk_widget_set_visible(GTK_WIDGET(b->warning), TRUE);
+}
+
+void ui_gtk_bar_tell(ui_gtk_bar *b, const char *words)
+{
+	gtk_label_set_text(b->news, words);
+	gtk_widget_set_visible(GTK_WIDGET(b->news), TRUE);
 }

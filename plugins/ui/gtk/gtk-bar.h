@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bar shown while the screen is shared: small, above every other
  * window, at the top of the screen: who sees the screen, the time left,
  * Pause/Resume and Stop, and a banner when the time is nearly up.  On the
@@ -32,5 +33,9 @@ void ui_gtk_bar_set_time_left(ui_gtk_bar *bar, int64_t seconds);
 
 /* A banner above the bar with WORDS (the time is nearly up). */
 void ui_gtk_bar_warn(ui_gtk_bar *bar, const char *words);
+
+/* A lasting banner with WORDS, under the warning's place: what changed
+ * while sharing (the recording stopped). */
+void ui_gtk_bar_tell(ui_gtk_bar *bar, const char *words);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading the connection code typed or pasted by the customer. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The connection code as the customer types or pastes it: digits in ASCII
  * or full width (an input method left in 全角 mode), spaces and dashes of
  * any width between them, read as the 9 digits they mean and shown grouped

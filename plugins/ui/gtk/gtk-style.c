@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The customer's windows' style sheet. */
 #include "config.h"
 

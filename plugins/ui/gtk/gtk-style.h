@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The look of the customer's windows: a large code field, the bar's
  * colours (red while shared, amber while paused, as the overlay's badge),
  * the warning banner. */

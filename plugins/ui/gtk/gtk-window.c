@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The customer's window: pages in a GtkStack, one question at a time. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The customer's window before and after sharing, one page at a time: the
  * code, who asks to see the screen (Allow / Decline), how it ended.  While
  * the screen is shared it is hidden and the bar (gtk-bar.h) shows instead.

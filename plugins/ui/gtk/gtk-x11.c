@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The X11 side of the customer's windows, through GDK's X11 surface and
  * Xlib (the connection is GDK's own, used on its thread). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What GTK 4 leaves out and the sharing bar needs on X11: staying above
  * other windows (GTK 4 has no keep-above call), a place at the top of the
  * screen (GTK 4 does not place windows), and a name tests and tools can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/gtk: the customer's side of a session in one small window (GTK 4).
  *
  * The window asks for the code the support person reads out, then names
@@ -30,7 +31,7 @@
 #include "gtk-window.h"
 #include "i18n.h"
 
-/* Operator names are cut here, in characters (the wire carries 64 bytes). */
+/* Texts from the network are cut here, in characters. */
 #define NAME_MAX_CHARS 64
 
 typedef struct ui {
@@ -50,7 +51,9 @@ typedef struct ui {
 	bool shared;       /* the screen was shared at some point */
 	bool warned;       /* the time warning came: the banner shows */
 	unsigned codes_asked;
-	char *operator_name; /* or NULL */
+	/* Who asks, from the certificate the transport verified (NULL when
+	 * it verified none): never a name the viewer merely sent. */
+	char *operator_name, *operator_org, *verified_words;
 	char *error;         /* what a failed stage said, or NULL */
 } ui;
 
@@ -80,18 +83,21 @@ static void on_code(void *ctx, const char *digits)
 
 static void on_answer(void *ctx, ui_gtk_answer answer)
 {
-	/* ALLOW_UNRECORDED is offered only with UI_GTK_ASK_RECORDING_OPTIONAL,
-	 * which no session asks yet (record.required comes with the operator's
-	 * identity, issue 13 item 2): should it come anyway, declining is the
-	 * answer that shares nothing. */
-	post_value(ctx, KYOYU_MSG_CONSENT,
-		   answer == UI_GTK_ALLOW ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+	int64_t value = KYOYU_CONSENT_DECLINED;
+
+	if (answer == UI_GTK_ALLOW)
+		value = KYOYU_CONSENT_GRANTED;
+	else if (answer == UI_GTK_ALLOW_UNRECORDED)
+		value = KYOYU_CONSENT_GRANTED_UNRECORDED;
+	post_value(ctx, KYOYU_MSG_CONSENT, value);
 }
 
 /* Who asks, as far as this side knows it. */
 static ui_gtk_asker asker(const ui *u)
 {
-	return (ui_gtk_asker){.name = u->operator_name};
+	return (ui_gtk_asker){.name = u->operator_name,
+			      .organisation = u->operator_org,
+			      .verified = u->verified_words};
 }
 
 /* Closing the window before the end leaves the session: a closed window
@@ -225,14 +231,13 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 	}
 }
 
-/* A name from the network, fit to show: valid UTF-8, no control
- * characters, at most NAME_MAX_CHARS characters. */
-static char *readable_name(const kyoyu_buffer *buf)
+/* LEN bytes of TEXT from the network, fit to show: valid UTF-8, no
+ * control characters, at most NAME_MAX_CHARS characters; NULL when empty. */
+static char *readable(const char *text, size_t len)
 {
-	if (!buf || !kyoyu_buffer_size(buf))
+	if (!text || !len)
 		return NULL;
-	char *valid = g_utf8_make_valid((const char *)kyoyu_buffer_data(buf),
-					(gssize)kyoyu_buffer_size(buf));
+	char *valid = g_utf8_make_valid(text, (gssize)len);
 	GString *out = g_string_new(NULL);
 	long n = 0;
 	for (const char *p = valid; *p && n < NAME_MAX_CHARS; p = g_utf8_next_char(p), n++) {
@@ -243,12 +248,58 @@ static char *readable_name(const kyoyu_buffer *buf)
 	return g_string_free(out, out->len == 0);
 }
 
+static char *readable_buffer(const kyoyu_buffer *buf)
+{
+	return buf ? readable(kyoyu_buffer_data(buf), kyoyu_buffer_size(buf)) : NULL;
+}
+
+/* FIELD of a PEER message (kyoyu_peer_text_field), fit to show, or NULL. */
+static char *peer_text(const kyoyu_msg *msg, uint32_t field)
+{
+	char text[KYOYU_PEER_TEXT_MAX + 1];
+	int len = kyoyu_peer_text(msg, field, text, sizeof(text));
+
+	return len > 0 ? readable(text, (size_t)len) : NULL;
+}
+
+static void forget_operator(ui *u)
+{
+	g_free(u->operator_name);
+	g_free(u->operator_org);
+	g_free(u->verified_words);
+	u->operator_name = u->operator_org = u->verified_words = NULL;
+}
+
+/* Who connected, as the certificate says, and how the transport knows:
+ * the same words as ui/tty's.  Without a verified name the window says
+ * "the support team". */
+static void learn_operator(ui *u, const kyoyu_msg *msg)
+{
+	uint32_t verified = msg->u.peer.verified;
+
+	forget_operator(u);
+	if (!verified)
+		return;
+	u->operator_name = peer_text(msg, KYOYU_PEER_TEXT_NAME);
+	if (!u->operator_name)
+		return;
+	u->operator_org = peer_text(msg, KYOYU_PEER_TEXT_ORG);
+	if (verified & KYOYU_PEER_VERIFIED_PIN) {
+		u->verified_words = g_strdup(_("Verified by the key this computer was set up with."));
+	} else {
+		char *issuer = peer_text(msg, KYOYU_PEER_TEXT_ISSUER);
+		/* TRANSLATORS: the name of a certificate authority. */
+		u->verified_words = g_strdup_printf(_("Verified by %s, which this computer trusts."),
+						    issuer ? issuer : _("a certificate authority"));
+		g_free(issuer);
+	}
+}
+
 static void on_peer(ui *u, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		g_free(u->operator_name);
-		u->operator_name = readable_name(msg->buf);
+		learn_operator(u, msg);
 		break;
 	case KYOYU_PEER_LOST:
 		ui_gtk_bar_set_link_lost(u->bar, true);
@@ -265,10 +316,19 @@ static void on_peer(ui *u, const kyoyu_msg *msg)
  * 5 minutes" read at 3:26 left would be wrong. */
 static void on_notice(ui *u, const kyoyu_notice_info *n)
 {
-	if (n->kind != KYOYU_NOTICE_TIME_WARNING)
-		return;
-	u->warned = true;
-	show_warning(u, n->seconds);
+	switch (n->kind) {
+	case KYOYU_NOTICE_TIME_WARNING:
+		u->warned = true;
+		show_warning(u, n->seconds);
+		break;
+	case KYOYU_NOTICE_RECORDING_STOPPED:
+		ui_gtk_bar_tell(u->bar, _("The recording has stopped because the disk is full. "
+					  "Your screen is still shared, but nothing more is "
+					  "recorded."));
+		break;
+	default:
+		break;
+	}
 }
 
 static void on_question(ui *u, int64_t question)
@@ -279,6 +339,8 @@ static void on_question(ui *u, int64_t question)
 		ui_gtk_window_ask_consent(u->window, &who, UI_GTK_ASK_RECORDED);
 	else if (question == KYOYU_CONSENT_ASK_UNRECORDED)
 		ui_gtk_window_ask_consent(u->window, &who, UI_GTK_ASK_UNRECORDED);
+	else if (question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL)
+		ui_gtk_window_ask_consent(u->window, &who, UI_GTK_ASK_RECORDING_OPTIONAL);
 }
 
 static void on_message(ui *u, const kyoyu_msg *msg)
@@ -303,7 +365,7 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_ERROR:
 		g_free(u->error);
-		u->error = readable_name(msg->buf);
+		u->error = readable_buffer(msg->buf);
 		break;
 	default:
 		break;
@@ -442,9 +504,9 @@ static void ui_stop(void *priv)
 {
 	ui *u = priv;
 
-	g_free(u->operator_name);
+	forget_operator(u);
 	g_free(u->error);
-	u->operator_name = u->error = NULL;
+	u->error = NULL;
 }
 
 static const kyoyu_stage_ops ops = {

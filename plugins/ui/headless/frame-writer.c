@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: decoded pictures into NUT files on a writer thread. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: decoded pictures into a file, on a thread of their own.
  *
  * Pictures go into a NUT file (libavformat) as raw video in the format the
@@ -24,7 +25,8 @@ typedef struct frame_writer_stats {
 } frame_writer_stats;
 
 /* A writer to PATH (created or truncated when the first picture comes) and
- * its thread.  Returns 0 with *OUT set, or a negative errno.  Stage thread. */
+ * its thread.  Returns 0 with *OUT set, or a negative errno.  From start(),
+ * on the core's thread. */
 int frame_writer_start(const char *path, frame_writer **out);
 
 /* Queues the picture of FRAME (a KYOYU_MSG_FRAME) with timestamp PTS_US:
@@ -34,7 +36,8 @@ int frame_writer_start(const char *path, frame_writer **out);
 int frame_writer_push(frame_writer *writer, const kyoyu_msg *frame, int64_t pts_us);
 
 /* Writes what is queued, closes the file, ends the thread and frees the
- * writer (NULL is ignored); fills STATS when not NULL.  Stage thread. */
+ * writer (NULL is ignored); fills STATS when not NULL.  At the end of run()
+ * on the stage's thread, or from stop() when run() never ran. */
 void frame_writer_finish(frame_writer *writer, frame_writer_stats *stats);
 
 #endif

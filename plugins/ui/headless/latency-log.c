@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: the latency CSV and histogram. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: how late each decoded picture was.
  *
  * Keeps a histogram of capture-to-decoded latencies (250 µs buckets up to
@@ -11,7 +12,9 @@
  * estimated from the sharer's clock); pts_us is the picture's time in the
  * frames file; kind is "key", "delta" or "refine".  A refinement
  * re-sends an old picture at a higher quality: its age is not latency, so
- * it is left out of the percentiles.  Stage thread only.
+ * it is left out of the percentiles.  Not thread-safe: opened in start()
+ * on the core's thread, added to by the stage's thread, closed by either
+ * once run() returned or never ran.
  */
 #ifndef KYOYU_UI_HEADLESS_LATENCY_LOG_H
 #define KYOYU_UI_HEADLESS_LATENCY_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/headless: the operator's side without a window, for benchmarks,
  * tests and recording what the viewer really decoded.
  *
@@ -41,6 +42,7 @@ typedef struct headless {
 	const char *frames_path;
 	const char *latency_path;
 
+	kyoyu_stage *stage;
 	kyoyu_inbox *inbox;
 	frame_writer *writer;
 	latency_log log;
@@ -115,6 +117,7 @@ static int headless_start(void *priv, kyoyu_stage *stage)
 		h->log_open = false;
 		return ret;
 	}
+	h->stage = stage;
 	h->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(h->inbox, KYOYU_MSG_BIT(KYOYU_MSG_FRAME) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
@@ -149,6 +152,7 @@ static void on_frame(headless *h, const kyoyu_msg *msg)
 			    : flags & KYOYU_FRAME_REFINE ? PICTURE_REFINE
 							 : PICTURE_DELTA;
 
+	KYOYU_ASSERT_STAGE_THREAD(h->stage);
 	if (!h->have_first) {
 		h->have_first = true;
 		h->first_capture_us = msg->time_us;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The window's fonts through fontconfig (see sdl-fonts.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fonts of the viewer's window, found through fontconfig: a sans-serif
  * face for the messages' language, and one for Japanese that draws every
  * character the first lacks (a customer's name in kanji in an English

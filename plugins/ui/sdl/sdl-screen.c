@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The picture and cursor textures of the viewer's window. */
 #include "config.h"
 

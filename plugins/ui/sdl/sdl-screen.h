@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared screen as the viewer's window shows it: the picture in a
  * texture of the decoder's own pixel format (BGRX or I420, so no colour
  * conversion happens here), the sharer's cursor, and the rectangle the

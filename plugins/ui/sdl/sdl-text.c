@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lines of text kept as textures, each run in the face that draws it. */
 #include "config.h"
 

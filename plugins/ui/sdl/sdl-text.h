@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Text for the viewer's window (SDL2_ttf): a line of text kept as a
  * texture, rendered again only when its words change.  A line may mix
  * scripts (an English status line with a Japanese name): each run of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/sdl: the operator's window onto the customer's screen.
  *
  * It shows the decoded picture scaled to fit (aspect kept) with the
@@ -58,6 +59,7 @@ typedef struct sdl_ui {
 
 	kyoyu_bus *bus;
 	const kyoyu_clock *clock;
+	kyoyu_stage *stage; /* SDL is used on its thread only */
 	kyoyu_inbox *inbox;
 	SDL_Window *window;
 	SDL_Renderer *renderer;
@@ -286,6 +288,7 @@ static void draw(sdl_ui *ui)
 	char words[SDL_TEXT_MAX];
 	int w, h;
 
+	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
 	SDL_GetRendererOutputSize(ui->renderer, &w, &h);
 	describe_status(ui, words, sizeof(words));
 	sdl_text_set(&ui->status, ui->renderer, words);
@@ -419,11 +422,11 @@ static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		if (msg->buf) {
+		char name[sizeof(ui->peer)];
+		int len = kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, name, sizeof(name));
+		if (len > 0) {
 			/* A name from the network: whole characters, no control. */
-			utf8_text_sanitize(ui->peer, sizeof(ui->peer),
-					   kyoyu_buffer_data(msg->buf),
-					   kyoyu_buffer_size(msg->buf));
+			utf8_text_sanitize(ui->peer, sizeof(ui->peer), name, (size_t)len);
 			char title[sizeof(ui->peer) + 64];
 			/* TRANSLATORS: the window's title; %s is the customer's
 			 * name.  Keep "kyoyu" first: tests find the window by it. */
@@ -457,6 +460,7 @@ static void on_state(sdl_ui *ui, const kyoyu_state_info *st)
 
 static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_FRAME:
 		if (sdl_screen_update(&ui->screen, ui->renderer, msg) == -EINVAL)
@@ -530,6 +534,7 @@ static int sdl_ui_start(void *priv, kyoyu_stage *stage)
 {
 	sdl_ui *ui = priv;
 
+	ui->stage = stage;
 	ui->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(ui->inbox,
 			     KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |

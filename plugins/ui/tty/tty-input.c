@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Keys and lines from standard input, without blocking. */
 #include "config.h"
 

@@ -1,10 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /* Keys and lines from standard input, without ever blocking the process.
  *
  * On a terminal, input is read key by key (no echo, no line editing by the
  * terminal; Ctrl-C still interrupts) and the terminal is restored at the
  * end.  Otherwise (a pipe, a file, /dev/null) input is read line by line,
- * and end of input just means no more input: the session goes on.  UI
- * thread only. */
+ * and end of input just means no more input: the session goes on.  Opened
+ * in start() and closed in stop() on the core's thread, read by the stage's
+ * thread in between. */
 #ifndef UI_TTY_INPUT_H
 #define UI_TTY_INPUT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/tty: the session in a terminal, for both people.
  *
  * The customer (sharer) types the code the support person reads out, is
@@ -46,14 +47,16 @@ typedef struct ui {
 	const kyoyu_host *host;
 	kyoyu_bus *bus;
 	uint32_t role;
+	kyoyu_stage *stage;
 	tty_input in;
 	bool out_tty, status_shown;
 
 	uint32_t state;
 	int64_t ends_at_us;
 	bool recording, lost;
-	char peer[72];
+	char peer[KYOYU_PEER_TEXT_MAX + 1];
 	bool asking_code, asking_consent;
+	bool may_skip_recording; /* the question offers "share without recording" */
 	unsigned code_asks; /* CODE NEEDED so far: the first, then one per failure */
 	char code[16];
 	size_t code_len;
@@ -147,7 +150,7 @@ static int terminal_columns(void)
 
 static void show_status(ui *u)
 {
-	char left[64], line[512] = "", figures[160];
+	char left[64], line[KYOYU_PEER_TEXT_MAX + 512] = "", figures[160];
 
 	if (!u->out_tty || u->asking_code || u->asking_consent)
 		return;
@@ -254,17 +257,45 @@ static void submit_code(ui *u, const char *text)
 	say(u, "%s", _("Connecting to the support team..."));
 }
 
-static void answer_consent(ui *u, bool yes)
+static bool is_yes(const char *s);
+static bool is_no(const char *s);
+
+/* ANSWER: a kyoyu_consent answer (GRANTED, GRANTED_UNRECORDED, DECLINED). */
+static void answer_consent(ui *u, int answer)
 {
 	u->asking_consent = false;
-	if (yes)
-		say(u, "%s", u->recording ? _("Thank you. The session will be recorded.")
-					  : _("Thank you. Your screen will be shared now."));
-	else
+	if (answer == KYOYU_CONSENT_DECLINED)
 		say(u, "%s", u->recording
 				     ? _("The session will not be recorded, so it ends now.")
 				     : _("Your screen will not be shared. The session ends now."));
-	post_value(u, KYOYU_MSG_CONSENT, yes ? KYOYU_CONSENT_GRANTED : KYOYU_CONSENT_DECLINED);
+	else if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED)
+		say(u, "%s", _("Thank you. Your screen will be shared without recording."));
+	else
+		say(u, "%s", u->recording ? _("Thank you. The session will be recorded.")
+					  : _("Thank you. Your screen will be shared now."));
+	post_value(u, KYOYU_MSG_CONSENT, answer);
+}
+
+/* The answer KEY gives to the open question, or 0 for none. */
+static int consent_key(const ui *u, int key)
+{
+	if (key == 'y' || key == 'Y')
+		return KYOYU_CONSENT_GRANTED;
+	if (key == 'n' || key == 'N')
+		return KYOYU_CONSENT_DECLINED;
+	if (u->may_skip_recording && (key == 'u' || key == 'U'))
+		return KYOYU_CONSENT_GRANTED_UNRECORDED;
+	return 0;
+}
+
+/* The answer a typed line gives ("y", "yes", "u"...), or 0 for none. */
+static int consent_line(const ui *u, const char *s)
+{
+	if (is_yes(s))
+		return KYOYU_CONSENT_GRANTED;
+	if (is_no(s))
+		return KYOYU_CONSENT_DECLINED;
+	return s[0] && !s[1] ? consent_key(u, s[0]) : 0;
 }
 
 static bool is_yes(const char *s)
@@ -312,7 +343,7 @@ static bool take_pending(ui *u, bool (*match)(const char *), char *out)
 
 static bool is_answer(const char *s)
 {
-	return is_yes(s) || is_no(s);
+	return is_yes(s) || is_no(s) || !strcasecmp(s, "u");
 }
 
 static void prompt_code(void)
@@ -353,14 +384,17 @@ static void ask_code(ui *u)
 		prompt_code();
 }
 
-/* One question before anything is shared; RECORDED: the viewer records. */
-static void ask_consent(ui *u, bool recorded)
+/* One question before anything is shared: QUESTION is the session's
+ * (kyoyu_consent ASK_...). */
+static void ask_consent(ui *u, int64_t question)
 {
 	char line[TTY_LINE_MAX];
+	bool recorded = question != KYOYU_CONSENT_ASK_UNRECORDED;
 
 	u->asking_consent = true;
 	u->recording = recorded;
-	if (u->recording) {
+	u->may_skip_recording = question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL;
+	if (recorded) {
 		say(u, "%s", _("The support team would like to see your screen and record "
 			       "this session (only what your screen shows is recorded)."));
 		/* TRANSLATORS: y and n stay the keys to press. */
@@ -371,8 +405,20 @@ static void ask_consent(ui *u, bool recorded)
 		/* TRANSLATORS: y and n stay the keys to press. */
 		say(u, "%s", _("Allow? Press y for yes or n for no."));
 	}
-	if (take_pending(u, is_answer, line))
-		answer_consent(u, is_yes(line));
+	if (u->may_skip_recording)
+		/* TRANSLATORS: u stays the key to press. */
+		say(u, "%s", _("You may also share without recording: press u."));
+	/* Typed ahead: the first answer the question takes ("u" is not one
+	 * where it is not offered). */
+	while (take_pending(u, is_answer, line)) {
+		int answer = consent_line(u, line);
+		if (answer) {
+			answer_consent(u, answer);
+			break;
+		}
+		/* TRANSLATORS: y and n stay the keys to press. */
+		say(u, "%s", _("Please answer y (yes) or n (no)."));
+	}
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -436,6 +482,7 @@ static void on_key(void *ctx, int byte)
 	ui *u = ctx;
 	int key;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	if (!gather_key(u, byte, &key) || !key)
 		return;
 	if (u->asking_code) {
@@ -465,8 +512,8 @@ static void on_key(void *ctx, int byte)
 		return;
 	}
 	if (u->asking_consent) {
-		if (key == 'y' || key == 'Y' || key == 'n' || key == 'N')
-			answer_consent(u, key == 'y' || key == 'Y');
+		if (consent_key(u, key))
+			answer_consent(u, consent_key(u, key));
 		return;
 	}
 	if (command(u, key))
@@ -479,6 +526,7 @@ static void on_line(void *ctx, const char *typed)
 	char narrow[TTY_LINE_MAX];
 	const char *line = narrow;
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	/* Full-width letters and digits as ASCII: ｙ answers, ｐ pauses. */
 	code_text_normalize(typed, strlen(typed), narrow, sizeof(narrow));
 	while (*line == ' ' || *line == '\t')
@@ -488,8 +536,12 @@ static void on_line(void *ctx, const char *typed)
 	if (u->asking_code) {
 		submit_code(u, line);
 	} else if (u->asking_consent) {
-		if (is_answer(line))
-			answer_consent(u, is_yes(line));
+		if (consent_line(u, line))
+			answer_consent(u, consent_line(u, line));
+		else if (u->may_skip_recording)
+			/* TRANSLATORS: y, n and u stay the keys to press. */
+			say(u, "%s", _("Please answer y (yes), n (no) or u (share without "
+				       "recording)."));
 		else
 			/* TRANSLATORS: y and n stay the keys to press. */
 			say(u, "%s", _("Please answer y (yes) or n (no)."));
@@ -561,17 +613,45 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 	}
 }
 
+/* Sharer: who is asking, from the certificate the transport verified,
+ * and how it was verified.  Never a name the viewer merely sent. */
+static void say_who(ui *u, const kyoyu_msg *msg)
+{
+	char name[KYOYU_PEER_TEXT_MAX + 1], org[KYOYU_PEER_TEXT_MAX + 1];
+	char issuer[KYOYU_PEER_TEXT_MAX + 1];
+	uint32_t verified = msg->u.peer.verified;
+
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, name, sizeof(name));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, org, sizeof(org));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ISSUER, issuer, sizeof(issuer));
+	if (!verified || !name[0]) {
+		say(u, "Connected to the support team.");
+		return;
+	}
+	if (org[0])
+		/* TRANSLATORS: a person's name, then their organisation. */
+		say(u, _("Connected to %s (%s)."), name, org);
+	else
+		say(u, _("Connected to %s."), name);
+	if (verified & KYOYU_PEER_VERIFIED_PIN)
+		say(u, "%s", _("Verified by the key this computer was set up with."));
+	else
+		/* TRANSLATORS: the name of a certificate authority. */
+		say(u, _("Verified by %s, which this computer trusts."),
+		    issuer[0] ? issuer : _("a certificate authority"));
+}
+
 static void on_peer(ui *u, const kyoyu_msg *msg)
 {
 	switch (msg->u.peer.event) {
 	case KYOYU_PEER_CONNECTED:
-		printable(u->peer, sizeof(u->peer), msg->buf);
+		kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, u->peer, sizeof(u->peer));
+		for (char *c = u->peer; *c; c++) /* from the network: printable only */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		u->recording = msg->u.peer.recording;
-		if (sharer(u) && u->peer[0])
-			/* TRANSLATORS: %s is the support person's name. */
-			say(u, _("Connected to the support team (%s)."), u->peer);
-		else if (sharer(u))
-			say(u, "%s", _("Connected to the support team."));
+		if (sharer(u))
+			say_who(u, msg);
 		else if (u->peer[0])
 			/* TRANSLATORS: %s is the customer's name. */
 			say(u, _("The customer (%s) is connected."), u->peer);
@@ -615,6 +695,14 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 			say(u, "%s", _("The code no longer works (too old, or mistyped too "
 				       "often). Press n for a new one."));
 		break;
+	case KYOYU_CODE_ATTACKED: {
+		char what[120];
+		printable(what, sizeof(what), msg->buf);
+		if (!sharer(u))
+			say(u, "Someone tried to guess the code (%s): it no longer works. "
+			       "A fresh code follows; read that one to the customer.", what);
+		break;
+	}
 	case KYOYU_CODE_REFUSED: {
 		char why[160];
 		printable(why, sizeof(why), msg->buf);
@@ -650,6 +738,7 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 {
 	char text[240];
 
+	KYOYU_ASSERT_STAGE_THREAD(u->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		on_state(u, &msg->u.state);
@@ -662,8 +751,12 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_CONSENT:
 		if (sharer(u) && (msg->u.value == KYOYU_CONSENT_ASK_RECORDED ||
-				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED))
-			ask_consent(u, msg->u.value == KYOYU_CONSENT_ASK_RECORDED);
+				  msg->u.value == KYOYU_CONSENT_ASK_UNRECORDED ||
+				  msg->u.value == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL))
+			ask_consent(u, msg->u.value);
+		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED_UNRECORDED)
+			say(u, "%s", _("The customer allowed sharing without recording: nothing "
+				       "is recorded."));
 		else if (!sharer(u) && msg->u.value == KYOYU_CONSENT_GRANTED)
 			say(u, "%s", u->recording ? _("The customer agreed to the recording.")
 						  : _("The customer allowed sharing."));
@@ -715,6 +808,7 @@ static int ui_start(void *priv, kyoyu_stage *stage)
 {
 	ui *u = priv;
 
+	u->stage = stage;
 	tty_input_open(&u->in, STDIN_FILENO);
 	u->out_tty = isatty(STDOUT_FILENO);
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The badge's words with Pango on cairo-xcb (see overlay-badge.h). */
 #include "config.h"
 

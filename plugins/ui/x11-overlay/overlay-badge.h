@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The words of the "being shared" badge, drawn with Pango on cairo-xcb:
  * any script fontconfig has a font for (Japanese included), antialiased,
  * in the messages' language.  (X core fonts, which it used before, are

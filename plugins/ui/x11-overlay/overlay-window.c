@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Override-redirect, input-transparent windows (SHAPE + XFixes). */
 #include "config.h"
 

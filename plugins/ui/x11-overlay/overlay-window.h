@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* The two windows the overlay puts on the customer's screen: the
  * operator's arrow and the "being shared" badge.  Both are override-redirect
  * (the window manager never manages, decorates or focuses them) and have an
- * empty input shape (every click and key goes to the window below).  Used
- * from the ui/x11-overlay thread only. */
+ * empty input shape (every click and key goes to the window below).
+ * Created in start() and destroyed in stop(), on the core's thread while
+ * the stage does not run; moved and shown by the ui/x11-overlay stage's
+ * thread in between. */
 #ifndef KYOYU_OVERLAY_WINDOW_H
 #define KYOYU_OVERLAY_WINDOW_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/x11-overlay: what the customer sees of the operator on their screen.
  *
  *  - The operator's arrow, at the POINTER position (shared-area pixels,
@@ -52,6 +53,7 @@ typedef struct overlay {
 	int corner;
 	const char *font_name;
 
+	kyoyu_stage *stage;
 	kyoyu_inbox *inbox;
 	xcb_connection_t *conn;
 	xcb_screen_t *screen;
@@ -162,6 +164,7 @@ static int overlay_start(void *priv, kyoyu_stage *stage)
 	if (ret)
 		return ret;
 	xcb_flush(o->conn);
+	o->stage = stage;
 	o->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(o->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_POINTER) |
@@ -253,6 +256,7 @@ static void place_badge(overlay *o)
 
 static void on_message(overlay *o, const kyoyu_msg *msg)
 {
+	KYOYU_ASSERT_STAGE_THREAD(o->stage);
 	switch (msg->type) {
 	case KYOYU_MSG_STATE:
 		o->state = msg->u.state.state;
@@ -275,6 +279,7 @@ static void on_message(overlay *o, const kyoyu_msg *msg)
 
 static void on_x_event(overlay *o, xcb_generic_event_t *ev)
 {
+	KYOYU_ASSERT_STAGE_THREAD(o->stage);
 	switch (ev->response_type & 0x7f) {
 	case XCB_EXPOSE: {
 		xcb_expose_event_t *e = (xcb_expose_event_t *)ev;

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers several files of the core share.  Header-only (static
+ * inline): libkyoyu and the agent's core each keep their own copy, and
+ * nothing here becomes a symbol a plugin could reach.  Not installed. */
+#ifndef KYOYU_CORE_UTIL_H
+#define KYOYU_CORE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Writes the message FMT into ERR, cut to ERRLEN bytes: how a function of
+ * the core tells its caller what went wrong and what to do. */
+static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* TIMEOUT_MS (>= 0) from now on CLOCK_MONOTONIC: the deadline for
+ * pthread_cond_timedwait() on a condition variable that uses that clock. */
+static inline struct timespec deadline_after(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+#endif
