@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Conformance: kyoyu-plugin-check on every plugin built in plugins/ (as
 # GStreamer's states test runs every element), then on plugins that break
 # the contract on purpose and on a library that is no plugin, which it must
