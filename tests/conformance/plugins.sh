@@ -154,6 +154,13 @@ else
 	not_ok "-o sets the plugin's options, with or without the group; an unknown key fails"
 	show
 fi
+run "$plugins/kyoyu-capture-good.la" -o codec.fps=20
+if [ "$status" = 1 ] && grep -q 'reads its options from the group "capture"; write capture.fps' "$tmp/err"; then
+	ok "-o with another plugin kind's group is refused, naming the right one"
+else
+	not_ok "-o with another plugin kind's group is refused, naming the right one"
+	show
+fi
 
 # ---- on a real display: what skipped above for want of one ------------------
 # Last, as it changes the environment.
