@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ui/gtk, the customer's window, in real sessions over TLS 1.3: a real
 # viewer (ui/tty, on loopback) and a real sharer (capture/x11, ui/gtk and
 # the overlay) on its own Xvfb with openbox as the window manager.  The

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The customer's launcher (data/kyoyu.desktop, installed with ui/gtk as
 # $(datadir)/applications/kyoyu.desktop): valid for desktops, no terminal,
 # starts the installed agent as the sharer with the window, names an icon
