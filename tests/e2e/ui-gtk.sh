@@ -9,8 +9,10 @@
 #     grouped as read out (123-456-789); a wrong code gets a plain message,
 #     three get "ask for a new code"; the right one typed in full-width
 #     digits (６１２ー…, an input method left in 全角 mode) connects.
-#  2. Who asks: the operator's name, before anything is shared (no video
-#     byte either side); Allow shares.
+#  2. Who asks: the operator's name and organisation from the certificate
+#     the sharer verified (--make-cert --name --org, pinned), and how it
+#     was verified, before anything is shared (no video byte either side);
+#     Allow shares.  The window stays about 480 pixels wide.
 #  3. The bar: the name, the time left (mm:ss), above every window
 #     (_NET_WM_STATE_ABOVE, and on top of a window activated later), at
 #     the top centre.  Pause from the bar: no video byte reaches the viewer
@@ -20,9 +22,15 @@
 #     fast: the warning 70 s after Allow, the end 120 s after), since the
 #     protocol does not carry the viewer's cap yet.  Stop:
 #     both sides end, the window says why and stays until Close.
-#  4. Decline, with a viewer that records: the recording is part of the
+#  4. A viewer that records but lets the customer choose
+#     (record.required = false): "Share without recording" shares, and
+#     nothing is recorded.
+#  5. Decline, with a viewer that records: the recording is part of the
 #     question; nothing is shared, nothing recorded, both sides end with
 #     "consent declined".
+#  6. As root: a sharer that records its own session onto a 64 KiB tmpfs:
+#     when the disk fills, the bar says the recording stopped and the
+#     sharing goes on.
 #
 # The language: KYOYU_TEST_LANGUAGE (default en) is the sharer's ui.language
 # (tests/e2e/ui-gtk-ja.sh runs this in ja); the words looked for are
@@ -183,7 +191,8 @@ shot() {
 type_code() {
 	w=$(kyoyu_window main) || return 1
 	xdotool windowactivate --sync "$w" key ctrl+a BackSpace
-	xdotool type --delay 150 "$1"
+	# xdotool reads TEXT in the locale's encoding: make check runs in C.
+	LC_ALL=C.UTF-8 xdotool type --delay 150 "$1"
 }
 # full_width CODE: "612-736-589" as ６１２ー７３６ー５８９.
 full_width() {
@@ -192,11 +201,21 @@ full_width() {
 }
 state_of() { "$KYOYU_AGENT" ctl status --socket "$E2E_TMP/$1.sock" 2>/dev/null | sed -n 's/^state: //p'; }
 
-check "the operator has a certificate" make_viewer_cert
+OPERATOR="Aiko Tanaka" DESK="Hikari Support"
+# The operator's certificate names them; the sharer pins it.
+named_cert() {
+	"$KYOYU_AGENT" --make-cert "$E2E_TMP/cert" --name "$OPERATOR" --org "$DESK" \
+		>"$E2E_TMP/cert.out" 2>&1 || return 1
+	PIN=$(grep -o 'sha256//[A-Za-z0-9+/=]*' "$E2E_TMP/cert.out")
+	[ -n "$PIN" ]
+}
+check "the operator has a certificate with their name and organisation" named_cert
+# who_asks MSGID: MSGID in the language under test, %s the name (organisation).
+WHO=$(words "%s (%s)" | sed "s/%s/$OPERATOR/; s/%s/$DESK/")
+who_asks() { words "$1" | sed "s/%s/$WHO/"; }
 
 # ---- the code, who asks, the bar, pause, the warning, stop -----------------
-check "a viewer (Aiko Tanaka) shows a code" start_viewer viewer \
-	-o "transport.name=Aiko Tanaka" -o transport.reject_delay_ms=100
+check "a viewer shows a code" start_viewer viewer -o transport.reject_delay_ms=100
 KYOYU_CLOCK_RATE=6 start_customer customer -o session.max_minutes=12
 check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
 shot main code
@@ -218,6 +237,7 @@ submit() {
 check "a wrong code is refused" submit 1
 check "with a plain message" \
 	shows main "$(words "That code did not work. Check it with the support person and type it again.")"
+shot main wrong-code
 type_code "444-555-666"
 check "a typed code with dashes is grouped as read out" said_in main "444-555-666"
 check "a second wrong code is refused" submit 2
@@ -241,8 +261,18 @@ type_until_shown() {
 check "the right code typed in full-width digits shows as read out" \
 	type_until_shown "$(full_width "$CODE")"
 xdotool key Return
-check "it connects, and the window names who asks to see the screen" \
-	said_in main "$(words "%s asks to see your screen" | sed 's/%s/Aiko Tanaka/')"
+check "it connects, and the window names who asks, from the certificate" \
+	said_in main "$(who_asks "%s asks to see your screen")"
+check "and how this computer knows it is them" \
+	shows main "$(words "Verified by the key this computer was set up with.")"
+# narrow WID: the window is about 480 pixels wide (not stretched by a long
+# line), whatever the language.
+narrow() {
+	width=$(xwininfo -id "$1" | sed -n 's/^ *Width: //p')
+	note "the window is $width pixels wide"
+	[ "$width" -ge 400 ] && [ "$width" -le 560 ]
+}
+check "the window is about 480 pixels wide" narrow "$(kyoyu_window main)"
 recorded_words=$(words "The session will be recorded: what your screen shows is saved by the support team.")
 not_said() { ! bare <"$E2E_TMP/read" | grep -qF -- "$(printf '%s' "$1" | bare)"; }
 check "nothing is recorded, so the window does not speak of it" not_said "$recorded_words"
@@ -257,7 +287,7 @@ check "the viewer views it" wait_for 30 state_is "$E2E_TMP/viewer.sock" sharing
 check "the window gives way to the bar" wait_for 30 window_up bar
 check "the window is hidden meanwhile" wait_for 10 window_gone main
 check "the bar says with whom the screen is shared" \
-	said_in bar "$(words "Sharing your screen with %s" | sed 's/%s/Aiko Tanaka/')"
+	said_in bar "$(who_asks "Sharing your screen with %s")"
 # time_left_shown: "mm:ss left" (the cap counts from Allow: under 12:00).
 time_left_shown() {
 	shows bar "" &&
@@ -362,16 +392,48 @@ reap "$SHARER_PID"
 check "Close: the sharer exits cleanly" test "$STATUS" = 0
 check "after ending with reason \"left\"" grep -q '^kyoyu: session ended (left)' "$E2E_TMP/customer.out"
 
+# ---- share without recording, where the desk allows it ---------------------
+rec="$E2E_TMP/optional.webm"
+check "a viewer that may record shows a new code" start_viewer chooser \
+	-o record.enabled=true -o record.required=false -o "record.path=$rec"
+start_customer unrecorded
+check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
+type_code "$CODE"
+xdotool key Return
+check "the question asks to see and record the screen" \
+	said_in main "$(who_asks "%s asks to see and record your screen")"
+check "and says the customer may share without recording" \
+	shows main "$(words "The support team would like to record the session, but you may share without recording.")"
+shot main question-optional
+press main "$(words "Share _without recording")"
+check "Share without recording shares the screen" \
+	wait_for 30 state_is "$E2E_TMP/unrecorded.sock" sharing
+check "the operator is told nothing is recorded" \
+	wait_for 30 said chooser 'The customer allowed sharing without recording'
+check "the bar shows" wait_for 30 window_up bar
+video_flowed() { [ "$(video_bytes chooser)" -gt 0 ]; }
+check "video reaches the viewer" wait_for 30 video_flowed
+press bar "$(words "_Stop")"
+reap "$VIEWER_PID"
+check "Stop: the viewer exits cleanly" test "$STATUS" = 0
+check "and nothing was recorded" test ! -e "$rec"
+check "the window says why" said_in main "$(words "You stopped sharing.")"
+press main "$(words "_Close")"
+reap "$SHARER_PID"
+check "Close: the sharer exits cleanly" test "$STATUS" = 0
+
 # ---- decline, with a viewer that records -----------------------------------
 rec="$E2E_TMP/declined.webm"
 check "a recording viewer shows a new code" start_viewer recorder \
-	-o "transport.name=Aiko Tanaka" -o record.enabled=true -o "record.path=$rec"
+	-o record.enabled=true -o "record.path=$rec"
 start_customer decliner
 check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
 type_code "$CODE"
 xdotool key Return
 check "the question says the session would be recorded" \
-	said_in main "$(words "%s asks to see and record your screen" | sed 's/%s/Aiko Tanaka/')"
+	said_in main "$(who_asks "%s asks to see and record your screen")"
+check "with no choice to share without recording" \
+	not_said "$(words "Share _without recording" | tr -d _)"
 check "in the same question" shows main "$recorded_words"
 shot main question-recorded
 check "no video byte has left" test "$(video_steady decliner)" = 0
@@ -394,4 +456,46 @@ reap "$SHARER_PID"
 check "Close: the sharer exits cleanly" test "$STATUS" = 0
 check "after ending with reason \"consent declined\"" \
 	grep -q '^kyoyu: session ended (consent declined)' "$E2E_TMP/decliner.out"
+
+# ---- the recording stops on a full disk ------------------------------------
+# The sharer records its own session (record.enabled on the sharer) onto a
+# 64 KiB tmpfs: the first seconds of video fill it.
+small="$E2E_TMP/small"
+mkdir "$small"
+if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=64k kyoyu-full "$small" 2>/dev/null; then
+	note "skipped the full disk: mounting a small tmpfs needs root"
+	tap_done
+	exit
+fi
+full_disk_cleanup() {
+	umount "$small" 2>/dev/null
+	e2e_cleanup
+}
+trap full_disk_cleanup EXIT
+check "a viewer shows a new code" start_viewer plain
+start_customer filler -o record.enabled=true -o "record.path=$small/session.webm" \
+	-o record.min_free_mb=0
+check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
+type_code "$CODE"
+xdotool key Return
+press main "$(words "_Allow")"
+check "Allow shares the screen" wait_for 30 state_is "$E2E_TMP/filler.sock" sharing
+check "the bar shows" wait_for 30 window_up bar
+# A changing screen fills the disk sooner.
+changing() {
+	fill "$(printf '%06x' $(($(date +%s%N) % 16777216)))" 0 300 1280 400
+	grep -q 'the recording stopped' "$E2E_TMP/filler.err"
+}
+check "the disk fills and the recording stops" within 60 changing
+desktop
+check "the bar says so, in plain words" \
+	said_in bar "$(words "The recording has stopped because the disk is full. Your screen is still shared, but nothing more is recorded.")"
+shot bar bar-recording-stopped
+check "and the screen is still shared" state_is "$E2E_TMP/filler.sock" sharing
+press bar "$(words "_Stop")"
+reap "$VIEWER_PID"
+check "Stop: the viewer exits cleanly" test "$STATUS" = 0
+press main "$(words "_Close")"
+reap "$SHARER_PID"
+check "Close: the sharer exits cleanly" test "$STATUS" = 0
 tap_done

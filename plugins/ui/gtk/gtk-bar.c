@@ -154,8 +154,11 @@ ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
 	gtk_box_append(GTK_BOX(column), b->strip);
 	GtkWidget *status = new_label("kyoyu-status");
 	b->status = GTK_LABEL(status);
+	/* "Sharing your screen with Aiko Tanaka (Hikari Support)" on two lines
+	 * rather than a bar across the screen; longer names are cut. */
+	gtk_label_set_lines(b->status, 2);
 	gtk_label_set_ellipsize(b->status, PANGO_ELLIPSIZE_END);
-	gtk_label_set_max_width_chars(b->status, 48);
+	gtk_label_set_max_width_chars(b->status, 28);
 	gtk_widget_set_hexpand(status, TRUE);
 	gtk_label_set_xalign(b->status, 0);
 	gtk_box_append(GTK_BOX(b->strip), status);

@@ -17,6 +17,13 @@
  * which try was wrong, so retyping the same one soon stops helping. */
 #define FAILURES_BEFORE_NEW_CODE 3
 
+/* The window's width in pixels, whatever the page and the language. */
+#define WINDOW_WIDTH 480
+/* Lines wrap at this many characters (of the label's own font): within
+ * WINDOW_WIDTH less the page's padding, so no line asks for more. */
+#define LINE_CHARS 40
+#define TITLE_LINE_CHARS 30
+
 struct ui_gtk_window {
 	ui_gtk_window_actions actions;
 	void *ctx;
@@ -43,7 +50,11 @@ static GtkLabel *add_label(GtkBox *box, const char *words, const char *css_class
 	GtkWidget *label = gtk_label_new(words);
 
 	gtk_label_set_wrap(GTK_LABEL(label), TRUE);
-	gtk_label_set_max_width_chars(GTK_LABEL(label), 40);
+	/* Titles are in a larger font: fewer characters fill the line. */
+	gtk_label_set_max_width_chars(GTK_LABEL(label),
+				      css_class && strcmp(css_class, "kyoyu-title") == 0
+					      ? TITLE_LINE_CHARS
+					      : LINE_CHARS);
 	gtk_label_set_xalign(GTK_LABEL(label), 0);
 	if (css_class)
 		gtk_widget_add_css_class(label, css_class);
@@ -94,6 +105,13 @@ static void show_page(ui_gtk_window *w, const char *name)
 
 /* ---- the code ------------------------------------------------------------ */
 
+/* WORDS under the field, or no line at all for "". */
+static void hint(ui_gtk_window *w, const char *words)
+{
+	gtk_label_set_text(w->code_hint, words);
+	gtk_widget_set_visible(GTK_WIDGET(w->code_hint), *words != '\0');
+}
+
 /* The digits among the first CHARS characters of TEXT. */
 static size_t digits_before(const char *text, int chars)
 {
@@ -130,11 +148,11 @@ static gboolean regroup(gpointer data)
 		w->reformatting = false;
 	}
 	if (code.stray)
-		gtk_label_set_text(w->code_hint, _("Only the digits of the code go here."));
+		hint(w, _("Only the digits of the code go here."));
 	else if (code.too_long)
-		gtk_label_set_text(w->code_hint, _("The code has 9 digits: the rest was left out."));
+		hint(w, _("The code has 9 digits: the rest was left out."));
 	else
-		gtk_label_set_text(w->code_hint, "");
+		hint(w, "");
 	ui_gtk_code_clear(&code);
 	memset(text, 0, sizeof(text));
 	return G_SOURCE_REMOVE;
@@ -159,7 +177,7 @@ static void submit_code(ui_gtk_window *w)
 	}
 	ui_gtk_code_read(gtk_editable_get_text(GTK_EDITABLE(w->code_entry)), &code);
 	if (code.n != UI_GTK_CODE_DIGITS) {
-		gtk_label_set_text(w->code_hint, _("The code has 9 digits. Please type all of them."));
+		hint(w, _("The code has 9 digits. Please type all of them."));
 		ui_gtk_code_clear(&code);
 		return;
 	}
@@ -195,6 +213,7 @@ static void build_code_page(ui_gtk_window *w)
 	gtk_box_append(page, entry);
 	w->code_problem = add_label(page, "", "kyoyu-hint");
 	w->code_hint = add_label(page, "", "kyoyu-hint");
+	gtk_widget_set_visible(GTK_WIDGET(w->code_hint), FALSE);
 	GtkBox *row = add_button_row(page);
 	add_button(row, _("_Connect"), "suggested-action", G_CALLBACK(on_connect_clicked), w);
 }
@@ -309,14 +328,20 @@ ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx
 	/* TRANSLATORS: the title of the customer's window. */
 	gtk_window_set_title(w->window, _("Screen sharing with support"));
 	gtk_window_set_icon_name(w->window, "kyoyu");
-	gtk_window_set_default_size(w->window, 480, -1);
 	gtk_window_set_resizable(w->window, FALSE);
 	g_signal_connect(w->window, "close-request", G_CALLBACK(on_close_request), w);
 	g_signal_connect(w->window, "realize", G_CALLBACK(on_realize), w);
 	w->pages = GTK_STACK(gtk_stack_new());
 	gtk_stack_set_transition_type(w->pages, GTK_STACK_TRANSITION_TYPE_NONE);
-	/* Each page as tall as it needs: no empty band under a short one. */
+	/* Each page as tall as it needs: no empty band under a short one.
+	 * And as wide as the one shown needs: a stack as wide as its widest
+	 * page measures the hidden pages for the height of the shown one, and
+	 * a wrapping label given one short line's height asks for its whole
+	 * text on one line (the window came out 765 pixels wide that way).
+	 * Every page is WINDOW_WIDTH wide instead, its lines wrapping within. */
 	gtk_stack_set_vhomogeneous(w->pages, FALSE);
+	gtk_stack_set_hhomogeneous(w->pages, FALSE);
+	gtk_widget_set_size_request(GTK_WIDGET(w->pages), WINDOW_WIDTH, -1);
 	gtk_window_set_child(w->window, GTK_WIDGET(w->pages));
 	build_waiting_page(w);
 	build_code_page(w);
