@@ -28,7 +28,9 @@
 #  5. Decline, with a viewer that records: the recording is part of the
 #     question; nothing is shared, nothing recorded, both sides end with
 #     "consent declined".
-#  6. As root: a sharer that records its own session onto a 64 KiB tmpfs:
+#  6. Nobody listens where the support team should be: the window says the
+#     session ended and nothing was shared.
+#  7. As root: a sharer that records its own session onto a 64 KiB tmpfs:
 #     when the disk fills, the bar says the recording stopped and the
 #     sharing goes on.
 #
@@ -456,6 +458,19 @@ reap "$SHARER_PID"
 check "Close: the sharer exits cleanly" test "$STATUS" = 0
 check "after ending with reason \"consent declined\"" \
 	grep -q '^kyoyu: session ended (consent declined)' "$E2E_TMP/decliner.out"
+
+# ---- the support team cannot be reached -------------------------------------
+# PORT is the last viewer's, which has exited: nothing listens there.
+start_customer unreachable
+check "the window asks for the code" said_in main "$(words "Type the code the support person reads to you")"
+type_code "123-456-789"
+xdotool key Return
+check "the window says the session ended" said_in main "$(words "The session has ended")"
+check "and that nothing was shared" shows main "$(words "Nothing was shared.")"
+shot main unreachable
+press main "$(words "_Close")"
+reap "$SHARER_PID"
+check "Close: the sharer exits" test "$STATUS" != 124
 
 # ---- the recording stops on a full disk ------------------------------------
 # The sharer records its own session (record.enabled on the sharer) onto a

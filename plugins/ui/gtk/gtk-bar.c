@@ -10,6 +10,9 @@
 #include "gtk-x11.h"
 #include "i18n.h"
 
+/* The width of the line that says who sees the screen, in characters. */
+#define STATUS_CHARS 44
+
 struct ui_gtk_bar {
 	ui_gtk_bar_actions actions;
 	void *ctx;
@@ -149,34 +152,41 @@ ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
 	gtk_widget_set_visible(news, FALSE);
 	gtk_box_append(GTK_BOX(column), news);
 
-	b->strip = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+	/* Two rows: who sees the screen, then the time left and the buttons.
+	 * One row was 730 pixels wide with an operator's name and
+	 * organisation, and ran under the overlay's badge on a 1280-pixel
+	 * screen. */
+	b->strip = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
 	gtk_widget_add_css_class(b->strip, "kyoyu-bar");
 	gtk_box_append(GTK_BOX(column), b->strip);
 	GtkWidget *status = new_label("kyoyu-status");
 	b->status = GTK_LABEL(status);
-	/* "Sharing your screen with Aiko Tanaka (Hikari Support)" on two lines
-	 * rather than a bar across the screen; longer names are cut. */
+	/* As wide whatever it says, so the bar keeps its place when paused;
+	 * a longer name wraps once, then is cut. */
+	gtk_label_set_width_chars(b->status, STATUS_CHARS);
+	gtk_label_set_max_width_chars(b->status, STATUS_CHARS);
 	gtk_label_set_lines(b->status, 2);
 	gtk_label_set_ellipsize(b->status, PANGO_ELLIPSIZE_END);
-	gtk_label_set_max_width_chars(b->status, 28);
-	gtk_widget_set_hexpand(status, TRUE);
 	gtk_label_set_xalign(b->status, 0);
 	gtk_box_append(GTK_BOX(b->strip), status);
+	GtkWidget *controls = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+	gtk_box_append(GTK_BOX(b->strip), controls);
 	GtkWidget *time_left = new_label("kyoyu-time");
 	b->time_left = GTK_LABEL(time_left);
 	/* Room for "1:05:00 left" from the start: the text comes after the
 	 * bar is laid out, and a shown window does not grow for a label. */
 	gtk_label_set_width_chars(b->time_left, 12);
-	gtk_label_set_xalign(b->time_left, 1);
-	gtk_box_append(GTK_BOX(b->strip), time_left);
+	gtk_label_set_xalign(b->time_left, 0);
+	gtk_widget_set_hexpand(time_left, TRUE);
+	gtk_box_append(GTK_BOX(controls), time_left);
 	GtkWidget *pause = gtk_button_new_with_mnemonic(_("_Pause"));
 	b->pause = GTK_BUTTON(pause);
 	g_signal_connect(pause, "clicked", G_CALLBACK(on_pause_clicked), b);
-	gtk_box_append(GTK_BOX(b->strip), pause);
+	gtk_box_append(GTK_BOX(controls), pause);
 	GtkWidget *stop = gtk_button_new_with_mnemonic(_("_Stop"));
 	gtk_widget_add_css_class(stop, "kyoyu-stop");
 	g_signal_connect(stop, "clicked", G_CALLBACK(on_stop_clicked), b);
-	gtk_box_append(GTK_BOX(b->strip), stop);
+	gtk_box_append(GTK_BOX(controls), stop);
 	return b;
 }
 
