@@ -31,8 +31,10 @@
 #include "gtk-window.h"
 #include "i18n.h"
 
-/* Texts from the network are cut here, in characters. */
+/* Texts from the network are cut here, in characters: a name or an
+ * organisation (as the certificate allows), and a failed stage's words. */
 #define NAME_MAX_CHARS 64
+#define ERROR_MAX_CHARS 400
 
 typedef struct ui {
 	const kyoyu_host *host;
@@ -232,15 +234,15 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 }
 
 /* LEN bytes of TEXT from the network, fit to show: valid UTF-8, no
- * control characters, at most NAME_MAX_CHARS characters; NULL when empty. */
-static char *readable(const char *text, size_t len)
+ * control characters, at most MAX characters; NULL when empty. */
+static char *readable(const char *text, size_t len, long max)
 {
 	if (!text || !len)
 		return NULL;
 	char *valid = g_utf8_make_valid(text, (gssize)len);
 	GString *out = g_string_new(NULL);
 	long n = 0;
-	for (const char *p = valid; *p && n < NAME_MAX_CHARS; p = g_utf8_next_char(p), n++) {
+	for (const char *p = valid; *p && n < max; p = g_utf8_next_char(p), n++) {
 		gunichar c = g_utf8_get_char(p);
 		g_string_append_unichar(out, g_unichar_iscntrl(c) ? ' ' : c);
 	}
@@ -248,9 +250,11 @@ static char *readable(const char *text, size_t len)
 	return g_string_free(out, out->len == 0);
 }
 
-static char *readable_buffer(const kyoyu_buffer *buf)
+/* What a failed stage said (an ERROR message's buf), fit to show. */
+static char *readable_error(const kyoyu_buffer *buf)
 {
-	return buf ? readable(kyoyu_buffer_data(buf), kyoyu_buffer_size(buf)) : NULL;
+	return buf ? readable(kyoyu_buffer_data(buf), kyoyu_buffer_size(buf), ERROR_MAX_CHARS)
+		   : NULL;
 }
 
 /* FIELD of a PEER message (kyoyu_peer_text_field), fit to show, or NULL. */
@@ -259,7 +263,7 @@ static char *peer_text(const kyoyu_msg *msg, uint32_t field)
 	char text[KYOYU_PEER_TEXT_MAX + 1];
 	int len = kyoyu_peer_text(msg, field, text, sizeof(text));
 
-	return len > 0 ? readable(text, (size_t)len) : NULL;
+	return len > 0 ? readable(text, (size_t)len, NAME_MAX_CHARS) : NULL;
 }
 
 static void forget_operator(ui *u)
@@ -365,7 +369,7 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_ERROR:
 		g_free(u->error);
-		u->error = readable_buffer(msg->buf);
+		u->error = readable_error(msg->buf);
 		break;
 	default:
 		break;
