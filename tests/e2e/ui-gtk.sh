@@ -206,7 +206,7 @@ shot() {
 # pause between keys lets the server take each mapping before the key.
 type_code() {
 	w=$(kyoyu_window main) || return 1
-	xdotool windowactivate --sync "$w" key ctrl+a BackSpace
+	timeout 10 xdotool windowactivate --sync "$w" key ctrl+a BackSpace
 	# xdotool reads TEXT in the locale's encoding: make check runs in C.
 	LC_ALL=C.UTF-8 xdotool type --delay 150 "$1"
 }
@@ -240,7 +240,7 @@ printf '111 222 333' >"$E2E_TMP/paste"
 xclip -quiet -selection clipboard "$E2E_TMP/paste" &
 E2E_PIDS="$E2E_PIDS $!"
 w=$(kyoyu_window main)
-xdotool windowactivate --sync "$w" key ctrl+v
+timeout 10 xdotool windowactivate --sync "$w" key ctrl+v
 check "a pasted code with spaces is grouped as read out" said_in main "111-222-333"
 # submit N: Return, then the viewer refuses the Nth code and the window
 # asks again.
@@ -329,7 +329,8 @@ cover_pid=$!
 E2E_PIDS="$E2E_PIDS $cover_pid"
 wait_for 30 sh -c 'xdotool search --name "^cover$" >/dev/null'
 cover=$(xdotool search --name '^cover$' | head -1)
-xdotool windowactivate --sync "$cover" 2>/dev/null
+# Bounded: --sync waits for the window manager, which may never say so.
+timeout 10 xdotool windowactivate --sync "$cover" 2>/dev/null
 above_cover() {
 	xprop -root _NET_CLIENT_LIST_STACKING | tr -d ',' | awk -v b="$bar" -v c="$cover" '
 		{ for (i = 5; i <= NF; i++) { if ($i + 0 == b + 0) pb = i; if ($i + 0 == c + 0) pc = i } }
