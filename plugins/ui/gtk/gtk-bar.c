@@ -78,6 +78,8 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
 static void on_realize(GtkWidget *widget, gpointer data)
 {
 	ui_gtk_x11_name_window(GTK_WINDOW(widget), "bar");
+	if (!ui_gtk_x11_keep_above(GTK_WINDOW(widget)))
+		g_info("not on X11: the sharing bar cannot ask to stay above other windows");
 }
 
 /* Placed once its size is known (its first layout after being shown), so
@@ -97,8 +99,6 @@ static void on_map(GtkWidget *widget, gpointer data)
 	ui_gtk_bar *b = data;
 	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(widget));
 
-	if (!ui_gtk_x11_keep_above(GTK_WINDOW(widget)))
-		g_info("not on X11: the sharing bar cannot ask to stay above other windows");
 	if (!g_signal_handler_find(surface, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0,
 				   NULL, on_layout, b))
 		g_signal_connect(surface, "layout", G_CALLBACK(on_layout), b);

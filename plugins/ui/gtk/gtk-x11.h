@@ -10,11 +10,10 @@
 
 #include <gtk/gtk.h>
 
-/* Asks the window manager to keep the mapped WINDOW above the others and
- * on every desktop (_NET_WM_STATE_ABOVE, _NET_WM_STATE_STICKY).  With no
- * EWMH window manager running, writes the state on the window itself for
- * one that starts later, and raises it.  False when WINDOW is not on X11
- * (Wayland offers a client no such request). */
+/* Asks the window manager to keep WINDOW above the others and on every
+ * desktop (_NET_WM_STATE_ABOVE, _NET_WM_STATE_STICKY), when it maps it:
+ * call it on the realized WINDOW before it is shown.  False when WINDOW is
+ * not on X11 (Wayland offers a client no such request). */
 bool ui_gtk_x11_keep_above(GtkWindow *window);
 
 /* Moves the mapped WINDOW to the top centre of its screen. */
