@@ -10,7 +10,7 @@
 # fonts-noto-cjk would be 57 MB, for Chinese and Korean too).
 KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
   gettext autopoint
-  libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
+  libconfig-dev libcmocka-dev libssl-dev openssl libhiredis-dev libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
   libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev
@@ -21,7 +21,11 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse.
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
-  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland"
+  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
+  redis-server redis-tools"
+
+# (redis-server, redis-tools: kyoyu-relay keeps its codes in Redis; its
+# tests start their own server on loopback.)
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

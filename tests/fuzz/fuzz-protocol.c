@@ -171,7 +171,7 @@ static void run_one(const uint8_t *data, size_t size)
 			.target = "fuzz-viewer",
 			.codec = KYOYU_CODEC_VP9,
 		};
-		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector};
+		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector, NULL};
 		connector.fd = sv[0];
 		s = kt_sharer_new(bus, &cfg, &con);
 		kt_sharer_start(s, now);

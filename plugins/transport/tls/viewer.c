@@ -153,6 +153,12 @@ static int issue_code(kt_viewer *v, int64_t now)
 {
 	char text[KP_CODES_TEXT_SIZE];
 
+	if (v->cfg.want_code) {
+		/* The old code dies with the relay's link that held it. */
+		kp_codes_revoke(&v->codes);
+		v->code_shown = false;
+		return v->cfg.want_code(v->cfg.want_code_ctx);
+	}
 	if (kp_codes_issue(&v->codes, now, text)) {
 		kyoyu_error("the system's random number generator failed: no code issued");
 		return -EIO;
@@ -175,6 +181,24 @@ void kt_viewer_install_code(kt_viewer *v, const char digits[KP_WIRE_CODE_DIGITS]
 {
 	kp_codes_install(&v->codes, digits, now);
 	v->code_shown = true;
+}
+
+void kt_viewer_show_code(kt_viewer *v, const char digits[KP_WIRE_CODE_DIGITS], int64_t now)
+{
+	char text[KP_CODES_TEXT_SIZE];
+
+	kp_codes_install(&v->codes, digits, now);
+	v->code_shown = true;
+	kp_codes_format(digits, text);
+	post_code(v, KYOYU_CODE_ISSUED, text);
+	OPENSSL_cleanse(text, sizeof(text));
+	kyoyu_info("the relay issued a connection code; it works once, for %lld s",
+		   (long long)(v->cfg.code_ttl_us / 1000000));
+}
+
+void kt_viewer_code_refused(kt_viewer *v, const char *text)
+{
+	post_code(v, KYOYU_CODE_REFUSED, text);
 }
 
 bool kt_viewer_busy(const kt_viewer *v)
