@@ -37,7 +37,28 @@ typedef struct options {
 	relay_config cfg;
 	const char *redis[MAX_REDIS];
 	int level;
+	/* Copies the settings point to, freed at exit. */
+	char *owned[2 * (MAX_REDIS + 16)];
+	size_t n_owned;
 } options;
+
+/* Keeps COPY (NULL: out of memory) to be freed at exit. */
+static char *own(options *o, char *copy)
+{
+	if (copy && o->n_owned == sizeof(o->owned) / sizeof(o->owned[0])) {
+		free(copy);
+		return NULL;
+	}
+	if (copy)
+		o->owned[o->n_owned++] = copy;
+	return copy;
+}
+
+static void free_owned(options *o)
+{
+	for (size_t i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+}
 
 #define AT(field) offsetof(options, field)
 
@@ -96,7 +117,7 @@ static int set_text(options *o, const setting *st, const char *text, const char 
 	size_t len = strlen(text);
 
 	if (st->kind != INT && len >= 2 && text[0] == '"' && text[len - 1] == '"') {
-		text = strndup(text + 1, len - 2); /* lives as long as the process */
+		text = own(o, strndup(text + 1, len - 2));
 		if (!text)
 			return -ENOMEM;
 	}
@@ -120,7 +141,7 @@ static int set_text(options *o, const setting *st, const char *text, const char 
 		o->cfg.n_redis = 0;
 		for (const char *at = text; *at && o->cfg.n_redis < MAX_REDIS;) {
 			size_t n = strcspn(at, ", ");
-			if (n && !(o->redis[o->cfg.n_redis++] = strndup(at, n)))
+			if (n && !(o->redis[o->cfg.n_redis++] = own(o, strndup(at, n))))
 				return -ENOMEM;
 			at += n;
 			at += strspn(at, ", ");
@@ -157,7 +178,7 @@ static int take(options *o, const setting *st, config_setting_t *cs, const char 
 					origin);
 				return -EINVAL;
 			}
-			if (!(o->redis[o->cfg.n_redis++] = strdup(url)))
+			if (!(o->redis[o->cfg.n_redis++] = own(o, strdup(url))))
 				return -ENOMEM;
 		}
 		return 0;
@@ -175,7 +196,7 @@ static int take(options *o, const setting *st, config_setting_t *cs, const char 
 			st->name);
 		return -EINVAL;
 	}
-	char *copy = strdup(config_setting_get_string(cs));
+	char *copy = own(o, strdup(config_setting_get_string(cs)));
 	return copy ? set_text(o, st, copy, origin) : -ENOMEM;
 }
 
@@ -311,11 +332,11 @@ int main(int argc, char **argv)
 			"--help'.\n", argv[optind]);
 		return 2;
 	}
-	if (file && read_file(&o, file))
-		return 1;
-	for (size_t i = 0; i < n_overrides; i++)
-		if (override(&o, overrides[i]))
-			return 1;
+	int ret = file ? read_file(&o, file) : 0;
+	for (size_t i = 0; ret == 0 && i < n_overrides; i++)
+		ret = override(&o, overrides[i]);
+	if (ret)
+		goto out_free;
 	o.cfg.redis = o.redis;
 	kyoyu_log_set_level((kyoyu_log_level)o.level);
 
@@ -323,21 +344,24 @@ int main(int argc, char **argv)
 	relay_server *server = relay_server_new(&o.cfg, err, sizeof(err));
 	if (!server) {
 		fprintf(stderr, "kyoyu-relay: %s\n", err);
-		return 1;
+		ret = -EINVAL;
+		goto out_free;
 	}
 	if (check) {
 		relay_server_free(server);
 		printf("kyoyu-relay: the configuration is valid\n");
-		return 0;
+		goto out_free;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_file_limit(o.cfg.max_links);
-	int ret = relay_server_run(server, &stopping);
+	ret = relay_server_run(server, &stopping);
 	relay_server_free(server);
 	if (ret == 0)
 		kyoyu_info("kyoyu-relay stopped");
+out_free:
+	free_owned(&o);
 	return ret ? 1 : 0;
 }

@@ -165,7 +165,8 @@ static redisReply *eval(relay_store *s, const char *script, const char *key, int
 		lens[i] = strlen(args[i]);
 	redisReply *r = redisCommandArgv(c, 4 + argc, args, lens);
 	if (!r || r->type == REDIS_REPLY_ERROR) {
-		kyoyu_error("Redis failed: %s; no new codes until it answers again",
+		kyoyu_error("Redis failed: %s; no new codes until it answers again; sessions in "
+			    "progress go on",
 			    r ? r->str : c->errstr);
 		if (r)
 			freeReplyObject(r);
