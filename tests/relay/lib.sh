@@ -113,3 +113,23 @@ start_relay_sharer() {
 	SHARER_PID=$!
 	PIDS="$PIDS $SHARER_PID"
 }
+
+# make_rogue DIR: another CA, and an "operator" certificate it signs (as
+# DIR/op/viewer-{cert,key}.pem): what a relay, or anyone the desk CA did
+# not sign, could present.
+make_rogue() {
+	d=$1
+	mkdir -p "$d/op" && (
+		cd "$d" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+			-subj "/O=Rogue/CN=Rogue CA" -keyout ca-key.pem -out ca.pem \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign,cRLSign &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-subj "/O=Example Desk/CN=Ayumi Operator" -keyout op/viewer-key.pem \
+			-out op.csr &&
+		openssl x509 -req -in op.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+			-days 30 -out op/viewer-cert.pem &&
+		chmod 600 op/viewer-key.pem
+	) >"$d.log" 2>&1
+}
