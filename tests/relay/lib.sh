@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/relay shell tests: a real redis-server on a free
 # loopback port, a desk CA with an operator certificate, kyoyu-relay, and
 # agents that reach each other only through it.  Sourced after

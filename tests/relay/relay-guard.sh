@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What kyoyu-relay and the agents refuse: an operator the desk CA did not
 # sign gets no code; a relay that joins the customer to someone presenting
 # another CA's certificate is refused by the sharer before anything is

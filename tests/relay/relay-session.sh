@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kyoyu-relay end to end on loopback with a real redis-server: operators
 # and customers both dial out to the relay; a wrong code is refused; the
 # session runs through it with video decoded; the relay's bytes never show
