@@ -545,7 +545,8 @@ static int relay_want_code(void *ctx)
 		kyoyu_error("cannot reach the relay at %s: %s", t->relay, err);
 		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; check the "
 				       "network and ask for a new code");
-		return ret;
+		/* The viewer stays: the operator asks again once it can. */
+		return 0;
 	}
 	t->offer_events = POLLOUT; /* connected */
 	return 0;
@@ -581,6 +582,9 @@ static void relay_offer_moved(transport *t, int64_t now)
 	if (ret == -ECONNREFUSED && got.reason == KP_RELAY_UNAVAILABLE)
 		snprintf(text, sizeof(text), "the relay cannot issue codes right now (its "
 			 "code store is unreachable); try again in a minute");
+	else if (ret == -ECONNREFUSED && got.reason == KP_RELAY_BAD_CODE)
+		/* What the relay says to a parked link whose code ran out. */
+		snprintf(text, sizeof(text), "the code expired at the relay; ask for a new one");
 	else if (ret == -ECONNREFUSED)
 		snprintf(text, sizeof(text), "%s", kp_relay_reason_text(got.reason));
 	else
