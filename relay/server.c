@@ -33,6 +33,11 @@
 #define FORWARD_BUF 16384
 /* Bytes moved for one pair before the others get a turn. */
 #define FORWARD_BUDGET (256 * 1024)
+/* Unsent bytes a link's socket may hold before the relay stops reading
+ * the other side (TCP_NOTSENT_LOWAT, as the agents): the queue stays in
+ * the sender, whose pacer sees the link as it is and drops old video,
+ * instead of building up in the relay. */
+#define NOTSENT_LOWAT 16384
 /* A refused link gets this long to read its answer. */
 #define CLOSING_US 5000000
 
@@ -69,6 +74,7 @@ typedef struct rlink { /* one TCP connection to the relay */
 	int64_t since_us;   /* JOINED: when */
 	bool sharer;
 	bool more; /* must run again before poll() waits */
+	bool full; /* its socket holds enough unsent bytes: wait for POLLOUT */
 	bool dead; /* to be freed at the end of the loop's turn */
 } rlink;
 
@@ -471,6 +477,10 @@ static int forward(relay_server *s, rlink *src, rlink *dst)
 			return -EIO;
 		if (moved >= FORWARD_BUDGET)
 			return 1;
+		struct pollfd room = {dst->fd, POLLOUT, 0};
+		dst->full = poll(&room, 1, 0) != 1 || !(room.revents & POLLOUT);
+		if (dst->full)
+			return 0;
 		ERR_clear_error();
 		int n = SSL_read(src->ssl, dst->buf, sizeof(dst->buf));
 		if (n <= 0) {
@@ -641,8 +651,9 @@ static void accept_all(relay_server *s, int64_t now)
 			ERR_clear_error();
 			continue;
 		}
-		int one = 1;
+		int one = 1, lowat = NOTSENT_LOWAT;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 		getnameinfo((struct sockaddr *)&ss, len, l->addr, sizeof(l->addr), NULL, 0,
 			    NI_NUMERICHOST);
 		l->fd = fd;
@@ -671,9 +682,10 @@ static short events_of(const rlink *l)
 	case CLOSING:
 		return l->write_wants ? l->write_wants : POLLOUT;
 	case JOINED:
-		if (l->out_off < l->out_len || l->off < l->len)
+		if (l->out_off < l->out_len || l->off < l->len || l->full)
 			ev |= l->write_wants ? l->write_wants : POLLOUT;
-		if (l->peer->len == l->peer->off && l->peer->out_off == l->peer->out_len)
+		if (l->peer->len == l->peer->off && l->peer->out_off == l->peer->out_len &&
+		    !l->peer->full)
 			ev |= l->read_wants ? l->read_wants : POLLIN;
 		else if (l->read_wants)
 			ev |= l->read_wants;
