@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# What kyoyu-relay and the agents refuse: an operator the desk CA did not
-# sign gets no code; a relay that joins the customer to someone presenting
-# another CA's certificate is refused by the sharer before anything is
-# shared; five wrong attempts kill a code; the per-address budget is shared
-# by every relay node on the same Redis.
+# What kyoyu-relay and the agents refuse: hostile clients (idle, dripping,
+# junk) leave the relay serving; an operator the desk CA did not sign gets
+# no code; a relay that joins the customer to someone presenting another
+# CA's certificate is refused by the sharer before anything is shared; five
+# wrong attempts kill a code; the per-address budget is shared by every
+# relay node on the same Redis.
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -12,8 +13,15 @@ check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
 check "a rogue CA and an operator certificate it signs (same names)" make_rogue "$T/rogue"
 check "a redis-server of our own on loopback" start_redis
 check "relay A (the desk's CA)" start_relay relay-a "$T/desk" -o relay.reject_delay_ms=100 \
-	-o relay.attempts_per_minute=100
+	-o relay.attempts_per_minute=100 -o relay.handshake_timeout_s=2
 PORT_A=$RELAY_PORT
+RELAY_A_PID=$RELAY_PID
+
+# Hostile clients: idle, dripping, junk, TLS then silence or a dribble.
+"$KYOYU_BUILDDIR/tests/transport/kt-hostile" flood 127.0.0.1 "$PORT_A" 40 8 4 \
+	tcp-idle,tcp-drip,tls-idle,tls-drip,tcp-junk >"$T/flood.out" 2>&1
+note "flood: $(tr '\n' ' ' <"$T/flood.out")"
+check "hostile clients leave the relay running" kill -0 "$RELAY_A_PID"
 
 # An operator certificate from another CA: no code at the desk's relay.
 start_relay_viewer stranger "$T/rogue" 8
