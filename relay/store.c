@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
@@ -22,6 +23,10 @@
 
 /* A call waits this long for Redis before the code is refused. */
 #define TIMEOUT_MS 500
+/* After a failure, calls fail at once for this long: each try can hold the
+ * relay's loop (and so every session's bytes) for up to TIMEOUT_MS, so an
+ * unreachable Redis costs the sessions at most a quarter of the time. */
+#define RETRY_AFTER_US 2000000
 /* Rooms tried before a code is refused as "full". */
 #define ROOM_TRIES 16
 #define HEX_MAC 65 /* 64 hex digits and a NUL */
@@ -34,7 +39,15 @@ struct relay_store {
 	redisContext *redis;
 	uint8_t secret[RELAY_SECRET_SIZE];
 	bool was_down; /* for one log line per outage */
+	int64_t retry_at_us;
 };
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* The room is free: the code's hash, its waiting link, no wrong tries. */
 static const char issue_lua[] =
@@ -126,6 +139,8 @@ static redisContext *connected(relay_store *s)
 
 	if (s->redis)
 		return s->redis;
+	if (now_us() < s->retry_at_us)
+		return NULL;
 	for (size_t i = 0; i < s->n && !s->redis; i++) {
 		redisContext *c = redisConnectWithTimeout(s->hosts[i], s->ports[i], tv);
 		if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
@@ -143,8 +158,10 @@ static redisContext *connected(relay_store *s)
 		if (c)
 			redisFree(c);
 	}
-	if (!s->redis)
+	if (!s->redis) {
 		s->was_down = true;
+		s->retry_at_us = now_us() + RETRY_AFTER_US;
+	}
 	return s->redis;
 }
 
@@ -173,6 +190,7 @@ static redisReply *eval(relay_store *s, const char *script, const char *key, int
 		redisFree(s->redis);
 		s->redis = NULL;
 		s->was_down = true;
+		s->retry_at_us = now_us() + RETRY_AFTER_US;
 		return NULL;
 	}
 	return r;
