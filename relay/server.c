@@ -651,9 +651,16 @@ static void accept_all(relay_server *s, int64_t now)
 			ERR_clear_error();
 			continue;
 		}
-		int one = 1, lowat = NOTSENT_LOWAT;
+		/* Keepalives: a parked operator says nothing for up to the
+		 * code's life; one whose machine vanished is found within
+		 * two minutes (and its code retired). */
+		int one = 1, lowat = NOTSENT_LOWAT, idle = 60, intvl = 20, cnt = 3;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 		getnameinfo((struct sockaddr *)&ss, len, l->addr, sizeof(l->addr), NULL, 0,
 			    NI_NUMERICHOST);
 		l->fd = fd;

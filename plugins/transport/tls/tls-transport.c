@@ -548,6 +548,13 @@ static int relay_want_code(void *ctx)
 		/* The viewer stays: the operator asks again once it can. */
 		return 0;
 	}
+	/* The parked link is silent for up to the code's life: keepalives
+	 * hold a NAT's mapping open and find a relay that vanished. */
+	int one = 1, idle = 60, intvl = 20, cnt = 3;
+	setsockopt(t->offer_fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 	t->offer_events = POLLOUT; /* connected */
 	return 0;
 }
