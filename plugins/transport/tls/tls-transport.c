@@ -128,8 +128,6 @@ static void default_name(char *out, size_t len)
 	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
 }
 
-/* The TLS side of ROLE from the options: the viewer's certificate and key,
- * or what the sharer checks the viewer's against. */
 /* "HOST:PORT" or "[V6]:PORT" into T->relay_host and T->relay_port. */
 static int parse_relay(transport *t, char *err, size_t errlen)
 {
@@ -186,6 +184,8 @@ static int make_relay_tls(transport *t, uint32_t role, kt_tls **out, char *err,
 	return ret;
 }
 
+/* The TLS side of ROLE from the options: the viewer's certificate and key,
+ * or what the sharer checks the viewer's against. */
 static int make_tls(transport *t, uint32_t role, kt_tls **out, char *err, size_t errlen)
 {
 	if (role == KYOYU_ROLE_SHARER) {
