@@ -19,10 +19,12 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
   libpipewire-0.3-dev libglib2.0-dev libwayland-dev wayland-protocols"
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
 # The Wayland tests' desktop (scripts/wayland-session: mutter headless, the
-# ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse.
+# ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
+# a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh).
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
-  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland"
+  dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
+  sway grim"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

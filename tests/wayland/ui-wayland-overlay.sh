@@ -168,4 +168,22 @@ check "the sharer leaves and exits" wait_for 20 stopped "$sharer"
 check "leaving no badge" colour_is $BADGE_X $BADGE_Y '#204060'
 check "and no arrow on the screen" no_arrow
 
+# With an X display too (Xwayland, say), the Wayland list's x11-overlay
+# steps aside for wayland-overlay: one badge, not two.
+if command -v xwininfo >/dev/null && start_xvfb 640 480; then
+	start_agent both -r sharer -o capture.plugin=testsrc -o codec.plugin="$codec" \
+		-o codec.format=vp8 -o transport.plugin=e2epeer -o log.level=info \
+		-o ui.plugin=wayland-overlay,x11-overlay,customer -o ctl.socket="$sock" -t 60
+	check "with X too, the badge is on the Wayland desktop" \
+		wait_for 20 colour_is $BADGE_X $BADGE_Y '#C62828'
+	check "and ui/x11-overlay steps aside, saying why" \
+		grep -q "layer-shell: ui/wayland-overlay draws" "$E2E_TMP/both.log"
+	check "drawing nothing on the X display" \
+		sh -c "! xwininfo -root -tree | grep -q '\"kyoyu'"
+	"$KYOYU_AGENT" ctl leave --socket "$sock" >/dev/null
+	wait_for 20 stopped "$AGENT_PID"
+else
+	skip "no Xvfb: x11-overlay stepping aside is not checked"
+fi
+
 tap_done
