@@ -24,7 +24,9 @@ static const char *const ui_keys[] = {"language", NULL};
 
 /* On Wayland only the desktop may hand out the screen (the ScreenCast
  * portal): capture/x11 would see XWayland's windows alone, and steps aside
- * there itself. */
+ * there itself.  The overlay: ui/wayland-overlay where the desktop has
+ * layer-shell (ui/x11-overlay then steps aside), else ui/x11-overlay through
+ * Xwayland (GNOME); docs/ui.md, "On a Wayland desktop". */
 const kyoyu_slot kyoyu_slots[] = {
 	/* Real screens only: a synthetic desktop shared instead of the
 	 * customer's would tell them their screen is shared when it is not.
@@ -44,7 +46,7 @@ const kyoyu_slot kyoyu_slots[] = {
 	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
 	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", NULL, "sdl,tty", ui_keys,
+	 "tty,x11-overlay", "tty,wayland-overlay,x11-overlay", "sdl,tty", ui_keys,
 	 "every listed user interface that applies here is started", NULL},
 	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -20,12 +20,13 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
 # The Wayland tests' desktop (scripts/wayland-session: mutter headless, the
 # ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
+# a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
 # own Redis on loopback (libhiredis-dev above builds the relay).
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
-  redis-server redis-tools"
+  sway grim redis-server redis-tools"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

@@ -31,6 +31,9 @@
 
 #include "../../common/i18n.h"
 #include "../../common/language.h"
+#ifdef KYOYU_WITH_WAYLAND_OVERLAY
+#include "../../common/layer-shell.h"
+#endif
 #include "overlay-badge.h"
 #include "overlay-window.h"
 
@@ -100,6 +103,13 @@ static int overlay_init(void *priv, const kyoyu_host *host)
 
 	if (host->role != KYOYU_ROLE_SHARER)
 		return KYOYU_SKIP; /* the operator's side shows the arrow itself */
+#ifdef KYOYU_WITH_WAYLAND_OVERLAY
+	if (wayland_has_layer_shell()) {
+		kyoyu_info("this Wayland desktop has layer-shell: ui/wayland-overlay draws "
+			   "the badge and the arrow here (list it in ui.plugin)");
+		return KYOYU_SKIP;
+	}
+#endif
 	o->conn = xcb_connect(NULL, &screen_number);
 	if (xcb_connection_has_error(o->conn)) {
 		kyoyu_info("no X display to draw on");
