@@ -149,7 +149,8 @@ typedef struct harness {
 	kt_sharer *sharer;
 	int links[MAX_LINKS][2]; /* [0] the sharer's end, [1] the viewer's */
 	int n_links, cur;        /* opened, and the one the viewer speaks on */
-	bool first_welcome, recording, optional;
+	bool first_welcome, recording, optional; /* the harness's welcome */
+	bool peer_recording, peer_optional;      /* the session's, as connected */
 	bool welcomed;           /* the harness's own welcome went out on cur */
 	bool deaf;               /* the viewer stops reading */
 	uint32_t state;
@@ -220,6 +221,9 @@ static void answer(harness *h, uint32_t value)
 	kyoyu_msg *msg = must_new(KYOYU_MSG_CONSENT);
 	msg->u.value = value;
 	kt_sharer_on_bus(h->sharer, msg);
+	/* The session keeps its question open, as core/session.c does. */
+	if (value == KYOYU_CONSENT_GRANTED_UNRECORDED && h->peer_recording && !h->peer_optional)
+		return;
 	if (value == KYOYU_CONSENT_DECLINED)
 		move(h, KYOYU_STATE_ENDED, KYOYU_END_CONSENT_DECLINED);
 	else
@@ -328,8 +332,11 @@ static void drain_bus(harness *h)
 
 	while (kyoyu_inbox_pop(h->inbox, &msg, 0) == 0) {
 		if (msg->type == KYOYU_MSG_PEER && msg->u.peer.event == KYOYU_PEER_CONNECTED &&
-		    h->state == KYOYU_STATE_CONNECTING)
+		    h->state == KYOYU_STATE_CONNECTING) {
+			h->peer_recording = msg->u.peer.recording;
+			h->peer_optional = msg->u.peer.recording && msg->u.peer.recording_optional;
 			move(h, KYOYU_STATE_AWAITING_CONSENT, 0);
+		}
 		else if (msg->type == KYOYU_MSG_PEER && msg->u.peer.event == KYOYU_PEER_GONE)
 			move(h, KYOYU_STATE_ENDED, msg->u.peer.reason);
 		else if (msg->type == KYOYU_MSG_ERROR || msg->type == KYOYU_MSG_END)
