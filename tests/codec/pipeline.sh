@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The real sharer pipeline with no network: capture/file (or testsrc) →
 # the core's encode stage → each codec → transport/record standing in for
 # the viewer; every file read back by ffprobe.  Prints TAP.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ui/headless on a real session over TLS 1.3: a sharer plays a short clip
 # (capture/file), the viewer decodes it without a window and writes what it
 # decoded and when.  ffprobe reads the frames file, ffmpeg lines it up with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every input of the seed corpora through the fuzz targets' code once,
 # under the build's sanitizers: tests/fuzz/corpus through fuzz-protocol
 # (both sides of the protocol), tests/fuzz/corpus-sharer through

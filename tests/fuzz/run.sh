@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A bounded libFuzzer run of the transport, for CI: fuzz-protocol (both
 # sides of the protocol stack, seeds in tests/fuzz/corpus) and fuzz-sharer
 # (the customer's agent against a hostile viewer, seeds in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The customer's agent against a hostile viewer: a real sharer (tty UI, test
 # desktop) connects to tests/transport/kt-bad-viewer, which holds the
 # viewer's own certificate (the pin matches) and welcomes it properly, then

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A whole share on each address family of loopback: the viewer listens on
 # 127.0.0.1, then on ::1, and a real sharer connects to it there with the
 # code and the pin, is asked, shares, and the operator ends the session.
