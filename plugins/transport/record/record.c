@@ -207,6 +207,13 @@ static int open_file(record *r, const kyoyu_msg *pkt)
 	char codec[5];
 	kyoyu_info("recording %s %ux%u to %s", kyoyu_fourcc_text(info->codec, codec),
 		   info->width, info->height, r->file);
+	/* The operator's list of sessions names the file. */
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
+	if (msg) {
+		msg->u.notice.kind = KYOYU_NOTICE_RECORDING;
+		msg->buf = kyoyu_buffer_new_copy(r->file, strlen(r->file));
+		kyoyu_bus_post(r->bus, msg);
+	}
 	return 0;
 }
 
@@ -277,6 +284,7 @@ static int give_up(record *r, int err)
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
 	if (msg) {
 		msg->u.notice.kind = KYOYU_NOTICE_RECORDING_STOPPED;
+		msg->u.notice.error = err < 0 ? -err : 0;
 		kyoyu_bus_post(r->bus, msg);
 	}
 	return 0;
