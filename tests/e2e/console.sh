@@ -98,6 +98,10 @@ for i in 1 2 3; do
 		sleep 0.5
 		xdotool_v key --window "$(window)" Return ;;
 	3)
+		"$KYOYU_AGENT" ctl pause --socket "$E2E_TMP/c3.sock" >/dev/null
+		check "customer 3: pauses" wait_for 20 state_is "$E2E_TMP/console.sock" paused
+		"$KYOYU_AGENT" ctl resume --socket "$E2E_TMP/c3.sock" >/dev/null
+		check "customer 3: and resumes" wait_for 20 state_is "$E2E_TMP/console.sock" sharing
 		customer q ;;
 	esac
 	reap "$SHARER_PID"
@@ -127,7 +131,19 @@ for f in $files; do
 	note "$b: $(stat -c %s "$f") bytes, $frames frames; ffprobe said: $(head -c 200 "$E2E_TMP/ffprobe.err")"
 	check "$b: ffprobe reads it to its last frame without a complaint" \
 		sh -c "[ '${frames:-0}' -gt 0 ] && [ ! -s '$E2E_TMP/ffprobe.err' ]"
+	check "$b: the session's facts beside it, private (0600)" \
+		test "$(stat -c %a "$f.json" 2>/dev/null)" = 600
+	check "$b: operator, customer, consent, start, end and reason in them" sh -c \
+		"grep -q '\"operator_account\": \"[^\"]*@' '$f.json' &&
+		 grep -q '\"customer\": \"[^\"]' '$f.json' &&
+		 grep -q '\"consent\": {\"answer\": \"granted\", \"at\": \"20' '$f.json' &&
+		 grep -q '\"start\": \"20' '$f.json' && grep -q '\"end\": \"20' '$f.json' &&
+		 grep -q '\"end_reason\": \"\(left\|ended by operator\)\"' '$f.json'"
 done
+last=$(echo "$files" | tail -1)
+sed 's/^/# /' "$last.json"
+check "the third one lists its pause, with the time it resumed" \
+	grep -q '"pauses": \[{"paused": "20[^"]*", "resumed": "20' "$last.json"
 
 kill -TERM "$VIEWER_PID"
 reap "$VIEWER_PID"
