@@ -146,9 +146,10 @@ int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err
 
 	if (!ret)
 		ret = check_codec_format(loader, settings, err, errlen);
+	/* After the slots: a codec.plugin that is not there is said first. */
 	if (!ret)
-		ret = check_sharer_encoder(loader, settings, err, errlen);
-	return ret ? ret : kyoyu_slots_check(loader, settings, err, errlen);
+		ret = kyoyu_slots_check(loader, settings, err, errlen);
+	return ret ? ret : check_sharer_encoder(loader, settings, err, errlen);
 }
 
 static int check_here(char *const *dirs, kyoyu_settings *settings, char *err,

@@ -29,7 +29,7 @@ has_window() { test -n "$(window)"; }
 check "its window opens" wait_for 30 has_window
 
 # codes_said N: the console's terminal has shown N codes.
-codes_said() { [ "$(grep -c 'Read this code\|この番号' "$E2E_TMP/console.out")" -ge "$1" ]; }
+codes_said() { [ "$(grep -c 'Read this code\|このコードをお客様に' "$E2E_TMP/console.out")" -ge "$1" ]; }
 last_code() { grep -o '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$E2E_TMP/console.out" | tail -1; }
 # code_area FILE: the light pixels of the panel's middle, where the code is.
 code_area() { convert "$1" -crop 700x120+150+170 +repage -threshold 60% "$2"; }
@@ -66,21 +66,27 @@ code_lit() {
 }
 check "between sessions the window shows the code in large digits" wait_for 20 code_lit
 note "light share where the code is drawn: $lit"
-n_codes=$(grep -c 'Read this code\|この番号' "$E2E_TMP/console.out")
+n_codes=$(grep -c 'Read this code\|このコードをお客様に' "$E2E_TMP/console.out")
 xdotool_v() { DISPLAY=$VIEWER_DISPLAY xdotool "$@"; }
 xdotool_v windowfocus --sync "$(window)" 2>/dev/null
 xdotool_v key --window "$(window)" n
 check "N asks for a new code: the terminal shows another" wait_for 20 codes_said $((n_codes + 1))
 check "and the window draws the new one in place of the old" wait_for 10 code_changed
-[ -n "$SHOTS" ] && convert "$E2E_TMP/waiting-2.png" +dither -colors 64 "$SHOTS/console-$LANGUAGE-waiting.png"
 
 for i in 1 2 3; do
 	check "customer $i: shares with the console" customer_session $i ||
 		note "console: $(tail -5 "$E2E_TMP/console.err" | tr '\n' '|') c$i: $(tail -5 "$E2E_TMP/c$i.err" "$E2E_TMP/c$i.out" | tr '\n' '|')"
 	case $i in
 	1)
-		[ -n "$SHOTS" ] && { shot session; convert "$E2E_TMP/session.png" +dither -colors 64 \
-			"$SHOTS/console-$LANGUAGE-session.png"; }
+		if [ -n "$SHOTS" ]; then
+			# Something on the customer's screen for the picture.
+			fill 2a4d69 0 0 1024 768 e8e8e8 80 80 600 400 4b86b4 80 80 600 40 \
+				f4a259 720 500 220 160
+			sleep 2
+			shot session
+			convert "$E2E_TMP/session.png" +dither -colors 64 \
+				"$SHOTS/console-$LANGUAGE-session.png"
+		fi
 		customer q ;;
 	2)
 		xdotool_v windowfocus --sync "$(window)" 2>/dev/null
@@ -108,6 +114,11 @@ for i in 1 2 3; do
 	check "customer $i: the sharer exits 0" test "$STATUS" = 0
 	check "customer $i: the console is still up" kill -0 "$VIEWER_PID"
 	check "customer $i: and shows the next code" wait_for 30 codes_said $((n_codes + 1 + i))
+	if [ $i = 1 ] && [ -n "$SHOTS" ]; then
+		sleep 1
+		shot between
+		convert "$E2E_TMP/between.png" +dither -colors 64 "$SHOTS/console-$LANGUAGE-waiting.png"
+	fi
 done
 check "customer 2 was ended by the operator, 1 and 3 left" sh -c \
 	"grep -q 'session over: customer .*, ended (ended by operator)' '$E2E_TMP/console.err' &&

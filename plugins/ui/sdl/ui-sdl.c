@@ -263,11 +263,13 @@ static void describe_status(const sdl_ui *ui, char *buf, size_t len)
 	}
 	if (ui->state == KYOYU_STATE_SHARING) {
 		ADD("  ·  %u kbit/s  ·  %u fps", ui->stats.kbps, ui->stats.fps);
-		ADD("  ·  ");
-		if (ui->stats.latency_us > 0)
+		if (ui->stats.latency_us > 0) {
+			ADD("  ·  ");
 			ADD(_("latency %lld ms"), (long long)(ui->stats.latency_us / 1000));
-		else if (ui->stats.rtt_ms)
+		} else if (ui->stats.rtt_ms) {
+			ADD("  ·  ");
 			ADD(_("round trip %u ms"), ui->stats.rtt_ms);
+		}
 	}
 	if (waiting(ui))
 		/* TRANSLATORS: how to use the window between customers; N
