@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/e2e.gp: latency and bitrate over time, kyoyu against ffmpeg, for
 # one run of one scene and codec of bench/e2e.
 #   gnuplot -e "out='e2e-file-vp9-1.png'; name='file-vp9'; run='1'; dir='e2e-results'; \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # KYOYU_PLUGIN(KIND, NAME, PKG-MODULES, [EXTRA-VAR], [EXTRA-DESC])
 #
 # Declares --enable-KIND-NAME / --disable-KIND-NAME for one plugin.  The default

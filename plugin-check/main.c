@@ -124,6 +124,13 @@ static int store_sets(checker *ck, const check_args *args, char *err, size_t err
 		const char *arg = args->sets[i];
 		const char *eq = strchr(arg, '=');
 		const char *dot = eq ? memchr(arg, '.', (size_t)(eq - arg)) : NULL;
+		if (dot && ((size_t)(dot - arg) != strlen(ck->group) ||
+			    strncmp(arg, ck->group, (size_t)(dot - arg)) != 0)) {
+			snprintf(err, errlen, "-o %s: this plugin reads its options from the "
+				 "group \"%s\"; write %s.%s or just %s", arg, ck->group,
+				 ck->group, dot + 1, dot + 1);
+			return -EINVAL;
+		}
 		char full[1024];
 		snprintf(full, sizeof(full), "%s.%s", ck->group, dot ? dot + 1 : arg);
 		int ret = kyoyu_settings_put_arg(&ck->settings, full, err, errlen);

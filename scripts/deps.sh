@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what kyoyu needs to build, test and demo on Debian 12, skipping
 # what is already there.  Sourced by scripts/demo and scripts/test; it
 # leaves the shell's options alone (each function returns its failure).

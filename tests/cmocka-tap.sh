@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs a cmocka test program for the TAP driver.  cmocka 1.1 prints a
 # skipped test as "not ok N # SKIP", which TAP (and automake's driver) count
 # as a failure; a skip is "ok N # SKIP".  Everything else passes unchanged,

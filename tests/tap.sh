@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # TAP for the shell tests, sourced by tests/e2e/lib.sh and
 # tests/transport/lib.sh: numbered cases, skips, the plan at the end, and
 # polling for a condition.

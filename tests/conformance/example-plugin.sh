@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The out-of-tree example (examples/hello-capture) built the way a third
 # party builds a plugin: `make install DESTDIR=` puts kyoyu in a temporary
 # folder, the example is compiled against the headers and kyoyu-plugin.pc

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Conformance: kyoyu-plugin-check on every plugin built in plugins/ (as
 # GStreamer's states test runs every element), then on plugins that break
 # the contract on purpose and on a library that is no plugin, which it must
@@ -151,6 +152,13 @@ if [ "$status" = 1 ] && grep -q 'capture.fps = 20' "$tmp/out" &&
 	ok "-o sets the plugin's options, with or without the group; an unknown key fails"
 else
 	not_ok "-o sets the plugin's options, with or without the group; an unknown key fails"
+	show
+fi
+run "$plugins/kyoyu-capture-good.la" -o codec.fps=20
+if [ "$status" = 1 ] && grep -q 'reads its options from the group "capture"; write capture.fps' "$tmp/err"; then
+	ok "-o with another plugin kind's group is refused, naming the right one"
+else
+	not_ok "-o with another plugin kind's group is refused, naming the right one"
 	show
 fi
 

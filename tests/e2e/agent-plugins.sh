@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A running agent keeps only the plugins it runs.  Checking the whole
 # configuration loads every plugin any slot names (both roles' defaults),
 # and a loaded plugin is never unloaded, so the check runs in a child

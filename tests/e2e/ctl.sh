@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kyoyu-agent ctl against running agents: every command, the socket's
 # permissions, another user, and garbage on the socket.  The sharers' customer
 # (tests/plugins ui/customer) says yes when asked to share.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/e2e shell tests: TAP counting, a private Xvfb, agent
 # processes and their clean-up.  Sourced with KYOYU_AGENT, KYOYU_BUILDDIR
 # and KYOYU_SRCDIR set by the harness.

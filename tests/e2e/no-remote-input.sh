@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # No remote input, ever: nothing in kyoyu can inject keys or clicks into the
 # customer's desktop, and the protocol has no message that could carry them.
 . "$KYOYU_SRCDIR/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A recording that survives a crash: a real viewer recording a real sharer
 # over TLS 1.3 (VP9 from capture/testsrc, every picture changing) is killed
 # with SIGKILL mid-recording; ffprobe must read the file to within a second

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Recording consent, end to end: a viewer that records (record.enabled) and
 # a real sharer of an Xvfb screen (capture/x11) over TLS 1.3 with VP9,
 # through tls-meter.  Declined: not one picture or cursor leaves the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Leaving and ending, end to end: real sharer (capture/x11, ui/tty, the
 # overlay) and viewer agents over TLS 1.3 with VP9.  The customer leaves
 # with the q key or `kyoyu-agent ctl leave`; the operator ends with

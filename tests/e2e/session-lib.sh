@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/e2e/session-*.sh tests: a real viewer and a real
 # sharer over TLS 1.3 on loopback, with a real codec, each person's screen a
 # private Xvfb, the code read from the viewer's terminal and typed into the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Pause, end to end: a real sharer (capture/x11 on its own Xvfb) and a real
 # viewer (its ui/sdl window on another, recording what it receives) over
 # TLS 1.3 with VP9, through tls-meter, which notes every TLS record that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The operator's arrow, end to end: a real viewer (its ui/sdl window on one
 # Xvfb) and a real sharer (capture/x11 and ui/x11-overlay on another) over
 # TLS 1.3 with VP9.  The operator holds the button on a target seen in the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ui/headless on a real session over TLS 1.3: a sharer plays a short clip
 # (capture/file), the viewer decodes it without a window and writes what it
 # decoded and when.  ffprobe reads the frames file, ffmpeg lines it up with
@@ -44,11 +45,16 @@ session() {
 	exec 8>&-
 }
 
-# psnr FILE: average PSNR of FILE against the clip, picture by picture at
-# the clip's timestamps.
+# psnr FILE: average PSNR of FILE's pictures, each against the clip's
+# picture at its timestamp.  Only the clip's pictures FILE has take part:
+# a loaded machine may merge one into the next, which says nothing of the
+# times (and the psnr filter would hold FILE's last one against it).
 psnr() {
+	at_its_times=$(nut_times "$1" |
+		awk '{ printf "%slt(abs(t-%d/1000000),0.001)", (NR > 1 ? "+" : ""), $1 }')
 	ffmpeg -nostdin -i "$CLIP" -i "$1" -lavfi \
-		'[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr' -f null - 2>&1 |
+		"[0:v]select='${at_its_times:-0}',format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr" \
+		-f null - 2>&1 |
 		sed -n 's/.*PSNR.* average:\([0-9.]*\).*/\1/p'
 }
 

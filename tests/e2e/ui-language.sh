@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The windows in Japanese and English under Xvfb: the operator's window
 # (ui/sdl) opens a face fontconfig found that has Japanese in it, shows a
 # Japanese name in both languages, draws its status line and turns it amber

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ui/sdl under Xvfb: the picture shown matches what was decoded (BGRX and
 # I420), dragging sends the arrow in shared-screen pixels, the paused
 # state shows, and Escape asks before Enter ends the session.

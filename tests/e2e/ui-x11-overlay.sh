@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ui/x11-overlay under Xvfb: the operator's arrow appears on the sharer's
 # screen where the viewer points (through the shared area's origin), clicks
 # go through it to the customer's window, it hides when released or paused,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every input of the seed corpus (tests/fuzz/corpus) through the fuzz
 # target's code once, under the build's sanitizers: a regression test of
 # the inputs the fuzzer started from (and of any crash it found and that was

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A bounded libFuzzer run of the transport's protocol stack, for CI.
 #
 #   tests/fuzz/run.sh [SECONDS] [BUILDDIR]

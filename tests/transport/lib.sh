@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/transport shell tests: TAP, a private folder, a viewer
 # certificate, real viewer and sharer agents on loopback, and clean-up.
 # Sourced with KYOYU_AGENT, KYOYU_BUILDDIR and KYOYU_SRCDIR set by the harness.

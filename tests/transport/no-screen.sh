@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # No silent fallbacks: a sharer that has no real screen to capture (DISPLAY
 # unset, the default capture list) refuses with a plain message, in the
 # customer's language, exits non-zero and never connects: the code it was

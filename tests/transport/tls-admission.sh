@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Admission under a flood: while hostile clients from 256 loopback
 # addresses (4 /24s, 127.0.1.0 to 127.0.4.0; the customer is 127.0.0.1) keep
 # connections open that say nothing, drip a ClientHello or a HELLO one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Bad input from the network ends that connection with a log line, never
 # the viewer: garbage instead of TLS, a TLS handshake cut at several bytes,
 # a silent peer, frames inside TLS with an oversized length, an unknown

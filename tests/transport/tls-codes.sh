@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One-time connection codes, seen from the network: a wrong, a revoked and
 # an expired code get the same bytes back after the same delay; five wrong
 # codes leave the code alive; attempts are rate limited per address; a second

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Latency before throughput: through a 150 kbit/s uplink (kt-netprobe's
 # throttling proxy), a sharer asked for 1500 kbit/s of a screen that changes
 # all the time lowers its bitrate by itself and keeps the delay bounded

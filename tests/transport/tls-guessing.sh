@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Guessing cannot lock the customer out (docs/protocol.md, "Why guessing
 # cannot find a code"): five wrong guesses sent together, then guesses from
 # 256 rotating addresses (4 /24s that are not the customer's), leave the

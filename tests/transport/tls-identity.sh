@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The sharer talks only to the right viewer, and only over TLS 1.3: a wrong
 # pin, a CA-signed certificate for another host name and a missing trust
 # setting all fail closed with a clear message; a TLS 1.2-only client is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Who is asking: the customer sees the operator's name and organisation from
 # the viewer's certificate, checked by the pin or by a CA, and is told which;
 # never the name the viewer sends (transport.name).  --make-cert puts --org

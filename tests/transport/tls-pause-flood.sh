@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The operator's view follows the sharer's last word: a hostile sharer with
 # the right code sends 10 001 PAUSED/RESUMED frames, ending with PAUSED, as
 # fast as TLS carries them; the viewer's terminal ends on "paused", having

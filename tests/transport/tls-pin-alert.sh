@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A pin mismatch ends the TLS handshake with the bad_certificate alert that
 # docs/protocol.md promises (not handshake_failure): openssl s_server plays
 # a rogue viewer with another key and prints the alert it receives.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A dropped TCP link mid-session: the sharer comes back with its session
 # token (never the code) within the grace window and the session goes on;
 # when it cannot come back in time, both sides end with "link lost".  The

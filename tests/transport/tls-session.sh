@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A whole session over TLS 1.3 on loopback with real agents: a certificate
 # from --make-cert, the code read from the viewer's terminal and typed into
 # the sharer's, video, pause and resume, and the operator ending it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One clock for the cap: the viewer is capped at 2 minutes (warned 1 minute
 # before), the customer's own file says 40 (the default).  The viewer's cap
 # reaches the sharer over the link: the sharer's ctl status counts down from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Share without recording: a viewer that records (record.enabled) but lets
 # the customer decline the recording (record.required = false).  The
 # customer is offered u, answers it, the screen is shared (video crosses

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The language ui/tty speaks, and the code prompt in Japanese:
 #  - how it is chosen: LANG (even when that locale is not installed, as on
 #    a minimal system), LANGUAGE as gettext reads it, and ui.language over

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ui/tty on a real terminal (a pty from script(1)): the customer types the
 # code key by key and sees it grouped as 123-456-789, a status line with the
 # time left and the keys, pauses, resumes and stops with single keys; and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The agent's command line: --check-config on good and bad files (errors
 # name file, line and key), -o overriding the file, --help-plugin, a short
 # run on fake plugins; and hostile or mistaken files: 64-bit numbers, the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # docs/config.md and data/agent.cfg stay true: the example passes
 # --check-config, and every option of every built plugin is documented.
 : "${KYOYU_AGENT:?run from make check}" "${KYOYU_SRCDIR:?}"

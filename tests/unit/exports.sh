@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # libkyoyu exports exactly the functions the installed headers declare
 # (core/include/kyoyu/*.h), as core/libkyoyu.sym lists them, and nothing a
 # header of the core's own (core/*.h) declares: the bus's gate, the stages'

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The catalogues (po/) are complete: every file with people's strings is in
 # POTFILES.in, every catalogue of LINGUAS has every string the sources mark
 # today, translated (not fuzzy, not empty), with format strings that match

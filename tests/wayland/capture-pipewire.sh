@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # capture/pipewire on a real headless Wayland desktop: mutter 43 with the
 # ScreenCast portal, PipeWire and WirePlumber (scripts/wayland-session),
 # started once for every case.  A Wayland client (kyoyu-wl-fill) paints

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The headless Wayland session delivers a real screen cast through the
 # portal: known pixels arrive, a still screen sends nothing, a small change
 # arrives alone, the pointer comes as metadata, and the desktop ending the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The cross-built Windows dependencies, checked under Wine: builds
 # tests/win64/deps-smoke.c against the prefix of scripts/cross-win64-deps,
 # lays it out with the DLLs in one folder (as the installer will) and runs it
