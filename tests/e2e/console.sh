@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The operator's console, end to end: one viewer with its window (ui/sdl,
 # ui/tty beside it for the code in the terminal) and no time limit stays up
 # while three customers, one after another, share and go: real sharers

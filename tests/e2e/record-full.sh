@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A disk that fills mid-session, end to end: a real viewer records to a
 # 256 KiB tmpfs while a real sharer's screen keeps changing.  The recording
 # is cut at its last whole picture (ffprobe reads it without a complaint),
