@@ -918,7 +918,7 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 		ret = start_stages(pl);
 	}
 	/* Not after a second interrupt: that one means now. */
-	if (ret == 0 && !quit && !pl->host.console &&
+	if (ret == 0 && !pl->host.console &&
 	    kyoyu_session_state(pl->session) == KYOYU_STATE_ENDED)
 		wait_for_people(pl, sigfd);
 	stop_stages(pl, true);
