@@ -19,6 +19,9 @@ static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
 static const char *const record_keys[] = {"enabled", "required", NULL};
+/* once: the viewer runs one session and exits (for scripts), instead of
+ * staying up as the operator's console. */
+static const char *const session_keys[] = {"once", NULL};
 /* Every UI speaks the same language: core/i18n.c sets it for all of them. */
 static const char *const ui_keys[] = {"language", NULL};
 
@@ -43,7 +46,8 @@ const kyoyu_slot kyoyu_slots[] = {
 	 "record", NULL, "record", record_keys,
 	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
+	 "default", NULL, "default", session_keys,
+	 "pause, caps, consent: the session policy; once = true: one session, then exit",
 	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
 	 "tty,x11-overlay", "tty,wayland-overlay,x11-overlay", "sdl,tty", ui_keys,

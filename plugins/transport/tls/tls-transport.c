@@ -647,7 +647,8 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 				return ret;
 		}
 		t->viewer = kt_viewer_new(t->bus, &vc);
-		mask |= KYOYU_MSG_BIT(KYOYU_MSG_POINTER) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST);
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_POINTER) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) |
+			KYOYU_MSG_BIT(KYOYU_MSG_NOTICE);
 	} else {
 		kt_sharer_config sc = {
 			.peer = peer_config(t),

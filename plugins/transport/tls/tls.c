@@ -382,6 +382,35 @@ bool kt_tls_refused_peer(void *io_ctx)
 	return ((tls_stream *)io_ctx)->refused_peer;
 }
 
+/* The viewer's side: why the customer's agent sent the alert REASON, in
+ * the operator's words instead of OpenSSL's ("sslv3 alert bad
+ * certificate"); NULL for the others. */
+static const char *refusal_words(int reason)
+{
+	switch (reason) {
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+		return "the customer's agent did not accept this viewer's certificate: the "
+		       "pin shipped to customers (their transport.pin) does not match this "
+		       "key; give them the pin --make-cert printed for transport.key";
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+		return "the customer's agent does not trust this viewer's certificate: no CA "
+		       "in its transport.ca_file vouches for it, and no pin matches";
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+		return "the customer's agent refused this viewer's certificate: it has "
+		       "expired; make a new one (--make-cert) and ship its pin";
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+		return "the customer's agent refused the TLS handshake: it speaks no TLS 1.3 "
+		       "cipher or group this viewer offers (an old or foreign client?)";
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_HTTP_REQUEST:
+		return "what connected does not speak TLS (a browser or a port scanner, not "
+		       "a customer's agent)";
+	default:
+		return NULL;
+	}
+}
+
 /* Says in words what failed in the handshake. */
 static void explain(tls_stream *s)
 {
@@ -405,10 +434,13 @@ static void explain(tls_stream *s)
 		return;
 	}
 	unsigned long e = ERR_peek_last_error();
+	const char *words = t->server ? refusal_words(ERR_GET_REASON(e)) : NULL;
 	if (ERR_GET_REASON(e) == SSL_R_UNSUPPORTED_PROTOCOL ||
 	    ERR_GET_REASON(e) == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)
 		snprintf(s->error, sizeof(s->error), "TLS handshake failed: the other side "
 			 "does not speak TLS 1.3");
+	else if (words)
+		snprintf(s->error, sizeof(s->error), "%s", words);
 	else
 		snprintf(s->error, sizeof(s->error), "TLS %s failed: %s",
 			 s->handshake_done ? "connection" : "handshake",

@@ -147,7 +147,9 @@ static void post_code(kt_viewer *v, uint32_t event, const char *text)
 		kyoyu_error("out of memory: the operator was not told about the code");
 		return;
 	}
-	msg->u.value = event;
+	msg->u.code.event = event;
+	if (event == KYOYU_CODE_ISSUED)
+		msg->u.code.expires_us = kp_codes_expiry(&v->codes);
 	if (text)
 		msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
 	kyoyu_bus_post(v->bus, msg);

@@ -65,6 +65,7 @@ typedef struct overlay {
 	overlay_window arrow, badge;
 	overlay_badge words;
 	const char *badge_words; /* what the badge says now, or NULL */
+	bool recording_stopped; /* the support person's recording stopped */
 
 	uint32_t state;
 	int32_t origin_x, origin_y;
@@ -178,7 +179,8 @@ static int overlay_start(void *priv, kyoyu_stage *stage)
 	o->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(o->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_POINTER) |
-					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE));
+					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE) |
+					       KYOYU_MSG_BIT(KYOYU_MSG_NOTICE));
 	return 0;
 }
 
@@ -231,9 +233,14 @@ static void place_arrow(overlay *o)
 
 static void place_badge(overlay *o)
 {
-	const char *words = o->state == KYOYU_STATE_SHARING  ? _("Your screen is being shared")
-			    : o->state == KYOYU_STATE_PAUSED ? _("Sharing paused")
-							     : NULL;
+	const char *words =
+		o->state == KYOYU_STATE_SHARING && o->recording_stopped
+			/* TRANSLATORS: the badge once the support person's
+			 * recording stopped (a full disk); the sharing goes on. */
+			? _("Your screen is being shared (recording stopped)")
+		: o->state == KYOYU_STATE_SHARING ? _("Your screen is being shared")
+		: o->state == KYOYU_STATE_PAUSED  ? _("Sharing paused")
+						  : NULL;
 
 	if (words == o->badge_words)
 		return;
@@ -281,6 +288,12 @@ static void on_message(overlay *o, const kyoyu_msg *msg)
 		o->origin_x = msg->u.size.x;
 		o->origin_y = msg->u.size.y;
 		place_arrow(o);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED) {
+			o->recording_stopped = true;
+			place_badge(o);
+		}
 		break;
 	default:
 		break;
