@@ -507,7 +507,7 @@ static void run_one(const uint8_t *data, size_t size)
 		.target = "fuzz-viewer",
 		.codec = KYOYU_CODEC_VP9,
 	};
-	kt_connector con = {pair_open, pair_wrap, NULL, NULL, &h};
+	kt_connector con = {pair_open, pair_wrap, NULL, NULL, &h, NULL};
 	h.sharer = kt_sharer_new(h.bus, &cfg, &con);
 	if (!h.sharer)
 		goto out;
