@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -201,7 +202,12 @@ static void move(harness *h, uint32_t state, uint32_t reason)
 		kyoyu_bus_close_to(h->bus, KYOYU_MSG_SCREEN_CONTENT);
 		/* Past the last epoch the checks only grow laxer. */
 		if (h->o.epoch < MAX_MADE - 1) {
-			h->o.stopped_at[h->o.epoch] = h->o.bytes;
+			/* Sent is what the viewer read and what waits in its
+			 * socket, which a viewer that stopped reading reads later. */
+			int unread = 0;
+			if (h->n_links > 0 && ioctl(h->links[h->cur][1], FIONREAD, &unread) != 0)
+				unread = 0;
+			h->o.stopped_at[h->o.epoch] = h->o.bytes + (uint64_t)unread;
 			h->o.epoch++;
 		}
 	}
