@@ -34,6 +34,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "../../common/i18n.h"
+#include "../../common/badge-words.h"
 #include "../../common/language.h"
 #include "overlay-display.h"
 #include "overlay-layer.h"
@@ -61,6 +62,7 @@ typedef struct overlay {
 	const char *badge_words; /* what the badge says now, or NULL */
 
 	uint32_t state;
+	bool recording_stopped; /* the support person's recording stopped */
 	int32_t origin_x, origin_y;
 	kyoyu_pointer_info pointer;
 } overlay;
@@ -115,7 +117,8 @@ static int overlay_start(void *priv, kyoyu_stage *stage)
 	o->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(o->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_POINTER) |
-					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE));
+					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE) |
+					       KYOYU_MSG_BIT(KYOYU_MSG_NOTICE));
 	return 0;
 }
 
@@ -170,9 +173,7 @@ static void place_arrow(overlay *o)
 
 static void place_badge(overlay *o)
 {
-	const char *words = o->state == KYOYU_STATE_SHARING  ? _("Your screen is being shared")
-			    : o->state == KYOYU_STATE_PAUSED ? _("Sharing paused")
-							     : NULL;
+	const char *words = badge_words(o->state, o->recording_stopped);
 	const overlay_output *out = shared_output(o);
 
 	if (!words || !out) {
@@ -225,6 +226,12 @@ static void on_message(overlay *o, const kyoyu_msg *msg)
 		o->origin_y = msg->u.size.y;
 		place_badge(o); /* another output, maybe */
 		place_arrow(o);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED) {
+			o->recording_stopped = true;
+			place_badge(o);
+		}
 		break;
 	default:
 		break;

@@ -30,6 +30,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "../../common/i18n.h"
+#include "../../common/badge-words.h"
 #include "../../common/language.h"
 #ifdef KYOYU_WITH_WAYLAND_OVERLAY
 #include "../../common/layer-shell.h"
@@ -233,14 +234,7 @@ static void place_arrow(overlay *o)
 
 static void place_badge(overlay *o)
 {
-	const char *words =
-		o->state == KYOYU_STATE_SHARING && o->recording_stopped
-			/* TRANSLATORS: the badge once the support person's
-			 * recording stopped (a full disk); the sharing goes on. */
-			? _("Your screen is being shared (recording stopped)")
-		: o->state == KYOYU_STATE_SHARING ? _("Your screen is being shared")
-		: o->state == KYOYU_STATE_PAUSED  ? _("Sharing paused")
-						  : NULL;
+	const char *words = badge_words(o->state, o->recording_stopped);
 
 	if (words == o->badge_words)
 		return;
