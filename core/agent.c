@@ -44,13 +44,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kyoyu-agent [OPTION]...\n"
-		"       kyoyu-agent ctl pause|resume|leave|end|new-code|status [--socket PATH]\n"
+		"       kyoyu-agent ctl pause|resume|leave|end|new-code|status|sessions\n"
+		"                       [--socket PATH]\n"
 		"Share a screen with a support operator, or view a customer's screen.\n\n"
 		"  -c, --config FILE         read the configuration from FILE\n"
 		"  -o, --set GROUP.KEY=VALUE override one setting (repeatable; wins over -c)\n"
 		"  -r, --role sharer|viewer  same as -o role=...\n"
 		"      --plugin-path DIRS    colon-separated folders searched first for plugins\n"
-		"  -t, --duration SECONDS    end the session after SECONDS\n"
+		"  -t, --duration SECONDS    end the session after SECONDS (one session:\n"
+		"                            same as -o session.once=true)\n"
 		"  -v, --verbose             more log lines (twice: debug)\n"
 		"  -q, --quiet               errors only\n"
 		"      --check-config FILE   check FILE (and -o settings) and exit\n"
@@ -442,6 +444,13 @@ int main(int argc, char **argv)
 		default:
 			goto out_usage;
 		}
+	}
+	/* A time limit is for scripts: one session, not a console. */
+	if (args.duration > 0) {
+		kyoyu_setting *s = kyoyu_settings_put(&overrides, "session", "once", "-t");
+		if (!s || !(s->s = strdup("true")))
+			goto out;
+		s->type = KYOYU_VALUE_TEXT;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "kyoyu-agent: unexpected argument \"%s\"\n", argv[optind]);

@@ -12,6 +12,7 @@
 
 #include <kyoyu/frame.h>
 
+#include "codecs.h"
 #include "config-check.h"
 #include "loader.h"
 #include "slots.h"
@@ -32,7 +33,8 @@ static int check_core_keys(const kyoyu_settings *settings, char *err, size_t err
 			       KYOYU_MAX_FPS_MAX, &number, err, errlen) ||
 	    kyoyu_settings_int(settings, "codec", "topoff_ms", KYOYU_TOPOFF_MS_MIN,
 			       KYOYU_TOPOFF_MS_MAX, &number, err, errlen) ||
-	    kyoyu_settings_bool(settings, "record", "enabled", &flag, err, errlen))
+	    kyoyu_settings_bool(settings, "record", "enabled", &flag, err, errlen) ||
+	    kyoyu_settings_bool(settings, "session", "once", &flag, err, errlen))
 		return -EINVAL;
 	const char *format = kyoyu_settings_string(settings, "codec", "format", "vp9", err,
 						   errlen);
@@ -93,6 +95,50 @@ static int check_codec_format(kyoyu_loader *loader, const kyoyu_settings *settin
 	return -EINVAL;
 }
 
+/* On the sharer, one of the plugins codec.plugin lists must load and encode
+ * codec.format: h264 with codec/x264 not built, or a list without it, fail
+ * here rather than when the customer starts. */
+static int check_sharer_encoder(kyoyu_loader *loader, const kyoyu_settings *settings,
+				char *err, size_t errlen)
+{
+	const char *role = kyoyu_settings_string(settings, "", "role", "sharer", err, errlen);
+	const char *format = kyoyu_settings_string(settings, "codec", "format", "vp9", err,
+						   errlen);
+	const kyoyu_setting *origin = kyoyu_settings_get(settings, "codec", "format");
+	char **names, why[1024] = "", listed[256] = "";
+	bool configured, found = false;
+
+	if (!role || !format)
+		return -EINVAL;
+	if (strcmp(role, "sharer") != 0)
+		return 0;
+	int ret = kyoyu_slot_plugins(kyoyu_slot_find("codec"), settings, KYOYU_ROLE_SHARER,
+				     &names, &configured, err, errlen);
+	if (ret)
+		return ret;
+	for (char **name = names; *name && !found; name++) {
+		kyoyu_plugin *p;
+		char e[900];
+		snprintf(listed + strlen(listed), sizeof(listed) - strlen(listed), "%s%s",
+			 name == names ? "" : ", ", *name);
+		if (kyoyu_loader_find(loader, KYOYU_KIND_CODEC, *name, &p, e, sizeof(e)) != 0) {
+			/* The first plugin that cannot load says why. */
+			if (!why[0])
+				snprintf(why, sizeof(why), "; %s", e);
+			continue;
+		}
+		found = kyoyu_codec_list_find(p->ops.codec.encodes, format) != NULL;
+	}
+	kyoyu_strv_free(names);
+	if (found)
+		return 0;
+	snprintf(err, errlen, "%s: codec.format \"%s\": none of the codec plugins the sharer "
+		 "uses (%s) encodes it here%s; choose another codec.format, or add the plugin "
+		 "that encodes it to codec.plugin", origin ? origin->origin : "default", format,
+		 listed, why);
+	return -EINVAL;
+}
+
 int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err,
 		       size_t errlen)
 {
@@ -100,7 +146,10 @@ int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err
 
 	if (!ret)
 		ret = check_codec_format(loader, settings, err, errlen);
-	return ret ? ret : kyoyu_slots_check(loader, settings, err, errlen);
+	/* After the slots: a codec.plugin that is not there is said first. */
+	if (!ret)
+		ret = kyoyu_slots_check(loader, settings, err, errlen);
+	return ret ? ret : check_sharer_encoder(loader, settings, err, errlen);
 }
 
 static int check_here(char *const *dirs, kyoyu_settings *settings, char *err,

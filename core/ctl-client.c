@@ -20,7 +20,7 @@
 
 /* Longer than any wait of the agent's (new-code waits 5 s). */
 #define ANSWER_TIMEOUT_MS 10000
-#define ANSWER_MAX 4096
+#define ANSWER_MAX KYOYU_CTL_ANSWER_MAX
 
 static const struct {
 	const char *name;
@@ -33,6 +33,8 @@ static const struct {
 	{"end", KYOYU_ROLE_VIEWER, "end the session (the operator ends it)"},
 	{"new-code", KYOYU_ROLE_VIEWER, "issue another one-time code and print it"},
 	{"status", 0, "state, peer, time left, codec, bitrate, fps, round trip"},
+	{"sessions", 0, "the sessions this agent ran: start, end, customer, reason, "
+			"recording file (tab-separated)"},
 };
 
 static void usage(FILE *out)

@@ -19,6 +19,7 @@
 
 #include "codecs.h"
 #include "ctl.h"
+#include "history.h"
 #include "util.h"
 
 /* A client has this long to send its request; a slow one cannot hold up
@@ -39,6 +40,7 @@ struct kyoyu_ctl {
 	uint32_t role;
 	kyoyu_bus *bus;
 	kyoyu_session *session;
+	kyoyu_history *history;
 	kyoyu_inbox *inbox;
 };
 
@@ -203,7 +205,8 @@ static int open_socket(kyoyu_ctl *ctl, bool private_folder, char *err, size_t er
 }
 
 int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
-		  kyoyu_session *session, kyoyu_ctl **out, char *err, size_t errlen)
+		  kyoyu_session *session, kyoyu_history *history, kyoyu_ctl **out,
+		  char *err, size_t errlen)
 {
 	const char *path = kyoyu_settings_string(settings, "ctl", "socket", NULL, err,
 						 errlen);
@@ -221,6 +224,7 @@ int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
 	ctl->role = role;
 	ctl->bus = bus;
 	ctl->session = session;
+	ctl->history = history;
 	int ret = 0;
 	if (!path)
 		ret = kyoyu_ctl_default_path(role, ctl->path, sizeof(ctl->path));
@@ -252,6 +256,12 @@ int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
 	return 0;
 }
 
+void kyoyu_ctl_set_session(kyoyu_ctl *ctl, kyoyu_session *session)
+{
+	if (ctl)
+		ctl->session = session;
+}
+
 void kyoyu_ctl_free(kyoyu_ctl *ctl)
 {
 	struct stat st;
@@ -269,7 +279,8 @@ void kyoyu_ctl_free(kyoyu_ctl *ctl)
 /* ---- answering ----------------------------------------------------------- */
 
 typedef struct reply {
-	char text[2048]; /* a status with two names of 64 characters */
+	/* A status with two names of 64 characters; the list of sessions. */
+	char text[KYOYU_CTL_ANSWER_MAX];
 	size_t len;
 } reply;
 
@@ -517,10 +528,20 @@ static void do_status(kyoyu_ctl *ctl, reply *r)
 	    st.role == KYOYU_ROLE_SHARER ? "sent" : "received");
 }
 
+/* The sessions this agent ran, oldest first, one line each. */
+static void do_sessions(kyoyu_ctl *ctl, reply *r)
+{
+	say(r, "ok\n");
+	kyoyu_history_format(ctl->history, r->text + r->len, sizeof(r->text) - r->len);
+	r->len += strlen(r->text + r->len);
+}
+
 static void dispatch(kyoyu_ctl *ctl, const char *cmd, reply *r)
 {
 	if (strcmp(cmd, "status") == 0)
 		do_status(ctl, r);
+	else if (strcmp(cmd, "sessions") == 0)
+		do_sessions(ctl, r);
 	else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0) {
 		if (role_is(ctl, KYOYU_ROLE_SHARER, cmd, r))
 			do_pause_resume(ctl, cmd[0] == 'p', r);
@@ -538,8 +559,8 @@ static void dispatch(kyoyu_ctl *ctl, const char *cmd, reply *r)
 	else
 		say(r, "error: unknown command \"%s\"; the %s knows: %s\n", cmd,
 		    role_name(ctl->role), ctl->role == KYOYU_ROLE_SHARER
-						? "pause, resume, leave, status"
-						: "end, new-code, status");
+						? "pause, resume, leave, status, sessions"
+						: "end, new-code, status, sessions");
 }
 
 /* Reads one request line into CMD.  Returns 0, or -EMSGSIZE, -EINVAL or a

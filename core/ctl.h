@@ -10,8 +10,8 @@
  * KYOYU_CTL_REQUEST_MAX bytes.  The reply is "ok\n" followed by the result,
  * or "error: <what happened and what to do>\n"; then the agent closes.
  *
- *   sharer: pause, resume, leave, status
- *   viewer: end, new-code, status
+ *   sharer: pause, resume, leave, status, sessions
+ *   viewer: end, new-code, status, sessions
  *
  * Threads: kyoyu_ctl_new() and kyoyu_ctl_free() run on the core's thread
  * while no stage runs; kyoyu_ctl_run() is the "ctl" stage's thread, which
@@ -24,11 +24,14 @@
 
 #include <kyoyu/bus.h>
 
+#include "history.h"
 #include "session.h"
 #include "settings.h"
 
 /* A request longer than this (newline included) is refused. */
 #define KYOYU_CTL_REQUEST_MAX 64
+/* The longest answer: `sessions` lists up to KYOYU_HISTORY_MAX sessions. */
+#define KYOYU_CTL_ANSWER_MAX 65536
 
 typedef struct kyoyu_ctl kyoyu_ctl;
 
@@ -42,7 +45,12 @@ int kyoyu_ctl_default_path(uint32_t role, char *buf, size_t len);
  * path that cannot be used is an error: returns -errno with ERR filled.
  * Core thread, before any stage starts. */
 int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
-		  kyoyu_session *session, kyoyu_ctl **out, char *err, size_t errlen);
+		  kyoyu_session *session, kyoyu_history *history, kyoyu_ctl **out,
+		  char *err, size_t errlen);
+
+/* The console's next session: the ctl stage is stopped meanwhile.  NULL
+ * CTL is ignored. */
+void kyoyu_ctl_set_session(kyoyu_ctl *ctl, kyoyu_session *session);
 
 /* Closes the socket and removes its file.  NULL is ignored.  Core thread,
  * after the ctl stage stopped. */

@@ -179,6 +179,32 @@ static bool pin_of(EVP_PKEY *key, char out[64])
 	return ok;
 }
 
+/* mkdir -p DIR: every missing folder on the way is made 0700 (the key's
+ * folder and what leads to it, e.g. /etc/kyoyu on a fresh machine); folders
+ * that exist keep their mode.  Returns 0 or -1 with errno set. */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path)) {
+		errno = len ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char was = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = was;
+		if (was == '\0')
+			return 0;
+	}
+}
+
 int kyoyu_make_cert(const char *dir, const char *org, const char *name)
 {
 	char host[HOST_NAME_MAX + 1] = "localhost";
@@ -188,7 +214,7 @@ int kyoyu_make_cert(const char *dir, const char *org, const char *name)
 	if ((org && !shown_text_ok("--org", org)) || (name && !shown_text_ok("--name", name)))
 		return 1;
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (make_dirs(dir) != 0) {
 		fprintf(stderr, "kyoyu-agent: --make-cert: cannot create %s: %s\n", dir,
 			strerror(errno));
 		return 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "core"
@@ -19,6 +20,7 @@
 #include "ctl.h"
 #include "decode-stage.h"
 #include "encode-stage.h"
+#include "history.h"
 #include "i18n.h"
 #include "instance.h"
 #include "pipeline.h"
@@ -32,6 +34,8 @@
 /* How long stages may take to finish on their own once the session ended
  * (the transport says goodbye, the recorder closes its file). */
 #define LINGER_MS 3000
+/* How often the console looks whether its window was closed. */
+#define CONSOLE_CHECK_MS 200
 
 typedef struct stage_entry {
 	kyoyu_stage *stage;
@@ -63,6 +67,7 @@ struct kyoyu_pipeline {
 	size_t n_uis;
 
 	kyoyu_session *session;
+	kyoyu_history *history; /* the sessions this agent ran */
 	kyoyu_ctl *ctl; /* NULL when there is no control socket */
 	kyoyu_encode_stage *encode;
 	kyoyu_decode_stage *decode;
@@ -467,11 +472,15 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	size_t n;
 	int ret;
 
-	bool record = false, required = true;
+	bool record = false, required = true, once = false;
 	if (kyoyu_settings_bool(pl->settings, "record", "enabled", &record, err, errlen) ||
-	    kyoyu_settings_bool(pl->settings, "record", "required", &required, err, errlen))
+	    kyoyu_settings_bool(pl->settings, "record", "required", &required, err, errlen) ||
+	    kyoyu_settings_bool(pl->settings, "session", "once", &once, err, errlen))
 		return -EINVAL;
 	pl->host.recording = record;
+	/* The operator's window stays up between customers unless a script
+	 * asked for one session (session.once, -t). */
+	pl->host.console = pl->role == KYOYU_ROLE_VIEWER && !once;
 	/* Only the viewer records what it receives; a sharer's own file is
 	 * its own business. */
 	pl->host.recording_optional = record && !required && pl->role == KYOYU_ROLE_VIEWER;
@@ -508,8 +517,11 @@ static int build(kyoyu_pipeline *pl, char *err, size_t errlen)
 	pl->session = kyoyu_session_new(pl->bus, pl->clock, pl->role, pl->policy);
 	if (!pl->session)
 		return -ENOMEM;
-	if ((ret = kyoyu_ctl_new(pl->settings, pl->role, pl->bus, pl->session, &pl->ctl,
-				 err, errlen)))
+	pl->history = kyoyu_history_new();
+	if (!pl->history)
+		return -ENOMEM;
+	if ((ret = kyoyu_ctl_new(pl->settings, pl->role, pl->bus, pl->session, pl->history,
+				 &pl->ctl, err, errlen)))
 		return ret;
 	return build_stages(pl);
 }
@@ -561,7 +573,7 @@ static int start_stages(kyoyu_pipeline *pl)
 	KYOYU_ASSERT_OWNER(&pl->owner);
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
-		if (!e->instance)
+		if (!e->instance || e->plugin_started)
 			continue;
 		int ret = e->instance->plugin->ops.stage.start(e->instance->priv, e->stage);
 		if (ret) {
@@ -574,6 +586,8 @@ static int start_stages(kyoyu_pipeline *pl)
 	kyoyu_session_begin(pl->session);
 	for (size_t i = 0; i < pl->n_stages; i++) {
 		stage_entry *e = &pl->stages[i];
+		if (e->started)
+			continue; /* the console's window, from the first session */
 		int ret = kyoyu_stage_start(e->stage, e->fn, e->ctx);
 		if (ret) {
 			kyoyu_error("cannot start a thread for %s: %s",
@@ -618,10 +632,51 @@ static bool signalled(int sigfd)
 	return sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si);
 }
 
+/* True when a stage that stays after the end (the console's window) has
+ * returned by itself: the operator closed it. */
+static bool console_closed(kyoyu_pipeline *pl)
+{
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (e->started && kyoyu_stage_stays_after_end(e->stage) &&
+		    kyoyu_stage_wait(e->stage, 0))
+			return true;
+	}
+	return false;
+}
+
+/* Notes in ENTRY what the list of sessions says about the one running:
+ * when the customer came, the recording's file, whether it stopped. */
+static void note_for_history(const kyoyu_msg *msg, kyoyu_history_entry *entry)
+{
+	if (msg->type == KYOYU_MSG_PEER && msg->u.peer.event == KYOYU_PEER_CONNECTED)
+		entry->start = time(NULL);
+	if (msg->type != KYOYU_MSG_NOTICE)
+		return;
+	if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED)
+		entry->recording_stopped = 1;
+	if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING && msg->buf &&
+	    kyoyu_buffer_size(msg->buf) < sizeof(entry->file)) {
+		memcpy(entry->file, kyoyu_buffer_data(msg->buf), kyoyu_buffer_size(msg->buf));
+		entry->file[kyoyu_buffer_size(msg->buf)] = '\0';
+	}
+}
+
+static void drain_main_inbox(kyoyu_inbox *inbox, kyoyu_history_entry *entry)
+{
+	kyoyu_msg *msg;
+
+	while (kyoyu_inbox_pop(inbox, &msg, 0) == 0) {
+		note_for_history(msg, entry);
+		kyoyu_msg_unref(msg);
+	}
+}
+
 /* Waits for the session to end, turning SIGINT/SIGTERM and the time limit
- * into an end request so every stage sees a clean end. */
-static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
-			 double max_seconds)
+ * into an end request so every stage sees a clean end.  Returns true when
+ * the agent must stop after this session (a signal, the time limit). */
+static bool wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
+			 double max_seconds, kyoyu_history_entry *entry)
 {
 	int64_t deadline = max_seconds > 0 ? kyoyu_now_us() + (int64_t)(max_seconds * 1e6) : 0;
 	bool end_requested = false;
@@ -629,20 +684,22 @@ static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 	while (kyoyu_session_state(pl->session) != KYOYU_STATE_ENDED) {
 		struct pollfd fds[2] = {{kyoyu_inbox_fd(inbox), POLLIN, 0},
 					{sigfd, POLLIN, 0}};
-		int timeout = -1;
+		int timeout = pl->host.console ? CONSOLE_CHECK_MS : -1;
 		if (deadline && !end_requested) {
 			int64_t left = deadline - kyoyu_now_us();
 			timeout = left > 0 ? (int)(left / 1000) + 1 : 0;
 		}
 		poll(fds, sigfd >= 0 ? 2 : 1, timeout);
-		kyoyu_msg *msg;
-		while (kyoyu_inbox_pop(inbox, &msg, 0) == 0)
-			kyoyu_msg_unref(msg);
+		drain_main_inbox(inbox, entry);
 		bool interrupted = (fds[1].revents & POLLIN) && signalled(sigfd);
 		bool timed_out = deadline && kyoyu_now_us() >= deadline;
-		if ((interrupted || timed_out) && !end_requested) {
+		/* The operator closed the console's window. */
+		bool closed = pl->host.console && console_closed(pl);
+		if ((interrupted || timed_out || closed) && !end_requested) {
 			kyoyu_info("%s: ending the session",
-				   interrupted ? "interrupted" : "time limit reached");
+				   interrupted ? "interrupted"
+				   : closed    ? "the console was closed"
+					       : "time limit reached");
 			kyoyu_bus_post_value(pl->bus, KYOYU_MSG_END, interrupt_reason(pl->role));
 			end_requested = true;
 		} else if (interrupted) {
@@ -650,6 +707,7 @@ static void wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 			break;
 		}
 	}
+	return end_requested;
 }
 
 /* Gives stages that act on the end (goodbye, closing a file) a moment. */
@@ -664,6 +722,103 @@ static void linger(kyoyu_pipeline *pl)
 		int64_t left = until - kyoyu_now_us();
 		kyoyu_stage_wait(e->stage, left > 0 ? (int)(left / 1000) : 0);
 	}
+}
+
+/* The console goes on while a stage that stays after the end (the
+ * operator's window) still runs. */
+static bool console_goes_on(kyoyu_pipeline *pl)
+{
+	bool window = false;
+
+	if (!pl->host.console)
+		return false;
+	for (size_t i = 0; i < pl->n_stages; i++)
+		window |= pl->stages[i].started &&
+			  kyoyu_stage_stays_after_end(pl->stages[i].stage);
+	return window && !console_closed(pl);
+}
+
+/* A fresh instance of INST's plugin in its place, wherever the pipeline
+ * holds it: a plugin's private state is one session's. */
+static int renew_instance(kyoyu_pipeline *pl, kyoyu_instance **inst, const char *group,
+			  char *err, size_t errlen)
+{
+	kyoyu_instance *old = *inst, *fresh;
+	const kyoyu_plugin *plugin = old->plugin;
+
+	kyoyu_instance_free(old);
+	int ret = kyoyu_instance_new(plugin, &pl->host, pl->settings, group, &fresh, err,
+				     errlen);
+	if (ret == KYOYU_SKIP) {
+		seterr(err, errlen, "%s/%s stepped aside for the next session",
+		       kyoyu_kind_name(plugin->desc.kind), plugin->desc.name);
+		ret = -ENOENT;
+	}
+	for (size_t i = 0; i < pl->n_instances; i++)
+		if (pl->instances[i] == old)
+			pl->instances[i] = ret == 0 ? fresh : NULL;
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (e->instance == old) {
+			e->instance = ret == 0 ? fresh : NULL;
+			e->ctx = e->instance;
+		}
+	}
+	*inst = ret == 0 ? fresh : NULL;
+	return ret;
+}
+
+/* Between two sessions of the console: everything but the window starts
+ * afresh (a new session, its own transport with a new code, recorder,
+ * policy and the other UIs), the window goes on showing the code and how
+ * the last one ended.  The decoders stay: they are closed and opened for
+ * each stream anyway. */
+static int renew_session(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	KYOYU_ASSERT_OWNER(&pl->owner);
+	kyoyu_session_free(pl->session);
+	pl->session = NULL;
+	if ((ret = renew_instance(pl, &pl->policy, "session", err, errlen)) ||
+	    (ret = renew_instance(pl, &pl->transport, "transport", err, errlen)) ||
+	    (pl->record && (ret = renew_instance(pl, &pl->record, "record", err, errlen))))
+		return ret;
+	/* UIs that showed only that session (ui/tty's code and questions). */
+	for (size_t i = 0; i < pl->n_uis; i++) {
+		bool running = false;
+		for (size_t k = 0; k < pl->n_stages; k++)
+			running |= pl->stages[k].instance == pl->uis[i] && pl->stages[k].started;
+		if (!running && (ret = renew_instance(pl, &pl->uis[i], "ui", err, errlen)))
+			return ret;
+	}
+	pl->session = kyoyu_session_new(pl->bus, pl->clock, pl->role, pl->policy);
+	bool decodes = pl->decode != NULL;
+	kyoyu_decode_stage_free(pl->decode);
+	pl->decode = decodes ? kyoyu_decode_stage_new(pl->decoders, pl->host.frame_format)
+			     : NULL;
+	if (!pl->session || (decodes && !pl->decode))
+		return -ENOMEM;
+	kyoyu_ctl_set_session(pl->ctl, pl->session);
+	for (size_t i = 0; i < pl->n_stages; i++) {
+		stage_entry *e = &pl->stages[i];
+		if (e->started)
+			continue;
+		char name[sizeof(e->stage->name)];
+		snprintf(name, sizeof(name), "%s", kyoyu_stage_name(e->stage));
+		kyoyu_stage_free(e->stage);
+		if (!(e->stage = kyoyu_stage_new(pl->bus, name)))
+			return -ENOMEM;
+		if (e->fn == kyoyu_session_run) {
+			e->ctx = pl->session;
+			kyoyu_inbox_set_mask(kyoyu_stage_inbox(e->stage), KYOYU_SESSION_MASK);
+		} else if (e->fn == kyoyu_decode_stage_run) {
+			e->ctx = pl->decode;
+			kyoyu_inbox_set_mask(kyoyu_stage_inbox(e->stage),
+					     KYOYU_DECODE_STAGE_MASK);
+		}
+	}
+	return 0;
 }
 
 /* The stages that show a person how the session ended run until the person
@@ -682,6 +837,21 @@ static void wait_for_people(kyoyu_pipeline *pl, int sigfd)
 	}
 }
 
+/* The session that ended, for `kyoyu-agent ctl sessions`. */
+static void record_history(kyoyu_pipeline *pl, kyoyu_history_entry *entry)
+{
+	kyoyu_session_status st;
+
+	kyoyu_session_get_status(pl->session, &st);
+	entry->end = time(NULL);
+	entry->reason = st.reason;
+	snprintf(entry->customer, sizeof(entry->customer), "%s", st.peer);
+	kyoyu_history_add(pl->history, entry);
+	kyoyu_info("session over: customer %s, ended (%s), recording %s",
+		   st.peer[0] ? st.peer : "-",
+		   kyoyu_end_reason_name(st.reason), entry->file[0] ? entry->file : "-");
+}
+
 static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary *sum)
 {
 	kyoyu_bus_type_stats frames = {.size = sizeof(frames)};
@@ -690,7 +860,7 @@ static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary 
 	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_FRAME, &frames);
 	kyoyu_bus_get_stats(pl->bus, KYOYU_MSG_PACKET, &packets);
 	memset(sum, 0, sizeof(*sum));
-	sum->reason = kyoyu_session_reason(pl->session);
+	sum->reason = pl->session ? kyoyu_session_reason(pl->session) : KYOYU_END_ERROR;
 	sum->seconds = (double)(kyoyu_now_us() - started_us) / 1e6;
 	sum->frames = frames.posted;
 	sum->packets = packets.posted;
@@ -721,17 +891,36 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 	sigaddset(&mask, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* The state, and what the list of sessions tells of each. */
 	kyoyu_inbox *inbox = kyoyu_bus_subscribe(pl->bus, "main",
-						 KYOYU_MSG_BIT(KYOYU_MSG_STATE), 0);
+						 KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
+							 KYOYU_MSG_BIT(KYOYU_MSG_PEER) |
+							 KYOYU_MSG_BIT(KYOYU_MSG_NOTICE), 0);
 	int ret = inbox ? start_stages(pl) : -ENOMEM;
-	if (ret == 0) {
-		wait_for_end(pl, inbox, sigfd, max_seconds);
+	bool quit = false;
+	while (ret == 0) {
+		kyoyu_history_entry entry = {.start = time(NULL)};
+		quit = wait_for_end(pl, inbox, sigfd, max_seconds, &entry);
 		linger(pl);
 		stop_stages(pl, false);
-		/* Not after a second interrupt: that one means now. */
-		if (kyoyu_session_state(pl->session) == KYOYU_STATE_ENDED)
-			wait_for_people(pl, sigfd);
+		drain_main_inbox(inbox, &entry);
+		record_history(pl, &entry);
+		if (quit || kyoyu_session_state(pl->session) != KYOYU_STATE_ENDED ||
+		    !console_goes_on(pl))
+			break;
+		char err[1024] = "";
+		if ((ret = renew_session(pl, err, sizeof(err))) != 0) {
+			kyoyu_error("the console cannot take another customer: %s",
+				    *err ? err : strerror(-ret));
+			break;
+		}
+		kyoyu_info("the console waits for the next customer");
+		ret = start_stages(pl);
 	}
+	/* Not after a second interrupt: that one means now. */
+	if (ret == 0 && !pl->host.console &&
+	    kyoyu_session_state(pl->session) == KYOYU_STATE_ENDED)
+		wait_for_people(pl, sigfd);
 	stop_stages(pl, true);
 	summarize(pl, started, summary);
 	kyoyu_inbox_free(inbox);
@@ -753,6 +942,7 @@ void kyoyu_pipeline_free(kyoyu_pipeline *pl)
 	kyoyu_encode_stage_free(pl->encode);
 	kyoyu_decode_stage_free(pl->decode);
 	kyoyu_ctl_free(pl->ctl);
+	kyoyu_history_free(pl->history);
 	for (size_t i = pl->n_instances; i-- > 0;)
 		kyoyu_instance_free(pl->instances[i]);
 	kyoyu_session_free(pl->session);

@@ -19,12 +19,17 @@ static const char *const no_keys[] = {NULL};
 static const char *const codec_keys[] = {"format", "bitrate_kbps", "max_fps",
 					 "topoff_ms", NULL};
 static const char *const record_keys[] = {"enabled", "required", NULL};
+/* once: the viewer runs one session and exits (for scripts), instead of
+ * staying up as the operator's console. */
+static const char *const session_keys[] = {"once", NULL};
 /* Every UI speaks the same language: core/i18n.c sets it for all of them. */
 static const char *const ui_keys[] = {"language", NULL};
 
 /* On Wayland only the desktop may hand out the screen (the ScreenCast
  * portal): capture/x11 would see XWayland's windows alone, and steps aside
- * there itself. */
+ * there itself.  The overlay: ui/wayland-overlay where the desktop has
+ * layer-shell (ui/x11-overlay then steps aside), else ui/x11-overlay through
+ * Xwayland (GNOME); docs/ui.md, "On a Wayland desktop". */
 const kyoyu_slot kyoyu_slots[] = {
 	/* Real screens only: a synthetic desktop shared instead of the
 	 * customer's would tell them their screen is shared when it is not.
@@ -41,10 +46,11 @@ const kyoyu_slot kyoyu_slots[] = {
 	 "record", NULL, "record", record_keys,
 	 "writes the session to a file when record.enabled is true", "enabled"},
 	{"session", "policy", KYOYU_KIND_POLICY, BOTH, false, false,
-	 "default", NULL, "default", no_keys, "pause, caps, consent: the session policy",
+	 "default", NULL, "default", session_keys,
+	 "pause, caps, consent: the session policy; once = true: one session, then exit",
 	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", NULL, "sdl,tty", ui_keys,
+	 "tty,x11-overlay", "tty,wayland-overlay,x11-overlay", "sdl,tty", ui_keys,
 	 "every listed user interface that applies here is started", NULL},
 	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -144,6 +144,13 @@ bool kp_admission_may_start(kp_admission *adm, const kp_source *src, int64_t now
 	return true;
 }
 
+bool kp_admission_crowded(const kp_admission *adm, const kp_source *src)
+{
+	const network *net = network_of(adm, src);
+
+	return net && net->count > KP_ADMISSION_PER_ADDRESS;
+}
+
 size_t kp_admission_used(const kp_admission *adm)
 {
 	return adm->used;

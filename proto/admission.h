@@ -50,6 +50,12 @@ void kp_admission_remove(kp_admission *adm, void *owner);
  * within 1 s / KP_ADMISSION_STARTS_PER_S. */
 bool kp_admission_may_start(kp_admission *adm, const kp_source *src, int64_t now_us);
 
+/* True when SRC's network holds more waiting connections than one address
+ * may: a flood, or a crowd the customer may be part of.  The viewer serves
+ * the connections of networks that are not crowded first in each turn, so
+ * a customer's handshake never queues behind a flood's. */
+bool kp_admission_crowded(const kp_admission *adm, const kp_source *src);
+
 /* How many connections wait, and from how many networks. */
 size_t kp_admission_used(const kp_admission *adm);
 size_t kp_admission_networks(const kp_admission *adm);

@@ -158,7 +158,9 @@ void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t
 	p->minor = link->minor;
 	p->recording = link->recording;
 	p->recording_optional = link->recording && link->recording_optional && link->minor >= 1;
-	kp_conn_allow(conn, link->minor >= 1 ? allowed : allowed & ~KP_WIRE_SINCE_1_1);
+	kp_conn_allow(conn, link->minor >= 2   ? allowed
+			    : link->minor >= 1 ? allowed & ~KP_WIRE_SINCE_1_2
+					       : allowed & ~KP_WIRE_SINCE_1_1);
 	hold_screen_unless_sharing(p, now);
 	send_limits(p);
 	int64_t peer_clock_us = link->peer_clock_us;
@@ -330,6 +332,21 @@ static void send_pointer(kp_peer *p, const kyoyu_pointer_info *pt)
 	send_wire(p, &m);
 }
 
+/* The viewer's recording stopped (a full disk): the customer is told too,
+ * by a sharer that speaks 1.2; an older one keeps believing it is recorded,
+ * which errs on the safe side. */
+static void send_recording_stopped(kp_peer *p, int error)
+{
+	kp_wire_msg m = {.type = KP_WIRE_NOTICE};
+
+	if (!p->conn || p->minor < 2)
+		return;
+	m.u.notice.kind = KP_WIRE_NOTICE_RECORDING_STOPPED;
+	m.u.notice.cause = error == ENOSPC || error == EDQUOT ? KP_WIRE_NOTICE_DISK_FULL
+							      : KP_WIRE_NOTICE_WRITE_FAILED;
+	send_wire(p, &m);
+}
+
 /* The customer's answer, for the viewer.  "Without recording" goes only
  * where the viewer offered it; to a viewer that records nothing it is a
  * plain yes (what a 1.0 viewer understands). */
@@ -373,6 +390,11 @@ void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 	case KYOYU_MSG_POINTER:
 		if (!kp_peer_is_sharer(p))
 			send_pointer(p, &msg->u.pointer);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (!kp_peer_is_sharer(p) &&
+		    msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED)
+			send_recording_stopped(p, msg->u.notice.error);
 		break;
 	case KYOYU_MSG_KEYFRAME_REQUEST:
 		/* The viewer's decode stage asks at most every 500 ms. */
@@ -645,6 +667,15 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 	case KP_WIRE_LIMITS:
 		on_peer_limits(p, m);
 		break;
+	case KP_WIRE_NOTICE: {
+		kyoyu_msg *msg = new_msg(KYOYU_MSG_NOTICE);
+		if (!msg)
+			break;
+		msg->u.notice.kind = KYOYU_NOTICE_RECORDING_STOPPED;
+		msg->u.notice.error = m->u.notice.cause == KP_WIRE_NOTICE_DISK_FULL ? ENOSPC : EIO;
+		kyoyu_bus_post(p->bus, msg);
+		break;
+	}
 	case KP_WIRE_PAUSED:
 	case KP_WIRE_RESUMED:
 		p->peer_paused = m->type == KP_WIRE_PAUSED;

@@ -42,6 +42,7 @@ static const bounds table[KP_WIRE_TYPE_END] = {
 	[KP_WIRE_KEYFRAME_REQUEST] = {"KEYFRAME_REQUEST", 0, 0},
 	[KP_WIRE_REPORT] = {"REPORT", 24, 24},
 	[KP_WIRE_LIMITS] = {"LIMITS", 8, 8},
+	[KP_WIRE_NOTICE] = {"NOTICE", 2, 2},
 };
 
 const char *kp_wire_type_name(uint32_t type)
@@ -113,6 +114,12 @@ size_t kp_wire_name_cut(const char *name, size_t len, size_t max)
 		end = next;
 	}
 	return end;
+}
+
+static bool notice_ok(uint8_t kind, uint8_t cause)
+{
+	return kind == KP_WIRE_NOTICE_RECORDING_STOPPED &&
+	       (cause == KP_WIRE_NOTICE_DISK_FULL || cause == KP_WIRE_NOTICE_WRITE_FAILED);
 }
 
 static bool limits_ok(uint32_t cap_s, uint32_t warn_s)
@@ -207,6 +214,8 @@ static bool encodable(const kp_wire_msg *m, size_t data_len)
 		return consent_ok(m->u.consent.answer);
 	case KP_WIRE_LIMITS:
 		return limits_ok(m->u.limits.cap_s, m->u.limits.warn_s);
+	case KP_WIRE_NOTICE:
+		return notice_ok(m->u.notice.kind, m->u.notice.cause);
 	case KP_WIRE_VIDEO_CONFIG:
 		return m->u.video_config.codec != 0 && m->u.video_config.width >= 1 &&
 		       m->u.video_config.width <= KP_WIRE_MAX_SIDE &&
@@ -337,6 +346,10 @@ size_t kp_wire_encode(const kp_wire_msg *m, size_t data_len, uint8_t *out)
 	case KP_WIRE_LIMITS:
 		put_u32(&w, m->u.limits.cap_s);
 		put_u32(&w, m->u.limits.warn_s);
+		break;
+	case KP_WIRE_NOTICE:
+		put_u8(&w, m->u.notice.kind);
+		put_u8(&w, m->u.notice.cause);
 		break;
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: no body */
 		break;
@@ -596,6 +609,13 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 		if (!limits_ok(m->u.limits.cap_s, m->u.limits.warn_s))
 			return fail(why, whylen, "LIMITS of a %u s cap warned %u s before",
 				    m->u.limits.cap_s, m->u.limits.warn_s);
+		return 0;
+	case KP_WIRE_NOTICE:
+		m->u.notice.kind = (uint8_t)get_u8(&g);
+		m->u.notice.cause = (uint8_t)get_u8(&g);
+		if (!notice_ok(m->u.notice.kind, m->u.notice.cause))
+			return fail(why, whylen, "NOTICE of unknown kind %u (cause %u)",
+				    m->u.notice.kind, m->u.notice.cause);
 		return 0;
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: empty */
 		return 0;

@@ -16,7 +16,7 @@
 #include <kyoyu/kyoyu.h>
 
 #define KP_WIRE_MAJOR 1
-#define KP_WIRE_MINOR 1
+#define KP_WIRE_MINOR 2
 #define KP_WIRE_MAGIC "KYOY"
 
 #define KP_WIRE_HEADER_SIZE 5
@@ -64,6 +64,7 @@ typedef enum kp_wire_type {
 	KP_WIRE_KEYFRAME_REQUEST = 0x0f,
 	KP_WIRE_REPORT = 0x10,
 	KP_WIRE_LIMITS = 0x11, /* 1.1 */
+	KP_WIRE_NOTICE = 0x12, /* 1.2 */
 	KP_WIRE_TYPE_END
 } kp_wire_type;
 
@@ -81,9 +82,19 @@ typedef enum kp_wire_type {
 	(KP_WIRE_BIT(KP_WIRE_BYE) | KP_WIRE_BIT(KP_WIRE_PING) |                \
 	 KP_WIRE_BIT(KP_WIRE_PONG) | KP_WIRE_BIT(KP_WIRE_POINTER) |            \
 	 KP_WIRE_BIT(KP_WIRE_KEYFRAME_REQUEST) | KP_WIRE_BIT(KP_WIRE_REPORT) | \
-	 KP_WIRE_BIT(KP_WIRE_LIMITS))
-/* Types a session of protocol 1.0 does not know. */
-#define KP_WIRE_SINCE_1_1 KP_WIRE_BIT(KP_WIRE_LIMITS)
+	 KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_BIT(KP_WIRE_NOTICE))
+/* Types a session of protocol 1.0 does not know; of 1.1. */
+#define KP_WIRE_SINCE_1_1 (KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_SINCE_1_2)
+#define KP_WIRE_SINCE_1_2 KP_WIRE_BIT(KP_WIRE_NOTICE)
+
+/* NOTICE (1.2, viewer → sharer): what the customer is told. */
+typedef enum kp_wire_notice_kind {
+	KP_WIRE_NOTICE_RECORDING_STOPPED = 1, /* the session goes on unrecorded */
+} kp_wire_notice_kind;
+typedef enum kp_wire_notice_cause {
+	KP_WIRE_NOTICE_DISK_FULL = 1,
+	KP_WIRE_NOTICE_WRITE_FAILED = 2,
+} kp_wire_notice_cause;
 
 typedef enum kp_wire_auth {
 	KP_WIRE_AUTH_CODE = 1,
@@ -158,6 +169,7 @@ typedef struct kp_wire_msg {
 			uint32_t rtt_ms, lost;
 		} report;
 		struct { uint32_t cap_s, warn_s; } limits;
+		struct { uint8_t kind, cause; } notice;
 	} u;
 	/* VIDEO bitstream or CURSOR_SHAPE pixels; one owned reference. */
 	kyoyu_buffer *data;

@@ -11,7 +11,7 @@
 # fonts-noto-cjk would be 57 MB, for Chinese and Korean too).
 KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-config
   gettext autopoint
-  libconfig-dev libcmocka-dev libssl-dev openssl libyuv-dev libvpx-dev libx264-dev
+  libconfig-dev libcmocka-dev libssl-dev openssl libhiredis-dev libyuv-dev libvpx-dev libx264-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev libxcb-randr0-dev
   libxcb-shape0-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev
@@ -20,10 +20,14 @@ KYOYU_BUILD_DEPS="build-essential autoconf automake libtool libltdl-dev pkg-conf
 KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg imagemagick"
 # The Wayland tests' desktop (scripts/wayland-session: mutter headless, the
 # ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
+# a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
+# redis-server and redis-tools for kyoyu-relay's tests, which start their
+# own Redis on loopback (libhiredis-dev above builds the relay);
 # ui/gtk's test reads the window by OCR under openbox.
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
+  sway grim redis-server redis-tools
   openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
 # Prints the packages of the list given as arguments that are not installed.

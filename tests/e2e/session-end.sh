@@ -2,7 +2,7 @@
 # Leaving and ending, end to end: real sharer (capture/x11, ui/tty, the
 # overlay) and viewer agents over TLS 1.3 with VP9.  The customer leaves
 # with the q key or `kyoyu-agent ctl leave`; the operator ends with
-# `kyoyu-agent ctl end` or Escape in the ui/sdl window.  Each time both
+# `kyoyu-agent ctl end` or Escape and Enter in the ui/sdl window.  Each time both
 # processes exit 0 with the same reason, and leave no process, no control
 # socket, no listening or connected TCP socket and no overlay window.
 . "$KYOYU_SRCDIR/tests/e2e/session-lib.sh"
@@ -97,6 +97,9 @@ wid=$(window)
 for press in 1 2 3; do
 	DISPLAY=$VIEWER_DISPLAY xdotool windowfocus --sync "$wid" 2>/dev/null
 	DISPLAY=$VIEWER_DISPLAY xdotool key --window "$wid" Escape
+	# Escape asks; Enter answers.
+	sleep 0.3
+	DISPLAY=$VIEWER_DISPLAY xdotool key --window "$wid" Return
 	wait_for 10 stopped "$VIEWER_PID" && break
 	note "Escape press $press did not end the viewer (window ${wid:-not found}); again"
 done

@@ -59,6 +59,27 @@ start_viewer() {
 	CODE=$(grep -o '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$E2E_TMP/$vname.out" | tail -1)
 	[ -n "$PORT" ] && [ -n "$CODE" ]
 }
+# start_console NAME [OPTION...]: the operator's console: a viewer with its
+# window (ui/sdl) and ui/tty for the code, with no time limit, so it stays
+# up across sessions.  Sets VIEWER_PID, PORT and the first CODE.
+start_console() {
+	cname=$1
+	shift
+	rm -f "$E2E_TMP/$cname.in"
+	mkfifo "$E2E_TMP/$cname.in"
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 SDL_RENDER_DRIVER=software \
+		"$KYOYU_AGENT" -r viewer -o ui.plugin=sdl,tty -o "ctl.socket=$E2E_TMP/$cname.sock" \
+		-o codec.plugin=vpx -o transport.listen=127.0.0.1 -o transport.port=0 \
+		-o "transport.cert=$E2E_TMP/cert/viewer-cert.pem" \
+		-o "transport.key=$E2E_TMP/cert/viewer-key.pem" "$@" \
+		<"$E2E_TMP/$cname.in" >"$E2E_TMP/$cname.out" 2>"$E2E_TMP/$cname.err" &
+	VIEWER_PID=$!
+	E2E_PIDS="$E2E_PIDS $VIEWER_PID"
+	exec 8>"$E2E_TMP/$cname.in"
+	wait_for 60 grep -q '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$E2E_TMP/$cname.out" || return 1
+	PORT=$(grep -o 'on 127.0.0.1:[0-9]*' "$E2E_TMP/$cname.err" | head -1 | cut -d: -f2)
+	[ -n "$PORT" ]
+}
 # start_window_viewer NAME [OPTION...]: a viewer with its window (ui/sdl,
 # and ui/tty for the code) on DISPLAY.  SDL loads and unloads its X11 and
 # D-Bus libraries itself, leaks that cannot be attributed or suppressed: the

@@ -82,7 +82,9 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-sdl.la" ]; then
 			\( "$E2E_TMP/paused-$lang.png" -crop 1280x430+0+330 \) +repage -append \
 			+dither -colors 64 "$SHOTS/viewer-$lang.png"
 		xdotool key --window "$wid" Escape
-		check "$lang: Escape ends it" exited_cleanly "$viewer"
+		sleep 0.3
+		xdotool key --window "$wid" Return
+		check "$lang: Escape and Enter end it" exited_cleanly "$viewer"
 	done
 	for lang in en ja; do
 		convert "$E2E_TMP/viewer-$lang.png" -crop 1280x24+0+734 +repage "$E2E_TMP/strip-$lang.png"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # ui/sdl under Xvfb: the picture shown matches what was decoded (BGRX and
 # I420), dragging sends the arrow in shared-screen pixels, the paused
-# state shows, and Escape ends the session.
+# state shows, and Escape asks before Enter ends the session.
 #
 # transport/e2epeer posts the decoded pictures in the format the core chose
 # for the UIs, so each case gets its format by negotiation, as a real
@@ -116,7 +116,10 @@ check "resumed: the status line is dark again" \
 
 xdotool windowfocus --sync "$wid" 2>/dev/null
 xdotool key --window "$wid" Escape
-check "Escape ends the session" wait_for 20 stopped "$viewer"
+sleep 1
+check "Escape alone only asks: the session goes on" kill -0 "$viewer"
+xdotool key --window "$wid" Return
+check "Escape and Enter end the session" wait_for 20 stopped "$viewer"
 check "as ended by the operator" grep -q 'session ended (ended by operator)' "$E2E_TMP/bgrx.log"
 check "and ui/e2ebgrx got BGRX pictures only" \
 	grep -q 'ui/e2ebgrx\] [1-9][0-9]* pictures, 0 of them not BGRX' "$E2E_TMP/bgrx.log"
@@ -133,10 +136,12 @@ if [ -n "$yuv_codec" ]; then
 	check "and matches the decoded picture (colour conversion tolerance)" \
 		shows_what_was_decoded i420 12%
 	xdotool key --window "$(window)" e
-	check "E ends the session too" wait_for 20 stopped "$viewer"
+	sleep 0.3
+	xdotool key --window "$(window)" y
+	check "E and Y end the session too" wait_for 20 stopped "$viewer"
 else
 	for what in "an I420 picture is shown" "and matches the decoded picture" \
-		"E ends the session too"; do
+		"E and Y end the session too"; do
 		skip "$what: no decoder that gives I420 first (codec/vpx, codec/avcodec)"
 	done
 fi

@@ -8,8 +8,8 @@
  * get into the session (video, cursor, consent, pause, pings, goodbye).
  *
  * Built as a libFuzzer target with --enable-fuzzing (clang), and as
- * fuzz-replay for `make check`, which runs the seed corpus in tests/fuzz/
- * through the same code under the sanitizers. */
+ * fuzz-replay (with replay-main.c) for `make check`, which runs the seed
+ * corpus in tests/fuzz/corpus through the same code under the sanitizers. */
 #include "config.h"
 
 #include <errno.h>
@@ -171,7 +171,7 @@ static void run_one(const uint8_t *data, size_t size)
 			.target = "fuzz-viewer",
 			.codec = KYOYU_CODEC_VP9,
 		};
-		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector};
+		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector, NULL};
 		connector.fd = sv[0];
 		s = kt_sharer_new(bus, &cfg, &con);
 		kt_sharer_start(s, now);
@@ -246,28 +246,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_one(data, size);
 	return 0;
 }
-
-#ifdef KT_FUZZ_REPLAY
-/* fuzz-replay FILE...: runs each file once, as the fuzzer would. */
-int main(int argc, char **argv)
-{
-	int failed = 0;
-
-	printf("1..%d\n", argc - 1);
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		static uint8_t buf[1 << 20];
-		size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
-		if (f)
-			fclose(f);
-		if (!f) {
-			printf("not ok %d - %s: cannot read\n", i, argv[i]);
-			failed++;
-			continue;
-		}
-		LLVMFuzzerTestOneInput(buf, n);
-		printf("ok %d - %s\n", i, strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i]);
-	}
-	return failed ? 1 : 0;
-}
-#endif

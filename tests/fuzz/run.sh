@@ -1,22 +1,30 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# A bounded libFuzzer run of the transport's protocol stack, for CI.
+# A bounded libFuzzer run of the transport, for CI: fuzz-protocol (both
+# sides of the protocol stack, seeds in tests/fuzz/corpus) and fuzz-sharer
+# (the customer's agent against a hostile viewer, seeds in
+# tests/fuzz/corpus-sharer), sharing the time between them.
 #
 #   tests/fuzz/run.sh [SECONDS] [BUILDDIR]
 #
 # Builds kyoyu with clang, --enable-fuzzing and the sanitizers in BUILDDIR
-# (default: build/fuzz beside the sources), then fuzzes for SECONDS
-# (default 60) starting from a copy of tests/fuzz/corpus.  Prints TAP: one
-# case, failed when the fuzzer found a crash, a leak or a hang (the
-# reproducer is left in BUILDDIR/fuzz-artifacts/).  Skipped without clang.
+# (default: build/fuzz beside the sources), then fuzzes for SECONDS in all
+# (default 60: 35 for fuzz-protocol, 25 for fuzz-sharer) starting from a
+# copy of each corpus.  Prints TAP: one case per target, failed when the
+# fuzzer found a crash, a leak, a hang or a broken promise (the reproducer
+# is left in BUILDDIR/fuzz-artifacts/).  Skipped without clang.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_TO_RUN=${1:-60}
 BUILD=${2:-$TOP/build/fuzz}
+# fuzz-protocol covers more code: it gets the larger share.
+PROTOCOL_SECONDS=$((SECONDS_TO_RUN * 7 / 12))
+SHARER_SECONDS=$((SECONDS_TO_RUN - PROTOCOL_SECONDS))
 
-echo "1..1"
+echo "1..2"
 if ! command -v clang >/dev/null 2>&1; then
 	echo "ok 1 # SKIP clang is not installed (apt-get install clang libclang-rt-14-dev)"
+	echo "ok 2 # SKIP clang is not installed"
 	exit 0
 fi
 mkdir -p "$BUILD"
@@ -27,29 +35,45 @@ if [ ! -f "$BUILD/Makefile" ]; then
 		>configure.out 2>&1) || {
 		tail -20 "$BUILD/configure.out" | sed 's/^/# /'
 		echo "not ok 1 - fuzzing build configured"
+		echo "not ok 2 - fuzzing build configured"
 		exit 1
 	}
 fi
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" tests/fuzz/fuzz-protocol >"$BUILD/fuzz-make.out" 2>&1 || {
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" tests/fuzz/fuzz-protocol \
+	tests/fuzz/fuzz-sharer >"$BUILD/fuzz-make.out" 2>&1 || {
 	tail -20 "$BUILD/fuzz-make.out" | sed 's/^/# /'
-	echo "not ok 1 - fuzz target built"
+	echo "not ok 1 - fuzz targets built"
+	echo "not ok 2 - fuzz targets built"
 	exit 1
 }
-work="$BUILD/fuzz-corpus"
-mkdir -p "$work" "$BUILD/fuzz-artifacts"
-cp "$TOP"/tests/fuzz/corpus/* "$work/"
-# Leaks are checked; a run longer than 2 s on one input is a hang.
-ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/fuzz-protocol" \
-	-max_total_time="$SECONDS_TO_RUN" -timeout=2 -rss_limit_mb=1024 -max_len=65536 \
-	-print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/" \
-	"$work" >"$BUILD/fuzz.log" 2>&1
-status=$?
-grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$BUILD/fuzz.log" |
-	sed 's/^/# /'
-if [ "$status" -eq 0 ]; then
-	echo "ok 1 - ${SECONDS_TO_RUN} s of fuzzing the protocol stack found nothing"
-else
-	grep -E 'ERROR|SUMMARY|Test unit written' "$BUILD/fuzz.log" | head -10 | sed 's/^/# /'
-	echo "not ok 1 - the fuzzer found a problem (see $BUILD/fuzz.log)"
-fi
-[ "$status" -eq 0 ]
+mkdir -p "$BUILD/fuzz-artifacts"
+
+# fuzz N TARGET CORPUS SECONDS WHAT: one TAP case.
+fuzz() {
+	n=$1 target=$2 corpus=$3 secs=$4 what=$5
+	work="$BUILD/$target-corpus"
+	mkdir -p "$work"
+	cp "$TOP/tests/fuzz/$corpus"/* "$work/"
+	# Leaks are checked; a run longer than 2 s on one input is a hang.
+	ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/$target" \
+		-max_total_time="$secs" -timeout=2 -rss_limit_mb=1024 -max_len=65536 \
+		-print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$target-" \
+		"$work" >"$BUILD/$target.log" 2>&1
+	status=$?
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+		"$BUILD/$target.log" | sed "s/^/# $target /"
+	grep -E '^#[0-9]+[[:space:]]+DONE' "$BUILD/$target.log" | sed "s/^#/# $target /"
+	if [ "$status" -eq 0 ]; then
+		echo "ok $n - $secs s of fuzzing $what found nothing"
+	else
+		grep -E 'ERROR|SUMMARY|Test unit written|fuzz-sharer:' "$BUILD/$target.log" |
+			head -10 | sed 's/^/# /'
+		echo "not ok $n - $target found a problem (see $BUILD/$target.log)"
+	fi
+	return "$status"
+}
+fuzz 1 fuzz-protocol corpus "$PROTOCOL_SECONDS" "the protocol stack"
+s1=$?
+fuzz 2 fuzz-sharer corpus-sharer "$SHARER_SECONDS" "the customer's agent against a hostile viewer"
+s2=$?
+[ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]

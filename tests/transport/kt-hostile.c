@@ -7,7 +7,8 @@
  *       viewer closes.  Connection i comes from source address i % ADDRS
  *       (127.0.(1 + a/64).(2 + a%64): 64 addresses per /24, from
  *       127.0.1.0/24 on, so the customer's 127.0.0.0/24 is not one of
- *       them; none for IPv6)
+ *       them; none for IPv6; KT_HOSTILE_NET0=0 starts at 127.0.0.0/24,
+ *       the customer's own)
  *       and behaves as the (i % n)th of the comma-separated KINDS:
  *         tcp-idle   connects and says nothing
  *         tcp-drip   sends a real TLS 1.3 ClientHello, one byte a second
@@ -65,7 +66,7 @@ static socklen_t target_len;
 static SSL_CTX *ctx;
 static uint8_t client_hello[4096];
 static size_t client_hello_len;
-static unsigned n_addrs, next_source;
+static unsigned n_addrs, next_source, net0 = 1;
 static unsigned long opened, closed_by_viewer, connect_failed, answers[8], unanswered;
 
 /* A HELLO (docs/protocol.md) offering VP9 with 9 random digits. */
@@ -98,7 +99,7 @@ static void source_address(unsigned a, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x7f000000u | (1 + a / 64) << 8 | (2 + a % 64));
+	sin->sin_addr.s_addr = htonl(0x7f000000u | (net0 + a / 64) << 8 | (2 + a % 64));
 }
 
 static void start(client *c)
@@ -292,6 +293,8 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("KT_HOSTILE_NET0"))
+		net0 = (unsigned)strtoul(getenv("KT_HOSTILE_NET0"), NULL, 10);
 	if (argc < 7 || resolve(argv[2], argv[3]))
 		return usage();
 	ctx = SSL_CTX_new(TLS_client_method());

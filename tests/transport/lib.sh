@@ -43,8 +43,8 @@ make_cert() {
 	[ -n "$PIN" ]
 }
 
-# start_viewer NAME CERTDIR [OPTION...]: a viewer on 127.0.0.1 and a free
-# port, its terminal input a FIFO on descriptor 8 (write keys to it with
+# start_viewer NAME CERTDIR [OPTION...]: a viewer on 127.0.0.1 (or the
+# transport.listen among the OPTIONs) and a free port, its terminal input a FIFO on descriptor 8 (write keys to it with
 # `key`).  Sets PORT and CODE once it listens and printed its code.
 start_viewer() {
 	name=$1 certdir=$2
@@ -60,7 +60,9 @@ start_viewer() {
 	PIDS="$PIDS $VIEWER_PID"
 	exec 8>"$T/$name.in"
 	wait_for 30 has "$T/$name.out" 'Read this code' || return 1
-	PORT=$(grep -o 'on 127.0.0.1:[0-9]*' "$T/$name.err" | head -1 | cut -d: -f2)
+	# "waiting for the customer on 127.0.0.1:PORT" (or ::1:PORT)
+	PORT=$(grep -o 'waiting for the customer on .*:[0-9]*' "$T/$name.err" | head -1 |
+		sed 's/.*://')
 	CODE=$(grep -o '[0-9]\{3\}-[0-9]\{3\}-[0-9]\{3\}' "$T/$name.out" | tail -1)
 	[ -n "$PORT" ] && [ -n "$CODE" ]
 }

@@ -116,7 +116,7 @@ static int setup_with(void **state, bool recording, bool optional)
 		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
 		.name = "customer", .target = "test", .codec = KYOYU_CODEC_VP9,
 	};
-	kt_connector con = {pair_open, pair_wrap, NULL, pair_identity, p};
+	kt_connector con = {pair_open, pair_wrap, NULL, pair_identity, p, NULL};
 	p->viewer = kt_viewer_new(p->viewer_side.bus, &vc);
 	p->sharer = kt_sharer_new(p->sharer_side.bus, &sc, &con);
 	kt_viewer_install_code(p->viewer, "123456789", kyoyu_now_us());

@@ -218,6 +218,14 @@ static void test_wire_roundtrips_every_message_type(void **state)
 	assert_int_equal(out.u.limits.warn_s, 3600);
 
 	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_NOTICE;
+	m.u.notice.kind = KP_WIRE_NOTICE_RECORDING_STOPPED;
+	m.u.notice.cause = KP_WIRE_NOTICE_DISK_FULL;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.notice.kind, 1);
+	assert_int_equal(out.u.notice.cause, 1);
+
+	memset(&m, 0, sizeof(m));
 	m.type = KP_WIRE_CONSENT;
 	m.u.consent.answer = KYOYU_CONSENT_GRANTED_UNRECORDED;
 	assert_int_equal(roundtrip(&m, NULL, 0).u.consent.answer,
@@ -509,6 +517,15 @@ static void test_wire_checks_every_small_field_at_its_bounds(void **state)
 	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
 	memcpy(b, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
 	assert_int_equal(decode(KP_WIRE_LIMITS, b, 8), -EPROTO);
+	/* NOTICE (1.2): kind 1 (recording stopped), cause 1 or 2, nothing else. */
+	for (unsigned kind = 0; kind < 4; kind++) {
+		for (unsigned cause = 0; cause < 4; cause++) {
+			b[0] = (uint8_t)kind;
+			b[1] = (uint8_t)cause;
+			assert_int_equal(decode(KP_WIRE_NOTICE, b, 2),
+					 kind == 1 && (cause == 1 || cause == 2) ? 0 : -EPROTO);
+		}
+	}
 	/* VIDEO_CONFIG: codec ≠ 0 (any other FourCC), sides 1..16384. */
 	memcpy(b, "VP90\x40\x00\x00\x01", 8);
 	assert_int_equal(decode(KP_WIRE_VIDEO_CONFIG, b, 8), 0);

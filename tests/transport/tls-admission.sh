@@ -17,6 +17,7 @@ if [ -n "$KYOYU_HOSTILE_LONG" ]; then
 else
 	ROUNDS=2 CONNS=300 PORT_BASE=42000
 fi
+ROUNDS=${KYOYU_HOSTILE_ROUNDS:-$ROUNDS}
 # A port of this test's own (42000-42999), so the flood outlives a viewer.
 PORT=$((PORT_BASE + $$ % 50))
 make_cert "$T/cert" || skip_all "--make-cert failed"
@@ -53,7 +54,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		times="$times $ms"
 		[ "$ms" -gt "$worst" ] && worst=$ms
 		[ "$ms" -le 2000 ] && ok=$((ok + 1))
-		note "round $r: sharing ${ms} ms after the code was typed"
+		note "round $r: sharing ${ms} ms after the code was typed ($(grep -o 'connected to .* in [0-9]* ms' "$T/c$r.err" | grep -o 'in [0-9]* ms'))"
 	else
 		note "round $r: the customer did not get in: $(tail -3 "$T/c$r.out" | tr '\n' ' ')"
 	fi

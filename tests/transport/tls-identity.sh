@@ -24,6 +24,9 @@ check "and says the certificate does not match transport.pin" \
 check "and tells the customer in plain words" \
 	has "$T/wrongpin.out" "Could not verify the identity of the support team"
 check "the viewer logs the refused handshake" wait_for 10 has "$T/viewer.err" "dropped"
+check "in the operator's words, not OpenSSL's" \
+	has "$T/viewer.err" "did not accept this viewer's certificate: the pin shipped"
+check "  (no \"sslv3 alert\")" sh -c '! grep -q "sslv3 alert" "$0"' "$T/viewer.err"
 check "the viewer was not sent the code" sh -c '! grep -q "gave a wrong" "$0"' "$T/viewer.err"
 
 # No pin and no CA file: no unauthenticated mode.

@@ -18,6 +18,12 @@ openssl x509 -in "$T/cert/viewer-cert.pem" -noout -subject -nameopt utf8,sep_mul
 	>"$T/subject" 2>&1
 check "openssl reads the organisation in the subject" grep -q "O=$ORG" "$T/subject"
 check "and the name" grep -q "CN=$NAME" "$T/subject"
+# A fresh machine has no /etc/kyoyu: the folders on the way are made, 0700.
+"$KYOYU_AGENT" --make-cert "$T/etc/kyoyu/viewer" >"$T/deep.out" 2>&1
+check "--make-cert makes the missing folders on the way" \
+	test -s "$T/etc/kyoyu/viewer/viewer-key.pem"
+check "  each 0700" sh -c '[ "$(stat -c %a "$0/etc")" = 700 ] &&
+	[ "$(stat -c %a "$0/etc/kyoyu")" = 700 ] && [ "$(stat -c %a "$0/etc/kyoyu/viewer")" = 700 ]' "$T"
 
 long=$(printf '%065d' 0)
 "$KYOYU_AGENT" --make-cert "$T/long" --name "$long" >"$T/long.out" 2>&1

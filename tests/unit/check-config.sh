@@ -182,5 +182,24 @@ else
 	for i in 1 2; do n=$((n + 1)); echo "ok $n # SKIP transport/tls is not built"; done
 fi
 
+# codec.format: a codec nobody encodes; one no listed plugin encodes here.
+printf 'role = "sharer";\ncodec = {\n  format = "h265";\n};\n' >"$tmp/h265.cfg"
+expect fail "h265.cfg:3: codec.format \"h265\": no codec plugin here encodes it" \
+	"check-config refuses an unknown codec.format, naming the line" -- \
+	--check-config "$tmp/h265.cfg" --plugin-path "$plugins"
+# (codec/x264 built or not: either message names the line.)
+printf 'role = "sharer";\ncodec = {\n  plugin = "vpx";\n  format = "h264";\n};\n' >"$tmp/h264.cfg"
+expect fail "h264.cfg:4: codec.format \"h264\": (none of the codec plugins the sharer uses \(vpx\) encodes it here|no codec plugin here encodes it)" \
+	"check-config refuses a codec.format that no plugin of codec.plugin encodes" -- \
+	--check-config "$tmp/h264.cfg"
+printf 'role = "sharer";\ncodec = {\n  plugin = "nosuch";\n};\n' >"$tmp/nocodec.cfg"
+expect fail "nocodec.cfg:3: codec.plugin: no plugin \"nosuch\"" \
+	"check-config refuses a codec plugin that is not there, naming the line" -- \
+	--check-config "$tmp/nocodec.cfg" --plugin-path "$plugins"
+# The console's own key.
+printf 'role = "viewer";\nsession = {\n  once = 3;\n};\n' >"$tmp/once.cfg"
+expect fail "once.cfg:3: session.once" "check-config refuses a session.once that is not a bool" -- \
+	--check-config "$tmp/once.cfg" --plugin-path "$plugins"
+
 echo "1..$n"
 [ $failed -eq 0 ]

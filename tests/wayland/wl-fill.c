@@ -17,7 +17,8 @@
  * carries a known one: 16x16 pixels with the hot spot at 3,4, the top half
  * opaque red, the bottom-left quarter green at half opacity (premultiplied,
  * as wl_shm's ARGB8888 is), the rest clear.  "cursor set" is printed when
- * the pointer first enters. */
+ * the pointer first enters.  A button pressed over it prints "press X Y"
+ * (surface pixels), so that a test can tell where a click landed. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
@@ -53,6 +54,7 @@ typedef struct fill {
 	struct wl_surface *cursor_surface;
 	struct wl_buffer *cursor_buffer;
 	bool cursor_announced;
+	wl_fixed_t pointer_x, pointer_y; /* where the pointer is over the surface */
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -152,7 +154,9 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 {
 	fill *f = data;
 
-	(void)surface, (void)x, (void)y;
+	(void)surface;
+	f->pointer_x = x;
+	f->pointer_y = y;
 	wl_pointer_set_cursor(pointer, serial, f->cursor_surface, CURSOR_HOT_X, CURSOR_HOT_Y);
 	if (!f->cursor_announced) {
 		printf("cursor set\n");
@@ -170,13 +174,23 @@ static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t seria
 static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
 			   wl_fixed_t x, wl_fixed_t y)
 {
-	(void)data, (void)pointer, (void)time, (void)x, (void)y;
+	fill *f = data;
+
+	(void)pointer, (void)time;
+	f->pointer_x = x;
+	f->pointer_y = y;
 }
 
 static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 			   uint32_t time, uint32_t button, uint32_t state)
 {
-	(void)data, (void)pointer, (void)serial, (void)time, (void)button, (void)state;
+	fill *f = data;
+
+	(void)pointer, (void)serial, (void)time, (void)button;
+	if (state != WL_POINTER_BUTTON_STATE_PRESSED)
+		return;
+	printf("press %d %d\n", wl_fixed_to_int(f->pointer_x), wl_fixed_to_int(f->pointer_y));
+	fflush(stdout);
 }
 
 static void pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time,
@@ -202,6 +216,12 @@ static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !f->pointer) {
 		f->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(f->pointer, &pointer_listener, f);
+		printf("pointer\n");
+		fflush(stdout);
+	} else if (!(caps & WL_SEAT_CAPABILITY_POINTER) && f->pointer) {
+		/* The virtual pointer went: the next one comes with a new object. */
+		wl_pointer_destroy(f->pointer);
+		f->pointer = NULL;
 	}
 }
 

@@ -45,7 +45,7 @@ typedef enum kyoyu_msg_type {
 	KYOYU_MSG_STATE = 10,           /* u.state: posted by the core only */
 	KYOYU_MSG_PEER = 11,            /* u.peer, buf = peer name */
 	KYOYU_MSG_CONSENT = 12,         /* u.value = kyoyu_consent */
-	KYOYU_MSG_CODE = 13,            /* u.value = kyoyu_code_event, buf = code */
+	KYOYU_MSG_CODE = 13,            /* u.code (u.value = kyoyu_code_event), buf = code */
 	KYOYU_MSG_STATS = 14,           /* u.stats */
 	KYOYU_MSG_NOTICE = 15,          /* u.notice */
 	KYOYU_MSG_ERROR = 16,           /* u.value = -errno, buf = text */
@@ -124,8 +124,11 @@ typedef enum kyoyu_peer_text_field {
 
 typedef enum kyoyu_notice_kind {
 	KYOYU_NOTICE_TIME_WARNING = 1, /* u.notice.seconds left before the cap */
-	KYOYU_NOTICE_RECORDING = 2,    /* the session is being recorded */
-	/* The recording could not go on (a full disk); the session does. */
+	/* The session is being recorded; buf, when set: the file's path (the
+	 * recorder posts it when it opens a file). */
+	KYOYU_NOTICE_RECORDING = 2,
+	/* The recording could not go on (a full disk); the session does.
+	 * u.notice.error says why. */
 	KYOYU_NOTICE_RECORDING_STOPPED = 3,
 } kyoyu_notice_kind;
 
@@ -177,6 +180,9 @@ typedef struct kyoyu_stats_info {
 typedef struct kyoyu_notice_info {
 	uint32_t kind;   /* kyoyu_notice_kind */
 	int32_t seconds;
+	/* With RECORDING_STOPPED: the errno that stopped it (ENOSPC: the disk
+	 * is full); 0 when not known. */
+	int32_t error;
 } kyoyu_notice_info;
 
 /* A side's own time cap, counted from the start of sharing. */
@@ -191,6 +197,15 @@ typedef struct kyoyu_limits_info {
 			     0: no cap */
 	int32_t warn_s;   /* warned this long before the cap; 0: no warning */
 } kyoyu_limits_info;
+
+/* A CODE message.  EVENT overlays u.value, so a plugin that reads
+ * u.value reads the event. */
+typedef struct kyoyu_code_info {
+	int64_t event;      /* kyoyu_code_event */
+	/* With ISSUED: when the code stops working, on kyoyu_now_us()'s clock;
+	 * 0 when the transport does not say. */
+	int64_t expires_us;
+} kyoyu_code_info;
 
 typedef struct kyoyu_size_info {
 	uint32_t width, height;
@@ -223,6 +238,7 @@ typedef struct kyoyu_msg {
 		kyoyu_notice_info notice;
 		kyoyu_size_info size;
 		kyoyu_limits_info limits;
+		kyoyu_code_info code;
 		int64_t value;
 		uint64_t reserved[48]; /* pins the union at 384 bytes */
 	} u;
@@ -360,7 +376,10 @@ const char *kyoyu_stage_name(const kyoyu_stage *stage);
  * ended, the agent stops every other stage and then waits for this one's
  * run() to return by itself (the person closed the window), instead of
  * stopping it after a short linger.  SIGINT or SIGTERM still stops it at
- * once.  Call from start(). */
+ * once.  On the operator's console (kyoyu_host.console) the stage keeps
+ * running instead, and the next session starts under it; when its run()
+ * returns (the operator closed the console), the agent ends the session and
+ * exits.  Call from start(). */
 void kyoyu_stage_stay_after_end(kyoyu_stage *stage);
 
 /* True once kyoyu_stage_stay_after_end() was called for STAGE. Any thread. */

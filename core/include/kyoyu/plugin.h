@@ -77,6 +77,11 @@ typedef struct kyoyu_host {
 	/* Viewer, with recording: the customer may choose to share without
 	 * it (record.required = false). */
 	uint32_t recording_optional;
+	/* Viewer: the operator's console stays up across sessions (the
+	 * default; session.once = true or -t turn it off).  A UI that shows
+	 * the session and calls kyoyu_stage_stay_after_end() keeps running
+	 * when one session ends, and the next session starts under it. */
+	uint32_t console;
 } kyoyu_host;
 
 /* ---- capture, transport and ui: stages with a thread of their own ------- */

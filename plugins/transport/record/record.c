@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -33,6 +34,7 @@
 #define KYOYU_LOG_COMPONENT "transport/record"
 #include <kyoyu/kyoyu.h>
 
+#include "record-facts.h"
 #include "record-muxer.h"
 #include "record-path.h"
 
@@ -64,6 +66,8 @@ typedef struct record {
 	bool unrecorded;
 	int64_t last_request_us;
 	uint64_t skipped, file_packets;
+	record_facts facts; /* beside the file, as FILE.json */
+	uint32_t state;
 } record;
 
 static const kyoyu_option options[] = {
@@ -124,6 +128,18 @@ static int record_check(void *priv, const kyoyu_host *host, char *err, size_t er
 	return ret ? ret : record_path_prepare_dir(file, r->min_free_mb, err, errlen);
 }
 
+/* user@host of whoever runs this agent: the operator's account. */
+static void note_operator(record_facts *f)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024], host[HOST_NAME_MAX + 1] = "";
+
+	getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(f->operator_account, sizeof(f->operator_account), "%.64s@%.64s",
+		 found ? found->pw_name : "?", host);
+}
+
 static int record_init(void *priv, const kyoyu_host *host)
 {
 	record *r = priv;
@@ -136,6 +152,7 @@ static int record_init(void *priv, const kyoyu_host *host)
 	r->role = host->role;
 	r->codec = host->codecs ? host->codecs[0] : KYOYU_CODEC_NONE;
 	r->need_key = true;
+	note_operator(&r->facts);
 	if (make_id(r))
 		return -EIO;
 	char err[PATH_MAX + 256];
@@ -148,8 +165,57 @@ static int record_init(void *priv, const kyoyu_host *host)
 static int record_start(void *priv, kyoyu_stage *stage)
 {
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_MSG_BIT(KYOYU_MSG_PACKET) |
-			     KYOYU_MSG_BIT(KYOYU_MSG_STATE));
+			     KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_PEER) |
+			     KYOYU_MSG_BIT(KYOYU_MSG_CONSENT));
 	return 0;
+}
+
+/* ---- the session's facts ------------------------------------------------ */
+
+/* Rewrites FILE.json after a change; a failure is logged, never fatal. */
+static void save_facts(record *r)
+{
+	if (!r->file[0] || r->given_up)
+		return;
+	int ret = record_facts_write(&r->facts, r->file);
+	if (ret)
+		kyoyu_warn("cannot write the session's facts beside %s: %s", r->file,
+			   strerror(-ret));
+}
+
+static void note_peer(record *r, const kyoyu_msg *msg)
+{
+	if (msg->u.peer.event != KYOYU_PEER_CONNECTED)
+		return;
+	r->facts.connected = time(NULL);
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, r->facts.customer, sizeof(r->facts.customer));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, r->facts.customer_org,
+			sizeof(r->facts.customer_org));
+}
+
+static void note_state(record *r, const kyoyu_state_info *st)
+{
+	record_facts *f = &r->facts;
+	time_t now = time(NULL);
+
+	if (st->state == KYOYU_STATE_SHARING && !f->start)
+		f->start = now;
+	if (st->state == KYOYU_STATE_PAUSED && r->state != KYOYU_STATE_PAUSED) {
+		if (f->n_pauses < RECORD_FACTS_MAX_PAUSES)
+			f->pauses[f->n_pauses++].paused = now;
+		else
+			f->pauses_dropped++;
+	}
+	if (st->state == KYOYU_STATE_SHARING && r->state == KYOYU_STATE_PAUSED &&
+	    f->n_pauses && !f->pauses[f->n_pauses - 1].resumed && !f->pauses_dropped)
+		f->pauses[f->n_pauses - 1].resumed = now;
+	if (st->state == KYOYU_STATE_ENDED) {
+		f->end = now;
+		f->reason = st->reason;
+	}
+	if (st->state != r->state)
+		save_facts(r);
+	r->state = st->state;
 }
 
 /* ---- the recording ------------------------------------------------------ */
@@ -207,6 +273,14 @@ static int open_file(record *r, const kyoyu_msg *pkt)
 	char codec[5];
 	kyoyu_info("recording %s %ux%u to %s", kyoyu_fourcc_text(info->codec, codec),
 		   info->width, info->height, r->file);
+	/* The operator's list of sessions names the file. */
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
+	if (msg) {
+		msg->u.notice.kind = KYOYU_NOTICE_RECORDING;
+		msg->buf = kyoyu_buffer_new_copy(r->file, strlen(r->file));
+		kyoyu_bus_post(r->bus, msg);
+	}
+	save_facts(r);
 	return 0;
 }
 
@@ -273,10 +347,14 @@ static int give_up(record *r, int err)
 	} else {
 		kyoyu_error("the session goes on without recording: no file could be made");
 	}
+	/* The facts say why the file ends early, if the disk takes them. */
+	r->facts.recording_stopped = err < 0 ? -err : EIO;
+	save_facts(r);
 	r->given_up = true;
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
 	if (msg) {
 		msg->u.notice.kind = KYOYU_NOTICE_RECORDING_STOPPED;
+		msg->u.notice.error = err < 0 ? -err : 0;
 		kyoyu_bus_post(r->bus, msg);
 	}
 	return 0;
@@ -350,7 +428,18 @@ static int record_run(void *priv, kyoyu_stage *stage)
 		if (msg->type == KYOYU_MSG_PACKET) {
 			if (!r->unrecorded && (ret = on_packet(r, msg)) != 0)
 				ret = give_up(r, ret);
+		} else if (msg->type == KYOYU_MSG_PEER) {
+			note_peer(r, msg);
+		} else if (msg->type == KYOYU_MSG_CONSENT) {
+			/* The customer's answer, as the viewer received it. */
+			if (msg->u.value == KYOYU_CONSENT_GRANTED ||
+			    msg->u.value == KYOYU_CONSENT_GRANTED_UNRECORDED ||
+			    msg->u.value == KYOYU_CONSENT_DECLINED) {
+				r->facts.consent = (uint32_t)msg->u.value;
+				r->facts.consent_at = time(NULL);
+			}
 		} else if (msg->type == KYOYU_MSG_STATE) {
+			note_state(r, &msg->u.state);
 			/* The session listens for peers once it is connecting. */
 			if (msg->u.state.state == KYOYU_STATE_CONNECTING && r->as_peer &&
 			    !r->peer_posted)

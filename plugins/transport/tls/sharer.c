@@ -149,6 +149,8 @@ static void begin_connect(kt_sharer *s, int64_t now)
 
 	s->deadline_us = now + s->cfg.connect_timeout_us;
 	s->attempt_us = now;
+	if (!s->resuming && s->con.code)
+		s->con.code(s->con.ctx, s->code);
 	int ret = s->con.open(s->con.ctx, &s->fd, err, sizeof(err));
 	if (ret) {
 		s->fd = -1;

@@ -41,6 +41,10 @@ typedef struct kt_connector {
 	 * without a name. */
 	void (*identity)(void *ctx, kp_conn *conn, kt_identity *out);
 	void *ctx;
+	/* Told the customer's code before a first connection is opened (a
+	 * relay needs it to find the viewer); not called when coming back.
+	 * May be NULL. */
+	void (*code)(void *ctx, const char digits[KP_WIRE_CODE_DIGITS]);
 } kt_connector;
 
 typedef struct kt_sharer_config {

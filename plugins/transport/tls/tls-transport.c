@@ -22,14 +22,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "relay-link.h"
 #include "sharer.h"
 #include "tls.h"
 #include "viewer.h"
 
-/* The bus, the listening socket, waiting connections, the session. */
+/* The bus, the listening socket or the relay's parked link, waiting
+ * connections, the session. */
 #define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + KP_PEER_MAX_POLL)
 /* Unsent bytes the kernel may hold before the socket stops polling
  * writable: the sender's queue stays in the sender, where it can drop. */
@@ -37,7 +41,7 @@
 
 typedef struct transport {
 	/* options */
-	const char *host, *listen_on, *pin, *ca_file, *cert, *key, *name;
+	const char *host, *listen_on, *pin, *ca_file, *cert, *key, *name, *relay, *relay_pin;
 	int port, listen_port, code_ttl_s, attempts_per_minute, reject_delay_ms;
 	int handshake_timeout_s, timeout_s, keepalive_s, grace_s, max_queue_ms;
 	int connect_timeout_s;
@@ -48,6 +52,16 @@ typedef struct transport {
 	kt_tls *tls;
 	char display_name[KP_WIRE_NAME_TEXT_SIZE];
 	char target[300];
+	/* With transport.relay: its host and port, the TLS that speaks to it,
+	 * the viewer's parked link waiting for a code and a customer, and the
+	 * code a sharer is about to claim. */
+	char relay_host[256], relay_port[8];
+	kt_tls *relay_tls;
+	void *offer;
+	int offer_fd;
+	short offer_events;
+	char claim[KP_WIRE_CODE_DIGITS];
+	bool have_claim;
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
 	kt_viewer *viewer;
@@ -95,6 +109,11 @@ static const kyoyu_option options[] = {
 			 "sharer: video older than this is dropped, not queued"),
 	KYOYU_OPTION_INT("connect_timeout_s", transport, connect_timeout_s, 15, 1, 300,
 			 "sharer: time allowed to connect and be welcomed"),
+	KYOYU_OPTION_STRING("relay", transport, relay, NULL,
+			    "both: \"HOST:PORT\" of the desk's kyoyu-relay; both sides dial "
+			    "out to it instead of the sharer dialling the viewer"),
+	KYOYU_OPTION_STRING("relay_pin", transport, relay_pin, NULL,
+			    "both: the relay's key, \"sha256//BASE64\" (with transport.relay)"),
 	KYOYU_OPTION_END,
 };
 
@@ -109,12 +128,71 @@ static void default_name(char *out, size_t len)
 	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
 }
 
+/* "HOST:PORT" or "[V6]:PORT" into T->relay_host and T->relay_port. */
+static int parse_relay(transport *t, char *err, size_t errlen)
+{
+	const char *colon = strrchr(t->relay, ':');
+	const char *host = t->relay;
+	size_t hlen = colon ? (size_t)(colon - host) : 0;
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	if (!colon || hlen == 0 || hlen >= sizeof(t->relay_host) || *end || port < 1 ||
+	    port > 65535) {
+		snprintf(err, errlen, "transport.relay \"%s\" is not of the form HOST:PORT",
+			 t->relay);
+		return -EINVAL;
+	}
+	memcpy(t->relay_host, host, hlen);
+	t->relay_host[hlen] = '\0';
+	snprintf(t->relay_port, sizeof(t->relay_port), "%ld", port);
+	return 0;
+}
+
+/* The TLS that speaks to the relay: its key pinned; the viewer shows its
+ * operator certificate. */
+static int make_relay_tls(transport *t, uint32_t role, kt_tls **out, char *err,
+			  size_t errlen)
+{
+	int ret;
+
+	if ((ret = parse_relay(t, err, errlen)))
+		return ret;
+	if (!t->relay_pin || !*t->relay_pin) {
+		snprintf(err, errlen, "transport.relay needs transport.relay_pin: the relay's "
+			 "key, as printed when its certificate was made");
+		return -EINVAL;
+	}
+	ret = kt_tls_new_client(NULL, t->relay_pin, t->relay_host, out, err, errlen);
+	if (ret) {
+		/* Its messages name transport.pin: say which pin it was. */
+		if (strstr(err, "transport.pin"))
+			snprintf(err, errlen, "transport.relay_pin \"%s\" is not of the form "
+				 "sha256//<44 characters of base64>", t->relay_pin);
+		return ret;
+	}
+	kt_tls_name_peer(*out, "relay", "transport.relay_pin");
+	if (role == KYOYU_ROLE_VIEWER && (ret = kt_tls_use_identity(*out, t->cert, t->key,
+								   err, errlen))) {
+		kt_tls_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 /* The TLS side of ROLE from the options: the viewer's certificate and key,
  * or what the sharer checks the viewer's against. */
-static int make_tls(const transport *t, uint32_t role, kt_tls **out, char *err,
-		    size_t errlen)
+static int make_tls(transport *t, uint32_t role, kt_tls **out, char *err, size_t errlen)
 {
 	if (role == KYOYU_ROLE_SHARER) {
+		if (t->relay && *t->relay)
+			/* The operator is known by the desk CA's word (or the
+			 * pin), not by a host name: the relay's is not theirs. */
+			return kt_tls_new_client(t->ca_file, t->pin, NULL, out, err, errlen);
 		if (t->port == 0) {
 			snprintf(err, errlen, "the sharer needs transport.port: the viewer's port");
 			return -EINVAL;
@@ -138,6 +216,7 @@ static int transport_init(void *priv, const kyoyu_host *host)
 	t->host_info = host;
 	t->bus = host->bus;
 	t->listen_fd = -1;
+	t->offer_fd = -1;
 	if (t->name && *t->name)
 		snprintf(t->display_name, sizeof(t->display_name), "%s", t->name);
 	else
@@ -154,10 +233,16 @@ static int transport_init(void *priv, const kyoyu_host *host)
 		}
 		snprintf(t->target, sizeof(t->target), "%s:%d", t->host, t->port);
 	}
-	if ((ret = make_tls(t, host->role, &t->tls, err, sizeof(err))) != 0) {
+	if ((ret = make_tls(t, host->role, &t->tls, err, sizeof(err))) != 0 ||
+	    (t->relay && *t->relay &&
+	     (ret = make_relay_tls(t, host->role, &t->relay_tls, err, sizeof(err))) != 0)) {
 		kyoyu_error("%s", err);
+		kt_tls_free(t->tls);
+		t->tls = NULL;
 		return ret;
 	}
+	if (t->relay_tls && host->role == KYOYU_ROLE_SHARER)
+		snprintf(t->target, sizeof(t->target), "the relay %s", t->relay);
 	return KYOYU_OK;
 }
 
@@ -165,10 +250,14 @@ static int transport_init(void *priv, const kyoyu_host *host)
  * init() would, then let go. */
 static int transport_check(void *priv, const kyoyu_host *host, char *err, size_t errlen)
 {
-	kt_tls *tls = NULL;
-	int ret = make_tls(priv, host->role, &tls, err, errlen);
+	transport *t = priv;
+	kt_tls *tls = NULL, *relay_tls = NULL;
+	int ret = make_tls(t, host->role, &tls, err, errlen);
 
+	if (!ret && t->relay && *t->relay)
+		ret = make_relay_tls(t, host->role, &relay_tls, err, errlen);
 	kt_tls_free(tls);
+	kt_tls_free(relay_tls);
 	return ret;
 }
 
@@ -177,7 +266,9 @@ static void transport_fini(void *priv)
 	transport *t = priv;
 
 	kt_tls_free(t->tls);
+	kt_tls_free(t->relay_tls);
 	t->tls = NULL;
+	t->relay_tls = NULL;
 }
 
 static kp_peer_config peer_config(const transport *t)
@@ -313,19 +404,18 @@ static size_t pending_slots(void)
 
 /* ---- the sharer's connector -------------------------------------------- */
 
-static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
+/* Starts a non-blocking connection to HOST:PORT (WHAT names the option, for
+ * messages). */
+static int dial(const char *host, const char *port, const char *what, int *out, char *err,
+		size_t errlen)
 {
-	transport *t = ctx;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *ai;
-	char port[16];
 
-	KYOYU_ASSERT_STAGE_THREAD(t->stage);
-	snprintf(port, sizeof(port), "%d", t->port);
-	int ret = getaddrinfo(t->host, port, &hints, &ai);
+	int ret = getaddrinfo(host, port, &hints, &ai);
 	if (ret) {
-		snprintf(err, errlen, "cannot find \"%s\" (transport.host): %s", t->host,
+		snprintf(err, errlen, "cannot find \"%s\" (%s): %s", host, what,
 			 gai_strerror(ret));
 		return -EHOSTUNREACH;
 	}
@@ -344,6 +434,18 @@ static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
 	return 0;
 }
 
+static int tcp_open(void *ctx, int *out, char *err, size_t errlen)
+{
+	transport *t = ctx;
+	char port[16];
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	if (t->relay_tls)
+		return dial(t->relay_host, t->relay_port, "transport.relay", out, err, errlen);
+	snprintf(port, sizeof(port), "%d", t->port);
+	return dial(t->host, port, "transport.host", out, err, errlen);
+}
+
 static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
@@ -360,6 +462,143 @@ static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 	if (!conn)
 		snprintf(err, errlen, "out of memory");
 	return conn;
+}
+
+/* ---- through the relay ----------------------------------------------------- */
+
+static void relay_remember_code(void *ctx, const char digits[KP_WIRE_CODE_DIGITS])
+{
+	transport *t = ctx;
+
+	memcpy(t->claim, digits, KP_WIRE_CODE_DIGITS);
+	t->have_claim = true;
+}
+
+/* The sharer's link: a CLAIM of the customer's code, then the viewer. */
+static kp_conn *relay_wrap(void *ctx, int fd, char *err, size_t errlen)
+{
+	transport *t = ctx;
+	kp_relay_msg claim = {.type = KP_RELAY_CLAIM};
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	if (t->have_claim)
+		memcpy(claim.digits, t->claim, KP_WIRE_CODE_DIGITS);
+	OPENSSL_cleanse(t->claim, sizeof(t->claim));
+	t->have_claim = false;
+	void *io = kt_relay_wrap(t->relay_tls, t->tls, fd, &claim);
+	OPENSSL_cleanse(&claim, sizeof(claim));
+	if (!io) {
+		snprintf(err, errlen, "cannot start TLS (out of memory)");
+		close(fd);
+		return NULL;
+	}
+	kp_conn *conn = kp_conn_new(fd, t->target, &kt_relay_io, io, 0, kyoyu_now_us());
+	if (!conn)
+		snprintf(err, errlen, "out of memory");
+	return conn;
+}
+
+static bool relay_refused(void *ctx, kp_conn *conn)
+{
+	return kt_relay_refused_peer(kp_conn_io_ctx(conn));
+}
+
+static void relay_identity(void *ctx, kp_conn *conn, kt_identity *out)
+{
+	void *inner = kt_relay_inner(kp_conn_io_ctx(conn));
+
+	if (inner)
+		kt_tls_peer_identity(inner, out);
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+static void drop_offer(transport *t)
+{
+	if (t->offer_fd < 0)
+		return;
+	kt_relay_io.close(t->offer, false);
+	close(t->offer_fd);
+	t->offer = NULL;
+	t->offer_fd = -1;
+}
+
+/* kt_viewer's want_code: parks a new link at the relay, which answers with
+ * a code (dropping the old link retires the old code). */
+static int relay_want_code(void *ctx)
+{
+	transport *t = ctx;
+	kp_relay_msg offer = {.type = KP_RELAY_OFFER};
+	char err[256];
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	drop_offer(t);
+	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
+		       sizeof(err));
+	if (ret == 0 && !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer))) {
+		close(t->offer_fd);
+		snprintf(err, sizeof(err), "out of memory");
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		t->offer_fd = -1;
+		kyoyu_error("cannot reach the relay at %s: %s", t->relay, err);
+		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; check the "
+				       "network and ask for a new code");
+		/* The viewer stays: the operator asks again once it can. */
+		return 0;
+	}
+	/* The parked link is silent for up to the code's life: keepalives
+	 * hold a NAT's mapping open and find a relay that vanished. */
+	int one = 1, idle = 60, intvl = 20, cnt = 3;
+	setsockopt(t->offer_fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	t->offer_events = POLLOUT; /* connected */
+	return 0;
+}
+
+/* The parked link moved: a code to show, a customer joined, or the end. */
+static void relay_offer_moved(transport *t, int64_t now)
+{
+	kp_relay_msg got;
+	char text[200];
+
+	int ret = kt_relay_advance(t->offer, &got, &t->offer_events);
+	if (ret == -EAGAIN)
+		return;
+	if (ret == KP_RELAY_CODE) {
+		kt_viewer_show_code(t->viewer, got.digits, now);
+		OPENSSL_cleanse(&got, sizeof(got));
+		t->offer_events = POLLIN;
+		return;
+	}
+	if (ret == KP_RELAY_JOINED) {
+		char addr[sizeof(got.addr) + 16];
+		snprintf(addr, sizeof(addr), "%s via the relay", got.addr);
+		kp_conn *conn = kp_conn_new(t->offer_fd, addr, &kt_relay_io, t->offer, 0, now);
+		t->offer = NULL;
+		t->offer_fd = -1;
+		if (conn)
+			kt_viewer_adopt(t->viewer, conn, got.addr, now);
+		return;
+	}
+	const char *why = kt_relay_io.error(t->offer);
+	kyoyu_error("the relay at %s: %s", t->relay, why);
+	if (ret == -ECONNREFUSED && got.reason == KP_RELAY_UNAVAILABLE)
+		snprintf(text, sizeof(text), "the relay cannot issue codes right now (its "
+			 "code store is unreachable); try again in a minute");
+	else if (ret == -ECONNREFUSED && got.reason == KP_RELAY_BAD_CODE)
+		/* What the relay says to a parked link whose code ran out. */
+		snprintf(text, sizeof(text), "the code expired at the relay; ask for a new one");
+	else if (ret == -ECONNREFUSED)
+		snprintf(text, sizeof(text), "%s", kp_relay_reason_text(got.reason));
+	else
+		snprintf(text, sizeof(text), "the link to the relay was lost (%s); ask for a "
+			 "new code", why);
+	kt_viewer_code_refused(t->viewer, text);
+	drop_offer(t);
 }
 
 static bool tls_refused(void *ctx, kp_conn *conn)
@@ -399,11 +638,17 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.recording = h->recording,
 			.recording_optional = h->recording_optional,
 		};
-		int ret = listen_socket(t);
-		if (ret)
-			return ret;
+		if (t->relay_tls) {
+			vc.want_code = relay_want_code;
+			vc.want_code_ctx = t;
+		} else {
+			int ret = listen_socket(t);
+			if (ret)
+				return ret;
+		}
 		t->viewer = kt_viewer_new(t->bus, &vc);
-		mask |= KYOYU_MSG_BIT(KYOYU_MSG_POINTER) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST);
+		mask |= KYOYU_MSG_BIT(KYOYU_MSG_POINTER) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) |
+			KYOYU_MSG_BIT(KYOYU_MSG_NOTICE);
 	} else {
 		kt_sharer_config sc = {
 			.peer = peer_config(t),
@@ -412,7 +657,10 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.target = t->target,
 			.codec = h->codecs[0],
 		};
-		kt_connector con = {tcp_open, tls_wrap, tls_refused, tls_identity, t};
+		kt_connector con = {tcp_open, tls_wrap, tls_refused, tls_identity, t, NULL};
+		if (t->relay_tls)
+			con = (kt_connector){tcp_open, relay_wrap, relay_refused, relay_identity, t,
+					     relay_remember_code};
 		t->sharer = kt_sharer_new(t->bus, &sc, &con);
 		/* Packets go to the peer's own inbox, read when the socket
 		 * has room. */
@@ -476,6 +724,11 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 			else
 				timeout = (int)((t->listen_paused_until_us - now) / 1000) + 1;
 		}
+		bool offer_polled = false;
+		if (t->offer_fd >= 0 && !kt_viewer_done(t->viewer)) {
+			pfds[n++] = (struct pollfd){t->offer_fd, t->offer_events, 0};
+			offer_polled = true;
+		}
 		base = n;
 		if (t->viewer) {
 			n += kt_viewer_prepare(t->viewer, pfds + n, MAX_POLL - n, &timeout, now);
@@ -491,8 +744,10 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 		now = kyoyu_now_us();
 		if (pfds[0].revents)
 			take_messages(t, inbox);
-		if (base == 2 && pfds[1].revents)
+		if (t->listen_fd >= 0 && base == 2 && pfds[1].revents)
 			accept_all(t, now);
+		if (offer_polled && pfds[1].revents)
+			relay_offer_moved(t, now);
 		if (t->viewer)
 			kt_viewer_handle(t->viewer, pfds + base, n - base, now);
 		else
@@ -505,6 +760,7 @@ static void transport_stop(void *priv)
 {
 	transport *t = priv;
 
+	drop_offer(t);
 	kt_viewer_free(t->viewer);
 	kt_sharer_free(t->sharer);
 	t->viewer = NULL;

@@ -31,7 +31,9 @@ struct kt_tls {
 	bool server;
 	bool have_pin, have_ca;
 	uint8_t pin[PIN_SIZE];
-	char host[256];
+	char host[256];   /* "": no name to check (an operator behind a relay) */
+	const char *peer; /* who the client checks, for messages */
+	const char *pin_key;
 };
 
 typedef struct tls_stream {
@@ -202,7 +204,9 @@ int kt_tls_new_client(const char *ca_file, const char *pin, const char *host,
 		}
 		t->have_pin = true;
 	}
-	snprintf(t->host, sizeof(t->host), "%s", host);
+	snprintf(t->host, sizeof(t->host), "%s", host ? host : "");
+	t->peer = "viewer";
+	t->pin_key = "transport.pin";
 	t->ctx = SSL_CTX_new(TLS_client_method());
 	if (!t->ctx || restrict_to_tls13(t->ctx)) {
 		seterr(err, errlen, "cannot set up TLS 1.3: %s", ssl_reason("unknown error"));
@@ -224,6 +228,27 @@ out_free:
 	ERR_clear_error();
 	kt_tls_free(t);
 	return -EINVAL;
+}
+
+void kt_tls_name_peer(kt_tls *t, const char *peer, const char *pin_key)
+{
+	t->peer = peer;
+	t->pin_key = pin_key;
+}
+
+int kt_tls_use_identity(kt_tls *t, const char *cert, const char *key, char *err,
+			size_t errlen)
+{
+	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(t->ctx) != 1) {
+		seterr(err, errlen, "cannot use transport.cert \"%s\" and transport.key "
+		       "\"%s\" as the operator's certificate at the relay: %s", cert, key,
+		       ssl_reason("not a matching PEM certificate and key"));
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void kt_tls_free(kt_tls *t)
@@ -252,7 +277,8 @@ static int expect_host(SSL *ssl, const char *host, bool check)
 	return SSL_set1_host(ssl, host) == 1 ? 0 : -EINVAL;
 }
 
-void *kt_tls_wrap(kt_tls *t, int fd)
+/* A stream over FD, or when FD < 0 over the stream OUTER. */
+static void *wrap(kt_tls *t, int fd, tls_stream *outer)
 {
 	tls_stream *s = calloc(1, sizeof(*s));
 
@@ -260,13 +286,27 @@ void *kt_tls_wrap(kt_tls *t, int fd)
 		return NULL;
 	s->tls = t;
 	s->ssl = SSL_new(t->ctx);
-	if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1)
+	if (!s->ssl)
 		goto out_free;
+	if (outer) {
+		/* The inner session's records go through the outer session
+		 * (BIO_f_ssl): its retries become the inner's WANT_READ and
+		 * WANT_WRITE.  The inner one retries a record it could not
+		 * write from its own buffer, hence the moving-buffer mode. */
+		BIO *bio = BIO_new(BIO_f_ssl());
+		if (!bio)
+			goto out_free;
+		SSL_set_mode(outer->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		BIO_set_ssl(bio, outer->ssl, BIO_NOCLOSE);
+		SSL_set_bio(s->ssl, bio, bio);
+	} else if (SSL_set_fd(s->ssl, fd) != 1) {
+		goto out_free;
+	}
 	SSL_set_app_data(s->ssl, s);
 	if (t->server) {
 		SSL_set_accept_state(s->ssl);
 	} else {
-		if (expect_host(s->ssl, t->host, t->have_ca))
+		if (t->host[0] && expect_host(s->ssl, t->host, t->have_ca))
 			goto out_free;
 		SSL_set_connect_state(s->ssl);
 	}
@@ -277,6 +317,16 @@ out_free:
 	free(s);
 	ERR_clear_error();
 	return NULL;
+}
+
+void *kt_tls_wrap(kt_tls *t, int fd)
+{
+	return wrap(t, fd, NULL);
+}
+
+void *kt_tls_wrap_over(kt_tls *t, void *outer)
+{
+	return wrap(t, -1, outer);
 }
 
 /* The UTF-8 of the last NID entry of NAME into OUT, if printable. */
@@ -332,6 +382,35 @@ bool kt_tls_refused_peer(void *io_ctx)
 	return ((tls_stream *)io_ctx)->refused_peer;
 }
 
+/* The viewer's side: why the customer's agent sent the alert REASON, in
+ * the operator's words instead of OpenSSL's ("sslv3 alert bad
+ * certificate"); NULL for the others. */
+static const char *refusal_words(int reason)
+{
+	switch (reason) {
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+		return "the customer's agent did not accept this viewer's certificate: the "
+		       "pin shipped to customers (their transport.pin) does not match this "
+		       "key; give them the pin --make-cert printed for transport.key";
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+		return "the customer's agent does not trust this viewer's certificate: no CA "
+		       "in its transport.ca_file vouches for it, and no pin matches";
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+		return "the customer's agent refused this viewer's certificate: it has "
+		       "expired; make a new one (--make-cert) and ship its pin";
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+		return "the customer's agent refused the TLS handshake: it speaks no TLS 1.3 "
+		       "cipher or group this viewer offers (an old or foreign client?)";
+	case SSL_R_WRONG_VERSION_NUMBER:
+	case SSL_R_HTTP_REQUEST:
+		return "what connected does not speak TLS (a browser or a port scanner, not "
+		       "a customer's agent)";
+	default:
+		return NULL;
+	}
+}
+
 /* Says in words what failed in the handshake. */
 static void explain(tls_stream *s)
 {
@@ -341,24 +420,27 @@ static void explain(tls_stream *s)
 	if (!t->server && s->refused_peer) {
 		if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
 			snprintf(s->error, sizeof(s->error),
-				 "the viewer's certificate is not valid for \"%s\" "
-				 "(transport.host); refusing to connect", t->host);
+				 "the %s's certificate is not valid for \"%s\" "
+				 "(transport.host); refusing to connect", t->peer, t->host);
 		else if (s->pin_mismatch)
 			snprintf(s->error, sizeof(s->error),
-				 "the viewer's certificate (%s) does not match transport.pin: "
-				 "this is not the expected viewer, or its certificate changed; "
-				 "refusing to connect", s->seen_pin);
+				 "the %s's certificate (%s) does not match %s: "
+				 "this is not the expected %s, or its certificate changed; "
+				 "refusing to connect", t->peer, s->seen_pin, t->pin_key, t->peer);
 		else
 			snprintf(s->error, sizeof(s->error),
-				 "the viewer's certificate is not trusted (%s); refusing to "
-				 "connect", X509_verify_cert_error_string(verify));
+				 "the %s's certificate is not trusted (%s); refusing to "
+				 "connect", t->peer, X509_verify_cert_error_string(verify));
 		return;
 	}
 	unsigned long e = ERR_peek_last_error();
+	const char *words = t->server ? refusal_words(ERR_GET_REASON(e)) : NULL;
 	if (ERR_GET_REASON(e) == SSL_R_UNSUPPORTED_PROTOCOL ||
 	    ERR_GET_REASON(e) == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)
 		snprintf(s->error, sizeof(s->error), "TLS handshake failed: the other side "
 			 "does not speak TLS 1.3");
+	else if (words)
+		snprintf(s->error, sizeof(s->error), "%s", words);
 	else
 		snprintf(s->error, sizeof(s->error), "TLS %s failed: %s",
 			 s->handshake_done ? "connection" : "handshake",

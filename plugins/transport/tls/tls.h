@@ -27,15 +27,30 @@ int kt_tls_new_server(const char *cert, const char *key, kt_tls **out, char *err
 /* The sharer's context: TLS 1.3 only, trusting the viewer whose public key
  * matches PIN ("sha256//BASE64", may be NULL) and/or whose certificate
  * CA_FILE vouches for under the name HOST (CA_FILE may be NULL; one of the
- * two is required).  Returns 0, or a negative errno with ERR. */
+ * two is required; HOST NULL or "": no name is checked, as for an operator
+ * reached through the relay, who is known by the CA's word alone).  Returns 0, or a negative errno with ERR. */
 int kt_tls_new_client(const char *ca_file, const char *pin, const char *host,
 		      kt_tls **out, char *err, size_t errlen);
 
 void kt_tls_free(kt_tls *tls);
 
+/* Who a client context checks, for its messages ("viewer" and
+ * "transport.pin" unless told otherwise). */
+void kt_tls_name_peer(kt_tls *tls, const char *peer, const char *pin_key);
+
+/* Makes a client context present CERT and KEY (the operator's certificate,
+ * which the relay checks).  Returns 0, or -EINVAL with ERR. */
+int kt_tls_use_identity(kt_tls *tls, const char *cert, const char *key, char *err,
+			size_t errlen);
+
 /* A stream layer for FD (not taken over) on TLS; the handshake runs on the
  * first reads and writes.  Returns NULL when out of memory. */
 void *kt_tls_wrap(kt_tls *tls, int fd);
+
+/* A stream layer whose records travel inside the stream OUTER (a
+ * kt_tls_wrap context, which must outlive it): end-to-end TLS through the
+ * relay's TLS.  Returns NULL when out of memory. */
+void *kt_tls_wrap_over(kt_tls *tls, void *outer);
 
 extern const kp_conn_io kt_tls_io;
 

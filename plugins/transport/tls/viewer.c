@@ -26,6 +26,10 @@
 
 /* How long a reject may take to go out before the socket is just closed. */
 #define CLOSE_GRACE_US 2000000
+/* How many connections of crowded networks are read in one turn of the
+ * loop (each may cost a TLS handshake's crypto): what else is ready waits
+ * for the next turn, which begins with the networks that are not crowded. */
+#define CROWD_READS_PER_TURN 8
 /* How long the goodbye may take at the end of the session: behind what a
  * slow link still holds, within the core's 3 s for stages to finish. */
 #define BYE_GRACE_US 2500000
@@ -143,7 +147,9 @@ static void post_code(kt_viewer *v, uint32_t event, const char *text)
 		kyoyu_error("out of memory: the operator was not told about the code");
 		return;
 	}
-	msg->u.value = event;
+	msg->u.code.event = event;
+	if (event == KYOYU_CODE_ISSUED)
+		msg->u.code.expires_us = kp_codes_expiry(&v->codes);
 	if (text)
 		msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
 	kyoyu_bus_post(v->bus, msg);
@@ -153,6 +159,12 @@ static int issue_code(kt_viewer *v, int64_t now)
 {
 	char text[KP_CODES_TEXT_SIZE];
 
+	if (v->cfg.want_code) {
+		/* The old code dies with the relay's link that held it. */
+		kp_codes_revoke(&v->codes);
+		v->code_shown = false;
+		return v->cfg.want_code(v->cfg.want_code_ctx);
+	}
 	if (kp_codes_issue(&v->codes, now, text)) {
 		kyoyu_error("the system's random number generator failed: no code issued");
 		return -EIO;
@@ -175,6 +187,24 @@ void kt_viewer_install_code(kt_viewer *v, const char digits[KP_WIRE_CODE_DIGITS]
 {
 	kp_codes_install(&v->codes, digits, now);
 	v->code_shown = true;
+}
+
+void kt_viewer_show_code(kt_viewer *v, const char digits[KP_WIRE_CODE_DIGITS], int64_t now)
+{
+	char text[KP_CODES_TEXT_SIZE];
+
+	kp_codes_install(&v->codes, digits, now);
+	v->code_shown = true;
+	kp_codes_format(digits, text);
+	post_code(v, KYOYU_CODE_ISSUED, text);
+	OPENSSL_cleanse(text, sizeof(text));
+	kyoyu_info("the relay issued a connection code; it works once, for %lld s",
+		   (long long)(v->cfg.code_ttl_us / 1000000));
+}
+
+void kt_viewer_code_refused(kt_viewer *v, const char *text)
+{
+	post_code(v, KYOYU_CODE_REFUSED, text);
 }
 
 bool kt_viewer_busy(const kt_viewer *v)
@@ -499,6 +529,25 @@ static void wake_at(int64_t at, int64_t now, int *timeout_ms)
 		*timeout_ms = (int)ms;
 }
 
+/* What P waits for, and when it must be looked at again. */
+static struct pollfd poll_pending(kt_viewer *v, pending *p, int64_t now, int *timeout_ms)
+{
+	if (!p->started)
+		p->started = kp_admission_may_start(v->admission, &p->source, now);
+	/* Nothing is read before its network lets it start (the TLS
+	 * handshake is the costly part), nor after the hello until the
+	 * answer is out. */
+	short ev = !p->started ? 0
+		   : p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
+				   : kp_conn_events(p->conn, false);
+	if (!p->started)
+		wake_at(now + 1000000 / KP_ADMISSION_STARTS_PER_S, now, timeout_ms);
+	p->poll_slot = (int)v->n_polled;
+	v->polled[v->n_polled++] = p;
+	wake_at(p->deadline_us, now, timeout_ms);
+	return (struct pollfd){kp_conn_fd(p->conn), ev, 0};
+}
+
 size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *timeout_ms,
 			 int64_t now)
 {
@@ -531,22 +580,17 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 	if (v->code_shown)
 		wake_at(kp_codes_expiry(&v->codes), now, timeout_ms);
 	v->n_polled = 0;
-	for (size_t i = 0; i < v->n_pending && n < max; i++) {
-		pending *p = v->pending[i];
-		if (!p->started)
-			p->started = kp_admission_may_start(v->admission, &p->source, now);
-		/* Nothing is read before its network lets it start (the TLS
-		 * handshake is the costly part), nor after the hello until the
-		 * answer is out. */
-		short ev = !p->started ? 0
-			   : p->have_hello ? (kp_conn_busy(p->conn) ? POLLOUT : 0)
-					   : kp_conn_events(p->conn, false);
-		if (!p->started)
-			wake_at(now + 1000000 / KP_ADMISSION_STARTS_PER_S, now, timeout_ms);
-		pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), ev, 0};
-		p->poll_slot = (int)v->n_polled;
-		v->polled[v->n_polled++] = p;
-		wake_at(p->deadline_us, now, timeout_ms);
+	/* Connections are handled in the order they are polled: first those
+	 * of networks that are not crowded (where a customer usually is
+	 * alone), then the crowds, so a flood's handshakes never make the
+	 * customer's wait for a turn. */
+	for (int crowds = 0; crowds < 2; crowds++) {
+		for (size_t i = 0; i < v->n_pending && n < max; i++) {
+			pending *p = v->pending[i];
+			if (kp_admission_crowded(v->admission, &p->source) != crowds)
+				continue;
+			pfds[n++] = poll_pending(v, p, now, timeout_ms);
+		}
 	}
 	if (v->peer && kp_peer_conn(v->peer) && n < max) {
 		int ret = kp_peer_prepare(v->peer, pfds + n, max - n, timeout_ms, now);
@@ -628,12 +672,19 @@ void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t
 {
 	/* The waiting connections come first, in the order of v->polled;
 	 * handling one may admit it, drop it or reorder v->pending. */
+	size_t crowd_reads = 0;
 	for (size_t k = 0; k < n && k < v->n_polled; k++) {
 		pending *p = v->polled[k];
 		if (!p)
 			continue;
 		p->poll_slot = -1;
 		v->polled[k] = NULL;
+		/* A crowd's ready connections beyond this turn's share stay
+		 * ready for the next turn: the customer's are handled first
+		 * in every turn, and turns stay short. */
+		if (pfds[k].revents && kp_admission_crowded(v->admission, &p->source) &&
+		    ++crowd_reads > CROWD_READS_PER_TURN)
+			continue;
 		if (!handle_pending(v, p->index, pfds[k].revents, now) && p->index < v->n_pending &&
 		    v->pending[p->index] == p) {
 			remove_pending(v, p->index);

@@ -36,6 +36,11 @@ typedef struct kt_viewer_config {
 	const uint32_t *codecs; /* what the decoders take, ends with 0 */
 	bool recording;
 	bool recording_optional; /* the customer may share without recording */
+	/* With a relay, codes come from it: instead of drawing one, the
+	 * viewer calls this, and the answer comes back through
+	 * kt_viewer_show_code or kt_viewer_code_refused.  NULL: direct mode. */
+	int (*want_code)(void *ctx);
+	void *want_code_ctx;
 } kt_viewer_config;
 
 typedef struct kt_viewer kt_viewer;
@@ -50,6 +55,13 @@ int kt_viewer_start(kt_viewer *viewer, int64_t now_us);
 /* Makes DIGITS the live code (as if issued), for tests and the fuzzer. */
 void kt_viewer_install_code(kt_viewer *viewer, const char digits[KP_WIRE_CODE_DIGITS],
 			    int64_t now_us);
+
+/* The code the relay issued: live from NOW, shown to the operator. */
+void kt_viewer_show_code(kt_viewer *viewer, const char digits[KP_WIRE_CODE_DIGITS],
+			 int64_t now_us);
+
+/* No code could be had (TEXT says why, in words for the operator). */
+void kt_viewer_code_refused(kt_viewer *viewer, const char *text);
 
 /* A new incoming connection from ADDRESS (numeric, no port); taken over. */
 void kt_viewer_adopt(kt_viewer *viewer, kp_conn *conn, const char *address,

@@ -6,8 +6,15 @@
  * latency) and a banner while there is nothing to show.  Holding the left
  * button over the picture shows the operator's arrow on the customer's
  * screen (POINTER messages in shared-screen pixels, at most pointer_hz a
- * second); releasing hides it.  Escape, E or closing the window ends the
- * session.  It never sends keys or clicks: there is no such message.
+ * second); releasing hides it.  Escape, E or closing the window asks
+ * whether to end the session; Enter, Y or the red button ends it.  It never
+ * sends keys or clicks: there is no such message.
+ *
+ * While no customer is connected it shows the code to read out, large, how
+ * long it still works, a New code button (N) and how the last session
+ * ended (sdl-console.h).  On the operator's console (the default) the
+ * window stays up after a session and the next one starts under it;
+ * closing the window between sessions closes the console.
  *
  * Its words are in kyoyu's catalogues (po/), drawn with fonts fontconfig
  * finds for the messages' language, Japanese included (sdl-fonts.h).
@@ -36,6 +43,7 @@
 #include "../../common/i18n.h"
 #include "../../common/language.h"
 #include "../../common/utf8-text.h"
+#include "sdl-console.h"
 #include "sdl-fonts.h"
 #include "sdl-screen.h"
 #include "sdl-text.h"
@@ -65,7 +73,8 @@ typedef struct sdl_ui {
 	SDL_Renderer *renderer;
 	sdl_fonts fonts, big_fonts;
 	sdl_screen screen;
-	sdl_text status, banner;
+	sdl_text status, banner, notice;
+	sdl_console panel;
 	waker waker;
 	bool dirty; /* the window needs drawing */
 	int64_t drawn_second; /* of the session clock, for the time left */
@@ -76,6 +85,22 @@ typedef struct sdl_ui {
 	char peer[64 * 4 + 1]; /* 64 characters of UTF-8 */
 	bool link_lost;
 	kyoyu_stats_info stats;
+	int recording_stopped; /* 0, or the errno that stopped the recording */
+
+	/* the code to read out (never logged) */
+	bool console; /* stay up across sessions */
+	char code[16];
+	int64_t code_expires_us; /* kyoyu_now_us() clock; 0: not said */
+	uint32_t code_event;     /* the last kyoyu_code_event, 0 before any */
+
+	/* how the last session ended, for the panel between sessions */
+	bool had_session;
+	uint32_t last_reason, last_recording;
+	int last_recording_stopped;
+	char last_peer[64 * 4 + 1];
+
+	/* ending asks first: Esc, E or closing the window, then Enter or Y */
+	bool confirming, quit_after_end;
 
 	/* the operator's arrow */
 	bool dragging, pointer_shown, pointer_pending;
@@ -96,7 +121,8 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_STRING("font", sdl_ui, font_path, NULL,
 			    "TrueType or OpenType font file of the window's words (unset: "
 			    "fontconfig's sans-serif for the language, Japanese included)"),
-	KYOYU_OPTION_INT("font_size", sdl_ui, font_size, 15, 8, 64, "status line text size"),
+	KYOYU_OPTION_INT("font_size", sdl_ui, font_size, 15, 8, 64,
+			 "status line text size (the code between sessions is 4 times it)"),
 	KYOYU_OPTION_INT("pointer_hz", sdl_ui, pointer_hz, 30, 1, 120,
 			 "most arrow positions sent per second while dragging"),
 	KYOYU_OPTION_END,
@@ -182,6 +208,13 @@ static void waker_stop(waker *w)
 
 /* ---- the words on screen ------------------------------------------------ */
 
+/* No customer is connected: the window shows the code to read out. */
+static bool waiting(const sdl_ui *ui)
+{
+	return ui->state == KYOYU_STATE_IDLE || ui->state == KYOYU_STATE_CONNECTING ||
+	       (ui->state == KYOYU_STATE_ENDED && ui->console);
+}
+
 /* The state in a word or two, for the status line. */
 static const char *state_words(const sdl_ui *ui)
 {
@@ -215,7 +248,11 @@ static void describe_status(const sdl_ui *ui, char *buf, size_t len)
 
 	ADD("%s", ui->peer[0] ? ui->peer : _("no customer yet"));
 	ADD("  ·  %s", state_words(ui));
-	if (ui->recording)
+	if (ui->recording && ui->recording_stopped)
+		/* TRANSLATORS: on the status line: the disk filled, the
+		 * session goes on unrecorded. */
+		ADD("  ·  %s", _("RECORDING STOPPED"));
+	else if (ui->recording)
 		ADD("  ·  %s", _("recording"));
 	if (ui->ends_at_us && ui->state != KYOYU_STATE_ENDED) {
 		int64_t left = (ui->ends_at_us - kyoyu_clock_now(ui->clock)) / 1000000;
@@ -226,14 +263,21 @@ static void describe_status(const sdl_ui *ui, char *buf, size_t len)
 	}
 	if (ui->state == KYOYU_STATE_SHARING) {
 		ADD("  ·  %u kbit/s  ·  %u fps", ui->stats.kbps, ui->stats.fps);
-		ADD("  ·  ");
-		if (ui->stats.latency_us > 0)
+		if (ui->stats.latency_us > 0) {
+			ADD("  ·  ");
 			ADD(_("latency %lld ms"), (long long)(ui->stats.latency_us / 1000));
-		else if (ui->stats.rtt_ms)
+		} else if (ui->stats.rtt_ms) {
+			ADD("  ·  ");
 			ADD(_("round trip %u ms"), ui->stats.rtt_ms);
+		}
 	}
-	/* TRANSLATORS: how to use the window; Esc stays the key. */
-	ADD("  ·  %s", _("hold the left button to point, Esc to end"));
+	if (waiting(ui))
+		/* TRANSLATORS: how to use the window between customers; N
+		 * stays the key. */
+		ADD("  ·  %s", _("N for a new code, close the window to quit"));
+	else
+		/* TRANSLATORS: how to use the window; Esc stays the key. */
+		ADD("  ·  %s", _("hold the left button to point, Esc to end"));
 #undef ADD
 }
 
@@ -281,7 +325,124 @@ static const char *end_words(const sdl_ui *ui)
 	}
 }
 
+/* Why the recording stopped, as the end of a sentence. */
+static const char *recording_stopped_words(int error)
+{
+	return error == ENOSPC || error == EDQUOT ? _("the disk is full")
+						  : _("the file could not be written");
+}
+
+/* How long the code still works, or why there is none; *WARN when that is
+ * bad news. */
+static void describe_code(const sdl_ui *ui, char *buf, size_t len, bool *warn)
+{
+	*warn = false;
+	switch (ui->code_event) {
+	case KYOYU_CODE_ISSUED: {
+		int64_t left = ui->code_expires_us
+				       ? (ui->code_expires_us - kyoyu_now_us()) / 1000000
+				       : -1;
+		if (left < 0 && ui->code_expires_us) {
+			*warn = true;
+			snprintf(buf, len, "%s", _("This code expired. Press N for a new one."));
+		} else if (left >= 0) {
+			/* TRANSLATORS: %d:%02d is minutes:seconds. */
+			snprintf(buf, len, _("Read it to the customer: it works once, for %d:%02d "
+					     "more."), (int)(left / 60), (int)(left % 60));
+		} else {
+			snprintf(buf, len, "%s", _("Read it to the customer: it works once."));
+		}
+		return;
+	}
+	case KYOYU_CODE_EXPIRED:
+		*warn = true;
+		snprintf(buf, len, "%s", _("This code expired. Press N for a new one."));
+		return;
+	case KYOYU_CODE_ATTACKED:
+		*warn = true;
+		snprintf(buf, len, "%s", _("Too many wrong tries: that code was retired. A new "
+					   "one follows."));
+		return;
+	default:
+		snprintf(buf, len, "%s", _("A new code is on its way…"));
+		return;
+	}
+}
+
+/* How the last session ended, for the panel between sessions. */
+static void describe_last(const sdl_ui *ui, char *buf, size_t len)
+{
+	sdl_ui last = *ui;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!ui->had_session)
+		return;
+	last.reason = ui->last_reason;
+	last.recording = ui->last_recording;
+	if (ui->last_peer[0])
+		/* TRANSLATORS: %1$s is the customer's name, %2$s how the
+		 * session ended ("the customer stopped sharing"). */
+		snprintf(buf, len, _("Last session, with %1$s: %2$s."), ui->last_peer,
+			 end_words(&last));
+	else
+		snprintf(buf, len, _("Last session: %s."), end_words(&last));
+	n = strlen(buf);
+	if (ui->last_recording_stopped && n < len)
+		snprintf(buf + n, len - n, " %s", _("Its recording stopped early."));
+}
+
 /* ---- drawing ------------------------------------------------------------- */
+
+static void draw_waiting(sdl_ui *ui, SDL_Rect area)
+{
+	char expiry[SDL_TEXT_MAX], last[SDL_TEXT_MAX];
+	sdl_console_view view = {
+		.title = _("Connection code for the next customer"),
+		/* TRANSLATORS: the button between customers; N stays the key. */
+		.button = _("New code (N)"),
+		.hint = _("Ctrl+C or a click on the code copies it."),
+		.code = ui->code_event == KYOYU_CODE_ISSUED ? ui->code : "",
+		.expiry = expiry,
+		.last = last,
+	};
+
+	describe_code(ui, expiry, sizeof(expiry), &view.warn);
+	describe_last(ui, last, sizeof(last));
+	sdl_console_draw_waiting(&ui->panel, ui->renderer, &view, area);
+}
+
+static void draw_confirm(sdl_ui *ui, SDL_Rect area)
+{
+	char question[SDL_TEXT_MAX];
+
+	if (ui->quit_after_end)
+		snprintf(question, sizeof(question), "%s",
+			 _("End the session and close kyoyu?"));
+	else if (ui->peer[0])
+		snprintf(question, sizeof(question), _("End the session with %s?"), ui->peer);
+	else
+		snprintf(question, sizeof(question), "%s", _("End this session?"));
+	/* TRANSLATORS: the two buttons of the question; Enter and Esc stay
+	 * the keys. */
+	sdl_console_draw_confirm(&ui->panel, ui->renderer, question, _("End it (Enter)"),
+				 _("Keep going (Esc)"), area);
+}
+
+/* The recording stopped mid-session: said at the top, over the picture. */
+static void draw_recording_notice(sdl_ui *ui, int w)
+{
+	char words[SDL_TEXT_MAX];
+
+	snprintf(words, sizeof(words), _("The recording stopped: %s. The session goes on "
+					 "without recording."),
+		 recording_stopped_words(ui->recording_stopped));
+	sdl_text_set(&ui->notice, ui->renderer, words);
+	SDL_Rect box = {(w - ui->notice.w) / 2 - 12, 8, ui->notice.w + 24, ui->notice.h + 12};
+	SDL_SetRenderDrawColor(ui->renderer, 200, 120, 0, 255);
+	SDL_RenderFillRect(ui->renderer, &box);
+	sdl_text_draw(&ui->notice, ui->renderer, box.x + 12, box.y + 6);
+}
 
 static void draw(sdl_ui *ui)
 {
@@ -292,7 +453,9 @@ static void draw(sdl_ui *ui)
 	SDL_GetRendererOutputSize(ui->renderer, &w, &h);
 	describe_status(ui, words, sizeof(words));
 	sdl_text_set(&ui->status, ui->renderer, words);
-	if (ui->state == KYOYU_STATE_ENDED)
+	if (waiting(ui))
+		words[0] = '\0'; /* the panel says it */
+	else if (ui->state == KYOYU_STATE_ENDED)
 		snprintf(words, sizeof(words), _("The session has ended: %s."), end_words(ui));
 	else
 		snprintf(words, sizeof(words), "%s", banner_words(ui));
@@ -322,6 +485,12 @@ static void draw(sdl_ui *ui)
 		SDL_SetRenderDrawColor(ui->renderer, 16, 16, 18, 255);
 	SDL_RenderFillRect(ui->renderer, &strip);
 	sdl_text_draw(&ui->status, ui->renderer, STATUS_PAD, h - bar + STATUS_PAD);
+	if (waiting(ui))
+		draw_waiting(ui, (SDL_Rect){0, 0, w, h - bar});
+	else if (ui->recording_stopped)
+		draw_recording_notice(ui, w);
+	if (ui->confirming)
+		draw_confirm(ui, (SDL_Rect){0, 0, w, h - bar});
 	SDL_RenderPresent(ui->renderer);
 	ui->dirty = false;
 }
@@ -385,22 +554,106 @@ static void request_end(sdl_ui *ui, const char *why)
 	kyoyu_bus_post_value(ui->bus, KYOYU_MSG_END, KYOYU_END_OPERATOR);
 }
 
-static void on_sdl_event(sdl_ui *ui, const SDL_Event *ev)
+static void request_new_code(sdl_ui *ui)
+{
+	kyoyu_info("the operator asked for a new code");
+	kyoyu_bus_post_value(ui->bus, KYOYU_MSG_CODE, KYOYU_CODE_REQUEST_NEW);
+}
+
+static void copy_code(sdl_ui *ui)
+{
+	if (ui->code_event == KYOYU_CODE_ISSUED && SDL_SetClipboardText(ui->code) != 0)
+		kyoyu_warn("cannot copy the code: %s", SDL_GetError());
+}
+
+/* Esc, E or closing the window: first the question. */
+static void ask_to_end(sdl_ui *ui, bool quit)
+{
+	ui->confirming = true;
+	ui->quit_after_end = quit;
+	ui->dirty = true;
+}
+
+static void answer(sdl_ui *ui, bool end)
+{
+	ui->confirming = false;
+	ui->dirty = true;
+	if (end)
+		request_end(ui, ui->quit_after_end ? "window closed (confirmed)"
+						   : "end confirmed");
+	else
+		ui->quit_after_end = false;
+}
+
+static void on_key(sdl_ui *ui, const SDL_Keysym *key)
+{
+	if (ui->confirming) {
+		if (key->sym == SDLK_RETURN || key->sym == SDLK_KP_ENTER || key->sym == SDLK_y)
+			answer(ui, true);
+		else if (key->sym == SDLK_ESCAPE || key->sym == SDLK_n)
+			answer(ui, false);
+	} else if (waiting(ui)) {
+		if (key->sym == SDLK_n)
+			request_new_code(ui);
+		else if (key->sym == SDLK_c && (key->mod & KMOD_CTRL))
+			copy_code(ui);
+	} else if (key->sym == SDLK_ESCAPE || key->sym == SDLK_e) {
+		ask_to_end(ui, false);
+	}
+}
+
+static void on_click(sdl_ui *ui, int x, int y)
+{
+	switch (sdl_console_hit_test(&ui->panel, ui->confirming, x, y)) {
+	case SDL_CONSOLE_HIT_YES:
+		answer(ui, true);
+		return;
+	case SDL_CONSOLE_HIT_NO:
+		answer(ui, false);
+		return;
+	case SDL_CONSOLE_HIT_NEW_CODE:
+		if (waiting(ui))
+			request_new_code(ui);
+		return;
+	case SDL_CONSOLE_HIT_CODE:
+		if (waiting(ui))
+			copy_code(ui);
+		return;
+	default:
+		break;
+	}
+	if (!ui->confirming && ui->state == KYOYU_STATE_SHARING &&
+	    sdl_screen_contains(&ui->screen, x, y)) {
+		ui->dragging = true;
+		pointer_moved(ui, x, y);
+	}
+}
+
+/* Closing the window: between customers it closes the console (returns
+ * true); with a customer it asks first. */
+static bool on_close(sdl_ui *ui)
+{
+	if (waiting(ui)) {
+		if (ui->state != KYOYU_STATE_ENDED)
+			request_end(ui, "window closed");
+		return true;
+	}
+	ask_to_end(ui, true);
+	return false;
+}
+
+/* Returns true when the window is to close. */
+static bool on_sdl_event(sdl_ui *ui, const SDL_Event *ev)
 {
 	switch (ev->type) {
 	case SDL_QUIT:
-		request_end(ui, "window closed");
-		break;
+		return on_close(ui);
 	case SDL_KEYDOWN:
-		if (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_e)
-			request_end(ui, "end key pressed");
+		on_key(ui, &ev->key.keysym);
 		break;
 	case SDL_MOUSEBUTTONDOWN:
-		if (ev->button.button == SDL_BUTTON_LEFT && ui->state == KYOYU_STATE_SHARING &&
-		    sdl_screen_contains(&ui->screen, ev->button.x, ev->button.y)) {
-			ui->dragging = true;
-			pointer_moved(ui, ev->button.x, ev->button.y);
-		}
+		if (ev->button.button == SDL_BUTTON_LEFT)
+			on_click(ui, ev->button.x, ev->button.y);
 		break;
 	case SDL_MOUSEMOTION:
 		if (ui->dragging)
@@ -416,6 +669,7 @@ static void on_sdl_event(sdl_ui *ui, const SDL_Event *ev)
 	default:
 		break;
 	}
+	return false;
 }
 
 static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
@@ -435,6 +689,9 @@ static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
 		}
 		ui->recording = msg->u.peer.recording;
 		ui->link_lost = false;
+		/* The code was single use: it is spent. */
+		ui->code_event = 0;
+		explicit_bzero(ui->code, sizeof(ui->code));
 		break;
 	case KYOYU_PEER_LOST:
 		ui->link_lost = true;
@@ -447,8 +704,61 @@ static void on_peer(sdl_ui *ui, const kyoyu_msg *msg)
 	}
 }
 
+/* The console's window outlives the session: what it showed of the
+ * customer goes, how it ended stays for the panel. */
+static void forget_session(sdl_ui *ui)
+{
+	ui->had_session = true;
+	ui->last_reason = ui->reason;
+	ui->last_recording = ui->recording;
+	ui->last_recording_stopped = ui->recording_stopped;
+	memcpy(ui->last_peer, ui->peer, sizeof(ui->peer));
+	ui->peer[0] = '\0';
+	ui->link_lost = false;
+	ui->recording_stopped = 0;
+	ui->stats = (kyoyu_stats_info){0};
+	ui->confirming = false;
+	ui->end_requested = false;
+	sdl_screen_clear(&ui->screen);
+	SDL_SetWindowTitle(ui->window, _("kyoyu — waiting for the customer"));
+}
+
+static void on_code(sdl_ui *ui, const kyoyu_msg *msg)
+{
+	size_t len = msg->buf ? kyoyu_buffer_size(msg->buf) : 0;
+
+	switch (msg->u.code.event) {
+	case KYOYU_CODE_ISSUED:
+		/* Digits and dashes only, or nothing. */
+		if (len == 0 || len >= sizeof(ui->code))
+			return;
+		for (size_t i = 0; i < len; i++) {
+			char c = ((const char *)kyoyu_buffer_data(msg->buf))[i];
+			if ((c < '0' || c > '9') && c != '-')
+				return;
+		}
+		memcpy(ui->code, kyoyu_buffer_data(msg->buf), len);
+		ui->code[len] = '\0';
+		ui->code_expires_us = msg->u.code.expires_us;
+		ui->code_event = KYOYU_CODE_ISSUED;
+		break;
+	case KYOYU_CODE_EXPIRED:
+	case KYOYU_CODE_ATTACKED:
+		explicit_bzero(ui->code, sizeof(ui->code));
+		ui->code_event = (uint32_t)msg->u.code.event;
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_state(sdl_ui *ui, const kyoyu_state_info *st)
 {
+	if (st->state == KYOYU_STATE_ENDED && ui->console && ui->state != KYOYU_STATE_ENDED) {
+		ui->state = st->state;
+		ui->reason = st->reason;
+		forget_session(ui);
+	}
 	ui->state = st->state;
 	ui->reason = st->reason;
 	ui->recording = st->recording;
@@ -478,6 +788,13 @@ static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_STATS:
 		ui->stats = msg->u.stats;
+		break;
+	case KYOYU_MSG_CODE:
+		on_code(ui, msg);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED)
+			ui->recording_stopped = msg->u.notice.error > 0 ? msg->u.notice.error : EIO;
 		break;
 	default:
 		break;
@@ -509,6 +826,7 @@ static int sdl_ui_init(void *priv, const kyoyu_host *host)
 		return KYOYU_SKIP; /* the customer's side has ui/tty and the overlay */
 	ui->bus = host->bus;
 	ui->clock = host->clock;
+	ui->console = host->console;
 	/* The agent handles SIGINT/SIGTERM itself. */
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	/* Probe for a display here, so a machine without one skips quietly; the
@@ -540,7 +858,12 @@ static int sdl_ui_start(void *priv, kyoyu_stage *stage)
 			     KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_CURSOR) |
 				     KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 				     KYOYU_MSG_BIT(KYOYU_MSG_PEER) |
-				     KYOYU_MSG_BIT(KYOYU_MSG_STATS));
+				     KYOYU_MSG_BIT(KYOYU_MSG_STATS) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_CODE) |
+				     KYOYU_MSG_BIT(KYOYU_MSG_NOTICE));
+	/* The console's window outlives each session. */
+	if (ui->console)
+		kyoyu_stage_stay_after_end(stage);
 	return 0;
 }
 
@@ -549,6 +872,8 @@ static void close_window(sdl_ui *ui)
 	waker_stop(&ui->waker);
 	sdl_text_clear(&ui->status);
 	sdl_text_clear(&ui->banner);
+	sdl_text_clear(&ui->notice);
+	sdl_console_close(&ui->panel);
 	sdl_screen_clear(&ui->screen);
 	sdl_fonts_close(&ui->fonts);
 	sdl_fonts_close(&ui->big_fonts);
@@ -572,7 +897,9 @@ static int open_window(sdl_ui *ui)
 	char language[16];
 	i18n_language(language, sizeof(language));
 	if (sdl_fonts_open(&ui->fonts, ui->font_path, language, ui->font_size) ||
-	    sdl_fonts_open(&ui->big_fonts, ui->font_path, language, ui->font_size * 2))
+	    sdl_fonts_open(&ui->big_fonts, ui->font_path, language, ui->font_size * 2) ||
+	    sdl_console_open(&ui->panel, &ui->fonts, &ui->big_fonts, ui->font_path,
+			     language, ui->font_size))
 		return -ENOENT;
 	/* TRANSLATORS: the window's title before anyone connects.  Keep
 	 * "kyoyu" first: tests find the window by it. */
@@ -590,6 +917,7 @@ static int open_window(sdl_ui *ui)
 		kyoyu_info("window %dx%d, renderer %s", ui->width, ui->height, info.name);
 	ui->status = (sdl_text){.fonts = &ui->fonts, .color = {235, 235, 235, 255}};
 	ui->banner = (sdl_text){.fonts = &ui->big_fonts, .color = {255, 255, 255, 255}};
+	ui->notice = (sdl_text){.fonts = &ui->fonts, .color = {0, 0, 0, 255}};
 	ui->dirty = true;
 	int inbox_fd = kyoyu_inbox_fd(ui->inbox);
 	if (inbox_fd < 0) {
@@ -610,23 +938,28 @@ static int sdl_ui_run(void *priv, kyoyu_stage *stage)
 		if (ui->pointer_pending && pointer_wait_ms(ui) < wait)
 			wait = pointer_wait_ms(ui);
 		SDL_Event ev;
+		bool close = false;
 		if (SDL_WaitEventTimeout(&ev, wait)) {
 			do
-				on_sdl_event(ui, &ev);
+				close |= on_sdl_event(ui, &ev);
 			while (SDL_PollEvent(&ev));
 		}
+		if (close)
+			break;
 		if (drain_inbox(ui) == -ESHUTDOWN)
 			break;
 		flush_pointer(ui);
-		/* The time left on the status line moves every second. */
+		/* The time left on the status line, and the code's, move every
+		 * second. */
 		int64_t second = kyoyu_clock_now(ui->clock) / 1000000;
-		if (ui->ends_at_us && second != ui->drawn_second) {
+		if ((ui->ends_at_us || waiting(ui)) && second != ui->drawn_second) {
 			ui->drawn_second = second;
 			ui->dirty = true;
 		}
 		if (ui->dirty)
 			draw(ui);
-		if (ui->state == KYOYU_STATE_ENDED)
+		/* One session, or the operator closed the console. */
+		if (ui->state == KYOYU_STATE_ENDED && (!ui->console || ui->quit_after_end))
 			break;
 	}
 	close_window(ui);

@@ -776,6 +776,13 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 					 (unsigned long)minutes),
 			    minutes);
 		}
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED)
+			say(u, sharer(u) ? _("The support person's recording stopped (%s). The "
+					     "session goes on without recording.")
+					 : _("The recording stopped (%s). The session goes on "
+					     "without recording."),
+			    msg->u.notice.error == ENOSPC ? _("the disk is full")
+							  : _("the file could not be written"));
 		break;
 	case KYOYU_MSG_ERROR:
 		/* Words for the person from another stage (the transport: "Could

@@ -30,7 +30,11 @@
 #include <kyoyu/kyoyu.h>
 
 #include "../../common/i18n.h"
+#include "../../common/badge-words.h"
 #include "../../common/language.h"
+#ifdef KYOYU_WITH_WAYLAND_OVERLAY
+#include "../../common/layer-shell.h"
+#endif
 #include "overlay-badge.h"
 #include "overlay-window.h"
 
@@ -62,6 +66,7 @@ typedef struct overlay {
 	overlay_window arrow, badge;
 	overlay_badge words;
 	const char *badge_words; /* what the badge says now, or NULL */
+	bool recording_stopped; /* the support person's recording stopped */
 
 	uint32_t state;
 	int32_t origin_x, origin_y;
@@ -100,6 +105,13 @@ static int overlay_init(void *priv, const kyoyu_host *host)
 
 	if (host->role != KYOYU_ROLE_SHARER)
 		return KYOYU_SKIP; /* the operator's side shows the arrow itself */
+#ifdef KYOYU_WITH_WAYLAND_OVERLAY
+	if (wayland_has_layer_shell()) {
+		kyoyu_info("this Wayland desktop has layer-shell: ui/wayland-overlay draws "
+			   "the badge and the arrow here (list it in ui.plugin)");
+		return KYOYU_SKIP;
+	}
+#endif
 	o->conn = xcb_connect(NULL, &screen_number);
 	if (xcb_connection_has_error(o->conn)) {
 		kyoyu_info("no X display to draw on");
@@ -168,7 +180,8 @@ static int overlay_start(void *priv, kyoyu_stage *stage)
 	o->inbox = kyoyu_stage_inbox(stage);
 	kyoyu_inbox_set_mask(o->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 					       KYOYU_MSG_BIT(KYOYU_MSG_POINTER) |
-					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE));
+					       KYOYU_MSG_BIT(KYOYU_MSG_VIDEO_SIZE) |
+					       KYOYU_MSG_BIT(KYOYU_MSG_NOTICE));
 	return 0;
 }
 
@@ -221,9 +234,7 @@ static void place_arrow(overlay *o)
 
 static void place_badge(overlay *o)
 {
-	const char *words = o->state == KYOYU_STATE_SHARING  ? _("Your screen is being shared")
-			    : o->state == KYOYU_STATE_PAUSED ? _("Sharing paused")
-							     : NULL;
+	const char *words = badge_words(o->state, o->recording_stopped);
 
 	if (words == o->badge_words)
 		return;
@@ -271,6 +282,12 @@ static void on_message(overlay *o, const kyoyu_msg *msg)
 		o->origin_x = msg->u.size.x;
 		o->origin_y = msg->u.size.y;
 		place_arrow(o);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED) {
+			o->recording_stopped = true;
+			place_badge(o);
+		}
 		break;
 	default:
 		break;

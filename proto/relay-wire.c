@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* The relay's fixed-size messages. */
+#include "config.h"
+
+#include <string.h>
+
+#include "relay-wire.h"
+
+static const uint8_t magic[4] = {'K', 'Y', 'R', '1'};
+
+/* Layout: magic, type, reason, retry_s (big-endian), 9 digits, address
+ * length and address; the rest zero. */
+#define AT_DIGITS 8
+#define AT_ADDR_LEN (AT_DIGITS + KP_WIRE_CODE_DIGITS)
+#define AT_ADDR (AT_ADDR_LEN + 1)
+
+void kp_relay_encode(const kp_relay_msg *m, uint8_t out[KP_RELAY_MSG_SIZE])
+{
+	size_t alen = strnlen(m->addr, KP_RELAY_ADDR_MAX);
+
+	memset(out, 0, KP_RELAY_MSG_SIZE);
+	memcpy(out, magic, sizeof(magic));
+	out[4] = m->type;
+	out[5] = m->reason;
+	out[6] = (uint8_t)(m->retry_s >> 8);
+	out[7] = (uint8_t)m->retry_s;
+	if (m->type == KP_RELAY_CLAIM || m->type == KP_RELAY_CODE)
+		memcpy(out + AT_DIGITS, m->digits, KP_WIRE_CODE_DIGITS);
+	out[AT_ADDR_LEN] = (uint8_t)alen;
+	memcpy(out + AT_ADDR, m->addr, alen);
+}
+
+bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (memcmp(in, magic, sizeof(magic)) != 0 || in[4] < KP_RELAY_OFFER ||
+	    in[4] > KP_RELAY_REFUSED)
+		return false;
+	m->type = in[4];
+	m->reason = in[5];
+	m->retry_s = (uint16_t)(in[6] << 8 | in[7]);
+	if (m->type == KP_RELAY_CLAIM || m->type == KP_RELAY_CODE) {
+		for (size_t i = 0; i < KP_WIRE_CODE_DIGITS; i++)
+			if (in[AT_DIGITS + i] < '0' || in[AT_DIGITS + i] > '9')
+				return false;
+		memcpy(m->digits, in + AT_DIGITS, KP_WIRE_CODE_DIGITS);
+	}
+	size_t alen = in[AT_ADDR_LEN];
+	if (alen > KP_RELAY_ADDR_MAX)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (in[AT_ADDR + i] < 0x21 || in[AT_ADDR + i] > 0x7e)
+			return false;
+	memcpy(m->addr, in + AT_ADDR, alen);
+	return true;
+}
+
+const char *kp_relay_reason_text(uint8_t reason)
+{
+	switch (reason) {
+	case KP_RELAY_BAD_CODE:
+		return "the code was not accepted";
+	case KP_RELAY_RATE_LIMITED:
+		return "too many attempts from this address";
+	case KP_RELAY_UNAVAILABLE:
+		return "the relay cannot reach its code store (Redis) right now";
+	case KP_RELAY_NOT_OPERATOR:
+		return "the relay did not accept this operator certificate (is it signed by "
+		       "the desk's CA, relay.ca?)";
+	case KP_RELAY_FULL:
+		return "the relay has no free room for another code; try again in a minute";
+	case KP_RELAY_ATTACKED:
+		return "the code met too many wrong attempts and no longer works; ask for a "
+		       "new one";
+	default:
+		return "the relay refused for an unknown reason";
+	}
+}

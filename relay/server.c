@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: MIT */
+/* The relay's links: TLS, requests, parking, joining, forwarding. */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#define KYOYU_LOG_COMPONENT "relay"
+#include <kyoyu/kyoyu.h>
+
+#include "proto/relay-wire.h"
+#include "server.h"
+#include "store.h"
+
+#define CIPHERSUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define GROUPS "X25519:P-256:P-384"
+/* Bytes of one direction in flight in the relay: one TLS record. */
+#define FORWARD_BUF 16384
+/* Bytes moved for one pair before the others get a turn. */
+#define FORWARD_BUDGET (256 * 1024)
+/* Unsent bytes a link's socket may hold before the relay stops reading
+ * the other side (TCP_NOTSENT_LOWAT, as the agents): the queue stays in
+ * the sender, whose pacer sees the link as it is and drops old video,
+ * instead of building up in the relay. */
+#define NOTSENT_LOWAT 16384
+/* A refused link gets this long to read its answer. */
+#define CLOSING_US 5000000
+
+typedef enum link_state {
+	HANDSHAKE, /* TLS */
+	REQUEST,   /* reading the OFFER or CLAIM */
+	PARKED,    /* a viewer with a code, waiting for its customer */
+	DELAYED,   /* a refused sharer, answered at deadline_us */
+	CLOSING,   /* sending a last message, then closing */
+	JOINED,    /* forwarding to and from peer */
+} link_state;
+
+typedef struct rlink { /* one TCP connection to the relay */
+	int fd;
+	SSL *ssl;
+	link_state state;
+	uint64_t id;
+	char addr[KP_RELAY_ADDR_MAX + 1]; /* numeric, no port */
+	int64_t deadline_us;
+	short read_wants, write_wants; /* what SSL asked for, 0: the usual */
+	uint8_t msg[KP_RELAY_MSG_SIZE];
+	size_t msg_off;
+	/* A message to send, before anything forwarded. */
+	uint8_t out[KP_RELAY_MSG_SIZE];
+	size_t out_len, out_off;
+	kp_relay_msg pending_reply; /* DELAYED */
+	char room[KP_RELAY_ROOM_DIGITS]; /* PARKED: which code to retire */
+	struct rlink *peer;
+	/* Bytes read from the peer, to write to this link. */
+	uint8_t buf[FORWARD_BUF];
+	size_t len, off;
+	uint64_t forwarded; /* bytes written to this rlink */
+	uint64_t session;   /* JOINED: its number, for the log */
+	int64_t since_us;   /* JOINED: when */
+	bool sharer;
+	bool more; /* must run again before poll() waits */
+	bool full; /* its socket holds enough unsent bytes: wait for POLLOUT */
+	bool dead; /* to be freed at the end of the loop's turn */
+} rlink;
+
+struct relay_server {
+	relay_config cfg;
+	SSL_CTX *ctx;
+	relay_store *store;
+	char node[17]; /* this process, in the owners it stores */
+	uint64_t next_id, next_session;
+	int listen_fd;
+	rlink **links;
+	size_t n_links;
+	FILE *dump;
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *ssl_reason(const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	return r ? r : what;
+}
+
+/* The code secret: every node with the relay's key derives the same one,
+ * so any node can check a code another issued, and nothing else to share
+ * or leak is added.  SHA-256 over a label and the key's DER. */
+static int derive_secret(SSL_CTX *ctx, uint8_t out[RELAY_SECRET_SIZE])
+{
+	EVP_PKEY *pkey = SSL_CTX_get0_privatekey(ctx);
+	unsigned char *der = NULL;
+	int len = pkey ? i2d_PrivateKey(pkey, &der) : -1;
+	static const char label[] = "kyoyu-relay code secret v1";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = len > 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+		  EVP_DigestUpdate(md, label, sizeof(label)) &&
+		  EVP_DigestUpdate(md, der, (size_t)len) && EVP_DigestFinal_ex(md, out, NULL);
+
+	EVP_MD_CTX_free(md);
+	if (der)
+		OPENSSL_clear_free(der, (size_t)len);
+	return ok ? 0 : -EIO;
+}
+
+/* Accepts any client certificate for now; OpenSSL keeps the verdict
+ * (SSL_get_verify_result), which an OFFER must pass. */
+static int verify_later(int preverify_ok, X509_STORE_CTX *store)
+{
+	return 1;
+}
+
+relay_server *relay_server_new(const relay_config *cfg, char *err, size_t errlen)
+{
+	relay_server *s = calloc(1, sizeof(*s));
+	uint8_t secret[RELAY_SECRET_SIZE], node[8];
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->listen_fd = -1;
+	if (!cfg->cert || !cfg->key || !cfg->ca) {
+		snprintf(err, errlen, "the relay needs relay.cert and relay.key (its TLS "
+			 "identity) and relay.ca (the desk CA that signs operator certificates)");
+		goto out_free;
+	}
+	if (cfg->n_redis == 0) {
+		snprintf(err, errlen, "the relay needs relay.redis: \"redis://HOST:PORT\"");
+		goto out_free;
+	}
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	if (!s->ctx || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_ciphersuites(s->ctx, CIPHERSUITES) ||
+	    !SSL_CTX_set1_groups_list(s->ctx, GROUPS)) {
+		snprintf(err, errlen, "cannot set up TLS 1.3: %s", ssl_reason("unknown error"));
+		goto out_free;
+	}
+	SSL_CTX_set_options(s->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(s->ctx, 0);
+	/* Forwarding writes a buffer again from where a retry left it. */
+	SSL_CTX_set_mode(s->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_use_certificate_chain_file(s->ctx, cfg->cert) != 1) {
+		snprintf(err, errlen, "cannot read relay.cert \"%s\": %s", cfg->cert,
+			 ssl_reason("not a PEM certificate"));
+		goto out_free;
+	}
+	if (SSL_CTX_use_PrivateKey_file(s->ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(s->ctx) != 1) {
+		snprintf(err, errlen, "cannot use relay.key \"%s\" with relay.cert: %s", cfg->key,
+			 ssl_reason("not its PEM private key"));
+		goto out_free;
+	}
+	if (SSL_CTX_load_verify_locations(s->ctx, cfg->ca, NULL) != 1) {
+		snprintf(err, errlen, "cannot read relay.ca \"%s\": %s", cfg->ca,
+			 ssl_reason("not a PEM certificate"));
+		goto out_free;
+	}
+	/* Operators show a certificate, customers none: the request decides
+	 * whether one was needed, so that an operator the CA did not sign is
+	 * told why instead of meeting a failed handshake. */
+	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, verify_later);
+	if (derive_secret(s->ctx, secret) || RAND_bytes(node, sizeof(node)) != 1) {
+		snprintf(err, errlen, "cannot derive the code secret from relay.key");
+		goto out_free;
+	}
+	for (size_t i = 0; i < sizeof(node); i++)
+		snprintf(s->node + 2 * i, 3, "%02x", node[i]);
+	s->store = relay_store_new(cfg->redis, cfg->n_redis, secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (!s->store) {
+		snprintf(err, errlen, "relay.redis is not usable (see above)");
+		goto out_free;
+	}
+	s->links = calloc((size_t)cfg->max_links, sizeof(*s->links));
+	if (!s->links) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	if (cfg->dump && *cfg->dump && !(s->dump = fopen(cfg->dump, "we"))) {
+		snprintf(err, errlen, "cannot write relay.dump \"%s\": %s", cfg->dump,
+			 strerror(errno));
+		goto out_free;
+	}
+	ERR_clear_error();
+	return s;
+
+out_free:
+	ERR_clear_error();
+	relay_server_free(s);
+	return NULL;
+}
+
+static void link_free(relay_server *s, rlink *l);
+
+void relay_server_free(relay_server *s)
+{
+	if (!s)
+		return;
+	while (s->n_links)
+		link_free(s, s->links[0]);
+	free(s->links);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->dump)
+		fclose(s->dump);
+	relay_store_free(s->store);
+	SSL_CTX_free(s->ctx);
+	free(s);
+}
+
+static void owner_of(const relay_server *s, const rlink *l, char owner[RELAY_OWNER_SIZE])
+{
+	snprintf(owner, RELAY_OWNER_SIZE, "%s:%llu", s->node, (unsigned long long)l->id);
+}
+
+static void session_ended(relay_server *s, rlink *l);
+static void retire_code(relay_server *s, rlink *l);
+
+/* Frees L (and ends its session; its peer goes too). */
+static void link_free(relay_server *s, rlink *l)
+{
+	if (l->state == PARKED)
+		retire_code(s, l);
+	if (l->peer) {
+		rlink *peer = l->peer;
+		session_ended(s, l);
+		l->peer = peer->peer = NULL;
+		link_free(s, peer);
+	}
+	for (size_t i = 0; i < s->n_links; i++) {
+		if (s->links[i] == l) {
+			s->links[i] = s->links[--s->n_links];
+			break;
+		}
+	}
+	if (l->ssl) {
+		if (l->state != HANDSHAKE)
+			SSL_shutdown(l->ssl);
+		SSL_free(l->ssl);
+	}
+	ERR_clear_error();
+	close(l->fd);
+	OPENSSL_cleanse(l, sizeof(*l));
+	free(l);
+}
+
+static void session_ended(relay_server *s, rlink *l)
+{
+	rlink *v = l->sharer ? l->peer : l, *c = l->sharer ? l : l->peer;
+	kyoyu_info("session %llu ended after %lld s: %llu bytes to the viewer, %llu to the "
+		   "customer", (unsigned long long)v->session,
+		   (long long)((now_us() - v->since_us) / 1000000),
+		   (unsigned long long)v->forwarded, (unsigned long long)c->forwarded);
+}
+
+static void retire_code(relay_server *s, rlink *l)
+{
+	char owner[RELAY_OWNER_SIZE];
+
+	owner_of(s, l, owner);
+	relay_store_retire(s->store, l->room, owner);
+}
+
+static void send_msg(rlink *l, const kp_relay_msg *m)
+{
+	kp_relay_encode(m, l->out);
+	l->out_len = KP_RELAY_MSG_SIZE;
+	l->out_off = 0;
+}
+
+/* Answers and closes once the answer is out. */
+static void refuse(rlink *l, uint8_t reason, uint16_t retry_s, int64_t now)
+{
+	kp_relay_msg m = {.type = KP_RELAY_REFUSED, .reason = reason, .retry_s = retry_s};
+
+	send_msg(l, &m);
+	l->state = CLOSING;
+	l->deadline_us = now + CLOSING_US;
+}
+
+static rlink *find_owner(relay_server *s, const char *owner)
+{
+	char mine[RELAY_OWNER_SIZE];
+
+	for (size_t i = 0; i < s->n_links; i++) {
+		rlink *l = s->links[i];
+		if (l->state != PARKED)
+			continue;
+		owner_of(s, l, mine);
+		if (strcmp(mine, owner) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+static void on_offer(relay_server *s, rlink *l, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE];
+	kp_relay_msg m = {.type = KP_RELAY_CODE};
+	X509 *cert = SSL_get0_peer_certificate(l->ssl);
+
+	if (!cert || SSL_get_verify_result(l->ssl) != X509_V_OK) {
+		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
+			   "signed: refused", l->addr);
+		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		return;
+	}
+	owner_of(s, l, owner);
+	int ret = relay_store_issue(s->store, owner, s->cfg.code_ttl_s, m.digits);
+	if (ret) {
+		refuse(l, ret == -ENOSPC ? KP_RELAY_FULL : KP_RELAY_UNAVAILABLE, 60, now);
+		return;
+	}
+	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
+	send_msg(l, &m);
+	OPENSSL_cleanse(&m, sizeof(m));
+	l->state = PARKED;
+	l->deadline_us = now + (int64_t)s->cfg.code_ttl_s * 1000000;
+	kyoyu_info("issued a code to the operator at %s", l->addr);
+}
+
+static void join(relay_server *s, rlink *viewer, rlink *sharer, int64_t now)
+{
+	kp_relay_msg m = {.type = KP_RELAY_JOINED};
+
+	snprintf(m.addr, sizeof(m.addr), "%s", sharer->addr);
+	send_msg(viewer, &m);
+	m.addr[0] = '\0';
+	send_msg(sharer, &m);
+	viewer->state = sharer->state = JOINED;
+	viewer->peer = sharer;
+	sharer->peer = viewer;
+	sharer->sharer = true;
+	viewer->more = sharer->more = true;
+	viewer->session = sharer->session = ++s->next_session;
+	viewer->since_us = sharer->since_us = now;
+	kyoyu_info("session %llu: the customer at %s joined the operator at %s",
+		   (unsigned long long)viewer->session, sharer->addr, viewer->addr);
+}
+
+static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE] = "";
+	/* Every refusal of a code comes after the same delay, whatever the
+	 * reason, so the answer's timing tells nothing. */
+	int64_t at = now + (int64_t)s->cfg.reject_delay_ms * 1000;
+
+	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
+	if (wait_s < 0) {
+		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		return;
+	}
+	l->state = DELAYED;
+	l->deadline_us = at;
+	l->pending_reply = (kp_relay_msg){.type = KP_RELAY_REFUSED, .reason = KP_RELAY_BAD_CODE};
+	if (wait_s > 0) {
+		l->pending_reply.reason = KP_RELAY_RATE_LIMITED;
+		l->pending_reply.retry_s = (uint16_t)wait_s;
+		return;
+	}
+	int ret = relay_store_claim(s->store, req->digits, owner);
+	if (ret < 0) {
+		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		return;
+	}
+	rlink *viewer = owner[0] ? find_owner(s, owner) : NULL;
+	if (ret == RELAY_CLAIM_DEAD && viewer) {
+		kyoyu_warn("the code of the operator at %s met %d wrong attempts and no longer "
+			   "works", viewer->addr, RELAY_MAX_WRONG);
+		/* Its code is gone from Redis already. */
+		refuse(viewer, KP_RELAY_ATTACKED, 0, now);
+	}
+	if (ret != RELAY_CLAIM_WON)
+		return;
+	if (!viewer) {
+		/* Another node's operator: not joined yet (docs/relay.md). */
+		kyoyu_warn("a code for an operator on another relay node, or one who left, "
+			   "was claimed; joining across nodes is not built yet");
+		return;
+	}
+	join(s, viewer, l, now);
+}
+
+static void on_request(relay_server *s, rlink *l, int64_t now)
+{
+	kp_relay_msg req;
+
+	bool ok = kp_relay_decode(l->msg, &req);
+	OPENSSL_cleanse(l->msg, sizeof(l->msg));
+	if (!ok || (req.type != KP_RELAY_OFFER && req.type != KP_RELAY_CLAIM)) {
+		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
+		l->state = CLOSING;
+		l->deadline_us = now;
+		return;
+	}
+	if (req.type == KP_RELAY_OFFER)
+		on_offer(s, l, now);
+	else
+		on_claim(s, l, &req, now);
+	OPENSSL_cleanse(&req, sizeof(req));
+}
+
+/* Maps a failed SSL call: -EAGAIN with *WANTS, or -EIO (the link is over). */
+static int ssl_result(rlink *l, int ret, short *wants)
+{
+	switch (SSL_get_error(l->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		*wants = POLLIN;
+		return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		*wants = POLLOUT;
+		return -EAGAIN;
+	default:
+		ERR_clear_error();
+		return -EIO;
+	}
+}
+
+/* Writes what L has to send: its message, then forwarded bytes.  Returns
+ * 0 when all is out, -EAGAIN, or -EIO. */
+static int write_out(relay_server *s, rlink *l)
+{
+	while (l->out_off < l->out_len || l->off < l->len) {
+		bool msg = l->out_off < l->out_len;
+		const uint8_t *p = msg ? l->out + l->out_off : l->buf + l->off;
+		size_t n = msg ? l->out_len - l->out_off : l->len - l->off;
+		ERR_clear_error();
+		int w = SSL_write(l->ssl, p, (int)n);
+		if (w <= 0)
+			return ssl_result(l, w, &l->write_wants);
+		l->write_wants = 0;
+		if (msg) {
+			l->out_off += (size_t)w;
+		} else {
+			l->off += (size_t)w;
+			l->forwarded += (size_t)w;
+		}
+	}
+	l->len = l->off = 0;
+	return 0;
+}
+
+/* Moves bytes from SRC to DST until one would block.  Returns 0, 1 when
+ * the budget ran out (more may wait in SRC's TLS buffer), or -EIO. */
+static int forward(relay_server *s, rlink *src, rlink *dst)
+{
+	size_t moved = 0;
+
+	for (;;) {
+		int ret = write_out(s, dst);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret)
+			return -EIO;
+		if (moved >= FORWARD_BUDGET)
+			return 1;
+		struct pollfd room = {dst->fd, POLLOUT, 0};
+		dst->full = poll(&room, 1, 0) != 1 || !(room.revents & POLLOUT);
+		if (dst->full)
+			return 0;
+		ERR_clear_error();
+		int n = SSL_read(src->ssl, dst->buf, sizeof(dst->buf));
+		if (n <= 0) {
+			ret = ssl_result(src, n, &src->read_wants);
+			return ret == -EAGAIN ? 0 : -EIO;
+		}
+		src->read_wants = 0;
+		if (s->dump)
+			fwrite(dst->buf, 1, (size_t)n, s->dump);
+		dst->len = (size_t)n;
+		dst->off = 0;
+		moved += (size_t)n;
+	}
+}
+
+/* Runs L's state as far as it goes.  Returns false when L is to be freed;
+ * sets *AGAIN when it must run again before poll() waits. */
+static bool step(relay_server *s, rlink *l, int64_t now, bool *again)
+{
+	int ret;
+
+	switch (l->state) {
+	case HANDSHAKE:
+		ERR_clear_error();
+		ret = SSL_do_handshake(l->ssl);
+		if (ret != 1) {
+			if (ssl_result(l, ret, &l->read_wants) == -EAGAIN)
+				return true;
+			kyoyu_debug("TLS handshake with %s failed: %s", l->addr,
+				    ssl_reason("the connection broke"));
+			return false;
+		}
+		l->read_wants = 0;
+		l->state = REQUEST;
+		/* fall through */
+	case REQUEST:
+		ERR_clear_error();
+		ret = SSL_read(l->ssl, l->msg + l->msg_off, (int)(KP_RELAY_MSG_SIZE - l->msg_off));
+		if (ret <= 0)
+			return ssl_result(l, ret, &l->read_wants) == -EAGAIN;
+		l->read_wants = 0;
+		l->msg_off += (size_t)ret;
+		if (l->msg_off < KP_RELAY_MSG_SIZE)
+			return true;
+		on_request(s, l, now);
+		*again = true;
+		return true;
+	case PARKED: {
+		if (write_out(s, l) == -EIO)
+			return false;
+		/* A viewer says nothing while parked: a read ends it. */
+		uint8_t byte;
+		ERR_clear_error();
+		ret = SSL_read(l->ssl, &byte, 1);
+		if (ret > 0) {
+			kyoyu_info("the operator at %s spoke out of turn: closed", l->addr);
+			return false;
+		}
+		if (ssl_result(l, ret, &l->read_wants) == -EAGAIN)
+			return true;
+		kyoyu_info("the operator at %s left; the code is retired", l->addr);
+		return false;
+	}
+	case DELAYED:
+		return true;
+	case CLOSING:
+		ret = write_out(s, l);
+		return ret == -EAGAIN;
+	case JOINED: {
+		rlink *p = l->peer;
+		int a = forward(s, l, p), b = forward(s, p, l);
+		if (a < 0 || b < 0)
+			return false;
+		l->more = p->more = a > 0 || b > 0;
+		if (l->more)
+			*again = true;
+		return true;
+	}
+	}
+	return false;
+}
+
+/* Deadlines: handshakes and requests that take too long, codes that
+ * expire, refusals that are due, closings that hang. */
+static bool timers(relay_server *s, rlink *l, int64_t now, int *timeout_ms)
+{
+	if (l->state == JOINED)
+		return true;
+	if (now >= l->deadline_us) {
+		switch (l->state) {
+		case DELAYED:
+			send_msg(l, &l->pending_reply);
+			l->state = CLOSING;
+			l->deadline_us = now + CLOSING_US;
+			return true;
+		case PARKED:
+			kyoyu_info("the code of the operator at %s expired", l->addr);
+			retire_code(s, l);
+			refuse(l, KP_RELAY_BAD_CODE, 0, now);
+			return true;
+		default:
+			return false;
+		}
+	}
+	int64_t ms = (l->deadline_us - now + 999) / 1000;
+	if (*timeout_ms < 0 || ms < *timeout_ms)
+		*timeout_ms = (int)ms;
+	return true;
+}
+
+static int listen_on(relay_server *s)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai;
+	char port[16], host[64], serv[16];
+	int one = 1;
+
+	snprintf(port, sizeof(port), "%d", s->cfg.port);
+	int ret = getaddrinfo(s->cfg.listen, port, &hints, &ai);
+	if (ret) {
+		kyoyu_error("relay.listen \"%s\": %s", s->cfg.listen, gai_strerror(ret));
+		return -EINVAL;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SOMAXCONN)) {
+		ret = -errno;
+		kyoyu_error("cannot listen on %s port %s: %s (is another relay running? set "
+			    "relay.port)", s->cfg.listen, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return ret;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv, sizeof(serv),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	kyoyu_info("kyoyu-relay listening on %s:%s (node %s)", host, serv, s->node);
+	s->listen_fd = fd;
+	return 0;
+}
+
+static void accept_all(relay_server *s, int64_t now)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (s->n_links == (size_t)s->cfg.max_links) {
+			kyoyu_warn("relay.max_links (%d) links are open: a new one is closed",
+				   s->cfg.max_links);
+			close(fd);
+			continue;
+		}
+		rlink *l = calloc(1, sizeof(*l));
+		if (!l || !(l->ssl = SSL_new(s->ctx)) || SSL_set_fd(l->ssl, fd) != 1) {
+			if (l)
+				SSL_free(l->ssl);
+			free(l);
+			close(fd);
+			ERR_clear_error();
+			continue;
+		}
+		/* Keepalives: a parked operator says nothing for up to the
+		 * code's life; one whose machine vanished is found within
+		 * two minutes (and its code retired). */
+		int one = 1, lowat = NOTSENT_LOWAT, idle = 60, intvl = 20, cnt = 3;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+		getnameinfo((struct sockaddr *)&ss, len, l->addr, sizeof(l->addr), NULL, 0,
+			    NI_NUMERICHOST);
+		l->fd = fd;
+		l->id = ++s->next_id;
+		l->state = HANDSHAKE;
+		l->deadline_us = now + (int64_t)s->cfg.handshake_timeout_s * 1000000;
+		SSL_set_accept_state(l->ssl);
+		s->links[s->n_links++] = l;
+	}
+}
+
+static short events_of(const rlink *l)
+{
+	short ev = 0;
+
+	switch (l->state) {
+	case HANDSHAKE:
+	case REQUEST:
+	case PARKED:
+		ev = l->read_wants ? l->read_wants : POLLIN;
+		if (l->out_off < l->out_len)
+			ev |= l->write_wants ? l->write_wants : POLLOUT;
+		return ev;
+	case DELAYED:
+		return 0;
+	case CLOSING:
+		return l->write_wants ? l->write_wants : POLLOUT;
+	case JOINED:
+		if (l->out_off < l->out_len || l->off < l->len || l->full)
+			ev |= l->write_wants ? l->write_wants : POLLOUT;
+		if (l->peer->len == l->peer->off && l->peer->out_off == l->peer->out_len &&
+		    !l->peer->full)
+			ev |= l->read_wants ? l->read_wants : POLLIN;
+		else if (l->read_wants)
+			ev |= l->read_wants;
+		return ev;
+	}
+	return ev;
+}
+
+/* A link to free (with its peer) once nothing refers to it any more. */
+static void mark_dead(rlink *l)
+{
+	l->dead = true;
+	if (l->peer)
+		l->peer->dead = true;
+}
+
+static void sweep(relay_server *s)
+{
+	for (size_t i = 0; i < s->n_links;) {
+		if (s->links[i]->dead) {
+			/* Frees its peer too, and both leave the array. */
+			link_free(s, s->links[i]);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+}
+
+int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
+{
+	int ret = listen_on(s);
+	struct pollfd *pfds = calloc((size_t)s->cfg.max_links + 1, sizeof(*pfds));
+	rlink **polled = calloc((size_t)s->cfg.max_links, sizeof(*polled));
+	bool again = false;
+
+	if (ret || !pfds || !polled) {
+		free(pfds);
+		free(polled);
+		return ret ? ret : -ENOMEM;
+	}
+	if (relay_store_ping(s->store) == 0)
+		kyoyu_info("Redis answers: codes can be issued");
+	while (!*stop) {
+		int64_t now = now_us();
+		int timeout = again ? 0 : -1;
+		size_t n = 0;
+
+		again = false;
+		for (size_t i = 0; i < s->n_links; i++)
+			if (!timers(s, s->links[i], now, &timeout))
+				mark_dead(s->links[i]);
+		sweep(s);
+		pfds[n++] = (struct pollfd){s->listen_fd, POLLIN, 0};
+		for (size_t i = 0; i < s->n_links; i++) {
+			rlink *l = s->links[i];
+			short ev = events_of(l);
+			polled[n - 1] = l;
+			/* Nothing to wait for (a delayed answer): not even a hang-up. */
+			pfds[n++] = (struct pollfd){ev ? l->fd : -1, ev, 0};
+		}
+		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
+			break;
+		now = now_us();
+		if (pfds[0].revents)
+			accept_all(s, now);
+		for (size_t k = 1; k < n; k++) {
+			rlink *l = polled[k - 1];
+			if (l->dead || (!pfds[k].revents && !l->more))
+				continue;
+			if (!step(s, l, now, &again))
+				mark_dead(l);
+		}
+		sweep(s);
+		if (s->dump)
+			fflush(s->dump);
+	}
+	free(pfds);
+	free(polled);
+	return 0;
+}
