@@ -78,8 +78,6 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
 static void on_realize(GtkWidget *widget, gpointer data)
 {
 	ui_gtk_x11_name_window(GTK_WINDOW(widget), "bar");
-	if (!ui_gtk_x11_keep_above(GTK_WINDOW(widget)))
-		g_info("not on X11: the sharing bar cannot ask to stay above other windows");
 }
 
 /* Placed once its size is known (its first layout after being shown), so
@@ -99,6 +97,10 @@ static void on_map(GtkWidget *widget, gpointer data)
 	ui_gtk_bar *b = data;
 	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(widget));
 
+	/* GTK has asked for the window to be mapped: the window manager
+	 * manages it before it reads what follows on the same connection. */
+	if (!ui_gtk_x11_keep_above(GTK_WINDOW(widget)))
+		g_info("not on X11: the sharing bar cannot ask to stay above other windows");
 	if (!g_signal_handler_find(surface, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0,
 				   NULL, on_layout, b))
 		g_signal_connect(surface, "layout", G_CALLBACK(on_layout), b);

@@ -3,11 +3,14 @@
  * Xlib (the connection is GDK's own, used on its thread). */
 #include "config.h"
 
-#include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <gdk/x11/gdkx.h>
 
 #include "gtk-x11.h"
+
+/* EWMH's values in a _NET_WM_STATE message. */
+#define NET_WM_STATE_ADD 1
+#define SOURCE_APPLICATION 1
 
 static GdkSurface *x11_surface(GtkWindow *window)
 {
@@ -16,10 +19,13 @@ static GdkSurface *x11_surface(GtkWindow *window)
 	return surface && GDK_IS_X11_SURFACE(surface) ? surface : NULL;
 }
 
-/* Written on the window before it is mapped, where the window manager
- * reads it when it maps the window (EWMH, "_NET_WM_STATE").  Once mapped
- * the state would have to be asked for with an event sent to the root
- * window, and kyoyu sends X events to no one (tests/e2e/no-remote-input.sh). */
+/* EWMH ("_NET_WM_STATE"): a mapped window's state belongs to the window
+ * manager, and a client asks for a change with a client message to the
+ * root window.  Writing the property before mapping does not do: GDK
+ * writes its own _NET_WM_STATE when it maps a window, and GTK 4 has no
+ * keep-above of its own.  This is kyoyu's one XSendEvent, allowed by
+ * tests/e2e/no-remote-input.sh for this file only: a request about the
+ * bar itself, read by the window manager, never a key or a click. */
 bool ui_gtk_x11_keep_above(GtkWindow *window)
 {
 	GdkSurface *surface = x11_surface(window);
@@ -27,14 +33,17 @@ bool ui_gtk_x11_keep_above(GtkWindow *window)
 	if (!surface)
 		return false;
 	Display *dpy = gdk_x11_display_get_xdisplay(gdk_surface_get_display(surface));
-	Window xid = gdk_x11_surface_get_xid(surface);
-	Atom state = XInternAtom(dpy, "_NET_WM_STATE", False);
-	Atom wanted[2] = {XInternAtom(dpy, "_NET_WM_STATE_ABOVE", False),
-			  XInternAtom(dpy, "_NET_WM_STATE_STICKY", False)};
-
-	XChangeProperty(dpy, xid, state, XA_ATOM, 32, PropModeReplace,
-			(unsigned char *)wanted, 2);
-	XRaiseWindow(dpy, xid);
+	XEvent ev = {0};
+	ev.xclient.type = ClientMessage;
+	ev.xclient.window = gdk_x11_surface_get_xid(surface);
+	ev.xclient.message_type = XInternAtom(dpy, "_NET_WM_STATE", False);
+	ev.xclient.format = 32;
+	ev.xclient.data.l[0] = NET_WM_STATE_ADD;
+	ev.xclient.data.l[1] = (long)XInternAtom(dpy, "_NET_WM_STATE_ABOVE", False);
+	ev.xclient.data.l[2] = (long)XInternAtom(dpy, "_NET_WM_STATE_STICKY", False);
+	ev.xclient.data.l[3] = SOURCE_APPLICATION;
+	XSendEvent(dpy, DefaultRootWindow(dpy), False,
+		   SubstructureRedirectMask | SubstructureNotifyMask, &ev);
 	XFlush(dpy);
 	return true;
 }

@@ -11,9 +11,9 @@
 #include <gtk/gtk.h>
 
 /* Asks the window manager to keep WINDOW above the others and on every
- * desktop (_NET_WM_STATE_ABOVE, _NET_WM_STATE_STICKY), when it maps it:
- * call it on the realized WINDOW before it is shown.  False when WINDOW is
- * not on X11 (Wayland offers a client no such request). */
+ * desktop (_NET_WM_STATE_ABOVE, _NET_WM_STATE_STICKY): call it each time
+ * WINDOW is mapped, as GDK resets the state when it maps a window.  False
+ * when WINDOW is not on X11 (Wayland offers a client no such request). */
 bool ui_gtk_x11_keep_above(GtkWindow *window);
 
 /* Moves the mapped WINDOW to the top centre of its screen. */
