@@ -13,6 +13,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "plugins/common/i18n.h"
 #include "proto/codes.h"
 #include "sharer.h"
 
@@ -120,7 +121,8 @@ void kt_sharer_start(kt_sharer *s, int64_t now)
 	post_code_needed(s);
 }
 
-/* Ends the session with an error the customer can read. */
+/* Ends the session with an error the customer can read: TEXT is marked
+ * with N_() and the customer's window translates it. */
 static void give_up(kt_sharer *s, const char *text)
 {
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_ERROR);
@@ -161,7 +163,7 @@ static void begin_connect(kt_sharer *s, int64_t now)
 			return;
 		}
 		kyoyu_error("cannot reach the viewer at %s: %s", s->target, err);
-		give_up(s, "Could not reach the support team. Check the network and try again.");
+		give_up(s, N_("Could not reach the support team. Check the network and try again."));
 		return;
 	}
 	s->phase = CONNECTING;
@@ -177,8 +179,8 @@ static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64
 	if (refused) {
 		/* Fail closed: never a second try against the wrong viewer. */
 		kyoyu_error("%s", why);
-		give_up(s, "Could not verify the identity of the support team's computer, "
-			   "so nothing was sent. Please contact your support team.");
+		give_up(s, N_("Could not verify the identity of the support team's computer, "
+			      "so nothing was sent. Please contact your support team."));
 		return;
 	}
 	if (s->resuming) {
@@ -188,7 +190,7 @@ static void attempt_failed(kt_sharer *s, const char *reason, bool refused, int64
 		return;
 	}
 	kyoyu_error("cannot connect to the viewer at %s: %s", s->target, why);
-	give_up(s, "Could not reach the support team. Check the network and try again.");
+	give_up(s, N_("Could not reach the support team. Check the network and try again."));
 }
 
 static void send_hello(kt_sharer *s, int64_t now)
@@ -341,8 +343,8 @@ static void link_lost(kt_sharer *s, int64_t now)
 {
 	kp_peer *peer = s->peer;
 
-	if (kp_peer_link_down_for_good(peer, "the support team's agent sent something "
-					     "this computer does not understand"))
+	if (kp_peer_link_down_for_good(peer, N_("The support team's computer sent something "
+						"this computer does not understand.")))
 		return;
 	kyoyu_warn("lost the link to the viewer (%s); trying to get back for %lld s",
 		   kp_conn_why(kp_peer_conn(peer)), (long long)(s->grace_us / 1000000));

@@ -250,11 +250,18 @@ static char *readable(const char *text, size_t len, long max)
 	return g_string_free(out, out->len == 0);
 }
 
-/* What a failed stage said (an ERROR message's buf), fit to show. */
+/* What a failed stage said (an ERROR message's buf), in the customer's
+ * language when the catalogue has it (the transport marks its words with
+ * N_()), fit to show. */
 static char *readable_error(const kyoyu_buffer *buf)
 {
-	return buf ? readable(kyoyu_buffer_data(buf), kyoyu_buffer_size(buf), ERROR_MAX_CHARS)
-		   : NULL;
+	if (!buf || !kyoyu_buffer_size(buf))
+		return NULL; /* gettext("") is the catalogue's header */
+	char *text = g_strndup(kyoyu_buffer_data(buf), kyoyu_buffer_size(buf));
+	const char *words = _(text);
+	char *shown = readable(words, strlen(words), ERROR_MAX_CHARS);
+	g_free(text);
+	return shown;
 }
 
 /* FIELD of a PEER message (kyoyu_peer_text_field), fit to show, or NULL. */
@@ -326,9 +333,16 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 		show_warning(u, n->seconds);
 		break;
 	case KYOYU_NOTICE_RECORDING_STOPPED:
-		ui_gtk_bar_tell(u->bar, _("The recording has stopped because the disk is full. "
-					  "Your screen is still shared, but nothing more is "
-					  "recorded."));
+		/* Whoever recorded (the support team's console, which tells the
+		 * customer over the link, or this computer), the customer learns
+		 * that the sharing goes on unrecorded. */
+		ui_gtk_bar_tell(u->bar,
+				n->error == ENOSPC
+					? _("The recording stopped: the disk is full. Your screen is "
+					    "still shared, but nothing more is recorded.")
+					: _("The recording stopped: its file could not be written. "
+					    "Your screen is still shared, but nothing more is "
+					    "recorded."));
 		break;
 	default:
 		break;
