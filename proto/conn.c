@@ -48,7 +48,7 @@ struct kp_conn {
 	size_t stage_len, stage_off;
 
 	uint8_t ctrl[KP_CONN_CTRL_DEPTH][KP_WIRE_FRAME_MAX];
-	uint8_t ctrl_len[KP_CONN_CTRL_DEPTH];
+	uint16_t ctrl_len[KP_CONN_CTRL_DEPTH]; /* up to KP_WIRE_FRAME_MAX */
 	unsigned ctrl_head, ctrl_count;
 
 	char why[200]; /* why the connection failed */
@@ -130,7 +130,7 @@ int kp_conn_send(kp_conn *c, const kp_wire_msg *msg)
 	size_t n = kp_wire_encode(msg, 0, c->ctrl[slot]);
 	if (n == 0)
 		return -EINVAL;
-	c->ctrl_len[slot] = (uint8_t)n;
+	c->ctrl_len[slot] = (uint16_t)n;
 	c->ctrl_count++;
 	return 0;
 }
