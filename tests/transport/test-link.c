@@ -642,6 +642,34 @@ static void test_link_recording_viewer_gets_the_customers_yes(void **state)
 	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
 }
 
+/* The question's language and words travel with the answer (1.3), for the
+ * viewer's record of the consent; and again after a dropped link. */
+static void test_link_consent_carries_the_words_the_customer_read(void **state)
+{
+	static const char texts[] = "ja\0サポート担当者が画面を見て録画します。\nよろしいですか？";
+	pair *p = *state;
+	char text[KYOYU_CONSENT_NOTICE_MAX + 1];
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
+	state_to(p, false, KYOYU_STATE_AWAITING_CONSENT, 0);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CONSENT);
+	msg->u.value = KYOYU_CONSENT_GRANTED;
+	msg->buf = kyoyu_buffer_new_copy(texts, sizeof(texts));
+	to_sharer(p, msg);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CONSENT, 1, 3000);
+	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
+	assert_non_null(answer);
+	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
+	assert_int_equal(kyoyu_consent_text(answer, KYOYU_CONSENT_TEXT_LANGUAGE, text,
+					    sizeof(text)), 2);
+	assert_string_equal(text, "ja");
+	kyoyu_consent_text(answer, KYOYU_CONSENT_TEXT_NOTICE, text, sizeof(text));
+	assert_string_equal(text, texts + 3);
+}
+
 /* The desk lets the customer share without recording: the sharer hears it
  * is offered, the viewer hears the answer. */
 static void test_link_unrecorded_answer_reaches_a_viewer_that_offers_it(void **state)
@@ -823,6 +851,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_recording_viewer_gets_the_customers_yes,
 						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_link_consent_carries_the_words_the_customer_read, setup_recording,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_link_unrecorded_answer_reaches_a_viewer_that_offers_it,
 			setup_recording_optional, teardown),
