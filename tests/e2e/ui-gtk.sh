@@ -304,7 +304,7 @@ submit() {
 }
 check "a wrong code is refused" submit 1
 check "with a plain message" \
-	shows main "$(words "That code did not work. Check it with the support person and type it again.")"
+	said_in main "$(words "That code did not work. Check it with the support person and type it again.")"
 shot main wrong-code
 type_code "444-555-666"
 check "a typed code with dashes is grouped as read out" said_in main "444-555-666"
@@ -332,7 +332,7 @@ xdotool key Return
 must "it connects, and the window names who asks, from the certificate" \
 	said_in main "$(who_asks "%s asks to see your screen")"
 check "and how this computer knows it is them" \
-	shows main "$(words "Verified by the key this computer was set up with.")"
+	said_in main "$(words "Verified by the key this computer was set up with.")"
 # narrow WID: the window is about 480 pixels wide (not stretched by a long
 # line), whatever the language.
 narrow() {
@@ -452,7 +452,7 @@ check "the viewer ends too, and exits cleanly" test "$STATUS" = 0
 check "the operator is told the customer stopped" said viewer 'the customer stopped sharing'
 check "the bar goes" wait_for 30 window_gone bar
 check "the window says why, in plain words" said_in main "$(words "You stopped sharing.")"
-check "and that the screen is no longer shared" shows main "$(words "Your screen is no longer shared.")"
+check "and that the screen is no longer shared" said_in main "$(words "Your screen is no longer shared.")"
 shot main ended
 sleep 4 # longer than the agent's 3 s for stages to finish by themselves
 check "the window stays until the customer closes it" kill -0 "$SHARER_PID"
@@ -474,7 +474,7 @@ xdotool key Return
 check "the question asks to see and record the screen" \
 	said_in main "$(who_asks "%s asks to see and record your screen")"
 check "and says the customer may share without recording" \
-	shows main "$(words "The support team would like to record the session, but you may share without recording.")"
+	said_in main "$(words "The support team would like to record the session, but you may share without recording.")"
 shot main question-optional
 check "Share without recording shares the screen" press_until main \
 	"$(words "Share _without recording")" state_is "$E2E_TMP/unrecorded.sock" sharing
@@ -505,7 +505,7 @@ check "the question says the session would be recorded" \
 	said_in main "$(who_asks "%s asks to see and record your screen")"
 check "with no choice to share without recording" \
 	not_said "$(words "Share _without recording" | tr -d _)"
-check "in the same question" shows main "$recorded_words"
+check "in the same question" said_in main "$recorded_words"
 shot main question-recorded
 check "no video byte has left" test "$(video_steady decliner)" = 0
 check "Decline ends the session" press_until main "$(words "_Decline")" \
@@ -516,7 +516,7 @@ check "both end with the reason \"consent declined\"" sh -c \
 	"grep -q '^kyoyu: session ended (consent declined)' '$E2E_TMP/recorder.out'"
 check "the operator is told in plain words" said recorder 'the customer did not agree to the recording'
 check "the window says so" said_in main "$(words "You declined, so your screen was not shared.")"
-check "and that nothing was shared" shows main "$(words "Nothing was shared.")"
+check "and that nothing was shared" said_in main "$(words "Nothing was shared.")"
 shot main declined
 check "the viewer decoded nothing and received no packet" \
 	grep -q '^kyoyu: session ended .* 0 decoded frames, 0 packets' "$E2E_TMP/recorder.out"
@@ -534,11 +534,11 @@ check "the window asks for the code" said_in main "$(words "Type the code the su
 type_code "123-456-789"
 xdotool key Return
 check "the window says the session ended" said_in main "$(words "The session has ended")"
-check "and that nothing was shared" shows main "$(words "Nothing was shared.")"
+check "and that nothing was shared" said_in main "$(words "Nothing was shared.")"
 # The transport's own words, whole (they were cut at 64 characters), in
 # the customer's language.
 check "and what went wrong, in the customer's language, to the last word" \
-	shows main "$(words "Could not reach the support team. Check the network and try again.")"
+	said_in main "$(words "Could not reach the support team. Check the network and try again.")"
 shot main unreachable
 press main "$(words "_Close")"
 reap "$SHARER_PID"
