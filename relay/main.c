@@ -79,6 +79,9 @@ static const setting settings[] = {
 	{"relay.handshake_timeout_s", INT, AT(cfg.handshake_timeout_s), 1, 120,
 	 "TLS and the request must be done within this time"},
 	{"relay.max_links", INT, AT(cfg.max_links), 4, 1000000, "links open at once"},
+	{"relay.node_address", STRING, AT(cfg.node_address), 0, 0,
+	 "HOST:PORT where the other relay nodes reach this one (default: relay.listen, "
+	 "or the host name, and relay.port)"},
 	{"relay.dump", STRING, AT(cfg.dump), 0, 0,
 	 "for audits: write every forwarded byte, as the relay sees it, to this file"},
 	{"log.level", LEVEL, AT(level), 0, 0, "error, warn, info or debug"},

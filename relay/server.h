@@ -19,6 +19,7 @@ typedef struct relay_config {
 	int code_ttl_s, attempts_per_minute, reject_delay_ms, handshake_timeout_s;
 	int max_links;
 	const char *dump; /* forwarded bytes, as the relay sees them, for audits */
+	const char *node_address; /* "HOST:PORT" where the other nodes reach this one */
 } relay_config;
 
 typedef struct relay_server relay_server;
