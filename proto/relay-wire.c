@@ -70,7 +70,7 @@ const char *kp_relay_reason_text(uint8_t reason)
 		return "the relay cannot reach its code store (Redis) right now";
 	case KP_RELAY_NOT_OPERATOR:
 		return "the relay did not accept this operator certificate (is it signed by "
-		       "the desk's CA, relay.ca?)";
+		       "the desk's CA, relay.ca, and not revoked?)";
 	case KP_RELAY_FULL:
 		return "the relay has no free room for another code; try again in a minute";
 	case KP_RELAY_ATTACKED:

@@ -69,6 +69,9 @@ static const setting settings[] = {
 	{"relay.key", STRING, AT(cfg.key), 0, 0, "the relay's private key (PEM)"},
 	{"relay.ca", STRING, AT(cfg.ca), 0, 0,
 	 "the desk CA (PEM) that signs operator certificates"},
+	{"relay.crl", STRING, AT(cfg.crl), 0, 0,
+	 "the desk's revoked operators (PEM CRL from kyoyu-agent --revoke-operator), read "
+	 "again when it changes"},
 	{"relay.redis", URLS, AT(redis), 0, 0,
 	 "\"redis://HOST:PORT\", or a list of them tried in turn"},
 	{"relay.code_ttl_s", INT, AT(cfg.code_ttl_s), 10, 86400, "a code works for this long"},

@@ -23,6 +23,7 @@
 #define KYOYU_LOG_COMPONENT "relay"
 #include <kyoyu/kyoyu.h>
 
+#include "crl.h"
 #include "nodes.h"
 #include "proto/relay-wire.h"
 #include "server.h"
@@ -92,6 +93,7 @@ struct relay_server {
 	SSL_CTX *ctx;
 	relay_store *store;
 	SSL_CTX *client_ctx; /* to the other nodes */
+	relay_crl *crl;      /* revoked operators, or NULL */
 	char node[RELAY_NODE_ADDR_SIZE]; /* where the other nodes reach this one */
 	uint64_t next_id, next_session;
 	int listen_fd;
@@ -203,6 +205,8 @@ relay_server *relay_server_new(const relay_config *cfg, char *err, size_t errlen
 	s->client_ctx = relay_nodes_client_ctx(cfg->cert, cfg->key, err, errlen);
 	if (!s->client_ctx)
 		goto out_free;
+	if (cfg->crl && *cfg->crl && !(s->crl = relay_crl_open(cfg->crl, cfg->ca, err, errlen)))
+		goto out_free;
 	s->store = relay_store_new(cfg->redis, cfg->n_redis, secret);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (!s->store) {
@@ -242,6 +246,7 @@ void relay_server_free(relay_server *s)
 	if (s->dump)
 		fclose(s->dump);
 	relay_store_free(s->store);
+	relay_crl_free(s->crl);
 	SSL_CTX_free(s->client_ctx);
 	SSL_CTX_free(s->ctx);
 	free(s);
@@ -338,6 +343,12 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 	if (!cert || SSL_get_verify_result(l->ssl) != X509_V_OK) {
 		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
 			   "signed: refused", l->addr);
+		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		return;
+	}
+	if (s->crl && relay_crl_revoked(s->crl, cert)) {
+		kyoyu_warn("%s asked for a code with an operator certificate the desk revoked "
+			   "(relay.crl): refused", l->addr);
 		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
 		return;
 	}

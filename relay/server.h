@@ -14,6 +14,7 @@ typedef struct relay_config {
 	const char *listen;
 	int port;
 	const char *cert, *key, *ca;
+	const char *crl; /* the desk's revoked operators, or NULL */
 	const char **redis; /* URLs */
 	size_t n_redis;
 	int code_ttl_s, attempts_per_minute, reject_delay_ms, handshake_timeout_s;
