@@ -85,6 +85,11 @@ static const setting settings[] = {
 	{"relay.node_address", STRING, AT(cfg.node_address), 0, 0,
 	 "HOST:PORT where the other relay nodes reach this one (default: relay.listen, "
 	 "or the host name, and relay.port)"},
+	{"relay.metrics_port", INT, AT(cfg.metrics_port), -1, 65535,
+	 "serve counters in Prometheus' text format on this port (-1: off, 0: any free one, "
+	 "logged)"},
+	{"relay.metrics_listen", STRING, AT(cfg.metrics_listen), 0, 0,
+	 "address for the counters (keep it local or private)"},
 	{"relay.dump", STRING, AT(cfg.dump), 0, 0,
 	 "for audits: write every forwarded byte, as the relay sees it, to this file"},
 	{"log.level", LEVEL, AT(level), 0, 0, "error, warn, info or debug"},
@@ -299,7 +304,8 @@ int main(int argc, char **argv)
 	options o = {
 		.cfg = {.listen = "0.0.0.0", .port = 7448, .code_ttl_s = 600,
 			.attempts_per_minute = 10, .reject_delay_ms = 1000,
-			.handshake_timeout_s = 10, .max_links = 4096},
+			.handshake_timeout_s = 10, .max_links = 4096,
+			.metrics_listen = "127.0.0.1", .metrics_port = -1},
 		.level = KYOYU_LOG_INFO,
 	};
 	const char *file = NULL, *overrides[64];

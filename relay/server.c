@@ -24,6 +24,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "crl.h"
+#include "metrics.h"
 #include "nodes.h"
 #include "proto/relay-wire.h"
 #include "server.h"
@@ -94,6 +95,8 @@ struct relay_server {
 	relay_store *store;
 	SSL_CTX *client_ctx; /* to the other nodes */
 	relay_crl *crl;      /* revoked operators, or NULL */
+	relay_metrics *metrics; /* or NULL */
+	relay_counters counters;
 	char node[RELAY_NODE_ADDR_SIZE]; /* where the other nodes reach this one */
 	uint64_t next_id, next_session;
 	int listen_fd;
@@ -247,6 +250,7 @@ void relay_server_free(relay_server *s)
 		fclose(s->dump);
 	relay_store_free(s->store);
 	relay_crl_free(s->crl);
+	relay_metrics_free(s->metrics);
 	SSL_CTX_free(s->client_ctx);
 	SSL_CTX_free(s->ctx);
 	free(s);
@@ -294,6 +298,8 @@ static void link_free(relay_server *s, rlink *l)
 static void session_ended(relay_server *s, rlink *l)
 {
 	rlink *v = l->sharer ? l->peer : l, *c = l->sharer ? l : l->peer;
+
+	s->counters.sessions_ended++;
 	kyoyu_info("session %llu ended after %lld s: %llu bytes to the viewer, %llu to the "
 		   "customer", (unsigned long long)v->session,
 		   (long long)((now_us() - v->since_us) / 1000000),
@@ -344,9 +350,11 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
 			   "signed: refused", l->addr);
 		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		s->counters.offers_refused++;
 		return;
 	}
 	if (s->crl && relay_crl_revoked(s->crl, cert)) {
+		s->counters.offers_refused++;
 		kyoyu_warn("%s asked for a code with an operator certificate the desk revoked "
 			   "(relay.crl): refused", l->addr);
 		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
@@ -356,8 +364,13 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 	int ret = relay_store_issue(s->store, owner, s->cfg.code_ttl_s, m.digits);
 	if (ret) {
 		refuse(l, ret == -ENOSPC ? KP_RELAY_FULL : KP_RELAY_UNAVAILABLE, 60, now);
+		if (ret == -ENOSPC)
+			s->counters.offers_refused++;
+		else
+			s->counters.redis_errors++;
 		return;
 	}
+	s->counters.codes_issued++;
 	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
 	send_msg(l, &m);
 	OPENSSL_cleanse(&m, sizeof(m));
@@ -378,6 +391,7 @@ static void pair(relay_server *s, rlink *viewer, rlink *sharer, const char *cust
 	viewer->more = sharer->more = true;
 	viewer->session = sharer->session = ++s->next_session;
 	viewer->since_us = sharer->since_us = now;
+	s->counters.sessions_started++;
 	kyoyu_info("session %llu: the customer at %s joined the operator at %s%s",
 		   (unsigned long long)viewer->session, customer,
 		   viewer->outbound ? "node " : "", viewer->addr);
@@ -423,6 +437,7 @@ static void pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t l
 		snprintf(m.addr, sizeof(m.addr), "%s", sharer->addr);
 	send_msg(l, &m);
 	s->links[s->n_links++] = l;
+	s->counters.passes_sent++;
 	if (sharer) {
 		l->pass = sharer;
 		sharer->pass = l;
@@ -450,6 +465,7 @@ static void pass_failed(relay_server *s, rlink *l)
 	rlink *other = l->pass;
 
 	l->pass = other->pass = NULL;
+	s->counters.passes_failed++;
 	if (other->state == PASSING) {
 		kyoyu_warn("the relay node %s did not join the customer at %s to its operator; "
 			   "the code is spent", l->addr, other->addr);
@@ -509,6 +525,7 @@ static void on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t 
 		refuse(l, KP_RELAY_ATTACKED, 0, now);
 		return;
 	}
+	s->counters.passes_received++;
 	join(s, viewer, l, req->addr[0] ? req->addr : "(unknown)", now);
 }
 
@@ -523,6 +540,7 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
 	if (wait_s < 0) {
 		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
 		return;
 	}
 	l->state = DELAYED;
@@ -531,13 +549,21 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	if (wait_s > 0) {
 		l->pending_reply.reason = KP_RELAY_RATE_LIMITED;
 		l->pending_reply.retry_s = (uint16_t)wait_s;
+		s->counters.rate_limited++;
 		return;
 	}
 	int ret = relay_store_claim(s->store, req->digits, owner);
 	if (ret < 0) {
 		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
 		return;
 	}
+	if (ret != RELAY_CLAIM_WON)
+		s->counters.codes_refused++;
+	if (ret == RELAY_CLAIM_DEAD)
+		s->counters.codes_killed++;
+	else if (ret == RELAY_CLAIM_WON)
+		s->counters.codes_claimed++;
 	if (ret == RELAY_CLAIM_BAD)
 		return;
 	if (!relay_owner_parse(owner, &link, node)) {
@@ -626,6 +652,10 @@ static int write_out(relay_server *s, rlink *l)
 		} else {
 			l->off += (size_t)w;
 			l->forwarded += (size_t)w;
+			if (l->sharer)
+				s->counters.bytes_to_customers += (size_t)w;
+			else
+				s->counters.bytes_to_viewers += (size_t)w;
 		}
 	}
 	l->len = l->off = 0;
@@ -927,7 +957,8 @@ static void sweep(relay_server *s)
 int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 {
 	int ret = listen_on(s);
-	struct pollfd *pfds = calloc((size_t)s->cfg.max_links + 1, sizeof(*pfds));
+	struct pollfd *pfds =
+		calloc((size_t)s->cfg.max_links + 1 + RELAY_METRICS_FDS, sizeof(*pfds));
 	rlink **polled = calloc((size_t)s->cfg.max_links, sizeof(*polled));
 	bool again = false;
 
@@ -936,12 +967,18 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 		free(polled);
 		return ret ? ret : -ENOMEM;
 	}
+	if (s->cfg.metrics_port >= 0 &&
+	    !(s->metrics = relay_metrics_new(s->cfg.metrics_listen, s->cfg.metrics_port))) {
+		free(pfds);
+		free(polled);
+		return -EADDRINUSE;
+	}
 	if (relay_store_ping(s->store) == 0)
 		kyoyu_info("Redis answers: codes can be issued");
 	while (!*stop) {
 		int64_t now = now_us();
 		int timeout = again ? 0 : -1;
-		size_t n = 0;
+		size_t n = 0, n_metrics = 0;
 
 		again = false;
 		for (size_t i = 0; i < s->n_links; i++)
@@ -956,7 +993,10 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 			/* Nothing to wait for (a delayed answer): not even a hang-up. */
 			pfds[n++] = (struct pollfd){ev ? l->fd : -1, ev, 0};
 		}
-		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
+		if (s->metrics)
+			n_metrics = relay_metrics_poll(s->metrics, pfds + n, RELAY_METRICS_FDS,
+						       &timeout);
+		if (poll(pfds, n + n_metrics, timeout) < 0 && errno != EINTR)
 			break;
 		now = now_us();
 		if (pfds[0].revents)
@@ -969,6 +1009,10 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 				mark_dead(l);
 		}
 		sweep(s);
+		if (s->metrics) {
+			s->counters.links_open = s->n_links;
+			relay_metrics_serve(s->metrics, pfds + n, n_metrics, &s->counters);
+		}
 		if (s->dump)
 			fflush(s->dump);
 	}

@@ -21,6 +21,8 @@ typedef struct relay_config {
 	int max_links;
 	const char *dump; /* forwarded bytes, as the relay sees them, for audits */
 	const char *node_address; /* "HOST:PORT" where the other nodes reach this one */
+	const char *metrics_listen;
+	int metrics_port; /* -1: no counters served */
 } relay_config;
 
 typedef struct relay_server relay_server;

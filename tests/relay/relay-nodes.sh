@@ -12,8 +12,8 @@
 
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
 check "a redis-server of our own on loopback" start_redis
-check "relay node A" start_relay relay-a "$T/desk" -o relay.reject_delay_ms=100 \
-	-o relay.attempts_per_minute=100
+check "relay node A, its counters on a local port" start_relay relay-a "$T/desk" \
+	-o relay.reject_delay_ms=100 -o relay.attempts_per_minute=100 -o relay.metrics_port=0
 PORT_A=$RELAY_PORT
 PID_A=$RELAY_PID
 check "relay node B, same key, same Redis" start_relay relay-b "$T/desk" \
@@ -134,5 +134,23 @@ timeout 10 openssl s_client -quiet -tls1_3 <"$T/forged.msg" \
 check "node A refuses a PASS from a link without the relay's key" \
 	wait_for 10 has "$T/relay-a.err" "tried to pass a customer without the relay's own certificate"
 check "both nodes still run" kill -0 "$PID_A" "$PID_B"
+
+# Node A's counters, as Prometheus scrapes them.
+URL=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$T/relay-a.err")
+check "node A serves its counters" sh -c 'curl -s -f --max-time 5 "$0" >"$1"' "$URL" "$T/metrics"
+metric() { sed -n "s/^kyoyu_relay_$1 //p" "$T/metrics"; }
+note "node A: $(grep -v '^#' "$T/metrics" | tr '\n' ' ')"
+check "in Prometheus' text format (HELP, TYPE, then samples)" sh -c \
+	'grep -v "^# HELP kyoyu_relay_[a-z_]* .\+$" "$0" | grep -v "^# TYPE kyoyu_relay_[a-z_]* \(counter\|gauge\)$" |
+	 grep -v -q "^kyoyu_relay_[a-z_]*\({to=\"[a-z]*\"}\)\? [0-9]\+$" && exit 1; exit 0' "$T/metrics"
+check "three codes issued, one session, its bytes both ways" sh -c \
+	'[ "$0" = 3 ] && [ "$1" -ge 1 ] && [ "$2" -gt 10000 ] && [ "$3" -gt 1000 ]' \
+	"$(metric codes_issued_total)" "$(metric sessions_started_total)" \
+	"$(metric 'forwarded_bytes_total{to="viewer"}')" "$(metric 'forwarded_bytes_total{to="customer"}')"
+check "customers passed to node A, and the refused claims made here" sh -c \
+	'[ "$0" -ge 1 ] && [ "$1" -ge 3 ] && [ "$2" = 0 ]' "$(metric passes_received_total)" \
+	"$(metric codes_refused_total)" "$(metric redis_errors_total)"
+check "a request that is not a GET is answered 405" sh -c \
+	'curl -s -o /dev/null -w "%{http_code}" -X POST --max-time 5 "$0" | grep -q 405' "$URL"
 exec 5>&- 6>&- 7>&- 8>&- 9>&-
 tap_done
