@@ -73,7 +73,8 @@ static const setting settings[] = {
 	 "the desk's revoked operators (PEM CRL from kyoyu-agent --revoke-operator), read "
 	 "again when it changes"},
 	{"relay.redis", URLS, AT(redis), 0, 0,
-	 "\"redis://HOST:PORT\", or a list of them tried in turn"},
+	 "\"redis://HOST:PORT\", or a list tried in turn (a Cluster's masters), or "
+	 "\"sentinel://HOST:PORT/MASTER\" for each Sentinel"},
 	{"relay.code_ttl_s", INT, AT(cfg.code_ttl_s), 10, 86400, "a code works for this long"},
 	{"relay.attempts_per_minute", INT, AT(cfg.attempts_per_minute), 1, 100000,
 	 "code attempts per address and minute, over all nodes"},

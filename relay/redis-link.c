@@ -33,6 +33,7 @@
 typedef struct server {
 	char host[HOST_MAX];
 	int port;
+	bool sentinel; /* asked where the master is, never for codes */
 	redisContext *c;
 } server;
 
@@ -42,7 +43,8 @@ struct relay_redis {
 	/* Which server holds a slot, learned from MOVED; -1: the listed
 	 * server in use.  A lone Redis never says MOVED. */
 	int8_t slot_at[CLUSTER_SLOTS];
-	int listed; /* the listed server in use, -1: none yet */
+	int listed; /* the server in use (a Sentinel's master), -1: none yet */
+	char master[HOST_MAX]; /* the name Sentinel knows the master by */
 	bool was_down; /* for one log line per outage */
 	int64_t retry_at_us;
 };
@@ -54,19 +56,36 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* "redis://HOST:PORT" or "HOST:PORT" (HOST alone: port 6379). */
-static bool parse_url(const char *url, server *out)
+/* "redis://HOST:PORT" or "HOST:PORT" (HOST alone: port 6379), or
+ * "sentinel://HOST:PORT/MASTER" (port 26379 when left out). */
+static bool parse_url(const char *url, server *out, char master[HOST_MAX])
 {
-	const char *p = strncmp(url, "redis://", 8) == 0 ? url + 8 : url;
+	bool sentinel = strncmp(url, "sentinel://", 11) == 0;
+	const char *p = sentinel ? url + 11 : strncmp(url, "redis://", 8) == 0 ? url + 8 : url;
+	const char *slash = sentinel ? strchr(p, '/') : NULL;
+	char hostport[HOST_MAX + 8];
+
+	if (sentinel) {
+		if (!slash || !slash[1] || strlen(slash + 1) >= HOST_MAX ||
+		    (master[0] && strcmp(master, slash + 1) != 0))
+			return false;
+		snprintf(master, HOST_MAX, "%s", slash + 1);
+		if ((size_t)(slash - p) >= sizeof(hostport))
+			return false;
+		memcpy(hostport, p, (size_t)(slash - p));
+		hostport[slash - p] = '\0';
+		p = hostport;
+	}
 	const char *colon = strrchr(p, ':');
 	char *end;
-	long n = colon ? strtol(colon + 1, &end, 10) : 6379;
+	long n = colon ? strtol(colon + 1, &end, 10) : sentinel ? 26379 : 6379;
 
 	if (colon && (*end || n < 1 || n > 65535))
 		return false;
 	size_t len = colon ? (size_t)(colon - p) : strlen(p);
 	if (len == 0 || len >= HOST_MAX || strchr(p, '/'))
 		return false;
+	out->sentinel = sentinel;
 	memcpy(out->host, p, len);
 	out->host[len] = '\0';
 	out->port = (int)n;
@@ -82,9 +101,10 @@ relay_redis *relay_redis_new(const char *const *urls, size_t n)
 	memset(r->slot_at, -1, sizeof(r->slot_at));
 	r->listed = -1;
 	for (size_t i = 0; i < n; i++) {
-		if (i == MAX_SERVERS / 2 || !parse_url(urls[i], &r->servers[i])) {
-			kyoyu_error("relay.redis \"%s\" is not of the form redis://HOST:PORT%s",
-				    urls[i], i == MAX_SERVERS / 2 ? " (or one too many)" : "");
+		if (i == MAX_SERVERS / 2 || !parse_url(urls[i], &r->servers[i], r->master)) {
+			kyoyu_error("relay.redis \"%s\" is not of the form redis://HOST:PORT or "
+				    "sentinel://HOST:PORT/MASTER (one MASTER for all)%s", urls[i],
+				    i == MAX_SERVERS / 2 ? " (or one too many)" : "");
 			free(r);
 			return NULL;
 		}
@@ -152,8 +172,56 @@ static void answered(relay_redis *r, const server *sv)
 	r->was_down = false;
 }
 
-/* The listed server in use, connecting to the first that answers.  -1
- * during the pause after a failure, or when none answers. */
+static int server_at(relay_redis *r, const char *host, int port);
+
+/* The master the Sentinel SV names, connected and saying it is one (a
+ * failed master that came back is a replica until reconfigured).  -1 when
+ * it names none, or that one does not answer as a master. */
+static int master_from(relay_redis *r, server *sv)
+{
+	redisContext *c = connect_to(sv);
+	redisReply *a = c ? redisCommand(c, "SENTINEL get-master-addr-by-name %s", r->master)
+			  : NULL;
+	int at = -1;
+
+	if (!a) {
+		if (sv->c)
+			redisFree(sv->c);
+		sv->c = NULL;
+		return -1;
+	}
+	if (a->type == REDIS_REPLY_ARRAY && a->elements == 2 &&
+	    a->element[0]->type == REDIS_REPLY_STRING &&
+	    a->element[1]->type == REDIS_REPLY_STRING) {
+		long port = strtol(a->element[1]->str, NULL, 10);
+		if (port > 0 && port < 65536)
+			at = server_at(r, a->element[0]->str, (int)port);
+	}
+	freeReplyObject(a);
+	redisContext *m = at >= 0 ? connect_to(&r->servers[at]) : NULL;
+	redisReply *role = m ? redisCommand(m, "ROLE") : NULL;
+	bool master = role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+		      role->element[0]->type == REDIS_REPLY_STRING &&
+		      strcmp(role->element[0]->str, "master") == 0;
+	if (role)
+		freeReplyObject(role);
+	if (at >= 0 && !master) {
+		kyoyu_debug("Sentinel %s:%d names %s:%d, which is not a master (yet)", sv->host,
+			    sv->port, r->servers[at].host, r->servers[at].port);
+		if (r->servers[at].c)
+			redisFree(r->servers[at].c);
+		r->servers[at].c = NULL;
+		return -1;
+	}
+	if (at >= 0)
+		kyoyu_info("Sentinel %s:%d: the master \"%s\" is at %s:%d", sv->host, sv->port,
+			   r->master, r->servers[at].host, r->servers[at].port);
+	return at;
+}
+
+/* The listed server in use, connecting to the first that answers (with
+ * Sentinels: the master the first that answers names).  -1 during the
+ * pause after a failure, or when none answers. */
 static int listed(relay_redis *r)
 {
 	if (r->listed >= 0)
@@ -161,8 +229,10 @@ static int listed(relay_redis *r)
 	if (now_us() < r->retry_at_us)
 		return -1;
 	for (size_t i = 0; i < r->n_listed; i++) {
-		if (connect_to(&r->servers[i])) {
-			r->listed = (int)i;
+		int at = r->servers[i].sentinel ? master_from(r, &r->servers[i])
+			 : connect_to(&r->servers[i]) ? (int)i : -1;
+		if (at >= 0) {
+			r->listed = at;
 			return r->listed;
 		}
 	}
