@@ -470,9 +470,10 @@ static void pass_failed(relay_server *s, rlink *l)
 		kyoyu_warn("the relay node %s did not join the customer at %s to its operator; "
 			   "the code is spent", l->addr, other->addr);
 		refuse(other, KP_RELAY_BAD_CODE, 0, now_us());
-	} else if (!other->dead) {
-		other->state = CLOSING;
-		other->deadline_us = now_us();
+	} else {
+		/* A link to another node whose sharer left: its PASS must not
+		 * go out, or that node would join its operator to nobody. */
+		other->dead = true;
 	}
 }
 
