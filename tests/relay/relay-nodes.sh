@@ -6,7 +6,8 @@
 # ffprobe; two customers racing with one code at both nodes, exactly one
 # gets in; five wrong codes spread over both nodes kill a code and its
 # operator on the other node is told; a link without the relay's key
-# cannot pass anything to a node.
+# cannot pass anything to a node; node A's counters; node A dies, and its
+# parked operator gets a new code by itself from the node that replaces it.
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -152,5 +153,25 @@ check "customers passed to node A, and the refused claims made here" sh -c \
 	"$(metric codes_refused_total)" "$(metric redis_errors_total)"
 check "a request that is not a GET is answered 405" sh -c \
 	'curl -s -o /dev/null -w "%{http_code}" -X POST --max-time 5 "$0" | grep -q 405' "$URL"
-exec 5>&- 6>&- 7>&- 8>&- 9>&-
+
+# Node A dies with an operator parked on it; another node takes its place
+# behind the desk's address (here: the same port).  The operator's viewer
+# asks for a new code by itself, and a customer at B reaches it.
+RELAY_PORT=$PORT_A
+start_relay_viewer survivor "$T/desk" 4
+check "an operator parks at node A" wait_for 30 has "$T/survivor.out" 'Read this code'
+kill "$PID_A"
+wait "$PID_A" 2>/dev/null
+check "the operator is told the link was lost, and that a code is asked for" \
+	wait_for 20 has "$T/survivor.out" "the link to the relay was lost"
+check "node A' on node A's address" start_relay relay-a2 "$T/desk" -o "relay.port=$PORT_A"
+check "the viewer gets a new code from it, with nobody asking" wait_for 30 sh -c \
+	'[ "$(grep -c "Read this code" "$0")" -ge 2 ]' "$T/survivor.out"
+customer_types "$(code_of survivor)" >"$T/late-code"
+RELAY_PORT=$PORT_B
+start_relay_sharer late "$T/late-code" "$T/desk" -t 3
+check "a customer at node B joins the operator now on node A'" \
+	wait_for 30 has "$T/survivor.out" "Viewing the customer's screen"
+reap "$SHARER_PID" 30
+exec 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 tap_done
