@@ -153,6 +153,13 @@ check "customers passed to node A, and the refused claims made here" sh -c \
 	"$(metric codes_refused_total)" "$(metric redis_errors_total)"
 check "a request that is not a GET is answered 405" sh -c \
 	'curl -s -o /dev/null -w "%{http_code}" -X POST --max-time 5 "$0" | grep -q 405' "$URL"
+# Clients that say nothing, drip, or send junk hold the counters' few slots
+# for at most 2 s each: a scraper gets through once they stop.
+MPORT=$(echo "$URL" | sed 's|.*:\([0-9]*\)/metrics|\1|')
+"$KYOYU_BUILDDIR/tests/transport/kt-hostile" flood 127.0.0.1 "$MPORT" 24 4 3 \
+	tcp-idle,tcp-drip,tcp-junk >"$T/mflood.out" 2>&1
+check "hostile clients of the counters' port leave node A serving them" \
+	wait_for 10 sh -c 'curl -s -f --max-time 2 "$0" | grep -q sessions_started' "$URL"
 
 # Node A dies with an operator parked on it; another node takes its place
 # behind the desk's address (here: the same port).  The operator's viewer
