@@ -23,7 +23,7 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
 # own Redis on loopback (libhiredis-dev above builds the relay); haproxy for
-# bench/relay-load.py's comparison (a 2 MB package, no test needs it).
+# bench/relay-load.py's comparison (4 MB installed, no test needs it).
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
