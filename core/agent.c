@@ -488,8 +488,8 @@ int main(int argc, char **argv)
 	}
 	if ((args.cert_org && !args.make_cert && !args.make_ca) ||
 	    (args.cert_name && !args.make_cert && !args.issue_operator)) {
-		fprintf(stderr, "kyoyu-agent: --org goes with --make-cert or --make-ca, --name "
-				"with --make-cert or --issue-operator\n");
+		fprintf(stderr, "kyoyu-agent: --org and --name go with --make-cert DIR (--org "
+				"also with --make-ca, --name with --issue-operator)\n");
 		goto out_usage;
 	}
 	if ((args.issue_operator || args.revoke_operator) && !second) {
