@@ -7,6 +7,13 @@ relay's CPU time (from /proc) over the transfer, per Gbit/s forwarded.
 
   bench/relay-throughput.py PORT RELAY_PID OPERATOR_CERT OPERATOR_KEY [PAIRS] [MB]
 
+With SHARER_PORT=P in the environment the sharers claim at another relay
+node (port P) on the same Redis, which joins them through the viewers'
+node (docs/relay.md, "Several nodes"); give RELAY_PID as PID_A,PID_B to
+count both nodes' CPU.  Before the transfer it times each
+sharer's join (TLS, CLAIM, JOINED) and 500 round trips of 64 bytes
+sharer -> viewer -> sharer through the relay(s), and prints p50/p99.
+
 The payload is opaque to the relay (in a session it is the agents' own
 TLS records), so random bytes stand for it.  The clients do not check the
 relay's certificate: this measures, it does not protect."""
@@ -46,30 +53,57 @@ def tls(port, cert=None, key=None):
     return ctx.wrap_socket(raw)
 
 
-def pair(port, cert, key):
+def pair(port, cert, key, joins):
     viewer = tls(port, cert, key)
     viewer.sendall(msg(1))
     reply = read_exact(viewer, 64)
     if reply[4] != 3:
         sys.exit("no code: reason %d" % reply[5])
-    sharer = tls(port)
+    t0 = time.monotonic()
+    sharer = tls(int(os.environ.get("SHARER_PORT", port)))
     sharer.sendall(msg(2, reply[8:17]))
-    for s in (viewer, sharer):
+    for s in (sharer, viewer):
         if read_exact(s, 64)[4] != 4:
             sys.exit("not joined")
+    joins.append(time.monotonic() - t0)
     return viewer, sharer
 
 
-def cpu_s(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))] * 1000
+
+
+def round_trips(viewer, sharer, n=500):
+    rtts = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        sharer.sendall(b"x" * 64)
+        viewer.sendall(read_exact(viewer, 64))
+        read_exact(sharer, 64)
+        rtts.append(time.monotonic() - t0)
+    return rtts
+
+
+def cpu_s(pids):
+    total = 0
+    for pid in pids:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        total += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def main():
-    port, pid, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    port, cert, key = int(sys.argv[1]), sys.argv[3], sys.argv[4]
+    pid = [int(p) for p in sys.argv[2].split(",")]  # every node's CPU counts
     pairs = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     total = (int(sys.argv[6]) if len(sys.argv) > 6 else 200) << 20
-    links = [pair(port, cert, key) for _ in range(pairs)]
+    joins = []
+    links = [pair(port, cert, key, joins) for _ in range(pairs)]
+    rtts = round_trips(*links[0])
+    print("join (sharer's TLS, CLAIM, JOINED): p50 %.2f ms, max %.2f ms; round trip of 64 "
+          "bytes: p50 %.3f ms, p99 %.3f ms" % (pct(joins, 50), max(joins) * 1000,
+                                              pct(rtts, 50), pct(rtts, 99)))
     chunk = os.urandom(1 << 16)
 
     def push(s):

@@ -35,6 +35,7 @@ typedef struct agent_args {
 	const char *help_plugin;
 	const char *plugin_path;
 	const char *make_cert, *cert_org, *cert_name;
+	const char *make_ca, *issue_operator, *revoke_operator; /* the CA's folder */
 	double duration;
 	int verbosity;
 	bool list_plugins;
@@ -64,6 +65,13 @@ static void usage(FILE *out)
 		"                            is shown (UTF-8, at most 64 characters)\n"
 		"        --name TEXT         with --make-cert: the person or team the customer\n"
 		"                            is shown (default: this computer's name)\n"
+		"      --make-ca DIR --org TEXT\n"
+		"                            make a desk's CA in DIR, for operators who\n"
+		"                            reach customers through kyoyu-relay\n"
+		"      --issue-operator CA_DIR OUT_DIR --name TEXT\n"
+		"                            write an operator's certificate signed by that CA\n"
+		"      --revoke-operator CA_DIR CERT\n"
+		"                            add CERT to the CA's revocation list (crl.pem)\n"
 		"      --version             print the version and plugin ABI\n"
 		"  -h, --help                show this help\n\n");
 	kyoyu_slots_print(out);
@@ -347,7 +355,7 @@ static int run(kyoyu_loader *loader, kyoyu_settings *settings, uint32_t role,
 int main(int argc, char **argv)
 {
 	enum { OPT_PLUGIN_PATH = 256, OPT_CHECK, OPT_LIST, OPT_HELP_PLUGIN, OPT_VERSION,
-	       OPT_MAKE_CERT, OPT_ORG, OPT_NAME };
+	       OPT_MAKE_CERT, OPT_ORG, OPT_NAME, OPT_MAKE_CA, OPT_ISSUE, OPT_REVOKE };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'o'},
@@ -361,6 +369,9 @@ int main(int argc, char **argv)
 		{"help-plugin", required_argument, NULL, OPT_HELP_PLUGIN},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"make-cert", required_argument, NULL, OPT_MAKE_CERT},
+		{"make-ca", required_argument, NULL, OPT_MAKE_CA},
+		{"issue-operator", required_argument, NULL, OPT_ISSUE},
+		{"revoke-operator", required_argument, NULL, OPT_REVOKE},
 		{"org", required_argument, NULL, OPT_ORG},
 		{"name", required_argument, NULL, OPT_NAME},
 		{"help", no_argument, NULL, 'h'},
@@ -426,6 +437,15 @@ int main(int argc, char **argv)
 		case OPT_MAKE_CERT:
 			args.make_cert = optarg;
 			break;
+		case OPT_MAKE_CA:
+			args.make_ca = optarg;
+			break;
+		case OPT_ISSUE:
+			args.issue_operator = optarg;
+			break;
+		case OPT_REVOKE:
+			args.revoke_operator = optarg;
+			break;
 		case OPT_ORG:
 			args.cert_org = optarg;
 			break;
@@ -452,13 +472,44 @@ int main(int argc, char **argv)
 			goto out;
 		s->type = KYOYU_VALUE_TEXT;
 	}
+	/* --issue-operator and --revoke-operator take a second path. */
+	const char *second = args.issue_operator || args.revoke_operator ? argv[optind] : NULL;
+	if (second)
+		optind++;
 	if (optind < argc) {
 		fprintf(stderr, "kyoyu-agent: unexpected argument \"%s\"\n", argv[optind]);
 		goto out_usage;
 	}
-	if ((args.cert_org || args.cert_name) && !args.make_cert) {
-		fprintf(stderr, "kyoyu-agent: --org and --name go with --make-cert DIR\n");
+	if (!!args.make_cert + !!args.make_ca + !!args.issue_operator + !!args.revoke_operator >
+	    1) {
+		fprintf(stderr, "kyoyu-agent: one of --make-cert, --make-ca, --issue-operator and "
+				"--revoke-operator at a time\n");
 		goto out_usage;
+	}
+	if ((args.cert_org && !args.make_cert && !args.make_ca) ||
+	    (args.cert_name && !args.make_cert && !args.issue_operator)) {
+		fprintf(stderr, "kyoyu-agent: --org and --name go with --make-cert DIR (--org "
+				"also with --make-ca, --name with --issue-operator)\n");
+		goto out_usage;
+	}
+	if ((args.issue_operator || args.revoke_operator) && !second) {
+		fprintf(stderr, "kyoyu-agent: %s\n", args.issue_operator
+			? "--issue-operator CA_DIR OUT_DIR: where should the operator's "
+			  "certificate go?"
+			: "--revoke-operator CA_DIR CERT: which operator certificate?");
+		goto out_usage;
+	}
+	if (args.make_ca || args.issue_operator || args.revoke_operator) {
+#ifdef HAVE_OPENSSL
+		status = args.make_ca ? kyoyu_make_ca(args.make_ca, args.cert_org)
+			 : args.issue_operator
+				 ? kyoyu_issue_operator(args.issue_operator, second, args.cert_name)
+				 : kyoyu_revoke_operator(args.revoke_operator, second);
+#else
+		fprintf(stderr, "kyoyu-agent: the desk CA needs OpenSSL: rebuild with "
+				"libssl-dev installed\n");
+#endif
+		goto out;
 	}
 	if (args.make_cert) {
 #ifdef HAVE_OPENSSL

@@ -8,8 +8,8 @@
 
 static const uint8_t magic[4] = {'K', 'Y', 'R', '1'};
 
-/* Layout: magic, type, reason, retry_s (big-endian), 9 digits, address
- * length and address; the rest zero. */
+/* Layout: magic, type, reason, retry_s (big-endian), 9 digits (PASS: the
+ * link, 8 bytes big-endian), address length and address; the rest zero. */
 #define AT_DIGITS 8
 #define AT_ADDR_LEN (AT_DIGITS + KP_WIRE_CODE_DIGITS)
 #define AT_ADDR (AT_ADDR_LEN + 1)
@@ -26,6 +26,8 @@ void kp_relay_encode(const kp_relay_msg *m, uint8_t out[KP_RELAY_MSG_SIZE])
 	out[7] = (uint8_t)m->retry_s;
 	if (m->type == KP_RELAY_CLAIM || m->type == KP_RELAY_CODE)
 		memcpy(out + AT_DIGITS, m->digits, KP_WIRE_CODE_DIGITS);
+	for (int i = 0; m->type == KP_RELAY_PASS && i < 8; i++)
+		out[AT_DIGITS + i] = (uint8_t)(m->link >> (56 - 8 * i));
 	out[AT_ADDR_LEN] = (uint8_t)alen;
 	memcpy(out + AT_ADDR, m->addr, alen);
 }
@@ -34,7 +36,7 @@ bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (memcmp(in, magic, sizeof(magic)) != 0 || in[4] < KP_RELAY_OFFER ||
-	    in[4] > KP_RELAY_REFUSED)
+	    in[4] > KP_RELAY_PASS)
 		return false;
 	m->type = in[4];
 	m->reason = in[5];
@@ -45,6 +47,8 @@ bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
 				return false;
 		memcpy(m->digits, in + AT_DIGITS, KP_WIRE_CODE_DIGITS);
 	}
+	for (int i = 0; m->type == KP_RELAY_PASS && i < 8; i++)
+		m->link = m->link << 8 | in[AT_DIGITS + i];
 	size_t alen = in[AT_ADDR_LEN];
 	if (alen > KP_RELAY_ADDR_MAX)
 		return false;
@@ -66,7 +70,7 @@ const char *kp_relay_reason_text(uint8_t reason)
 		return "the relay cannot reach its code store (Redis) right now";
 	case KP_RELAY_NOT_OPERATOR:
 		return "the relay did not accept this operator certificate (is it signed by "
-		       "the desk's CA, relay.ca?)";
+		       "the desk's CA, relay.ca, and not revoked?)";
 	case KP_RELAY_FULL:
 		return "the relay has no free room for another code; try again in a minute";
 	case KP_RELAY_ATTACKED:

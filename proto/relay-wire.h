@@ -28,6 +28,10 @@ typedef enum kp_relay_type {
 	KP_RELAY_CODE = 3,    /* relay to viewer: the code to read out */
 	KP_RELAY_JOINED = 4,  /* relay to both: from the next byte on, the peer */
 	KP_RELAY_REFUSED = 5, /* relay: no (reason, retry_s) */
+	/* Node to node, between relays with the same key: join this link
+	 * to your parked link LINK (the customer is at ADDR), or, with
+	 * reason KP_RELAY_ATTACKED, tell it that its code is dead. */
+	KP_RELAY_PASS = 6,
 } kp_relay_type;
 
 typedef enum kp_relay_reason {
@@ -43,7 +47,8 @@ typedef struct kp_relay_msg {
 	uint8_t type, reason;
 	uint16_t retry_s;
 	char digits[KP_WIRE_CODE_DIGITS]; /* CLAIM, CODE */
-	char addr[KP_RELAY_ADDR_MAX + 1]; /* JOINED: the other side's address */
+	char addr[KP_RELAY_ADDR_MAX + 1]; /* JOINED, PASS: the customer's address */
+	uint64_t link; /* PASS: the parked link, in the digits' place */
 } kp_relay_msg;
 
 void kp_relay_encode(const kp_relay_msg *msg, uint8_t out[KP_RELAY_MSG_SIZE]);

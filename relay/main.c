@@ -69,8 +69,12 @@ static const setting settings[] = {
 	{"relay.key", STRING, AT(cfg.key), 0, 0, "the relay's private key (PEM)"},
 	{"relay.ca", STRING, AT(cfg.ca), 0, 0,
 	 "the desk CA (PEM) that signs operator certificates"},
+	{"relay.crl", STRING, AT(cfg.crl), 0, 0,
+	 "the desk's revoked operators (PEM CRL from kyoyu-agent --revoke-operator), read "
+	 "again when it changes"},
 	{"relay.redis", URLS, AT(redis), 0, 0,
-	 "\"redis://HOST:PORT\", or a list of them tried in turn"},
+	 "\"redis://HOST:PORT\", or a list tried in turn (a Cluster's masters), or "
+	 "\"sentinel://HOST:PORT/MASTER\" for each Sentinel"},
 	{"relay.code_ttl_s", INT, AT(cfg.code_ttl_s), 10, 86400, "a code works for this long"},
 	{"relay.attempts_per_minute", INT, AT(cfg.attempts_per_minute), 1, 100000,
 	 "code attempts per address and minute, over all nodes"},
@@ -79,6 +83,14 @@ static const setting settings[] = {
 	{"relay.handshake_timeout_s", INT, AT(cfg.handshake_timeout_s), 1, 120,
 	 "TLS and the request must be done within this time"},
 	{"relay.max_links", INT, AT(cfg.max_links), 4, 1000000, "links open at once"},
+	{"relay.node_address", STRING, AT(cfg.node_address), 0, 0,
+	 "HOST:PORT where the other relay nodes reach this one (default: relay.listen, "
+	 "or the host name, and relay.port)"},
+	{"relay.metrics_port", INT, AT(cfg.metrics_port), -1, 65535,
+	 "serve counters in Prometheus' text format on this port (-1: off, 0: any free one, "
+	 "logged)"},
+	{"relay.metrics_listen", STRING, AT(cfg.metrics_listen), 0, 0,
+	 "address for the counters (keep it local or private)"},
 	{"relay.dump", STRING, AT(cfg.dump), 0, 0,
 	 "for audits: write every forwarded byte, as the relay sees it, to this file"},
 	{"log.level", LEVEL, AT(level), 0, 0, "error, warn, info or debug"},
@@ -293,7 +305,8 @@ int main(int argc, char **argv)
 	options o = {
 		.cfg = {.listen = "0.0.0.0", .port = 7448, .code_ttl_s = 600,
 			.attempts_per_minute = 10, .reject_delay_ms = 1000,
-			.handshake_timeout_s = 10, .max_links = 4096},
+			.handshake_timeout_s = 10, .max_links = 4096,
+			.metrics_listen = "127.0.0.1", .metrics_port = -1},
 		.level = KYOYU_LOG_INFO,
 	};
 	const char *file = NULL, *overrides[64];

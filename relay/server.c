@@ -23,6 +23,9 @@
 #define KYOYU_LOG_COMPONENT "relay"
 #include <kyoyu/kyoyu.h>
 
+#include "crl.h"
+#include "metrics.h"
+#include "nodes.h"
 #include "proto/relay-wire.h"
 #include "server.h"
 #include "store.h"
@@ -48,6 +51,10 @@ typedef enum link_state {
 	DELAYED,   /* a refused sharer, answered at deadline_us */
 	CLOSING,   /* sending a last message, then closing */
 	JOINED,    /* forwarding to and from peer */
+	/* Joining across nodes (docs/relay.md, "Several nodes"). */
+	PASSING,    /* a sharer whose operator waits on another node */
+	CONNECTING, /* to that node: TCP */
+	AWAIT,      /* to that node: TLS, PASS sent, reading its answer */
 } link_state;
 
 typedef struct rlink { /* one TCP connection to the relay */
@@ -66,6 +73,10 @@ typedef struct rlink { /* one TCP connection to the relay */
 	kp_relay_msg pending_reply; /* DELAYED */
 	char room[KP_RELAY_ROOM_DIGITS]; /* PARKED: which code to retire */
 	struct rlink *peer;
+	/* PASSING and its link to the other node (CONNECTING, HANDSHAKE or
+	 * AWAIT), each other's until joined or refused. */
+	struct rlink *pass;
+	bool outbound; /* a link this node opened to another */
 	/* Bytes read from the peer, to write to this link. */
 	uint8_t buf[FORWARD_BUF];
 	size_t len, off;
@@ -82,7 +93,11 @@ struct relay_server {
 	relay_config cfg;
 	SSL_CTX *ctx;
 	relay_store *store;
-	char node[17]; /* this process, in the owners it stores */
+	SSL_CTX *client_ctx; /* to the other nodes */
+	relay_crl *crl;      /* revoked operators, or NULL */
+	relay_metrics *metrics; /* or NULL */
+	relay_counters counters;
+	char node[RELAY_NODE_ADDR_SIZE]; /* where the other nodes reach this one */
 	uint64_t next_id, next_session;
 	int listen_fd;
 	rlink **links;
@@ -134,7 +149,7 @@ static int verify_later(int preverify_ok, X509_STORE_CTX *store)
 relay_server *relay_server_new(const relay_config *cfg, char *err, size_t errlen)
 {
 	relay_server *s = calloc(1, sizeof(*s));
-	uint8_t secret[RELAY_SECRET_SIZE], node[8];
+	uint8_t secret[RELAY_SECRET_SIZE];
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -182,12 +197,19 @@ relay_server *relay_server_new(const relay_config *cfg, char *err, size_t errlen
 	 * whether one was needed, so that an operator the CA did not sign is
 	 * told why instead of meeting a failed handshake. */
 	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, verify_later);
-	if (derive_secret(s->ctx, secret) || RAND_bytes(node, sizeof(node)) != 1) {
+	/* Link numbers start anywhere: a restarted node at the same address
+	 * must not take an owner stored by its previous life for its own. */
+	if (derive_secret(s->ctx, secret) ||
+	    RAND_bytes((unsigned char *)&s->next_id, sizeof(s->next_id)) != 1) {
 		snprintf(err, errlen, "cannot derive the code secret from relay.key");
 		goto out_free;
 	}
-	for (size_t i = 0; i < sizeof(node); i++)
-		snprintf(s->node + 2 * i, 3, "%02x", node[i]);
+	s->next_id >>= 1;
+	s->client_ctx = relay_nodes_client_ctx(cfg->cert, cfg->key, err, errlen);
+	if (!s->client_ctx)
+		goto out_free;
+	if (cfg->crl && *cfg->crl && !(s->crl = relay_crl_open(cfg->crl, cfg->ca, err, errlen)))
+		goto out_free;
 	s->store = relay_store_new(cfg->redis, cfg->n_redis, secret);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (!s->store) {
@@ -227,23 +249,29 @@ void relay_server_free(relay_server *s)
 	if (s->dump)
 		fclose(s->dump);
 	relay_store_free(s->store);
+	relay_crl_free(s->crl);
+	relay_metrics_free(s->metrics);
+	SSL_CTX_free(s->client_ctx);
 	SSL_CTX_free(s->ctx);
 	free(s);
 }
 
 static void owner_of(const relay_server *s, const rlink *l, char owner[RELAY_OWNER_SIZE])
 {
-	snprintf(owner, RELAY_OWNER_SIZE, "%s:%llu", s->node, (unsigned long long)l->id);
+	relay_owner_format(owner, l->id, s->node);
 }
 
 static void session_ended(relay_server *s, rlink *l);
 static void retire_code(relay_server *s, rlink *l);
+static void pass_failed(relay_server *s, rlink *l);
 
 /* Frees L (and ends its session; its peer goes too). */
 static void link_free(relay_server *s, rlink *l)
 {
 	if (l->state == PARKED)
 		retire_code(s, l);
+	if (l->pass)
+		pass_failed(s, l);
 	if (l->peer) {
 		rlink *peer = l->peer;
 		session_ended(s, l);
@@ -257,7 +285,7 @@ static void link_free(relay_server *s, rlink *l)
 		}
 	}
 	if (l->ssl) {
-		if (l->state != HANDSHAKE)
+		if (SSL_is_init_finished(l->ssl))
 			SSL_shutdown(l->ssl);
 		SSL_free(l->ssl);
 	}
@@ -270,6 +298,8 @@ static void link_free(relay_server *s, rlink *l)
 static void session_ended(relay_server *s, rlink *l)
 {
 	rlink *v = l->sharer ? l->peer : l, *c = l->sharer ? l : l->peer;
+
+	s->counters.sessions_ended++;
 	kyoyu_info("session %llu ended after %lld s: %llu bytes to the viewer, %llu to the "
 		   "customer", (unsigned long long)v->session,
 		   (long long)((now_us() - v->since_us) / 1000000),
@@ -301,18 +331,12 @@ static void refuse(rlink *l, uint8_t reason, uint16_t retry_s, int64_t now)
 	l->deadline_us = now + CLOSING_US;
 }
 
-static rlink *find_owner(relay_server *s, const char *owner)
+/* The parked link LINK of this node, or NULL. */
+static rlink *parked(relay_server *s, uint64_t link)
 {
-	char mine[RELAY_OWNER_SIZE];
-
-	for (size_t i = 0; i < s->n_links; i++) {
-		rlink *l = s->links[i];
-		if (l->state != PARKED)
-			continue;
-		owner_of(s, l, mine);
-		if (strcmp(mine, owner) == 0)
-			return l;
-	}
+	for (size_t i = 0; i < s->n_links; i++)
+		if (s->links[i]->state == PARKED && s->links[i]->id == link)
+			return s->links[i];
 	return NULL;
 }
 
@@ -326,14 +350,27 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
 			   "signed: refused", l->addr);
 		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		s->counters.offers_refused++;
+		return;
+	}
+	if (s->crl && relay_crl_revoked(s->crl, cert)) {
+		s->counters.offers_refused++;
+		kyoyu_warn("%s asked for a code with an operator certificate the desk revoked "
+			   "(relay.crl): refused", l->addr);
+		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
 		return;
 	}
 	owner_of(s, l, owner);
 	int ret = relay_store_issue(s->store, owner, s->cfg.code_ttl_s, m.digits);
 	if (ret) {
 		refuse(l, ret == -ENOSPC ? KP_RELAY_FULL : KP_RELAY_UNAVAILABLE, 60, now);
+		if (ret == -ENOSPC)
+			s->counters.offers_refused++;
+		else
+			s->counters.redis_errors++;
 		return;
 	}
+	s->counters.codes_issued++;
 	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
 	send_msg(l, &m);
 	OPENSSL_cleanse(&m, sizeof(m));
@@ -342,14 +379,11 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 	kyoyu_info("issued a code to the operator at %s", l->addr);
 }
 
-static void join(relay_server *s, rlink *viewer, rlink *sharer, int64_t now)
+/* Pairs VIEWER's side and SHARER's side for forwarding (either may be a
+ * link to another node); the callers send the JOINED each needs. */
+static void pair(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
+		 int64_t now)
 {
-	kp_relay_msg m = {.type = KP_RELAY_JOINED};
-
-	snprintf(m.addr, sizeof(m.addr), "%s", sharer->addr);
-	send_msg(viewer, &m);
-	m.addr[0] = '\0';
-	send_msg(sharer, &m);
 	viewer->state = sharer->state = JOINED;
 	viewer->peer = sharer;
 	sharer->peer = viewer;
@@ -357,13 +391,149 @@ static void join(relay_server *s, rlink *viewer, rlink *sharer, int64_t now)
 	viewer->more = sharer->more = true;
 	viewer->session = sharer->session = ++s->next_session;
 	viewer->since_us = sharer->since_us = now;
-	kyoyu_info("session %llu: the customer at %s joined the operator at %s",
-		   (unsigned long long)viewer->session, sharer->addr, viewer->addr);
+	s->counters.sessions_started++;
+	kyoyu_info("session %llu: the customer at %s joined the operator at %s%s",
+		   (unsigned long long)viewer->session, customer,
+		   viewer->outbound ? "node " : "", viewer->addr);
+}
+
+/* Joins a parked viewer to SHARER, a customer's link or another node's
+ * link passing one (at CUSTOMER). */
+static void join(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
+		 int64_t now)
+{
+	kp_relay_msg m = {.type = KP_RELAY_JOINED};
+
+	snprintf(m.addr, sizeof(m.addr), "%s", customer);
+	send_msg(viewer, &m);
+	m.addr[0] = '\0';
+	send_msg(sharer, &m);
+	pair(s, viewer, sharer, customer, now);
+}
+
+/* Opens a link to NODE and sends it PASS for its parked LINK: with
+ * SHARER, to join them; without, REASON tells the link its code died. */
+static void pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t link,
+		    uint8_t reason, int64_t now)
+{
+	kp_relay_msg m = {.type = KP_RELAY_PASS, .reason = reason, .link = link};
+	rlink *l = NULL;
+	int fd = s->n_links < (size_t)s->cfg.max_links ? relay_nodes_connect(node) : -EMFILE;
+
+	if (fd < 0 || !(l = calloc(1, sizeof(*l))) || !(l->ssl = SSL_new(s->client_ctx)) ||
+	    SSL_set_fd(l->ssl, fd) != 1) {
+		kyoyu_warn("cannot reach the relay node %s where the operator waits (%s): check "
+			   "its relay.node_address", node, fd < 0 ? strerror(-fd) : "no memory");
+		goto out_fail;
+	}
+	SSL_set_connect_state(l->ssl);
+	l->fd = fd;
+	l->outbound = true;
+	l->id = ++s->next_id;
+	l->state = CONNECTING;
+	l->deadline_us = now + (int64_t)s->cfg.handshake_timeout_s * 1000000;
+	snprintf(l->addr, sizeof(l->addr), "%.*s", (int)sizeof(l->addr) - 1, node);
+	if (sharer)
+		snprintf(m.addr, sizeof(m.addr), "%s", sharer->addr);
+	send_msg(l, &m);
+	s->links[s->n_links++] = l;
+	s->counters.passes_sent++;
+	if (sharer) {
+		l->pass = sharer;
+		sharer->pass = l;
+		sharer->state = PASSING;
+		sharer->deadline_us = l->deadline_us + 1000000;
+	}
+	return;
+
+out_fail:
+	if (l) {
+		SSL_free(l->ssl);
+		free(l);
+	}
+	if (fd >= 0)
+		close(fd);
+	ERR_clear_error();
+	if (sharer) /* its code is spent: what a customer meets for a code gone */
+		refuse(sharer, KP_RELAY_BAD_CODE, 0, now);
+}
+
+/* The link L to another node, or the sharer it passes, went away before
+ * the join: the other is let go (the sharer is refused). */
+static void pass_failed(relay_server *s, rlink *l)
+{
+	rlink *other = l->pass;
+
+	l->pass = other->pass = NULL;
+	s->counters.passes_failed++;
+	if (other->state == PASSING) {
+		kyoyu_warn("the relay node %s did not join the customer at %s to its operator; "
+			   "the code is spent", l->addr, other->addr);
+		refuse(other, KP_RELAY_BAD_CODE, 0, now_us());
+	} else {
+		/* A link to another node whose sharer left: its PASS must not
+		 * go out, or that node would join its operator to nobody. */
+		other->dead = true;
+	}
+}
+
+/* What the other node answered to PASS. */
+static void on_pass_answer(relay_server *s, rlink *l, int64_t now)
+{
+	kp_relay_msg m;
+	bool ok = kp_relay_decode(l->msg, &m);
+	rlink *sharer = l->pass;
+
+	if (!sharer) { /* a notice, or a sharer that left */
+		l->state = CLOSING;
+		l->deadline_us = now;
+		return;
+	}
+	if (!ok || m.type != KP_RELAY_JOINED) {
+		pass_failed(s, l);
+		l->state = CLOSING;
+		l->deadline_us = now;
+		return;
+	}
+	l->pass = sharer->pass = NULL;
+	m = (kp_relay_msg){.type = KP_RELAY_JOINED};
+	send_msg(sharer, &m);
+	pair(s, l, sharer, sharer->addr, now);
+}
+
+/* Another node passes a customer (or a notice) to one of this node's
+ * parked viewers.  Only a node with the relay's own key may. */
+static void on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	rlink *viewer = parked(s, req->link);
+
+	if (!relay_nodes_same_key(l->ssl, s->ctx)) {
+		kyoyu_warn("%s tried to pass a customer without the relay's own certificate: "
+			   "refused", l->addr);
+		refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		return;
+	}
+	if (!viewer) {
+		kyoyu_info("the relay node at %s passed a customer to an operator who left",
+			   l->addr);
+		refuse(l, KP_RELAY_BAD_CODE, 0, now);
+		return;
+	}
+	if (req->reason == KP_RELAY_ATTACKED) {
+		kyoyu_warn("the code of the operator at %s met %d wrong attempts and no longer "
+			   "works", viewer->addr, RELAY_MAX_WRONG);
+		refuse(viewer, KP_RELAY_ATTACKED, 0, now);
+		refuse(l, KP_RELAY_ATTACKED, 0, now);
+		return;
+	}
+	s->counters.passes_received++;
+	join(s, viewer, l, req->addr[0] ? req->addr : "(unknown)", now);
 }
 
 static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
 {
-	char owner[RELAY_OWNER_SIZE] = "";
+	char owner[RELAY_OWNER_SIZE] = "", node[RELAY_NODE_ADDR_SIZE];
+	uint64_t link = 0;
 	/* Every refusal of a code comes after the same delay, whatever the
 	 * reason, so the answer's timing tells nothing. */
 	int64_t at = now + (int64_t)s->cfg.reject_delay_ms * 1000;
@@ -371,6 +541,7 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
 	if (wait_s < 0) {
 		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
 		return;
 	}
 	l->state = DELAYED;
@@ -379,38 +550,61 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	if (wait_s > 0) {
 		l->pending_reply.reason = KP_RELAY_RATE_LIMITED;
 		l->pending_reply.retry_s = (uint16_t)wait_s;
+		s->counters.rate_limited++;
 		return;
 	}
 	int ret = relay_store_claim(s->store, req->digits, owner);
 	if (ret < 0) {
 		refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
 		return;
-	}
-	rlink *viewer = owner[0] ? find_owner(s, owner) : NULL;
-	if (ret == RELAY_CLAIM_DEAD && viewer) {
-		kyoyu_warn("the code of the operator at %s met %d wrong attempts and no longer "
-			   "works", viewer->addr, RELAY_MAX_WRONG);
-		/* Its code is gone from Redis already. */
-		refuse(viewer, KP_RELAY_ATTACKED, 0, now);
 	}
 	if (ret != RELAY_CLAIM_WON)
+		s->counters.codes_refused++;
+	if (ret == RELAY_CLAIM_DEAD)
+		s->counters.codes_killed++;
+	else if (ret == RELAY_CLAIM_WON)
+		s->counters.codes_claimed++;
+	if (ret == RELAY_CLAIM_BAD)
 		return;
-	if (!viewer) {
-		/* Another node's operator: not joined yet (docs/relay.md). */
-		kyoyu_warn("a code for an operator on another relay node, or one who left, "
-			   "was claimed; joining across nodes is not built yet");
+	if (!relay_owner_parse(owner, &link, node)) {
+		kyoyu_warn("a claimed code's owner in Redis is not one this relay wrote");
 		return;
 	}
-	join(s, viewer, l, now);
+	bool here = strcmp(node, s->node) == 0;
+	rlink *viewer = here ? parked(s, link) : NULL;
+	if (ret == RELAY_CLAIM_DEAD) {
+		/* Its code is gone from Redis already; its operator is told. */
+		if (viewer) {
+			kyoyu_warn("the code of the operator at %s met %d wrong attempts and no "
+				   "longer works", viewer->addr, RELAY_MAX_WRONG);
+			refuse(viewer, KP_RELAY_ATTACKED, 0, now);
+		} else if (!here) {
+			pass_to(s, NULL, node, link, KP_RELAY_ATTACKED, now);
+		}
+		return;
+	}
+	if (viewer)
+		join(s, viewer, l, l->addr, now);
+	else if (!here)
+		pass_to(s, l, node, link, 0, now);
+	else
+		kyoyu_info("a code was claimed whose operator had just left");
 }
 
 static void on_request(relay_server *s, rlink *l, int64_t now)
 {
 	kp_relay_msg req;
 
+	if (l->outbound) {
+		on_pass_answer(s, l, now);
+		OPENSSL_cleanse(l->msg, sizeof(l->msg));
+		return;
+	}
 	bool ok = kp_relay_decode(l->msg, &req);
 	OPENSSL_cleanse(l->msg, sizeof(l->msg));
-	if (!ok || (req.type != KP_RELAY_OFFER && req.type != KP_RELAY_CLAIM)) {
+	if (!ok || (req.type != KP_RELAY_OFFER && req.type != KP_RELAY_CLAIM &&
+		    req.type != KP_RELAY_PASS)) {
 		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
 		l->state = CLOSING;
 		l->deadline_us = now;
@@ -418,8 +612,10 @@ static void on_request(relay_server *s, rlink *l, int64_t now)
 	}
 	if (req.type == KP_RELAY_OFFER)
 		on_offer(s, l, now);
-	else
+	else if (req.type == KP_RELAY_CLAIM)
 		on_claim(s, l, &req, now);
+	else
+		on_pass(s, l, &req, now);
 	OPENSSL_cleanse(&req, sizeof(req));
 }
 
@@ -457,6 +653,10 @@ static int write_out(relay_server *s, rlink *l)
 		} else {
 			l->off += (size_t)w;
 			l->forwarded += (size_t)w;
+			if (l->sharer)
+				s->counters.bytes_to_customers += (size_t)w;
+			else
+				s->counters.bytes_to_viewers += (size_t)w;
 		}
 	}
 	l->len = l->off = 0;
@@ -503,18 +703,43 @@ static bool step(relay_server *s, rlink *l, int64_t now, bool *again)
 	int ret;
 
 	switch (l->state) {
+	case CONNECTING: {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+			kyoyu_warn("cannot connect to the relay node %s: %s", l->addr,
+				   strerror(err ? err : errno));
+			return false;
+		}
+		l->state = HANDSHAKE;
+	}
+		/* fall through */
 	case HANDSHAKE:
 		ERR_clear_error();
 		ret = SSL_do_handshake(l->ssl);
 		if (ret != 1) {
 			if (ssl_result(l, ret, &l->read_wants) == -EAGAIN)
 				return true;
-			kyoyu_debug("TLS handshake with %s failed: %s", l->addr,
-				    ssl_reason("the connection broke"));
+			if (l->outbound)
+				kyoyu_warn("TLS with the relay node %s failed: %s", l->addr,
+					   ssl_reason("the connection broke"));
+			else
+				kyoyu_debug("TLS handshake with %s failed: %s", l->addr,
+					    ssl_reason("the connection broke"));
 			return false;
 		}
 		l->read_wants = 0;
-		l->state = REQUEST;
+		if (l->outbound && !relay_nodes_same_key(l->ssl, s->ctx)) {
+			kyoyu_warn("the relay node %s does not show this relay's key: nothing "
+				   "passed to it (do all nodes use the same relay.cert and "
+				   "relay.key?)", l->addr);
+			return false;
+		}
+		l->state = l->outbound ? AWAIT : REQUEST;
+		/* fall through */
+	case AWAIT:
+		if (l->state == AWAIT && (ret = write_out(s, l)) != 0)
+			return ret == -EAGAIN;
 		/* fall through */
 	case REQUEST:
 		ERR_clear_error();
@@ -545,6 +770,7 @@ static bool step(relay_server *s, rlink *l, int64_t now, bool *again)
 		return false;
 	}
 	case DELAYED:
+	case PASSING:
 		return true;
 	case CLOSING:
 		ret = write_out(s, l);
@@ -622,7 +848,9 @@ static int listen_on(relay_server *s)
 	getsockname(fd, (struct sockaddr *)&ss, &len);
 	getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv, sizeof(serv),
 		    NI_NUMERICHOST | NI_NUMERICSERV);
-	kyoyu_info("kyoyu-relay listening on %s:%s (node %s)", host, serv, s->node);
+	relay_nodes_own_address(s->cfg.node_address, s->cfg.listen, atoi(serv), s->node);
+	kyoyu_info("kyoyu-relay listening on %s:%s (the other nodes reach it at %s)", host,
+		   serv, s->node);
 	s->listen_fd = fd;
 	return 0;
 }
@@ -677,14 +905,19 @@ static short events_of(const rlink *l)
 	short ev = 0;
 
 	switch (l->state) {
-	case HANDSHAKE:
+	case CONNECTING:
+		return POLLOUT;
+	case HANDSHAKE: /* an outbound link's PASS waits for it */
+		return l->read_wants ? l->read_wants : POLLIN;
 	case REQUEST:
 	case PARKED:
+	case AWAIT:
 		ev = l->read_wants ? l->read_wants : POLLIN;
 		if (l->out_off < l->out_len)
 			ev |= l->write_wants ? l->write_wants : POLLOUT;
 		return ev;
 	case DELAYED:
+	case PASSING:
 		return 0;
 	case CLOSING:
 		return l->write_wants ? l->write_wants : POLLOUT;
@@ -725,7 +958,8 @@ static void sweep(relay_server *s)
 int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 {
 	int ret = listen_on(s);
-	struct pollfd *pfds = calloc((size_t)s->cfg.max_links + 1, sizeof(*pfds));
+	struct pollfd *pfds =
+		calloc((size_t)s->cfg.max_links + 1 + RELAY_METRICS_FDS, sizeof(*pfds));
 	rlink **polled = calloc((size_t)s->cfg.max_links, sizeof(*polled));
 	bool again = false;
 
@@ -734,12 +968,18 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 		free(polled);
 		return ret ? ret : -ENOMEM;
 	}
+	if (s->cfg.metrics_port >= 0 &&
+	    !(s->metrics = relay_metrics_new(s->cfg.metrics_listen, s->cfg.metrics_port))) {
+		free(pfds);
+		free(polled);
+		return -EADDRINUSE;
+	}
 	if (relay_store_ping(s->store) == 0)
 		kyoyu_info("Redis answers: codes can be issued");
 	while (!*stop) {
 		int64_t now = now_us();
 		int timeout = again ? 0 : -1;
-		size_t n = 0;
+		size_t n = 0, n_metrics = 0;
 
 		again = false;
 		for (size_t i = 0; i < s->n_links; i++)
@@ -754,7 +994,10 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 			/* Nothing to wait for (a delayed answer): not even a hang-up. */
 			pfds[n++] = (struct pollfd){ev ? l->fd : -1, ev, 0};
 		}
-		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
+		if (s->metrics)
+			n_metrics = relay_metrics_poll(s->metrics, pfds + n, RELAY_METRICS_FDS,
+						       &timeout);
+		if (poll(pfds, n + n_metrics, timeout) < 0 && errno != EINTR)
 			break;
 		now = now_us();
 		if (pfds[0].revents)
@@ -767,6 +1010,10 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 				mark_dead(l);
 		}
 		sweep(s);
+		if (s->metrics) {
+			s->counters.links_open = s->n_links;
+			relay_metrics_serve(s->metrics, pfds + n, n_metrics, &s->counters);
+		}
 		if (s->dump)
 			fflush(s->dump);
 	}

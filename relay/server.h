@@ -14,11 +14,15 @@ typedef struct relay_config {
 	const char *listen;
 	int port;
 	const char *cert, *key, *ca;
+	const char *crl; /* the desk's revoked operators, or NULL */
 	const char **redis; /* URLs */
 	size_t n_redis;
 	int code_ttl_s, attempts_per_minute, reject_delay_ms, handshake_timeout_s;
 	int max_links;
 	const char *dump; /* forwarded bytes, as the relay sees them, for audits */
+	const char *node_address; /* "HOST:PORT" where the other nodes reach this one */
+	const char *metrics_listen;
+	int metrics_port; /* -1: no counters served */
 } relay_config;
 
 typedef struct relay_server relay_server;

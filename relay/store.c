@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
@@ -19,35 +17,18 @@
 
 #include "proto/codes.h"
 #include "proto/relay-wire.h"
+#include "redis-link.h"
 #include "store.h"
 
-/* A call waits this long for Redis before the code is refused. */
-#define TIMEOUT_MS 500
-/* After a failure, calls fail at once for this long: each try can hold the
- * relay's loop (and so every session's bytes) for up to TIMEOUT_MS, so an
- * unreachable Redis costs the sessions at most a quarter of the time. */
-#define RETRY_AFTER_US 2000000
 /* Rooms tried before a code is refused as "full". */
 #define ROOM_TRIES 16
 #define HEX_MAC 65 /* 64 hex digits and a NUL */
 #define KEY_SIZE 96
 
 struct relay_store {
-	char **hosts;
-	int *ports;
-	size_t n;
-	redisContext *redis;
+	relay_redis *redis;
 	uint8_t secret[RELAY_SECRET_SIZE];
-	bool was_down; /* for one log line per outage */
-	int64_t retry_at_us;
 };
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The room is free: the code's hash, its waiting link, no wrong tries. */
 static const char issue_lua[] =
@@ -74,24 +55,6 @@ static const char attempt_lua[] =
 	"if n > tonumber(ARGV[1]) then return math.max(redis.call('TTL', KEYS[1]), 1) end\n"
 	"return 0\n";
 
-/* "redis://HOST:PORT" or "HOST:PORT". */
-static bool parse_url(const char *url, char **host, int *port)
-{
-	const char *p = strncmp(url, "redis://", 8) == 0 ? url + 8 : url;
-	const char *colon = strrchr(p, ':');
-	char *end;
-	long n = colon ? strtol(colon + 1, &end, 10) : 6379;
-
-	if (colon && (*end || n < 1 || n > 65535))
-		return false;
-	size_t len = colon ? (size_t)(colon - p) : strlen(p);
-	if (len == 0 || strchr(p, '/'))
-		return false;
-	*host = strndup(p, len);
-	*port = (int)n;
-	return *host != NULL;
-}
-
 relay_store *relay_store_new(const char *const *urls, size_t n,
 			     const uint8_t secret[RELAY_SECRET_SIZE])
 {
@@ -99,101 +62,28 @@ relay_store *relay_store_new(const char *const *urls, size_t n,
 
 	if (!s)
 		return NULL;
-	s->hosts = calloc(n, sizeof(*s->hosts));
-	s->ports = calloc(n, sizeof(*s->ports));
-	if (!s->hosts || !s->ports)
-		goto out_free;
-	for (size_t i = 0; i < n; i++) {
-		if (!parse_url(urls[i], &s->hosts[s->n], &s->ports[s->n])) {
-			kyoyu_error("relay.redis \"%s\" is not of the form redis://HOST:PORT",
-				    urls[i]);
-			goto out_free;
-		}
-		s->n++;
+	s->redis = relay_redis_new(urls, n);
+	if (!s->redis) {
+		free(s);
+		return NULL;
 	}
 	memcpy(s->secret, secret, RELAY_SECRET_SIZE);
 	return s;
-
-out_free:
-	relay_store_free(s);
-	return NULL;
 }
 
 void relay_store_free(relay_store *s)
 {
 	if (!s)
 		return;
-	if (s->redis)
-		redisFree(s->redis);
-	for (size_t i = 0; i < s->n; i++)
-		free(s->hosts[i]);
-	free(s->hosts);
-	free(s->ports);
+	relay_redis_free(s->redis);
 	OPENSSL_cleanse(s->secret, sizeof(s->secret));
 	free(s);
 }
 
-static redisContext *connected(relay_store *s)
-{
-	struct timeval tv = {0, TIMEOUT_MS * 1000};
-
-	if (s->redis)
-		return s->redis;
-	if (now_us() < s->retry_at_us)
-		return NULL;
-	for (size_t i = 0; i < s->n && !s->redis; i++) {
-		redisContext *c = redisConnectWithTimeout(s->hosts[i], s->ports[i], tv);
-		if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
-			s->redis = c;
-			if (s->was_down)
-				kyoyu_info("Redis at %s:%d is back: codes are issued again",
-					   s->hosts[i], s->ports[i]);
-			s->was_down = false;
-			break;
-		}
-		if (!s->was_down)
-			kyoyu_error("cannot reach Redis at %s:%d (%s): no new codes until it "
-				    "is back; sessions in progress go on", s->hosts[i],
-				    s->ports[i], c ? c->errstr : "out of memory");
-		if (c)
-			redisFree(c);
-	}
-	if (!s->redis) {
-		s->was_down = true;
-		s->retry_at_us = now_us() + RETRY_AFTER_US;
-	}
-	return s->redis;
-}
-
-/* Runs SCRIPT on KEY with ARGC string arguments.  NULL when Redis failed
- * (the connection is then dropped, to be made again next time). */
 static redisReply *eval(relay_store *s, const char *script, const char *key, int argc,
 			const char **argv)
 {
-	const char *args[8] = {"EVAL", script, "1", key};
-	size_t lens[8];
-	redisContext *c = connected(s);
-
-	if (!c)
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		args[4 + i] = argv[i];
-	for (int i = 0; i < 4 + argc; i++)
-		lens[i] = strlen(args[i]);
-	redisReply *r = redisCommandArgv(c, 4 + argc, args, lens);
-	if (!r || r->type == REDIS_REPLY_ERROR) {
-		kyoyu_error("Redis failed: %s; no new codes until it answers again; sessions in "
-			    "progress go on",
-			    r ? r->str : c->errstr);
-		if (r)
-			freeReplyObject(r);
-		redisFree(s->redis);
-		s->redis = NULL;
-		s->was_down = true;
-		s->retry_at_us = now_us() + RETRY_AFTER_US;
-		return NULL;
-	}
-	return r;
+	return relay_redis_eval(s->redis, script, key, argc, argv);
 }
 
 /* HMAC-SHA256 of WHAT and DATA with the relay's secret, in hex. */
@@ -224,7 +114,7 @@ static void room_key(const relay_store *s, const char *digits, char key[KEY_SIZE
 
 int relay_store_ping(relay_store *s)
 {
-	return connected(s) ? 0 : -EIO;
+	return relay_redis_ping(s->redis);
 }
 
 int relay_store_issue(relay_store *s, const char *owner, int ttl_s,

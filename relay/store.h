@@ -15,10 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nodes.h"
 #include "proto/relay-wire.h"
 
 #define RELAY_SECRET_SIZE 32
-#define RELAY_OWNER_SIZE 40
 /* Wrong attempts a code survives, from all nodes together. */
 #define RELAY_MAX_WRONG 5
 

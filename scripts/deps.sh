@@ -22,12 +22,13 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
 # a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
-# own Redis on loopback (libhiredis-dev above builds the relay);
+# own Redis on loopback (libhiredis-dev above builds the relay); haproxy for
+# bench/relay-load.py's comparison (4 MB installed, no test needs it);
 # ui/gtk's test reads the window by OCR under openbox.
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
-  sway grim redis-server redis-tools
+  sway grim redis-server redis-tools haproxy
   openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
 # Prints the packages of the list given as arguments that are not installed.

@@ -136,3 +136,34 @@ make_rogue() {
 		chmod 600 op/viewer-key.pem
 	) >"$d.log" 2>&1
 }
+
+# start_cluster: a 3-master Redis Cluster on 127.0.0.1 (free ports below
+# 50000, whose cluster bus ports, +10000, must be free too), created with
+# redis-cli --cluster create.  Sets CLUSTER_PORTS ("P1 P2 P3").
+cluster_ok() { redis-cli -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
+start_cluster() {
+	CLUSTER_PORTS=""
+	for n in 1 2 3; do
+		for try in 1 2 3 4 5 6 7 8; do
+			port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
+			mkdir -p "$T/cluster-$port"
+			redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+				--cluster-enabled yes --cluster-node-timeout 2000 \
+				--dir "$T/cluster-$port" >"$T/redis.$port.log" 2>&1 &
+			pid=$!
+			PIDS="$PIDS $pid"
+			if wait_for 10 redis_up "$port"; then
+				CLUSTER_PORTS="$CLUSTER_PORTS $port"
+				break
+			fi
+			kill "$pid" 2>/dev/null
+		done
+	done
+	[ "$(echo $CLUSTER_PORTS | wc -w)" = 3 ] || return 1
+	# shellcheck disable=SC2046
+	redis-cli --cluster create $(for p in $CLUSTER_PORTS; do echo "127.0.0.1:$p"; done) \
+		--cluster-yes >"$T/cluster-create.log" 2>&1 || return 1
+	for p in $CLUSTER_PORTS; do
+		wait_for 20 cluster_ok "$p" || return 1
+	done
+}

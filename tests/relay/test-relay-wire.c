@@ -40,6 +40,14 @@ static void round_trips(void **state)
 	assert_true(kp_relay_decode(buf, &out));
 	assert_string_equal(out.addr, in.addr);
 	assert_int_equal(out.digits[0], 0); /* JOINED carries no digits */
+
+	/* Node to node: the parked link's number, every bit of it. */
+	in = (kp_relay_msg){.type = KP_RELAY_PASS, .link = 0xfedcba9876543210ull};
+	snprintf(in.addr, sizeof(in.addr), "192.0.2.7");
+	kp_relay_encode(&in, buf);
+	assert_true(kp_relay_decode(buf, &out));
+	assert_true(out.link == 0xfedcba9876543210ull);
+	assert_string_equal(out.addr, "192.0.2.7");
 }
 
 static void refuses_what_is_not_a_message(void **state)
@@ -56,8 +64,9 @@ static void refuses_what_is_not_a_message(void **state)
 	for (int type = 0; type < 256; type++) {
 		memcpy(bad, buf, sizeof(bad));
 		bad[4] = (uint8_t)type;
-		bool known = type >= KP_RELAY_OFFER && type <= KP_RELAY_REFUSED;
-		/* OFFER, JOINED and REFUSED ignore the digit field. */
+		bool known = type >= KP_RELAY_OFFER && type <= KP_RELAY_PASS;
+		/* OFFER, JOINED and REFUSED ignore the digit field, PASS reads
+		 * a number there. */
 		assert_int_equal(kp_relay_decode(bad, &out), known);
 	}
 	memcpy(bad, buf, sizeof(bad));

@@ -61,6 +61,10 @@ typedef struct transport {
 	void *offer;
 	int offer_fd;
 	short offer_events;
+	/* A parked link lost, or a relay not reached: a new one is asked for
+	 * at this time (0: not), after a pause that doubles up to a limit. */
+	int64_t offer_retry_us;
+	int offer_backoff_s;
 	char claim[KP_WIRE_CODE_DIGITS];
 	bool have_claim;
 	int listen_fd;
@@ -524,6 +528,18 @@ static void drop_offer(transport *t)
 	t->offer_fd = -1;
 }
 
+/* A relay node that died, or a network that dropped: another node behind
+ * the desk's address, or the same one back, is asked again after 1, 2, 4
+ * ... up to 30 s. */
+#define OFFER_BACKOFF_MAX_S 30
+static void retry_offer_later(transport *t, int64_t now)
+{
+	t->offer_backoff_s = t->offer_backoff_s ? t->offer_backoff_s * 2 : 1;
+	if (t->offer_backoff_s > OFFER_BACKOFF_MAX_S)
+		t->offer_backoff_s = OFFER_BACKOFF_MAX_S;
+	t->offer_retry_us = now + (int64_t)t->offer_backoff_s * 1000000;
+}
+
 /* kt_viewer's want_code: parks a new link at the relay, which answers with
  * a code (dropping the old link retires the old code). */
 static int relay_want_code(void *ctx)
@@ -534,6 +550,7 @@ static int relay_want_code(void *ctx)
 
 	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	drop_offer(t);
+	t->offer_retry_us = 0;
 	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
 		       sizeof(err));
 	if (ret == 0 && !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer))) {
@@ -544,9 +561,10 @@ static int relay_want_code(void *ctx)
 	if (ret) {
 		t->offer_fd = -1;
 		kyoyu_error("cannot reach the relay at %s: %s", t->relay, err);
-		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; check the "
-				       "network and ask for a new code");
-		/* The viewer stays: the operator asks again once it can. */
+		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; a new code "
+				       "is asked for by itself when it can be");
+		/* The viewer stays and asks again, as the operator may. */
+		retry_offer_later(t, kyoyu_now_us());
 		return 0;
 	}
 	/* The parked link is silent for up to the code's life: keepalives
@@ -570,6 +588,7 @@ static void relay_offer_moved(transport *t, int64_t now)
 	if (ret == -EAGAIN)
 		return;
 	if (ret == KP_RELAY_CODE) {
+		t->offer_backoff_s = 0;
 		kt_viewer_show_code(t->viewer, got.digits, now);
 		OPENSSL_cleanse(&got, sizeof(got));
 		t->offer_events = POLLIN;
@@ -596,10 +615,12 @@ static void relay_offer_moved(transport *t, int64_t now)
 	else if (ret == -ECONNREFUSED)
 		snprintf(text, sizeof(text), "%s", kp_relay_reason_text(got.reason));
 	else
-		snprintf(text, sizeof(text), "the link to the relay was lost (%s); ask for a "
-			 "new code", why);
+		snprintf(text, sizeof(text), "the link to the relay was lost (%s); a new code "
+			 "is asked for by itself", why);
 	kt_viewer_code_refused(t->viewer, text);
 	drop_offer(t);
+	if (ret != -ECONNREFUSED)
+		retry_offer_later(t, now);
 }
 
 static bool tls_refused(void *ctx, kp_conn *conn)
@@ -729,6 +750,17 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 				timeout = (int)((t->listen_paused_until_us - now) / 1000) + 1;
 		}
 		bool offer_polled = false;
+		if (t->offer_retry_us && t->offer_fd < 0 && t->viewer &&
+		    !kt_viewer_done(t->viewer) && !kt_viewer_busy(t->viewer)) {
+			if (now >= t->offer_retry_us) {
+				kyoyu_info("asking the relay at %s for a new code", t->relay);
+				relay_want_code(t);
+			} else {
+				int ms = (int)((t->offer_retry_us - now) / 1000) + 1;
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+			}
+		}
 		if (t->offer_fd >= 0 && !kt_viewer_done(t->viewer)) {
 			pfds[n++] = (struct pollfd){t->offer_fd, t->offer_events, 0};
 			offer_polled = true;
