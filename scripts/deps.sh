@@ -23,8 +23,11 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
 # own Redis on loopback (libhiredis-dev above builds the relay); man-db's
-# lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh).
+# lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);
+# dpkg-dev, debhelper and lintian build and check the Debian packages
+# (tests/packaging/debian.sh).
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox man-db mandoc
+  dpkg-dev debhelper lintian
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
   sway grim redis-server redis-tools"
