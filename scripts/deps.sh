@@ -22,15 +22,16 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # ScreenCast portal, PipeWire) and an Xwayland for capture/x11 to refuse;
 # a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
-# own Redis on loopback (libhiredis-dev above builds the relay); man-db's
-# lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);
-# dpkg-dev, debhelper and lintian build and check the Debian packages
-# (tests/packaging/debian.sh).
-KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox man-db mandoc
-  dpkg-dev debhelper lintian
+# own Redis on loopback (libhiredis-dev above builds the relay).
+KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
   sway grim redis-server redis-tools"
+
+# man-db's lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);
+# dpkg-dev, debhelper and lintian build and check the Debian packages
+# (tests/packaging/debian.sh).
+KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {
