@@ -506,8 +506,14 @@ int main(int argc, char **argv)
 	}
 
 	for (;;) {
-		while (wl_display_prepare_read(f.display) != 0)
-			wl_display_dispatch_pending(f.display);
+		/* Once the compositor is gone, dispatching fails and events
+		 * stay queued: prepare_read would then fail for ever (and
+		 * spin, deaf to SIGTERM). */
+		bool gone = false;
+		while (!gone && wl_display_prepare_read(f.display) != 0)
+			gone = wl_display_dispatch_pending(f.display) < 0;
+		if (gone)
+			break;
 		wl_display_flush(f.display);
 		if (poll(fds, 3, -1) < 0 && errno != EINTR) {
 			wl_display_cancel_read(f.display);
