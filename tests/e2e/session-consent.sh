@@ -55,13 +55,20 @@ check "the viewer decoded nothing and received no packet" \
 	grep -q '^kyoyu: session ended .* 0 decoded frames, 0 packets' "$E2E_TMP/declined.out"
 check "no recording was written" test ! -e "$E2E_TMP/declined.webm"
 # What the meter saw from the sharer after its TLS handshake: the hello,
-# the answer, the goodbye and pongs, each a small record, and no more than
-# the viewer's own records (welcome, pings) call for.
-set -- $(awk '$2 == "c2s" && $3 == 23 { c++; if ($4 > max) max = $4 }
-	$2 == "s2c" && $3 == 23 { s++ } END { print c + 0, s + 0, max + 0 }' "$E2E_TMP/meter.log")
-echo "# the sharer sent $1 TLS records after the handshake (longest $3 bytes), the viewer $2"
+# the question (protocol 1.3: the words the customer read), the answer, the
+# goodbye and pongs, and no more than the viewer's own records (welcome,
+# pings) call for.  All are small but the one with the question, which is
+# no longer than its words and 64 bytes.
+question="The support team would like to see your screen and record this session (only what your screen shows is recorded).
+Do you agree? Press y for yes or n for no."
+words=$(printf '%s' "$question" | wc -c)
+set -- $(awk -v words="$words" '$2 == "c2s" && $3 == 23 { c++; if ($4 > max) max = $4
+		if ($4 > 64) big++ }
+	$2 == "s2c" && $3 == 23 { s++ } END { print c + 0, s + 0, max + 0, big + 0 }' \
+	"$E2E_TMP/meter.log")
+echo "# the sharer sent $1 TLS records after the handshake ($4 over 64 bytes, the longest $3 bytes; the question's words are $words), the viewer $2"
 check "on the wire: no video or cursor record from the sharer" \
-	test "$1" -le $(($2 + 3)) -a "$3" -le 64
+	test "$1" -le $(($2 + 4)) -a "$4" -le 1 -a "$3" -le $((words + 64))
 kill "$METER_PID"
 
 # ---- granted ------------------------------------------------------------
