@@ -75,21 +75,36 @@ static void usage(FILE *out)
 		"      --version             print the version and plugin ABI\n"
 		"  -h, --help                show this help\n\n");
 	kyoyu_slots_print(out);
-	fprintf(out, "\nSee docs/config.md for every key.\n");
+	fprintf(out, "\nkyoyu.cfg(5) and docs/config.md describe every key.\n");
 }
 
-/* True when this binary is the one built in the build tree (make check),
- * whose plugins are not installed yet. */
-static bool running_from_build_tree(void)
+/* The build tree this binary was built in when it runs from there (make
+ * check, scripts/demo), whose plugins and catalogues are not installed:
+ * then fills DIR and returns true.  Found from the executable's own path,
+ * never a path compiled in, so that a packaged binary carries no trace of
+ * where it was built (reproducible builds).  libtool runs an uninstalled
+ * program from BUILDDIR/.libs; BUILDDIR holds config.status and plugins/,
+ * which no installed program's folder does. */
+static bool running_from_build_tree(char *dir, size_t size)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	size_t len = strlen(KYOYU_BUILD_DIR);
+	char probe[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+	char *slash;
 
 	if (n <= 0)
 		return false;
-	exe[n] = '\0';
-	return strncmp(exe, KYOYU_BUILD_DIR, len) == 0 && exe[len] == '/';
+	dir[n] = '\0';
+	if (!(slash = strrchr(dir, '/')))
+		return false;
+	*slash = '\0';
+	slash = strrchr(dir, '/');
+	if (slash && strcmp(slash, "/.libs") == 0)
+		*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/config.status", dir);
+	if (access(probe, F_OK) != 0)
+		return false;
+	snprintf(probe, sizeof(probe), "%s/plugins", dir);
+	return access(probe, F_OK) == 0;
 }
 
 /* --plugin-path, KYOYU_PLUGIN_PATH, plugins.path, the build tree, the
@@ -100,6 +115,7 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	size_t n = 0;
 	char **config_dirs = NULL;
 	const char *env = getenv("KYOYU_PLUGIN_PATH");
+	char build_dir[PATH_MAX];
 	int ret = 0;
 
 	*dirs = calloc(1, sizeof(char *));
@@ -115,8 +131,10 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	for (char **d = config_dirs; ret == 0 && d && *d; d++)
 		ret = kyoyu_loader_push_dirs(dirs, &n, *d);
 	kyoyu_strv_free(config_dirs);
-	if (ret == 0 && running_from_build_tree())
-		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
+	if (ret == 0 && running_from_build_tree(build_dir, sizeof(build_dir) - 8)) {
+		strcat(build_dir, "/plugins");
+		ret = kyoyu_loader_push_dirs(dirs, &n, build_dir);
+	}
 	if (ret == 0)
 		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
 	return ret;
@@ -126,11 +144,15 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
  * or the installed ones. */
 static const char *locale_dir(void)
 {
+	static char build_locale[PATH_MAX];
 	const char *env = getenv("KYOYU_LOCALEDIR");
 
 	if (env && *env)
 		return env;
-	return running_from_build_tree() ? KYOYU_BUILD_DIR "/locale" : KYOYU_LOCALE_DIR;
+	if (!running_from_build_tree(build_locale, sizeof(build_locale) - 8))
+		return KYOYU_LOCALE_DIR;
+	strcat(build_locale, "/locale");
+	return build_locale;
 }
 
 /* ui.language, on either side, wins over the environment. */

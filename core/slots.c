@@ -288,4 +288,18 @@ void kyoyu_slots_print(FILE *out)
 			s->sharer_wayland_default ? s->sharer_wayland_default : "");
 		fprintf(out, "  %-10s %s\n", "", s->help);
 	}
+	/* Every key the core reads itself, from the tables it checks files
+	 * against: tests/unit/config-docs.sh holds docs/config.md (and so
+	 * kyoyu.cfg(5)) to this line. */
+	fprintf(out, "\nThe core's keys (the plugins' are in --help-plugin NAME):\n ");
+	for (size_t i = 0; i < sizeof(core_groups) / sizeof(core_groups[0]); i++)
+		for (const char *const *k = core_groups[i].keys; *k; k++)
+			fprintf(out, " %s%s%s", core_groups[i].group,
+				*core_groups[i].group ? "." : "", *k);
+	for (const kyoyu_slot *s = kyoyu_slots; s->group; s++) {
+		fprintf(out, " %s.%s", s->group, s->key);
+		for (const char *const *k = s->core_keys; *k; k++)
+			fprintf(out, " %s.%s", s->group, *k);
+	}
+	fprintf(out, "\n");
 }

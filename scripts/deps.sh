@@ -31,6 +31,11 @@ KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   sway grim redis-server redis-tools haproxy
   openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
+# man-db's lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);
+# dpkg-dev, debhelper and lintian build and check the Debian packages
+# (tests/packaging/debian.sh).
+KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian"
+
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {
 	for pkg in "$@"; do
