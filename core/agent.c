@@ -21,10 +21,11 @@
 #include "config-file.h"
 #include "ctl.h"
 #include "i18n.h"
-#ifdef HAVE_OPENSSL
+#ifdef KYOYU_MAKE_CERT
 #include "make-cert.h"
 #endif
 #include "loader.h"
+#include "os.h"
 #include "pipeline.h"
 #include "settings.h"
 #include "slots.h"
@@ -75,12 +76,10 @@ static void usage(FILE *out)
 static bool running_from_build_tree(void)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	size_t len = strlen(KYOYU_BUILD_DIR);
 
-	if (n <= 0)
+	if (kyoyu_os_program_path(exe, sizeof(exe)) != 0)
 		return false;
-	exe[n] = '\0';
 	return strncmp(exe, KYOYU_BUILD_DIR, len) == 0 && exe[len] == '/';
 }
 
@@ -109,8 +108,10 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 	kyoyu_strv_free(config_dirs);
 	if (ret == 0 && running_from_build_tree())
 		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_BUILD_DIR "/plugins");
-	if (ret == 0)
-		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+	char installed[PATH_MAX];
+	if (ret == 0 &&
+	    kyoyu_os_installed_plugin_dir(KYOYU_PLUGIN_DIR, installed, sizeof(installed)) == 0)
+		ret = kyoyu_loader_push_dirs(dirs, &n, installed);
 	return ret;
 }
 
@@ -372,6 +373,11 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, status = 1;
 
+	if (kyoyu_os_init() != 0) {
+		fprintf(stderr, "kyoyu-agent: the system's sockets cannot start (Winsock 2.2 "
+				"is missing)\n");
+		return 1;
+	}
 	/* `kyoyu-agent ctl ...` talks to a running agent and has its own options. */
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return kyoyu_ctl_main(argc - 1, argv + 1);
@@ -461,11 +467,11 @@ int main(int argc, char **argv)
 		goto out_usage;
 	}
 	if (args.make_cert) {
-#ifdef HAVE_OPENSSL
+#ifdef KYOYU_MAKE_CERT
 		status = kyoyu_make_cert(args.make_cert, args.cert_org, args.cert_name);
 #else
-		fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
-				"libssl-dev installed\n");
+		fprintf(stderr, "kyoyu-agent: this build has no --make-cert: run it on "
+				"the viewer's Linux machine (kyoyu built with libssl-dev)\n");
 #endif
 		goto out;
 	}

@@ -8,12 +8,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <kyoyu/log.h>
 
 /* Writes the message FMT into ERR, cut to ERRLEN bytes: how a function of
  * the core tells its caller what went wrong and what to do. */
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	KYOYU_PRINTF_FORMAT(3, 4);
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -21,6 +25,19 @@ static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* The first LEN bytes of TEXT as a new string (strndup, which Windows'
+ * C runtime lacks); NULL when out of memory. */
+static inline char *copy_n(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	return copy;
 }
 
 /* TIMEOUT_MS (>= 0) from now on CLOCK_MONOTONIC: the deadline for
