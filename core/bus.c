@@ -336,7 +336,7 @@ kyoyu_inbox *kyoyu_bus_subscribe(kyoyu_bus *bus, const char *name,
 		goto out_free_control;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_condattr_setclock(&attr, KYOYU_OS_COND_CLOCK);
 	pthread_cond_init(&in->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&in->lock, NULL);

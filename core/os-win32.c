@@ -16,11 +16,23 @@
 
 #include "os.h"
 
-int kyoyu_os_init(void)
+static INIT_ONCE winsock_once = INIT_ONCE_STATIC_INIT;
+static int winsock_status = -ENOSYS;
+
+static BOOL CALLBACK start_winsock(PINIT_ONCE once, void *param, void **context)
 {
 	WSADATA data;
 
-	return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -ENOSYS;
+	winsock_status = WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -ENOSYS;
+	return TRUE;
+}
+
+/* Once per process, whoever asks first: the agent at its start, the bus
+ * when a test uses it without the agent. */
+int kyoyu_os_init(void)
+{
+	InitOnceExecuteOnce(&winsock_once, start_winsock, NULL, NULL);
+	return winsock_status;
 }
 
 int kyoyu_os_poll(struct pollfd *fds, unsigned n, int timeout_ms)
@@ -75,6 +87,10 @@ int kyoyu_os_socket_errno(void)
 
 int kyoyu_os_unix_socket(bool nonblocking)
 {
+	if (kyoyu_os_init() != 0) {
+		errno = ENOSYS;
+		return -1;
+	}
 	int fd = socket_as_int(socket(AF_UNIX, SOCK_STREAM, 0));
 	u_long on = 1;
 
@@ -110,6 +126,8 @@ int kyoyu_os_wake_open(void)
 	u_long nonblocking = 1;
 
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (kyoyu_os_init() != 0)
+		return -1;
 	int fd = socket_as_int(socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
 	if (fd < 0)
 		return -1;

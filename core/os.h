@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #ifdef _WIN32
 /* struct pollfd, WSAPoll and AF_UNIX (Windows 10 1803 and later) come
@@ -18,6 +19,11 @@
 #define KYOYU_OS_MSG_NOSIGNAL 0
 #define KYOYU_OS_MSG_DONTWAIT 0
 #define SHUT_WR SD_SEND
+/* winpthreads (mingw-w64 10) measures pthread_cond_timedwait's deadline
+ * against the system time whatever clock the condition's attribute names:
+ * a deadline on CLOCK_MONOTONIC would lie in the past at once.  Timed
+ * waits follow a change of the system time there. */
+#define KYOYU_OS_COND_CLOCK CLOCK_REALTIME
 #define KYOYU_OS_DIR_SEP "\\"
 /* What a shared module's file ends with. */
 #define KYOYU_OS_MODULE_EXT ".dll"
@@ -31,6 +37,8 @@
 #include <sys/un.h>
 #define KYOYU_OS_MSG_NOSIGNAL MSG_NOSIGNAL
 #define KYOYU_OS_MSG_DONTWAIT MSG_DONTWAIT
+/* The clock of the condition variables' timed waits. */
+#define KYOYU_OS_COND_CLOCK CLOCK_MONOTONIC
 #define KYOYU_OS_DIR_SEP "/"
 #define KYOYU_OS_MODULE_EXT ".so"
 #define KYOYU_OS_PATH_LIST_SEP ":"
