@@ -48,7 +48,8 @@ struct kp_conn {
 	size_t stage_len, stage_off;
 
 	uint8_t ctrl[KP_CONN_CTRL_DEPTH][KP_WIRE_FRAME_MAX];
-	uint8_t ctrl_len[KP_CONN_CTRL_DEPTH];
+	uint16_t ctrl_len[KP_CONN_CTRL_DEPTH]; /* up to KP_WIRE_FRAME_MAX */
+	kyoyu_buffer *ctrl_data[KP_CONN_CTRL_DEPTH]; /* what follows, or NULL */
 	unsigned ctrl_head, ctrl_count;
 
 	char why[200]; /* why the connection failed */
@@ -89,6 +90,8 @@ void kp_conn_free(kp_conn *c, bool graceful)
 	close(c->fd);
 	kp_wire_reader_fini(&c->reader);
 	kyoyu_buffer_unref(c->data);
+	for (unsigned i = 0; i < KP_CONN_CTRL_DEPTH; i++)
+		kyoyu_buffer_unref(c->ctrl_data[i]);
 	/* A hello with a code may still sit in these. */
 	explicit_bzero(c->ctrl, sizeof(c->ctrl));
 	explicit_bzero(c->in, sizeof(c->in));
@@ -127,10 +130,12 @@ int kp_conn_send(kp_conn *c, const kp_wire_msg *msg)
 	if (c->ctrl_count == KP_CONN_CTRL_DEPTH)
 		return -ENOBUFS;
 	unsigned slot = (c->ctrl_head + c->ctrl_count) % KP_CONN_CTRL_DEPTH;
-	size_t n = kp_wire_encode(msg, 0, c->ctrl[slot]);
+	size_t n = kp_wire_encode(msg, msg->data ? kyoyu_buffer_size(msg->data) : 0,
+				  c->ctrl[slot]);
 	if (n == 0)
 		return -EINVAL;
-	c->ctrl_len[slot] = (uint8_t)n;
+	c->ctrl_len[slot] = (uint16_t)n;
+	c->ctrl_data[slot] = msg->data ? kyoyu_buffer_ref(msg->data) : NULL;
 	c->ctrl_count++;
 	return 0;
 }
@@ -159,6 +164,9 @@ static bool next_frame(kp_conn *c, int64_t now_us)
 	if (c->ctrl_count) {
 		memcpy(c->head, c->ctrl[c->ctrl_head], c->ctrl_len[c->ctrl_head]);
 		c->head_len = c->ctrl_len[c->ctrl_head];
+		c->data = c->ctrl_data[c->ctrl_head];
+		c->data_len = c->data ? kyoyu_buffer_size(c->data) : 0;
+		c->ctrl_data[c->ctrl_head] = NULL;
 		c->ctrl_head = (c->ctrl_head + 1) % KP_CONN_CTRL_DEPTH;
 		c->ctrl_count--;
 		return true;

@@ -73,7 +73,8 @@ void kp_conn_hold(kp_conn *conn, uint32_t types, int64_t now_us);
 /* Where screen content comes from (NULL: none). */
 void kp_conn_set_source(kp_conn *conn, kp_conn_source source, void *ctx);
 
-/* Queues a control frame.  Returns 0, -EINVAL when a field is out of
+/* Queues a control frame, with its data when it has some (CONSENT's words:
+ * the queue takes its own reference).  Returns 0, -EINVAL when a field is out of
  * bounds, or -ENOBUFS when the peer has not read the last 64 (it is then
  * not reading at all: the caller drops the connection). */
 int kp_conn_send(kp_conn *conn, const kp_wire_msg *msg);

@@ -79,6 +79,11 @@ struct kp_peer {
 	bool cursor_shape_sent; /* only the position of cursor is left to send */
 	uint8_t consent;  /* the customer's answer, 0 before it */
 	bool consent_sent;
+	/* The question as the customer read it (1.3): its language, and its
+	 * words or NULL.  Sharer: sent before the answer; viewer: received,
+	 * posted with the answer. */
+	char consent_lang[KP_WIRE_LANG_SIZE + 1];
+	kyoyu_buffer *consent_words;
 	kp_pacer pacer;
 	int64_t next_pacer_us;
 

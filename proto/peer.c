@@ -61,6 +61,7 @@ void kp_peer_free(kp_peer *p)
 	kyoyu_inbox_free(p->packets);
 	kp_peer_drop_cursor(p);
 	kyoyu_buffer_unref(p->shape);
+	kyoyu_buffer_unref(p->consent_words);
 	free(p);
 }
 
@@ -98,6 +99,11 @@ static void send_consent(kp_peer *p)
 
 	if (!p->conn || !p->consent || p->consent_sent)
 		return;
+	if (p->minor >= 3) {
+		kp_wire_msg q = {.type = KP_WIRE_QUESTION, .data = p->consent_words};
+		memcpy(q.u.question.lang, p->consent_lang, sizeof(q.u.question.lang));
+		send_wire(p, &q);
+	}
 	m.u.consent.answer = p->consent;
 	send_wire(p, &m);
 	p->consent_sent = true;
@@ -158,7 +164,8 @@ void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t
 	p->minor = link->minor;
 	p->recording = link->recording;
 	p->recording_optional = link->recording && link->recording_optional && link->minor >= 1;
-	kp_conn_allow(conn, link->minor >= 2   ? allowed
+	kp_conn_allow(conn, link->minor >= 3   ? allowed
+			    : link->minor >= 2 ? allowed & ~KP_WIRE_SINCE_1_3
 			    : link->minor >= 1 ? allowed & ~KP_WIRE_SINCE_1_2
 					       : allowed & ~KP_WIRE_SINCE_1_1);
 	hold_screen_unless_sharing(p, now);
@@ -246,7 +253,7 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
 			const kp_peer_identity *who)
 {
 	kyoyu_msg *msg;
-	char texts[3 * (KYOYU_PEER_TEXT_MAX + 1)];
+	char texts[5 * (KYOYU_PEER_TEXT_MAX + 1)];
 	size_t len = 0;
 
 	KP_PEER_ASSERT_THREAD(p);
@@ -267,6 +274,8 @@ void kp_peer_post_event(kp_peer *p, uint32_t event, uint32_t reason,
 		add_text(texts, &len, who->name);
 		add_text(texts, &len, who->org);
 		add_text(texts, &len, who->issuer);
+		add_text(texts, &len, who->own_name);
+		add_text(texts, &len, who->own_org);
 		msg->buf = kyoyu_buffer_new_copy(texts, len);
 		if (!msg->buf) {
 			kyoyu_error("out of memory: the peer event goes without the peer's name");
@@ -347,11 +356,33 @@ static void send_recording_stopped(kp_peer *p, int error)
 	send_wire(p, &m);
 }
 
+/* Keeps the words of the question MSG answers, for the viewer's record of
+ * the consent; kyoyu_consent_post() checked them. */
+static void keep_consent_words(kp_peer *p, const kyoyu_msg *msg)
+{
+	char lang[KYOYU_CONSENT_LANGUAGE_MAX + 1];
+	char *words = malloc(KYOYU_CONSENT_NOTICE_MAX + 1);
+
+	kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_LANGUAGE, lang, sizeof(lang));
+	snprintf(p->consent_lang, sizeof(p->consent_lang), "%s", lang);
+	kyoyu_buffer_unref(p->consent_words);
+	p->consent_words = NULL;
+	if (!words)
+		return;
+	int n = kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE, words,
+				   KYOYU_CONSENT_NOTICE_MAX + 1);
+	if (n > 0)
+		p->consent_words = kyoyu_buffer_new_copy(words, (size_t)n);
+	free(words);
+}
+
 /* The customer's answer, for the viewer.  "Without recording" goes only
  * where the viewer offered it; to a viewer that records nothing it is a
  * plain yes (what a 1.0 viewer understands). */
-static void on_answer(kp_peer *p, int64_t answer)
+static void on_answer(kp_peer *p, const kyoyu_msg *msg)
 {
+	int64_t answer = msg->u.value;
+
 	if (answer == KYOYU_CONSENT_GRANTED_UNRECORDED) {
 		if (!p->recording)
 			answer = KYOYU_CONSENT_GRANTED;
@@ -363,6 +394,7 @@ static void on_answer(kp_peer *p, int64_t answer)
 		return;
 	p->consent = (uint8_t)answer;
 	p->consent_sent = false;
+	keep_consent_words(p, msg);
 	send_consent(p);
 }
 
@@ -381,7 +413,7 @@ void kp_peer_on_bus(kp_peer *p, kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_CONSENT:
 		if (kp_peer_is_sharer(p))
-			on_answer(p, msg->u.value);
+			on_answer(p, msg);
 		break;
 	case KYOYU_MSG_LIMITS:
 		if (msg->u.limits.source == KYOYU_LIMITS_OWN)
@@ -577,6 +609,43 @@ static void post_simple(kp_peer *p, uint32_t type, int64_t value)
 	kyoyu_bus_post_value(p->bus, type, value);
 }
 
+/* The question the customer is about to answer (1.3): kept for the
+ * answer, which follows. */
+static int on_peer_question(kp_peer *p, const kp_wire_msg *m)
+{
+	const char *words = m->data ? kyoyu_buffer_data(m->data) : "";
+	size_t n = m->data ? kyoyu_buffer_size(m->data) : 0;
+
+	if (!kp_wire_text_ok(words, n))
+		return refuse(p, "QUESTION words that are not printable UTF-8");
+	memcpy(p->consent_lang, m->u.question.lang, sizeof(p->consent_lang));
+	kyoyu_buffer_unref(p->consent_words);
+	p->consent_words = m->data ? kyoyu_buffer_ref(m->data) : NULL;
+	return 0;
+}
+
+/* The customer's answer, with the question's words when the sharer sent
+ * them first. */
+static int on_peer_consent(kp_peer *p, const kp_wire_msg *m)
+{
+	size_t n = p->consent_words ? kyoyu_buffer_size(p->consent_words) : 0;
+
+	if (m->u.consent.answer == KYOYU_CONSENT_GRANTED_UNRECORDED && !p->recording_optional)
+		return refuse(p, "CONSENT \"without recording\", which was not offered");
+	/* The words are not a C string on the wire: made one here. */
+	char *text = malloc(n + 1);
+	if (text) {
+		if (n)
+			memcpy(text, kyoyu_buffer_data(p->consent_words), n);
+		text[n] = '\0';
+	}
+	if (!text || kyoyu_consent_post(p->bus, m->u.consent.answer, p->consent_lang, text) ==
+			     -ENOMEM)
+		post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+	free(text);
+	return 0;
+}
+
 /* The sharer's pause state reaches the bus at most every PAUSE_POST_US:
  * a peer flipping it 10 000 times would fill inboxes, which then drop
  * messages, and the operator could be left with the wrong one.  The last
@@ -657,12 +726,11 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 						kp_peer_unreceived_age(p, m->u.report.bytes, now),
 						now));
 		break;
+	case KP_WIRE_QUESTION:
+		ret = on_peer_question(p, m);
+		break;
 	case KP_WIRE_CONSENT:
-		if (m->u.consent.answer == KYOYU_CONSENT_GRANTED_UNRECORDED &&
-		    !p->recording_optional)
-			ret = refuse(p, "CONSENT \"without recording\", which was not offered");
-		else
-			post_simple(p, KYOYU_MSG_CONSENT, m->u.consent.answer);
+		ret = on_peer_consent(p, m);
 		break;
 	case KP_WIRE_LIMITS:
 		on_peer_limits(p, m);

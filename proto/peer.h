@@ -73,6 +73,7 @@ typedef struct kp_peer_link {
 typedef struct kp_peer_identity {
 	const char *name, *org, *issuer; /* or NULL */
 	uint32_t verified;               /* kyoyu_peer_verified bits */
+	const char *own_name, *own_org;  /* this side as the peer sees it */
 } kp_peer_identity;
 
 /* CONN now carries the session (taken over), as LINK says. */

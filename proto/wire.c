@@ -43,6 +43,8 @@ static const bounds table[KP_WIRE_TYPE_END] = {
 	[KP_WIRE_REPORT] = {"REPORT", 24, 24},
 	[KP_WIRE_LIMITS] = {"LIMITS", 8, 8},
 	[KP_WIRE_NOTICE] = {"NOTICE", 2, 2},
+	[KP_WIRE_QUESTION] = {"QUESTION", KP_WIRE_LANG_SIZE,
+			      KP_WIRE_LANG_SIZE + KP_WIRE_MAX_QUESTION},
 };
 
 const char *kp_wire_type_name(uint32_t type)
@@ -126,6 +128,40 @@ static bool limits_ok(uint32_t cap_s, uint32_t warn_s)
 {
 	return cap_s <= KP_WIRE_MAX_CAP_S && warn_s <= KP_WIRE_MAX_WARN_S &&
 	       (cap_s == 0 ? warn_s == 0 : warn_s < cap_s);
+}
+
+bool kp_wire_text_ok(const char *text, size_t len)
+{
+	for (;;) {
+		const char *nl = memchr(text, '\n', len);
+		size_t line = nl ? (size_t)(nl - text) : len;
+		if (!kp_wire_name_ok(text, line))
+			return false;
+		if (!nl)
+			return true;
+		text += line + 1;
+		len -= line + 1;
+	}
+}
+
+bool kp_wire_lang_ok(const char *tag, size_t len)
+{
+	if (len == 0 || len > KP_WIRE_LANG_SIZE)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = tag[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* An empty language, or a tag. */
+static bool question_lang_ok(const char *lang)
+{
+	size_t n = strnlen(lang, KP_WIRE_LANG_SIZE + 1);
+	return n == 0 || kp_wire_lang_ok(lang, n);
 }
 
 static bool consent_ok(uint8_t answer)
@@ -216,6 +252,8 @@ static bool encodable(const kp_wire_msg *m, size_t data_len)
 		return limits_ok(m->u.limits.cap_s, m->u.limits.warn_s);
 	case KP_WIRE_NOTICE:
 		return notice_ok(m->u.notice.kind, m->u.notice.cause);
+	case KP_WIRE_QUESTION:
+		return question_lang_ok(m->u.question.lang) && data_len <= KP_WIRE_MAX_QUESTION;
 	case KP_WIRE_VIDEO_CONFIG:
 		return m->u.video_config.codec != 0 && m->u.video_config.width >= 1 &&
 		       m->u.video_config.width <= KP_WIRE_MAX_SIDE &&
@@ -351,6 +389,13 @@ size_t kp_wire_encode(const kp_wire_msg *m, size_t data_len, uint8_t *out)
 		put_u8(&w, m->u.notice.kind);
 		put_u8(&w, m->u.notice.cause);
 		break;
+	case KP_WIRE_QUESTION: {
+		size_t n = strlen(m->u.question.lang);
+		put_bytes(&w, m->u.question.lang, n);
+		memset(w.p, 0, KP_WIRE_LANG_SIZE - n);
+		w.p += KP_WIRE_LANG_SIZE - n;
+		break;
+	}
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: no body */
 		break;
 	}
@@ -491,6 +536,23 @@ static int decode_welcome(getter *g, kp_wire_welcome *h, char *why, size_t whyle
 	return 0;
 }
 
+/* QUESTION's language: a tag, then only NUL padding (the words follow as
+ * data, checked by the reader of the message). */
+static int decode_question(getter *g, kp_wire_msg *m, char *why, size_t whylen)
+{
+	char *lang = m->u.question.lang;
+
+	get_bytes(g, lang, KP_WIRE_LANG_SIZE);
+	lang[KP_WIRE_LANG_SIZE] = '\0';
+	size_t n = strlen(lang);
+	for (size_t i = n; i < KP_WIRE_LANG_SIZE; i++)
+		if (lang[i] != '\0')
+			return fail(why, whylen, "QUESTION language not padded with NULs");
+	if (n && !kp_wire_lang_ok(lang, n))
+		return fail(why, whylen, "QUESTION language is not a language tag");
+	return 0;
+}
+
 /* Decodes the fixed part of a body (FIXED bytes; DATA_LEN more follow).
  * The length is already within the type's bounds. */
 static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
@@ -617,19 +679,23 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 			return fail(why, whylen, "NOTICE of unknown kind %u (cause %u)",
 				    m->u.notice.kind, m->u.notice.cause);
 		return 0;
+	case KP_WIRE_QUESTION:
+		return decode_question(&g, m, why, whylen);
 	default: /* PAUSED, RESUMED, KEYFRAME_REQUEST: empty */
 		return 0;
 	}
 }
 
 /* How many leading bytes of a TYPE body of LEN bytes are fields (the rest
- * is bitstream or pixels, read straight into a buffer). */
+ * is bitstream, pixels or words, read straight into a buffer). */
 static size_t fixed_part(uint32_t type, uint32_t len)
 {
 	if (type == KP_WIRE_VIDEO)
 		return KP_WIRE_VIDEO_FIXED;
 	if (type == KP_WIRE_CURSOR_SHAPE)
 		return KP_WIRE_SHAPE_FIXED;
+	if (type == KP_WIRE_QUESTION)
+		return KP_WIRE_LANG_SIZE;
 	return len;
 }
 

@@ -16,7 +16,7 @@
 #include <kyoyu/kyoyu.h>
 
 #define KP_WIRE_MAJOR 1
-#define KP_WIRE_MINOR 2
+#define KP_WIRE_MINOR 3
 #define KP_WIRE_MAGIC "KYOY"
 
 #define KP_WIRE_HEADER_SIZE 5
@@ -43,6 +43,10 @@
 #define KP_WIRE_MAX_GRACE_S 3600
 #define KP_WIRE_MAX_CAP_S 86400        /* LIMITS: a day */
 #define KP_WIRE_MAX_WARN_S 3600        /* LIMITS: an hour */
+/* QUESTION (1.3): the question's language (a BCP 47 tag, NUL-padded),
+ * then the words the customer read, as data. */
+#define KP_WIRE_LANG_SIZE 16
+#define KP_WIRE_MAX_QUESTION 4096
 /* Header plus the largest fixed part of any message. */
 #define KP_WIRE_FRAME_MAX (KP_WIRE_HEADER_SIZE + KP_WIRE_SMALL_MAX)
 
@@ -65,6 +69,7 @@ typedef enum kp_wire_type {
 	KP_WIRE_REPORT = 0x10,
 	KP_WIRE_LIMITS = 0x11, /* 1.1 */
 	KP_WIRE_NOTICE = 0x12, /* 1.2 */
+	KP_WIRE_QUESTION = 0x13, /* 1.3 */
 	KP_WIRE_TYPE_END
 } kp_wire_type;
 
@@ -77,15 +82,16 @@ typedef enum kp_wire_type {
 	 KP_WIRE_BIT(KP_WIRE_PAUSED) | KP_WIRE_BIT(KP_WIRE_RESUMED) |          \
 	 KP_WIRE_BIT(KP_WIRE_VIDEO_CONFIG) | KP_WIRE_BIT(KP_WIRE_VIDEO) |      \
 	 KP_WIRE_BIT(KP_WIRE_CURSOR) | KP_WIRE_BIT(KP_WIRE_CURSOR_SHAPE) |     \
-	 KP_WIRE_BIT(KP_WIRE_LIMITS))
+	 KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_BIT(KP_WIRE_QUESTION))
 #define KP_WIRE_FROM_VIEWER                                                    \
 	(KP_WIRE_BIT(KP_WIRE_BYE) | KP_WIRE_BIT(KP_WIRE_PING) |                \
 	 KP_WIRE_BIT(KP_WIRE_PONG) | KP_WIRE_BIT(KP_WIRE_POINTER) |            \
 	 KP_WIRE_BIT(KP_WIRE_KEYFRAME_REQUEST) | KP_WIRE_BIT(KP_WIRE_REPORT) | \
 	 KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_BIT(KP_WIRE_NOTICE))
-/* Types a session of protocol 1.0 does not know; of 1.1. */
+/* Types a session of protocol 1.0 does not know; of 1.1; of 1.2. */
 #define KP_WIRE_SINCE_1_1 (KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_SINCE_1_2)
-#define KP_WIRE_SINCE_1_2 KP_WIRE_BIT(KP_WIRE_NOTICE)
+#define KP_WIRE_SINCE_1_2 (KP_WIRE_BIT(KP_WIRE_NOTICE) | KP_WIRE_SINCE_1_3)
+#define KP_WIRE_SINCE_1_3 KP_WIRE_BIT(KP_WIRE_QUESTION)
 
 /* NOTICE (1.2, viewer → sharer): what the customer is told. */
 typedef enum kp_wire_notice_kind {
@@ -170,8 +176,11 @@ typedef struct kp_wire_msg {
 		} report;
 		struct { uint32_t cap_s, warn_s; } limits;
 		struct { uint8_t kind, cause; } notice;
+		/* The words follow as data (perhaps none). */
+		struct { char lang[KP_WIRE_LANG_SIZE + 1]; } question;
 	} u;
-	/* VIDEO bitstream or CURSOR_SHAPE pixels; one owned reference. */
+	/* VIDEO bitstream, CURSOR_SHAPE pixels or QUESTION's words; one owned
+	 * reference. */
 	kyoyu_buffer *data;
 } kp_wire_msg;
 
@@ -183,6 +192,14 @@ bool kp_wire_body_bounds(uint32_t type, uint32_t *min, uint32_t *max);
 
 /* True when NAME (LEN bytes) is valid UTF-8 without C0/C1 controls. */
 bool kp_wire_name_ok(const char *name, size_t len);
+
+/* True when TEXT (LEN bytes) is lines of valid UTF-8 without C0/C1
+ * controls, apart by "\n" (a QUESTION's words). */
+bool kp_wire_text_ok(const char *text, size_t len);
+
+/* True when TAG (LEN bytes) may be a QUESTION's language: 1..16 ASCII
+ * letters, digits and '-'. */
+bool kp_wire_lang_ok(const char *tag, size_t len);
 
 /* The bytes of the first KP_WIRE_NAME_CHARS characters of NAME (LEN bytes
  * of valid UTF-8), at most MAX: a cut never splits a character. */

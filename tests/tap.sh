@@ -28,7 +28,10 @@ tap_done() {
 }
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+# Its count is local (dash and bash have `local`): a COMMAND that waits
+# itself does not end this wait early.
 wait_for() {
+	local tries
 	tries=$(($1 * 10))
 	shift
 	while [ "$tries" -gt 0 ]; do

@@ -135,6 +135,8 @@ check "  each with a start, an end, a customer, a reason and a recording" sh -c 
 files=$(cut -f5 "$E2E_TMP/sessions" | grep webm)
 check "three distinct recording files" test "$(echo "$files" | sort -u | wc -l)" = 3
 check "their folder is private (0700)" test "$(stat -c %a "$REC")" = 700
+# The question ui/tty asked, its two lines as JSON writes them.
+notice='"notice": "The support team would like to see your screen and record this session (only what your screen shows is recorded).\nDo you agree? Press y for yes or n for no."'
 for f in $files; do
 	b=$(basename "$f")
 	check "$b: private (0600)" test "$(stat -c %a "$f")" = 600
@@ -151,6 +153,10 @@ for f in $files; do
 		 grep -q '\"consent\": {\"answer\": \"granted\", \"at\": \"20' '$f.json' &&
 		 grep -q '\"start\": \"20' '$f.json' && grep -q '\"end\": \"20' '$f.json' &&
 		 grep -q '\"end_reason\": \"\(left\|ended by operator\)\"' '$f.json'"
+	check "$b: whom the customer was shown (the console's certificate)" \
+		grep -q '"operator": "[^"]' "$f.json"
+	check "$b: the question's language and its words, as the customer read them" sh -c \
+		"grep -q '\"language\": \"en\"' '$f.json' && grep -Fq '$notice' '$f.json'"
 done
 last=$(echo "$files" | tail -1)
 sed 's/^/# /' "$last.json"

@@ -79,7 +79,9 @@ start_relay() {
 
 # start_relay_viewer NAME DESKDIR FD [OPTION...]: an operator's viewer that
 # reaches customers through the relay, with its operator certificate; its
-# terminal is a FIFO held open on descriptor FD.  Sets VIEWER_PID.
+# terminal is a FIFO held open on descriptor FD.  Sets VIEWER_PID.  It
+# serves one session of at most 120 s, unless ONE_SESSION is set empty (a
+# console, which stays up).
 start_relay_viewer() {
 	name=$1 d=$2 fd=$3
 	shift 3
@@ -89,7 +91,7 @@ start_relay_viewer() {
 		-o log.level=info -o codec.plugin=$CODEC \
 		-o "transport.relay=127.0.0.1:$RELAY_PORT" -o "transport.relay_pin=$RELAY_PIN" \
 		-o "transport.cert=$d/op/viewer-cert.pem" \
-		-o "transport.key=$d/op/viewer-key.pem" -t 120 "$@" \
+		-o "transport.key=$d/op/viewer-key.pem" ${ONE_SESSION--t 120} "$@" \
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
 	VIEWER_PID=$!
 	PIDS="$PIDS $VIEWER_PID"

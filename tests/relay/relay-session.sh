@@ -112,7 +112,7 @@ check "a new code is refused with a clear message" \
 check "the relay says why in its log" has "$T/relay.err" "no new codes until"
 check "Redis back on the same port" start_redis "$REDIS_PORT"
 # The relay tries Redis again 2 s after a failure: the operator asks again.
-# (Not wait_for inside wait_for: they share its counter.)
+# (wait_for nests: new_code_works waits in steps of its own.)
 new_code_works() {
 	"$KYOYU_AGENT" ctl new-code --socket "$T/late.sock" >/dev/null 2>&1
 	for i in 1 2 3 4 5 6 7 8 9 10; do

@@ -100,7 +100,12 @@ static void pair_identity(void *ctx, kp_conn *conn, kt_identity *out)
 	out->verified = KYOYU_PEER_VERIFIED_PIN;
 }
 
-static int setup_with(void **state, bool recording, bool optional)
+/* 64 characters outside the Basic Multilingual Plane (U+2000B, 4 bytes
+ * each): the longest names on the wire, 255 bytes once cut. */
+static char long_name[64 * 4 + 1];
+
+static int setup_named(void **state, bool recording, bool optional, const char *viewer_name,
+		       const char *sharer_name)
 {
 	pair *p = calloc(1, sizeof(*p));
 
@@ -109,12 +114,12 @@ static int setup_with(void **state, bool recording, bool optional)
 	kt_viewer_config vc = {
 		.peer = peer_config(KYOYU_ROLE_VIEWER), .code_ttl_us = 60000000,
 		.attempts_per_minute = 100, .reject_delay_us = 50000,
-		.handshake_timeout_us = 5000000, .grace_us = 2000000, .name = "operator",
+		.handshake_timeout_us = 5000000, .grace_us = 2000000, .name = viewer_name,
 		.codecs = codecs, .recording = recording, .recording_optional = optional,
 	};
 	kt_sharer_config sc = {
 		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
-		.name = "customer", .target = "test", .codec = KYOYU_CODEC_VP9,
+		.name = sharer_name, .target = "test", .codec = KYOYU_CODEC_VP9,
 	};
 	kt_connector con = {pair_open, pair_wrap, NULL, pair_identity, p, NULL};
 	p->viewer = kt_viewer_new(p->viewer_side.bus, &vc);
@@ -124,9 +129,21 @@ static int setup_with(void **state, bool recording, bool optional)
 	return 0;
 }
 
+static int setup_with(void **state, bool recording, bool optional)
+{
+	return setup_named(state, recording, optional, "operator", "customer");
+}
+
 static int setup(void **state)
 {
 	return setup_with(state, false, false);
+}
+
+static int setup_long_names(void **state)
+{
+	for (size_t i = 0; i < 64; i++)
+		memcpy(long_name + 4 * i, "\xf0\xa0\x80\x8b", 4);
+	return setup_named(state, false, false, long_name, long_name);
 }
 
 static int setup_recording(void **state)
@@ -578,6 +595,27 @@ static void test_link_pause_pointer_and_keyframe_requests_cross(void **state)
 	assert_non_null(find(&p->sharer_side, KYOYU_MSG_STATS, -1));
 }
 
+/* A HELLO and a WELCOME of the largest size (names of 255 bytes) cross
+ * whole: a control frame longer than 255 bytes is not cut. */
+static void test_link_longest_names_cross_whole(void **state)
+{
+	pair *p = *state;
+	char text[KYOYU_PEER_TEXT_MAX + 1];
+
+	state_to(p, true, KYOYU_STATE_CONNECTING, 0);
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump_until(p, &p->viewer_side, KYOYU_MSG_PEER, 1, 3000);
+	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
+	const kyoyu_msg *c = find(&p->viewer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED);
+	assert_non_null(c);
+	/* 63 of the 64 characters fit in 255 bytes. */
+	assert_int_equal(kyoyu_peer_text(c, KYOYU_PEER_TEXT_NAME, text, sizeof(text)), 252);
+	assert_memory_equal(text, long_name, 252);
+	assert_non_null(find(&p->sharer_side, KYOYU_MSG_PEER, KYOYU_PEER_CONNECTED));
+}
+
 static void answer_consent(pair *p, uint32_t answer)
 {
 	kyoyu_msg *msg = new_msg(KYOYU_MSG_CONSENT);
@@ -602,6 +640,34 @@ static void test_link_recording_viewer_gets_the_customers_yes(void **state)
 	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
 	assert_non_null(answer);
 	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
+}
+
+/* The question's language and words travel with the answer (1.3), for the
+ * viewer's record of the consent; and again after a dropped link. */
+static void test_link_consent_carries_the_words_the_customer_read(void **state)
+{
+	static const char texts[] = "ja\0サポート担当者が画面を見て録画します。\nよろしいですか？";
+	pair *p = *state;
+	char text[KYOYU_CONSENT_NOTICE_MAX + 1];
+
+	state_to(p, false, KYOYU_STATE_CONNECTING, 0);
+	kt_sharer_start(p->sharer, kyoyu_now_us());
+	enter_code(p, "123456789");
+	pump_until(p, &p->sharer_side, KYOYU_MSG_PEER, 1, 3000);
+	state_to(p, false, KYOYU_STATE_AWAITING_CONSENT, 0);
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_CONSENT);
+	msg->u.value = KYOYU_CONSENT_GRANTED;
+	msg->buf = kyoyu_buffer_new_copy(texts, sizeof(texts));
+	to_sharer(p, msg);
+	pump_until(p, &p->viewer_side, KYOYU_MSG_CONSENT, 1, 3000);
+	const kyoyu_msg *answer = find(&p->viewer_side, KYOYU_MSG_CONSENT, -1);
+	assert_non_null(answer);
+	assert_int_equal(answer->u.value, KYOYU_CONSENT_GRANTED);
+	assert_int_equal(kyoyu_consent_text(answer, KYOYU_CONSENT_TEXT_LANGUAGE, text,
+					    sizeof(text)), 2);
+	assert_string_equal(text, "ja");
+	kyoyu_consent_text(answer, KYOYU_CONSENT_TEXT_NOTICE, text, sizeof(text));
+	assert_string_equal(text, texts + 3);
 }
 
 /* The desk lets the customer share without recording: the sharer hears it
@@ -763,6 +829,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_link_right_code_connects_both_sides, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_link_longest_names_cross_whole,
+						setup_long_names, teardown),
 		cmocka_unit_test_setup_teardown(test_link_wrong_code_is_refused_and_asked_again,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_video_arrives_with_config_and_capture_time,
@@ -783,6 +851,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_recording_viewer_gets_the_customers_yes,
 						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_link_consent_carries_the_words_the_customer_read, setup_recording,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_link_unrecorded_answer_reaches_a_viewer_that_offers_it,
 			setup_recording_optional, teardown),

@@ -299,7 +299,8 @@ static void test_wire_codec_messages_have_the_documented_bounds(void **state)
 	/* No control body is larger than HELLO's. */
 	for (uint32_t type = 1; type < KP_WIRE_TYPE_END; type++) {
 		assert_true(kp_wire_body_bounds(type, &min, &max));
-		if (type != KP_WIRE_VIDEO && type != KP_WIRE_CURSOR_SHAPE)
+		if (type != KP_WIRE_VIDEO && type != KP_WIRE_CURSOR_SHAPE &&
+		    type != KP_WIRE_QUESTION)
 			assert_true(max <= KP_WIRE_SMALL_MAX);
 	}
 }
@@ -376,6 +377,59 @@ static int decode(uint32_t type, const void *body, size_t len)
 	int ret = kp_wire_decode(type, body, len, &out, why, sizeof(why));
 	kp_wire_msg_clear(&out);
 	return ret;
+}
+
+/* QUESTION (1.3): the language padded to 16 bytes, then the question's
+ * words (4096 bytes at most) as data. */
+static void test_wire_question_carries_the_words_the_customer_read(void **state)
+{
+	static const char words[] = "サポート担当者が画面を見ます。\nよろしいですか？";
+	uint8_t frame[KP_WIRE_FRAME_MAX], b[KP_WIRE_LANG_SIZE];
+	kp_wire_msg m, out;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_QUESTION;
+	strcpy(m.u.question.lang, "ja");
+	out = roundtrip(&m, (const uint8_t *)words, strlen(words));
+	assert_string_equal(out.u.question.lang, "ja");
+	kp_wire_msg_clear(&out);
+	/* No words and no language: still a question (an older UI's). */
+	m.u.question.lang[0] = '\0';
+	out = roundtrip(&m, NULL, 0);
+	assert_string_equal(out.u.question.lang, "");
+	/* Never more words than allowed, never a language that is no tag. */
+	assert_int_equal(kp_wire_encode(&m, KP_WIRE_MAX_QUESTION + 1, frame), 0);
+	assert_int_equal(kp_wire_encode(&m, KP_WIRE_MAX_QUESTION, frame),
+			 KP_WIRE_HEADER_SIZE + KP_WIRE_LANG_SIZE);
+	strcpy(m.u.question.lang, "j a");
+	assert_int_equal(kp_wire_encode(&m, 0, frame), 0);
+
+	/* Decoding: a tag, then only NULs. */
+	memset(b, 0, sizeof(b));
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE - 1), -EPROTO);
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE), 0);
+	memcpy(b, "en-GB", 5);
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE), 0);
+	b[9] = 'x'; /* after the tag's NUL */
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE), -EPROTO);
+	b[9] = '\0';
+	b[1] = '\n';
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE), -EPROTO);
+	memset(b, 'a', KP_WIRE_LANG_SIZE); /* 16 letters, no NUL: allowed */
+	assert_int_equal(decode(KP_WIRE_QUESTION, b, KP_WIRE_LANG_SIZE), 0);
+	/* Only a sharer asks, and only from 1.3 on. */
+	assert_true(KP_WIRE_FROM_SHARER & KP_WIRE_BIT(KP_WIRE_QUESTION));
+	assert_false(KP_WIRE_FROM_VIEWER & KP_WIRE_BIT(KP_WIRE_QUESTION));
+	assert_true(KP_WIRE_SINCE_1_2 & KP_WIRE_BIT(KP_WIRE_QUESTION));
+
+	/* The words: lines of printable UTF-8. */
+	assert_true(kp_wire_text_ok(words, strlen(words)));
+	assert_true(kp_wire_text_ok("", 0));
+	assert_true(kp_wire_text_ok("\n\n", 2));
+	assert_false(kp_wire_text_ok("a\tb", 3));
+	assert_false(kp_wire_text_ok("a\r\nb", 4));
+	assert_false(kp_wire_text_ok("\xc2\x9b", 2)); /* C1: CSI */
+	assert_false(kp_wire_text_ok("\xe3\x81", 2)); /* a cut character */
 }
 
 /* Where the code begins in a HELLO body offering one codec. */
@@ -816,6 +870,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wire_roundtrips_every_message_type),
+		cmocka_unit_test(test_wire_question_carries_the_words_the_customer_read),
 		cmocka_unit_test(test_wire_refuses_lengths_outside_each_types_bounds),
 		cmocka_unit_test(test_wire_codec_messages_have_the_documented_bounds),
 		cmocka_unit_test(test_wire_codecs_travel_as_their_four_characters),

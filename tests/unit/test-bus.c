@@ -1007,12 +1007,65 @@ static void test_peer_text_reads_name_organisation_and_issuer(void **state)
 	kyoyu_msg_unref(msg);
 }
 
+/* The answer posted with the question's words: the language and the
+ * words read back; a language that is no tag and words with a control
+ * character other than "\n" are left out, long words are cut on a
+ * character; an answer without words reads empty. */
+static void test_consent_post_keeps_the_question_with_the_answer(void **state)
+{
+	kyoyu_bus *bus = kyoyu_bus_new();
+	kyoyu_inbox *in = kyoyu_bus_subscribe(bus, "t", KYOYU_MSG_BIT(KYOYU_MSG_CONSENT), 0);
+	static char out[KYOYU_CONSENT_NOTICE_MAX + 1], long_words[KYOYU_CONSENT_NOTICE_MAX + 2];
+	kyoyu_msg *msg;
+
+	(void)state;
+	assert_int_equal(kyoyu_consent_post(bus, KYOYU_CONSENT_GRANTED, "ja",
+					    "画面を見ます。\nよろしいですか？"), 0);
+	assert_int_equal(kyoyu_inbox_pop(in, &msg, 0), 0);
+	assert_int_equal(msg->u.value, KYOYU_CONSENT_GRANTED);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_LANGUAGE, out, sizeof(out)), 2);
+	assert_string_equal(out, "ja");
+	kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE, out, sizeof(out));
+	assert_string_equal(out, "画面を見ます。\nよろしいですか？");
+	assert_int_equal(kyoyu_peer_text(msg, 0, out, sizeof(out)), -EINVAL);
+	kyoyu_msg_unref(msg);
+
+	assert_int_equal(kyoyu_consent_post(bus, KYOYU_CONSENT_DECLINED, "ja;rm", "a\tb"), 0);
+	assert_int_equal(kyoyu_inbox_pop(in, &msg, 0), 0);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_LANGUAGE, out, sizeof(out)), 0);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE, out, sizeof(out)), 0);
+	kyoyu_msg_unref(msg);
+	assert_int_equal(kyoyu_consent_post(bus, KYOYU_CONSENT_GRANTED, NULL, "\xc2\x9b" "2J"), 0);
+	assert_int_equal(kyoyu_inbox_pop(in, &msg, 0), 0);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE, out, sizeof(out)), 0);
+	kyoyu_msg_unref(msg);
+
+	/* 4097 bytes: "ab" and 1365 characters of 3 bytes; the last one does
+	 * not fit whole in 4096 and is left out. */
+	memcpy(long_words, "ab", 2);
+	for (size_t i = 2; i + 3 <= sizeof(long_words) - 1; i += 3)
+		memcpy(long_words + i, "あ", 3);
+	assert_int_equal(kyoyu_consent_post(bus, KYOYU_CONSENT_GRANTED, "en", long_words), 0);
+	assert_int_equal(kyoyu_inbox_pop(in, &msg, 0), 0);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE, out, sizeof(out)),
+			 KYOYU_CONSENT_NOTICE_MAX - 2);
+	kyoyu_msg_unref(msg);
+
+	assert_int_equal(kyoyu_bus_post_value(bus, KYOYU_MSG_CONSENT, KYOYU_CONSENT_GRANTED), 0);
+	assert_int_equal(kyoyu_inbox_pop(in, &msg, 0), 0);
+	assert_int_equal(kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_LANGUAGE, out, sizeof(out)), 0);
+	kyoyu_msg_unref(msg);
+	kyoyu_inbox_free(in);
+	kyoyu_bus_free(bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		cmocka_unit_test(test_msg_new_is_zeroed_stamped_and_writable),
 		cmocka_unit_test(test_peer_text_reads_name_organisation_and_issuer),
+		cmocka_unit_test(test_consent_post_keeps_the_question_with_the_answer),
 		cmocka_unit_test(test_msg_ref_shares_and_copy_is_writable),
 		T(test_bus_control_messages_keep_fifo_order),
 		T(test_bus_control_messages_come_before_video),

@@ -124,10 +124,28 @@ typedef enum kyoyu_peer_text_field {
 				       customer's machine name on a viewer */
 	KYOYU_PEER_TEXT_ORG = 1,    /* the organisation: certificate O */
 	KYOYU_PEER_TEXT_ISSUER = 2, /* with VERIFIED_CA: who vouches */
+	/* On a viewer: the names in its own certificate, the operator the
+	 * customer is shown (CN, O). */
+	KYOYU_PEER_TEXT_OWN_NAME = 3,
+	KYOYU_PEER_TEXT_OWN_ORG = 4,
 } kyoyu_peer_text_field;
 
 /* The longest peer text in bytes, without its NUL: 64 characters. */
 #define KYOYU_PEER_TEXT_MAX 256
+
+/* The texts of a CONSENT answer's buf, for kyoyu_consent_text(): what the
+ * customer was asked, kept with the recording (the session's facts). */
+typedef enum kyoyu_consent_text_field {
+	/* The language of the question as shown, a BCP 47 tag ("ja", "en"). */
+	KYOYU_CONSENT_TEXT_LANGUAGE = 0,
+	/* The question's words as the customer read them, UTF-8, its lines
+	 * apart by "\n". */
+	KYOYU_CONSENT_TEXT_NOTICE = 1,
+} kyoyu_consent_text_field;
+
+/* The longest language tag and notice in bytes, without their NULs. */
+#define KYOYU_CONSENT_LANGUAGE_MAX 16
+#define KYOYU_CONSENT_NOTICE_MAX 4096
 
 typedef enum kyoyu_notice_kind {
 	KYOYU_NOTICE_TIME_WARNING = 1, /* u.notice.seconds left before the cap */
@@ -266,11 +284,31 @@ kyoyu_msg *kyoyu_msg_copy(const kyoyu_msg *msg);
 
 /* Copies text FIELD (kyoyu_peer_text_field) of the PEER message MSG into
  * OUT (SIZE bytes, always NUL-terminated, cut on a character boundary when
- * SIZE is short).  Its buf holds the name, the organisation and the issuer,
- * each ending in a NUL; a buf of one name without NUL reads as the name.
+ * SIZE is short).  Its buf holds the name, the organisation, the issuer
+ * and this side's own name and organisation, each ending in a NUL; a buf
+ * of one name without NUL reads as the name.
  * Returns the length copied, 0 when the text is absent or empty, -EINVAL
  * when MSG is not a PEER message or SIZE is 0.  Any thread. */
 int kyoyu_peer_text(const kyoyu_msg *msg, uint32_t field, char *out, size_t size);
+
+/* Posts the customer's ANSWER (kyoyu_consent: GRANTED,
+ * GRANTED_UNRECORDED or DECLINED) on BUS as a CONSENT message, with the
+ * words the question showed: LANGUAGE, a BCP 47 tag of at most 16 ASCII
+ * letters, digits and '-', and NOTICE, UTF-8 without control characters
+ * but "\n", cut to KYOYU_CONSENT_NOTICE_MAX bytes on a character boundary.
+ * Either may be NULL; one that breaks its rules is left out (empty).  The
+ * viewer's recorder keeps both with the recording.  Returns what
+ * kyoyu_bus_post() returns, or -ENOMEM.  Any thread. */
+int kyoyu_consent_post(kyoyu_bus *bus, uint32_t answer, const char *language,
+		       const char *notice);
+
+/* Copies text FIELD (kyoyu_consent_text_field) of the CONSENT message MSG
+ * into OUT (SIZE bytes, always NUL-terminated, cut on a character boundary
+ * when SIZE is short).  Returns the length copied, 0 when the text is
+ * absent or empty (an answer posted with kyoyu_bus_post_value() has
+ * none), -EINVAL when MSG is not a CONSENT message or SIZE is 0.  Any
+ * thread. */
+int kyoyu_consent_text(const kyoyu_msg *msg, uint32_t field, char *out, size_t size);
 
 /* Takes one more reference; returns MSG. Any thread. */
 kyoyu_msg *kyoyu_msg_ref(kyoyu_msg *msg);

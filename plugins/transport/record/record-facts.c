@@ -23,6 +23,8 @@ static void put_string(FILE *out, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out); /* a consent notice's lines */
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(out, "\\u%04x", c);
 		else
@@ -66,6 +68,10 @@ static void put_facts(FILE *out, const record_facts *f, const char *recording)
 
 	fputs("{\n  \"recording\": ", out);
 	put_string(out, slash ? slash + 1 : recording);
+	fputs(",\n  \"operator\": ", out);
+	put_string(out, f->operator_name);
+	fputs(",\n  \"operator_organisation\": ", out);
+	put_string(out, f->operator_org);
 	fputs(",\n  \"operator_account\": ", out);
 	put_string(out, f->operator_account);
 	fputs(",\n  \"customer\": ", out);
@@ -78,6 +84,10 @@ static void put_facts(FILE *out, const record_facts *f, const char *recording)
 	put_string(out, consent_name(f->consent));
 	fputs(", \"at\": ", out);
 	put_time(out, f->consent_at);
+	fputs(",\n              \"language\": ", out);
+	put_string(out, f->consent_language);
+	fputs(",\n              \"notice\": ", out);
+	put_string(out, f->consent_notice);
 	fputs("},\n  \"start\": ", out);
 	put_time(out, f->start);
 	fputs(",\n  \"pauses\": [", out);

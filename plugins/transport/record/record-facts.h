@@ -14,15 +14,24 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <kyoyu/kyoyu.h>
+
 #define RECORD_FACTS_MAX_PAUSES 64
 #define RECORD_FACTS_TEXT 257 /* 64 characters of UTF-8 and a NUL */
 
 typedef struct record_facts {
 	char operator_account[RECORD_FACTS_TEXT]; /* user@host of the console */
+	/* Whom the customer was shown: the console's certificate (CN, O). */
+	char operator_name[RECORD_FACTS_TEXT];
+	char operator_org[RECORD_FACTS_TEXT];
 	char customer[RECORD_FACTS_TEXT];        /* as the customer's agent says */
 	char customer_org[RECORD_FACTS_TEXT];
 	time_t connected, consent_at, start, end; /* 0: not (yet) */
 	uint32_t consent; /* kyoyu_consent of the answer, 0 before it */
+	/* The question as the customer read it, as their agent says (empty
+	 * from one older than protocol 1.3). */
+	char consent_language[KYOYU_CONSENT_LANGUAGE_MAX + 1];
+	char consent_notice[KYOYU_CONSENT_NOTICE_MAX + 1];
 	uint32_t reason;  /* kyoyu_end_reason once ended */
 	struct {
 		time_t paused, resumed; /* resumed 0: still paused, or ended */

@@ -191,6 +191,10 @@ static void note_peer(record *r, const kyoyu_msg *msg)
 	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_NAME, r->facts.customer, sizeof(r->facts.customer));
 	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_ORG, r->facts.customer_org,
 			sizeof(r->facts.customer_org));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_OWN_NAME, r->facts.operator_name,
+			sizeof(r->facts.operator_name));
+	kyoyu_peer_text(msg, KYOYU_PEER_TEXT_OWN_ORG, r->facts.operator_org,
+			sizeof(r->facts.operator_org));
 }
 
 static void note_state(record *r, const kyoyu_state_info *st)
@@ -437,6 +441,12 @@ static int record_run(void *priv, kyoyu_stage *stage)
 			    msg->u.value == KYOYU_CONSENT_DECLINED) {
 				r->facts.consent = (uint32_t)msg->u.value;
 				r->facts.consent_at = time(NULL);
+				kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_LANGUAGE,
+						   r->facts.consent_language,
+						   sizeof(r->facts.consent_language));
+				kyoyu_consent_text(msg, KYOYU_CONSENT_TEXT_NOTICE,
+						   r->facts.consent_notice,
+						   sizeof(r->facts.consent_notice));
 			}
 		} else if (msg->type == KYOYU_MSG_STATE) {
 			note_state(r, &msg->u.state);

@@ -270,7 +270,8 @@ static void welcomed(kt_sharer *s, int64_t now)
 			   (long long)((now - s->attempt_us) / 1000),
 			   kyoyu_fourcc_text(w->codec, codec),
 			   link.recording ? ", the viewer wants to record" : "", w->name);
-		kp_peer_identity who = {id.name, id.org, id.issuer, id.verified};
+		kp_peer_identity who = {.name = id.name, .org = id.org, .issuer = id.issuer,
+					.verified = id.verified};
 		kp_peer_post_event(s->peer, KYOYU_PEER_CONNECTED, 0, &who);
 	}
 	s->phase = LINKED;

@@ -57,6 +57,7 @@ typedef struct transport {
 	 * code a sharer is about to claim. */
 	char relay_host[256], relay_port[8];
 	kt_tls *relay_tls;
+	kt_identity shown_as; /* viewer: its certificate's names */
 	void *offer;
 	int offer_fd;
 	short offer_events;
@@ -625,6 +626,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 
 	t->stage = stage;
 	if (h->role == KYOYU_ROLE_VIEWER) {
+		kt_tls_own_identity(t->tls, &t->shown_as);
 		kt_viewer_config vc = {
 			.peer = peer_config(t),
 			.code_ttl_us = (int64_t)t->code_ttl_s * 1000000,
@@ -634,6 +636,8 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.max_pending = pending_slots(),
 			.grace_us = (int64_t)t->grace_s * 1000000,
 			.name = t->display_name,
+			.shown_name = t->shown_as.name,
+			.shown_org = t->shown_as.org,
 			.codecs = h->codecs,
 			.recording = h->recording,
 			.recording_optional = h->recording_optional,

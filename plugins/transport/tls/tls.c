@@ -377,6 +377,18 @@ void kt_tls_peer_identity(void *io_ctx, kt_identity *out)
 			(s->tls->have_ca ? KYOYU_PEER_VERIFIED_CA : 0);
 }
 
+void kt_tls_own_identity(const kt_tls *t, kt_identity *out)
+{
+	X509 *cert = t ? SSL_CTX_get0_certificate(t->ctx) : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!cert)
+		return;
+	const X509_NAME *subject = X509_get_subject_name(cert);
+	name_entry(subject, NID_commonName, out->name, sizeof(out->name));
+	name_entry(subject, NID_organizationName, out->org, sizeof(out->org));
+}
+
 bool kt_tls_refused_peer(void *io_ctx)
 {
 	return ((tls_stream *)io_ctx)->refused_peer;

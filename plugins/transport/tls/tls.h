@@ -65,4 +65,8 @@ bool kt_tls_refused_peer(void *io_ctx);
  * printable UTF-8 are left empty.  After the handshake only. */
 void kt_tls_peer_identity(void *io_ctx, kt_identity *out);
 
+/* The names in this side's own certificate (a viewer's: what the customer
+ * is shown), into OUT's name and org; empty without a certificate. */
+void kt_tls_own_identity(const kt_tls *tls, kt_identity *out);
+
 #endif

@@ -357,7 +357,8 @@ static void admit(kt_viewer *v, size_t i, uint32_t codec, int64_t now)
 	kp_peer_link link = link_of(v, p, false);
 	kp_peer_attach(v->peer, p->conn, &link, now);
 	/* The customer's own words: nothing vouches for a sharer's name. */
-	kp_peer_identity who = {.name = p->hello.name};
+	kp_peer_identity who = {.name = p->hello.name, .own_name = v->cfg.shown_name,
+				.own_org = v->cfg.shown_org};
 	kp_peer_post_event(v->peer, KYOYU_PEER_CONNECTED, 0, &who);
 	/* The session told its cap before anyone connected. */
 	if (v->limits)

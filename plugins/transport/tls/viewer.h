@@ -33,6 +33,9 @@ typedef struct kt_viewer_config {
 	size_t max_pending;     /* 0: KT_VIEWER_MAX_PENDING, also the most */
 	int64_t grace_us;
 	const char *name;       /* the operator's display name for the sharer */
+	/* The names in the viewer's certificate, which the customer is shown
+	 * (the sharer trusts nothing else), or NULL. */
+	const char *shown_name, *shown_org;
 	const uint32_t *codecs; /* what the decoders take, ends with 0 */
 	bool recording;
 	bool recording_optional; /* the customer may share without recording */

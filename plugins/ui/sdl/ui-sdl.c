@@ -19,20 +19,15 @@
  * Its words are in kyoyu's catalogues (po/), drawn with fonts fontconfig
  * finds for the messages' language, Japanese included (sdl-fonts.h).
  *
- * Threads: SDL lives entirely on the stage's thread (run).  A small waker
- * thread sleeps on the bus inbox's descriptor and pushes one SDL event when
- * messages wait, so the stage thread blocks in SDL_WaitEvent alone and
- * reacts at once to either side.
+ * Threads: SDL lives entirely on the stage's thread (run); a small waker
+ * thread wakes it when bus messages wait (sdl-waker.h).  Its words are in
+ * sdl-words.c, its state in sdl-ui.h.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -43,71 +38,11 @@
 #include "../../common/i18n.h"
 #include "../../common/language.h"
 #include "../../common/utf8-text.h"
-#include "sdl-console.h"
-#include "sdl-fonts.h"
-#include "sdl-screen.h"
-#include "sdl-text.h"
+#include "sdl-ui.h"
+#include "sdl-words.h"
 
 #define STATUS_PAD 6
 #define MAX_WAIT_MS 1000 /* the status line's clock ticks once a second */
-
-typedef struct waker {
-	pthread_t thread;
-	int inbox_fd, quit_fd;
-	Uint32 event;
-	pthread_mutex_t lock;
-	pthread_cond_t drained;
-	bool pending, quit, running;
-} waker;
-
-typedef struct sdl_ui {
-	/* options */
-	int width, height, font_size, pointer_hz;
-	const char *font_path;
-
-	kyoyu_bus *bus;
-	const kyoyu_clock *clock;
-	kyoyu_stage *stage; /* SDL is used on its thread only */
-	kyoyu_inbox *inbox;
-	SDL_Window *window;
-	SDL_Renderer *renderer;
-	sdl_fonts fonts, big_fonts;
-	sdl_screen screen;
-	sdl_text status, banner, notice;
-	sdl_console panel;
-	waker waker;
-	bool dirty; /* the window needs drawing */
-	int64_t drawn_second; /* of the session clock, for the time left */
-
-	/* the session as the bus tells it */
-	uint32_t state, reason, recording;
-	int64_t ends_at_us;
-	char peer[64 * 4 + 1]; /* 64 characters of UTF-8 */
-	bool link_lost;
-	kyoyu_stats_info stats;
-	int recording_stopped; /* 0, or the errno that stopped the recording */
-
-	/* the code to read out (never logged) */
-	bool console; /* stay up across sessions */
-	char code[16];
-	int64_t code_expires_us; /* kyoyu_now_us() clock; 0: not said */
-	uint32_t code_event;     /* the last kyoyu_code_event, 0 before any */
-
-	/* how the last session ended, for the panel between sessions */
-	bool had_session;
-	uint32_t last_reason, last_recording;
-	int last_recording_stopped;
-	char last_peer[64 * 4 + 1];
-
-	/* ending asks first: Esc, E or closing the window, then Enter or Y */
-	bool confirming, quit_after_end;
-
-	/* the operator's arrow */
-	bool dragging, pointer_shown, pointer_pending;
-	int32_t pointer_x, pointer_y;
-	int64_t pointer_sent_us;
-	bool end_requested;
-} sdl_ui;
 
 /* Both go straight into a texture of their own format (sdl-screen.c).  I420
  * first: with a GPU renderer it uploads 1.5 bytes a pixel instead of 4 and
@@ -128,270 +63,6 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_END,
 };
 
-/* ---- the waker thread --------------------------------------------------- */
-
-static void *waker_main(void *arg)
-{
-	waker *w = arg;
-
-	for (;;) {
-		struct pollfd fds[2] = {{w->inbox_fd, POLLIN, 0}, {w->quit_fd, POLLIN, 0}};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[1].revents)
-			break;
-		if (!(fds[0].revents & POLLIN))
-			continue;
-		/* One event per batch: wait until the stage thread drained the
-		 * inbox, since its descriptor stays readable until then. */
-		pthread_mutex_lock(&w->lock);
-		if (!w->pending) {
-			SDL_Event ev = {.type = w->event};
-			w->pending = true;
-			SDL_PushEvent(&ev);
-		}
-		while (w->pending && !w->quit)
-			pthread_cond_wait(&w->drained, &w->lock);
-		bool quit = w->quit;
-		pthread_mutex_unlock(&w->lock);
-		if (quit)
-			break;
-	}
-	return NULL;
-}
-
-static int waker_start(waker *w, int inbox_fd)
-{
-	w->inbox_fd = inbox_fd;
-	w->event = SDL_RegisterEvents(1);
-	w->quit_fd = eventfd(0, EFD_CLOEXEC);
-	if (w->event == (Uint32)-1 || w->quit_fd < 0)
-		return -ENOMEM;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->drained, NULL);
-	int ret = pthread_create(&w->thread, NULL, waker_main, w);
-	if (ret) {
-		close(w->quit_fd);
-		return -ret;
-	}
-	w->running = true;
-	return 0;
-}
-
-/* The stage thread read everything: the waker may wake it again. */
-static void waker_rearm(waker *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->pending = false;
-	pthread_cond_signal(&w->drained);
-	pthread_mutex_unlock(&w->lock);
-}
-
-static void waker_stop(waker *w)
-{
-	uint64_t one = 1;
-
-	if (!w->running)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->quit = true;
-	pthread_cond_signal(&w->drained);
-	pthread_mutex_unlock(&w->lock);
-	if (write(w->quit_fd, &one, sizeof(one)) != sizeof(one))
-		kyoyu_warn("cannot wake the bus waker: %s", strerror(errno));
-	pthread_join(w->thread, NULL);
-	close(w->quit_fd);
-	pthread_cond_destroy(&w->drained);
-	pthread_mutex_destroy(&w->lock);
-	w->running = false;
-}
-
-/* ---- the words on screen ------------------------------------------------ */
-
-/* No customer is connected: the window shows the code to read out. */
-static bool waiting(const sdl_ui *ui)
-{
-	return ui->state == KYOYU_STATE_IDLE || ui->state == KYOYU_STATE_CONNECTING ||
-	       (ui->state == KYOYU_STATE_ENDED && ui->console);
-}
-
-/* The state in a word or two, for the status line. */
-static const char *state_words(const sdl_ui *ui)
-{
-	if (ui->state == KYOYU_STATE_PAUSED)
-		/* TRANSLATORS: on the status line, in capitals where the
-		 * language has them: the customer paused. */
-		return _("PAUSED");
-	if (ui->link_lost)
-		return _("connection lost");
-	switch (ui->state) {
-	case KYOYU_STATE_IDLE:
-	case KYOYU_STATE_CONNECTING:
-		return _("waiting");
-	case KYOYU_STATE_AWAITING_CONSENT:
-		return _("asking the customer");
-	case KYOYU_STATE_SHARING:
-		return _("sharing");
-	default:
-		return _("ended");
-	}
-}
-
-static void describe_status(const sdl_ui *ui, char *buf, size_t len)
-{
-	size_t n = 0;
-#define ADD(...)                                                               \
-	do {                                                                   \
-		if (n < len)                                                   \
-			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);  \
-	} while (0)
-
-	ADD("%s", ui->peer[0] ? ui->peer : _("no customer yet"));
-	ADD("  ·  %s", state_words(ui));
-	if (ui->recording && ui->recording_stopped)
-		/* TRANSLATORS: on the status line: the disk filled, the
-		 * session goes on unrecorded. */
-		ADD("  ·  %s", _("RECORDING STOPPED"));
-	else if (ui->recording)
-		ADD("  ·  %s", _("recording"));
-	if (ui->ends_at_us && ui->state != KYOYU_STATE_ENDED) {
-		int64_t left = (ui->ends_at_us - kyoyu_clock_now(ui->clock)) / 1000000;
-		left = left < 0 ? 0 : left;
-		ADD("  ·  ");
-		/* TRANSLATORS: minutes:seconds left before the time limit. */
-		ADD(_("%lld:%02lld left"), (long long)(left / 60), (long long)(left % 60));
-	}
-	if (ui->state == KYOYU_STATE_SHARING) {
-		ADD("  ·  %u kbit/s  ·  %u fps", ui->stats.kbps, ui->stats.fps);
-		if (ui->stats.latency_us > 0) {
-			ADD("  ·  ");
-			ADD(_("latency %lld ms"), (long long)(ui->stats.latency_us / 1000));
-		} else if (ui->stats.rtt_ms) {
-			ADD("  ·  ");
-			ADD(_("round trip %u ms"), ui->stats.rtt_ms);
-		}
-	}
-	if (waiting(ui))
-		/* TRANSLATORS: how to use the window between customers; N
-		 * stays the key. */
-		ADD("  ·  %s", _("N for a new code, close the window to quit"));
-	else
-		/* TRANSLATORS: how to use the window; Esc stays the key. */
-		ADD("  ·  %s", _("hold the left button to point, Esc to end"));
-#undef ADD
-}
-
-static const char *banner_words(const sdl_ui *ui)
-{
-	switch (ui->state) {
-	case KYOYU_STATE_IDLE:
-	case KYOYU_STATE_CONNECTING:
-		return _("Waiting for the customer to connect…");
-	case KYOYU_STATE_AWAITING_CONSENT:
-		return ui->recording ? _("Waiting for the customer to accept the recording…")
-				     : _("Waiting for the customer to allow sharing…");
-	case KYOYU_STATE_PAUSED:
-		return _("Paused by the customer");
-	case KYOYU_STATE_SHARING:
-		if (ui->link_lost)
-			return _("Connection lost: waiting for the customer to come back…");
-		return ui->screen.picture ? "" : _("Waiting for the first picture…");
-	default:
-		return "";
-	}
-}
-
-/* Why the session ended, as the end of "The session has ended: %s." */
-static const char *end_words(const sdl_ui *ui)
-{
-	switch (ui->reason) {
-	case KYOYU_END_LEFT:
-		return _("the customer stopped sharing");
-	case KYOYU_END_OPERATOR:
-		return _("you ended it");
-	case KYOYU_END_TIME_CAP:
-		return _("the time limit was reached");
-	case KYOYU_END_IDLE:
-		return _("nothing happened for a long time");
-	case KYOYU_END_CONSENT_DECLINED:
-		return ui->recording ? _("the customer did not agree to the recording")
-				     : _("the customer did not allow sharing");
-	case KYOYU_END_LINK_LOST:
-		return _("the connection was lost and did not come back");
-	case KYOYU_END_REJECTED:
-		return _("the connection was refused");
-	default:
-		return _("something went wrong (see the messages above)");
-	}
-}
-
-/* Why the recording stopped, as the end of a sentence. */
-static const char *recording_stopped_words(int error)
-{
-	return error == ENOSPC || error == EDQUOT ? _("the disk is full")
-						  : _("the file could not be written");
-}
-
-/* How long the code still works, or why there is none; *WARN when that is
- * bad news. */
-static void describe_code(const sdl_ui *ui, char *buf, size_t len, bool *warn)
-{
-	*warn = false;
-	switch (ui->code_event) {
-	case KYOYU_CODE_ISSUED: {
-		int64_t left = ui->code_expires_us
-				       ? (ui->code_expires_us - kyoyu_now_us()) / 1000000
-				       : -1;
-		if (left < 0 && ui->code_expires_us) {
-			*warn = true;
-			snprintf(buf, len, "%s", _("This code expired. Press N for a new one."));
-		} else if (left >= 0) {
-			/* TRANSLATORS: %d:%02d is minutes:seconds. */
-			snprintf(buf, len, _("Read it to the customer: it works once, for %d:%02d "
-					     "more."), (int)(left / 60), (int)(left % 60));
-		} else {
-			snprintf(buf, len, "%s", _("Read it to the customer: it works once."));
-		}
-		return;
-	}
-	case KYOYU_CODE_EXPIRED:
-		*warn = true;
-		snprintf(buf, len, "%s", _("This code expired. Press N for a new one."));
-		return;
-	case KYOYU_CODE_ATTACKED:
-		*warn = true;
-		snprintf(buf, len, "%s", _("Too many wrong tries: that code was retired. A new "
-					   "one follows."));
-		return;
-	default:
-		snprintf(buf, len, "%s", _("A new code is on its way…"));
-		return;
-	}
-}
-
-/* How the last session ended, for the panel between sessions. */
-static void describe_last(const sdl_ui *ui, char *buf, size_t len)
-{
-	sdl_ui last = *ui;
-	size_t n;
-
-	buf[0] = '\0';
-	if (!ui->had_session)
-		return;
-	last.reason = ui->last_reason;
-	last.recording = ui->last_recording;
-	if (ui->last_peer[0])
-		/* TRANSLATORS: %1$s is the customer's name, %2$s how the
-		 * session ended ("the customer stopped sharing"). */
-		snprintf(buf, len, _("Last session, with %1$s: %2$s."), ui->last_peer,
-			 end_words(&last));
-	else
-		snprintf(buf, len, _("Last session: %s."), end_words(&last));
-	n = strlen(buf);
-	if (ui->last_recording_stopped && n < len)
-		snprintf(buf + n, len - n, " %s", _("Its recording stopped early."));
-}
-
 /* ---- drawing ------------------------------------------------------------- */
 
 static void draw_waiting(sdl_ui *ui, SDL_Rect area)
@@ -407,8 +78,8 @@ static void draw_waiting(sdl_ui *ui, SDL_Rect area)
 		.last = last,
 	};
 
-	describe_code(ui, expiry, sizeof(expiry), &view.warn);
-	describe_last(ui, last, sizeof(last));
+	sdl_words_code(ui, expiry, sizeof(expiry), &view.warn);
+	sdl_words_last(ui, last, sizeof(last));
 	sdl_console_draw_waiting(&ui->panel, ui->renderer, &view, area);
 }
 
@@ -436,7 +107,7 @@ static void draw_recording_notice(sdl_ui *ui, int w)
 
 	snprintf(words, sizeof(words), _("The recording stopped: %s. The session goes on "
 					 "without recording."),
-		 recording_stopped_words(ui->recording_stopped));
+		 sdl_words_recording_stopped(ui->recording_stopped));
 	sdl_text_set(&ui->notice, ui->renderer, words);
 	SDL_Rect box = {(w - ui->notice.w) / 2 - 12, 8, ui->notice.w + 24, ui->notice.h + 12};
 	SDL_SetRenderDrawColor(ui->renderer, 200, 120, 0, 255);
@@ -451,14 +122,14 @@ static void draw(sdl_ui *ui)
 
 	KYOYU_ASSERT_STAGE_THREAD(ui->stage);
 	SDL_GetRendererOutputSize(ui->renderer, &w, &h);
-	describe_status(ui, words, sizeof(words));
+	sdl_words_status(ui, words, sizeof(words));
 	sdl_text_set(&ui->status, ui->renderer, words);
-	if (waiting(ui))
+	if (sdl_words_waiting(ui))
 		words[0] = '\0'; /* the panel says it */
 	else if (ui->state == KYOYU_STATE_ENDED)
-		snprintf(words, sizeof(words), _("The session has ended: %s."), end_words(ui));
+		snprintf(words, sizeof(words), _("The session has ended: %s."), sdl_words_end(ui));
 	else
-		snprintf(words, sizeof(words), "%s", banner_words(ui));
+		snprintf(words, sizeof(words), "%s", sdl_words_banner(ui));
 	sdl_text_set(&ui->banner, ui->renderer, words);
 
 	int bar = sdl_fonts_line_skip(&ui->fonts) + 2 * STATUS_PAD;
@@ -485,7 +156,7 @@ static void draw(sdl_ui *ui)
 		SDL_SetRenderDrawColor(ui->renderer, 16, 16, 18, 255);
 	SDL_RenderFillRect(ui->renderer, &strip);
 	sdl_text_draw(&ui->status, ui->renderer, STATUS_PAD, h - bar + STATUS_PAD);
-	if (waiting(ui))
+	if (sdl_words_waiting(ui))
 		draw_waiting(ui, (SDL_Rect){0, 0, w, h - bar});
 	else if (ui->recording_stopped)
 		draw_recording_notice(ui, w);
@@ -592,7 +263,7 @@ static void on_key(sdl_ui *ui, const SDL_Keysym *key)
 			answer(ui, true);
 		else if (key->sym == SDLK_ESCAPE || key->sym == SDLK_n)
 			answer(ui, false);
-	} else if (waiting(ui)) {
+	} else if (sdl_words_waiting(ui)) {
 		if (key->sym == SDLK_n)
 			request_new_code(ui);
 		else if (key->sym == SDLK_c && (key->mod & KMOD_CTRL))
@@ -612,11 +283,11 @@ static void on_click(sdl_ui *ui, int x, int y)
 		answer(ui, false);
 		return;
 	case SDL_CONSOLE_HIT_NEW_CODE:
-		if (waiting(ui))
+		if (sdl_words_waiting(ui))
 			request_new_code(ui);
 		return;
 	case SDL_CONSOLE_HIT_CODE:
-		if (waiting(ui))
+		if (sdl_words_waiting(ui))
 			copy_code(ui);
 		return;
 	default:
@@ -633,7 +304,7 @@ static void on_click(sdl_ui *ui, int x, int y)
  * true); with a customer it asks first. */
 static bool on_close(sdl_ui *ui)
 {
-	if (waiting(ui)) {
+	if (sdl_words_waiting(ui)) {
 		if (ui->state != KYOYU_STATE_ENDED)
 			request_end(ui, "window closed");
 		return true;
@@ -812,7 +483,7 @@ static int drain_inbox(sdl_ui *ui)
 		on_message(ui, msg);
 		kyoyu_msg_unref(msg);
 	}
-	waker_rearm(&ui->waker);
+	sdl_waker_rearm(&ui->waker);
 	return ret == -ESHUTDOWN ? ret : 0;
 }
 
@@ -869,7 +540,7 @@ static int sdl_ui_start(void *priv, kyoyu_stage *stage)
 
 static void close_window(sdl_ui *ui)
 {
-	waker_stop(&ui->waker);
+	sdl_waker_stop(&ui->waker);
 	sdl_text_clear(&ui->status);
 	sdl_text_clear(&ui->banner);
 	sdl_text_clear(&ui->notice);
@@ -925,7 +596,7 @@ static int open_window(sdl_ui *ui)
 			    "(ulimit -n)");
 		return -EMFILE;
 	}
-	return waker_start(&ui->waker, inbox_fd);
+	return sdl_waker_start(&ui->waker, inbox_fd);
 }
 
 static int sdl_ui_run(void *priv, kyoyu_stage *stage)
@@ -952,7 +623,7 @@ static int sdl_ui_run(void *priv, kyoyu_stage *stage)
 		/* The time left on the status line, and the code's, move every
 		 * second. */
 		int64_t second = kyoyu_clock_now(ui->clock) / 1000000;
-		if ((ui->ends_at_us || waiting(ui)) && second != ui->drawn_second) {
+		if ((ui->ends_at_us || sdl_words_waiting(ui)) && second != ui->drawn_second) {
 			ui->drawn_second = second;
 			ui->dirty = true;
 		}

@@ -31,6 +31,7 @@
 
 #include "../../common/code-text.h"
 #include "../../common/i18n.h"
+#include "../../common/language.h"
 #include "../../common/utf8-text.h"
 #include "tty-input.h"
 
@@ -57,6 +58,9 @@ typedef struct ui {
 	char peer[KYOYU_PEER_TEXT_MAX + 1];
 	bool asking_code, asking_consent;
 	bool may_skip_recording; /* the question offers "share without recording" */
+	/* The question's words as shown, kept with the answer in the
+	 * viewer's record of the consent. */
+	char question[KYOYU_CONSENT_NOTICE_MAX + 1];
 	unsigned code_asks; /* CODE NEEDED so far: the first, then one per failure */
 	char code[16];
 	size_t code_len;
@@ -273,7 +277,9 @@ static void answer_consent(ui *u, int answer)
 	else
 		say(u, "%s", u->recording ? _("Thank you. The session will be recorded.")
 					  : _("Thank you. Your screen will be shared now."));
-	post_value(u, KYOYU_MSG_CONSENT, answer);
+	char language[KYOYU_CONSENT_LANGUAGE_MAX + 1];
+	i18n_language(language, sizeof(language));
+	kyoyu_consent_post(u->bus, (uint32_t)answer, language, u->question);
 }
 
 /* The answer KEY gives to the open question, or 0 for none. */
@@ -391,23 +397,32 @@ static void ask_consent(ui *u, int64_t question)
 	char line[TTY_LINE_MAX];
 	bool recorded = question != KYOYU_CONSENT_ASK_UNRECORDED;
 
+	const char *lines[3] = {NULL, NULL, NULL};
+
 	u->asking_consent = true;
 	u->recording = recorded;
 	u->may_skip_recording = question == KYOYU_CONSENT_ASK_RECORDING_OPTIONAL;
 	if (recorded) {
-		say(u, "%s", _("The support team would like to see your screen and record "
-			       "this session (only what your screen shows is recorded)."));
+		lines[0] = _("The support team would like to see your screen and record "
+			     "this session (only what your screen shows is recorded).");
 		/* TRANSLATORS: y and n stay the keys to press. */
-		say(u, "%s", _("Do you agree? Press y for yes or n for no."));
+		lines[1] = _("Do you agree? Press y for yes or n for no.");
 	} else {
-		say(u, "%s", _("The support team would like to see your screen. Nothing is "
-			       "shared until you allow it."));
+		lines[0] = _("The support team would like to see your screen. Nothing is "
+			     "shared until you allow it.");
 		/* TRANSLATORS: y and n stay the keys to press. */
-		say(u, "%s", _("Allow? Press y for yes or n for no."));
+		lines[1] = _("Allow? Press y for yes or n for no.");
 	}
 	if (u->may_skip_recording)
 		/* TRANSLATORS: u stays the key to press. */
-		say(u, "%s", _("You may also share without recording: press u."));
+		lines[2] = _("You may also share without recording: press u.");
+	u->question[0] = '\0';
+	for (size_t i = 0; i < 3 && lines[i]; i++) {
+		say(u, "%s", lines[i]);
+		size_t len = strlen(u->question);
+		snprintf(u->question + len, sizeof(u->question) - len, "%s%s", i ? "\n" : "",
+			 lines[i]);
+	}
 	/* Typed ahead: the first answer the question takes ("u" is not one
 	 * where it is not offered). */
 	while (take_pending(u, is_answer, line)) {
