@@ -4,7 +4,10 @@
  * The agent listens on a Unix stream socket only its own user may use: the
  * socket is mode 0600 in a directory of mode 0700 (by default
  * $XDG_RUNTIME_DIR/kyoyu/<role>.sock, or /tmp/kyoyu-<uid>/<role>.sock), and
- * every connection's peer credentials must name the agent's own user.
+ * every connection's peer credentials must name the agent's own user.  On
+ * Windows (10 1803 and later, AF_UNIX too) it is
+ * %LOCALAPPDATA%\kyoyu\<role>.sock, whose file's access list admits the
+ * agent's user alone (ctl-listen-win32.c).
  *
  * One request per connection: a command word and a newline, at most
  * KYOYU_CTL_REQUEST_MAX bytes.  The reply is "ok\n" followed by the result,
