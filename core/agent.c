@@ -21,10 +21,11 @@
 #include "config-file.h"
 #include "ctl.h"
 #include "i18n.h"
-#ifdef HAVE_OPENSSL
+#ifdef KYOYU_MAKE_CERT
 #include "make-cert.h"
 #endif
 #include "loader.h"
+#include "os.h"
 #include "pipeline.h"
 #include "settings.h"
 #include "slots.h"
@@ -78,6 +79,16 @@ static void usage(FILE *out)
 	fprintf(out, "\nkyoyu.cfg(5) and docs/config.md describe every key.\n");
 }
 
+/* The last '/' of PATH (or '\\', Windows' own), or NULL. */
+static char *last_separator(char *path)
+{
+	char *slash = strrchr(path, '/'), *backslash = strrchr(path, '\\');
+
+	if (!slash || !backslash)
+		return slash ? slash : backslash;
+	return backslash > slash ? backslash : slash;
+}
+
 /* The build tree this binary was built in when it runs from there (make
  * check, scripts/demo), whose plugins and catalogues are not installed:
  * then fills DIR and returns true.  Found from the executable's own path,
@@ -88,17 +99,16 @@ static void usage(FILE *out)
 static bool running_from_build_tree(char *dir, size_t size)
 {
 	char probe[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
 	char *slash;
 
-	if (n <= 0)
+	if (kyoyu_os_program_path(dir, size) != 0)
 		return false;
-	dir[n] = '\0';
-	if (!(slash = strrchr(dir, '/')))
+	/* The program's folder; libtool's .libs stands for the build tree. */
+	if (!(slash = last_separator(dir)))
 		return false;
 	*slash = '\0';
-	slash = strrchr(dir, '/');
-	if (slash && strcmp(slash, "/.libs") == 0)
+	slash = last_separator(dir);
+	if (slash && strcmp(slash + 1, ".libs") == 0)
 		*slash = '\0';
 	snprintf(probe, sizeof(probe), "%s/config.status", dir);
 	if (access(probe, F_OK) != 0)
@@ -135,8 +145,10 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 		strcat(build_dir, "/plugins");
 		ret = kyoyu_loader_push_dirs(dirs, &n, build_dir);
 	}
-	if (ret == 0)
-		ret = kyoyu_loader_push_dirs(dirs, &n, KYOYU_PLUGIN_DIR);
+	char installed[PATH_MAX];
+	if (ret == 0 &&
+	    kyoyu_os_installed_plugin_dir(KYOYU_PLUGIN_DIR, installed, sizeof(installed)) == 0)
+		ret = kyoyu_loader_push_dirs(dirs, &n, installed);
 	return ret;
 }
 
@@ -405,6 +417,11 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, status = 1;
 
+	if (kyoyu_os_init() != 0) {
+		fprintf(stderr, "kyoyu-agent: the system's sockets cannot start (Winsock 2.2 "
+				"is missing)\n");
+		return 1;
+	}
 	/* `kyoyu-agent ctl ...` talks to a running agent and has its own options. */
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return kyoyu_ctl_main(argc - 1, argv + 1);
@@ -534,11 +551,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (args.make_cert) {
-#ifdef HAVE_OPENSSL
+#ifdef KYOYU_MAKE_CERT
 		status = kyoyu_make_cert(args.make_cert, args.cert_org, args.cert_name);
 #else
-		fprintf(stderr, "kyoyu-agent: --make-cert needs OpenSSL: rebuild with "
-				"libssl-dev installed\n");
+		fprintf(stderr, "kyoyu-agent: this build has no --make-cert: run it on "
+				"the viewer's Linux machine (kyoyu built with libssl-dev)\n");
 #endif
 		goto out;
 	}

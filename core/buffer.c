@@ -10,6 +10,8 @@
 
 #include <kyoyu/frame.h>
 
+#include "os.h"
+
 /* Pixel rows are handed to SIMD code (libyuv, encoders): align the data. */
 #define BUFFER_ALIGN 64
 
@@ -43,7 +45,7 @@ static kyoyu_buffer *buffer_alloc(size_t capacity)
 
 	if (capacity > SIZE_MAX - header_size() - BUFFER_ALIGN)
 		return NULL;
-	if (posix_memalign(&mem, BUFFER_ALIGN, header_size() + capacity) != 0)
+	if (!(mem = kyoyu_os_aligned_alloc(BUFFER_ALIGN, header_size() + capacity)))
 		return NULL;
 	kyoyu_buffer *buffer = mem;
 	atomic_init(&buffer->refs, 1);
@@ -85,7 +87,7 @@ static void pool_release(kyoyu_pool *pool)
 		return;
 	while (pool->free_list) {
 		kyoyu_buffer *next = pool->free_list->next_free;
-		free(pool->free_list);
+		kyoyu_os_aligned_free(pool->free_list);
 		pool->free_list = next;
 	}
 	pthread_mutex_destroy(&pool->lock);
@@ -100,7 +102,7 @@ void kyoyu_buffer_unref(kyoyu_buffer *buffer)
 		return;
 	kyoyu_pool *pool = buffer->pool;
 	if (!pool) {
-		free(buffer);
+		kyoyu_os_aligned_free(buffer);
 		return;
 	}
 	pthread_mutex_lock(&pool->lock);

@@ -14,15 +14,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "bus"
 #include <kyoyu/bus.h>
@@ -30,6 +27,7 @@
 #include <kyoyu/log.h>
 
 #include "bus-priv.h"
+#include "os.h"
 #include "util.h"
 
 #define CONTROL_DEPTH 128
@@ -70,7 +68,7 @@ struct kyoyu_inbox {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned waiters;
-	int wake_fd; /* eventfd once asked for: readable while not empty */
+	int wake_fd; /* kyoyu_os_wake once asked for: readable while not empty */
 	bool wake_set;
 	bool shutdown;
 
@@ -131,9 +129,7 @@ static bool inbox_empty(const kyoyu_inbox *in)
 static void inbox_wake(kyoyu_inbox *in)
 {
 	if (in->wake_fd >= 0 && !in->wake_set) {
-		uint64_t one = 1;
-		ssize_t ignored = write(in->wake_fd, &one, sizeof(one));
-		(void)ignored;
+		kyoyu_os_wake_set(in->wake_fd);
 		in->wake_set = true;
 	}
 	if (in->waiters)
@@ -143,9 +139,7 @@ static void inbox_wake(kyoyu_inbox *in)
 static void inbox_unwake_if_empty(kyoyu_inbox *in)
 {
 	if (in->wake_set && !in->shutdown && inbox_empty(in)) {
-		uint64_t value;
-		ssize_t ignored = read(in->wake_fd, &value, sizeof(value));
-		(void)ignored;
+		kyoyu_os_wake_clear(in->wake_fd);
 		in->wake_set = false;
 	}
 }
@@ -342,7 +336,7 @@ kyoyu_inbox *kyoyu_bus_subscribe(kyoyu_bus *bus, const char *name,
 		goto out_free_control;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_condattr_setclock(&attr, KYOYU_OS_COND_CLOCK);
 	pthread_cond_init(&in->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&in->lock, NULL);
@@ -388,7 +382,7 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox)
 	free(inbox->control.slots);
 	free(inbox->packets.slots);
 	if (inbox->wake_fd >= 0)
-		close(inbox->wake_fd);
+		kyoyu_os_wake_close(inbox->wake_fd);
 	pthread_cond_destroy(&inbox->cond);
 	pthread_mutex_destroy(&inbox->lock);
 	free(inbox);
@@ -547,7 +541,7 @@ int kyoyu_inbox_fd(kyoyu_inbox *inbox)
 {
 	pthread_mutex_lock(&inbox->lock);
 	if (inbox->wake_fd < 0) {
-		inbox->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		inbox->wake_fd = kyoyu_os_wake_open();
 		if (inbox->wake_fd >= 0 && (!inbox_empty(inbox) || inbox->shutdown)) {
 			inbox->wake_set = false;
 			inbox_wake(inbox);

@@ -3,18 +3,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <kyoyu/frame.h>
 
 #include "codecs.h"
 #include "config-check.h"
 #include "loader.h"
+#include "os.h"
 #include "slots.h"
 
 /* The core's own keys, read with the readers and bounds the pipeline and
@@ -152,85 +149,40 @@ int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err
 	return ret ? ret : check_sharer_encoder(loader, settings, err, errlen);
 }
 
-static int check_here(char *const *dirs, kyoyu_settings *settings, char *err,
-		      size_t errlen)
+/* What kyoyu_os_run_apart runs. */
+typedef struct check_job {
+	char *const *dirs;
+	kyoyu_settings *settings;
+} check_job;
+
+static int check_here(void *ctx, char *err, size_t errlen)
 {
+	check_job *job = ctx;
 	kyoyu_loader loader;
 
-	if (kyoyu_loader_init(&loader, dirs)) {
+	if (kyoyu_loader_init(&loader, job->dirs)) {
 		snprintf(err, errlen, "cannot start the plugin loader");
 		return -EIO;
 	}
-	int ret = kyoyu_config_check(&loader, settings, err, errlen);
+	int ret = kyoyu_config_check(&loader, job->settings, err, errlen);
 	kyoyu_loader_fini(&loader);
 	return ret;
-}
-
-/* Everything the child said, up to ERRLEN - 1 bytes. */
-static void read_all(int fd, char *err, size_t errlen)
-{
-	size_t len = 0;
-
-	while (len + 1 < errlen) {
-		ssize_t n = read(fd, err + len, errlen - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	err[len] = '\0';
 }
 
 int kyoyu_config_check_apart(char *const *dirs, kyoyu_settings *settings, char *err,
 			     size_t errlen)
 {
-	int fds[2];
+	check_job job = {dirs, settings};
+	int ret = kyoyu_os_run_apart(check_here, &job, err, errlen);
 
-	if (pipe(fds))
-		return check_here(dirs, settings, err, errlen);
-	/* What is buffered would otherwise be written twice. */
-	fflush(stdout);
-	fflush(stderr);
-	pid_t child = fork();
-	if (child < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return check_here(dirs, settings, err, errlen);
+	if (ret == -ECHILD) {
+		char how[256];
+		snprintf(how, sizeof(how), "%s", err);
+		snprintf(err, errlen, "checking the configuration %s while loading the "
+			 "plugins; try kyoyu-agent --check-config FILE or --list-plugins", how);
+		return -EINVAL;
 	}
-	if (child == 0) {
-		close(fds[0]);
-		int ret = check_here(dirs, settings, err, errlen);
-		if (ret) {
-			size_t len = strlen(err);
-			for (size_t off = 0; off < len;) {
-				ssize_t n = write(fds[1], err + off, len - off);
-				if (n <= 0)
-					break;
-				off += (size_t)n;
-			}
-		}
-		/* _exit: the plugins' libraries' exit handlers belong to
-		 * the parent's copy of them. */
-		_exit(ret ? 1 : 0);
-	}
-	close(fds[1]);
-	read_all(fds[0], err, errlen);
-	close(fds[0]);
-	int status;
-	while (waitpid(child, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "checking the configuration: %s", strerror(errno));
-			return -ECHILD;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFSIGNALED(status))
-		snprintf(err, errlen, "checking the configuration crashed (signal %d, "
-			 "%s) while loading the plugins; try kyoyu-agent --check-config "
-			 "FILE or --list-plugins", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (!err[0])
+	if (ret && !err[0])
 		snprintf(err, errlen, "checking the configuration failed");
-	return -EINVAL;
+	return ret ? -EINVAL : 0;
 }

@@ -16,7 +16,8 @@ int kyoyu_config_check(kyoyu_loader *loader, kyoyu_settings *settings, char *err
 		       size_t errlen);
 
 /* kyoyu_config_check() of SETTINGS against the plugins in DIRS, done in a
- * child process: it loads every plugin any slot names, for both roles, and
+ * child process (kyoyu_os_run_apart; on Windows, without fork, in this
+ * one): it loads every plugin any slot names, for both roles, and
  * a loaded plugin stays mapped for good (see pin_shared_object), so in the
  * agent itself the libraries of plugins it will not run (libavcodec and its
  * hundred dependencies in a sharer) would cost some 28 MB of memory for the

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config-file.h"
+#include "os.h"
 
 /* The complete example, every key with its comment, is under 3 KB: a file
  * past 1 MB is the wrong file (a recording, a log), said at once; the
@@ -121,7 +122,7 @@ static int read_whole_file(const char *path, char **text, size_t *len, char *err
 			   size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd = kyoyu_os_open_read(path);
 	int ret = -EINVAL;
 	char *buf = NULL;
 	size_t got = 0;

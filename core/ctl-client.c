@@ -5,18 +5,15 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <kyoyu/plugin.h>
 
 #include "config-file.h"
 #include "ctl.h"
+#include "os.h"
 
 /* Longer than any wait of the agent's (new-code waits 5 s). */
 #define ANSWER_TIMEOUT_MS 10000
@@ -125,11 +122,15 @@ static int connect_to(const char *path)
 		return -1;
 	}
 	memcpy(addr.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+	int fd = kyoyu_os_unix_socket(false);
+	if (fd < 0) {
+		fprintf(stderr, "kyoyu-agent ctl: cannot make a socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
 		return fd;
-	int e = errno;
-	close(fd);
+	int e = kyoyu_os_socket_errno();
+	kyoyu_os_socket_close(fd);
 	if (e == ENOENT)
 		fprintf(stderr, "kyoyu-agent ctl: no agent is running here (no control "
 				"socket %s); is it started, and with another ctl.socket?\n", path);
@@ -154,17 +155,17 @@ static int ask(int fd, const char *cmd)
 	int len = snprintf(line, sizeof(line), "%s\n", cmd);
 	/* An agent that refuses us answers and closes before reading: the
 	 * answer is still there to read when the send fails. */
-	if (send(fd, line, (size_t)len, MSG_NOSIGNAL) == len)
+	if (send(fd, line, (size_t)len, KYOYU_OS_MSG_NOSIGNAL) == len)
 		shutdown(fd, SHUT_WR);
 	while (n < ANSWER_MAX) {
 		struct pollfd p = {fd, POLLIN, 0};
-		if (poll(&p, 1, ANSWER_TIMEOUT_MS) <= 0) {
+		if (kyoyu_os_poll(&p, 1, ANSWER_TIMEOUT_MS) <= 0) {
 			fprintf(stderr, "kyoyu-agent ctl: no answer within %d s\n",
 				ANSWER_TIMEOUT_MS / 1000);
 			return 1;
 		}
 		ssize_t got = recv(fd, answer + n, ANSWER_MAX - n, 0);
-		if (got < 0 && errno == EINTR)
+		if (got < 0 && kyoyu_os_socket_errno() == EINTR)
 			continue;
 		if (got <= 0)
 			break;
@@ -237,6 +238,6 @@ int kyoyu_ctl_main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	int status = ask(fd, cmd);
-	close(fd);
+	kyoyu_os_socket_close(fd);
 	return status;
 }

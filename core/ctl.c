@@ -4,15 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "ctl"
 #include <kyoyu/plugin.h>
@@ -20,6 +15,7 @@
 #include "codecs.h"
 #include "ctl.h"
 #include "history.h"
+#include "os.h"
 #include "util.h"
 
 /* A client has this long to send its request; a slow one cannot hold up
@@ -33,10 +29,7 @@
 #define CODE_MAX 32
 
 struct kyoyu_ctl {
-	int fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t dev; /* of the socket file we bound, to remove only ours */
-	ino_t ino;
+	kyoyu_ctl_listener listener;
 	uint32_t role;
 	kyoyu_bus *bus;
 	kyoyu_session *session;
@@ -51,156 +44,15 @@ static const char *role_name(uint32_t role)
 
 int kyoyu_ctl_default_path(uint32_t role, char *buf, size_t len)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-	int n;
+	char dir[KYOYU_CTL_PATH_MAX];
+	int ret = kyoyu_os_runtime_dir(dir, sizeof(dir));
 
-	if (runtime && runtime[0] == '/')
-		n = snprintf(buf, len, "%s/kyoyu/%s.sock", runtime, role_name(role));
-	else
-		n = snprintf(buf, len, "/tmp/kyoyu-%u/%s.sock", (unsigned)geteuid(),
-			     role_name(role));
-	if (n < 0 || (size_t)n >= len ||
-	    (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (ret)
+		return ret;
+	int n = snprintf(buf, len, "%s" KYOYU_OS_DIR_SEP "%s.sock", dir,
+			 role == KYOYU_ROLE_VIEWER ? "viewer" : "sharer");
+	if (n < 0 || (size_t)n >= len || (size_t)n >= KYOYU_CTL_PATH_MAX)
 		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* Makes the folder of the default path private, or refuses one that
- * someone else could have prepared (a shared /tmp). */
-static int private_dir(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (lstat(dir, &st) != 0) {
-		seterr(err, errlen, "cannot check %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		seterr(err, errlen, "%s is not a private folder of this user (owner %u, "
-		       "mode %03o): remove it, or set ctl.socket", dir,
-		       (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* Clears a stale socket left by an agent that died; refuses to touch
- * anything else, or a socket another agent still answers on. */
-static int clear_path(const struct sockaddr_un *addr, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (lstat(addr->sun_path, &st) != 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		seterr(err, errlen, "%s exists and is not a socket: remove it, or set "
-		       "ctl.socket", addr->sun_path);
-		return -EEXIST;
-	}
-	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return -errno;
-	int live = connect(probe, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
-	close(probe);
-	if (live) {
-		seterr(err, errlen, "another kyoyu-agent already listens on %s: set "
-		       "ctl.socket to another path", addr->sun_path);
-		return -EADDRINUSE;
-	}
-	unlink(addr->sun_path);
-	return 0;
-}
-
-/* The folder beside the socket's path where it is made (mkdtemp). */
-#define STAGING ".kyXXXXXX"
-
-/* Makes FD listen on ADDR, mode 0600 from the first instant another user
- * could reach it, without the process-wide umask: plugins' threads run by
- * now, and a file one of them created meanwhile would get the socket's
- * mode.  The socket is bound in a new folder beside the path, which
- * mkdtemp() makes 0700 so no one else can reach in; it is narrowed to 0600
- * and listening there, and only then linked to its name, which thus appears
- * private and answering.  link() fails instead of replacing a socket that
- * another agent put there since clear_path().  ST receives the socket's
- * file status. */
-static int bind_and_listen(int fd, const struct sockaddr_un *addr, struct stat *st,
-			   char *err, size_t errlen)
-{
-	const char *path = addr->sun_path;
-	const char *slash = strrchr(path, '/');
-	struct sockaddr_un staged = {.sun_family = AF_UNIX};
-	char dir[sizeof(staged.sun_path)];
-	int n = snprintf(dir, sizeof(dir), "%.*s" STAGING,
-			 slash ? (int)(slash - path) + 1 : 0, path);
-	int ret = 0;
-
-	if (n < 0 || (size_t)n + sizeof("/s") > sizeof(staged.sun_path)) {
-		seterr(err, errlen, "the control socket %s is in a folder whose path is "
-		       "too long (at most %zu bytes): set ctl.socket to a shorter path",
-		       path, sizeof(dir) - sizeof(STAGING "/s"));
-		return -ENAMETOOLONG;
-	}
-	if (!mkdtemp(dir)) {
-		ret = -errno;
-		seterr(err, errlen, "cannot create a folder beside %s: %s", path,
-		       strerror(errno));
-		return ret;
-	}
-	memcpy(staged.sun_path, dir, (size_t)n);
-	memcpy(staged.sun_path + n, "/s", sizeof("/s"));
-	if (bind(fd, (const struct sockaddr *)&staged, sizeof(staged)) != 0 ||
-	    chmod(staged.sun_path, 0600) != 0 || listen(fd, 8) != 0 ||
-	    lstat(staged.sun_path, st) != 0 || link(staged.sun_path, path) != 0) {
-		ret = -errno;
-		if (errno == EEXIST)
-			seterr(err, errlen, "another kyoyu-agent took %s just now: set "
-			       "ctl.socket to another path", path);
-		else
-			seterr(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-	}
-	unlink(staged.sun_path);
-	rmdir(dir);
-	return ret;
-}
-
-static int open_socket(kyoyu_ctl *ctl, bool private_folder, char *err, size_t errlen)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct stat st;
-	int ret;
-
-	if (strlen(ctl->path) >= sizeof(addr.sun_path)) {
-		seterr(err, errlen, "ctl.socket \"%s\" is too long for a socket path",
-		       ctl->path);
-		return -ENAMETOOLONG;
-	}
-	memcpy(addr.sun_path, ctl->path, strlen(ctl->path) + 1);
-	if (private_folder && (ret = private_dir(ctl->path, err, errlen)))
-		return ret;
-	if ((ret = clear_path(&addr, err, errlen)))
-		return ret;
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (ctl->fd < 0) {
-		seterr(err, errlen, "cannot create the control socket: %s", strerror(errno));
-		return -errno;
-	}
-	if ((ret = bind_and_listen(ctl->fd, &addr, &st, err, errlen))) {
-		close(ctl->fd);
-		ctl->fd = -1;
-		return ret;
-	}
-	ctl->dev = st.st_dev;
-	ctl->ino = st.st_ino;
 	return 0;
 }
 
@@ -220,23 +72,25 @@ int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
 		return 0;
 	if (!(ctl = calloc(1, sizeof(*ctl))))
 		return -ENOMEM;
-	ctl->fd = -1;
+	ctl->listener.fd = -1;
 	ctl->role = role;
 	ctl->bus = bus;
 	ctl->session = session;
 	ctl->history = history;
 	int ret = 0;
 	if (!path)
-		ret = kyoyu_ctl_default_path(role, ctl->path, sizeof(ctl->path));
-	else if (strlen(path) < sizeof(ctl->path))
-		memcpy(ctl->path, path, strlen(path) + 1);
+		ret = kyoyu_ctl_default_path(role, ctl->listener.path,
+					     sizeof(ctl->listener.path));
+	else if (strlen(path) < sizeof(ctl->listener.path))
+		memcpy(ctl->listener.path, path, strlen(path) + 1);
 	else
 		ret = -ENAMETOOLONG;
 	if (ret == -ENAMETOOLONG)
 		seterr(err, errlen, "the control socket path \"%s\" is too long (at most "
-		       "%zu bytes)", path ? path : ctl->path, sizeof(ctl->path) - 1);
+		       "%zu bytes)", path ? path : ctl->listener.path,
+		       sizeof(ctl->listener.path) - 1);
 	if (ret == 0)
-		ret = open_socket(ctl, !path, err, errlen);
+		ret = kyoyu_ctl_listen(&ctl->listener, !path, err, errlen);
 	if (ret && path) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", err);
@@ -251,7 +105,7 @@ int kyoyu_ctl_new(const kyoyu_settings *settings, uint32_t role, kyoyu_bus *bus,
 		free(ctl);
 		return 0;
 	}
-	kyoyu_info("control socket: %s", ctl->path);
+	kyoyu_info("control socket: %s", ctl->listener.path);
 	*out = ctl;
 	return 0;
 }
@@ -264,15 +118,9 @@ void kyoyu_ctl_set_session(kyoyu_ctl *ctl, kyoyu_session *session)
 
 void kyoyu_ctl_free(kyoyu_ctl *ctl)
 {
-	struct stat st;
-
 	if (!ctl)
 		return;
-	if (ctl->fd >= 0)
-		close(ctl->fd);
-	/* Another agent may have taken the path over since: leave its socket. */
-	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev && st.st_ino == ctl->ino)
-		unlink(ctl->path);
+	kyoyu_ctl_unlisten(&ctl->listener);
 	free(ctl);
 }
 
@@ -284,7 +132,7 @@ typedef struct reply {
 	size_t len;
 } reply;
 
-static void say(reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(reply *r, const char *fmt, ...) KYOYU_PRINTF_FORMAT(2, 3);
 static void say(reply *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -455,7 +303,7 @@ static void do_new_code(kyoyu_ctl *ctl, reply *r)
 		if (ok) {
 			/* The only place besides the viewer's terminal a code shows. */
 			say(r, "ok\n%s\n", code);
-			explicit_bzero(code, sizeof(code));
+			kyoyu_os_wipe(code, sizeof(code));
 			return;
 		}
 		if (issued) {
@@ -573,16 +421,17 @@ static int read_request(int fd, char *cmd, size_t len, reply *r)
 	for (;;) {
 		int64_t left = (deadline - kyoyu_now_us()) / 1000;
 		struct pollfd p = {fd, POLLIN, 0};
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+		if (left <= 0 || kyoyu_os_poll(&p, 1, (int)left) <= 0) {
 			say(r, "error: no complete request within %d s; send one command "
 			    "and a newline\n", READ_TIMEOUT_MS / 1000);
 			return -ETIMEDOUT;
 		}
-		ssize_t got = recv(fd, cmd + n, len - 1 - n, MSG_DONTWAIT);
-		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		ssize_t got = recv(fd, cmd + n, len - 1 - n, KYOYU_OS_MSG_DONTWAIT);
+		int e = got < 0 ? kyoyu_os_socket_errno() : 0;
+		if (e == EAGAIN || e == EINTR)
 			continue;
 		if (got < 0)
-			return -errno;
+			return -e;
 		n += (size_t)got;
 		char *nl = memchr(cmd, '\n', n);
 		if (nl || got == 0) {
@@ -608,22 +457,12 @@ static int read_request(int fd, char *cmd, size_t len, reply *r)
 	return 0;
 }
 
-/* The kernel's word on who connected: only this agent's user is served. */
-static bool same_user(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-	       cred.uid == geteuid();
-}
-
 static void serve(kyoyu_ctl *ctl, int fd)
 {
 	char cmd[KYOYU_CTL_REQUEST_MAX];
 	reply r = {.len = 0};
 
-	if (!same_user(fd)) {
+	if (!kyoyu_ctl_peer_is_user(fd)) {
 		kyoyu_warn("refused a control connection from another user");
 		say(&r, "error: permission denied\n");
 	} else if (read_request(fd, cmd, sizeof(cmd), &r) == 0) {
@@ -631,10 +470,11 @@ static void serve(kyoyu_ctl *ctl, int fd)
 		dispatch(ctl, cmd, &r);
 	}
 	/* The client may be gone already: no SIGPIPE, nothing to retry. */
-	if (r.len && send(fd, r.text, r.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		kyoyu_debug("could not answer a control client: %s", strerror(errno));
-	explicit_bzero(r.text, sizeof(r.text));
-	close(fd);
+	if (r.len && send(fd, r.text, r.len, KYOYU_OS_MSG_NOSIGNAL | KYOYU_OS_MSG_DONTWAIT) < 0)
+		kyoyu_debug("could not answer a control client: %s",
+			    strerror(kyoyu_os_socket_errno()));
+	kyoyu_os_wipe(r.text, sizeof(r.text));
+	kyoyu_os_socket_close(fd);
 }
 
 int kyoyu_ctl_run(void *ctx, kyoyu_stage *stage)
@@ -645,15 +485,15 @@ int kyoyu_ctl_run(void *ctx, kyoyu_stage *stage)
 	kyoyu_inbox_set_mask(ctl->inbox, KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
 						 KYOYU_MSG_BIT(KYOYU_MSG_CODE));
 	while (!kyoyu_stage_stopping(stage)) {
-		struct pollfd fds[2] = {{ctl->fd, POLLIN, 0},
+		struct pollfd fds[2] = {{ctl->listener.fd, POLLIN, 0},
 					{kyoyu_inbox_fd(ctl->inbox), POLLIN, 0}};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+		if (kyoyu_os_poll(fds, 2, -1) < 0 && errno != EINTR)
 			return -errno;
 		if (fds[1].revents)
 			drain(ctl);
 		if (!(fds[0].revents & POLLIN))
 			continue;
-		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = kyoyu_os_accept(ctl->listener.fd);
 		if (fd >= 0)
 			serve(ctl, fd);
 	}

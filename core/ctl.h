@@ -4,7 +4,10 @@
  * The agent listens on a Unix stream socket only its own user may use: the
  * socket is mode 0600 in a directory of mode 0700 (by default
  * $XDG_RUNTIME_DIR/kyoyu/<role>.sock, or /tmp/kyoyu-<uid>/<role>.sock), and
- * every connection's peer credentials must name the agent's own user.
+ * every connection's peer credentials must name the agent's own user.  On
+ * Windows (10 1803 and later, AF_UNIX too) it is
+ * %LOCALAPPDATA%\kyoyu\<role>.sock, whose file's access list admits the
+ * agent's user alone (ctl-listen-win32.c).
  *
  * One request per connection: a command word and a newline, at most
  * KYOYU_CTL_REQUEST_MAX bytes.  The reply is "ok\n" followed by the result,
@@ -19,6 +22,7 @@
 #ifndef KYOYU_CTL_H
 #define KYOYU_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +38,29 @@
 #define KYOYU_CTL_ANSWER_MAX 65536
 
 typedef struct kyoyu_ctl kyoyu_ctl;
+
+/* The longest socket path (a Unix socket's address on both systems). */
+#define KYOYU_CTL_PATH_MAX 108
+
+/* ---- ctl-listen-posix.c / ctl-listen-win32.c: where the socket is made
+ * and who may use it, the part that differs between systems. */
+
+typedef struct kyoyu_ctl_listener {
+	int fd;				/* listening; -1 when closed */
+	char path[KYOYU_CTL_PATH_MAX];	/* set before kyoyu_ctl_listen */
+	unsigned long long dev, ino;	/* of the socket file made, to remove only ours */
+} kyoyu_ctl_listener;
+
+/* Listens on L->path, made so that only this user can connect; with
+ * PRIVATE_FOLDER, its folder (the default path's) is made or checked
+ * private too.  Returns 0, or -errno with ERR saying why and what to do. */
+int kyoyu_ctl_listen(kyoyu_ctl_listener *l, bool private_folder, char *err, size_t errlen);
+
+/* Closes the socket and removes its file, unless another agent's replaced it. */
+void kyoyu_ctl_unlisten(kyoyu_ctl_listener *l);
+
+/* True when the peer of the accepted socket FD runs as this user. */
+bool kyoyu_ctl_peer_is_user(int fd);
 
 /* Writes the default socket path for ROLE into BUF.  Returns 0, or
  * -ENAMETOOLONG when it does not fit a socket address. */

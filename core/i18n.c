@@ -51,6 +51,7 @@ void kyoyu_i18n_init(const char *localedir)
 {
 	if (!setlocale(LC_CTYPE, "") && !is_c_locale(named_locale("LC_CTYPE")))
 		set_utf8_c_locale(LC_CTYPE);
+#ifdef ENABLE_NLS
 	if (!setlocale(LC_MESSAGES, "")) {
 		const char *wanted = named_locale("LC_MESSAGES");
 		const char *language = getenv("LANGUAGE");
@@ -59,7 +60,6 @@ void kyoyu_i18n_init(const char *localedir)
 		    (!language || !*language))
 			setenv("LANGUAGE", wanted, 1);
 	}
-#ifdef ENABLE_NLS
 	bindtextdomain(KYOYU_TEXT_DOMAIN, localedir);
 	bind_textdomain_codeset(KYOYU_TEXT_DOMAIN, "UTF-8");
 #endif
@@ -88,8 +88,10 @@ int kyoyu_i18n_set_language(const char *language, char *err, size_t errlen)
 			 "(%s)", language, KYOYU_LANGUAGES);
 		return -EINVAL;
 	}
+#ifdef ENABLE_NLS
 	if (is_c_locale(setlocale(LC_MESSAGES, NULL)))
 		set_utf8_c_locale(LC_MESSAGES);
 	setenv("LANGUAGE", language, 1);
+#endif
 	return 0;
 }

@@ -3,9 +3,7 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <ltdl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 
 #include "codecs.h"
 #include "loader.h"
+#include "os.h"
 #include "settings.h"
 #include "util.h"
 
@@ -234,10 +233,10 @@ static char *module_of(const char *path)
 	base = base ? base + 1 : path;
 	size_t len = strlen(base);
 	const char *dot = strrchr(base, '.');
-	if (dot && (strcmp(dot, ".la") == 0 || strcmp(dot, ".so") == 0 ||
+	if (dot && (strcmp(dot, ".la") == 0 || strcmp(dot, KYOYU_OS_MODULE_EXT) == 0 ||
 		    strcmp(dot, ".a") == 0))
 		len = (size_t)(dot - base);
-	return strndup(base, len);
+	return copy_n(base, len);
 }
 
 /* Checks the descriptor against this core and against the file name. */
@@ -393,45 +392,16 @@ static void shared_object_of(const char *path, char *so, size_t len)
 }
 
 /* The describe function a shared object exports under another module's
- * name (<module>_LTX_kyoyu_plugin_describe), found in its dynamic string
- * table and checked with dlsym; NULL when it has none.  The object is
- * mapped already (pin_shared_object). */
+ * name (<module>_LTX_kyoyu_plugin_describe); NULL when it has none.  The
+ * object is mapped already (pin_shared_object). */
 static void *describe_of_other_module(const char *path, char *symbol, size_t len)
 {
-	static const char suffix[] = "_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL;
-	const size_t suffix_len = sizeof(suffix) - 1;
 	char so[4096];
-	struct link_map *map = NULL;
-	const char *strtab = NULL;
-	size_t strsz = 0;
-	void *found = NULL;
 
 	shared_object_of(path, so, sizeof(so));
-	void *handle = so[0] ? dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) : NULL;
-	if (!handle)
-		return NULL;
-	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map) {
-		for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
-			if (d->d_tag == DT_STRTAB)
-				strtab = (const char *)d->d_un.d_ptr;
-			else if (d->d_tag == DT_STRSZ)
-				strsz = d->d_un.d_val;
-		}
-		/* glibc relocates these addresses in place; other C libraries
-		 * leave them relative to where the object was loaded. */
-		if (strtab && (uintptr_t)strtab < (uintptr_t)map->l_addr)
-			strtab += map->l_addr;
-	}
-	for (size_t at = 0; strtab && at < strsz && !found;) {
-		const char *name = strtab + at;
-		size_t n = strnlen(name, strsz - at);
-		if (n > suffix_len && memcmp(name + n - suffix_len, suffix, suffix_len) == 0 &&
-		    n < len && (found = dlsym(handle, name)))
-			snprintf(symbol, len, "%s", name);
-		at += n + 1;
-	}
-	dlclose(handle);
-	return found;
+	return so[0] ? kyoyu_os_module_symbol_ending(so, "_LTX_" KYOYU_PLUGIN_DESCRIBE_SYMBOL,
+						     symbol, len)
+		     : NULL;
 }
 
 /* Why a module exports no describe function under its file's name: it was
@@ -497,16 +467,12 @@ static bool missing_kyoyu_symbol(const char *reason, char *symbol, size_t len)
  * shared object (a module linked into the program) is left to libltdl. */
 static int pin_shared_object(const char *path, char *err, size_t errlen)
 {
-	char so[4096], symbol[128];
+	char so[4096], symbol[128], reason[1024];
 
 	shared_object_of(path, so, sizeof(so));
 	if (!so[0])
 		return 0;
-	void *handle = dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (!handle) {
-		const char *reason = dlerror();
-		if (!reason)
-			reason = "the dynamic linker refused it";
+	if (kyoyu_os_module_pin(so, reason, sizeof(reason)) != 0) {
 		if (missing_kyoyu_symbol(reason, symbol, sizeof(symbol)))
 			seterr(err, errlen, "refused %s: it calls %s, which is not part of "
 			       "plugin ABI %d.%d (only what <kyoyu/*.h> declares is)", path,
@@ -515,8 +481,6 @@ static int pin_shared_object(const char *path, char *err, size_t errlen)
 			seterr(err, errlen, "cannot load %s: %s", path, reason);
 		return -ENOEXEC;
 	}
-	/* Drops only this reference: NODELETE keeps the object mapped. */
-	dlclose(handle);
 	return 0;
 }
 
@@ -563,7 +527,8 @@ int kyoyu_loader_push_dirs(char ***dirs, size_t *n, const char *list)
 
 	if (!copy)
 		return -ENOMEM;
-	for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+	for (char *tok = strtok_r(copy, KYOYU_OS_PATH_LIST_SEP, &save); tok;
+	     tok = strtok_r(NULL, KYOYU_OS_PATH_LIST_SEP, &save)) {
 		char **bigger = realloc(*dirs, (*n + 2) * sizeof(char *));
 		if (!bigger || !(bigger[*n] = strdup(tok))) {
 			*dirs = bigger ? bigger : *dirs;
@@ -658,10 +623,10 @@ static kyoyu_plugin *find_module(kyoyu_plugin *list, const char *module)
 }
 
 /* The path of MODULE in DIR when a file for it exists there (.la first, as
- * the build tree and `make install` leave one beside the .so). */
+ * the build tree and `make install` leave one beside the .so or .dll). */
 static bool module_file(const char *dir, const char *module, char *path, size_t len)
 {
-	static const char *const exts[] = {".la", ".so"};
+	static const char *const exts[] = {".la", KYOYU_OS_MODULE_EXT};
 	struct stat st;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -718,8 +683,8 @@ int kyoyu_loader_find(kyoyu_loader *loader, uint32_t kind, const char *name,
 			 "--enable-%s-%s, or set --plugin-path", kind_name, name);
 	else if (len < errlen)
 		snprintf(err + len, errlen - len, "; it is not one of kyoyu's own plugins: "
-			 "install its %s.so in one of those folders, or name its folder "
-			 "with --plugin-path", module);
+			 "install its %s%s in one of those folders, or name its folder "
+			 "with --plugin-path", module, KYOYU_OS_MODULE_EXT);
 	return -ENOENT;
 }
 
@@ -751,7 +716,7 @@ static char **modules_in(const char *dir)
 	while (names && (e = readdir(d))) {
 		const char *dot = strrchr(e->d_name, '.');
 		if (strncmp(e->d_name, "kyoyu-", 6) != 0 || !dot ||
-		    (strcmp(dot, ".la") != 0 && strcmp(dot, ".so") != 0))
+		    (strcmp(dot, ".la") != 0 && strcmp(dot, KYOYU_OS_MODULE_EXT) != 0))
 			continue;
 		if (n == cap) {
 			char **bigger = realloc(names, (cap * 2 + 1) * sizeof(char *));

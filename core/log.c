@@ -51,7 +51,7 @@ static size_t append(char *text, size_t len, size_t cap, const char *fmt, va_lis
 }
 
 static size_t appendf(char *text, size_t len, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	KYOYU_PRINTF_FORMAT(4, 5);
 static size_t appendf(char *text, size_t len, size_t cap, const char *fmt, ...)
 {
 	va_list ap;

@@ -4,13 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "core"
 #include <kyoyu/plugin.h>
@@ -23,6 +19,7 @@
 #include "history.h"
 #include "i18n.h"
 #include "instance.h"
+#include "os.h"
 #include "pipeline.h"
 #include "slots.h"
 #include "stage-priv.h"
@@ -624,14 +621,6 @@ static uint32_t interrupt_reason(uint32_t role)
 	return role == KYOYU_ROLE_SHARER ? KYOYU_END_LEFT : KYOYU_END_OPERATOR;
 }
 
-/* True when SIGINT or SIGTERM arrived (SIGFD is non-blocking). */
-static bool signalled(int sigfd)
-{
-	struct signalfd_siginfo si;
-
-	return sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si);
-}
-
 /* True when a stage that stays after the end (the console's window) has
  * returned by itself: the operator closed it. */
 static bool console_closed(kyoyu_pipeline *pl)
@@ -689,9 +678,9 @@ static bool wait_for_end(kyoyu_pipeline *pl, kyoyu_inbox *inbox, int sigfd,
 			int64_t left = deadline - kyoyu_now_us();
 			timeout = left > 0 ? (int)(left / 1000) + 1 : 0;
 		}
-		poll(fds, sigfd >= 0 ? 2 : 1, timeout);
+		kyoyu_os_poll(fds, sigfd >= 0 ? 2 : 1, timeout);
 		drain_main_inbox(inbox, entry);
-		bool interrupted = (fds[1].revents & POLLIN) && signalled(sigfd);
+		bool interrupted = (fds[1].revents & POLLIN) && kyoyu_os_interrupted(sigfd);
 		bool timed_out = deadline && kyoyu_now_us() >= deadline;
 		/* The operator closed the console's window. */
 		bool closed = pl->host.console && console_closed(pl);
@@ -832,7 +821,7 @@ static void wait_for_people(kyoyu_pipeline *pl, int sigfd)
 		kyoyu_debug("%s shows how the session ended until it is closed",
 			    kyoyu_stage_name(e->stage));
 		while (!kyoyu_stage_wait(e->stage, 200))
-			if (signalled(sigfd))
+			if (kyoyu_os_interrupted(sigfd))
 				return;
 	}
 }
@@ -882,15 +871,9 @@ static void summarize(kyoyu_pipeline *pl, int64_t started_us, kyoyu_run_summary 
 int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 		       kyoyu_run_summary *summary)
 {
-	sigset_t mask, old;
 	int64_t started = kyoyu_now_us();
-
-	/* Only this thread takes SIGINT/SIGTERM; stages inherit the mask. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &mask, &old);
-	int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* Before the stages start: on Linux they inherit the blocked signals. */
+	int sigfd = kyoyu_os_interrupts_open();
 	/* The state, and what the list of sessions tells of each. */
 	kyoyu_inbox *inbox = kyoyu_bus_subscribe(pl->bus, "main",
 						 KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
@@ -924,9 +907,7 @@ int kyoyu_pipeline_run(kyoyu_pipeline *pl, double max_seconds,
 	stop_stages(pl, true);
 	summarize(pl, started, summary);
 	kyoyu_inbox_free(inbox);
-	if (sigfd >= 0)
-		close(sigfd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	kyoyu_os_interrupts_close(sigfd);
 	if (ret == 0 && summary->reason == KYOYU_END_ERROR)
 		ret = -EIO;
 	return ret;

@@ -229,7 +229,7 @@ static char **strv_split(const char *text, char sep)
 	for (const char *start = text;; start++) {
 		const char *end = strchr(start, sep);
 		size_t len = end ? (size_t)(end - start) : strlen(start);
-		if (len && !(strv[i++] = strndup(start, len))) {
+		if (len && !(strv[i++] = copy_n(start, len))) {
 			kyoyu_strv_free(strv);
 			return NULL;
 		}

@@ -34,7 +34,7 @@ kyoyu_stage *kyoyu_stage_new(kyoyu_bus *bus, const char *name)
 	pthread_mutex_init(&stage->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_condattr_setclock(&attr, KYOYU_OS_COND_CLOCK);
 	pthread_cond_init(&stage->done_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	return stage;

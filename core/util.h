@@ -8,12 +8,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <kyoyu/log.h>
+
+#include "os.h"
 
 /* Writes the message FMT into ERR, cut to ERRLEN bytes: how a function of
  * the core tells its caller what went wrong and what to do. */
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	KYOYU_PRINTF_FORMAT(3, 4);
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -23,13 +29,27 @@ static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* TIMEOUT_MS (>= 0) from now on CLOCK_MONOTONIC: the deadline for
- * pthread_cond_timedwait() on a condition variable that uses that clock. */
+/* The first LEN bytes of TEXT as a new string (strndup, which Windows'
+ * C runtime lacks); NULL when out of memory. */
+static inline char *copy_n(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+/* TIMEOUT_MS (>= 0) from now on KYOYU_OS_COND_CLOCK (CLOCK_MONOTONIC on
+ * Linux): the deadline for pthread_cond_timedwait() on a condition
+ * variable made with that clock. */
 static inline struct timespec deadline_after(int timeout_ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(KYOYU_OS_COND_CLOCK, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {

@@ -12,11 +12,17 @@
 #ifndef KYOYU_PLUGIN_I18N_H
 #define KYOYU_PLUGIN_I18N_H
 
-#include <libintl.h>
-
 #define KYOYU_TEXT_DOMAIN "kyoyu"
 
+/* ENABLE_NLS (config.h): built with the catalogues.  Without them
+ * (--disable-nls, the Windows build until libintl is cross-built) the
+ * strings stay English. */
+#ifdef ENABLE_NLS
+#include <libintl.h>
 #define _(text) dgettext(KYOYU_TEXT_DOMAIN, text)
+#else
+#define _(text) (text)
+#endif
 #define N_(text) (text)
 
 #endif

@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <kyoyu/log.h>
+
 /* Writes the message FMT into ERR, cut to ERRLEN bytes. */
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	KYOYU_PRINTF_FORMAT(3, 4);
 static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

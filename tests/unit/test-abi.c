@@ -272,8 +272,11 @@ static void check(const pin *pins, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (pins[i].actual == pins[i].expected)
 			continue;
-		print_error("%s is %zu, pinned at %zu\n", pins[i].what, pins[i].actual,
-			    pins[i].expected);
+		/* cmocka's print_error checks its format as the C runtime's:
+		 * Windows' knows no %zu. */
+		print_error("%s is %llu, pinned at %llu\n", pins[i].what,
+			    (unsigned long long)pins[i].actual,
+			    (unsigned long long)pins[i].expected);
 		wrong++;
 	}
 	assert_int_equal(wrong, 0);

@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include <kyoyu/session.h>
 
 #include "bus-priv.h"
+#include "os.h"
 
 #define ALL_TYPES (KYOYU_MSG_BIT(KYOYU_MSG_TYPE_COUNT) - 1)
 
@@ -765,15 +765,18 @@ static void test_bus_pop_times_out_with_eagain(void **state)
 static bool fd_readable(int fd)
 {
 	struct pollfd p = {fd, POLLIN, 0};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	return kyoyu_os_poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+/* The descriptors this process has open; -1 where the system does not
+ * list them in /proc/self/fd (Windows). */
 static int open_fds(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	int n = 0;
 
-	assert_non_null(dir);
+	if (!dir)
+		return -1;
 	while (readdir(dir))
 		n++;
 	closedir(dir);
@@ -794,7 +797,7 @@ static void test_bus_inbox_fd_made_on_first_call_and_readable_iff_waiting(void *
 	/* Asked for, it exists, and says at once what was already waiting. */
 	int fd = kyoyu_inbox_fd(f->inbox);
 	assert_true(fd >= 0);
-	assert_int_equal(open_fds(), before + 1);
+	assert_int_equal(open_fds(), before < 0 ? -1 : before + 1);
 	assert_int_equal(kyoyu_inbox_fd(f->inbox), fd);
 	assert_true(fd_readable(fd));
 	kyoyu_msg_unref(pop_now(f->inbox));

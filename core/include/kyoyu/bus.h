@@ -22,8 +22,15 @@
 #ifndef KYOYU_BUS_H
 #define KYOYU_BUS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* Windows' C runtime has no ESHUTDOWN, which kyoyu_inbox_pop returns: there
+ * it is Winsock's number for the same condition. */
+#ifndef ESHUTDOWN
+#define ESHUTDOWN 10058 /* WSAESHUTDOWN */
+#endif
 
 #include <kyoyu/frame.h>
 
@@ -357,7 +364,8 @@ void kyoyu_inbox_free(kyoyu_inbox *inbox);
 int kyoyu_inbox_pop(kyoyu_inbox *inbox, kyoyu_msg **msg, int timeout_ms);
 
 /* A file descriptor that polls readable while a message is waiting or the
- * inbox is shut down, for stages that also wait on sockets or displays.
+ * inbox is shut down, for stages that also wait on sockets or displays
+ * (on Windows a SOCKET, for WSAPoll).
  * Made on the first call: an inbox nobody polls costs no system call per
  * message.  -1 when the system has no descriptor left.  The inbox's own
  * thread. */

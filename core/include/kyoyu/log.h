@@ -26,10 +26,18 @@ typedef enum kyoyu_log_level {
 #define KYOYU_LOG_COMPONENT "kyoyu"
 #endif
 
+/* printf-style checking of kyoyu's formats.  On Windows kyoyu formats with
+ * mingw-w64's C99 printf (%zu, %lld), GCC's gnu_printf, not msvcrt's. */
+#ifdef __MINGW32__
+#define KYOYU_PRINTF_FORMAT(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define KYOYU_PRINTF_FORMAT(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 /* Writes one line to stderr when LEVEL is enabled.  Thread-safe. */
 void kyoyu_log(kyoyu_log_level level, const char *component, const char *file,
 	       int line, const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+	KYOYU_PRINTF_FORMAT(6, 7);
 
 /* True when messages of LEVEL are printed; lets callers skip costly formatting. */
 int kyoyu_log_enabled(kyoyu_log_level level);

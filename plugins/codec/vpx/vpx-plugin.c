@@ -7,11 +7,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #define KYOYU_LOG_COMPONENT "codec/vpx"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/cpu-count.h"
 #include "../common/encode-input.h"
 #include "../common/frame-output.h"
 #include "vpx-plugin.h"
@@ -47,7 +47,7 @@ static const kyoyu_option options[] = {
 
 int codec_vpx_threads(int threads, uint32_t codec, uint32_t width)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = kyoyu_plugin_cpu_count();
 
 	if (threads > 0)
 		return threads;

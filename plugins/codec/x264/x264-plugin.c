@@ -21,13 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <x264.h>
 
 #define KYOYU_LOG_COMPONENT "codec/x264"
 #include <kyoyu/kyoyu.h>
 
+#include "../../common/cpu-count.h"
 #include "../common/encode-input.h"
 #include "../common/yuv-damage.h"
 
@@ -104,7 +104,7 @@ static void log_x264(void *opaque, int level, const char *fmt, va_list ap)
 
 static int threads_for(int threads)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = kyoyu_plugin_cpu_count();
 
 	if (threads > 0)
 		return threads;

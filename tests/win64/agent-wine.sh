@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# kyoyu's Windows build, checked under Wine: the agent that
+# scripts/cross-win64 --tests leaves in build/win64 (--version, its plugins
+# found beside it, the configuration check without fork) and the cmocka unit
+# tests built for Windows in build/win64/tree.  Runs on a private Xvfb, in a
+# Wine prefix of its own under build/win64 (made on the first run).  Prints
+# TAP; skips everything when the cross build was not done.
+#
+# Usage: tests/win64/agent-wine.sh [BUILD]    (BUILD: build/win64)
+set -u
+KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$KYOYU_TOP/tests/tap.sh"
+
+OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
+	skip_all "no ${1:-build/win64}: run scripts/cross-win64 --tests first"
+[ -f "$OUT/kyoyu-agent.exe" ] || skip_all "no $OUT/kyoyu-agent.exe: run scripts/cross-win64 --tests first"
+command -v wine >/dev/null && command -v Xvfb >/dev/null ||
+	skip_all "wine or Xvfb is missing (scripts/deps.sh installs them)"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-agent-wine.XXXXXX") || exit 1
+XVFB_PID=""
+cleanup() {
+	wineserver -k 2>/dev/null
+	[ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+Xvfb -displayfd 3 -screen 0 640x480x24 -nolisten tcp 3>"$T/display" 2>"$T/xvfb.log" &
+XVFB_PID=$!
+wait_for 20 test -s "$T/display" || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
+DISPLAY=:$(cat "$T/display")
+# A 64-bit prefix without the Mono and Gecko installers' dialogs, which
+# would wait for a click nobody gives; of Wine's messages only those about
+# DLLs that fail to load.  The unit tests find the DLLs through WINEPATH.
+WINEPREFIX=${KYOYU_WINEPREFIX:-$OUT/wine-prefix}
+WINEARCH=win64 WINEDEBUG=-all,err+module WINEDLLOVERRIDES="mscoree,mshtml="
+WINEPATH="$(winepath -w "$OUT" 2>/dev/null);$(winepath -w "$OUT/test-dlls" 2>/dev/null)"
+CMOCKA_MESSAGE_OUTPUT=TAP
+export DISPLAY WINEPREFIX WINEARCH WINEDEBUG WINEDLLOVERRIDES WINEPATH CMOCKA_MESSAGE_OUTPUT
+
+# agent NAME ARGS...: runs the agent; its output (without Windows' line
+# ends) in $T/NAME.out and $T/NAME.err, its status returned.
+agent() {
+	name=$1
+	shift
+	(cd "$OUT" && timeout 300 wine ./kyoyu-agent.exe "$@") >"$T/$name.crlf" 2>"$T/$name.errcrlf"
+	status=$?
+	tr -d '\r' <"$T/$name.crlf" >"$T/$name.out"
+	tr -d '\r' <"$T/$name.errcrlf" >"$T/$name.err"
+	return "$status"
+}
+
+# The first start makes the Wine prefix when there is none.
+state=warm
+[ -d "$WINEPREFIX/drive_c" ] || state=fresh
+start=$(date +%s.%N)
+agent version --version
+status=$?
+note "wine kyoyu-agent.exe --version: exit $status in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s, $state Wine prefix $WINEPREFIX"
+check "wine kyoyu-agent.exe --version says the version and plugin ABI" \
+	grep -qx 'kyoyu-agent [0-9.]* (plugin ABI [0-9]*\.[0-9]*)' "$T/version.out"
+
+agent list --list-plugins
+sed 's/^/#   /' "$T/list.out"
+for p in "capture *testsrc" "codec *vpx" "codec *x264" "policy *default"; do
+	check "--list-plugins loads $(echo "$p" | tr -s ' ' /) from beside kyoyu-agent.exe" \
+		grep -q "^$p " "$T/list.out"
+done
+check "the plugins are searched for in the program's own folder" \
+	grep -qx "search path: $(winepath -w "$OUT" | tr '\\' /)" "$T/list.out"
+
+# The configuration check, in process on Windows (no fork): it loads the
+# codec plugins to see what they encode.
+printf 'role = "sharer";\ncodec = { format = "h264"; };\n' >"$OUT/tree/good.cfg"
+printf 'role = "sharer";\ncodec = { format = "av1"; };\n' >"$OUT/tree/bad.cfg"
+check "--check-config accepts a sharer encoding H.264 with codec/x264" \
+	agent good --check-config tree/good.cfg
+if agent bad --check-config tree/bad.cfg; then
+	not_ok "--check-config refuses a format no codec plugin encodes"
+else
+	ok "--check-config refuses a format no codec plugin encodes"
+fi
+sed 's/^/#   /' "$T/bad.err"
+check "... naming the file, the line and what the plugins encode" \
+	grep -q 'bad.cfg:2: codec.format "av1": no codec plugin here encodes it (these do: .*vp9.*h264' \
+	"$T/bad.err"
+rm -f "$OUT/tree/good.cfg" "$OUT/tree/bad.cfg"
+
+# The cmocka unit tests built for Windows, each one case here (its own
+# TAP lines shown as notes).
+tests=$(cd "$OUT/tree" && make -s print-unit-tests 2>/dev/null)
+[ -n "$tests" ] || note "no unit tests: build them with scripts/cross-win64 --tests"
+for t in $tests; do
+	exe=$OUT/tree/$(dirname "$t")/.libs/$(basename "$t")
+	[ -f "$exe" ] || exe=$OUT/tree/$t
+	start=$(date +%s.%N)
+	(cd "$OUT/tree" && timeout 300 wine "$exe") >"$T/unit.crlf" 2>&1
+	status=$?
+	tr -d '\r' <"$T/unit.crlf" | sed 's/^/#   /'
+	seconds=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }")
+	skipped=$(grep -c '# SKIP' "$T/unit.crlf")
+	[ "$skipped" -gt 0 ] && skipped=", $skipped cases skipped" || skipped=""
+	check "$(basename "$t" .exe) passes under Wine ($seconds s$skipped)" test "$status" -eq 0
+done
+tap_done
