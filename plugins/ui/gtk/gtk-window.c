@@ -39,6 +39,7 @@ struct ui_gtk_window {
 	guint regroup_source; /* pending regroup(), or 0 */
 	bool reformatting;
 	/* the question */
+	GtkBox *question;
 	GtkLabel *ask_who, *ask_verified, *ask_recorded, *ask_optional;
 	GtkWidget *allow_unrecorded;
 	/* the end */
@@ -248,6 +249,7 @@ static void build_question_page(ui_gtk_window *w)
 {
 	GtkBox *page = new_page(w, "question");
 
+	w->question = page;
 	w->ask_who = add_label(page, "", "kyoyu-title");
 	w->ask_verified = add_label(page, "", "kyoyu-verified");
 	add_label(page, _("They will only see your screen: they cannot click or type on "
@@ -389,6 +391,21 @@ void ui_gtk_window_ask_code(ui_gtk_window *w, unsigned failures)
 	show_page(w, "code");
 	gtk_widget_grab_focus(GTK_WIDGET(w->code_entry));
 	gtk_editable_select_region(entry, 0, -1);
+}
+
+char *ui_gtk_window_question_words(ui_gtk_window *w)
+{
+	GString *words = g_string_new(NULL);
+
+	for (GtkWidget *child = gtk_widget_get_first_child(GTK_WIDGET(w->question)); child;
+	     child = gtk_widget_get_next_sibling(child)) {
+		if (!GTK_IS_LABEL(child) || !gtk_widget_get_visible(child))
+			continue;
+		const char *text = gtk_label_get_text(GTK_LABEL(child));
+		if (*text)
+			g_string_append_printf(words, "%s%s", words->len ? "\n" : "", text);
+	}
+	return g_string_free(words, FALSE);
 }
 
 char *ui_gtk_asker_label(const ui_gtk_asker *who)

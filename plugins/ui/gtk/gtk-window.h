@@ -52,6 +52,10 @@ void ui_gtk_window_ask_code(ui_gtk_window *window, unsigned failures);
 void ui_gtk_window_ask_consent(ui_gtk_window *window, const ui_gtk_asker *who,
 			       ui_gtk_question question);
 
+/* The question's words as the page shows them, its visible lines apart by
+ * "\n", for the record of the customer's answer; g_free(). */
+char *ui_gtk_window_question_words(ui_gtk_window *window);
+
 /* "Name (Organisation)", "Name", or NULL when WHO has no name; g_free(). */
 char *ui_gtk_asker_label(const ui_gtk_asker *who);
 

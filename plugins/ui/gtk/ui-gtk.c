@@ -30,6 +30,7 @@
 #include "gtk-style.h"
 #include "gtk-window.h"
 #include "i18n.h"
+#include "language.h"
 
 /* Texts from the network are cut here, in characters: a name or an
  * organisation (as the certificate allows), and a failed stage's words. */
@@ -91,7 +92,14 @@ static void on_answer(void *ctx, ui_gtk_answer answer)
 		value = KYOYU_CONSENT_GRANTED;
 	else if (answer == UI_GTK_ALLOW_UNRECORDED)
 		value = KYOYU_CONSENT_GRANTED_UNRECORDED;
-	post_value(ctx, KYOYU_MSG_CONSENT, value);
+	/* The answer goes with the words it answers, for the recording's
+	 * facts on the viewer. */
+	ui *u = ctx;
+	char language[KYOYU_CONSENT_LANGUAGE_MAX + 1];
+	char *words = ui_gtk_window_question_words(u->window);
+	i18n_language(language, sizeof(language));
+	kyoyu_consent_post(u->bus, (uint32_t)value, language, words);
+	g_free(words);
 }
 
 /* Who asks, as far as this side knows it. */
