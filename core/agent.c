@@ -539,14 +539,14 @@ int main(int argc, char **argv)
 		goto out_usage;
 	}
 	if (args.make_ca || args.issue_operator || args.revoke_operator) {
-#ifdef HAVE_OPENSSL
+#ifdef KYOYU_MAKE_CERT
 		status = args.make_ca ? kyoyu_make_ca(args.make_ca, args.cert_org)
 			 : args.issue_operator
 				 ? kyoyu_issue_operator(args.issue_operator, second, args.cert_name)
 				 : kyoyu_revoke_operator(args.revoke_operator, second);
 #else
-		fprintf(stderr, "kyoyu-agent: the desk CA needs OpenSSL: rebuild with "
-				"libssl-dev installed\n");
+		fprintf(stderr, "kyoyu-agent: this build has no desk CA tools: run them on "
+				"the desk's Linux machine (kyoyu built with libssl-dev)\n");
 #endif
 		goto out;
 	}
