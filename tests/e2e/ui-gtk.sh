@@ -305,13 +305,14 @@ submit() {
 		said_in main "$(words "Type the code the support person reads to you")"
 }
 check "a wrong code is refused" submit 1
-# The two small red lines under the code entry: tesseract reads their
-# Japanese at every size and contrast tried with half their kanji wrong or
-# a line missing (while the pictures show them whole: docs/ui.md).  In
-# Japanese the reading must hold half their bytes in order, not nine in ten.
-red_line() { OCR_TENTHS=5 said_in main "$1"; }
+# The small coloured lines (red under the code entry, the recording's
+# notice in the question): tesseract reads their Japanese at every size and
+# contrast tried with half their kanji wrong or a line missing, now and then
+# (while the pictures show them whole: docs/ui.md).  In Japanese the reading
+# must hold half their bytes in order, not nine in ten.
+coloured_line() { OCR_TENTHS=5 said_in main "$1"; }
 check "with a plain message" \
-	red_line "$(words "That code did not work. Check it with the support person and type it again.")"
+	coloured_line "$(words "That code did not work. Check it with the support person and type it again.")"
 shot main wrong-code
 type_code "444-555-666"
 check "a typed code with dashes is grouped as read out" said_in main "444-555-666"
@@ -319,7 +320,7 @@ check "a second wrong code is refused" submit 2
 type_code "777 888 999"
 check "a third one too" submit 3
 check "three wrong codes: ask the support person for a new one" \
-	red_line "$(words "That did not work several times. Please ask the support person for a new code, then type the new one here.")"
+	coloured_line "$(words "That did not work several times. Please ask the support person for a new code, then type the new one here.")"
 shot main new-code
 
 # type_until_shown TEXT: types TEXT until the field shows the code, as a
@@ -512,7 +513,7 @@ check "the question says the session would be recorded" \
 	said_in main "$(who_asks "%s asks to see and record your screen")"
 check "with no choice to share without recording" \
 	not_said "$(words "Share _without recording" | tr -d _)"
-check "in the same question" said_in main "$recorded_words"
+check "in the same question" coloured_line "$recorded_words"
 shot main question-recorded
 check "no video byte has left" test "$(video_steady decliner)" = 0
 check "Decline ends the session" press_until main "$(words "_Decline")" \
