@@ -173,6 +173,19 @@ static bool write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)
 	return ok;
 }
 
+/* Writes KEY (0600) then CERT (0644); on a failure neither is left. */
+static bool write_key_and_cert(const char *key_path, EVP_PKEY *key, const char *cert_path,
+			       X509 *cert)
+{
+	if (!write_pem(key_path, 0600, key, NULL))
+		return false;
+	if (!write_pem(cert_path, 0644, NULL, cert)) {
+		unlink(key_path);
+		return false;
+	}
+	return true;
+}
+
 /* "sha256//" and the base64 of the SHA-256 of the SubjectPublicKeyInfo. */
 static bool pin_of(EVP_PKEY *key, char out[64])
 {
@@ -246,12 +259,8 @@ int kyoyu_make_cert(const char *dir, const char *org, const char *name)
 		fail("cannot make the key and certificate");
 		goto out_free;
 	}
-	if (!write_pem(key_path, 0600, key, NULL))
+	if (!write_key_and_cert(key_path, key, cert_path, cert))
 		goto out_free;
-	if (!write_pem(cert_path, 0644, NULL, cert)) {
-		unlink(key_path);
-		goto out_free;
-	}
 	printf("Wrote %s (secret: keep it on the viewer, mode 0600) and %s,\n"
 	       "valid for %d years for \"%s\", localhost, 127.0.0.1 and ::1.\n"
 	       "Customers are shown: %s (%s).\n\n"
@@ -424,9 +433,9 @@ int kyoyu_make_ca(const char *dir, const char *org)
 		fail("cannot make the CA");
 		goto out_free;
 	}
-	if (!write_pem(key_path, 0600, key, NULL))
+	if (!write_key_and_cert(key_path, key, cert_path, ca))
 		goto out_free;
-	if (!write_pem(cert_path, 0644, NULL, ca) || !write_crl(dir, crl)) {
+	if (!write_crl(dir, crl)) {
 		unlink(key_path);
 		unlink(cert_path);
 		goto out_free;
@@ -508,12 +517,8 @@ int kyoyu_issue_operator(const char *ca_dir, const char *out_dir, const char *pe
 		fail("cannot sign the operator's certificate");
 		goto out_free;
 	}
-	if (!write_pem(key_path, 0600, key, NULL))
+	if (!write_key_and_cert(key_path, key, cert_path, cert))
 		goto out_free;
-	if (!write_pem(cert_path, 0644, NULL, cert)) {
-		unlink(key_path);
-		goto out_free;
-	}
 	printf("Wrote %s (secret: keep it on the operator's machine, mode 0600) and %s,\n"
 	       "valid for a year. Customers are shown: %s (%s).\n\n"
 	       "The operator's viewer:\n"
