@@ -6,16 +6,21 @@
 # byte a second, over raw TCP and over TLS 1.3 (tests/transport/kt-hostile),
 # a customer with the right code still gets in and shares, every time.
 #
-# make check runs 2 rounds against 300 connections; the long form, whose
-# figures docs/protocol.md quotes, runs 20 rounds against 1000:
+# Then the log under a flood: a viewer left alone for LOG_S seconds while 200
+# addresses open connections that send junk, drip a ClientHello or say
+# nothing writes at most 100 KB a minute, and still says what happened.
+#
+# make check runs 2 rounds against 300 connections and watches the log for
+# 20 s; the long form, whose figures docs/protocol.md quotes, runs 20 rounds
+# against 1000 and watches the log for 60 s:
 #   KYOYU_HOSTILE_LONG=1 make check TESTS=tests/transport/tls-admission.sh
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 
 HOSTILE="$KYOYU_BUILDDIR/tests/transport/kt-hostile"
 if [ -n "$KYOYU_HOSTILE_LONG" ]; then
-	ROUNDS=20 CONNS=1000 PORT_BASE=42100
+	ROUNDS=20 CONNS=1000 PORT_BASE=42100 LOG_S=60
 else
-	ROUNDS=2 CONNS=300 PORT_BASE=42000
+	ROUNDS=2 CONNS=300 PORT_BASE=42000 LOG_S=20
 fi
 ROUNDS=${KYOYU_HOSTILE_ROUNDS:-$ROUNDS}
 # A port of this test's own (42000-42999), so the flood outlives a viewer.
@@ -69,6 +74,30 @@ median=$(echo $times | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int(
 note "customer shared within 2 s in $ok of $ROUNDS rounds; median ${median:-?} ms, worst $worst ms (load: $(uptime | sed 's/.*load/load/'))"
 check "a customer with the right code shares within 2 s every round, under $CONNS hostile connections" \
 	test "$ok" = "$ROUNDS"
+missing=""
+for r in $(seq 1 "$ROUNDS"); do
+	[ -s "$T/viewer$r.err" ] || continue
+	grep -q "connected with the right code: session starts" "$T/viewer$r.err" || missing="$missing $r"
+done
+check "every round's session is in its viewer's log, flood or not" test -z "$missing"
+
+# The log under a flood of its own kinds, the viewer with nobody to serve.
+start_viewer quiet "$T/cert" -o "transport.port=$((PORT + 50))" # sets PORT
+"$HOSTILE" flood 127.0.0.1 "$PORT" 600 200 $((LOG_S + 10)) \
+	tcp-junk,tcp-drip,tcp-idle,tls-drip >"$T/flood2.out" 2>&1 &
+LOG_FLOOD_PID=$!
+PIDS="$PIDS $LOG_FLOOD_PID"
+sleep 2 # the viewer's first lines, and the flood's first burst, are in
+before=$(wc -c <"$T/quiet.err")
+sleep "$LOG_S"
+after=$(wc -c <"$T/quiet.err")
+per_minute=$(((after - before) * 60 / LOG_S))
+note "under a flood from 200 addresses: $((after - before)) bytes of log in $LOG_S s, $per_minute a minute"
+check "under a flood the log grows by at most 100 KB a minute" test "$per_minute" -le 102400
+note "its last summary: $(grep "in the last 10 s" "$T/quiet.err" | tail -1 | cut -c1-160)"
+check "and it says how much was refused, in summaries" \
+	grep -q "more .* from .* addresses in the last 10 s" "$T/quiet.err"
+kill "$LOG_FLOOD_PID" 2>/dev/null
 check "the viewers never crashed (no sanitizer report)" sh -c \
 	'! grep -l "ERROR: AddressSanitizer\|runtime error" "$0"/viewer*.err' "$T"
 tap_done
