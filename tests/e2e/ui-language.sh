@@ -115,7 +115,7 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
 		[ -n "$4" ] && test "$(colour_at $(($3 + 2)) $(($4 + 2)))" = "$5"
 	}
 	for lang in en ja; do
-		start_agent "sharer-$lang" -r sharer -o capture.plugin=testsrc -o capture.fps=10 \
+		start_agent "sharer-$lang" -v -r sharer -o capture.plugin=testsrc -o capture.fps=10 \
 			-o codec.plugin="$codec" -o codec.format=vp8 -o transport.plugin=e2epeer \
 			-o ui.plugin=x11-overlay,customer -o ui.language="$lang" \
 			-o ctl.socket="$E2E_TMP/sharer-$lang.sock" -t 120
@@ -123,7 +123,9 @@ if [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-ui-x11-overlay.la" ]; then
 		wait_for 30 badge_shown
 		shown=$?
 		check "$lang: the badge shows while sharing" test "$shown" = 0
-		[ "$shown" = 0 ] || note "$lang: the sharer said: $(tail -8 "$E2E_TMP/sharer-$lang.log" | tr '\n' '|')"
+		[ "$shown" = 0 ] || note "$lang: the sharer is $("$KYOYU_AGENT" ctl status \
+			--socket "$E2E_TMP/sharer-$lang.sock" 2>&1 | head -1); its windows: $(xwininfo \
+			-root -tree | grep -c kyoyu); it said: $(tail -8 "$E2E_TMP/sharer-$lang.log" | tr '\n' '|')"
 		check "$lang: red" wait_for 10 badge_is '#C62828'
 		set -- $(badge)
 		eval "width_$lang=$1"

@@ -37,10 +37,12 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 SDL_RENDER_DRIVER=software \
 		-o "record.path=$REC/%i.webm" -o record.min_free_mb=1
 V=$VIEWER_PID
 codes_said() { [ "$(grep -c 'Read this code' "$T/console.out")" -ge "$1" ]; }
+# recorded N: N recordings in $REC have pictures in them.
+recorded() { [ "$(find "$REC" -name '*.webm' -size +0 2>/dev/null | wc -l)" -ge "$1" ]; }
 sharing() { "$KYOYU_AGENT" ctl status --socket "$T/console.sock" 2>/dev/null | grep -q '^state: sharing'; }
 
 # customer N: types the console's current code, agrees, shares until the
-# console decodes video, then leaves.
+# console records its pictures, then leaves.
 customer() {
 	n=$1
 	code=$(code_of console)
@@ -50,6 +52,9 @@ customer() {
 		wait_for 30 has "$T/c$n.out" "would like to see your screen"
 	check "customer $n: the console sees the screen" \
 		wait_for 30 sharing
+	# Sharing starts before the first picture is recorded: leave only
+	# once this session's recording holds something.
+	check "customer $n: and records it" wait_for 30 recorded "$n"
 	"$KYOYU_AGENT" ctl leave --socket "$T/c$n.sock" >/dev/null 2>&1
 	reap "$SHARER_PID"
 	check "customer $n leaves; their agent exits cleanly" test "$STATUS" = 0

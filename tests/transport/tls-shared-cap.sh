@@ -48,7 +48,7 @@ check "the same time left as the viewer's (±1 s)" \
 	test -n "$v" -a -n "$s2" -a "${v:-0}" -le $((${s1:-0} + 1)) -a "${v:-0}" -ge $((${s2:-0} - 1))
 check "the customer is warned 1 minute before the cap" \
 	wait_for 40 has "$T/capped-sharer.out" "The session ends in about 1 minute"
-check "and so is the operator" has "$T/capped.out" "The session ends in about 1 minute"
+check "and so is the operator" wait_for 10 has "$T/capped.out" "The session ends in about 1 minute"
 reap "$SHARER_PID" 60
 sharer_status=$STATUS
 reap "$VIEWER_PID" 60
