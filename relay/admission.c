@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* What a link asks the relay: an operator's OFFER (a code, for a
+ * certificate the desk CA signed and did not revoke), a customer's CLAIM
+ * (counted against its address, then the code claimed in Redis). */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define KYOYU_LOG_COMPONENT "relay"
+#include <kyoyu/kyoyu.h>
+
+#include "server-priv.h"
+
+static void on_offer(relay_server *s, rlink *l, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE];
+	kp_relay_msg m = {.type = KP_RELAY_CODE};
+	X509 *cert = SSL_get0_peer_certificate(l->ssl);
+
+	if (!cert || SSL_get_verify_result(l->ssl) != X509_V_OK) {
+		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
+			   "signed: refused", l->addr);
+		relay_refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		s->counters.offers_refused++;
+		return;
+	}
+	if (s->crl && relay_crl_revoked(s->crl, cert)) {
+		s->counters.offers_refused++;
+		kyoyu_warn("%s asked for a code with an operator certificate the desk revoked "
+			   "(relay.crl): refused", l->addr);
+		relay_refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		return;
+	}
+	relay_owner_of(s, l, owner);
+	int ret = relay_store_issue(s->store, owner, s->cfg.code_ttl_s, m.digits);
+	if (ret) {
+		relay_refuse(l, ret == -ENOSPC ? KP_RELAY_FULL : KP_RELAY_UNAVAILABLE, 60, now);
+		if (ret == -ENOSPC)
+			s->counters.offers_refused++;
+		else
+			s->counters.redis_errors++;
+		return;
+	}
+	s->counters.codes_issued++;
+	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
+	relay_send_msg(l, &m);
+	OPENSSL_cleanse(&m, sizeof(m));
+	l->state = PARKED;
+	l->deadline_us = now + (int64_t)s->cfg.code_ttl_s * 1000000;
+	kyoyu_info("issued a code to the operator at %s", l->addr);
+}
+
+static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE] = "", node[RELAY_NODE_ADDR_SIZE];
+	uint64_t link = 0;
+	/* Every refusal of a code comes after the same delay, whatever the
+	 * reason, so the answer's timing tells nothing. */
+	int64_t at = now + (int64_t)s->cfg.reject_delay_ms * 1000;
+
+	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
+	if (wait_s < 0) {
+		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
+		return;
+	}
+	l->state = DELAYED;
+	l->deadline_us = at;
+	l->pending_reply = (kp_relay_msg){.type = KP_RELAY_REFUSED, .reason = KP_RELAY_BAD_CODE};
+	if (wait_s > 0) {
+		l->pending_reply.reason = KP_RELAY_RATE_LIMITED;
+		l->pending_reply.retry_s = (uint16_t)wait_s;
+		s->counters.rate_limited++;
+		return;
+	}
+	int ret = relay_store_claim(s->store, req->digits, owner);
+	if (ret < 0) {
+		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		s->counters.redis_errors++;
+		return;
+	}
+	if (ret != RELAY_CLAIM_WON)
+		s->counters.codes_refused++;
+	if (ret == RELAY_CLAIM_DEAD)
+		s->counters.codes_killed++;
+	else if (ret == RELAY_CLAIM_WON)
+		s->counters.codes_claimed++;
+	if (ret == RELAY_CLAIM_BAD)
+		return;
+	if (!relay_owner_parse(owner, &link, node)) {
+		kyoyu_warn("a claimed code's owner in Redis is not one this relay wrote");
+		return;
+	}
+	bool here = strcmp(node, s->node) == 0;
+	rlink *viewer = here ? relay_parked(s, link) : NULL;
+	if (ret == RELAY_CLAIM_DEAD) {
+		/* Its code is gone from Redis already; its operator is told. */
+		if (viewer) {
+			kyoyu_warn("the code of the operator at %s met %d wrong attempts and no "
+				   "longer works", viewer->addr, RELAY_MAX_WRONG);
+			relay_refuse(viewer, KP_RELAY_ATTACKED, 0, now);
+		} else if (!here) {
+			relay_pass_to(s, NULL, node, link, KP_RELAY_ATTACKED, now);
+		}
+		return;
+	}
+	if (viewer)
+		relay_join(s, viewer, l, l->addr, now);
+	else if (!here)
+		relay_pass_to(s, l, node, link, 0, now);
+	else
+		kyoyu_info("a code was claimed whose operator had just left");
+}
+
+void relay_on_request(relay_server *s, rlink *l, int64_t now)
+{
+	kp_relay_msg req;
+
+	if (l->outbound) {
+		relay_on_pass_answer(s, l, now);
+		OPENSSL_cleanse(l->msg, sizeof(l->msg));
+		return;
+	}
+	bool ok = kp_relay_decode(l->msg, &req);
+	OPENSSL_cleanse(l->msg, sizeof(l->msg));
+	if (!ok || (req.type != KP_RELAY_OFFER && req.type != KP_RELAY_CLAIM &&
+		    req.type != KP_RELAY_PASS)) {
+		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
+		l->state = CLOSING;
+		l->deadline_us = now;
+		return;
+	}
+	if (req.type == KP_RELAY_OFFER)
+		on_offer(s, l, now);
+	else if (req.type == KP_RELAY_CLAIM)
+		on_claim(s, l, &req, now);
+	else
+		relay_on_pass(s, l, &req, now);
+	OPENSSL_cleanse(&req, sizeof(req));
+}
