@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What a link asks the relay: an operator's OFFER (a code, for a
  * certificate the desk CA signed and did not revoke), a customer's CLAIM
- * (counted against its address, then the code claimed in Redis). */
+ * (counted against its address, then the code claimed in Redis); a
+ * REJOIN goes to rejoin.c, a PASS to passing.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -19,24 +20,32 @@
 
 #include "server-priv.h"
 
-static void on_offer(relay_server *s, rlink *l, int64_t now)
+bool relay_operator_ok(relay_server *s, rlink *l, const char *what, int64_t now)
 {
-	char owner[RELAY_OWNER_SIZE];
-	kp_relay_msg m = {.type = KP_RELAY_CODE};
 	X509 *cert = SSL_get0_peer_certificate(l->ssl);
 
 	if (!cert || SSL_get_verify_result(l->ssl) != X509_V_OK) {
-		kyoyu_warn("%s asked for a code without an operator certificate the desk CA "
-			   "signed: refused", l->addr);
+		kyoyu_warn("%s %s without an operator certificate the desk CA signed: refused",
+			   l->addr, what);
 		relay_refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
-		s->counters.offers_refused++;
-		return;
+		return false;
 	}
 	if (s->crl && relay_crl_revoked(s->crl, cert)) {
-		s->counters.offers_refused++;
-		kyoyu_warn("%s asked for a code with an operator certificate the desk revoked "
-			   "(relay.crl): refused", l->addr);
+		kyoyu_warn("%s %s with an operator certificate the desk revoked (relay.crl): "
+			   "refused", l->addr, what);
 		relay_refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
+		return false;
+	}
+	return true;
+}
+
+static void on_offer(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE];
+	kp_relay_msg m = {.type = KP_RELAY_CODE};
+
+	if (!relay_operator_ok(s, l, "asked for a code", now)) {
+		s->counters.offers_refused++;
 		return;
 	}
 	relay_owner_of(s, l, owner);
@@ -50,6 +59,10 @@ static void on_offer(relay_server *s, rlink *l, int64_t now)
 		return;
 	}
 	s->counters.codes_issued++;
+	/* A viewer that can come back says how long it waits for a dropped
+	 * customer: the life of its session's ticket. */
+	l->grace_s = req->retry_s > MAX_GRACE_S ? MAX_GRACE_S : req->retry_s;
+	l->wants_ticket = l->grace_s > 0;
 	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
 	relay_send_msg(l, &m);
 	OPENSSL_cleanse(&m, sizeof(m));
@@ -66,6 +79,8 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	 * reason, so the answer's timing tells nothing. */
 	int64_t at = now + (int64_t)s->cfg.reject_delay_ms * 1000;
 
+	l->sharer = true;
+	l->wants_ticket = req->reason == KP_RELAY_CAN_REJOIN;
 	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
 	if (wait_s < 0) {
 		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
@@ -132,16 +147,18 @@ void relay_on_request(relay_server *s, rlink *l, int64_t now)
 	bool ok = kp_relay_decode(l->msg, &req);
 	OPENSSL_cleanse(l->msg, sizeof(l->msg));
 	if (!ok || (req.type != KP_RELAY_OFFER && req.type != KP_RELAY_CLAIM &&
-		    req.type != KP_RELAY_PASS)) {
+		    req.type != KP_RELAY_PASS && req.type != KP_RELAY_REJOIN)) {
 		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
 		l->state = CLOSING;
 		l->deadline_us = now;
 		return;
 	}
 	if (req.type == KP_RELAY_OFFER)
-		on_offer(s, l, now);
+		on_offer(s, l, &req, now);
 	else if (req.type == KP_RELAY_CLAIM)
 		on_claim(s, l, &req, now);
+	else if (req.type == KP_RELAY_REJOIN)
+		relay_on_rejoin(s, l, &req, now);
 	else
 		relay_on_pass(s, l, &req, now);
 	OPENSSL_cleanse(&req, sizeof(req));

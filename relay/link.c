@@ -70,12 +70,17 @@ static void session_ended(relay_server *s, rlink *l)
 		   (unsigned long long)v->forwarded, (unsigned long long)c->forwarded);
 }
 
+/* What L waited for in Redis is let go: its code, or its place in a
+ * session coming back (whose ticket stays for the rest of its time). */
 static void retire_code(relay_server *s, rlink *l)
 {
 	char owner[RELAY_OWNER_SIZE];
 
 	relay_owner_of(s, l, owner);
-	relay_store_retire(s->store, l->room, owner);
+	if (l->rejoin)
+		relay_store_rejoin_leave(s->store, l->ticket_key, owner);
+	else
+		relay_store_retire(s->store, l->room, owner);
 }
 
 void relay_send_msg(rlink *l, const kp_relay_msg *m)
@@ -83,6 +88,16 @@ void relay_send_msg(rlink *l, const kp_relay_msg *m)
 	kp_relay_encode(m, l->out);
 	l->out_len = KP_RELAY_MSG_SIZE;
 	l->out_off = 0;
+}
+
+void relay_queue_msg(rlink *l, const kp_relay_msg *m)
+{
+	if (l->out_off == l->out_len)
+		l->out_off = l->out_len = 0;
+	if (l->out_len + KP_RELAY_MSG_SIZE > sizeof(l->out))
+		return; /* never: at most a TICKET and a JOINED wait */
+	kp_relay_encode(m, l->out + l->out_len);
+	l->out_len += KP_RELAY_MSG_SIZE;
 }
 
 /* Answers and closes once the answer is out. */
@@ -112,7 +127,9 @@ void relay_pair(relay_server *s, rlink *viewer, rlink *sharer, const char *custo
 	viewer->state = sharer->state = JOINED;
 	viewer->peer = sharer;
 	sharer->peer = viewer;
+	viewer->sharer = false;
 	sharer->sharer = true;
+	viewer->rejoin = sharer->rejoin = false;
 	viewer->more = sharer->more = true;
 	viewer->session = sharer->session = ++s->next_session;
 	viewer->since_us = sharer->since_us = now;
@@ -129,10 +146,13 @@ void relay_join(relay_server *s, rlink *viewer, rlink *sharer, const char *custo
 {
 	kp_relay_msg m = {.type = KP_RELAY_JOINED};
 
+	/* What either side had to say before (a code) is out by now. */
+	viewer->out_len = viewer->out_off = sharer->out_len = sharer->out_off = 0;
+	relay_ticket_issue(s, viewer, sharer, now);
 	snprintf(m.addr, sizeof(m.addr), "%s", customer);
-	relay_send_msg(viewer, &m);
+	relay_queue_msg(viewer, &m);
 	m.addr[0] = '\0';
-	relay_send_msg(sharer, &m);
+	relay_queue_msg(sharer, &m);
 	relay_pair(s, viewer, sharer, customer, now);
 }
 
@@ -141,6 +161,11 @@ void relay_join(relay_server *s, rlink *viewer, rlink *sharer, const char *custo
 bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 {
 	int ret;
+
+	/* Before the join, only a message left in TLS's buffer brings a link
+	 * back without poll() (a JOINED right behind a TICKET). */
+	if (l->state != JOINED)
+		l->more = false;
 
 	switch (l->state) {
 	case CONNECTING: {
@@ -196,17 +221,22 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 	case PARKED: {
 		if (relay_write_out(s, l) == -EIO)
 			return false;
-		/* A viewer says nothing while parked: a read ends it. */
+		/* A parked side says nothing: a read ends it. */
 		uint8_t byte;
 		ERR_clear_error();
 		ret = SSL_read(l->ssl, &byte, 1);
+		const char *who = l->sharer ? "customer" : "operator";
 		if (ret > 0) {
-			kyoyu_info("the operator at %s spoke out of turn: closed", l->addr);
+			kyoyu_info("the %s at %s spoke out of turn: closed", who, l->addr);
 			return false;
 		}
 		if (relay_ssl_result(l, ret, &l->read_wants) == -EAGAIN)
 			return true;
-		kyoyu_info("the operator at %s left; the code is retired", l->addr);
+		if (l->rejoin)
+			kyoyu_info("the %s at %s left before its session's other side came back",
+				   who, l->addr);
+		else
+			kyoyu_info("the operator at %s left; the code is retired", l->addr);
 		return false;
 	}
 	case DELAYED:
@@ -233,8 +263,10 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
  * expire, refusals that are due, closings that hang. */
 bool relay_timers(relay_server *s, rlink *l, int64_t now, int *timeout_ms)
 {
-	if (l->state == JOINED)
+	if (l->state == JOINED) {
+		relay_ticket_refresh(s, l, now, timeout_ms);
 		return true;
+	}
 	if (now >= l->deadline_us) {
 		switch (l->state) {
 		case DELAYED:
@@ -243,6 +275,14 @@ bool relay_timers(relay_server *s, rlink *l, int64_t now, int *timeout_ms)
 			l->deadline_us = now + CLOSING_US;
 			return true;
 		case PARKED:
+			if (l->rejoin) {
+				/* Redis dropped the ticket at the same moment. */
+				kyoyu_info("the %s at %s waited for its session's other side "
+					   "in vain: its grace is over", l->sharer ? "customer"
+					   : "operator", l->addr);
+				relay_refuse(l, KP_RELAY_NO_SESSION, 0, now);
+				return true;
+			}
 			kyoyu_info("the code of the operator at %s expired", l->addr);
 			retire_code(s, l);
 			relay_refuse(l, KP_RELAY_BAD_CODE, 0, now);

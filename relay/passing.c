@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -22,8 +23,6 @@
 
 #include "server-priv.h"
 
-/* Opens a link to NODE and sends it PASS for its parked LINK: with
- * SHARER, to join them; without, REASON tells the link its code died. */
 void relay_pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t link,
 		    uint8_t reason, int64_t now)
 {
@@ -44,8 +43,12 @@ void relay_pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t li
 	l->state = CONNECTING;
 	l->deadline_us = now + (int64_t)s->cfg.handshake_timeout_s * 1000000;
 	snprintf(l->addr, sizeof(l->addr), "%.*s", (int)sizeof(l->addr) - 1, node);
-	if (sharer)
+	if (sharer) {
 		snprintf(m.addr, sizeof(m.addr), "%s", sharer->addr);
+		/* SHARER may be an operator coming back to its customer. */
+		m.retry_s = (uint16_t)((sharer->wants_ticket ? KP_RELAY_PASS_TICKET : 0) |
+				       (sharer->sharer ? 0 : KP_RELAY_PASS_VIEWER));
+	}
 	relay_send_msg(l, &m);
 	s->links[s->n_links++] = l;
 	s->counters.passes_sent++;
@@ -65,12 +68,12 @@ out_fail:
 	if (fd >= 0)
 		close(fd);
 	ERR_clear_error();
-	if (sharer) /* its code is spent: what a customer meets for a code gone */
-		relay_refuse(sharer, KP_RELAY_BAD_CODE, 0, now);
+	/* Its code (or ticket) is spent: what one meets for a code gone. */
+	if (sharer)
+		relay_refuse(sharer, sharer->rejoin ? KP_RELAY_NO_SESSION : KP_RELAY_BAD_CODE, 0,
+			     now);
 }
 
-/* The link L to another node, or the sharer it passes, went away before
- * the join: the other is let go (the sharer is refused). */
 void relay_pass_failed(relay_server *s, rlink *l)
 {
 	rlink *other = l->pass;
@@ -78,9 +81,11 @@ void relay_pass_failed(relay_server *s, rlink *l)
 	l->pass = other->pass = NULL;
 	s->counters.passes_failed++;
 	if (other->state == PASSING) {
-		kyoyu_warn("the relay node %s did not join the customer at %s to its operator; "
-			   "the code is spent", l->addr, other->addr);
-		relay_refuse(other, KP_RELAY_BAD_CODE, 0, relay_now_us());
+		kyoyu_warn("the relay node %s did not join the %s at %s to the other side; "
+			   "the %s is spent", l->addr, other->sharer ? "customer" : "operator",
+			   other->addr, other->rejoin ? "ticket" : "code");
+		relay_refuse(other, other->rejoin ? KP_RELAY_NO_SESSION : KP_RELAY_BAD_CODE, 0,
+			     relay_now_us());
 	} else {
 		/* A link to another node whose sharer left: its PASS must not
 		 * go out, or that node would join its operator to nobody. */
@@ -88,16 +93,24 @@ void relay_pass_failed(relay_server *s, rlink *l)
 	}
 }
 
-/* What the other node answered to PASS. */
 void relay_on_pass_answer(relay_server *s, rlink *l, int64_t now)
 {
 	kp_relay_msg m;
 	bool ok = kp_relay_decode(l->msg, &m);
-	rlink *sharer = l->pass;
+	rlink *passed = l->pass;
 
-	if (!sharer) { /* a notice, or a sharer that left */
+	if (!passed) { /* a notice, or a side that left */
 		l->state = CLOSING;
 		l->deadline_us = now;
+		return;
+	}
+	if (ok && m.type == KP_RELAY_TICKET && passed->wants_ticket) {
+		/* The session's ticket, drawn by the other node: it goes out
+		 * just before the JOINED that follows it. */
+		relay_queue_msg(passed, &m);
+		OPENSSL_cleanse(&m, sizeof(m));
+		l->msg_off = 0;
+		l->more = true; /* the JOINED may be read already */
 		return;
 	}
 	if (!ok || m.type != KP_RELAY_JOINED) {
@@ -106,17 +119,28 @@ void relay_on_pass_answer(relay_server *s, rlink *l, int64_t now)
 		l->deadline_us = now;
 		return;
 	}
-	l->pass = sharer->pass = NULL;
-	m = (kp_relay_msg){.type = KP_RELAY_JOINED};
-	relay_send_msg(sharer, &m);
-	relay_pair(s, l, sharer, sharer->addr, now);
+	l->pass = passed->pass = NULL;
+	kp_relay_msg joined = {.type = KP_RELAY_JOINED};
+	if (passed->sharer) {
+		relay_queue_msg(passed, &joined);
+		relay_pair(s, l, passed, passed->addr, now);
+	} else {
+		/* An operator come back: the customer's address is the other
+		 * node's word. */
+		snprintf(joined.addr, sizeof(joined.addr), "%s", m.addr);
+		relay_queue_msg(passed, &joined);
+		relay_pair(s, passed, l, m.addr[0] ? m.addr : "(unknown)", now);
+	}
 }
 
-/* Another node passes a customer (or a notice) to one of this node's
- * parked viewers.  Only a node with the relay's own key may. */
 void relay_on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
 {
-	rlink *viewer = relay_parked(s, req->link);
+	rlink *parked = relay_parked(s, req->link);
+	bool viewer_passed = req->reason != KP_RELAY_ATTACKED &&
+			     (req->retry_s & KP_RELAY_PASS_VIEWER);
+	/* A customer is passed to a parked operator, an operator coming back
+	 * to a parked customer: a parked link of the other side. */
+	rlink *waiting = parked && parked->sharer == viewer_passed ? parked : NULL;
 
 	if (!relay_nodes_same_key(l->ssl, s->ctx)) {
 		kyoyu_warn("%s tried to pass a customer without the relay's own certificate: "
@@ -124,7 +148,7 @@ void relay_on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t n
 		relay_refuse(l, KP_RELAY_NOT_OPERATOR, 0, now);
 		return;
 	}
-	if (!viewer) {
+	if (!waiting) {
 		kyoyu_info("the relay node at %s passed a customer to an operator who left",
 			   l->addr);
 		relay_refuse(l, KP_RELAY_BAD_CODE, 0, now);
@@ -132,11 +156,15 @@ void relay_on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t n
 	}
 	if (req->reason == KP_RELAY_ATTACKED) {
 		kyoyu_warn("the code of the operator at %s met %d wrong attempts and no longer "
-			   "works", viewer->addr, RELAY_MAX_WRONG);
-		relay_refuse(viewer, KP_RELAY_ATTACKED, 0, now);
+			   "works", waiting->addr, RELAY_MAX_WRONG);
+		relay_refuse(waiting, KP_RELAY_ATTACKED, 0, now);
 		relay_refuse(l, KP_RELAY_ATTACKED, 0, now);
 		return;
 	}
 	s->counters.passes_received++;
-	relay_join(s, viewer, l, req->addr[0] ? req->addr : "(unknown)", now);
+	l->wants_ticket = req->retry_s & KP_RELAY_PASS_TICKET;
+	if (viewer_passed)
+		relay_join(s, l, waiting, waiting->addr, now);
+	else
+		relay_join(s, waiting, l, req->addr[0] ? req->addr : "(unknown)", now);
 }

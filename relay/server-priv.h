@@ -31,11 +31,20 @@
 #define NOTSENT_LOWAT 16384
 /* A refused link gets this long to read its answer. */
 #define CLOSING_US 5000000
+/* A joined session's re-join ticket is refreshed this often at most (and
+ * at least four times in its grace), and lives this much longer than the
+ * grace, so it outlives the last second the session was known to be
+ * joined by at least the grace. */
+#define TICKET_REFRESH_MAX_S 10
+/* The grace of a session whose viewer did not say (an older agent never
+ * asks for a ticket; this bounds what one says). */
+#define MAX_GRACE_S 3600
 
 typedef enum link_state {
 	HANDSHAKE, /* TLS */
-	REQUEST,   /* reading the OFFER or CLAIM */
-	PARKED,    /* a viewer with a code, waiting for its customer */
+	REQUEST,   /* reading the OFFER, CLAIM or REJOIN */
+	PARKED,    /* a viewer with a code, waiting for its customer; or a side
+		    * of a session come back, waiting for the other (rejoin) */
 	DELAYED,   /* a refused sharer, answered at deadline_us */
 	CLOSING,   /* sending a last message, then closing */
 	JOINED,    /* forwarding to and from peer */
@@ -55,8 +64,9 @@ typedef struct rlink { /* one TCP connection to the relay */
 	short read_wants, write_wants; /* what SSL asked for, 0: the usual */
 	uint8_t msg[KP_RELAY_MSG_SIZE];
 	size_t msg_off;
-	/* A message to send, before anything forwarded. */
-	uint8_t out[KP_RELAY_MSG_SIZE];
+	/* Messages to send (a TICKET and a JOINED), before anything
+	 * forwarded. */
+	uint8_t out[2 * KP_RELAY_MSG_SIZE];
 	size_t out_len, out_off;
 	kp_relay_msg pending_reply; /* DELAYED */
 	char room[KP_RELAY_ROOM_DIGITS]; /* PARKED: which code to retire */
@@ -71,7 +81,16 @@ typedef struct rlink { /* one TCP connection to the relay */
 	uint64_t forwarded; /* bytes written to this rlink */
 	uint64_t session;   /* JOINED: its number, for the log */
 	int64_t since_us;   /* JOINED: when */
-	bool sharer;
+	bool sharer; /* the customer's side: its own, or a node link passing it */
+	/* Re-join tickets (rejoin.c): this side can come back with one
+	 * (an OFFER with a grace, a CLAIM that says so, a REJOIN, a PASS of
+	 * one of those); the session's grace; PARKED with rejoin: the
+	 * ticket's Redis key it waits in; JOINED: the key this node keeps
+	 * alive, and when next. */
+	bool wants_ticket, rejoin;
+	int grace_s;
+	char ticket_key[RELAY_TICKET_KEY_SIZE];
+	int64_t refresh_us;
 	bool more; /* must run again before poll() waits */
 	bool full; /* its socket holds enough unsent bytes: wait for POLLOUT */
 	bool dead; /* to be freed at the end of the loop's turn */
@@ -104,6 +123,8 @@ void relay_link_free(relay_server *s, rlink *l);
 void relay_owner_of(const relay_server *s, const rlink *l, char owner[RELAY_OWNER_SIZE]);
 /* Makes M the message L sends next. */
 void relay_send_msg(rlink *l, const kp_relay_msg *m);
+/* Adds M after what L has still to send (room for two messages). */
+void relay_queue_msg(rlink *l, const kp_relay_msg *m);
 /* Answers and closes once the answer is out. */
 void relay_refuse(rlink *l, uint8_t reason, uint16_t retry_s, int64_t now);
 /* The parked link LINK of this node, or NULL. */
@@ -112,8 +133,10 @@ rlink *relay_parked(relay_server *s, uint64_t link);
  * link to another node); the callers send the JOINED each needs. */
 void relay_pair(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
 		int64_t now);
-/* Joins a parked viewer to SHARER, a customer's link or another node's
- * link passing one (at CUSTOMER). */
+/* Joins VIEWER's side and SHARER's side, one parked here, the other a
+ * link come to it or another node's link passing one (the customer is at
+ * CUSTOMER), and sends both JOINED: after a new TICKET when both can come
+ * back with one. */
 void relay_join(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
 		int64_t now);
 /* Runs L's state as far as it goes.  Returns false when L is to be freed;
@@ -133,6 +156,9 @@ int relay_write_out(relay_server *s, rlink *l);
 int relay_forward(relay_server *s, rlink *src, rlink *dst);
 
 /* admission.c */
+/* True when L showed an operator certificate the desk CA signed and did
+ * not revoke; else L is refused (WHAT it did, for the log). */
+bool relay_operator_ok(relay_server *s, rlink *l, const char *what, int64_t now);
 /* L's request (or, on a link to another node, its answer) is in L->msg. */
 void relay_on_request(relay_server *s, rlink *l, int64_t now);
 
@@ -149,5 +175,18 @@ void relay_on_pass_answer(relay_server *s, rlink *l, int64_t now);
 /* Another node passes a customer (or a notice) to one of this node's
  * parked viewers.  Only a node with the relay's own key may. */
 void relay_on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now);
+
+/* rejoin.c */
+/* A side of a dropped session came back with its ticket (REJOIN). */
+void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now);
+/* Draws the ticket of the session VIEWER and SHARER are joining and queues
+ * it to both, when both can come back with one.  A Redis that fails only
+ * costs the session its way back (logged). */
+void relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, int64_t now);
+/* Keeps the ticket of L's joined session alive; lowers *TIMEOUT_MS to
+ * the next refresh. */
+void relay_ticket_refresh(relay_server *s, rlink *l, int64_t now, int *timeout_ms);
+/* The TTL of a ticket of a session with GRACE_S. */
+int relay_ticket_ttl(int grace_s);
 
 #endif

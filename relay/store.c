@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #define KYOYU_LOG_COMPONENT "relay/redis"
 #include <kyoyu/kyoyu.h>
@@ -47,6 +48,29 @@ static const char claim_lua[] =
 static const char retire_lua[] =
 	"if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then\n"
 	"  return redis.call('DEL', KEYS[1]) end\n"
+	"return 0\n";
+/* A ticket for a session just joined. */
+static const char ticket_lua[] =
+	"if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+	"redis.call('HSET', KEYS[1], 'mac', ARGV[1], 'grace', ARGV[2])\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+	"return 1\n";
+/* Only a session nobody came back to yet is still joined. */
+static const char refresh_lua[] =
+	"if redis.call('HEXISTS', KEYS[1], 'waiting') == 1 then return 0 end\n"
+	"return redis.call('EXPIRE', KEYS[1], ARGV[1])\n";
+/* The first side back waits (the same side again takes its place: its
+ * previous link is gone); the other side takes the ticket away. */
+static const char rejoin_lua[] =
+	"local h = redis.call('HMGET', KEYS[1], 'mac', 'grace', 'waiting', 'side')\n"
+	"if not h[1] or h[1] ~= ARGV[1] then return {0} end\n"
+	"if h[3] and h[4] ~= ARGV[2] then redis.call('DEL', KEYS[1])\n"
+	"  return {2, tonumber(h[2]), h[3]} end\n"
+	"redis.call('HSET', KEYS[1], 'waiting', ARGV[3], 'side', ARGV[2])\n"
+	"return {1, tonumber(h[2]), redis.call('TTL', KEYS[1])}\n";
+static const char leave_lua[] =
+	"if redis.call('HGET', KEYS[1], 'waiting') == ARGV[1] then\n"
+	"  return redis.call('HDEL', KEYS[1], 'waiting', 'side') end\n"
 	"return 0\n";
 /* A fixed one-minute window per address. */
 static const char attempt_lua[] =
@@ -196,6 +220,89 @@ void relay_store_retire(relay_store *s, const char room[KP_RELAY_ROOM_DIGITS],
 	room_key(s, room, key);
 	const char *argv[] = {owner};
 	redisReply *r = eval(s, retire_lua, key, 1, argv);
+	if (r)
+		freeReplyObject(r);
+}
+
+/* kyoyu:rejoin:{TAG} for TICKET, and the check kept in it. */
+static void ticket_key(const relay_store *s, const uint8_t ticket[KP_RELAY_TICKET_SIZE],
+		       char key[RELAY_TICKET_KEY_SIZE], char check[HEX_MAC])
+{
+	char mac[HEX_MAC];
+
+	mac_hex(s, "ticket:", (const char *)ticket, KP_RELAY_TICKET_SIZE, mac);
+	snprintf(key, RELAY_TICKET_KEY_SIZE, "kyoyu:rejoin:{%.32s}", mac);
+	mac_hex(s, "check:", (const char *)ticket, KP_RELAY_TICKET_SIZE, check);
+}
+
+int relay_store_ticket_issue(relay_store *s, int grace_s, int ttl_s,
+			     uint8_t ticket[KP_RELAY_TICKET_SIZE], char key[RELAY_TICKET_KEY_SIZE])
+{
+	char check[HEX_MAC], grace[16], ttl[16];
+
+	snprintf(grace, sizeof(grace), "%d", grace_s);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	if (RAND_bytes(ticket, KP_RELAY_TICKET_SIZE) != 1)
+		return -EIO;
+	ticket_key(s, ticket, key, check);
+	const char *argv[] = {check, grace, ttl};
+	redisReply *r = eval(s, ticket_lua, key, 3, argv);
+	bool stored = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	if (r)
+		freeReplyObject(r);
+	if (!stored) {
+		/* 256 random bits met a live ticket: only a broken RNG does. */
+		OPENSSL_cleanse(ticket, KP_RELAY_TICKET_SIZE);
+		return -EIO;
+	}
+	return 0;
+}
+
+void relay_store_ticket_refresh(relay_store *s, const char *key, int ttl_s)
+{
+	char ttl[16];
+
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	const char *argv[] = {ttl};
+	redisReply *r = eval(s, refresh_lua, key, 1, argv);
+	if (r)
+		freeReplyObject(r);
+}
+
+int relay_store_rejoin(relay_store *s, const uint8_t ticket[KP_RELAY_TICKET_SIZE], int side,
+		       const char *owner, int *grace_s, int *ttl_s,
+		       char key[RELAY_TICKET_KEY_SIZE], char other[RELAY_OWNER_SIZE])
+{
+	char check[HEX_MAC], side_text[4];
+
+	snprintf(side_text, sizeof(side_text), "%d", side);
+	ticket_key(s, ticket, key, check);
+	const char *argv[] = {check, side_text, owner};
+	redisReply *r = eval(s, rejoin_lua, key, 3, argv);
+	OPENSSL_cleanse(check, sizeof(check));
+	if (!r)
+		return -EIO;
+	int ret = RELAY_REJOIN_UNKNOWN;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_INTEGER) {
+		ret = (int)r->element[0]->integer;
+		*grace_s = (int)r->element[1]->integer;
+		if (ret == RELAY_REJOIN_WAIT && r->element[2]->type == REDIS_REPLY_INTEGER)
+			*ttl_s = (int)r->element[2]->integer;
+		else if (ret == RELAY_REJOIN_JOIN && r->element[2]->type == REDIS_REPLY_STRING)
+			snprintf(other, RELAY_OWNER_SIZE, "%s", r->element[2]->str);
+		else
+			ret = RELAY_REJOIN_UNKNOWN;
+	}
+	freeReplyObject(r);
+	return ret;
+}
+
+void relay_store_rejoin_leave(relay_store *s, const char *key, const char *owner)
+{
+	const char *argv[] = {owner};
+	redisReply *r = eval(s, leave_lua, key, 1, argv);
 	if (r)
 		freeReplyObject(r);
 }
