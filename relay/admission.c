@@ -39,17 +39,25 @@ bool relay_operator_ok(relay_server *s, rlink *l, const char *what, int64_t now)
 	return true;
 }
 
-static void on_offer(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+/* Redis's answer to an OFFER. */
+static void offer_issued(void *ctx, int ret, const char digits[KP_WIRE_CODE_DIGITS])
 {
-	char owner[RELAY_OWNER_SIZE];
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *l = relay_ref_link(ref);
 	kp_relay_msg m = {.type = KP_RELAY_CODE};
+	int64_t now = relay_now_us();
 
-	if (!relay_operator_ok(s, l, "asked for a code", now)) {
-		s->counters.offers_refused++;
+	if (!l) {
+		if (ret == 0) { /* the operator left meanwhile: so does its code */
+			char owner[RELAY_OWNER_SIZE];
+			relay_owner_format(owner, ref->id, s->node);
+			relay_store_retire(s->store, digits, owner);
+		}
+		relay_ref_free(ref);
 		return;
 	}
-	relay_owner_of(s, l, owner);
-	int ret = relay_store_issue(s->store, owner, s->cfg.code_ttl_s, m.digits);
+	relay_ref_free(ref);
 	if (ret) {
 		relay_refuse(l, ret == -ENOSPC ? KP_RELAY_FULL : KP_RELAY_UNAVAILABLE, 60, now);
 		if (ret == -ENOSPC)
@@ -59,11 +67,8 @@ static void on_offer(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 		return;
 	}
 	s->counters.codes_issued++;
-	/* A viewer that can come back says how long it waits for a dropped
-	 * customer: the life of its session's ticket. */
-	l->grace_s = req->retry_s > MAX_GRACE_S ? MAX_GRACE_S : req->retry_s;
-	l->wants_ticket = l->grace_s > 0;
-	memcpy(l->room, m.digits, KP_RELAY_ROOM_DIGITS);
+	memcpy(m.digits, digits, KP_WIRE_CODE_DIGITS);
+	memcpy(l->room, digits, KP_RELAY_ROOM_DIGITS);
 	relay_send_msg(l, &m);
 	OPENSSL_cleanse(&m, sizeof(m));
 	l->state = PARKED;
@@ -71,34 +76,39 @@ static void on_offer(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	kyoyu_info("issued a code to the operator at %s", l->addr);
 }
 
-static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+static void on_offer(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
 {
-	char owner[RELAY_OWNER_SIZE] = "", node[RELAY_NODE_ADDR_SIZE];
-	uint64_t link = 0;
-	/* Every refusal of a code comes after the same delay, whatever the
-	 * reason, so the answer's timing tells nothing. */
-	int64_t at = now + (int64_t)s->cfg.reject_delay_ms * 1000;
+	char owner[RELAY_OWNER_SIZE];
 
-	l->sharer = true;
-	l->wants_ticket = req->reason == KP_RELAY_CAN_REJOIN;
-	int wait_s = relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute);
-	if (wait_s < 0) {
-		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
-		s->counters.redis_errors++;
+	if (!relay_operator_ok(s, l, "asked for a code", now)) {
+		s->counters.offers_refused++;
 		return;
 	}
-	l->state = DELAYED;
-	l->deadline_us = at;
-	l->pending_reply = (kp_relay_msg){.type = KP_RELAY_REFUSED, .reason = KP_RELAY_BAD_CODE};
-	if (wait_s > 0) {
-		l->pending_reply.reason = KP_RELAY_RATE_LIMITED;
-		l->pending_reply.retry_s = (uint16_t)wait_s;
-		s->counters.rate_limited++;
-		return;
-	}
-	int ret = relay_store_claim(s->store, req->digits, owner);
+	/* A viewer that can come back says how long it waits for a dropped
+	 * customer: the life of its session's ticket. */
+	l->grace_s = req->retry_s > MAX_GRACE_S ? MAX_GRACE_S : req->retry_s;
+	l->wants_ticket = l->grace_s > 0;
+	relay_owner_of(s, l, owner);
+	relay_ref *ref = relay_ref_new(s, l, now);
+	if (ref)
+		relay_store_issue(s->store, owner, s->cfg.code_ttl_s, offer_issued, ref);
+}
+
+/* Redis's answer to a CLAIM: L the customer's link, or NULL when it left
+ * meanwhile (a won code's operator is then told its code is spent). */
+static void claimed(void *ctx, int ret, const char *owner)
+{
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *l = relay_ref_link(ref);
+	char node[RELAY_NODE_ADDR_SIZE];
+	uint64_t link = 0;
+	int64_t now = relay_now_us();
+
+	relay_ref_free(ref);
 	if (ret < 0) {
-		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		if (l)
+			relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
 		s->counters.redis_errors++;
 		return;
 	}
@@ -108,6 +118,14 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 		s->counters.codes_killed++;
 	else if (ret == RELAY_CLAIM_WON)
 		s->counters.codes_claimed++;
+	if (l) {
+		/* Every refusal of a code comes after the same delay, whatever
+		 * the reason, so the answer's timing tells nothing. */
+		l->state = DELAYED;
+		l->deadline_us = l->reply_at_us;
+		l->pending_reply =
+			(kp_relay_msg){.type = KP_RELAY_REFUSED, .reason = KP_RELAY_BAD_CODE};
+	}
 	if (ret == RELAY_CLAIM_BAD)
 		return;
 	if (!relay_owner_parse(owner, &link, node)) {
@@ -127,12 +145,61 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 		}
 		return;
 	}
-	if (viewer)
+	if (!l) {
+		kyoyu_info("a customer left just as its code was claimed; the code is spent");
+		if (viewer && !viewer->rejoin)
+			relay_refuse(viewer, KP_RELAY_BAD_CODE, 0, now);
+	} else if (viewer) {
 		relay_join(s, viewer, l, l->addr, now);
-	else if (!here)
+	} else if (!here) {
 		relay_pass_to(s, l, node, link, 0, now);
-	else
+	} else {
 		kyoyu_info("a code was claimed whose operator had just left");
+	}
+}
+
+/* Redis's count of the customer's attempts: within its budget, the code
+ * is claimed next. */
+static void counted(void *ctx, int wait_s)
+{
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *l = relay_ref_link(ref);
+	char digits[KP_WIRE_CODE_DIGITS];
+
+	if (!l || wait_s != 0) {
+		relay_ref_free(ref);
+		if (l && wait_s < 0) {
+			relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, relay_now_us());
+			s->counters.redis_errors++;
+		} else if (l) {
+			l->state = DELAYED;
+			l->deadline_us = l->reply_at_us;
+			l->pending_reply = (kp_relay_msg){.type = KP_RELAY_REFUSED,
+							  .reason = KP_RELAY_RATE_LIMITED,
+							  .retry_s = (uint16_t)wait_s};
+			s->counters.rate_limited++;
+		}
+		return;
+	}
+	/* The answer may come before the call returns (Redis known down),
+	 * and frees REF: the code goes from a copy. */
+	memcpy(digits, ref->digits, sizeof(digits));
+	OPENSSL_cleanse(ref->digits, sizeof(ref->digits));
+	relay_store_claim(s->store, digits, claimed, ref);
+	OPENSSL_cleanse(digits, sizeof(digits));
+}
+
+static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	l->sharer = true;
+	l->wants_ticket = req->reason == KP_RELAY_CAN_REJOIN;
+	l->reply_at_us = now + (int64_t)s->cfg.reject_delay_ms * 1000;
+	relay_ref *ref = relay_ref_new(s, l, now);
+	if (!ref)
+		return;
+	memcpy(ref->digits, req->digits, KP_WIRE_CODE_DIGITS);
+	relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute, counted, ref);
 }
 
 void relay_on_request(relay_server *s, rlink *l, int64_t now)

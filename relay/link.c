@@ -100,6 +100,39 @@ void relay_queue_msg(rlink *l, const kp_relay_msg *m)
 	l->out_len += KP_RELAY_MSG_SIZE;
 }
 
+relay_ref *relay_ref_new(relay_server *s, rlink *l, int64_t now)
+{
+	relay_ref *ref = calloc(1, sizeof(*ref));
+
+	if (!ref) {
+		relay_refuse(l, KP_RELAY_UNAVAILABLE, 60, now);
+		return NULL;
+	}
+	ref->s = s;
+	ref->id = l->id;
+	l->state = WAITING;
+	l->deadline_us = now + WAITING_US;
+	return ref;
+}
+
+rlink *relay_ref_link(const relay_ref *ref)
+{
+	relay_server *s = ref->s;
+
+	for (size_t i = 0; i < s->n_links; i++) {
+		rlink *l = s->links[i];
+		if (l->id == ref->id)
+			return l->state == WAITING && !l->dead ? l : NULL;
+	}
+	return NULL;
+}
+
+void relay_ref_free(relay_ref *ref)
+{
+	OPENSSL_cleanse(ref, sizeof(*ref));
+	free(ref);
+}
+
 /* Answers and closes once the answer is out. */
 void relay_refuse(rlink *l, uint8_t reason, uint16_t retry_s, int64_t now)
 {
@@ -241,6 +274,7 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 	}
 	case DELAYED:
 	case PASSING:
+	case WAITING:
 		return true;
 	case CLOSING:
 		ret = relay_write_out(s, l);

@@ -45,7 +45,7 @@ void relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, int64_t n
 				     viewer->ticket_key)) {
 		s->counters.redis_errors++;
 		kyoyu_warn("no way back for the session of the operator at %s if its link "
-			   "drops: Redis did not keep its ticket", viewer->addr);
+			   "drops: Redis cannot keep its ticket now", viewer->addr);
 		return;
 	}
 	viewer->grace_s = grace_s;
@@ -68,31 +68,27 @@ void relay_ticket_refresh(relay_server *s, rlink *l, int64_t now, int *timeout_m
 		*timeout_ms = (int)ms;
 }
 
-void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+/* Redis's answer to a REJOIN: L the link come back, or NULL when it left
+ * meanwhile. */
+static void rejoined(void *ctx, int ret, int grace_s, int ttl_s, const char *other)
 {
-	char owner[RELAY_OWNER_SIZE], other[RELAY_OWNER_SIZE] = "", node[RELAY_NODE_ADDR_SIZE];
-	int grace_s = 0, ttl_s = 0;
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *l = relay_ref_link(ref);
+	char node[RELAY_NODE_ADDR_SIZE], owner[RELAY_OWNER_SIZE];
 	uint64_t link = 0;
+	int64_t now = relay_now_us();
 
-	if (req->reason != KP_RELAY_SIDE_SHARER && req->reason != KP_RELAY_SIDE_VIEWER) {
-		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
-		l->state = CLOSING;
-		l->deadline_us = now;
+	if (!l) {
+		/* Its place in the ticket's hash is given up again. */
+		relay_owner_format(owner, ref->id, s->node);
+		if (ret == RELAY_REJOIN_WAIT)
+			relay_store_rejoin_leave(s->store, ref->key, owner);
+		relay_ref_free(ref);
 		return;
 	}
-	/* The ticket is the key; an operator also shows who it is, so one
-	 * the desk revoked meanwhile does not come back. */
-	if (req->reason == KP_RELAY_SIDE_VIEWER &&
-	    !relay_operator_ok(s, l, "came back to a session as its operator", now)) {
-		s->counters.rejoins_refused++;
-		return;
-	}
-	l->sharer = req->reason == KP_RELAY_SIDE_SHARER;
-	l->wants_ticket = l->rejoin = true;
+	relay_ref_free(ref);
 	const char *who = l->sharer ? "customer" : "operator";
-	relay_owner_of(s, l, owner);
-	int ret = relay_store_rejoin(s->store, req->ticket, req->reason, owner, &grace_s, &ttl_s,
-				     l->ticket_key, other);
 	if (ret < 0) {
 		s->counters.redis_errors++;
 		relay_refuse(l, KP_RELAY_UNAVAILABLE, 5, now);
@@ -117,7 +113,7 @@ void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	/* The ticket is spent: this side joins the one that waits. */
 	l->ticket_key[0] = '\0';
 	s->counters.rejoins++;
-	if (!relay_owner_parse(other, &link, node)) {
+	if (!other || !relay_owner_parse(other, &link, node)) {
 		kyoyu_warn("a ticket's waiting link in Redis is not one this relay wrote");
 		relay_refuse(l, KP_RELAY_NO_SESSION, 0, now);
 		return;
@@ -138,4 +134,36 @@ void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 		kyoyu_info("the %s at %s came back just as the other side left", who, l->addr);
 		relay_refuse(l, KP_RELAY_NO_SESSION, 0, now);
 	}
+}
+
+void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
+{
+	char owner[RELAY_OWNER_SIZE];
+
+	if (req->reason != KP_RELAY_SIDE_SHARER && req->reason != KP_RELAY_SIDE_VIEWER) {
+		kyoyu_info("%s sent something that is not a relay request: closed", l->addr);
+		l->state = CLOSING;
+		l->deadline_us = now;
+		return;
+	}
+	/* The ticket is the key; an operator also shows who it is, so one
+	 * the desk revoked meanwhile does not come back. */
+	if (req->reason == KP_RELAY_SIDE_VIEWER &&
+	    !relay_operator_ok(s, l, "came back to a session as its operator", now)) {
+		s->counters.rejoins_refused++;
+		return;
+	}
+	l->sharer = req->reason == KP_RELAY_SIDE_SHARER;
+	l->wants_ticket = l->rejoin = true;
+	relay_owner_of(s, l, owner);
+	relay_ref *ref = relay_ref_new(s, l, now);
+	if (!ref)
+		return;
+	/* The hash's key is filled at once; the answer may come before
+	 * the call returns, and frees REF: the link keeps a copy first. */
+	char key[RELAY_TICKET_KEY_SIZE];
+	relay_store_ticket_key(s->store, req->ticket, key);
+	memcpy(ref->key, key, sizeof(key));
+	memcpy(l->ticket_key, key, sizeof(key));
+	relay_store_rejoin(s->store, req->ticket, req->reason, owner, rejoined, ref);
 }

@@ -29,6 +29,9 @@
  * the sender, whose pacer sees the link as it is and drops old video,
  * instead of building up in the relay. */
 #define NOTSENT_LOWAT 16384
+/* A link waits at most this long for Redis's answer to its request (the
+ * calls time out well before; a code's free room may take a few). */
+#define WAITING_US 10000000
 /* A refused link gets this long to read its answer. */
 #define CLOSING_US 5000000
 /* A joined session's re-join ticket is refreshed this often at most (and
@@ -46,6 +49,7 @@ typedef enum link_state {
 	PARKED,    /* a viewer with a code, waiting for its customer; or a side
 		    * of a session come back, waiting for the other (rejoin) */
 	DELAYED,   /* a refused sharer, answered at deadline_us */
+	WAITING,   /* for Redis's answer to its request (a relay_ref's) */
 	CLOSING,   /* sending a last message, then closing */
 	JOINED,    /* forwarding to and from peer */
 	/* Joining across nodes (docs/relay.md, "Several nodes"). */
@@ -69,6 +73,7 @@ typedef struct rlink { /* one TCP connection to the relay */
 	uint8_t out[2 * KP_RELAY_MSG_SIZE];
 	size_t out_len, out_off;
 	kp_relay_msg pending_reply; /* DELAYED */
+	int64_t reply_at_us;        /* a claim's answer: its arrival and relay.reject_delay_ms */
 	char room[KP_RELAY_ROOM_DIGITS]; /* PARKED: which code to retire */
 	struct rlink *peer;
 	/* PASSING and its link to the other node (CONNECTING, HANDSHAKE or
@@ -116,7 +121,22 @@ int64_t relay_now_us(void);
 /* OpenSSL's reason for the last error, or WHAT. */
 const char *relay_ssl_reason(const char *what);
 
+/* Who waits for Redis's answer: a link, by number (it may be gone by
+ * then), and what the next call needs. */
+typedef struct relay_ref {
+	relay_server *s;
+	uint64_t id;
+	char digits[KP_WIRE_CODE_DIGITS]; /* a claim's code */
+	char key[RELAY_TICKET_KEY_SIZE];  /* a re-join's ticket's key */
+} relay_ref;
+
 /* link.c */
+/* A reference to L, which waits for Redis from now (WAITING).  NULL when
+ * out of memory (L is then refused as if Redis had failed). */
+relay_ref *relay_ref_new(relay_server *s, rlink *l, int64_t now);
+/* The link REF names, if it still waits; else NULL. */
+rlink *relay_ref_link(const relay_ref *ref);
+void relay_ref_free(relay_ref *ref);
 /* Frees L (and ends its session; its peer goes too). */
 void relay_link_free(relay_server *s, rlink *l);
 /* OWNER as Redis keeps it for L: its number and this node. */

@@ -279,6 +279,7 @@ static short events_of(const rlink *l)
 		return ev;
 	case DELAYED:
 	case PASSING:
+	case WAITING:
 		return 0;
 	case CLOSING:
 		return l->write_wants ? l->write_wants : POLLOUT;
@@ -320,7 +321,8 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 {
 	int ret = listen_on(s);
 	struct pollfd *pfds =
-		calloc((size_t)s->cfg.max_links + 1 + RELAY_METRICS_FDS, sizeof(*pfds));
+		calloc((size_t)s->cfg.max_links + 1 + RELAY_METRICS_FDS + RELAY_STORE_FDS,
+		       sizeof(*pfds));
 	rlink **polled = calloc((size_t)s->cfg.max_links, sizeof(*polled));
 	bool again = false;
 
@@ -340,12 +342,16 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 	while (!*stop) {
 		int64_t now = relay_now_us();
 		int timeout = again ? 0 : -1;
-		size_t n = 0, n_metrics = 0;
+		size_t n = 0, n_metrics = 0, n_redis;
+		struct pollfd redis_pfds[RELAY_STORE_FDS];
 
 		again = false;
 		for (size_t i = 0; i < s->n_links; i++)
 			if (!relay_timers(s, s->links[i], now, &timeout))
 				mark_dead(s->links[i]);
+		/* Before the links' events: Redis's calls that time out now
+		 * answer their links here. */
+		n_redis = relay_store_poll(s->store, redis_pfds, RELAY_STORE_FDS, &timeout);
 		sweep(s);
 		pfds[n++] = (struct pollfd){s->listen_fd, POLLIN, 0};
 		for (size_t i = 0; i < s->n_links; i++) {
@@ -358,7 +364,8 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 		if (s->metrics)
 			n_metrics = relay_metrics_poll(s->metrics, pfds + n, RELAY_METRICS_FDS,
 						       &timeout);
-		if (poll(pfds, n + n_metrics, timeout) < 0 && errno != EINTR)
+		memcpy(pfds + n + n_metrics, redis_pfds, n_redis * sizeof(*pfds));
+		if (poll(pfds, n + n_metrics + n_redis, timeout) < 0 && errno != EINTR)
 			break;
 		now = relay_now_us();
 		if (pfds[0].revents)
@@ -370,6 +377,9 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 			if (!relay_step(s, l, now, &again))
 				mark_dead(l);
 		}
+		/* Redis's answers move their links on; what they have to
+		 * send is polled for in the next turn. */
+		relay_store_handle(s->store, pfds + n + n_metrics, n_redis);
 		sweep(s);
 		if (s->metrics) {
 			s->counters.links_open = s->n_links;
