@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* One Redis, a Sentinel's master or a Redis Cluster, through hiredis'
- * asynchronous API in the relay's own poll() loop. */
+ * asynchronous API in the relay's own poll() loop: nothing here waits for
+ * Redis but the check at start (relay_redis_ping). */
 #include "config.h"
 
 #include <errno.h>
@@ -56,7 +57,7 @@ typedef struct call {
 	struct call *next;
 	relay_redis *r;
 	int at; /* the server it waits on */
-	int slot, hops;
+	int slot, hops; /* slot: -1 for a question to a Sentinel or a ROLE */
 	bool ask;
 	int64_t deadline_us;
 	relay_redis_done *done;
@@ -78,6 +79,13 @@ struct relay_redis {
 	bool was_down; /* for one log line per outage */
 	int64_t retry_at_us;
 	call *calls; /* in flight */
+	/* Finding a Sentinel's master, one question at a time: the calls
+	 * that wait for it (not sent yet), the Sentinels asked this round,
+	 * and the server the last one named. */
+	bool finding;
+	call *waiting;
+	size_t finding_tries;
+	int named;
 	int polled[MAX_SERVERS]; /* the server of each descriptor polled */
 	size_t n_polled;
 };
@@ -208,17 +216,20 @@ static void drop(relay_redis *r, int i)
 	forget(r, i);
 }
 
+static void release_waiting(relay_redis *r, bool found);
+
 void relay_redis_free(relay_redis *r)
 {
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
 		drop(r, (int)i);
+	r->finding = false;
+	release_waiting(r, false);
 	free(r);
 }
 
-/* A synchronous connection: only for Sentinel's answer and the ROLE check,
- * which come once after a failure or at start. */
+/* A synchronous connection: only for the check at start. */
 static redisContext *connect_to(server *sv)
 {
 	struct timeval tv = {0, TIMEOUT_MS * 1000};
@@ -336,28 +347,33 @@ static int master_from(relay_redis *r, server *sv)
 	return at;
 }
 
-/* The listed server in use, or the next listed one in turn (with
- * Sentinels: the master the next that answers names).  -1 during the
- * pause after a failure, or when no Sentinel names a master. */
+static int ask_sentinel(relay_redis *r, int i);
+static void next_listed_after(relay_redis *r);
+
+/* The listed server in use, or the next listed one in turn; -1 during the
+ * pause after a failure.  A Sentinel is asked where the master is, without
+ * waiting: -2 while the answer is awaited (the call waits for it). */
 static int listed(relay_redis *r)
 {
 	if (r->listed >= 0)
 		return r->listed;
+	if (r->finding)
+		return -2;
 	if (now_us() < r->retry_at_us)
 		return -1;
-	for (size_t tries = 0; tries < r->n_listed; tries++) {
-		size_t i = r->next_listed;
-		r->next_listed = (i + 1) % r->n_listed;
-		/* A plain server is tried by the call itself: a failure
-		 * pauses the calls, and the next listed one is tried after. */
-		int at = r->servers[i].sentinel ? master_from(r, &r->servers[i]) : (int)i;
-		if (at >= 0) {
-			r->listed = at;
-			return r->listed;
-		}
+	size_t i = r->next_listed;
+	r->next_listed = (i + 1) % r->n_listed;
+	/* A plain server is tried by the call itself: a failure pauses the
+	 * calls, and the next listed one is tried after. */
+	if (!r->servers[i].sentinel) {
+		r->listed = (int)i;
+		return r->listed;
 	}
-	went_down(r, "no Sentinel in relay.redis names a master that answers");
-	return -1;
+	r->finding = true;
+	r->finding_tries = 0;
+	if (ask_sentinel(r, (int)i) != 0)
+		next_listed_after(r);
+	return r->listed >= 0 ? r->listed : r->finding ? -2 : -1;
 }
 
 /* The server at HOST:PORT, added when new (the oldest learned one makes
@@ -481,9 +497,11 @@ static void on_reply(redisAsyncContext *ac, void *data, void *priv)
 		finish(k, NULL);
 		return;
 	}
-	int next = redirected(r, reply, k->at, &k->ask);
+	int next = k->slot >= 0 ? redirected(r, reply, k->at, &k->ask) : -1;
 	if (next < 0 && reply->type != REDIS_REPLY_ERROR) {
-		answered(r, sv);
+		/* A Sentinel's answer, or a ROLE, says nothing of codes. */
+		if (k->slot >= 0)
+			answered(r, sv);
 		finish(k, reply);
 		return;
 	}
@@ -509,24 +527,17 @@ static void on_reply(redisAsyncContext *ac, void *data, void *priv)
 	}
 }
 
-int relay_redis_eval(relay_redis *r, const char *script, const char *key, int argc,
-		     const char **argv, relay_redis_done *done, void *ctx)
+/* A call of ARGC arguments (copied) to server AT, or, with AT -1, kept
+ * until a Sentinel named the master.  Returns 0 (DONE will be called), or
+ * a negative errno (DONE is not called). */
+static int start_call(relay_redis *r, int at, int slot, int argc, const char **args,
+		      relay_redis_done *done, void *ctx)
 {
-	const char *args[MAX_ARGS] = {"EVAL", script, "1", key};
-	int slot = slot_of(key);
-
-	if (argc > MAX_ARGS - 4)
-		return -EINVAL;
-	for (int i = 0; i < argc; i++)
-		args[4 + i] = argv[i];
-	int at = r->slot_at[slot] >= 0 && now_us() >= r->retry_at_us ? r->slot_at[slot]
-								      : listed(r);
-	if (at < 0)
-		return -EIO;
 	call *k = calloc(1, sizeof(*k));
+
 	if (!k)
 		return -ENOMEM;
-	*k = (call){.r = r, .at = at, .slot = slot, .done = done, .ctx = ctx, .argc = 4 + argc};
+	*k = (call){.r = r, .at = at, .slot = slot, .done = done, .ctx = ctx, .argc = argc};
 	for (int i = 0; i < k->argc; i++) {
 		k->lens[i] = strlen(args[i]);
 		if (!(k->argv[i] = malloc(k->lens[i] + 1))) {
@@ -535,6 +546,11 @@ int relay_redis_eval(relay_redis *r, const char *script, const char *key, int ar
 			return -ENOMEM;
 		}
 		memcpy(k->argv[i], args[i], k->lens[i] + 1);
+	}
+	if (at < 0) {
+		k->next = r->waiting;
+		r->waiting = k;
+		return 0;
 	}
 	if (send_call(r, k)) {
 		char why[HOST_MAX + 64];
@@ -547,6 +563,102 @@ int relay_redis_eval(relay_redis *r, const char *script, const char *key, int ar
 		return -EIO;
 	}
 	return 0;
+}
+
+/* The calls that waited for the master go to it, or fail. */
+static void release_waiting(relay_redis *r, bool found)
+{
+	while (r->waiting) {
+		call *k = r->waiting;
+		r->waiting = k->next;
+		k->at = r->listed;
+		if (!found || r->listed < 0 || send_call(r, k))
+			finish(k, NULL);
+	}
+}
+
+/* The next listed server after a Sentinel that named no master: another
+ * Sentinel to ask, a plain server to use, or, all tried, a failure. */
+static void next_listed_after(relay_redis *r)
+{
+	while (++r->finding_tries < r->n_listed) {
+		size_t i = r->next_listed;
+		r->next_listed = (i + 1) % r->n_listed;
+		if (!r->servers[i].sentinel) {
+			r->listed = (int)i;
+			r->finding = false;
+			release_waiting(r, true);
+			return;
+		}
+		if (ask_sentinel(r, (int)i) == 0)
+			return;
+	}
+	r->finding = false;
+	went_down(r, "no Sentinel in relay.redis names a master that answers");
+	release_waiting(r, false);
+}
+
+/* The server a Sentinel named says what it is: a failed master that came
+ * back is a replica until reconfigured. */
+static void role_answered(void *ctx, const redisReply *reply)
+{
+	relay_redis *r = ctx;
+	server *m = &r->servers[r->named];
+
+	if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "master") == 0) {
+		kyoyu_info("Sentinel: the master \"%s\" is at %s:%d", r->master, m->host, m->port);
+		r->listed = r->named;
+		r->finding = false;
+		release_waiting(r, true);
+		return;
+	}
+	kyoyu_debug("Sentinel names %s:%d, which is not a master (yet)", m->host, m->port);
+	next_listed_after(r);
+}
+
+static void sentinel_answered(void *ctx, const redisReply *a)
+{
+	relay_redis *r = ctx;
+	int at = -1;
+
+	if (a && a->type == REDIS_REPLY_ARRAY && a->elements == 2 &&
+	    a->element[0]->type == REDIS_REPLY_STRING &&
+	    a->element[1]->type == REDIS_REPLY_STRING) {
+		long port = strtol(a->element[1]->str, NULL, 10);
+		if (port > 0 && port < 65536)
+			at = server_at(r, a->element[0]->str, (int)port);
+	}
+	const char *role[] = {"ROLE"};
+	if (at >= 0 && (r->named = at, start_call(r, at, -1, 1, role, role_answered, r) == 0))
+		return;
+	next_listed_after(r);
+}
+
+/* Asks the Sentinel I where the master is (its answer moves on). */
+static int ask_sentinel(relay_redis *r, int i)
+{
+	const char *q[] = {"SENTINEL", "get-master-addr-by-name", r->master};
+
+	return start_call(r, i, -1, 3, q, sentinel_answered, r);
+}
+
+int relay_redis_eval(relay_redis *r, const char *script, const char *key, int argc,
+		     const char **argv, relay_redis_done *done, void *ctx)
+{
+	const char *args[MAX_ARGS] = {"EVAL", script, "1", key};
+	int slot = slot_of(key);
+
+	if (argc > MAX_ARGS - 4)
+		return -EINVAL;
+	for (int i = 0; i < argc; i++)
+		args[4 + i] = argv[i];
+	int at = r->slot_at[slot] >= 0 && now_us() >= r->retry_at_us ? r->slot_at[slot]
+								      : listed(r);
+	if (at == -1)
+		return -EIO;
+	return start_call(r, at < 0 ? -1 : at, slot, 4 + argc, args, done, ctx);
 }
 
 /* Calls not answered in time: their server is taken for gone (its

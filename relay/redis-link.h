@@ -7,8 +7,8 @@
  * loop never waits for Redis: a call not answered within a short timeout
  * fails (and its connection is dropped); after a failure, calls fail at
  * once for a while and then connect again, so a Redis that comes back
- * needs no restart.  Only finding a Sentinel's master (once after a
- * failure, and at start) asks synchronously, with the same timeout. */
+ * needs no restart.  A Sentinel is asked where the master is the same
+ * way, the calls waiting meanwhile; only the check at start waits. */
 #ifndef RELAY_REDIS_LINK_H
 #define RELAY_REDIS_LINK_H
 
