@@ -3,14 +3,16 @@
 """Speaks kyoyu-relay's messages (proto/relay-wire.h) as both agents of one
 session, to test re-join tickets where the agents cannot be made to:
 
-  rejoin-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY GRACE_S
+  rejoin-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY GRACE_S [PORT2]
 
 An operator's OFFER (with GRACE_S) and a customer's CLAIM of its code are
 joined, both get one TICKET; both links drop; the customer comes back
 with the ticket and waits, the operator comes back and is joined to it,
-and bytes cross both ways; then the spent ticket (replayed), a forged one,
-the operator's side without its certificate and, after the grace, the new
-ticket (expired) are each refused.  Prints one
+and bytes cross both ways; again, the operator first.  With PORT2 (a
+second relay node) the two sides are always on different nodes, so each
+join is passed from one to the other.  The spent tickets (replayed), a
+forged one, the operator's side without its certificate and, after the
+grace, the last ticket (expired) are each refused.  Prints one
 line per step, "ok ..." or "FAIL ...", and exits 1 on a failure."""
 
 import os
@@ -97,13 +99,15 @@ def refused(host, port, ticket, side, what, reason=NO_SESSION, cert=None, key=No
 def main():
     host, port, cert, key, grace = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], \
         int(sys.argv[5])
+    # With a second node, every join below is across the two.
+    other = int(sys.argv[6]) if len(sys.argv) > 6 else port
 
     op = link(host, port, cert, key)
     op.sendall(msg(OFFER, 0, grace))
     kind, _, _, m = reply(op)
     say(kind == CODE, "the operator gets a code")
     digits = m[8:17]
-    cu = link(host, port)
+    cu = link(host, other)
     cu.sendall(msg(CLAIM, CAN_REJOIN, 0, digits))
     t_cu = joined_with_ticket(cu, "the customer")
     t_op = joined_with_ticket(op, "the operator")
@@ -112,13 +116,14 @@ def main():
     op.close()
     cu.close()
 
-    # The customer is back first and waits; the operator joins it.
+    # The customer is back first and waits; the operator joins it (from
+    # the other node: passed to the customer's, as an operator).
     cu = link(host, port)
     cu.sendall(msg(REJOIN, SIDE_SHARER, 0, t_cu))
     time.sleep(0.5)
-    refused(host, port, t_op, SIDE_VIEWER, "the operator's side without its certificate",
+    refused(host, other, t_op, SIDE_VIEWER, "the operator's side without its certificate",
             NOT_OPERATOR)
-    op = link(host, port, cert, key)
+    op = link(host, other, cert, key)
     op.sendall(msg(REJOIN, SIDE_VIEWER, 0, t_op))
     t2_op = joined_with_ticket(op, "the operator back")
     t2_cu = joined_with_ticket(cu, "the customer back")
@@ -126,9 +131,23 @@ def main():
         "a new ticket for both, not the old one")
     crosses(op, cu, b"after the re-join")
     crosses(cu, op, b"and back")
+    op.close()
+    cu.close()
+
+    # Again, the operator first this time, the customer at the other node.
+    op = link(host, port, cert, key)
+    op.sendall(msg(REJOIN, SIDE_VIEWER, 0, t2_op))
+    time.sleep(0.5)
+    cu = link(host, other)
+    cu.sendall(msg(REJOIN, SIDE_SHARER, 0, t2_cu))
+    t3_cu = joined_with_ticket(cu, "the customer back again")
+    t3_op = joined_with_ticket(op, "the operator back again")
+    say(t3_op is not None and t3_op == t3_cu and t3_op != t2_op,
+        "a new ticket again")
+    crosses(cu, op, b"after the second re-join")
 
     refused(host, port, t_cu, SIDE_SHARER, "a spent (replayed) ticket")
-    refused(host, port, t_op, SIDE_VIEWER, "a spent (replayed) ticket, operator's side",
+    refused(host, other, t2_op, SIDE_VIEWER, "a spent (replayed) ticket, operator's side",
             cert=cert, key=key)
     refused(host, port, os.urandom(32), SIDE_SHARER, "a forged ticket")
     op.close()
@@ -136,7 +155,7 @@ def main():
     # The new ticket lives the grace (and the refresh period, at most 10 s,
     # a quarter of the grace here) after the session was last seen joined.
     time.sleep(grace + max(1, grace // 4) + 1.5)
-    refused(host, port, t2_cu, SIDE_SHARER, "an expired ticket")
+    refused(host, other, t3_cu, SIDE_SHARER, "an expired ticket")
     return 1 if failed else 0
 
 

@@ -9,6 +9,8 @@
 #   certificate;
 # - the relay process restarted on its address mid-session: both agents
 #   come back to it and the session goes on;
+# - the same tickets with the two sides always on two nodes, each join
+#   passed from one to the other;
 # - a viewer reaching the desk through haproxy (node A first, node B when
 #   A is down), a sharer on node B: node A is killed mid-session, both
 #   come back through node B within the grace, the recording made across
@@ -131,6 +133,18 @@ haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.out" 2>&1 &
 PIDS="$PIDS $!"
 check "haproxy in front of both nodes" wait_for 10 sh -c 'ss -ltn | grep -q "127.0.0.1:49013 "'
 
+# Tickets across the two nodes: each join passed from one to the other.
+python3 "$KYOYU_SRCDIR/tests/relay/rejoin-probe.py" 127.0.0.1 49011 \
+	"$T/desk/op/viewer-cert.pem" "$T/desk/op/viewer-key.pem" 3 49012 >"$T/probe2.out" 2>&1
+while read -r verdict what; do
+	check "tickets across nodes A and B: $what" test "$verdict" = ok
+done <"$T/probe2.out"
+check "tickets across nodes: the probe ran to its end" has "$T/probe2.out" "an expired ticket"
+check "node B passed an operator coming back to node A" \
+	has "$T/relay-b.err" "the operator at 127.0.0.1 came back; the other side waits at node 127.0.0.1:49011"
+check "node B passed a customer coming back to node A" \
+	has "$T/relay-b.err" "the customer at 127.0.0.1 came back; the other side waits at node 127.0.0.1:49011"
+
 RELAY_PORT=49013
 # shellcheck disable=SC2046
 start_relay_viewer across-v "$T/desk" 7 $(record across)
@@ -144,7 +158,7 @@ SA=$SHARER_PID
 check "the customer at node B is joined to the operator at node A" \
 	wait_for 30 has "$T/across-v.out" "Viewing the customer's screen"
 check "node A holds the operator's side" \
-	has "$T/relay-a.err" "session 1: the customer at 127.0.0.1 joined the operator at 127.0.0.1"
+	has "$T/relay-a.err" "session 4: the customer at 127.0.0.1 joined the operator at 127.0.0.1"
 sleep 2
 kill -9 "$PID_A"
 wait "$PID_A" 2>/dev/null
