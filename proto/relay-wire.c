@@ -9,7 +9,8 @@
 static const uint8_t magic[4] = {'K', 'Y', 'R', '1'};
 
 /* Layout: magic, type, reason, retry_s (big-endian), 9 digits (PASS: the
- * link, 8 bytes big-endian), address length and address; the rest zero. */
+ * link, 8 bytes big-endian), address length and address; the rest zero.
+ * TICKET and REJOIN: the ticket's 32 bytes where the digits begin. */
 #define AT_DIGITS 8
 #define AT_ADDR_LEN (AT_DIGITS + KP_WIRE_CODE_DIGITS)
 #define AT_ADDR (AT_ADDR_LEN + 1)
@@ -28,6 +29,10 @@ void kp_relay_encode(const kp_relay_msg *m, uint8_t out[KP_RELAY_MSG_SIZE])
 		memcpy(out + AT_DIGITS, m->digits, KP_WIRE_CODE_DIGITS);
 	for (int i = 0; m->type == KP_RELAY_PASS && i < 8; i++)
 		out[AT_DIGITS + i] = (uint8_t)(m->link >> (56 - 8 * i));
+	if (m->type == KP_RELAY_TICKET || m->type == KP_RELAY_REJOIN) {
+		memcpy(out + AT_DIGITS, m->ticket, KP_RELAY_TICKET_SIZE);
+		return;
+	}
 	out[AT_ADDR_LEN] = (uint8_t)alen;
 	memcpy(out + AT_ADDR, m->addr, alen);
 }
@@ -36,7 +41,7 @@ bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (memcmp(in, magic, sizeof(magic)) != 0 || in[4] < KP_RELAY_OFFER ||
-	    in[4] > KP_RELAY_PASS)
+	    in[4] > KP_RELAY_REJOIN)
 		return false;
 	m->type = in[4];
 	m->reason = in[5];
@@ -49,6 +54,10 @@ bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
 	}
 	for (int i = 0; m->type == KP_RELAY_PASS && i < 8; i++)
 		m->link = m->link << 8 | in[AT_DIGITS + i];
+	if (m->type == KP_RELAY_TICKET || m->type == KP_RELAY_REJOIN) {
+		memcpy(m->ticket, in + AT_DIGITS, KP_RELAY_TICKET_SIZE);
+		return true;
+	}
 	size_t alen = in[AT_ADDR_LEN];
 	if (alen > KP_RELAY_ADDR_MAX)
 		return false;
@@ -76,6 +85,9 @@ const char *kp_relay_reason_text(uint8_t reason)
 	case KP_RELAY_ATTACKED:
 		return "the code met too many wrong attempts and no longer works; ask for a "
 		       "new one";
+	case KP_RELAY_NO_SESSION:
+		return "the relay knows no session to go back to (its grace passed, or it "
+		       "was already taken up)";
 	default:
 		return "the relay refused for an unknown reason";
 	}

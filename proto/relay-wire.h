@@ -21,6 +21,10 @@
  * attempts can be counted against it), the rest are the secret. */
 #define KP_RELAY_ROOM_DIGITS 3
 #define KP_RELAY_ADDR_MAX 46 /* INET6_ADDRSTRLEN - 1 */
+/* A re-join ticket: random bytes the relay gives both sides of a session
+ * at the join, the only way to be joined to the same other side again
+ * after a dropped link or a node that died (docs/relay.md, "Coming back"). */
+#define KP_RELAY_TICKET_SIZE 32
 
 typedef enum kp_relay_type {
 	KP_RELAY_OFFER = 1,   /* viewer: give me a code and park this link */
@@ -32,7 +36,25 @@ typedef enum kp_relay_type {
 	 * to your parked link LINK (the customer is at ADDR), or, with
 	 * reason KP_RELAY_ATTACKED, tell it that its code is dead. */
 	KP_RELAY_PASS = 6,
+	/* Relay to agent, just before JOINED: TICKET, to come back with.
+	 * Sent only to agents that said they can (an OFFER with its grace in
+	 * retry_s, a CLAIM with reason KP_RELAY_CAN_REJOIN, a REJOIN). */
+	KP_RELAY_TICKET = 7,
+	/* Agent to relay after a dropped link: join me again to the other
+	 * side of TICKET's session (reason: KP_RELAY_SIDE_SHARER or
+	 * KP_RELAY_SIDE_VIEWER); JOINED (after a new TICKET) or REFUSED. */
+	KP_RELAY_REJOIN = 8,
 } kp_relay_type;
+
+/* A CLAIM's reason: the sharer can come back with a ticket. */
+#define KP_RELAY_CAN_REJOIN 1
+/* A REJOIN's reason: which side of the session comes back. */
+#define KP_RELAY_SIDE_SHARER 1
+#define KP_RELAY_SIDE_VIEWER 2
+/* A PASS's retry_s, bits: the passed link wants a ticket; it is an
+ * operator coming back to its customer, parked on the receiving node. */
+#define KP_RELAY_PASS_TICKET 1
+#define KP_RELAY_PASS_VIEWER 2
 
 typedef enum kp_relay_reason {
 	KP_RELAY_BAD_CODE = 1,     /* wrong, unknown, expired, used or dead */
@@ -41,6 +63,7 @@ typedef enum kp_relay_reason {
 	KP_RELAY_NOT_OPERATOR = 4, /* OFFER without a desk operator certificate */
 	KP_RELAY_FULL = 5,         /* every room is taken */
 	KP_RELAY_ATTACKED = 6,     /* to a viewer: its code met too many wrong tries */
+	KP_RELAY_NO_SESSION = 7,   /* REJOIN: the ticket is unknown, used or expired */
 } kp_relay_reason;
 
 typedef struct kp_relay_msg {
@@ -49,6 +72,8 @@ typedef struct kp_relay_msg {
 	char digits[KP_WIRE_CODE_DIGITS]; /* CLAIM, CODE */
 	char addr[KP_RELAY_ADDR_MAX + 1]; /* JOINED, PASS: the customer's address */
 	uint64_t link; /* PASS: the parked link, in the digits' place */
+	/* TICKET, REJOIN: in the digits' and the address's place. */
+	uint8_t ticket[KP_RELAY_TICKET_SIZE];
 } kp_relay_msg;
 
 void kp_relay_encode(const kp_relay_msg *msg, uint8_t out[KP_RELAY_MSG_SIZE]);

@@ -147,6 +147,10 @@ static size_t render(const relay_counters *c, char *out, size_t size)
 		    c->passes_failed));
 	PUT(COUNTER("passes_received_total", "Customers another node passed here.",
 		    c->passes_received));
+	PUT(COUNTER("rejoins_total", "Sessions joined again after a dropped link.",
+		    c->rejoins));
+	PUT(COUNTER("rejoins_refused_total", "Re-join tickets refused: unknown, used or expired.",
+		    c->rejoins_refused));
 	PUT(GAUGE("links_open", "TCP links open.", c->links_open));
 #undef PUT
 	return n;

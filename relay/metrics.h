@@ -19,6 +19,7 @@ typedef struct relay_counters {
 	uint64_t offers_refused; /* not an operator, revoked, or no free room */
 	uint64_t redis_errors;   /* calls that failed: a code refused or not issued */
 	uint64_t passes_sent, passes_failed, passes_received;
+	uint64_t rejoins, rejoins_refused; /* sessions coming back, tickets refused */
 	uint64_t links_open;
 } relay_counters;
 

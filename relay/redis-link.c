@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* One Redis or a Redis Cluster, through hiredis. */
+/* One Redis, a Sentinel's master or a Redis Cluster, through hiredis'
+ * asynchronous API in the relay's own poll() loop: nothing here waits for
+ * Redis but the check at start (relay_redis_ping). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +13,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <hiredis/async.h>
+
 #define KYOYU_LOG_COMPONENT "relay/redis"
 #include <kyoyu/kyoyu.h>
 
@@ -18,9 +22,8 @@
 
 /* A call waits this long for Redis before the code is refused. */
 #define TIMEOUT_MS 500
-/* After a failure, calls fail at once for this long: each try can hold the
- * relay's loop (and so every session's bytes) for up to TIMEOUT_MS, so an
- * unreachable Redis costs the sessions at most a quarter of the time. */
+/* After a failure, calls fail at once for this long, and then connect
+ * again, so a Redis that comes back needs no restart. */
 #define RETRY_AFTER_US 2000000
 #define MAX_SERVERS 16 /* the listed ones, then those a Cluster named */
 #define CLUSTER_SLOTS 16384
@@ -30,12 +33,39 @@
 #define HOST_MAX 256
 #define MAX_ARGS 8
 
-typedef struct server {
+typedef struct server server;
+
+/* One asynchronous connection, hiredis' event hooks' data: what hiredis
+ * waits for on it, and its server while it is the server's (a connection
+ * let go may still be freed by hiredis later). */
+typedef struct conn {
+	redisAsyncContext *ac;
+	server *sv;
+	bool reading, writing;
+} conn;
+
+struct server {
 	char host[HOST_MAX];
 	int port;
 	bool sentinel; /* asked where the master is, never for codes */
-	redisContext *c;
-} server;
+	redisContext *c; /* synchronous: Sentinel's answer and the ROLE check */
+	conn *conn;      /* the relay's calls */
+};
+
+/* A call in flight, its arguments copied. */
+typedef struct call {
+	struct call *next;
+	relay_redis *r;
+	int at; /* the server it waits on */
+	int slot, hops; /* slot: -1 for a question to a Sentinel or a ROLE */
+	bool ask;
+	int64_t deadline_us;
+	relay_redis_done *done;
+	void *ctx;
+	int argc;
+	char *argv[MAX_ARGS];
+	size_t lens[MAX_ARGS];
+} call;
 
 struct relay_redis {
 	server servers[MAX_SERVERS];
@@ -44,9 +74,20 @@ struct relay_redis {
 	 * server in use.  A lone Redis never says MOVED. */
 	int8_t slot_at[CLUSTER_SLOTS];
 	int listed; /* the server in use (a Sentinel's master), -1: none yet */
+	size_t next_listed; /* the listed URL tried next */
 	char master[HOST_MAX]; /* the name Sentinel knows the master by */
 	bool was_down; /* for one log line per outage */
 	int64_t retry_at_us;
+	call *calls; /* in flight */
+	/* Finding a Sentinel's master, one question at a time: the calls
+	 * that wait for it (not sent yet), the Sentinels asked this round,
+	 * and the server the last one named. */
+	bool finding;
+	call *waiting;
+	size_t finding_tries;
+	int named;
+	int polled[MAX_SERVERS]; /* the server of each descriptor polled */
+	size_t n_polled;
 };
 
 static int64_t now_us(void)
@@ -113,13 +154,42 @@ relay_redis *relay_redis_new(const char *const *urls, size_t n)
 	return r;
 }
 
-static void drop(relay_redis *r, int i)
+/* hiredis' event hooks: what it waits for, polled by the relay's loop. */
+static void ev_add_read(void *data)
 {
-	if (r->servers[i].c)
-		redisFree(r->servers[i].c);
-	r->servers[i].c = NULL;
-	/* Its slots are asked of the listed server again, which tells where
-	 * they went (a replica promoted in its place). */
+	((conn *)data)->reading = true;
+}
+
+static void ev_del_read(void *data)
+{
+	((conn *)data)->reading = false;
+}
+
+static void ev_add_write(void *data)
+{
+	((conn *)data)->writing = true;
+}
+
+static void ev_del_write(void *data)
+{
+	((conn *)data)->writing = false;
+}
+
+/* hiredis frees the context (after an error, or when told to). */
+static void ev_cleanup(void *data)
+{
+	conn *cn = data;
+
+	if (cn->sv && cn->sv->conn == cn)
+		cn->sv->conn = NULL;
+	free(cn);
+}
+
+/* Forgets what server I was trusted with: its slots are asked of the
+ * listed server again, which tells where they went (a replica promoted
+ * in its place), and a listed server in use is chosen again. */
+static void forget(relay_redis *r, int i)
+{
 	for (int slot = 0; slot < CLUSTER_SLOTS; slot++)
 		if (r->slot_at[slot] == i)
 			r->slot_at[slot] = -1;
@@ -127,16 +197,39 @@ static void drop(relay_redis *r, int i)
 		r->listed = -1;
 }
 
+/* Closes server I's connections; its calls in flight fail. */
+static void drop(relay_redis *r, int i)
+{
+	server *sv = &r->servers[i];
+
+	if (sv->c)
+		redisFree(sv->c);
+	sv->c = NULL;
+	if (sv->conn) {
+		conn *cn = sv->conn;
+		sv->conn = NULL;
+		cn->sv = NULL;
+		/* Calls back every call in flight on it with no reply (later,
+		 * when called from one of its own replies). */
+		redisAsyncFree(cn->ac);
+	}
+	forget(r, i);
+}
+
+static void release_waiting(relay_redis *r, bool found);
+
 void relay_redis_free(relay_redis *r)
 {
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->servers[i].c)
-			redisFree(r->servers[i].c);
+		drop(r, (int)i);
+	r->finding = false;
+	release_waiting(r, false);
 	free(r);
 }
 
+/* A synchronous connection: only for the check at start. */
 static redisContext *connect_to(server *sv)
 {
 	struct timeval tv = {0, TIMEOUT_MS * 1000};
@@ -153,6 +246,36 @@ static redisContext *connect_to(server *sv)
 	if (c)
 		redisFree(c);
 	return NULL;
+}
+
+/* Server SV's asynchronous connection, started when there is none (it
+ * completes in the loop; calls wait in it meanwhile).  NULL when it cannot
+ * even start. */
+static redisAsyncContext *async_to(server *sv)
+{
+	if (sv->conn)
+		return sv->conn->ac;
+	conn *cn = calloc(1, sizeof(*cn));
+	/* An address, or a name in /etc/hosts: hiredis resolves it here. */
+	redisAsyncContext *ac = cn ? redisAsyncConnect(sv->host, sv->port) : NULL;
+	if (!ac || ac->err) {
+		kyoyu_debug("cannot reach Redis at %s:%d: %s", sv->host, sv->port,
+			    ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		free(cn);
+		return NULL;
+	}
+	cn->ac = ac;
+	cn->sv = sv;
+	ac->ev.data = cn;
+	ac->ev.addRead = ev_add_read;
+	ac->ev.delRead = ev_del_read;
+	ac->ev.addWrite = ev_add_write;
+	ac->ev.delWrite = ev_del_write;
+	ac->ev.cleanup = ev_cleanup;
+	sv->conn = cn;
+	return ac;
 }
 
 static void went_down(relay_redis *r, const char *why)
@@ -216,28 +339,41 @@ static int master_from(relay_redis *r, server *sv)
 	if (at >= 0)
 		kyoyu_info("Sentinel %s:%d: the master \"%s\" is at %s:%d", sv->host, sv->port,
 			   r->master, r->servers[at].host, r->servers[at].port);
+	/* The calls have their own connection to it. */
+	if (at >= 0 && r->servers[at].c) {
+		redisFree(r->servers[at].c);
+		r->servers[at].c = NULL;
+	}
 	return at;
 }
 
-/* The listed server in use, connecting to the first that answers (with
- * Sentinels: the master the first that answers names).  -1 during the
- * pause after a failure, or when none answers. */
+static int ask_sentinel(relay_redis *r, int i);
+static void next_listed_after(relay_redis *r);
+
+/* The listed server in use, or the next listed one in turn; -1 during the
+ * pause after a failure.  A Sentinel is asked where the master is, without
+ * waiting: -2 while the answer is awaited (the call waits for it). */
 static int listed(relay_redis *r)
 {
 	if (r->listed >= 0)
 		return r->listed;
+	if (r->finding)
+		return -2;
 	if (now_us() < r->retry_at_us)
 		return -1;
-	for (size_t i = 0; i < r->n_listed; i++) {
-		int at = r->servers[i].sentinel ? master_from(r, &r->servers[i])
-			 : connect_to(&r->servers[i]) ? (int)i : -1;
-		if (at >= 0) {
-			r->listed = at;
-			return r->listed;
-		}
+	size_t i = r->next_listed;
+	r->next_listed = (i + 1) % r->n_listed;
+	/* A plain server is tried by the call itself: a failure pauses the
+	 * calls, and the next listed one is tried after. */
+	if (!r->servers[i].sentinel) {
+		r->listed = (int)i;
+		return r->listed;
 	}
-	went_down(r, "no server in relay.redis can be reached");
-	return -1;
+	r->finding = true;
+	r->finding_tries = 0;
+	if (ask_sentinel(r, (int)i) != 0)
+		next_listed_after(r);
+	return r->listed >= 0 ? r->listed : r->finding ? -2 : -1;
 }
 
 /* The server at HOST:PORT, added when new (the oldest learned one makes
@@ -303,70 +439,309 @@ static int redirected(relay_redis *r, const redisReply *reply, int from, bool *a
 	return server_at(r, host[0] ? host : r->servers[from].host, port);
 }
 
-redisReply *relay_redis_eval(relay_redis *r, const char *script, const char *key, int argc,
-			     const char **argv)
+static void unlink_call(relay_redis *r, call *k)
+{
+	for (call **p = &r->calls; *p; p = &(*p)->next) {
+		if (*p == k) {
+			*p = k->next;
+			return;
+		}
+	}
+}
+
+static void finish(call *k, const redisReply *reply)
+{
+	if (k->done)
+		k->done(k->ctx, reply);
+	for (int i = 0; i < k->argc; i++)
+		free(k->argv[i]);
+	free(k);
+}
+
+static void on_reply(redisAsyncContext *ac, void *data, void *priv);
+
+/* Sends K to its server.  Returns 0, or -EIO when it cannot. */
+static int send_call(relay_redis *r, call *k)
+{
+	redisAsyncContext *ac = async_to(&r->servers[k->at]);
+
+	if (!ac)
+		return -EIO;
+	if (k->ask && redisAsyncCommand(ac, NULL, NULL, "ASKING") != REDIS_OK)
+		return -EIO;
+	if (redisAsyncCommandArgv(ac, on_reply, k, k->argc, (const char **)k->argv, k->lens) !=
+	    REDIS_OK)
+		return -EIO;
+	k->deadline_us = now_us() + TIMEOUT_MS * 1000;
+	k->next = r->calls;
+	r->calls = k;
+	return 0;
+}
+
+/* hiredis' answer to a call; no reply when its connection failed or was
+ * dropped (a call not answered in time drops it). */
+static void on_reply(redisAsyncContext *ac, void *data, void *priv)
+{
+	call *k = priv;
+	relay_redis *r = k->r;
+	redisReply *reply = data;
+	server *sv = &r->servers[k->at];
+	char why[HOST_MAX + 128];
+
+	unlink_call(r, k);
+	if (!reply) {
+		snprintf(why, sizeof(why), "%s:%d: %s", sv->host, sv->port,
+			 ac->errstr[0] ? ac->errstr : "the connection was closed");
+		forget(r, k->at);
+		went_down(r, why);
+		finish(k, NULL);
+		return;
+	}
+	int next = k->slot >= 0 ? redirected(r, reply, k->at, &k->ask) : -1;
+	if (next < 0 && reply->type != REDIS_REPLY_ERROR) {
+		/* A Sentinel's answer, or a ROLE, says nothing of codes. */
+		if (k->slot >= 0)
+			answered(r, sv);
+		finish(k, reply);
+		return;
+	}
+	if (next < 0) {
+		/* CLUSTERDOWN, READONLY from a master demoted, a script
+		 * error...: said as Redis said it. */
+		went_down(r, reply->str);
+		drop(r, k->at);
+		finish(k, NULL);
+		return;
+	}
+	if (!k->ask)
+		r->slot_at[k->slot] = (int8_t)next;
+	kyoyu_debug("Redis Cluster: slot %d %s %s:%d", k->slot, k->ask ? "asked at" : "moved to",
+		    r->servers[next].host, r->servers[next].port);
+	k->at = next;
+	if (++k->hops > MAX_REDIRECTS || send_call(r, k)) {
+		snprintf(why, sizeof(why), "%s:%d: %s", r->servers[next].host,
+			 r->servers[next].port, k->hops > MAX_REDIRECTS ?
+			 "Redis Cluster redirected the call too many times" : "cannot connect");
+		went_down(r, why);
+		finish(k, NULL);
+	}
+}
+
+/* A call of ARGC arguments (copied) to server AT, or, with AT -1, kept
+ * until a Sentinel named the master.  Returns 0 (DONE will be called), or
+ * a negative errno (DONE is not called). */
+static int start_call(relay_redis *r, int at, int slot, int argc, const char **args,
+		      relay_redis_done *done, void *ctx)
+{
+	call *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	*k = (call){.r = r, .at = at, .slot = slot, .done = done, .ctx = ctx, .argc = argc};
+	for (int i = 0; i < k->argc; i++) {
+		k->lens[i] = strlen(args[i]);
+		if (!(k->argv[i] = malloc(k->lens[i] + 1))) {
+			k->done = NULL;
+			finish(k, NULL);
+			return -ENOMEM;
+		}
+		memcpy(k->argv[i], args[i], k->lens[i] + 1);
+	}
+	if (at < 0) {
+		k->next = r->waiting;
+		r->waiting = k;
+		return 0;
+	}
+	if (send_call(r, k)) {
+		char why[HOST_MAX + 64];
+		snprintf(why, sizeof(why), "%s:%d: cannot connect", r->servers[at].host,
+			 r->servers[at].port);
+		forget(r, at);
+		went_down(r, why);
+		k->done = NULL;
+		finish(k, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The calls that waited for the master go to it, or fail. */
+static void release_waiting(relay_redis *r, bool found)
+{
+	while (r->waiting) {
+		call *k = r->waiting;
+		r->waiting = k->next;
+		k->at = r->listed;
+		if (!found || r->listed < 0 || send_call(r, k))
+			finish(k, NULL);
+	}
+}
+
+/* The next listed server after a Sentinel that named no master: another
+ * Sentinel to ask, a plain server to use, or, all tried, a failure. */
+static void next_listed_after(relay_redis *r)
+{
+	while (++r->finding_tries < r->n_listed) {
+		size_t i = r->next_listed;
+		r->next_listed = (i + 1) % r->n_listed;
+		if (!r->servers[i].sentinel) {
+			r->listed = (int)i;
+			r->finding = false;
+			release_waiting(r, true);
+			return;
+		}
+		if (ask_sentinel(r, (int)i) == 0)
+			return;
+	}
+	r->finding = false;
+	went_down(r, "no Sentinel in relay.redis names a master that answers");
+	release_waiting(r, false);
+}
+
+/* The server a Sentinel named says what it is: a failed master that came
+ * back is a replica until reconfigured. */
+static void role_answered(void *ctx, const redisReply *reply)
+{
+	relay_redis *r = ctx;
+	server *m = &r->servers[r->named];
+
+	if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "master") == 0) {
+		kyoyu_info("Sentinel: the master \"%s\" is at %s:%d", r->master, m->host, m->port);
+		r->listed = r->named;
+		r->finding = false;
+		release_waiting(r, true);
+		return;
+	}
+	kyoyu_debug("Sentinel names %s:%d, which is not a master (yet)", m->host, m->port);
+	next_listed_after(r);
+}
+
+static void sentinel_answered(void *ctx, const redisReply *a)
+{
+	relay_redis *r = ctx;
+	int at = -1;
+
+	if (a && a->type == REDIS_REPLY_ARRAY && a->elements == 2 &&
+	    a->element[0]->type == REDIS_REPLY_STRING &&
+	    a->element[1]->type == REDIS_REPLY_STRING) {
+		long port = strtol(a->element[1]->str, NULL, 10);
+		if (port > 0 && port < 65536)
+			at = server_at(r, a->element[0]->str, (int)port);
+	}
+	const char *role[] = {"ROLE"};
+	if (at >= 0 && (r->named = at, start_call(r, at, -1, 1, role, role_answered, r) == 0))
+		return;
+	next_listed_after(r);
+}
+
+/* Asks the Sentinel I where the master is (its answer moves on). */
+static int ask_sentinel(relay_redis *r, int i)
+{
+	const char *q[] = {"SENTINEL", "get-master-addr-by-name", r->master};
+
+	return start_call(r, i, -1, 3, q, sentinel_answered, r);
+}
+
+int relay_redis_eval(relay_redis *r, const char *script, const char *key, int argc,
+		     const char **argv, relay_redis_done *done, void *ctx)
 {
 	const char *args[MAX_ARGS] = {"EVAL", script, "1", key};
-	size_t lens[MAX_ARGS];
 	int slot = slot_of(key);
-	bool ask = false;
 
 	if (argc > MAX_ARGS - 4)
-		return NULL;
+		return -EINVAL;
 	for (int i = 0; i < argc; i++)
 		args[4 + i] = argv[i];
-	for (int i = 0; i < 4 + argc; i++)
-		lens[i] = strlen(args[i]);
 	int at = r->slot_at[slot] >= 0 && now_us() >= r->retry_at_us ? r->slot_at[slot]
 								      : listed(r);
-	for (int hop = 0; at >= 0 && hop <= MAX_REDIRECTS; hop++) {
-		redisContext *c = connect_to(&r->servers[at]);
-		redisReply *reply = NULL;
-		if (c && ask) {
-			reply = redisCommand(c, "ASKING");
-			if (reply)
-				freeReplyObject(reply);
+	if (at == -1)
+		return -EIO;
+	return start_call(r, at < 0 ? -1 : at, slot, 4 + argc, args, done, ctx);
+}
+
+/* Calls not answered in time: their server is taken for gone (its
+ * connection dropped, so every call on it fails now, not in turn). */
+static void expire(relay_redis *r, int64_t now)
+{
+	for (;;) {
+		call *late = NULL;
+		for (call *k = r->calls; k && !late; k = k->next)
+			if (now >= k->deadline_us)
+				late = k;
+		if (!late)
+			return;
+		server *sv = &r->servers[late->at];
+		char why[HOST_MAX + 64];
+		snprintf(why, sizeof(why), "%s:%d: no answer within %d ms", sv->host, sv->port,
+			 TIMEOUT_MS);
+		went_down(r, why);
+		if (!sv->conn) { /* never: its calls went with it */
+			unlink_call(r, late);
+			finish(late, NULL);
+			continue;
 		}
-		reply = c ? redisCommandArgv(c, 4 + argc, args, lens) : NULL;
-		if (!reply) {
-			char why[HOST_MAX + 128];
-			snprintf(why, sizeof(why), "%s:%d: %s", r->servers[at].host,
-				 r->servers[at].port, c ? c->errstr : "cannot connect");
-			drop(r, at);
-			went_down(r, why);
-			return NULL;
-		}
-		int next = redirected(r, reply, at, &ask);
-		if (next < 0 && reply->type != REDIS_REPLY_ERROR) {
-			answered(r, &r->servers[at]);
-			return reply;
-		}
-		if (next < 0) {
-			/* CLUSTERDOWN, a script error, out of memory...: said as
-			 * Redis said it. */
-			went_down(r, reply->str);
-			freeReplyObject(reply);
-			drop(r, at);
-			return NULL;
-		}
-		freeReplyObject(reply);
-		if (!ask)
-			r->slot_at[slot] = (int8_t)next;
-		kyoyu_debug("Redis Cluster: slot %d %s %s:%d", slot, ask ? "asked at" : "moved to",
-			    r->servers[next].host, r->servers[next].port);
-		at = next;
+		drop(r, late->at);
 	}
-	if (at >= 0)
-		went_down(r, "Redis Cluster redirected the call too many times");
-	return NULL;
+}
+
+size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *timeout_ms)
+{
+	int64_t now = now_us();
+
+	expire(r, now);
+	r->n_polled = 0;
+	for (size_t i = 0; i < r->n && r->n_polled < max; i++) {
+		conn *cn = r->servers[i].conn;
+		if (!cn || !(cn->reading || cn->writing))
+			continue;
+		pfds[r->n_polled] = (struct pollfd){cn->ac->c.fd, (short)((cn->reading ? POLLIN : 0) |
+									  (cn->writing ? POLLOUT : 0)), 0};
+		r->polled[r->n_polled++] = (int)i;
+	}
+	for (call *k = r->calls; k; k = k->next) {
+		int64_t ms = k->deadline_us <= now ? 0 : (k->deadline_us - now + 999) / 1000;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)ms;
+	}
+	return r->n_polled;
+}
+
+void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n)
+{
+	for (size_t k = 0; k < n && k < r->n_polled; k++) {
+		server *sv = &r->servers[r->polled[k]];
+		short ev = pfds[k].revents;
+		/* A connection replaced since it was polled reads nothing. */
+		if (!ev || !sv->conn || sv->conn->ac->c.fd != pfds[k].fd)
+			continue;
+		if (ev & (POLLIN | POLLERR | POLLHUP))
+			redisAsyncHandleRead(sv->conn->ac);
+		if (sv->conn && (ev & (POLLOUT | POLLERR)))
+			redisAsyncHandleWrite(sv->conn->ac);
+	}
 }
 
 int relay_redis_ping(relay_redis *r)
 {
-	int at = listed(r);
-
-	if (at < 0)
-		return -EIO;
-	answered(r, &r->servers[at]);
-	return 0;
+	for (size_t i = 0; i < r->n_listed; i++) {
+		server *sv = &r->servers[i];
+		int at = sv->sentinel ? master_from(r, sv) : (int)i;
+		redisContext *c = at >= 0 ? connect_to(&r->servers[at]) : NULL;
+		redisReply *pong = c ? redisCommand(c, "PING") : NULL;
+		bool ok = pong && pong->type != REDIS_REPLY_ERROR;
+		if (pong)
+			freeReplyObject(pong);
+		/* The calls have their own connection. */
+		if (at >= 0 && r->servers[at].c) {
+			redisFree(r->servers[at].c);
+			r->servers[at].c = NULL;
+		}
+		if (ok) {
+			answered(r, &r->servers[at]);
+			return 0;
+		}
+	}
+	return -EIO;
 }

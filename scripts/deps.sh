@@ -23,12 +23,14 @@ KYOYU_RUN_DEPS="xvfb x11-utils x11-xserver-utils x11-apps xdotool xterm ffmpeg i
 # a headless sway and grim for ui/wayland-overlay (tests/wayland/ui-wayland-overlay.sh);
 # redis-server and redis-tools for kyoyu-relay's tests, which start their
 # own Redis on loopback (libhiredis-dev above builds the relay); haproxy for
-# bench/relay-load.py's comparison (4 MB installed, no test needs it);
+# bench/relay-load.py's comparison and, in tests/relay/relay-rejoin.sh, as
+# the desk's one address in front of two relay nodes; python3 for the probes
+# that speak the relay's messages in tests/relay (rejoin, Redis stall);
 # ui/gtk's test reads the window by OCR under openbox.
 KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
   mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
   dbus-daemon dbus-bin dbus-user-session libglib2.0-bin procps xwayland
-  sway grim redis-server redis-tools haproxy
+  sway grim redis-server redis-tools haproxy python3
   openbox xclip tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn desktop-file-utils"
 
 # man-db's lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);

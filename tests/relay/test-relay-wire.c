@@ -48,6 +48,18 @@ static void round_trips(void **state)
 	assert_true(kp_relay_decode(buf, &out));
 	assert_true(out.link == 0xfedcba9876543210ull);
 	assert_string_equal(out.addr, "192.0.2.7");
+
+	/* A re-join ticket: any 32 bytes, the address's place included. */
+	for (int type = KP_RELAY_TICKET; type <= KP_RELAY_REJOIN; type++) {
+		in = (kp_relay_msg){.type = (uint8_t)type, .reason = KP_RELAY_SIDE_VIEWER};
+		for (int i = 0; i < KP_RELAY_TICKET_SIZE; i++)
+			in.ticket[i] = (uint8_t)(0xff - 7 * i);
+		kp_relay_encode(&in, buf);
+		assert_true(kp_relay_decode(buf, &out));
+		assert_int_equal(out.type, type);
+		assert_int_equal(out.reason, KP_RELAY_SIDE_VIEWER);
+		assert_memory_equal(out.ticket, in.ticket, KP_RELAY_TICKET_SIZE);
+	}
 }
 
 static void refuses_what_is_not_a_message(void **state)
@@ -64,9 +76,9 @@ static void refuses_what_is_not_a_message(void **state)
 	for (int type = 0; type < 256; type++) {
 		memcpy(bad, buf, sizeof(bad));
 		bad[4] = (uint8_t)type;
-		bool known = type >= KP_RELAY_OFFER && type <= KP_RELAY_PASS;
+		bool known = type >= KP_RELAY_OFFER && type <= KP_RELAY_REJOIN;
 		/* OFFER, JOINED and REFUSED ignore the digit field, PASS reads
-		 * a number there. */
+		 * a number there, TICKET and REJOIN a ticket. */
 		assert_int_equal(kp_relay_decode(bad, &out), known);
 	}
 	memcpy(bad, buf, sizeof(bad));

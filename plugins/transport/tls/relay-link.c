@@ -25,7 +25,9 @@ typedef struct relay_stream {
 	void *outer, *inner; /* kt_tls_io contexts */
 	phase phase;
 	bool viewer;
-	bool resuming; /* a CLAIM without a code */
+	bool resuming; /* a CLAIM without a code, or a REJOIN */
+	kt_relay_ticket *ticket; /* the transport's, or NULL */
+	bool got_ticket;         /* on this link, before its JOINED */
 	uint8_t msg[KP_RELAY_MSG_SIZE];
 	size_t off;
 	kp_relay_msg got;
@@ -36,7 +38,8 @@ typedef struct relay_stream {
 	char error[300];
 } relay_stream;
 
-void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *request)
+void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *request,
+		    kt_relay_ticket *ticket)
 {
 	relay_stream *s = calloc(1, sizeof(*s));
 
@@ -48,11 +51,15 @@ void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *re
 		return NULL;
 	}
 	s->inner_tls = inner;
-	s->viewer = request->type == KP_RELAY_OFFER;
+	s->ticket = ticket;
+	s->viewer = request->type == KP_RELAY_OFFER ||
+		    (request->type == KP_RELAY_REJOIN && request->reason == KP_RELAY_SIDE_VIEWER);
+	s->resuming = request->type == KP_RELAY_REJOIN;
 	kp_relay_encode(request, s->msg);
 	if (request->type == KP_RELAY_CLAIM && !request->digits[0]) {
-		/* Coming back needs the viewer's link, which the relay gave
-		 * away at the join: the sharer is told at once. */
+		/* Coming back needs a ticket, which this session did not get
+		 * (a relay too old to give one, or a Redis that failed at the
+		 * join): the sharer is told at once. */
 		s->resuming = true;
 		s->phase = REFUSED;
 	}
@@ -82,11 +89,20 @@ static int took_reply(relay_stream *s)
 	s->off = 0;
 	if (!kp_relay_decode(s->msg, &m) ||
 	    (m.type == KP_RELAY_CODE && !s->viewer) ||
-	    (m.type != KP_RELAY_CODE && m.type != KP_RELAY_JOINED && m.type != KP_RELAY_REFUSED)) {
+	    (m.type != KP_RELAY_CODE && m.type != KP_RELAY_JOINED && m.type != KP_RELAY_REFUSED &&
+	     m.type != KP_RELAY_TICKET)) {
 		snprintf(s->error, sizeof(s->error), "the relay sent something that is not "
 			 "a relay reply (is transport.relay the relay's address?)");
 		s->phase = FAILED;
 		return -EPROTO;
+	}
+	if (m.type == KP_RELAY_TICKET) {
+		if (s->ticket) {
+			memcpy(s->ticket->bytes, m.ticket, KP_RELAY_TICKET_SIZE);
+			s->ticket->valid = s->got_ticket = true;
+		}
+		OPENSSL_cleanse(&m, sizeof(m));
+		return KP_RELAY_TICKET;
 	}
 	s->got = m;
 	if (m.type == KP_RELAY_CODE)
@@ -94,6 +110,15 @@ static int took_reply(relay_stream *s)
 	if (m.type == KP_RELAY_REFUSED) {
 		snprintf(s->error, sizeof(s->error), "the relay refused: %s",
 			 kp_relay_reason_text(m.reason));
+		if (m.reason == KP_RELAY_NO_SESSION && s->ticket)
+			OPENSSL_cleanse(s->ticket, sizeof(*s->ticket));
+		/* The sharer reads a refused ticket as the viewer's refusal to
+		 * resume: the session is over. */
+		if (!s->viewer && m.reason == KP_RELAY_NO_SESSION) {
+			make_reject(s);
+			s->phase = REFUSED;
+			return KP_RELAY_REFUSED;
+		}
 		/* The sharer reads it as the viewer's REJECT when it is about
 		 * the code; anything else fails the attempt. */
 		if (!s->viewer && (m.reason == KP_RELAY_BAD_CODE ||
@@ -105,6 +130,9 @@ static int took_reply(relay_stream *s)
 		s->phase = FAILED;
 		return -ECONNREFUSED;
 	}
+	/* Joined without a ticket: the previous one is spent. */
+	if (s->ticket && !s->got_ticket)
+		OPENSSL_cleanse(s->ticket, sizeof(*s->ticket));
 	s->inner = kt_tls_wrap_over(s->inner_tls, s->outer);
 	if (!s->inner) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
@@ -149,6 +177,8 @@ int kt_relay_advance(void *ctx, kp_relay_msg *got, short *wants)
 			s->off += (size_t)n;
 			if (s->off == KP_RELAY_MSG_SIZE) {
 				int ret = took_reply(s);
+				if (ret == KP_RELAY_TICKET)
+					break; /* its JOINED follows */
 				if (got)
 					*got = s->got;
 				if (ret != KP_RELAY_REFUSED)

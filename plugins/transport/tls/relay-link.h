@@ -17,11 +17,22 @@
 #include "proto/relay-wire.h"
 #include "tls.h"
 
+/* The relay's re-join ticket of the session (docs/relay.md, "Coming
+ * back"): what the agent presents to be joined to the same other side
+ * again after a dropped link.  Kept by the transport across links. */
+typedef struct kt_relay_ticket {
+	uint8_t bytes[KP_RELAY_TICKET_SIZE];
+	bool valid;
+} kt_relay_ticket;
+
 /* A link over FD (not taken over): OUTER speaks to the relay, INNER to the
  * other agent once joined; REQUEST is sent first (a CLAIM with no digits
- * is refused at once: a dropped session cannot come back through the relay
- * yet).  Returns NULL when out of memory. */
-void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *request);
+ * is refused at once: a session with no ticket cannot come back through
+ * the relay).  TICKET (or NULL) receives the session's ticket when the
+ * relay joins the link, and is forgotten when the relay refuses it or
+ * joins without one.  Returns NULL when out of memory. */
+void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *request,
+		    kt_relay_ticket *ticket);
 
 /* For the viewer's parked link, before it is a kp_conn: advances the
  * preamble.  Returns KP_RELAY_CODE with *GOT (the code to read out),

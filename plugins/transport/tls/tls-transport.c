@@ -67,6 +67,12 @@ typedef struct transport {
 	int offer_backoff_s;
 	char claim[KP_WIRE_CODE_DIGITS];
 	bool have_claim;
+	/* The session's re-join ticket from the relay; the viewer's link
+	 * going back with it (in offer/offer_fd, rejoining), tried again at
+	 * rejoin_retry_us while the session waits within its grace. */
+	kt_relay_ticket ticket;
+	bool rejoining;
+	int64_t rejoin_retry_us;
 	int listen_fd;
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
 	kt_viewer *viewer;
@@ -483,14 +489,19 @@ static void relay_remember_code(void *ctx, const char digits[KP_WIRE_CODE_DIGITS
 static kp_conn *relay_wrap(void *ctx, int fd, char *err, size_t errlen)
 {
 	transport *t = ctx;
-	kp_relay_msg claim = {.type = KP_RELAY_CLAIM};
+	kp_relay_msg claim = {.type = KP_RELAY_CLAIM, .reason = KP_RELAY_CAN_REJOIN};
 
 	KYOYU_ASSERT_STAGE_THREAD(t->stage);
-	if (t->have_claim)
+	if (t->have_claim) {
 		memcpy(claim.digits, t->claim, KP_WIRE_CODE_DIGITS);
+	} else if (t->ticket.valid) {
+		/* Coming back after a dropped link. */
+		claim = (kp_relay_msg){.type = KP_RELAY_REJOIN, .reason = KP_RELAY_SIDE_SHARER};
+		memcpy(claim.ticket, t->ticket.bytes, KP_RELAY_TICKET_SIZE);
+	}
 	OPENSSL_cleanse(t->claim, sizeof(t->claim));
 	t->have_claim = false;
-	void *io = kt_relay_wrap(t->relay_tls, t->tls, fd, &claim);
+	void *io = kt_relay_wrap(t->relay_tls, t->tls, fd, &claim, &t->ticket);
 	OPENSSL_cleanse(&claim, sizeof(claim));
 	if (!io) {
 		snprintf(err, errlen, "cannot start TLS (out of memory)");
@@ -545,7 +556,8 @@ static void retry_offer_later(transport *t, int64_t now)
 static int relay_want_code(void *ctx)
 {
 	transport *t = ctx;
-	kp_relay_msg offer = {.type = KP_RELAY_OFFER};
+	/* The grace tells the relay how long to keep the session's ticket. */
+	kp_relay_msg offer = {.type = KP_RELAY_OFFER, .retry_s = (uint16_t)t->grace_s};
 	char err[256];
 
 	KYOYU_ASSERT_STAGE_THREAD(t->stage);
@@ -553,7 +565,8 @@ static int relay_want_code(void *ctx)
 	t->offer_retry_us = 0;
 	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
 		       sizeof(err));
-	if (ret == 0 && !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer))) {
+	if (ret == 0 &&
+	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer, &t->ticket))) {
 		close(t->offer_fd);
 		snprintf(err, sizeof(err), "out of memory");
 		ret = -ENOMEM;
@@ -578,6 +591,39 @@ static int relay_want_code(void *ctx)
 	return 0;
 }
 
+/* The viewer's session lost its customer: the viewer goes back to the
+ * relay with the session's ticket and waits there for the customer (or
+ * finds it waiting), on whichever node the desk's address leads to.
+ * Tried again every second while the session waits. */
+#define REJOIN_RETRY_US 1000000
+static void relay_rejoin(transport *t, int64_t now)
+{
+	kp_relay_msg req = {.type = KP_RELAY_REJOIN, .reason = KP_RELAY_SIDE_VIEWER};
+	char err[256];
+
+	KYOYU_ASSERT_STAGE_THREAD(t->stage);
+	t->rejoin_retry_us = now + REJOIN_RETRY_US;
+	memcpy(req.ticket, t->ticket.bytes, KP_RELAY_TICKET_SIZE);
+	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
+		       sizeof(err));
+	if (ret == 0 &&
+	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &req, &t->ticket))) {
+		close(t->offer_fd);
+		snprintf(err, sizeof(err), "out of memory");
+		ret = -ENOMEM;
+	}
+	OPENSSL_cleanse(&req, sizeof(req));
+	if (ret) {
+		t->offer_fd = -1;
+		kyoyu_warn("cannot reach the relay at %s to go back to the session yet: %s",
+			   t->relay, err);
+		return;
+	}
+	kyoyu_info("going back to the relay at %s for the customer", t->relay);
+	t->rejoining = true;
+	t->offer_events = POLLOUT; /* connected */
+}
+
 /* The parked link moved: a code to show, a customer joined, or the end. */
 static void relay_offer_moved(transport *t, int64_t now)
 {
@@ -587,6 +633,14 @@ static void relay_offer_moved(transport *t, int64_t now)
 	int ret = kt_relay_advance(t->offer, &got, &t->offer_events);
 	if (ret == -EAGAIN)
 		return;
+	if (t->rejoining && ret != KP_RELAY_JOINED) {
+		kyoyu_warn("the relay at %s did not take the viewer back to the session: %s%s",
+			   t->relay, kt_relay_io.error(t->offer),
+			   t->ticket.valid ? "; trying again" : "");
+		drop_offer(t);
+		t->rejoining = false;
+		return;
+	}
 	if (ret == KP_RELAY_CODE) {
 		t->offer_backoff_s = 0;
 		kt_viewer_show_code(t->viewer, got.digits, now);
@@ -600,6 +654,7 @@ static void relay_offer_moved(transport *t, int64_t now)
 		kp_conn *conn = kp_conn_new(t->offer_fd, addr, &kt_relay_io, t->offer, 0, now);
 		t->offer = NULL;
 		t->offer_fd = -1;
+		t->rejoining = false;
 		if (conn)
 			kt_viewer_adopt(t->viewer, conn, got.addr, now);
 		return;
@@ -761,6 +816,16 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 					timeout = ms;
 			}
 		}
+		if (t->viewer && t->ticket.valid && t->offer_fd < 0 &&
+		    kt_viewer_lost(t->viewer)) {
+			if (now >= t->rejoin_retry_us) {
+				relay_rejoin(t, now);
+			} else {
+				int ms = (int)((t->rejoin_retry_us - now) / 1000) + 1;
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+			}
+		}
 		if (t->offer_fd >= 0 && !kt_viewer_done(t->viewer)) {
 			pfds[n++] = (struct pollfd){t->offer_fd, t->offer_events, 0};
 			offer_polled = true;
@@ -797,6 +862,7 @@ static void transport_stop(void *priv)
 	transport *t = priv;
 
 	drop_offer(t);
+	OPENSSL_cleanse(&t->ticket, sizeof(t->ticket));
 	kt_viewer_free(t->viewer);
 	kt_sharer_free(t->sharer);
 	t->viewer = NULL;

@@ -212,6 +212,11 @@ bool kt_viewer_busy(const kt_viewer *v)
 	return v->peer != NULL;
 }
 
+bool kt_viewer_lost(const kt_viewer *v)
+{
+	return v->lost && !v->done;
+}
+
 bool kt_viewer_done(const kt_viewer *v)
 {
 	return v->done;

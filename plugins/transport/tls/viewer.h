@@ -89,4 +89,8 @@ bool kt_viewer_done(const kt_viewer *viewer);
 /* True while a session runs (or waits for its dropped sharer). */
 bool kt_viewer_busy(const kt_viewer *viewer);
 
+/* True while the session waits for its dropped sharer (within the grace):
+ * through a relay, the viewer must go back to it too. */
+bool kt_viewer_lost(const kt_viewer *viewer);
+
 #endif

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Does kyoyu-relay's forwarding wait for Redis?  Speaks the relay's
+messages (proto/relay-wire.h) as both agents of one session:
+
+  stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY SECONDS REDIS_PID
+  stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY offer
+
+The first joins an operator's OFFER and a customer's CLAIM, then sends 64
+bytes from the customer, echoes them from the operator and reads them back
+(two trips through the relay), while a second operator asks for a code
+every 0.2 s (each of which makes the relay call Redis): for SECONDS with
+Redis answering, then for SECONDS more after it sent REDIS_PID SIGSTOP (it
+sends SIGCONT at the end).  For each phase it prints
+"up|stopped: round trips N p50 MS p99 MS max MS slow N" (slow: 300 ms or
+more) and
+"up|stopped offers: CODE n, REFUSED-3 n, ...".
+The second asks for one code: "offer: CODE" or "offer: REFUSED-R"."""
+
+import os
+import signal
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+OFFER, CLAIM, CODE, JOINED, REFUSED, PASS, TICKET = range(1, 8)
+
+
+def msg(kind, reason=0, retry=0, body=b""):
+    return (b"KYR1" + bytes([kind, reason]) + struct.pack(">H", retry) + body).ljust(64, b"\0")
+
+
+def link(host, port, cert=None, key=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the agents pin the relay; not the point here
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    s = ctx.wrap_socket(socket.create_connection((host, port), timeout=10))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(10)
+    return s
+
+
+def read_exactly(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            raise EOFError("the relay closed the link")
+        data += chunk
+    return data
+
+
+def reply(s):
+    m = read_exactly(s, 64)
+    return m[4], m[5], m
+
+
+def offer(host, port, cert, key):
+    s = link(host, port, cert, key)
+    s.sendall(msg(OFFER))
+    kind, reason, m = reply(s)
+    return s, kind, reason, m
+
+
+def answer_text(kind, reason):
+    return "CODE" if kind == CODE else "REFUSED-%d" % reason if kind == REFUSED else "type-%d" % kind
+
+
+def offers_meanwhile(host, port, cert, key, stop, answers):
+    while not stop.is_set():
+        try:
+            s, kind, reason, _ = offer(host, port, cert, key)
+            s.close()
+            answers.append(answer_text(kind, reason))
+        except (OSError, EOFError) as e:
+            answers.append(type(e).__name__)
+        stop.wait(0.2)
+
+
+def phase(name, host, port, cert, key, seconds, op, cu):
+    stop, answers = threading.Event(), []
+    t = threading.Thread(target=offers_meanwhile, args=(host, port, cert, key, stop, answers))
+    t.start()
+    times = []
+    payload = bytes(range(64))
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        cu.sendall(payload)
+        op.sendall(read_exactly(op, 64))
+        read_exactly(cu, 64)
+        times.append((time.monotonic() - t0) * 1000)
+        time.sleep(0.005)
+    stop.set()
+    t.join()
+    times.sort()
+    print("%s: round trips %d p50 %.2f p99 %.2f max %.2f slow %d" % (
+        name, len(times), times[len(times) // 2], times[int(len(times) * 0.99)], times[-1],
+        sum(1 for x in times if x >= 300)))
+    counts = {}
+    for a in answers:
+        counts[a] = counts.get(a, 0) + 1
+    print("%s offers: " % name + ", ".join("%s %d" % kv for kv in sorted(counts.items())),
+          flush=True)
+
+
+def stall(host, port, cert, key, seconds, redis_pid):
+    op, kind, _, m = offer(host, port, cert, key)
+    if kind != CODE:
+        print("no code to join a pair with (type %d)" % kind)
+        return 1
+    cu = link(host, port)
+    cu.sendall(msg(CLAIM, 0, 0, m[8:17]))
+    if reply(cu)[0] != JOINED or reply(op)[0] != JOINED:
+        print("the pair was not joined")
+        return 1
+    phase("up", host, port, cert, key, seconds, op, cu)
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        phase("stopped", host, port, cert, key, seconds, op, cu)
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    return 0
+
+
+def main():
+    host, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    if sys.argv[5] == "offer":
+        s, kind, reason, _ = offer(host, port, cert, key)
+        print("offer: " + answer_text(kind, reason))
+        s.close()
+        return 0
+    return stall(host, port, cert, key, float(sys.argv[5]), int(sys.argv[6]))
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # a relay that breaks off is a failure, said plainly
+        print("FAIL %s: %s" % (type(e).__name__, e), flush=True)
+        sys.exit(1)
