@@ -56,6 +56,17 @@ unshare --mount --pid --net --fork true 2>/dev/null ||
 start_all=$(date +%s)
 NSPAWN_PID=""
 LEADER=""
+# Asks for an orderly shutdown (nspawn passes SIGTERM on as SIGRTMIN+3);
+# a container still up after 30 s is killed.
+stop_container() {
+	[ -n "$NSPAWN_PID" ] || return 0
+	kill -TERM "$NSPAWN_PID" 2>/dev/null
+	wait_for 30 exited "$NSPAWN_PID" || kill -KILL "$NSPAWN_PID" 2>/dev/null
+	wait "$NSPAWN_PID" 2>/dev/null
+	NSPAWN_PID="" LEADER=""
+}
+# exited PID: our child PID is gone or a zombie waiting for wait.
+exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]; }
 cleanup() {
 	stop_container
 	mountpoint -q "$WORK/root" && umount "$WORK/root"
@@ -169,13 +180,6 @@ boot() {
 # The container's PID 1: nspawn's child once it runs systemd (a helper
 # child of nspawn's comes and goes before it).
 leader_found() { LEADER=$(pgrep -x -P "$NSPAWN_PID" systemd) && [ -n "$LEADER" ]; }
-# Asks for an orderly shutdown (nspawn passes SIGTERM on as SIGRTMIN+3).
-stop_container() {
-	[ -n "$NSPAWN_PID" ] || return 0
-	kill -TERM "$NSPAWN_PID" 2>/dev/null
-	wait "$NSPAWN_PID" 2>/dev/null
-	NSPAWN_PID="" LEADER=""
-}
 
 start=$(date +%s)
 if boot boot1; then
