@@ -272,6 +272,15 @@ no_capability() {
 		status_is CapBnd 0000000000000000
 }
 check "the relay holds no capability (CapEff, CapPrm and CapBnd all 0)" no_capability
+# It may not raise its own limit (setrlimit is filtered out): the unit does,
+# up to the container's own hard limit (this machine's root lacks
+# CAP_SYS_RESOURCE, so nspawn's limit, 20000 here, cannot be raised).
+nofile() { in_container awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
+ceiling=$(nofile 1 | cut -d' ' -f2)
+want=65536
+[ "$ceiling" -lt "$want" ] 2>/dev/null && want=$ceiling
+check "the relay may open $want descriptors (LimitNOFILE=65536; the container's ceiling: $ceiling)" \
+	[ "$(nofile "$relay_pid")" = "$want $want" ]
 # The sandbox as the running systemd holds it for the unit.
 props="NoNewPrivileges=yes PrivateUsers=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes RestrictNamespaces=yes MemoryDenyWriteExecute=yes ProtectKernelTunables=yes ProtectControlGroups=yes"
 # shellcheck disable=SC2046
@@ -386,9 +395,11 @@ check "the journal ($(wc -l <"$WORK/journal.txt") lines) holds none of the $(ech
 	no_code_logged
 
 # ---- systemd-analyze security, live -----------------------------------------
+# The whole table is kept in WORKDIR/security-UNIT.txt.
 for unit in kyoyu-relay kyoyu-viewer; do
-	exposure=$(in_container systemd-analyze security --no-pager "$unit.service" 2>&1 |
-		sed -n 's/.*Overall exposure level for [^:]*: //p')
+	in_container systemd-analyze security --no-pager "$unit.service" \
+		>"$WORK/security-$unit.txt" 2>&1
+	exposure=$(sed -n 's/.*Overall exposure level for [^:]*: //p' "$WORK/security-$unit.txt")
 	note "systemd-analyze security $unit.service: $exposure"
 	case $exposure in
 	[01].*OK*) ok "systemd-analyze security $unit.service (live): $exposure" ;;
