@@ -211,6 +211,17 @@ dirs_made() {
 }
 check "the packages made /etc/kyoyu/relay and /etc/kyoyu/viewer (0750, the services' groups) and /var/lib/kyoyu (0700, _kyoyu)" \
 	dirs_made
+# --man=no: the root has no man-db (debian.sh finds the manuals).
+verify_units() {
+	in_container systemd-analyze verify --man=no kyoyu-relay.service kyoyu-viewer.service \
+		>"$WORK/verify.log" 2>&1 && [ ! -s "$WORK/verify.log" ]
+}
+if verify_units; then
+	ok "systemd-analyze verify: nothing to say about either unit"
+else
+	note "$(cat "$WORK/verify.log")"
+	not_ok "systemd-analyze verify: nothing to say about either unit"
+fi
 neither_active() { ! in_container systemctl -q is-active kyoyu-relay kyoyu-viewer; }
 check "installed with no config, neither service runs (ConditionPathExists)" neither_active
 
