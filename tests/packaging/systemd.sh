@@ -27,7 +27,7 @@
 # 2026-12-06, load 3-6 with other helpers' builds beside it:
 #   no cache, .debs given (as in CI):       88 s (debootstrap and libraries 82 s)
 #   no cache, building the .debs itself:   185 s (build 58 s, root 110 s)
-#   cached root, .debs given:            11-14 s
+#   cached root, .debs given:            18 s (median of 5, 16-23 s, load 4.5-5.7)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/tap.sh"
