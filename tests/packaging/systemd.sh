@@ -149,6 +149,7 @@ else
 		ok "debootstrap makes a Debian 12 root with systemd, Redis and the packages' libraries ($(($(date +%s) - start)) s, $(du -sm "$ROOT" | cut -f1) MB)"
 	else
 		note "$(tail -20 "$WORK/debootstrap.log")"
+		rm -rf "$ROOT.new"
 		not_ok "debootstrap makes a Debian 12 root with systemd, Redis and the packages' libraries"
 		tap_done
 		exit 1
@@ -270,7 +271,8 @@ else
 	not_ok "systemctl start kyoyu-relay: active, listening on 0.0.0.0:7448"
 fi
 relay_pid=$(main_pid kyoyu-relay)
-# FIELD VALUE: a line of the running relay's /proc/PID/status.
+# status_of PID FIELD: a field of /proc/PID/status in the container;
+# status_is FIELD VALUE: of the running relay's.
 status_of() { in_container awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 status_is() { [ "$(status_of "$relay_pid" "$1")" = "$2" ]; }
 relay_uid=$(in_container id -u _kyoyu-relay)
@@ -295,10 +297,10 @@ check "the relay holds no capability (CapEff, CapPrm and CapBnd all 0)" no_capab
 # CAP_SYS_RESOURCE, so nspawn's limit, 20000 here, cannot be raised).
 nofile() { in_container awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
 ceiling=$(nofile 1 | cut -d' ' -f2)
-want=65536
-[ "$ceiling" -lt "$want" ] 2>/dev/null && want=$ceiling
-check "the relay may open $want descriptors (LimitNOFILE=65536; the container's ceiling: $ceiling)" \
-	[ "$(nofile "$relay_pid")" = "$want $want" ]
+limit=65536
+[ "$ceiling" -lt "$limit" ] 2>/dev/null && limit=$ceiling
+check "the relay may open $limit descriptors (LimitNOFILE=65536; the container's ceiling: $ceiling)" \
+	[ "$(nofile "$relay_pid")" = "$limit $limit" ]
 # The sandbox as the running systemd holds it for the unit.
 props="NoNewPrivileges=yes PrivateUsers=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes RestrictNamespaces=yes MemoryDenyWriteExecute=yes ProtectKernelTunables=yes ProtectControlGroups=yes"
 # shellcheck disable=SC2046
