@@ -351,6 +351,8 @@ else
 	not_ok "kyoyu-viewer.service gets a code from the relay (ctl new-code)"
 fi
 viewer_pid=$(main_pid kyoyu-viewer)
+check "the viewer may open 4096 descriptors (LimitNOFILE=; it may not raise its own)" \
+	[ "$(nofile "$viewer_pid")" = "4096 4096" ]
 check "in the running viewer's namespaces, _kyoyu can write in /var/lib/kyoyu, /run/kyoyu and its private /tmp and /var/tmp alone" \
 	writes_only "$viewer_pid" _kyoyu /tmp /var/tmp /var/lib/kyoyu /run/kyoyu
 
