@@ -35,8 +35,10 @@ KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
 
 # man-db's lexgrog, groff and mandoc read the manuals (tests/unit/man-pages.sh);
 # dpkg-dev, debhelper and lintian build and check the Debian packages
-# (tests/packaging/debian.sh).
-KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian"
+# (tests/packaging/debian.sh); debootstrap and systemd-nspawn boot them
+# under a real systemd (tests/packaging/systemd.sh).
+KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian debootstrap \
+  systemd-container"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {
