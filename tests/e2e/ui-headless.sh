@@ -45,17 +45,31 @@ session() {
 	exec 8>&-
 }
 
-# psnr FILE: average PSNR of FILE's pictures, each against the clip's
-# picture at its timestamp.  Only the clip's pictures FILE has take part:
-# a loaded machine may merge one into the next, which says nothing of the
-# times (and the psnr filter would hold FILE's last one against it).
-psnr() {
-	at_its_times=$(nut_times "$1" |
-		awk '{ printf "%slt(abs(t-%d/1000000),0.001)", (NR > 1 ? "+" : ""), $1 }')
+# psnr_at FILE OFFSET_MS: average PSNR of FILE's pictures, each against the
+# clip's picture at its timestamp + OFFSET_MS.  Only the clip's pictures
+# FILE has take part: a loaded machine may merge one into the next, which
+# says nothing of the times (and the psnr filter would hold FILE's last one
+# against it).
+psnr_at() {
+	at_its_times=$(nut_times "$1" | awk -v off="$2" \
+		'{ printf "%slt(abs(t-%d/1000000-%d/1000),0.001)", (NR > 1 ? "+" : ""), $1, off }')
 	ffmpeg -nostdin -i "$CLIP" -i "$1" -lavfi \
-		"[0:v]select='${at_its_times:-0}',format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr" \
+		"[0:v]select='${at_its_times:-0}',format=yuv420p[a];[1:v]setpts=PTS+$2/1000/TB,format=yuv420p[b];[a][b]psnr" \
 		-f null - 2>&1 |
 		sed -n 's/.*PSNR.* average:\([0-9.]*\).*/\1/p'
+}
+# psnr FILE: "DB OFFSET_MS", the best of psnr_at over the clip's first
+# four pictures as FILE's first.  Timestamps count from the first picture the viewer got,
+# which on a loaded machine may be the clip's second or third: the
+# pictures' times must line up with the clip's, from wherever they start.
+psnr() {
+	best=""
+	for off in 0 100 200 300; do
+		db=$(psnr_at "$1" "$off")
+		[ -n "$db" ] && awk -v a="$db" -v b="${best:-0}" 'BEGIN { exit !(a > b) }' &&
+			best=$db best_off=$off
+	done
+	echo "$best ${best_off:-0}"
 }
 
 # The decoded pictures' times in the frames file, in µs, one per line.
@@ -97,8 +111,9 @@ check "the top-off arrives flagged as a refinement of the picture before" \
 check "every ordinary picture arrived within 10 s of its capture, none before" \
 	awk -F, 'NR > 1 && $6 != "refine" && ($5 < -5000 || $5 > 10000000) { bad = 1 } END { exit bad || NR < 2 }' \
 	"$T/i420.csv"
-db=$(psnr "$T/i420.nut")
-note "PSNR of what the viewer decoded against the clip, by timestamp: ${db:-?} dB"
+set -- $(psnr "$T/i420.nut")
+db=${1:-}
+note "PSNR of what the viewer decoded against the clip, by timestamp: ${db:-?} dB (its first picture the clip's at ${2:-?} ms)"
 check "the frames file lines up with the clip by timestamp (PSNR >= 30 dB)" \
 	awk -v d="${db:-0}" 'BEGIN { exit !(d >= 30) }'
 
@@ -107,8 +122,9 @@ session bgrx --plugin-path "$KYOYU_BUILDDIR/tests/e2e" -o ui.plugin=tty,headless
 check "with a UI beside it that shows BGRX only, the frames file is bgr0" sh -c \
 	'[ "$(ffprobe -v error -show_entries stream=pix_fmt -of csv=p=0 "$0")" = bgr0 ]' \
 	"$T/bgrx.nut"
-db=$(psnr "$T/bgrx.nut")
-note "PSNR (BGRX frames): ${db:-?} dB"
+set -- $(psnr "$T/bgrx.nut")
+db=${1:-}
+note "PSNR (BGRX frames): ${db:-?} dB (its first picture the clip's at ${2:-?} ms)"
 check "and lines up with the clip just as well (PSNR >= 30 dB)" \
 	awk -v d="${db:-0}" 'BEGIN { exit !(d >= 30) }'
 

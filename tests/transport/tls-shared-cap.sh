@@ -33,6 +33,9 @@ check "the customer allows it and both share" wait_for 30 both_sharing
 # The sharer hears the viewer's cap with the welcome, before sharing starts;
 # give its policy one tick to say the new end.
 wait_for 5 sh -c 'grep -q "the other side.s time cap: 120 s" "$0"' "$T/capped-sharer.err"
+# and for its status to say so (a loaded machine: seconds, not ticks).
+capped_status() { status capped-sharer && [ "$(seconds_left capped-sharer)" -le 120 ] 2>/dev/null; }
+wait_for 20 capped_status
 # The viewer's reading is taken between two of the sharer's: if both count
 # to the same end, it lies between them (give or take the 1 s allowed).
 status capped-sharer
