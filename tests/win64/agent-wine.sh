@@ -47,12 +47,16 @@ check "wine kyoyu-agent.exe --version says the version and plugin ABI" \
 
 agent list --list-plugins
 sed 's/^/#   /' "$T/list.out"
-for p in "capture *testsrc" "codec *vpx" "codec *x264" "policy *default" "transport *tls"; do
+for p in "capture *gdi" "capture *testsrc" "codec *vpx" "codec *x264" "policy *default" \
+	"transport *tls"; do
 	check "--list-plugins loads $(echo "$p" | tr -s ' ' /) from beside kyoyu-agent.exe" \
 		grep -q "^$p " "$T/list.out"
 done
 check "the plugins are searched for in the program's own folder" \
 	grep -qx "search path: $(winepath -w "$OUT" | tr '\\' /)" "$T/list.out"
+agent help --help
+check "the sharer's capture is capture/gdi when none is named" \
+	grep -q '^  capture  *plugin = gdi (sharer)' "$T/help.out"
 
 # The configuration check, in process on Windows (no fork): it loads the
 # codec plugins to see what they encode.

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # A whole session from the Windows agent to a Linux one: the sharer is
 # build/win64/kyoyu-agent.exe under Wine (transport/tls on Winsock, VP9 from
-# codec/vpx, the picture from CAPTURE), the viewer the Linux build's agent
+# codec/vpx, the picture from CAPTURE: capture/testsrc's synthetic desktop,
+# or capture/gdi copying Wine's desktop, where tests/win64/gdi-paint.exe
+# keeps a window changing), the viewer the Linux build's agent
 # with ui/tty, recording; between them tls-meter on loopback notes every
 # TLS 1.3 record that reaches the viewer.  Windows has no UI of kyoyu's yet
 # (and Wine no AF_UNIX control socket): the customer is ui/customer from
@@ -14,7 +16,8 @@
 #    and no TLS record but the answers to its own keepalive pings;
 #  - video flows again after resume;
 #  - the recording is read by ffprobe: every frame, of the picture's size,
-#    with a gap over the pause and a keyframe after it.
+#    with a gap over the pause and a keyframe after it; with capture/gdi,
+#    the painted window's colours where it is and black around it.
 # Prints TAP; skips everything when either build or a tool is missing.
 #
 # Usage: tests/win64/session-wine.sh [CAPTURE [WIN64 [LINUX]]]
@@ -54,20 +57,32 @@ require_plugins transport-record
 require_tools Xvfb ffprobe
 command -v wine >/dev/null || skip_all "wine is missing (apt-get install wine wine64)"
 [ -x "$E2E_BIN/tls-meter" ] || skip_all "no $E2E_BIN/tls-meter: run make check in $LINUX first"
+PAINTER=$OUT/tree/tests/win64/gdi-paint.exe
+[ "$CAPTURE" = gdi ] && [ ! -f "$PAINTER" ] && skip_all "no $PAINTER: run scripts/cross-win64 --tests first"
 for f in kyoyu-agent.exe kyoyu-transport-tls.dll kyoyu-codec-vpx.dll \
 	kyoyu-capture-$CAPTURE.dll test-plugins/kyoyu-ui-customer.dll; do
 	[ -f "$OUT/$f" ] || skip_all "no $OUT/$f: run scripts/cross-win64 --tests first"
 done
 wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
 
-# The customer's picture: 640x360 where every pixel changes on every tick
-# (testsrc's "full"), so that a pause that leaked would show at once; or
-# what capture/gdi sees of Wine's desktop, where tests/win64/gdi-paint.exe
-# paints.
-WIDTH=640 HEIGHT=360 PAUSE_AT_S=8 PAUSE_S=20
+# The customer's picture, changing all the time so that a pause that
+# leaked would show at once: 640x360 where every pixel changes on every
+# tick (testsrc's "full"), or Wine's whole desktop (the Xvfb of wine_start)
+# with gdi-paint's window, a band of which changes every 100 ms.
+PAUSE_AT_S=8 PAUSE_S=20
 case $CAPTURE in
-testsrc) capture_opts="-o capture.width=$WIDTH -o capture.height=$HEIGHT -o capture.fps=15 -o capture.pattern=full" ;;
-*) capture_opts=$KYOYU_WINE_CAPTURE_OPTS ;;
+testsrc)
+	WIDTH=640 HEIGHT=360
+	capture_opts="-o capture.width=$WIDTH -o capture.height=$HEIGHT -o capture.fps=15 -o capture.pattern=full"
+	;;
+gdi)
+	WIDTH=640 HEIGHT=480
+	capture_opts="-o capture.fps=10"
+	(cd "$OUT" && exec timeout 300 wine "$PAINTER" 300) >"$T/paint.out" 2>"$T/paint.err" &
+	E2E_PIDS="$E2E_PIDS $!"
+	check "gdi-paint shows its window on Wine's desktop" wait_for 60 grep -q ready "$T/paint.out"
+	;;
+*) skip_all "no session test for capture/$CAPTURE" ;;
 esac
 
 check "the operator has a certificate" make_viewer_cert
@@ -158,4 +173,19 @@ set -- $(awk -F, '{ t = $2 * 1000 } NR > 1 && t - last > gap { gap = t - last; k
 note "the longest gap: $1 ms (paused for about $((resumed_at - paused_at)) s)"
 check "the recording jumps over the pause" test "$1" -ge $(((resumed_at - paused_at - 2) * 1000))
 check "the first frame after resume is a keyframe" test "$2" = 1
+
+# saturation_of X Y W H: the mean saturation of that area of the last
+# recorded frame (black and grey 0; gdi-paint's colours over 100).
+saturation_of() {
+	ffmpeg -v error -sseof -1 -i "$rec" -frames:v 1 \
+		-vf "crop=$3:$4:$1:$2,signalstats,metadata=print:key=lavfi.signalstats.SATAVG:file=-" \
+		-f null - | sed -n 's/.*SATAVG=\([0-9]*\).*/\1/p' | tail -1
+}
+if [ "$CAPTURE" = gdi ]; then
+	inside=$(saturation_of 50 40 180 100) outside=$(saturation_of 400 300 100 100)
+	note "mean saturation in the recording's last frame: ${inside:-?} inside gdi-paint's window, ${outside:-?} beside it"
+	check "the recording shows gdi-paint's colours where its window is" \
+		test "${inside:-0}" -gt 40
+	check "and Wine's black desktop beside it" test -n "$outside" -a "${outside:-99}" -lt 5
+fi
 tap_done
