@@ -31,6 +31,9 @@
 #define KYOYU_OS_PATH_LIST_SEP ";"
 /* Windows' stat() has no sockets. */
 #define S_ISSOCK(mode) 0
+/* The sharer's capture when none is named (capture/dxgi, to come, will
+ * go first). */
+#define KYOYU_OS_SHARER_CAPTURE "gdi"
 #else
 #include <poll.h>
 #include <sys/socket.h>
@@ -42,6 +45,7 @@
 #define KYOYU_OS_DIR_SEP "/"
 #define KYOYU_OS_MODULE_EXT ".so"
 #define KYOYU_OS_PATH_LIST_SEP ":"
+#define KYOYU_OS_SHARER_CAPTURE "x11"
 #endif
 
 /* Once per process, before any socket: Winsock's WSAStartup on Windows.

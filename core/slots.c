@@ -9,6 +9,7 @@
 #define KYOYU_LOG_COMPONENT "config"
 #include <kyoyu/plugin.h>
 
+#include "os.h"
 #include "slots.h"
 #include "util.h"
 
@@ -35,7 +36,8 @@ const kyoyu_slot kyoyu_slots[] = {
 	 * customer's would tell them their screen is shared when it is not.
 	 * capture/testsrc and capture/file are for tests, asked for by name. */
 	{"capture", "plugin", KYOYU_KIND_CAPTURE, SHARER, false, false,
-	 "x11", "pipewire,x11", NULL, no_keys, "what the sharer shows", NULL},
+	 KYOYU_OS_SHARER_CAPTURE, "pipewire,x11", NULL, no_keys, "what the sharer shows",
+	 NULL},
 	{"codec", "plugin", KYOYU_KIND_CODEC, BOTH, false, false,
 	 "vpx,x264", NULL, "vpx,avcodec", codec_keys,
 	 "the sharer's encoder (the first that encodes codec.format); "

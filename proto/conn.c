@@ -3,18 +3,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #define KYOYU_LOG_COMPONENT "proto"
 #include <kyoyu/kyoyu.h>
 
 #include "conn.h"
+#include "net.h"
 
 /* Bytes read in one go before other work gets a turn. */
 #define READ_BUDGET (1u << 20)
@@ -70,7 +70,7 @@ kp_conn *kp_conn_new(int fd, const char *addr, const kp_conn_io *io, void *io_ct
 
 	if (!c) {
 		io->close(io_ctx, false);
-		close(fd);
+		kp_net_close(fd);
 		return NULL;
 	}
 	c->fd = fd;
@@ -87,16 +87,16 @@ void kp_conn_free(kp_conn *c, bool graceful)
 	if (!c)
 		return;
 	c->io->close(c->io_ctx, graceful);
-	close(c->fd);
+	kp_net_close(c->fd);
 	kp_wire_reader_fini(&c->reader);
 	kyoyu_buffer_unref(c->data);
 	for (unsigned i = 0; i < KP_CONN_CTRL_DEPTH; i++)
 		kyoyu_buffer_unref(c->ctrl_data[i]);
 	/* A hello with a code may still sit in these. */
-	explicit_bzero(c->ctrl, sizeof(c->ctrl));
-	explicit_bzero(c->in, sizeof(c->in));
-	explicit_bzero(c->head, sizeof(c->head));
-	explicit_bzero(c->stage, sizeof(c->stage));
+	OPENSSL_cleanse(c->ctrl, sizeof(c->ctrl));
+	OPENSSL_cleanse(c->in, sizeof(c->in));
+	OPENSSL_cleanse(c->head, sizeof(c->head));
+	OPENSSL_cleanse(c->stage, sizeof(c->stage));
 	free(c);
 }
 
@@ -151,7 +151,7 @@ bool kp_conn_busy(const kp_conn *c)
 static bool socket_has_room(const kp_conn *c)
 {
 	struct pollfd p = {c->fd, POLLOUT, 0};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+	return kp_net_poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
 }
 
 /* Starts the next frame: control first, then screen content if the socket
@@ -380,41 +380,32 @@ void *kp_conn_io_ctx(const kp_conn *c)
 
 static ssize_t plain_read(void *ctx, void *buf, size_t len, short *wants)
 {
-	int fd = (int)(intptr_t)ctx;
-	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+	ssize_t n = kp_net_recv((int)(intptr_t)ctx, buf, len);
 
-	if (n >= 0)
-		return n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	if (n == -EAGAIN)
 		*wants = POLLIN;
-		return -EAGAIN;
-	}
-	return -errno;
+	return n;
 }
 
 static ssize_t plain_write(void *ctx, const void *buf, size_t len, short *wants)
 {
-	int fd = (int)(intptr_t)ctx;
-	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = kp_net_send((int)(intptr_t)ctx, buf, len);
 
-	if (n >= 0)
-		return n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+	if (n == -EAGAIN)
 		*wants = POLLOUT;
-		return -EAGAIN;
-	}
-	return -errno;
+	return n;
 }
 
 static void plain_close(void *ctx, bool graceful)
 {
 	if (graceful)
-		shutdown((int)(intptr_t)ctx, SHUT_WR);
+		kp_net_shutdown_write((int)(intptr_t)ctx);
 }
 
 static const char *plain_error(void *ctx)
 {
-	return strerror(errno);
+	/* Right after the failed call, as the connection asks. */
+	return kp_net_strerror(-kp_net_last_error());
 }
 
 const kp_conn_io kp_conn_plain_io = {

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "net.h"
 #include "wire.h"
 
 #define KP_CONN_STAGE_SIZE 16384 /* one TLS record */
@@ -120,7 +121,7 @@ const char *kp_conn_why(const kp_conn *conn);
 
 /* Sets why the connection failed (the owner's verdict: a timeout, a
  * message that has no place here). */
-void kp_conn_set_why(kp_conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kp_conn_set_why(kp_conn *conn, const char *fmt, ...) KYOYU_PRINTF_FORMAT(2, 3);
 
 /* True when the peer broke the protocol (not just the link). */
 bool kp_conn_broken(const kp_conn *conn);

@@ -4,7 +4,6 @@
  * has room, and the cursor. */
 #include "config.h"
 
-#include <poll.h>
 #include <string.h>
 
 #define KYOYU_LOG_COMPONENT "proto"
@@ -127,8 +126,9 @@ bool kp_peer_bulk_waiting(kp_peer *p)
 	if (p->cursor || p->next_video)
 		return true;
 	/* The inbox's descriptor polls readable while it is not empty. */
-	struct pollfd pfd = {kyoyu_inbox_fd(p->packets), POLLIN, 0};
-	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+	int inbox_fd = kyoyu_inbox_fd(p->packets);
+	struct pollfd pfd = {inbox_fd, POLLIN, 0};
+	return inbox_fd >= 0 && kp_net_poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
 }
 
 void kp_peer_take_cursor(kp_peer *p, kyoyu_msg *msg)

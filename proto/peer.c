@@ -901,8 +901,11 @@ int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms
 		    max == 0)
 			return 0;
 		kp_peer_drop_packets(p);
-		pfds[0] = (struct pollfd){kyoyu_inbox_fd(p->packets), POLLIN, 0};
-		return pfds[0].fd >= 0;
+		int inbox_fd = kyoyu_inbox_fd(p->packets);
+		if (inbox_fd < 0)
+			return 0;
+		pfds[0] = (struct pollfd){inbox_fd, POLLIN, 0};
+		return 1;
 	}
 	if (max == 0)
 		return 0;
@@ -922,8 +925,9 @@ int kp_peer_prepare(kp_peer *p, struct pollfd *pfds, size_t max, int *timeout_ms
 	bool bulk = kp_peer_sending(p) && kp_peer_bulk_waiting(p);
 	pfds[n++] = (struct pollfd){kp_conn_fd(p->conn), kp_conn_events(p->conn, bulk), 0};
 	if (kp_peer_sending(p) && !bulk && n < max) {
-		pfds[n] = (struct pollfd){kyoyu_inbox_fd(p->packets), POLLIN, 0};
-		n += pfds[n].fd >= 0;
+		int inbox_fd = kyoyu_inbox_fd(p->packets);
+		if (inbox_fd >= 0)
+			pfds[n++] = (struct pollfd){inbox_fd, POLLIN, 0};
 	}
 	if (kp_conn_more_to_read(p->conn))
 		*timeout_ms = 0;

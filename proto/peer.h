@@ -22,7 +22,6 @@
 #ifndef KP_PEER_H
 #define KP_PEER_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

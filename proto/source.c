@@ -2,9 +2,9 @@
 /* Where a connection comes from: its address and its /24 or /64. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
+#include "net.h"
 #include "source.h"
 
 static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

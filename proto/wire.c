@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #define KYOYU_LOG_COMPONENT "proto"
 #include <kyoyu/kyoyu.h>
 
@@ -460,7 +462,7 @@ static void get_bytes(getter *g, void *out, size_t n)
 }
 
 static int fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	KYOYU_PRINTF_FORMAT(3, 4);
 static int fail(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
@@ -731,7 +733,7 @@ void kp_wire_reader_init(kp_wire_reader *r, uint32_t allowed)
 void kp_wire_reader_fini(kp_wire_reader *r)
 {
 	kp_wire_msg_clear(&r->msg);
-	explicit_bzero(r->fixed, sizeof(r->fixed)); /* may hold a code */
+	OPENSSL_cleanse(r->fixed, sizeof(r->fixed)); /* may hold a code */
 }
 
 void kp_wire_reader_allow(kp_wire_reader *r, uint32_t allowed)

@@ -40,6 +40,11 @@ KYOYU_TEST_DEPS="clang libclang-rt-14-dev valgrind gnuplot-nox
 KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian debootstrap \
   systemd-container"
 
+# Wine runs the Windows build's tests (tests/win64; scripts/test with
+# KYOYU_TEST_WIN64=1, as CI runs it); scripts/cross-win64 installs the cross
+# compilers itself.
+KYOYU_WIN64_TEST_DEPS="wine wine64 xvfb"
+
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {
 	for pkg in "$@"; do

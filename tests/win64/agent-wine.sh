@@ -11,6 +11,7 @@
 set -u
 KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$KYOYU_TOP/tests/tap.sh"
+. "$KYOYU_TOP/tests/win64/wine-lib.sh"
 
 OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
 	skip_all "no ${1:-build/win64}: run scripts/cross-win64 --tests first"
@@ -19,37 +20,18 @@ command -v wine >/dev/null && command -v Xvfb >/dev/null ||
 	skip_all "wine or Xvfb is missing (scripts/deps.sh installs them)"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-agent-wine.XXXXXX") || exit 1
-XVFB_PID=""
-cleanup() {
-	wineserver -k 2>/dev/null
-	[ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+trap 'wine_cleanup; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP
-
-Xvfb -displayfd 3 -screen 0 640x480x24 -nolisten tcp 3>"$T/display" 2>"$T/xvfb.log" &
-XVFB_PID=$!
-wait_for 20 test -s "$T/display" || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
-DISPLAY=:$(cat "$T/display")
-# A 64-bit prefix without the Mono and Gecko installers' dialogs, which
-# would wait for a click nobody gives; of Wine's messages only those about
-# DLLs that fail to load.  The unit tests find the DLLs through WINEPATH.
-WINEPREFIX=${KYOYU_WINEPREFIX:-$OUT/wine-prefix}
-WINEARCH=win64 WINEDEBUG=-all,err+module WINEDLLOVERRIDES="mscoree,mshtml="
-WINEPATH="$(winepath -w "$OUT" 2>/dev/null);$(winepath -w "$OUT/test-dlls" 2>/dev/null)"
-CMOCKA_MESSAGE_OUTPUT=TAP
-export DISPLAY WINEPREFIX WINEARCH WINEDEBUG WINEDLLOVERRIDES WINEPATH CMOCKA_MESSAGE_OUTPUT
+wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
 
 # agent NAME ARGS...: runs the agent; its output (without Windows' line
 # ends) in $T/NAME.out and $T/NAME.err, its status returned.
 agent() {
 	name=$1
 	shift
-	(cd "$OUT" && timeout 300 wine ./kyoyu-agent.exe "$@") >"$T/$name.crlf" 2>"$T/$name.errcrlf"
+	(cd "$OUT" && timeout 300 wine ./kyoyu-agent.exe "$@") >"$T/$name.out" 2>"$T/$name.err"
 	status=$?
-	tr -d '\r' <"$T/$name.crlf" >"$T/$name.out"
-	tr -d '\r' <"$T/$name.errcrlf" >"$T/$name.err"
+	crlf_to_lf "$T/$name.out" "$T/$name.err"
 	return "$status"
 }
 
@@ -59,18 +41,22 @@ state=warm
 start=$(date +%s.%N)
 agent version --version
 status=$?
-note "wine kyoyu-agent.exe --version: exit $status in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s, $state Wine prefix $WINEPREFIX"
+note "wine kyoyu-agent.exe --version: exit $status in $(seconds_since "$start") s, $state Wine prefix $WINEPREFIX"
 check "wine kyoyu-agent.exe --version says the version and plugin ABI" \
 	grep -qx 'kyoyu-agent [0-9.]* (plugin ABI [0-9]*\.[0-9]*)' "$T/version.out"
 
 agent list --list-plugins
 sed 's/^/#   /' "$T/list.out"
-for p in "capture *testsrc" "codec *vpx" "codec *x264" "policy *default"; do
+for p in "capture *gdi" "capture *testsrc" "codec *vpx" "codec *x264" "policy *default" \
+	"transport *tls"; do
 	check "--list-plugins loads $(echo "$p" | tr -s ' ' /) from beside kyoyu-agent.exe" \
 		grep -q "^$p " "$T/list.out"
 done
 check "the plugins are searched for in the program's own folder" \
 	grep -qx "search path: $(winepath -w "$OUT" | tr '\\' /)" "$T/list.out"
+agent help --help
+check "the sharer's capture is capture/gdi when none is named" \
+	grep -q '^  capture  *plugin = gdi (sharer)' "$T/help.out"
 
 # The configuration check, in process on Windows (no fork): it loads the
 # codec plugins to see what they encode.
@@ -100,7 +86,7 @@ for t in $tests; do
 	(cd "$OUT/tree" && timeout 300 wine "$exe") >"$T/unit.crlf" 2>&1
 	status=$?
 	tr -d '\r' <"$T/unit.crlf" | sed 's/^/#   /'
-	seconds=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }")
+	seconds=$(seconds_since "$start")
 	skipped=$(grep -c '# SKIP' "$T/unit.crlf")
 	[ "$skipped" -gt 0 ] && skipped=", $skipped cases skipped" || skipped=""
 	check "$(basename "$t" .exe) passes under Wine ($seconds s$skipped)" test "$status" -eq 0

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -15,6 +13,7 @@
 
 #include "plugins/common/i18n.h"
 #include "proto/codes.h"
+#include "proto/net.h"
 #include "sharer.h"
 
 #define BYE_GRACE_US 2500000
@@ -87,7 +86,7 @@ kt_sharer *kt_sharer_new(kyoyu_bus *bus, const kt_sharer_config *cfg,
 static void drop_attempt(kt_sharer *s, bool graceful)
 {
 	if (s->fd >= 0)
-		close(s->fd);
+		kp_net_close(s->fd);
 	s->fd = -1;
 	kp_conn_free(s->greeting, graceful);
 	s->greeting = NULL;
@@ -482,14 +481,11 @@ size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *tim
 
 static void handle_connecting(kt_sharer *s, int64_t now)
 {
-	int err = 0;
-	socklen_t len = sizeof(err);
+	int err = kp_net_connect_result(s->fd);
 	char why[256] = "";
 
-	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-		err = errno;
 	if (err) {
-		attempt_failed(s, strerror(err), false, now);
+		attempt_failed(s, kp_net_strerror(-err), false, now);
 		return;
 	}
 	int fd = s->fd;

@@ -7,7 +7,6 @@
 #ifndef KT_SHARER_H
 #define KT_SHARER_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

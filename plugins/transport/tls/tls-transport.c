@@ -7,26 +7,17 @@
  * sockets and the stage's loop, viewer.c and sharer.c the two sides. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "proto/net.h"
 #include "relay-link.h"
 #include "sharer.h"
 #include "tls.h"
@@ -35,9 +26,6 @@
 /* The bus, the listening socket or the relay's parked link, waiting
  * connections, the session. */
 #define MAX_POLL (2 + KT_VIEWER_MAX_PENDING + KP_PEER_MAX_POLL)
-/* Unsent bytes the kernel may hold before the socket stops polling
- * writable: the sender's queue stays in the sender, where it can drop. */
-#define NOTSENT_LOWAT 16384
 
 typedef struct transport {
 	/* options */
@@ -77,6 +65,7 @@ typedef struct transport {
 	int64_t listen_paused_until_us; /* out of descriptors: accept later */
 	kt_viewer *viewer;
 	kt_sharer *sharer;
+	bool net_started; /* kp_net_init() done, kp_net_fini() owed */
 } transport;
 
 static const kyoyu_option options[] = {
@@ -127,17 +116,6 @@ static const kyoyu_option options[] = {
 			    "both: the relay's key, \"sha256//BASE64\" (with transport.relay)"),
 	KYOYU_OPTION_END,
 };
-
-/* "user@host", the name shown on the other side by default. */
-static void default_name(char *out, size_t len)
-{
-	char host[64] = "";
-	struct passwd *pw = getpwuid(getuid());
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "unknown");
-	snprintf(out, len, "%s@%s", pw && pw->pw_name ? pw->pw_name : "user", host);
-}
 
 /* "HOST:PORT" or "[V6]:PORT" into T->relay_host and T->relay_port. */
 static int parse_relay(transport *t, char *err, size_t errlen)
@@ -218,6 +196,20 @@ static int make_tls(transport *t, uint32_t role, kt_tls **out, char *err, size_t
 	return kt_tls_new_server(t->cert, t->key, out, err, errlen);
 }
 
+/* Also undoes a failed init (what it made so far). */
+static void transport_fini(void *priv)
+{
+	transport *t = priv;
+
+	kt_tls_free(t->tls);
+	kt_tls_free(t->relay_tls);
+	t->tls = NULL;
+	t->relay_tls = NULL;
+	if (t->net_started)
+		kp_net_fini();
+	t->net_started = false;
+}
+
 static int transport_init(void *priv, const kyoyu_host *host)
 {
 	transport *t = priv;
@@ -228,18 +220,25 @@ static int transport_init(void *priv, const kyoyu_host *host)
 	t->bus = host->bus;
 	t->listen_fd = -1;
 	t->offer_fd = -1;
+	if (kp_net_init() != 0) {
+		kyoyu_error("the system's sockets cannot be used (Winsock did not start)");
+		return -ENOSYS;
+	}
+	t->net_started = true;
 	if (t->name && *t->name)
 		snprintf(t->display_name, sizeof(t->display_name), "%s", t->name);
 	else
-		default_name(t->display_name, sizeof(t->display_name));
+		kp_net_default_name(t->display_name, sizeof(t->display_name));
 	if (!kp_wire_name_ok(t->display_name, strlen(t->display_name))) {
 		kyoyu_error("transport.name must be printable text (UTF-8, no control "
 			    "characters) of at most %d characters", KP_WIRE_NAME_CHARS);
+		transport_fini(t);
 		return -EINVAL;
 	}
 	if (host->role == KYOYU_ROLE_SHARER) {
 		if (!host->codecs || !host->codecs[0]) {
 			kyoyu_error("the sharer has no video codec to offer");
+			transport_fini(t);
 			return -EINVAL;
 		}
 		snprintf(t->target, sizeof(t->target), "%s:%d", t->host, t->port);
@@ -248,8 +247,7 @@ static int transport_init(void *priv, const kyoyu_host *host)
 	    (t->relay && *t->relay &&
 	     (ret = make_relay_tls(t, host->role, &t->relay_tls, err, sizeof(err))) != 0)) {
 		kyoyu_error("%s", err);
-		kt_tls_free(t->tls);
-		t->tls = NULL;
+		transport_fini(t);
 		return ret;
 	}
 	if (t->relay_tls && host->role == KYOYU_ROLE_SHARER)
@@ -272,16 +270,6 @@ static int transport_check(void *priv, const kyoyu_host *host, char *err, size_t
 	return ret;
 }
 
-static void transport_fini(void *priv)
-{
-	transport *t = priv;
-
-	kt_tls_free(t->tls);
-	kt_tls_free(t->relay_tls);
-	t->tls = NULL;
-	t->relay_tls = NULL;
-}
-
 static kp_peer_config peer_config(const transport *t)
 {
 	return (kp_peer_config){
@@ -293,15 +281,6 @@ static kp_peer_config peer_config(const transport *t)
 		.name = "transport/tls",
 		.stage = t->stage,
 	};
-}
-
-/* Latency first: no Nagle, and little unsent data in the kernel. */
-static void tune_socket(int fd)
-{
-	int one = 1, lowat = NOTSENT_LOWAT;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 }
 
 static void describe(const struct sockaddr *sa, char *ip, size_t iplen, char *full,
@@ -325,7 +304,6 @@ static int listen_socket(transport *t)
 				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai;
 	char port[16];
-	int one = 1;
 
 	snprintf(port, sizeof(port), "%d", t->listen_port >= 0 ? t->listen_port : t->port);
 	int ret = getaddrinfo(t->listen_on, port, &hints, &ai);
@@ -333,14 +311,13 @@ static int listen_socket(transport *t)
 		kyoyu_error("transport.listen \"%s\": %s", t->listen_on, gai_strerror(ret));
 		return -EINVAL;
 	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SOMAXCONN)) {
-		ret = -errno;
+	int fd = kp_net_socket(ai->ai_family);
+	ret = fd < 0 ? fd : kp_net_listen(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+	if (ret) {
 		kyoyu_error("cannot listen on %s port %s: %s (is another viewer running? "
-			    "set transport.port)", t->listen_on, port, strerror(errno));
+			    "set transport.port)", t->listen_on, port, kp_net_strerror(-ret));
 		if (fd >= 0)
-			close(fd);
+			kp_net_close(fd);
 		freeaddrinfo(ai);
 		return ret;
 	}
@@ -361,23 +338,21 @@ static void accept_all(transport *t, int64_t now)
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(t->listen_fd, (struct sockaddr *)&ss, &len,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = kp_net_accept(t->listen_fd, &ss, &len);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
+			if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM) {
 				kyoyu_warn("cannot accept a connection (%s): trying again in 1 s",
-					   strerror(errno));
+					   kp_net_strerror(-fd));
 				t->listen_paused_until_us = now + 1000000;
 			}
 			return;
 		}
 		char ip[64], full[96];
 		describe((struct sockaddr *)&ss, ip, sizeof(ip), full, sizeof(full));
-		tune_socket(fd);
+		kp_net_tune_latency(fd);
 		void *io = kt_tls_wrap(t->tls, fd);
 		if (!io) {
-			close(fd);
+			kp_net_close(fd);
 			continue;
 		}
 		kp_conn *conn = kp_conn_new(fd, full, &kt_tls_io, io, 0, now);
@@ -387,30 +362,10 @@ static void accept_all(transport *t, int64_t now)
 }
 
 /* How many connections may wait for admission: every one holds a
- * descriptor, so the limit of open files is raised towards its hard limit
- * and what it still lacks comes off the slots (the bus, the session,
- * plugins and libraries keep 64). */
+ * descriptor (the bus, the session, plugins and libraries keep 64). */
 static size_t pending_slots(void)
 {
-	struct rlimit rl;
-	rlim_t want = KT_VIEWER_MAX_PENDING + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 16;
-	if (rl.rlim_cur < want && rl.rlim_cur != RLIM_INFINITY) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
-										 : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
-		return KT_VIEWER_MAX_PENDING;
-	if (rl.rlim_cur < 64 + 16) {
-		kyoyu_warn("only %llu files may be open: few connections can wait to be "
-			   "admitted (raise ulimit -n)", (unsigned long long)rl.rlim_cur);
-		return 16;
-	}
-	return (size_t)(rl.rlim_cur - 64);
+	return kp_net_connection_slots(KT_VIEWER_MAX_PENDING, 64);
 }
 
 /* ---- the sharer's connector -------------------------------------------- */
@@ -430,17 +385,17 @@ static int dial(const char *host, const char *port, const char *what, int *out, 
 			 gai_strerror(ret));
 		return -EHOSTUNREACH;
 	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s", strerror(errno));
+	int fd = kp_net_socket(ai->ai_family);
+	ret = fd < 0 ? fd : kp_net_connect(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+	if (ret && ret != -EINPROGRESS) {
+		snprintf(err, errlen, "%s", kp_net_strerror(-ret));
 		if (fd >= 0)
-			close(fd);
+			kp_net_close(fd);
 		freeaddrinfo(ai);
 		return ret;
 	}
 	freeaddrinfo(ai);
-	tune_socket(fd);
+	kp_net_tune_latency(fd);
 	*out = fd;
 	return 0;
 }
@@ -466,7 +421,7 @@ static kp_conn *tls_wrap(void *ctx, int fd, char *err, size_t errlen)
 	io = kt_tls_wrap(t->tls, fd);
 	if (!io) {
 		snprintf(err, errlen, "cannot start TLS (out of memory)");
-		close(fd);
+		kp_net_close(fd);
 		return NULL;
 	}
 	kp_conn *conn = kp_conn_new(fd, t->target, &kt_tls_io, io, 0, kyoyu_now_us());
@@ -505,7 +460,7 @@ static kp_conn *relay_wrap(void *ctx, int fd, char *err, size_t errlen)
 	OPENSSL_cleanse(&claim, sizeof(claim));
 	if (!io) {
 		snprintf(err, errlen, "cannot start TLS (out of memory)");
-		close(fd);
+		kp_net_close(fd);
 		return NULL;
 	}
 	kp_conn *conn = kp_conn_new(fd, t->target, &kt_relay_io, io, 0, kyoyu_now_us());
@@ -534,7 +489,7 @@ static void drop_offer(transport *t)
 	if (t->offer_fd < 0)
 		return;
 	kt_relay_io.close(t->offer, false);
-	close(t->offer_fd);
+	kp_net_close(t->offer_fd);
 	t->offer = NULL;
 	t->offer_fd = -1;
 }
@@ -567,7 +522,7 @@ static int relay_want_code(void *ctx)
 		       sizeof(err));
 	if (ret == 0 &&
 	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer, &t->ticket))) {
-		close(t->offer_fd);
+		kp_net_close(t->offer_fd);
 		snprintf(err, sizeof(err), "out of memory");
 		ret = -ENOMEM;
 	}
@@ -582,11 +537,7 @@ static int relay_want_code(void *ctx)
 	}
 	/* The parked link is silent for up to the code's life: keepalives
 	 * hold a NAT's mapping open and find a relay that vanished. */
-	int one = 1, idle = 60, intvl = 20, cnt = 3;
-	setsockopt(t->offer_fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(t->offer_fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	kp_net_keepalive(t->offer_fd, 60, 20, 3);
 	t->offer_events = POLLOUT; /* connected */
 	return 0;
 }
@@ -608,7 +559,7 @@ static void relay_rejoin(transport *t, int64_t now)
 		       sizeof(err));
 	if (ret == 0 &&
 	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &req, &t->ticket))) {
-		close(t->offer_fd);
+		kp_net_close(t->offer_fd);
 		snprintf(err, sizeof(err), "out of memory");
 		ret = -ENOMEM;
 	}
@@ -748,7 +699,7 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 	}
 	if (!t->viewer && !t->sharer) {
 		if (t->listen_fd >= 0)
-			close(t->listen_fd);
+			kp_net_close(t->listen_fd);
 		t->listen_fd = -1;
 		return -ENOMEM;
 	}
@@ -775,7 +726,6 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 	transport *t = priv;
 	kyoyu_inbox *inbox = kyoyu_stage_inbox(stage);
 	struct pollfd pfds[MAX_POLL];
-	sigset_t pipe_mask;
 	int inbox_fd = kyoyu_inbox_fd(inbox);
 
 	if (inbox_fd < 0) {
@@ -784,10 +734,7 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 		return -EMFILE;
 	}
 
-	/* A peer that vanishes must cost an error code, not the process. */
-	sigemptyset(&pipe_mask);
-	sigaddset(&pipe_mask, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_mask, NULL);
+	kp_net_thread_init();
 
 	if (t->viewer && kt_viewer_start(t->viewer, kyoyu_now_us()))
 		return -EIO;
@@ -840,8 +787,9 @@ static int transport_run(void *priv, kyoyu_stage *stage)
 			if (kt_sharer_done(t->sharer))
 				break;
 		}
-		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
-			return -errno;
+		int ready = kp_net_poll(pfds, n, timeout);
+		if (ready < 0 && ready != -EINTR)
+			return ready;
 		now = kyoyu_now_us();
 		if (pfds[0].revents)
 			take_messages(t, inbox);
@@ -868,7 +816,7 @@ static void transport_stop(void *priv)
 	t->viewer = NULL;
 	t->sharer = NULL;
 	if (t->listen_fd >= 0)
-		close(t->listen_fd);
+		kp_net_close(t->listen_fd);
 	t->listen_fd = -1;
 }
 

@@ -2,9 +2,7 @@
 /* TLS 1.3 contexts and the stream layer over OpenSSL. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "../../common/seterr.h"
+#include "proto/net.h"
 #include "tls.h"
 
 /* Mozilla's "modern" profile: TLS 1.3 and its three suites. */
@@ -473,11 +472,14 @@ static ssize_t result(tls_stream *s, int ret, short *wants)
 		return -EAGAIN;
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
-	case SSL_ERROR_SYSCALL:
+	case SSL_ERROR_SYSCALL: {
+		/* What the socket said: errno, or Winsock's last error. */
+		int sys = -kp_net_last_error();
 		snprintf(s->error, sizeof(s->error), "%s",
-			 errno ? strerror(errno) : "the connection was cut");
+			 sys ? kp_net_strerror(sys) : "the connection was cut");
 		ERR_clear_error();
-		return errno == ECONNRESET || errno == 0 || errno == EPIPE ? -ECONNRESET : -EIO;
+		return sys == ECONNRESET || sys == 0 || sys == EPIPE ? -ECONNRESET : -EIO;
+	}
 	default:
 		explain(s);
 		ERR_clear_error();

@@ -699,7 +699,8 @@ void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t
 	}
 	for (size_t k = v->n_polled; k < n; k++) {
 		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
-		if (session && pfds[k].fd == kp_conn_fd(session) &&
+		/* (A SOCKET, unsigned, on Windows.) */
+		if (session && (int)pfds[k].fd == kp_conn_fd(session) &&
 		    kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
 			link_failed(v, now);
 	}

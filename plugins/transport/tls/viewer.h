@@ -9,7 +9,6 @@
 #ifndef KT_VIEWER_H
 #define KT_VIEWER_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

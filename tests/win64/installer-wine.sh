@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# kyoyu's Windows installer under Wine, in a Wine prefix of its own made for
+# the test: scripts/win64-installer builds one with a desk's settings, which
+# installs silently (/S) for the user, without administrator rights: the
+# agent and its DLLs (not the test source) in %LOCALAPPDATA%\Programs\kyoyu,
+# agent.cfg, a Start-menu entry that runs the sharer with it, the uninstaller
+# listed under HKCU.  The installed agent runs, loads its plugins from its
+# folder and accepts the desk's settings.  The uninstaller then removes all
+# of it.  Prints TAP; skips everything when the cross build was not done.
+#
+# Usage: tests/win64/installer-wine.sh [BUILD]    (BUILD: build/win64)
+set -u
+KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$KYOYU_TOP/tests/tap.sh"
+. "$KYOYU_TOP/tests/win64/wine-lib.sh"
+
+OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
+	skip_all "no ${1:-build/win64}: run scripts/cross-win64 first"
+[ -f "$OUT/kyoyu-agent.exe" ] || skip_all "no $OUT/kyoyu-agent.exe: run scripts/cross-win64 first"
+command -v wine >/dev/null && command -v Xvfb >/dev/null ||
+	skip_all "wine or Xvfb is missing (apt-get install wine wine64 xvfb)"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-installer-wine.XXXXXX") || exit 1
+trap 'wine_cleanup; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP
+KYOYU_WINEPREFIX=$T/wine-prefix
+wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
+# Nothing of the build's folder on Wine's path: the installed copy alone.
+WINEPATH=""
+
+# The desk's settings a packager gives (a pin of the right form).
+cat >"$T/desk.cfg" <<'EOF'
+role = "sharer";
+transport = { host = "desk.example"; port = 7447;
+              pin = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; };
+EOF
+check "scripts/win64-installer builds an installer with the desk's settings" \
+	"$KYOYU_TOP/scripts/win64-installer" --desk "$T/desk.cfg" "$T/kyoyu-setup.exe"
+
+# win_path VARIABLE: a Windows environment variable, as a Unix path.
+win_path() {
+	winepath -u "$(wine cmd /c echo "%$1%" 2>/dev/null | tr -d '\r')" 2>/dev/null
+}
+start=$(date +%s.%N)
+(cd "$T" && timeout 300 wine ./kyoyu-setup.exe /S) >"$T/setup.out" 2>&1
+status=$?
+note "kyoyu-setup.exe /S: exit $status in $(seconds_since "$start") s (a new Wine prefix included)"
+check "the installer runs silently and succeeds" test "$status" -eq 0
+local_app=$(win_path LOCALAPPDATA)
+start_menu=$(win_path APPDATA)/Microsoft/Windows/Start\ Menu/Programs
+inst=$local_app/Programs/kyoyu
+note "installed in $inst"
+check "the agent is installed in %LOCALAPPDATA%\\Programs\\kyoyu" test -f "$inst/kyoyu-agent.exe"
+check "with every DLL of the build but the test source" sh -c '
+	for f in "$1"/*.dll; do
+		[ "$(basename "$f")" = kyoyu-capture-testsrc.dll ] && continue
+		cmp -s "$f" "$2/$(basename "$f")" || exit 1
+	done
+	[ ! -e "$2/kyoyu-capture-testsrc.dll" ]' sh "$OUT" "$inst"
+check "and the desk's settings as agent.cfg" cmp -s "$T/desk.cfg" "$inst/agent.cfg"
+check "nothing went where only an administrator may write" \
+	sh -c '! ls -d "$1"/drive_c/Program\ Files*/kyoyu "$1"/drive_c/windows/kyoyu* 2>/dev/null' \
+	sh "$WINEPREFIX"
+check "a Start-menu entry of the user's own" test -f "$start_menu/kyoyu.lnk"
+check "which runs the sharer with the desk's settings" sh -c \
+	'strings -el "$1" | grep -q -- "-r sharer -c \".*\\\\agent.cfg\"$"' sh "$start_menu/kyoyu.lnk"
+wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\kyoyu' \
+	>"$T/reg.out" 2>&1
+tr -d '\r' <"$T/reg.out" | sed 's/^/#   /'
+check "the uninstaller is listed under the user's Apps (HKCU)" \
+	grep -q 'QuietUninstallString.*uninstall.exe" /S' "$T/reg.out"
+
+(cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --version) >"$T/version.out" 2>&1
+crlf_to_lf "$T/version.out"
+check "the installed agent runs" grep -qx 'kyoyu-agent [0-9.]* (plugin ABI [0-9]*\.[0-9]*)' \
+	"$T/version.out"
+(cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --list-plugins) >"$T/list.out" 2>&1
+crlf_to_lf "$T/list.out"
+check "and loads its plugins from its own folder (capture/gdi, transport/tls)" sh -c \
+	'grep -q "^capture *gdi " "$1" && grep -q "^transport *tls " "$1"' sh "$T/list.out"
+(cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --check-config agent.cfg) >"$T/check.out" 2>&1
+status=$?
+crlf_to_lf "$T/check.out"
+sed 's/^/#   /' "$T/check.out"
+check "the desk's settings pass the installed agent's --check-config" test "$status" -eq 0
+
+# The uninstaller copies itself away and returns at once: wait for Wine's
+# processes to end.
+(cd "$T" && timeout 120 wine "$inst/uninstall.exe" /S) >"$T/uninstall.out" 2>&1
+check "the uninstaller runs silently" test $? -eq 0
+timeout 120 wineserver -w
+check "the installed folder is gone" test ! -e "$inst"
+check "so is the Start-menu entry" test ! -e "$start_menu/kyoyu.lnk"
+check "and the listing under Apps" sh -c '! wine reg query "$1" >/dev/null 2>&1' sh \
+	'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\kyoyu'
+tap_done
