@@ -74,6 +74,7 @@ static inline int encode_check_frame(const char *codec, uint32_t format, uint32_
 typedef struct encode_clock {
 	bool started;
 	int64_t base_us, last_pts, last_wall_us;
+	int64_t gap_us; /* from the frame before to this one; 0 for the first */
 } encode_clock;
 
 /* A frame's presentation time in µs from the first frame: its capture time
@@ -99,9 +100,23 @@ static inline int64_t encode_clock_next(encode_clock *c, int64_t time_us, bool r
 		if (pts < c->last_pts + ENCODE_MIN_GAP_US)
 			pts = c->last_pts + ENCODE_MIN_GAP_US;
 	}
+	c->gap_us = c->last_pts < 0 ? 0 : pts - c->last_pts;
 	c->last_pts = pts;
 	c->last_wall_us = now;
 	return pts;
+}
+
+/* The time the last frame stands for, for rate control: from the frame
+ * before it (at most ENCODE_MAX_GAP_US), or INTERVAL_US for the first.
+ * Frames come when the screen changes, so an encoder that plans one frame
+ * interval of bits per frame spends a fraction of its bitrate: a picture
+ * after 200 ms of stillness may use 200 ms of the link, and a top-off the
+ * time the screen stood still before it. */
+static inline int64_t encode_clock_gap(const encode_clock *c, int64_t interval_us)
+{
+	if (c->gap_us <= 0)
+		return interval_us;
+	return c->gap_us > ENCODE_MAX_GAP_US ? ENCODE_MAX_GAP_US : c->gap_us;
 }
 
 #endif
