@@ -270,7 +270,7 @@ static void test_bits_follow_the_time_between_pictures(void **state)
 	size_t at_30fps = moving_bytes(f, TICK_US);
 	size_t at_5fps = moving_bytes(f, 200000);
 	print_message("%s: 10 moving pictures at 500 kbit/s: %zu bytes 33 ms apart, %zu "
-		      "bytes 200 ms apart (%.1fx; the budget is 6x)\n", f->c->label, at_30fps,
+		      "bytes 200 ms apart (%.1fx; the budget is 4.5x: at most 150 ms a picture)\n", f->c->label, at_30fps,
 		      at_5fps, (double)at_5fps / (double)at_30fps);
 	/* libvpx follows the timestamps (2.9-3.2x before the durations were
 	 * given too); x264 with a fixed frame rate gave 1.0x. */
