@@ -38,8 +38,6 @@ static uint32_t cut(kp_pacer *p, double factor, int64_t now_us)
 		base = p->delivered_kbps;
 	if (base == 0)
 		return 0; /* nothing known yet to cut from */
-	if (p->delivered_kbps > 0)
-		p->link_kbps = p->delivered_kbps;
 	if (p->ceiling_kbps == 0)
 		p->ceiling_kbps = (uint32_t)base; /* never climb above this again */
 	double next = base * factor;
@@ -68,9 +66,6 @@ void kp_pacer_on_report(kp_pacer *p, uint64_t bytes, int64_t now_us)
 		p->delivered_kbps = p->delivered_kbps > 0
 					    ? 0.7 * p->delivered_kbps + 0.3 * kbps
 					    : kbps;
-		/* The link carried more than when the queue stood. */
-		if (p->link_kbps > 0 && p->delivered_kbps > p->link_kbps)
-			p->link_kbps = p->delivered_kbps;
 	}
 	if (!p->report_us || now_us - p->report_us >= 200000) {
 		p->report_bytes = bytes;
@@ -110,17 +105,13 @@ void kp_pacer_new_link(kp_pacer *p)
 
 uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
-	double limit = p->ceiling_kbps;
-
-	if (p->link_kbps > 0 && p->link_kbps < limit)
-		limit = p->link_kbps;
-	if (!p->target_kbps || p->target_kbps >= (uint32_t)limit)
+	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
 		return 0;
 	if (now_us - p->calm_since_us < CALM_US || now_us - p->last_raise_us < RAISE_US)
 		return 0;
 	double next = p->target_kbps * RAISE_FACTOR + RAISE_STEP_KBPS;
-	if (next > limit)
-		next = limit;
+	if (next > p->ceiling_kbps)
+		next = p->ceiling_kbps;
 	p->target_kbps = (uint32_t)next;
 	p->last_raise_us = now_us;
 	return p->target_kbps;

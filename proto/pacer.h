@@ -5,11 +5,7 @@
  * more than 150 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
  * what the link delivered, so the queue drains; after a few calm seconds it
- * climbs back step by step, never above the configured bitrate, nor above
- * what the link delivered when the queue stood, until reports show it
- * carrying more: a screen that stands still is calm too, and a target
- * back at the ceiling after every pause made the first pictures of every
- * burst queue on the link.
+ * climbs back step by step, never above the configured bitrate.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
 #ifndef KP_PACER_H
@@ -26,7 +22,6 @@ typedef struct kp_pacer {
 	uint64_t report_bytes;  /* from the last receiver report */
 	int64_t report_us;
 	double delivered_kbps;  /* smoothed delivery rate from the reports */
-	double link_kbps;       /* what it delivered at the last cut; 0: unknown */
 	int64_t min_rtt_us;     /* the smallest round trip of the last 30 s */
 	int64_t min_rtt_at_us;
 } kp_pacer;

@@ -73,39 +73,6 @@ static void test_pacer_climbs_back_to_the_ceiling_after_calm(void **state)
 	assert_int_equal(kp_pacer_tick(&p, t + 10000 * MS), 0);
 }
 
-/* A still screen is calm as well: the target climbs back to what the link
- * carried when the queue stood, not to the ceiling, until reports show the
- * link carrying more. */
-static void test_pacer_climbs_back_only_to_what_the_link_carried(void **state)
-{
-	kp_pacer p;
-	int64_t t = 0;
-	uint64_t bytes = 0;
-
-	kp_pacer_init(&p, 1500);
-	/* 800 kbit/s arrive (25,000 bytes every 250 ms), and a queue stands. */
-	for (int i = 0; i <= 8; i++, t += 250 * MS, bytes += 25000)
-		kp_pacer_on_report(&p, bytes, t);
-	assert_int_equal(kp_pacer_on_late(&p, t), 560);
-	uint32_t target = 560;
-	for (int i = 0; i < 20; i++, t += 2000 * MS) {
-		uint32_t next = kp_pacer_tick(&p, t + 3000 * MS);
-		if (next)
-			target = next;
-	}
-	assert_int_equal(target, 800);
-	/* The link carries 1000 kbit/s: the target follows, up to that. */
-	t += 3000 * MS;
-	for (int i = 0; i < 40; i++, t += 250 * MS, bytes += 31250)
-		kp_pacer_on_report(&p, bytes, t);
-	for (int i = 0; i < 20; i++, t += 2000 * MS) {
-		uint32_t next = kp_pacer_tick(&p, t);
-		if (next)
-			target = next;
-	}
-	assert_true(target > 950 && target <= 1000);
-}
-
 static void test_pacer_cuts_when_a_queue_builds_on_the_path(void **state)
 {
 	kp_pacer p;
@@ -164,7 +131,6 @@ int main(void)
 		cmocka_unit_test(test_pacer_cuts_from_the_delivered_rate),
 		cmocka_unit_test(test_pacer_never_goes_below_its_floor),
 		cmocka_unit_test(test_pacer_climbs_back_to_the_ceiling_after_calm),
-		cmocka_unit_test(test_pacer_climbs_back_only_to_what_the_link_carried),
 		cmocka_unit_test(test_pacer_cuts_when_a_queue_builds_on_the_path),
 		cmocka_unit_test(test_pacer_drains_a_queue_on_the_path),
 		cmocka_unit_test(test_pacer_without_a_known_ceiling_does_nothing_blind),
