@@ -5,8 +5,12 @@
  * allows waits here, merging the damage of newer ones, so the encoder always
  * gets the newest picture with everything that changed since the last one.
  * When the screen stays still for topoff_ms, the last picture goes once more
- * flagged KYOYU_FRAME_REFINE so the codec can sharpen text; after that an
- * idle screen costs nothing until it changes.
+ * flagged KYOYU_FRAME_REFINE so the codec can sharpen text, and again every
+ * topoff_ms while each top-off still fills a good part of what the bitrate
+ * carries meanwhile (a codec whose rate control held a top-off back
+ * sharpens further with the next; one with nothing left makes a small
+ * one), at most MAX_TOPOFFS times; after that an idle screen costs nothing
+ * until it changes.
  *
  * When the link is behind, pictures are skipped here, before the encoder,
  * never after it: a packet that was encoded is sent, because the pictures
@@ -35,6 +39,11 @@
 /* Keyframes asked for are made at most this often (4 a second): one costs
  * several ordinary pictures, and a viewer may ask with every packet. */
 #define KEYFRAME_REQUEST_INTERVAL_US 250000
+/* Top-offs of one still picture, at most. */
+#define MAX_TOPOFFS 8
+/* A top-off smaller than this share of what the bitrate carries in
+ * topoff_ms sharpened what was left: no other follows. */
+#define TOPOFF_MORE_SHARE 4
 /* While the last packet waits for the link, it is looked at this often:
  * nothing on the bus says when the transport takes it. */
 #define LINK_POLL_MS 5
@@ -47,7 +56,9 @@ struct kyoyu_encode_stage {
 	kyoyu_bus *bus;
 	bool open;
 	uint32_t width, height;
-	bool last_refined, key_next;
+	bool refined, key_next; /* refined: no more top-offs of this picture */
+	unsigned topoffs;       /* of this picture so far */
+	uint64_t bytes_out;     /* the stage's own count of stats.bytes */
 	kyoyu_msg *pending; /* waiting for the frame-rate cap, or NULL */
 	kyoyu_msg *last;    /* the last picture encoded, for the top-off */
 	kyoyu_msg *sent;    /* the last packet posted, until it is taken */
@@ -207,6 +218,7 @@ static int drain_packets(kyoyu_encode_stage *st, int64_t capture_us)
 		pthread_mutex_lock(&st->stats_lock);
 		st->stats.packets++;
 		st->stats.bytes += bytes;
+		st->bytes_out += bytes;
 		st->stats.keyframes += key;
 		pthread_mutex_unlock(&st->stats_lock);
 	}
@@ -318,7 +330,7 @@ static int64_t due_us(const kyoyu_encode_stage *st)
 {
 	if (st->pending)
 		return st->next_due_us;
-	if (st->last && !st->last_refined && st->settings.topoff_ms)
+	if (st->last && !st->refined && st->settings.topoff_ms)
 		return st->last_encoded_us + (int64_t)st->settings.topoff_ms * 1000;
 	return -1;
 }
@@ -360,7 +372,8 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		kyoyu_msg_unref(st->last);
 		st->last = kyoyu_msg_writable(st->pending);
 		st->pending = NULL;
-		st->last_refined = false;
+		st->refined = false;
+		st->topoffs = 0;
 		if (!st->last)
 			return;
 		encode(st, st->last);
@@ -378,8 +391,13 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		info->flags |= KYOYU_FRAME_REFINE;
 		kyoyu_region_set_full(&info->damage, (int32_t)info->width,
 				      (int32_t)info->height);
+		uint64_t before = st->bytes_out;
 		encode(st, st->last);
-		st->last_refined = true;
+		uint64_t bits = (st->bytes_out - before) * 8;
+		st->last_encoded_us = now;
+		st->refined = ++st->topoffs >= MAX_TOPOFFS ||
+			      bits * TOPOFF_MORE_SHARE <
+				      (uint64_t)st->settings.bitrate_kbps * st->settings.topoff_ms;
 		COUNT(refinements, 1);
 		if ((st->last = kyoyu_msg_writable(st->last)))
 			st->last->u.frame.flags &= ~KYOYU_FRAME_REFINE;

@@ -166,6 +166,9 @@ static void test_encode_stage_topoff_sends_one_refine_then_nothing(void **state)
 	kyoyu_encode_stats stats;
 
 	(void)state;
+	/* The fake codec's top-off (12 KB) is small beside what 100 Mbit/s
+	 * carries in 100 ms: it sharpened all there was. */
+	kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_BITRATE, 100000);
 	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
 	kyoyu_msg *pkt = next_packet(f);
 	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
@@ -233,6 +236,44 @@ static void test_encode_stage_waits_for_the_link_before_encoding(void **state)
 	assert_int_equal(stats.frames_encoded, 2);
 	assert_int_equal(stats.keyframes, 1);
 	assert_int_equal(stats.held_for_link, 1);
+	stop(f);
+}
+
+/* A top-off that fills a good part of what the bitrate carries in
+ * topoff_ms (the fake's 12 KB at 700 kbit/s: 100 ms carry 8.75 KB) may have
+ * been held back by the codec's rate control: another follows, every
+ * topoff_ms, at most 8 for one still picture. */
+static void test_encode_stage_topoffs_repeat_while_they_fill_the_link(void **state)
+{
+	fixture *f = start(30, 100, NULL, true);
+	kyoyu_encode_stats stats;
+	int64_t prev = 0;
+
+	(void)state;
+	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
+	for (int i = 0; i < 8; i++) {
+		pkt = next_packet(f);
+		assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+		assert_int_equal(tag_of(pkt), 7);
+		if (prev)
+			assert_true(pkt->u.packet.encoded_us - prev >= 95000);
+		prev = pkt->u.packet.encoded_us;
+		kyoyu_msg_unref(pkt);
+	}
+	expect_no_output(f, 0.5);
+	kyoyu_encode_stage_get_stats(f->enc, &stats);
+	assert_int_equal(stats.refinements, 8);
+	/* A change starts the count again. */
+	post_frame(f, 64, 48, 8, (kyoyu_rect){1, 1, 1, 1});
+	pkt = next_packet(f);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	kyoyu_msg_unref(pkt);
+	pkt = next_packet(f);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_int_equal(tag_of(pkt), 8);
+	kyoyu_msg_unref(pkt);
 	stop(f);
 }
 
@@ -463,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_encode_stage_encodes_only_the_latest_frame),
 		cmocka_unit_test(test_encode_stage_frame_rate_cap_merges_damage),
 		cmocka_unit_test(test_encode_stage_topoff_sends_one_refine_then_nothing),
+		cmocka_unit_test(test_encode_stage_topoffs_repeat_while_they_fill_the_link),
 		cmocka_unit_test(test_encode_stage_waits_for_the_link_before_encoding),
 		cmocka_unit_test(test_encode_stage_keyframe_request_marks_next_frame),
 		cmocka_unit_test(test_encode_stage_honours_keyframe_requests_at_most_every_250_ms),

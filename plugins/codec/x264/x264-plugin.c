@@ -39,6 +39,10 @@ typedef struct x264_options {
 	int buffer_ms;
 } x264_options;
 
+/* Top-offs of the same changed blocks, each credited the VBV buffer (the
+ * encode stage stops asking once one comes out small). */
+#define REFINE_PASSES 8
+
 typedef struct h264_encoder {
 	x264_t *x264;
 	x264_param_t param;
@@ -52,6 +56,7 @@ typedef struct h264_encoder {
 	int cols, rows;
 	uint8_t *mb_info;   /* X264_MBINFO_CONSTANT for blocks this frame keeps */
 	uint8_t *unrefined; /* blocks changed since the last top-off */
+	int refine_passes;  /* top-offs of the blocks in unrefined so far */
 	bool force_key, draining;
 	encode_clock clock;
 	/* The packet of the last send, until received. */
@@ -339,7 +344,10 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 	int ret = scale_rate(enc, true);
 	if (ret == 0)
 		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
-	if (ret == 0)
+	/* The VBV may have held a top-off above refine_qp: the next ones
+	 * refine the same blocks again (those already sharp cost next to
+	 * nothing), up to REFINE_PASSES. */
+	if (ret == 0 && ++enc->refine_passes >= REFINE_PASSES)
 		memset(enc->unrefined, 0, blocks);
 	return ret;
 }
@@ -371,6 +379,7 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 		/* The picture is the one last encoded: nothing to convert. */
 		return encode_refine(enc, opt, frame->time_us);
 	}
+	enc->refine_passes = 0;
 	enc->pic.i_type = key ? X264_TYPE_IDR : X264_TYPE_AUTO;
 	enc->pic.i_qpplus1 = X264_QP_AUTO;
 	if (key) {
