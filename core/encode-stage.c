@@ -6,11 +6,11 @@
  * gets the newest picture with everything that changed since the last one.
  * When the screen stays still for topoff_ms, the last picture goes once more
  * flagged KYOYU_FRAME_REFINE so the codec can sharpen text, and again every
- * topoff_ms while each top-off still fills a good part of what the bitrate
- * carries meanwhile (a codec whose rate control held a top-off back
- * sharpens further with the next; one with nothing left makes a small
- * one), at most MAX_TOPOFFS times; after that an idle screen costs nothing
- * until it changes.
+ * topoff_ms, at least MIN_TOPOFFS times and then while each top-off still
+ * fills a good part of what the bitrate carries meanwhile (a codec whose
+ * rate control held a top-off back sharpens further with the next; one
+ * with nothing left makes a small one), at most MAX_TOPOFFS times; after
+ * that an idle screen costs nothing until it changes.
  *
  * When the link is behind, pictures are skipped here, before the encoder,
  * never after it: a packet that was encoded is sent, because the pictures
@@ -39,7 +39,11 @@
 /* Keyframes asked for are made at most this often (4 a second): one costs
  * several ordinary pictures, and a viewer may ask with every packet. */
 #define KEYFRAME_REQUEST_INTERVAL_US 250000
-/* Top-offs of one still picture, at most. */
+/* Top-offs of one still picture, at least and at most.  The first may be
+ * small for want of bits: a codec's rate control repays with it what the
+ * pictures before overspent (x264 after a scroll at 700 kbit/s: 5 KB of
+ * the 52 KB its buffer holds), so two more follow in any case. */
+#define MIN_TOPOFFS 3
 #define MAX_TOPOFFS 8
 /* A top-off smaller than this share of what the bitrate carries in
  * topoff_ms sharpened what was left: no other follows. */
@@ -395,9 +399,11 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		encode(st, st->last);
 		uint64_t bits = (st->bytes_out - before) * 8;
 		st->last_encoded_us = now;
-		st->refined = ++st->topoffs >= MAX_TOPOFFS ||
-			      bits * TOPOFF_MORE_SHARE <
-				      (uint64_t)st->settings.bitrate_kbps * st->settings.topoff_ms;
+		st->topoffs++;
+		st->refined = st->topoffs >= MAX_TOPOFFS ||
+			      (st->topoffs >= MIN_TOPOFFS &&
+			       bits * TOPOFF_MORE_SHARE <
+				       (uint64_t)st->settings.bitrate_kbps * st->settings.topoff_ms);
 		COUNT(refinements, 1);
 		if ((st->last = kyoyu_msg_writable(st->last)))
 			st->last->u.frame.flags &= ~KYOYU_FRAME_REFINE;
