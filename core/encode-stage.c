@@ -5,8 +5,20 @@
  * allows waits here, merging the damage of newer ones, so the encoder always
  * gets the newest picture with everything that changed since the last one.
  * When the screen stays still for topoff_ms, the last picture goes once more
- * flagged KYOYU_FRAME_REFINE so the codec can sharpen text; after that an
- * idle screen costs nothing until it changes.
+ * flagged KYOYU_FRAME_REFINE so the codec can sharpen text, and again every
+ * topoff_ms, at least MIN_TOPOFFS times and then while each top-off still
+ * fills a good part of what the bitrate carries meanwhile (a codec whose
+ * rate control held a top-off back sharpens further with the next; one
+ * with nothing left makes a small one), at most MAX_TOPOFFS times; after
+ * that an idle screen costs nothing until it changes.
+ *
+ * When the link is behind, pictures are skipped here, before the encoder,
+ * never after it: a packet that was encoded is sent, because the pictures
+ * after it refer to it.  The stage keeps a reference to the last packet it
+ * posted; while another holder still has it (the transport has not taken
+ * it from its inbox: the socket has no room), the next picture waits and
+ * merges the damage of newer ones, so it carries everything that changed
+ * when it goes.
  */
 #include "config.h"
 
@@ -27,6 +39,18 @@
 /* Keyframes asked for are made at most this often (4 a second): one costs
  * several ordinary pictures, and a viewer may ask with every packet. */
 #define KEYFRAME_REQUEST_INTERVAL_US 250000
+/* Top-offs of one still picture, at least and at most.  The first may be
+ * small for want of bits: a codec's rate control repays with it what the
+ * pictures before overspent (x264 after a scroll at 700 kbit/s: 5 KB of
+ * the 52 KB its buffer holds), so two more follow in any case. */
+#define MIN_TOPOFFS 3
+#define MAX_TOPOFFS 8
+/* A top-off smaller than this share of what the bitrate carries in
+ * topoff_ms sharpened what was left: no other follows. */
+#define TOPOFF_MORE_SHARE 4
+/* While the last packet waits for the link, it is looked at this often:
+ * nothing on the bus says when the transport takes it. */
+#define LINK_POLL_MS 5
 
 struct kyoyu_encode_stage {
 	kyoyu_owner owner; /* the encode stage's thread calls the codec */
@@ -36,9 +60,13 @@ struct kyoyu_encode_stage {
 	kyoyu_bus *bus;
 	bool open;
 	uint32_t width, height;
-	bool last_refined, key_next;
+	bool refined, key_next; /* refined: no more top-offs of this picture */
+	unsigned topoffs;       /* of this picture so far */
+	uint64_t bytes_out;     /* the stage's own count of stats.bytes */
 	kyoyu_msg *pending; /* waiting for the frame-rate cap, or NULL */
 	kyoyu_msg *last;    /* the last picture encoded, for the top-off */
+	kyoyu_msg *sent;    /* the last packet posted, until it is taken */
+	bool held;          /* the picture due now waits for the link */
 	int64_t next_due_us, last_encoded_us;
 	int64_t last_request_us; /* the last keyframe request honoured */
 	unsigned failures;
@@ -67,7 +95,20 @@ static void drop_frames(kyoyu_encode_stage *st)
 {
 	kyoyu_msg_unref(st->pending);
 	kyoyu_msg_unref(st->last);
-	st->pending = st->last = NULL;
+	kyoyu_msg_unref(st->sent);
+	st->pending = st->last = st->sent = NULL;
+	st->held = false;
+}
+
+/* True while the last packet posted has not been taken by every inbox it
+ * went to: the link is behind, and encoding more would only queue it. */
+static bool link_behind(kyoyu_encode_stage *st)
+{
+	if (st->sent && kyoyu_msg_is_writable(st->sent)) {
+		kyoyu_msg_unref(st->sent);
+		st->sent = NULL;
+	}
+	return st->sent != NULL;
 }
 
 static void close_encoder(kyoyu_encode_stage *st)
@@ -175,10 +216,13 @@ static int drain_packets(kyoyu_encode_stage *st, int64_t capture_us)
 		pkt->u.packet.encoded_us = kyoyu_now_us();
 		size_t bytes = kyoyu_buffer_size(pkt->buf);
 		bool key = pkt->u.packet.flags & KYOYU_PACKET_KEYFRAME;
+		kyoyu_msg_unref(st->sent);
+		st->sent = kyoyu_msg_ref(pkt);
 		kyoyu_bus_post(st->bus, pkt);
 		pthread_mutex_lock(&st->stats_lock);
 		st->stats.packets++;
 		st->stats.bytes += bytes;
+		st->bytes_out += bytes;
 		st->stats.keyframes += key;
 		pthread_mutex_unlock(&st->stats_lock);
 	}
@@ -284,28 +328,56 @@ static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 	kyoyu_msg_unref(msg);
 }
 
-/* How long to wait for the next message: until a capped frame is due, or
- * until the top-off of a still picture, or for ever. */
+/* When the next picture is due: a capped frame, or the top-off of a still
+ * picture; -1 when nothing is. */
+static int64_t due_us(const kyoyu_encode_stage *st)
+{
+	if (st->pending)
+		return st->next_due_us;
+	if (st->last && !st->refined && st->settings.topoff_ms)
+		return st->last_encoded_us + (int64_t)st->settings.topoff_ms * 1000;
+	return -1;
+}
+
+/* How long to wait for the next message: until a picture is due, a little
+ * while when one is due but waits for the link, or for ever. */
 static int wait_ms(const kyoyu_encode_stage *st, int64_t now)
 {
-	int64_t until;
+	int64_t until = due_us(st);
 
-	if (st->pending)
-		until = st->next_due_us;
-	else if (st->last && !st->last_refined && st->settings.topoff_ms)
-		until = st->last_encoded_us + (int64_t)st->settings.topoff_ms * 1000;
-	else
+	if (until < 0)
 		return -1;
-	return until <= now ? 0 : (int)((until - now + 999) / 1000);
+	if (until <= now)
+		return st->held ? LINK_POLL_MS : 0;
+	return (int)((until - now + 999) / 1000);
+}
+
+/* True when the picture due now may go; else it waits for the link (and
+ * counts once as held). */
+static bool link_ready(kyoyu_encode_stage *st)
+{
+	if (!link_behind(st)) {
+		st->held = false;
+		return true;
+	}
+	if (!st->held)
+		COUNT(held_for_link, 1);
+	st->held = true;
+	return false;
 }
 
 static void work(kyoyu_encode_stage *st, int64_t now)
 {
-	if (st->pending && now >= st->next_due_us) {
+	int64_t due = due_us(st);
+
+	if (due < 0 || now < due || !link_ready(st))
+		return;
+	if (st->pending) {
 		kyoyu_msg_unref(st->last);
 		st->last = kyoyu_msg_writable(st->pending);
 		st->pending = NULL;
-		st->last_refined = false;
+		st->refined = false;
+		st->topoffs = 0;
 		if (!st->last)
 			return;
 		encode(st, st->last);
@@ -318,14 +390,20 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		}
 		return;
 	}
-	if (wait_ms(st, now) == 0 && st->last && !st->last_refined &&
-	    (st->last = kyoyu_msg_writable(st->last))) {
+	if ((st->last = kyoyu_msg_writable(st->last))) {
 		kyoyu_frame_info *info = &st->last->u.frame;
 		info->flags |= KYOYU_FRAME_REFINE;
 		kyoyu_region_set_full(&info->damage, (int32_t)info->width,
 				      (int32_t)info->height);
+		uint64_t before = st->bytes_out;
 		encode(st, st->last);
-		st->last_refined = true;
+		uint64_t bits = (st->bytes_out - before) * 8;
+		st->last_encoded_us = now;
+		st->topoffs++;
+		st->refined = st->topoffs >= MAX_TOPOFFS ||
+			      (st->topoffs >= MIN_TOPOFFS &&
+			       bits * TOPOFF_MORE_SHARE <
+				       (uint64_t)st->settings.bitrate_kbps * st->settings.topoff_ms);
 		COUNT(refinements, 1);
 		if ((st->last = kyoyu_msg_writable(st->last)))
 			st->last->u.frame.flags &= ~KYOYU_FRAME_REFINE;
@@ -349,6 +427,14 @@ int kyoyu_encode_stage_run(void *ctx, kyoyu_stage *kstage)
 			handle(st, msg);
 		work(st, kyoyu_now_us());
 	}
+	kyoyu_encode_stats s;
+	kyoyu_encode_stage_get_stats(st, &s);
+	if (s.frames_encoded)
+		kyoyu_info("%s encoded %llu pictures (%llu keyframes, %llu top-offs) of %llu "
+			   "taken; %llu waited for the link", st->codec->label,
+			   (unsigned long long)s.frames_encoded, (unsigned long long)s.keyframes,
+			   (unsigned long long)s.refinements, (unsigned long long)s.frames_in,
+			   (unsigned long long)s.held_for_link);
 	drop_frames(st);
 	close_encoder(st);
 	return 0;

@@ -20,6 +20,7 @@ typedef struct kyoyu_encode_stats {
 	uint64_t frames_in;       /* frames taken from the bus */
 	uint64_t frames_encoded;  /* sent to the encoder, refinements included */
 	uint64_t refinements;
+	uint64_t held_for_link;   /* pictures that waited for the last packet to leave */
 	uint64_t packets, bytes, keyframes;
 	uint64_t errors;
 } kyoyu_encode_stats;

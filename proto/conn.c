@@ -29,6 +29,7 @@ struct kp_conn {
 	short read_wants, write_wants;
 	bool more_to_read; /* stopped early: read again before polling */
 	bool broken;       /* the peer broke the protocol (not just the link) */
+	bool hung_up;      /* kp_conn_hang_up: the stream layer is gone */
 
 	/* What the stream gave and the reader has not taken yet: the rest of
 	 * a read that stopped before a held frame. */
@@ -86,7 +87,8 @@ void kp_conn_free(kp_conn *c, bool graceful)
 {
 	if (!c)
 		return;
-	c->io->close(c->io_ctx, graceful);
+	if (!c->hung_up)
+		c->io->close(c->io_ctx, graceful);
 	kp_net_close(c->fd);
 	kp_wire_reader_fini(&c->reader);
 	kyoyu_buffer_unref(c->data);
@@ -144,6 +146,30 @@ bool kp_conn_busy(const kp_conn *c)
 {
 	return c->stage_off < c->stage_len || c->head_off < c->head_len ||
 	       c->data_off < c->data_len || c->ctrl_count > 0;
+}
+
+void kp_conn_hang_up(kp_conn *c)
+{
+	if (c->hung_up)
+		return;
+	c->io->close(c->io_ctx, true);
+	c->io_ctx = NULL;
+	c->hung_up = true;
+	kp_net_shutdown_write(c->fd);
+}
+
+int kp_conn_discard_input(kp_conn *c)
+{
+	uint8_t sink[4096];
+
+	for (;;) {
+		ssize_t n = kp_net_recv(c->fd, sink, sizeof(sink));
+		if (n > 0)
+			continue;
+		if (n == -EAGAIN || n == -EINTR)
+			return 0;
+		return 1;
+	}
 }
 
 /* True when the kernel would take more without building a queue: with

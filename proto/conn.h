@@ -87,6 +87,19 @@ int kp_conn_flush(kp_conn *conn, int64_t now_us);
 /* True while queued or half-written bytes remain. */
 bool kp_conn_busy(const kp_conn *conn);
 
+/* The last goodbye, once nothing is left to write (kp_conn_busy false):
+ * says goodbye at the stream layer and shuts the socket for writing, but
+ * keeps it open.  Closing a socket while the peer's bytes wait unread, or
+ * arrive after it, makes the kernel reset the connection, and a reset
+ * throws away what it still had to send, the goodbye included; so the owner
+ * reads on with kp_conn_discard_input until the peer closes too. */
+void kp_conn_hang_up(kp_conn *conn);
+
+/* After kp_conn_hang_up: reads and throws away what the peer sends.
+ * Returns 1 when the peer has closed (or reset) the connection, 0 while it
+ * is still open. */
+int kp_conn_discard_input(kp_conn *conn);
+
 /* True when kp_conn_read has something to do after poll() reported
  * REVENTS for the socket (or without them, when a read stopped early). */
 bool kp_conn_readable(const kp_conn *conn, short revents);

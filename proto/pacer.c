@@ -52,7 +52,7 @@ static uint32_t cut(kp_pacer *p, double factor, int64_t now_us)
 	return kbps;
 }
 
-uint32_t kp_pacer_on_drop(kp_pacer *p, int64_t now_us)
+uint32_t kp_pacer_on_late(kp_pacer *p, int64_t now_us)
 {
 	p->calm_since_us = now_us;
 	return cut(p, CUT_FACTOR, now_us);

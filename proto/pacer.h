@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The sharer's bitrate decisions: latency before throughput.
  *
- * When video had to be dropped because it waited too long, when video sent
+ * When video waited too long to leave (or was lost), when video sent
  * more than 150 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
  * what the link delivered, so the queue drains; after a few calm seconds it
@@ -29,8 +29,9 @@ typedef struct kp_pacer {
 /* CEILING_KBPS is the encoder's configured bitrate (0: unknown). */
 void kp_pacer_init(kp_pacer *pacer, uint32_t ceiling_kbps);
 
-/* Video was dropped at NOW_US.  Returns a new target to post, or 0. */
-uint32_t kp_pacer_on_drop(kp_pacer *pacer, int64_t now_us);
+/* Video was lost on the way out, or waited longer than the sender's queue
+ * may hold, at NOW_US.  Returns a new target to post, or 0. */
+uint32_t kp_pacer_on_late(kp_pacer *pacer, int64_t now_us);
 
 /* A receiver report said BYTES of video arrived in total by NOW_US: feeds
  * the delivery rate (reports alone never change the target). */

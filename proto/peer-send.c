@@ -40,7 +40,7 @@ static void note_drop(kp_peer *p, int64_t now)
 	p->window_lost++;
 	p->drop_until_key = true;
 	kp_peer_request_keyframe(p);
-	kp_peer_post_bitrate(p, kp_pacer_on_drop(&p->pacer, now));
+	kp_peer_post_bitrate(p, kp_pacer_on_late(&p->pacer, now));
 }
 
 /* Remembers when the video up to link_sent left; the oldest mark goes when
@@ -77,9 +77,13 @@ static int64_t entered_us(const kyoyu_msg *m)
 
 /* The next packet worth sending from the inbox, with its seq in *SEQ (the
  * caller owns the reference), or NULL.  What cannot be sent is dropped
- * here, at the last moment: a packet the protocol cannot carry, one that
- * waited longer than max_queue_us, and those that depend on a dropped
- * one, up to the next keyframe. */
+ * here: a packet the protocol cannot carry, and those that depend on a
+ * lost one, up to the next keyframe.  A packet that waited longer than
+ * max_queue_us is still sent: later pictures refer to it, and dropping it
+ * would cost a keyframe, which is what fills a slow link in the first
+ * place.  The encode stage does not encode while its last packet waits
+ * here, so the wait is one picture's; a long one tells the pacer that
+ * the pictures are too large for the link. */
 static kyoyu_msg *pop_packet(kp_peer *p, uint32_t *seq, int64_t now)
 {
 	kyoyu_msg *m;
@@ -100,11 +104,8 @@ static kyoyu_msg *pop_packet(kp_peer *p, uint32_t *seq, int64_t now)
 		 * decoded until a keyframe. */
 		if ((info->flags & KYOYU_PACKET_DISCONT) && !key)
 			note_drop(p, now);
-		if (now - entered_us(m) > p->cfg.max_queue_us) {
-			kyoyu_msg_unref(m);
-			note_drop(p, now);
-			continue;
-		}
+		if (now - entered_us(m) > p->cfg.max_queue_us)
+			kp_peer_post_bitrate(p, kp_pacer_on_late(&p->pacer, now));
 		if (p->drop_until_key && !key) {
 			kyoyu_msg_unref(m);
 			p->window_lost++;

@@ -10,7 +10,8 @@
  * those frames back in the stream, and reads on when STATE says SHARING.
  * The sharer's video waits in one place, the peer's own packets-only bus
  * inbox, pulled one packet at a time when the socket has room; a packet
- * that waited longer than max_queue_us by then is dropped.  Keyframe
+ * that waited longer than max_queue_us by then lowers the bitrate, but is
+ * still sent (what follows refers to it).  Keyframe
  * requests are limited in the core (decode stage, encode stage), never
  * here.
  *
@@ -38,7 +39,7 @@ typedef struct kp_peer_config {
 	uint32_t state;         /* the local session's state when the peer is made */
 	int64_t timeout_us;     /* silence after which the link is lost */
 	int64_t keepalive_us;   /* the viewer's ping interval when idle */
-	int64_t max_queue_us;   /* the oldest video the sharer still sends */
+	int64_t max_queue_us;   /* video waiting longer lowers the bitrate */
 	uint32_t ceiling_kbps;  /* sharer: the encoder's configured bitrate */
 	const char *name;       /* the transport, for its inbox ("transport/tls") */
 	/* The transport's stage: the peer is used on its thread only, which

@@ -367,11 +367,16 @@ static void turn(harness *h)
 	poll(pfds, n, 0);
 	kt_sharer_handle(h->sharer, pfds, n, kyoyu_now_us());
 	drain_bus(h);
-	if (h->n_links > 0 && !h->deaf) {
+	if (h->n_links > 0 && !h->deaf && h->links[h->cur][1] >= 0) {
 		uint8_t sink[CHUNK];
 		ssize_t k;
 		while ((k = recv(h->links[h->cur][1], sink, sizeof(sink), MSG_DONTWAIT)) > 0)
 			oracle_feed(&h->o, sink, (size_t)k);
+		/* The sharer hung up after its goodbye: a viewer closes too. */
+		if (k == 0) {
+			close(h->links[h->cur][1]);
+			h->links[h->cur][1] = -1;
+		}
 	}
 }
 

@@ -20,10 +20,10 @@ static void test_pacer_cuts_on_drop_once_a_second(void **state)
 	kp_pacer p;
 
 	kp_pacer_init(&p, 2000);
-	uint32_t first = kp_pacer_on_drop(&p, 1000 * MS);
+	uint32_t first = kp_pacer_on_late(&p, 1000 * MS);
 	assert_int_equal(first, 1400);
-	assert_int_equal(kp_pacer_on_drop(&p, 1500 * MS), 0);
-	uint32_t second = kp_pacer_on_drop(&p, 2001 * MS);
+	assert_int_equal(kp_pacer_on_late(&p, 1500 * MS), 0);
+	uint32_t second = kp_pacer_on_late(&p, 2001 * MS);
 	assert_int_equal(second, 980);
 }
 
@@ -36,7 +36,7 @@ static void test_pacer_cuts_from_the_delivered_rate(void **state)
 	kp_pacer_on_report(&p, 0, 0);
 	for (int i = 1; i <= 8; i++)
 		kp_pacer_on_report(&p, (uint64_t)i * 15625, i * 250 * MS);
-	uint32_t target = kp_pacer_on_drop(&p, 3000 * MS);
+	uint32_t target = kp_pacer_on_late(&p, 3000 * MS);
 	assert_true(target >= 340 && target <= 360);
 }
 
@@ -47,7 +47,7 @@ static void test_pacer_never_goes_below_its_floor(void **state)
 
 	kp_pacer_init(&p, 300);
 	for (int i = 1; i < 20; i++) {
-		uint32_t t = kp_pacer_on_drop(&p, i * 1100 * MS);
+		uint32_t t = kp_pacer_on_late(&p, i * 1100 * MS);
 		if (t)
 			last = t;
 	}
@@ -60,7 +60,7 @@ static void test_pacer_climbs_back_to_the_ceiling_after_calm(void **state)
 	int64_t t = 1000 * MS;
 
 	kp_pacer_init(&p, 1500);
-	assert_int_equal(kp_pacer_on_drop(&p, t), 1050);
+	assert_int_equal(kp_pacer_on_late(&p, t), 1050);
 	assert_int_equal(kp_pacer_tick(&p, t + 1000 * MS), 0); /* not calm yet */
 	uint32_t target = 1050, steps = 0;
 	for (t += 3000 * MS; target < 1500 && steps < 20; t += 2000 * MS) {
@@ -110,10 +110,10 @@ static void test_pacer_without_a_known_ceiling_does_nothing_blind(void **state)
 	kp_pacer p;
 
 	kp_pacer_init(&p, 0);
-	assert_int_equal(kp_pacer_on_drop(&p, 1000 * MS), 0);
+	assert_int_equal(kp_pacer_on_late(&p, 1000 * MS), 0);
 	kp_pacer_on_report(&p, 0, 1000 * MS);
 	kp_pacer_on_report(&p, 125000, 2000 * MS); /* 1000 kbit/s */
-	assert_int_equal(kp_pacer_on_drop(&p, 3000 * MS), 700);
+	assert_int_equal(kp_pacer_on_late(&p, 3000 * MS), 700);
 	/* It never climbs above what it saw. */
 	uint32_t last = 700;
 	for (int64_t t = 7000 * MS; t < 60000 * MS; t += 2000 * MS) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The encode stage with the fake codec: latest frame wins, the frame-rate
- * cap merges damage, the still-screen top-off, keyframes, size changes,
+ * cap merges damage, pictures wait for the link before the encoder, the
+ * still-screen top-off, keyframes, size changes,
  * bitrate changes and repeated failures. */
 #include "config.h"
 
@@ -159,17 +160,21 @@ static void test_encode_stage_frame_rate_cap_merges_damage(void **state)
 	stop(f);
 }
 
-static void test_encode_stage_topoff_sends_one_refine_then_nothing(void **state)
+static void test_encode_stage_topoff_sends_three_refines_then_nothing(void **state)
 {
 	fixture *f = start(30, 100, NULL, true);
 	kyoyu_encode_stats stats;
 
 	(void)state;
+	/* The fake codec's top-off (12 KB) is small beside what 100 Mbit/s
+	 * carries in 100 ms: it sharpened all there was, and no more than the
+	 * three top-offs every still picture gets follow. */
+	kyoyu_bus_post_value(f->h->bus, KYOYU_MSG_BITRATE, 100000);
 	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
 	kyoyu_msg *pkt = next_packet(f);
 	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
 	kyoyu_msg_unref(pkt);
-	/* The screen stays still: one refinement of the same picture ... */
+	/* The screen stays still: a refinement of the same picture ... */
 	pkt = next_packet(f);
 	assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
 	assert_int_equal(tag_of(pkt), 7);
@@ -178,12 +183,95 @@ static void test_encode_stage_topoff_sends_one_refine_then_nothing(void **state)
 	assert_true(fr.flags & KYOYU_FRAME_REFINE);
 	assert_false(fr.flags & KYOYU_FRAME_KEY);
 	assert_int_equal(kyoyu_region_area(&fr.damage), 64 * 48);
+	for (int i = 0; i < 2; i++) {
+		pkt = next_packet(f);
+		assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+		kyoyu_msg_unref(pkt);
+	}
 	/* ... then an idle screen costs nothing. */
 	expect_no_output(f, 0.6);
 	kyoyu_encode_stage_get_stats(f->enc, &stats);
-	assert_int_equal(stats.refinements, 1);
-	assert_int_equal(stats.frames_encoded, 2);
+	assert_int_equal(stats.refinements, 3);
+	assert_int_equal(stats.frames_encoded, 4);
 	/* A change starts the cycle again, without the refine flag. */
+	post_frame(f, 64, 48, 8, (kyoyu_rect){1, 1, 1, 1});
+	pkt = next_packet(f);
+	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	kyoyu_msg_unref(pkt);
+	pkt = next_packet(f);
+	assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+	assert_int_equal(tag_of(pkt), 8);
+	kyoyu_msg_unref(pkt);
+	stop(f);
+}
+
+/* The link is behind while the last packet has not been taken (here: the
+ * test holds it, as the transport's inbox holds it while the socket has no
+ * room).  Pictures then wait before the encoder, merging their damage,
+ * and nothing encoded is thrown away: no keyframe is needed after. */
+static void test_encode_stage_waits_for_the_link_before_encoding(void **state)
+{
+	fixture *f = start(100, 0, NULL, true);
+	kyoyu_encode_stats stats;
+
+	(void)state;
+	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
+	kyoyu_msg *first = next_packet(f);
+	kyoyu_msg *held = kyoyu_msg_ref(first);
+	kyoyu_msg_unref(first);
+	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 4, 4});
+	post_frame(f, 64, 48, 3, (kyoyu_rect){30, 30, 4, 4});
+	expect_no_output(f, 0.3);
+	kyoyu_encode_stage_get_stats(f->enc, &stats);
+	assert_int_equal(stats.frames_encoded, 1);
+	assert_int_equal(stats.held_for_link, 1);
+	post_frame(f, 64, 48, 4, (kyoyu_rect){60, 44, 4, 4});
+	expect_no_output(f, 0.1);
+	/* The packet leaves: the newest picture goes, with all that changed. */
+	int64_t left = kyoyu_now_us();
+	kyoyu_msg_unref(held);
+	kyoyu_msg *next = next_packet(f);
+	assert_int_equal(tag_of(next), 4);
+	assert_false(next->u.packet.flags & KYOYU_PACKET_KEYFRAME);
+	assert_true(next->u.packet.encoded_us - left < 200000);
+	kyoyu_msg_unref(next);
+	fake_codec_frame fr = harness_frame(f->h, 1);
+	assert_false(fr.flags & KYOYU_FRAME_KEY);
+	assert_int_equal(kyoyu_region_area(&fr.damage), 3 * 16);
+	kyoyu_encode_stage_get_stats(f->enc, &stats);
+	assert_int_equal(stats.frames_encoded, 2);
+	assert_int_equal(stats.keyframes, 1);
+	assert_int_equal(stats.held_for_link, 1);
+	stop(f);
+}
+
+/* A top-off that fills a good part of what the bitrate carries in
+ * topoff_ms (the fake's 12 KB at 700 kbit/s: 100 ms carry 8.75 KB) may have
+ * been held back by the codec's rate control: another follows, every
+ * topoff_ms, at most 8 for one still picture. */
+static void test_encode_stage_topoffs_repeat_while_they_fill_the_link(void **state)
+{
+	fixture *f = start(30, 100, NULL, true);
+	kyoyu_encode_stats stats;
+	int64_t prev = 0;
+
+	(void)state;
+	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
+	kyoyu_msg *pkt = next_packet(f);
+	kyoyu_msg_unref(pkt);
+	for (int i = 0; i < 8; i++) {
+		pkt = next_packet(f);
+		assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
+		assert_int_equal(tag_of(pkt), 7);
+		if (prev)
+			assert_true(pkt->u.packet.encoded_us - prev >= 95000);
+		prev = pkt->u.packet.encoded_us;
+		kyoyu_msg_unref(pkt);
+	}
+	expect_no_output(f, 0.5);
+	kyoyu_encode_stage_get_stats(f->enc, &stats);
+	assert_int_equal(stats.refinements, 8);
+	/* A change starts the count again. */
 	post_frame(f, 64, 48, 8, (kyoyu_rect){1, 1, 1, 1});
 	pkt = next_packet(f);
 	assert_false(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
@@ -421,7 +509,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_stage_encodes_only_the_latest_frame),
 		cmocka_unit_test(test_encode_stage_frame_rate_cap_merges_damage),
-		cmocka_unit_test(test_encode_stage_topoff_sends_one_refine_then_nothing),
+		cmocka_unit_test(test_encode_stage_topoff_sends_three_refines_then_nothing),
+		cmocka_unit_test(test_encode_stage_topoffs_repeat_while_they_fill_the_link),
+		cmocka_unit_test(test_encode_stage_waits_for_the_link_before_encoding),
 		cmocka_unit_test(test_encode_stage_keyframe_request_marks_next_frame),
 		cmocka_unit_test(test_encode_stage_honours_keyframe_requests_at_most_every_250_ms),
 		cmocka_unit_test(test_encode_stage_size_change_reopens_with_keyframe),

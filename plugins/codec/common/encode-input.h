@@ -69,39 +69,61 @@ static inline int encode_check_frame(const char *codec, uint32_t format, uint32_
 /* Frames at least 1 ms apart; a top-off at most 1 s after the frame before. */
 #define ENCODE_MIN_GAP_US 1000
 #define ENCODE_MAX_GAP_US 1000000
+/* A changed picture stands for at most this long: the first change after
+ * a still screen must not be given seconds of bits, which a slow link
+ * then takes as long to carry (VP9's first scroll picture after 3 s of
+ * stillness arrived 500-600 ms after its capture at 1 Mbit/s). */
+#define ENCODE_MAX_CREDIT_US 150000
 
 /* Zeroed before the first frame. */
 typedef struct encode_clock {
 	bool started;
-	int64_t base_us, last_pts, last_wall_us;
+	int64_t last_time_us, last_pts, last_wall_us;
+	int64_t gap_us; /* from the frame before to this one; 0 for the first */
 } encode_clock;
 
-/* A frame's presentation time in µs from the first frame: its capture time
- * TIME_US, kept strictly increasing.  A top-off (REFINE) repeats an old
- * picture, so it is placed as far after the previous frame as the wall
- * clock says it came. */
+/* A frame's presentation time in µs from the first frame, strictly
+ * increasing: it advances by the time between the captures, at most
+ * ENCODE_MAX_CREDIT_US, as rate controls give a frame the bits of the time
+ * since the one before.  A top-off (REFINE) repeats an old picture after
+ * the screen stood still: it is placed as far after the previous frame as
+ * the wall clock says it came, at most ENCODE_MAX_GAP_US. */
 static inline int64_t encode_clock_next(encode_clock *c, int64_t time_us, bool refine)
 {
-	int64_t now = kyoyu_now_us(), pts;
+	int64_t now = kyoyu_now_us(), gap;
 
 	if (!c->started) {
 		c->started = true;
-		c->base_us = time_us;
-		c->last_pts = -ENCODE_MIN_GAP_US;
+		c->last_time_us = time_us;
+		c->last_wall_us = now;
+		c->last_pts = c->gap_us = 0;
+		return 0;
 	}
 	if (refine) {
-		int64_t gap = now - c->last_wall_us;
-		gap = gap < ENCODE_MIN_GAP_US ? ENCODE_MIN_GAP_US
-		      : gap > ENCODE_MAX_GAP_US ? ENCODE_MAX_GAP_US : gap;
-		pts = c->last_pts + gap;
+		gap = now - c->last_wall_us;
+		gap = gap > ENCODE_MAX_GAP_US ? ENCODE_MAX_GAP_US : gap;
 	} else {
-		pts = time_us - c->base_us;
-		if (pts < c->last_pts + ENCODE_MIN_GAP_US)
-			pts = c->last_pts + ENCODE_MIN_GAP_US;
+		gap = time_us - c->last_time_us;
+		gap = gap > ENCODE_MAX_CREDIT_US ? ENCODE_MAX_CREDIT_US : gap;
+		c->last_time_us = time_us;
 	}
-	c->last_pts = pts;
+	if (gap < ENCODE_MIN_GAP_US)
+		gap = ENCODE_MIN_GAP_US;
+	c->gap_us = gap;
+	c->last_pts += gap;
 	c->last_wall_us = now;
-	return pts;
+	return c->last_pts;
+}
+
+/* The time the last frame stands for, for rate control (see
+ * encode_clock_next), or INTERVAL_US for the first.  Frames come when the
+ * screen changes, so an encoder that plans one frame interval of bits per
+ * frame spends a fraction of its bitrate: a picture 100 ms after the one
+ * before may use 100 ms of the link, and a top-off the time the screen
+ * stood still before it. */
+static inline int64_t encode_clock_gap(const encode_clock *c, int64_t interval_us)
+{
+	return c->gap_us > 0 ? c->gap_us : interval_us;
 }
 
 #endif

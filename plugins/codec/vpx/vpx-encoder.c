@@ -233,8 +233,14 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 
 	if (refine && (ret = set_refining(enc, true)))
 		return ret;
-	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, 1000000 / enc->fps,
-					       flags, VPX_DL_REALTIME);
+	/* The duration is the time since the picture before (the timebase is
+	 * in µs): libvpx's rate control gives a picture that much of the
+	 * bitrate, and an encoder told of a fixed interval would starve
+	 * pictures that come only when the screen changes. */
+	unsigned long duration =
+		(unsigned long)encode_clock_gap(&enc->clock, 1000000 / enc->fps);
+	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, duration, flags,
+					       VPX_DL_REALTIME);
 	if (refine && (ret = set_refining(enc, false)))
 		return ret;
 	if (err != VPX_CODEC_OK)

@@ -39,6 +39,10 @@ typedef struct x264_options {
 	int buffer_ms;
 } x264_options;
 
+/* Top-offs of the same changed blocks, each credited the VBV buffer (the
+ * encode stage stops asking once one comes out small). */
+#define REFINE_PASSES 8
+
 typedef struct h264_encoder {
 	x264_t *x264;
 	x264_param_t param;
@@ -46,11 +50,13 @@ typedef struct h264_encoder {
 	yuv_planes planes;
 	uint32_t format;        /* kyoyu_pixfmt of the frames */
 	uint32_t width, height; /* true size; the coded one is rounded up to even */
-	uint32_t kbps;
+	uint32_t kbps;          /* the target */
+	uint32_t scaled_kbps;   /* what x264 was last told: for this picture's gap */
 	int buffer_ms;
 	int cols, rows;
 	uint8_t *mb_info;   /* X264_MBINFO_CONSTANT for blocks this frame keeps */
 	uint8_t *unrefined; /* blocks changed since the last top-off */
+	int refine_passes;  /* top-offs of the blocks in unrefined so far */
 	bool force_key, draining;
 	encode_clock clock;
 	/* The packet of the last send, until received. */
@@ -139,11 +145,12 @@ static int fill_param(x264_param_t *p, const x264_options *opt,
 	p->i_threads = threads_for(opt->threads);
 	p->i_fps_num = config->fps ? config->fps : 30;
 	p->i_fps_den = 1;
-	/* Frames come only when the screen changes, but each may use what the
-	 * link carries in one frame interval at the cap: a budget per frame,
-	 * not per second, so an idle screen does not bank bits for a burst.
-	 * (x264's timestamp-driven rate control would also hold every frame
-	 * back until the next one arrived.) */
+	/* Frames come only when the screen changes.  x264 plans one frame
+	 * interval of bits per frame, so before each frame its bitrate is set
+	 * to what the link carries in the time since the frame before (see
+	 * scale_rate).  Its timestamp-driven rate control (b_vfr_input) would
+	 * do that itself, but holds every frame back until the next one
+	 * arrives. */
 	p->b_vfr_input = 0;
 	p->i_timebase_num = 1;
 	p->i_timebase_den = 1000000;
@@ -190,7 +197,7 @@ static int encoder_open(const x264_options *opt, const kyoyu_encoder_config *con
 	enc->format = config->format;
 	enc->width = config->width;
 	enc->height = config->height;
-	enc->kbps = config->bitrate_kbps;
+	enc->kbps = enc->scaled_kbps = config->bitrate_kbps;
 	enc->buffer_ms = opt->buffer_ms;
 	enc->force_key = true;
 	enc->cols = mb_cols(enc->param.i_width);
@@ -280,27 +287,51 @@ static int run_x264(h264_encoder *enc, x264_picture_t *pic, uint32_t flags,
 	return 0;
 }
 
-/* Applies a target of KBPS from the next frame on. */
-static int set_rate(h264_encoder *enc, uint32_t kbps)
+/* Applies a rate of RATE_KBPS per frame interval, with the VBV buffer of
+ * the target KBPS, from the next frame on. */
+static int set_rate(h264_encoder *enc, uint32_t rate_kbps, uint32_t kbps)
 {
 	x264_param_t p;
 
 	x264_encoder_parameters(enc->x264, &p);
-	p.rc.i_bitrate = (int)kbps;
-	p.rc.i_vbv_max_bitrate = (int)kbps;
+	p.rc.i_bitrate = (int)rate_kbps;
+	p.rc.i_vbv_max_bitrate = (int)rate_kbps;
 	p.rc.i_vbv_buffer_size = (int)((int64_t)kbps * enc->buffer_ms / 1000);
 	if (x264_encoder_reconfig(enc->x264, &p) < 0) {
-		kyoyu_error("x264 refused a bitrate of %u kbit/s", kbps);
+		kyoyu_error("x264 refused a bitrate of %u kbit/s", rate_kbps);
 		return -EINVAL;
 	}
+	enc->scaled_kbps = rate_kbps;
 	return 0;
+}
+
+/* Gives the next frame the bits of the time since the frame before: x264
+ * (b_vfr_input off) plans bitrate / fps a frame, and fills its VBV buffer
+ * by vbv_max_bitrate / fps, so both are scaled by gap × fps.  The buffer
+ * keeps its size: no frame uses more than buffer_ms of the target.  A
+ * top-off (REFINE) comes after the screen stood still and nothing else
+ * uses the link: it is credited the whole buffer. */
+static int scale_rate(h264_encoder *enc, bool refine)
+{
+	int64_t interval = 1000000 / enc->param.i_fps_num;
+	int64_t gap = encode_clock_gap(&enc->clock, interval);
+	if (refine && gap < (int64_t)enc->buffer_ms * 1000)
+		gap = (int64_t)enc->buffer_ms * 1000;
+	uint32_t kbps = (uint32_t)((int64_t)enc->kbps * gap / interval);
+
+	if (kbps < 1)
+		kbps = 1;
+	/* Within 5 %: not worth a reconfiguration. */
+	if (kbps * 20 >= enc->scaled_kbps * 19 && kbps * 20 <= enc->scaled_kbps * 21)
+		return 0;
+	return set_rate(enc, kbps, enc->kbps);
 }
 
 /* A top-off: the blocks changed since the previous one, at the forced
  * quantizer refine_qp; the rest are marked constant and skipped.  x264's
- * VBV credits its buffer per frame, not per second of stillness, and raises
- * the quantizer row by row when a frame outgrows it, so a top-off of a
- * large area sharpens less than refine_qp asks (see bench/README.md). */
+ * VBV raises the quantizer row by row when a frame outgrows what its
+ * buffer holds; scale_rate credits the buffer with the time the screen
+ * stood still, up to buffer_ms of the target. */
 static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t time_us)
 {
 	size_t blocks = (size_t)enc->cols * (size_t)enc->rows;
@@ -310,8 +341,13 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 	enc->pic.i_type = X264_TYPE_P;
 	enc->pic.i_qpplus1 = opt->refine_qp + 1;
 	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
-	int ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
+	int ret = scale_rate(enc, true);
 	if (ret == 0)
+		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
+	/* The VBV may have held a top-off above refine_qp: the next ones
+	 * refine the same blocks again (those already sharp cost next to
+	 * nothing), up to REFINE_PASSES. */
+	if (ret == 0 && ++enc->refine_passes >= REFINE_PASSES)
 		memset(enc->unrefined, 0, blocks);
 	return ret;
 }
@@ -343,6 +379,7 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 		/* The picture is the one last encoded: nothing to convert. */
 		return encode_refine(enc, opt, frame->time_us);
 	}
+	enc->refine_passes = 0;
 	enc->pic.i_type = key ? X264_TYPE_IDR : X264_TYPE_AUTO;
 	enc->pic.i_qpplus1 = X264_QP_AUTO;
 	if (key) {
@@ -358,7 +395,9 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 		mb_map_mark_region(enc->unrefined, enc->cols, enc->rows, &info->damage, 1);
 	}
 	enc->pic.i_pts = encode_clock_next(&enc->clock, frame->time_us, false);
-	ret = run_x264(enc, &enc->pic, 0, frame->time_us);
+	ret = scale_rate(enc, false);
+	if (ret == 0)
+		ret = run_x264(enc, &enc->pic, 0, frame->time_us);
 	if (ret)
 		return ret;
 	enc->force_key = false;
@@ -395,7 +434,7 @@ static int encoder_receive(h264_encoder *enc, kyoyu_msg **packet)
 
 static int encoder_set_bitrate(h264_encoder *enc, uint32_t kbps)
 {
-	int ret = set_rate(enc, kbps);
+	int ret = set_rate(enc, kbps, kbps);
 
 	if (ret == 0) {
 		enc->kbps = kbps;

@@ -16,6 +16,7 @@
 #include "proto/net.h"
 #include "sharer.h"
 
+/* How long the goodbye may take, and the viewer to close after it. */
 #define BYE_GRACE_US 2500000
 #define FIRST_RETRY_US 500000
 #define RETRY_US 1000000
@@ -57,6 +58,7 @@ struct kt_sharer {
 
 	uint32_t state; /* the local session's */
 	int64_t bye_deadline_us;
+	bool hung_up; /* the goodbye has left; waiting for the viewer to close */
 	bool done;
 };
 
@@ -458,18 +460,25 @@ size_t kt_sharer_prepare(kt_sharer *s, struct pollfd *pfds, size_t max, int *tim
 	case ENDING:
 		if (s->done || s->state != KYOYU_STATE_ENDED)
 			return 0;
-		if (!link || !kp_conn_busy(link) || now >= s->bye_deadline_us) {
-			kp_conn_free(kp_peer_detach(s->peer), true);
+		if (!link || now >= s->bye_deadline_us) {
+			kp_conn_free(kp_peer_detach(s->peer), !s->hung_up);
 			s->done = true;
 			*timeout_ms = 0;
 			return 0;
 		}
-		if (kp_conn_flush(link, now) < 0) {
+		if (!s->hung_up && kp_conn_flush(link, now) < 0) {
 			kp_conn_free(kp_peer_detach(s->peer), false);
 			return 0;
 		}
+		if (!s->hung_up && !kp_conn_busy(link)) {
+			/* The goodbye has left: the viewer closes when it reads
+			 * it, and until then what it sends is read and thrown
+			 * away, so that no reset overtakes the goodbye. */
+			kp_conn_hang_up(link);
+			s->hung_up = true;
+		}
 		wake_at(s->bye_deadline_us, now, timeout_ms);
-		pfds[0] = (struct pollfd){kp_conn_fd(link), POLLOUT, 0};
+		pfds[0] = (struct pollfd){kp_conn_fd(link), s->hung_up ? POLLIN : POLLOUT, 0};
 		return 1;
 	default:
 		break;
@@ -543,8 +552,12 @@ void kt_sharer_handle(kt_sharer *s, const struct pollfd *pfds, size_t n, int64_t
 			link_lost(s, now);
 		break;
 	case ENDING:
-		if (kp_peer_conn(s->peer) && kp_conn_flush(kp_peer_conn(s->peer), now) < 0)
+		if (!kp_peer_conn(s->peer))
+			break;
+		if (s->hung_up ? kp_conn_discard_input(kp_peer_conn(s->peer)) != 0
+			       : kp_conn_flush(kp_peer_conn(s->peer), now) < 0) {
 			kp_conn_free(kp_peer_detach(s->peer), false);
+		}
 		break;
 	default:
 		break;

@@ -106,7 +106,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("grace_s", transport, grace_s, 30, 1, KP_WIRE_MAX_GRACE_S,
 			 "viewer: how long a dropped sharer may take to come back"),
 	KYOYU_OPTION_INT("max_queue_ms", transport, max_queue_ms, 150, 20, 5000,
-			 "sharer: video older than this is dropped, not queued"),
+			 "sharer: video waiting longer than this lowers the bitrate"),
 	KYOYU_OPTION_INT("connect_timeout_s", transport, connect_timeout_s, 15, 1, 300,
 			 "sharer: time allowed to connect and be welcomed"),
 	KYOYU_OPTION_STRING("relay", transport, relay, NULL,
