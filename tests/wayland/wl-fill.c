@@ -68,6 +68,7 @@ typedef struct fill {
 	int typed;      /* -t: characters typed so far */
 	unsigned repaints; /* -f: how many times the whole surface was repainted */
 	const char *shown_word;  /* printed at the next frame callback */
+	bool frame_pending;      /* a commit waits for its frame callback */
 } fill;
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -246,6 +247,7 @@ static void commit(fill *f, const rect *r, const char *word)
 	struct wl_callback *cb = wl_surface_frame(f->surface);
 
 	wl_callback_add_listener(cb, &frame_listener, f);
+	f->frame_pending = true;
 	wl_surface_attach(f->surface, f->buffer, 0, 0);
 	wl_surface_damage_buffer(f->surface, r->x, r->y, r->w, r->h);
 	wl_surface_commit(f->surface);
@@ -258,6 +260,7 @@ static void frame_done(void *data, struct wl_callback *cb, uint32_t time)
 
 	(void)time;
 	wl_callback_destroy(cb);
+	f->frame_pending = false;
 	if (f->shown_word) {
 		if (!strcmp(f->shown_word, "ready"))
 			printf("ready %dx%d pid %d\n", f->width, f->height, (int)getpid());
@@ -387,6 +390,13 @@ static void tick(fill *f, bool typing)
 
 	if (!f->configured || f->shown_word)
 		return; /* not shown yet: "ready" comes first */
+	/* The last picture is not on the screen yet: the compositor is
+	 * behind, and would merge this one with it anyway.  Committing
+	 * regardless fills the connection's buffer while it does not read,
+	 * and libwayland then drops the client ("Error sending request:
+	 * Resource temporarily unavailable"), as a loaded mutter did. */
+	if (f->frame_pending)
+		return;
 	if (typing) {
 		int col = f->typed % 100, line = f->typed / 100 % 30;
 		r = (rect){ 40 + col * 10, 40 + line * 20, 8, 16, f->background ^ 0xffffff };
