@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "plugins/common/i18n.h"
 #include "relay-wire.h"
 
 static const uint8_t magic[4] = {'K', 'Y', 'R', '1'};
@@ -68,27 +69,30 @@ bool kp_relay_decode(const uint8_t in[KP_RELAY_MSG_SIZE], kp_relay_msg *m)
 	return true;
 }
 
+/* In the words the operator's window shows, marked for po/ (it translates
+ * them). */
 const char *kp_relay_reason_text(uint8_t reason)
 {
 	switch (reason) {
 	case KP_RELAY_BAD_CODE:
-		return "the code was not accepted";
+		return N_("the code was not accepted");
 	case KP_RELAY_RATE_LIMITED:
-		return "too many attempts from this address";
+		return N_("too many attempts from this address");
 	case KP_RELAY_UNAVAILABLE:
-		return "the relay cannot reach its code store (Redis) right now";
+		return N_("the relay cannot reach its code store (Redis) right now");
 	case KP_RELAY_NOT_OPERATOR:
-		return "the relay did not accept this operator certificate (is it signed by "
-		       "the desk's CA, relay.ca, and not revoked?)";
+		return N_("the relay did not accept this operator certificate (is it signed "
+			  "by the desk's CA, relay.ca, and not revoked?)");
 	case KP_RELAY_FULL:
-		return "the relay has no free room for another code; try again in a minute";
+		return N_("the relay has no free room for another code; try again in a "
+			  "minute");
 	case KP_RELAY_ATTACKED:
-		return "the code met too many wrong attempts and no longer works; ask for a "
-		       "new one";
+		return N_("the code met too many wrong attempts and no longer works; ask "
+			  "for a new one");
 	case KP_RELAY_NO_SESSION:
-		return "the relay knows no session to go back to (its grace passed, or it "
-		       "was already taken up)";
+		return N_("the relay knows no session to go back to (its grace passed, or "
+			  "it was already taken up)");
 	default:
-		return "the relay refused for an unknown reason";
+		return N_("the relay refused for an unknown reason");
 	}
 }

@@ -17,6 +17,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "plugins/common/i18n.h"
 #include "proto/net.h"
 #include "relay-link.h"
 #include "sharer.h"
@@ -612,17 +613,22 @@ static void relay_offer_moved(transport *t, int64_t now)
 	}
 	const char *why = kt_relay_io.error(t->offer);
 	kyoyu_error("the relay at %s: %s", t->relay, why);
+	/* The operator's window translates these (po/): fixed words, the
+	 * details in the log line above. */
 	if (ret == -ECONNREFUSED && got.reason == KP_RELAY_UNAVAILABLE)
-		snprintf(text, sizeof(text), "the relay cannot issue codes right now (its "
-			 "code store is unreachable); try again in a minute");
+		snprintf(text, sizeof(text), "%s",
+			 N_("the relay cannot issue codes right now (its code store is "
+			    "unreachable); try again in a minute"));
 	else if (ret == -ECONNREFUSED && got.reason == KP_RELAY_BAD_CODE)
 		/* What the relay says to a parked link whose code ran out. */
-		snprintf(text, sizeof(text), "the code expired at the relay; ask for a new one");
+		snprintf(text, sizeof(text), "%s",
+			 N_("the code expired at the relay; ask for a new one"));
 	else if (ret == -ECONNREFUSED)
 		snprintf(text, sizeof(text), "%s", kp_relay_reason_text(got.reason));
 	else
-		snprintf(text, sizeof(text), "the link to the relay was lost (%s); a new code "
-			 "is asked for by itself", why);
+		snprintf(text, sizeof(text), "%s",
+			 N_("the link to the relay was lost; a new code is asked for by "
+			    "itself"));
 	kt_viewer_code_refused(t->viewer, text);
 	drop_offer(t);
 	if (ret != -ECONNREFUSED)

@@ -166,6 +166,13 @@ void sdl_words_code(const sdl_ui *ui, char *buf, size_t len, bool *warn)
 		snprintf(buf, len, "%s", _("Too many wrong tries: that code was retired. A new "
 					   "one follows."));
 		return;
+	case KYOYU_CODE_REFUSED:
+		/* Why (the relay's words, a customer connected) is in the
+		 * terminal: it may not fit in this line. */
+		*warn = true;
+		snprintf(buf, len, "%s", _("No new code was given: the terminal says why. "
+					   "Press N to try again."));
+		return;
 	default:
 		snprintf(buf, len, "%s", _("A new code is on its way…"));
 		return;

@@ -415,6 +415,7 @@ static void on_code(sdl_ui *ui, const kyoyu_msg *msg)
 		break;
 	case KYOYU_CODE_EXPIRED:
 	case KYOYU_CODE_ATTACKED:
+	case KYOYU_CODE_REFUSED:
 		explicit_bzero(ui->code, sizeof(ui->code));
 		ui->code_event = (uint32_t)msg->u.code.event;
 		break;

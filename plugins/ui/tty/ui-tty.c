@@ -714,8 +714,10 @@ static void on_code(ui *u, const kyoyu_msg *msg)
 		char what[120];
 		printable(what, sizeof(what), msg->buf);
 		if (!sharer(u))
-			say(u, "Someone tried to guess the code (%s): it no longer works. "
-			       "A fresh code follows; read that one to the customer.", what);
+			/* TRANSLATORS: %s is how many wrong guesses from how many
+			 * addresses, in English (the log's words). */
+			say(u, _("Someone tried to guess the code (%s): it no longer works. "
+				 "A fresh code follows; read that one to the customer."), what);
 		break;
 	}
 	case KYOYU_CODE_REFUSED: {
