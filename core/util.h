@@ -5,7 +5,6 @@
 #ifndef KYOYU_CORE_UTIL_H
 #define KYOYU_CORE_UTIL_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +13,8 @@
 
 #include <kyoyu/log.h>
 
+#include "../plugins/common/seterr.h"
 #include "os.h"
-
-/* Writes the message FMT into ERR, cut to ERRLEN bytes: how a function of
- * the core tells its caller what went wrong and what to do. */
-static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-	KYOYU_PRINTF_FORMAT(3, 4);
-static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The first LEN bytes of TEXT as a new string (strndup, which Windows'
  * C runtime lacks); NULL when out of memory. */

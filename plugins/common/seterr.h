@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by kyoyu's own plugins: how a function tells its caller what went
- * wrong and what to do, in a buffer the caller gives.  Header-only (static
- * inline), so each plugin module keeps its own copy and nothing is added to
- * libkyoyu's ABI. */
+/* Shared by the core (core/util.h) and kyoyu's own plugins: how a function
+ * tells its caller what went wrong and what to do, in a buffer the caller
+ * gives.  Header-only (static inline), so each module keeps its own copy
+ * and nothing is added to libkyoyu's ABI. */
 #ifndef KYOYU_PLUGIN_SETERR_H
 #define KYOYU_PLUGIN_SETERR_H
 
