@@ -17,12 +17,12 @@ line per step, "ok ..." or "FAIL ...", and exits 1 on a failure."""
 
 import os
 import socket
-import ssl
-import struct
 import sys
 import time
 
-OFFER, CLAIM, CODE, JOINED, REFUSED, PASS, TICKET, REJOIN = range(1, 9)
+from relay_wire import (CLAIM, CODE, JOINED, OFFER, REFUSED, REJOIN, TICKET, link, msg,
+                        read_exactly, read_message)
+
 SIDE_SHARER, SIDE_VIEWER = 1, 2
 CAN_REJOIN = 1
 NOT_OPERATOR, NO_SESSION = 4, 7
@@ -35,36 +35,8 @@ def say(ok, what):
     failed = failed or not ok
 
 
-def msg(kind, reason=0, retry=0, body=b""):
-    return (b"KYR1" + bytes([kind, reason]) + struct.pack(">H", retry) + body).ljust(64, b"\0")
-
-
-def link(host, port, cert=None, key=None):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # the agents pin the relay; not the point here
-    if cert:
-        ctx.load_cert_chain(cert, key)
-    s = ctx.wrap_socket(socket.create_connection((host, port), timeout=10))
-    s.settimeout(10)
-    return s
-
-
-def read_exactly(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise EOFError("the relay closed the link")
-        data += chunk
-    return data
-
-
 def reply(s):
-    m = read_exactly(s, 64)
-    if m[:4] != b"KYR1":
-        raise ValueError("not a relay message")
+    m = read_message(s)
     return m[4], m[5], m[8:40], m
 
 

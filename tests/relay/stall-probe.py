@@ -19,45 +19,16 @@ The second asks for one code: "offer: CODE" or "offer: REFUSED-R"."""
 
 import os
 import signal
-import socket
-import ssl
-import struct
 import sys
 import threading
 import time
 
-OFFER, CLAIM, CODE, JOINED, REFUSED, PASS, TICKET = range(1, 8)
-
-
-def msg(kind, reason=0, retry=0, body=b""):
-    return (b"KYR1" + bytes([kind, reason]) + struct.pack(">H", retry) + body).ljust(64, b"\0")
-
-
-def link(host, port, cert=None, key=None):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # the agents pin the relay; not the point here
-    if cert:
-        ctx.load_cert_chain(cert, key)
-    s = ctx.wrap_socket(socket.create_connection((host, port), timeout=10))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(10)
-    return s
-
-
-def read_exactly(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise EOFError("the relay closed the link")
-        data += chunk
-    return data
+from relay_wire import (CLAIM, CODE, JOINED, OFFER, REFUSED, link, msg, read_exactly,
+                        read_message)
 
 
 def reply(s):
-    m = read_exactly(s, 64)
+    m = read_message(s)
     return m[4], m[5], m
 
 
