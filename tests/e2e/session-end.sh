@@ -37,10 +37,11 @@ video_flows() { [ "$(video_bytes "$1")" -gt 0 ]; }
 # NAME on its command line.
 no_agent_left() { ! pgrep -f -- "ctl.socket=$E2E_TMP/$1" >/dev/null; }
 
-# no_socket_on PORT: no process owns a TCP socket on PORT; the kernel's own
-# closing connections (TIME-WAIT) belong to no process.
+# no_socket_on PORT: no kyoyu process owns a TCP socket on PORT; the
+# kernel's own closing connections (TIME-WAIT) belong to no process, and
+# another test's connection may have PORT as its ephemeral port (CI saw it).
 no_socket_on() {
-	! ss -Htanp "( sport = :$1 or dport = :$1 )" | grep -q 'users:'
+	! ss -Htanp "( sport = :$1 or dport = :$1 )" | grep -q 'users:(("\(lt-\)\?kyoyu'
 }
 
 # ended_cleanly NAME REASON SHARER_WORDS VIEWER_WORDS: both agents of
