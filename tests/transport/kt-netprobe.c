@@ -168,6 +168,17 @@ static int proxy(const char *portfile, const char *host, const char *port, doubl
 					off += w > 0 ? w : 0;
 				}
 				if (!ok) {
+					/* How the link ended, for the tests that
+					 * care whether a side reset it. */
+					if (r < 0)
+						fprintf(stderr, "kt-netprobe: the %s side reset the link (%s)\n",
+							side == 0 ? "client's" : "server's", strerror(errno));
+					else if (r == 0)
+						fprintf(stderr, "kt-netprobe: the %s side closed the link\n",
+							side == 0 ? "client's" : "server's");
+					else
+						fprintf(stderr, "kt-netprobe: the %s side reset the link (%s)\n",
+							side == 0 ? "server's" : "client's", strerror(errno));
 					close(links[i][0]);
 					close(links[i][1]);
 					links[i][0] = links[n - 1][0];
