@@ -7,6 +7,7 @@
  *       most KBPS kbit/s towards HOST (a slow uplink, with a small buffer
  *       as a router would have).  SIGUSR1 cuts every link (a reset);
  *       SIGUSR2 toggles "down": new connections are reset at once.
+ *       Says on stderr how each link ended: which side closed or reset it.
  *   kt-netprobe send HOST PORT          raw stdin to the port; prints how
  *                                       the peer answered and when it closed
  *   kt-netprobe hello-cut HOST PORT N   the first N bytes of a real TLS 1.3
@@ -81,6 +82,20 @@ static size_t allowance(throttle *t, size_t want)
 	if (t->tokens > 16384)
 		t->tokens = 16384;
 	return t->tokens < 1 ? 0 : want < t->tokens ? want : (size_t)t->tokens;
+}
+
+/* How a link ended, for the tests that care whether a side reset it: SIDE
+ * (0 the client's, 1 the server's) was read and gave R, or the other side
+ * could not be written to. */
+static void say_how_it_ended(int side, ssize_t r)
+{
+	static const char *const who[] = {"client's", "server's"};
+
+	if (r == 0)
+		fprintf(stderr, "kt-netprobe: the %s side closed the link\n", who[side]);
+	else
+		fprintf(stderr, "kt-netprobe: the %s side reset the link (%s)\n",
+			who[r < 0 ? side : !side], strerror(errno));
 }
 
 static int proxy(const char *portfile, const char *host, const char *port, double kbps)
@@ -168,6 +183,7 @@ static int proxy(const char *portfile, const char *host, const char *port, doubl
 					off += w > 0 ? w : 0;
 				}
 				if (!ok) {
+					say_how_it_ended(side, r);
 					close(links[i][0]);
 					close(links[i][1]);
 					links[i][0] = links[n - 1][0];

@@ -74,6 +74,7 @@ struct kt_viewer {
 	bool lost;
 	int64_t lost_until_us;
 	int64_t bye_deadline_us;
+	bool hung_up; /* the goodbye has left; waiting for the sharer to close */
 	bool done;
 };
 
@@ -535,6 +536,26 @@ static void wake_at(int64_t at, int64_t now, int *timeout_ms)
 		*timeout_ms = (int)ms;
 }
 
+/* The session's end, as the sharer's: the goodbye goes out behind what the
+ * link still holds; once it has left, the viewer hangs up and reads on (and
+ * throws away) the video still on its way until the sharer closes.  Closing
+ * with the sharer's bytes unread, or arriving after, makes the kernel reset
+ * the connection, and a reset throws away the goodbye it has not delivered:
+ * the customer would read "link lost" instead of the operator's reason. */
+static void finish_link(kt_viewer *v, int64_t now)
+{
+	kp_conn *link = v->peer ? kp_peer_conn(v->peer) : NULL;
+
+	if (!link || now >= v->bye_deadline_us) {
+		v->done = true;
+		if (link)
+			kp_conn_free(kp_peer_detach(v->peer), !v->hung_up);
+	} else if (!v->hung_up && !kp_conn_busy(link)) {
+		kp_conn_hang_up(link);
+		v->hung_up = true;
+	}
+}
+
 /* What P waits for, and when it must be looked at again. */
 static struct pollfd poll_pending(kt_viewer *v, pending *p, int64_t now, int *timeout_ms)
 {
@@ -598,7 +619,9 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 			pfds[n++] = poll_pending(v, p, now, timeout_ms);
 		}
 	}
-	if (v->peer && kp_peer_conn(v->peer) && n < max) {
+	if (v->state == KYOYU_STATE_ENDED && !v->done)
+		finish_link(v, now);
+	if (v->peer && kp_peer_conn(v->peer) && !v->hung_up && n < max) {
 		int ret = kp_peer_prepare(v->peer, pfds + n, max - n, timeout_ms, now);
 		if (ret < 0)
 			link_failed(v, now);
@@ -616,14 +639,9 @@ size_t kt_viewer_prepare(kt_viewer *v, struct pollfd *pfds, size_t max, int *tim
 		}
 	}
 	if (v->state == KYOYU_STATE_ENDED && !v->done) {
-		if (!v->peer || !kp_peer_conn(v->peer) || !kp_conn_busy(kp_peer_conn(v->peer)) ||
-		    now >= v->bye_deadline_us) {
-			v->done = true;
-			if (v->peer)
-				kp_conn_free(kp_peer_detach(v->peer), true);
-		} else {
-			wake_at(v->bye_deadline_us, now, timeout_ms);
-		}
+		wake_at(v->bye_deadline_us, now, timeout_ms);
+		if (v->hung_up && n < max)
+			pfds[n++] = (struct pollfd){kp_conn_fd(kp_peer_conn(v->peer)), POLLIN, 0};
 	}
 	if (v->done)
 		*timeout_ms = 0;
@@ -700,9 +718,15 @@ void kt_viewer_handle(kt_viewer *v, const struct pollfd *pfds, size_t n, int64_t
 	for (size_t k = v->n_polled; k < n; k++) {
 		kp_conn *session = v->peer ? kp_peer_conn(v->peer) : NULL;
 		/* (A SOCKET, unsigned, on Windows.) */
-		if (session && (int)pfds[k].fd == kp_conn_fd(session) &&
-		    kp_peer_handle(v->peer, pfds[k].revents, now) < 0)
+		if (!session || (int)pfds[k].fd != kp_conn_fd(session))
+			continue;
+		if (v->hung_up) {
+			/* Until the sharer closes: then it is freed, and done. */
+			if (pfds[k].revents && kp_conn_discard_input(session) != 0)
+				kp_conn_free(kp_peer_detach(v->peer), false);
+		} else if (kp_peer_handle(v->peer, pfds[k].revents, now) < 0) {
 			link_failed(v, now);
+		}
 	}
 	v->n_polled = 0;
 }
