@@ -507,6 +507,23 @@ static void retry_offer_later(transport *t, int64_t now)
 	t->offer_retry_us = now + (int64_t)t->offer_backoff_s * 1000000;
 }
 
+/* Dials the relay and wraps the link, FIRST its first message: t->offer and
+ * t->offer_fd, or a negative errno with ERR said and t->offer_fd -1. */
+static int open_relay_link(transport *t, const kp_relay_msg *first, char *err, size_t errlen)
+{
+	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
+		       errlen);
+	if (ret == 0 &&
+	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, first, &t->ticket))) {
+		kp_net_close(t->offer_fd);
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+	}
+	if (ret)
+		t->offer_fd = -1;
+	return ret;
+}
+
 /* kt_viewer's want_code: parks a new link at the relay, which answers with
  * a code (dropping the old link retires the old code). */
 static int relay_want_code(void *ctx)
@@ -519,16 +536,7 @@ static int relay_want_code(void *ctx)
 	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	drop_offer(t);
 	t->offer_retry_us = 0;
-	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
-		       sizeof(err));
-	if (ret == 0 &&
-	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &offer, &t->ticket))) {
-		kp_net_close(t->offer_fd);
-		snprintf(err, sizeof(err), "out of memory");
-		ret = -ENOMEM;
-	}
-	if (ret) {
-		t->offer_fd = -1;
+	if (open_relay_link(t, &offer, err, sizeof(err))) {
 		kyoyu_error("cannot reach the relay at %s: %s", t->relay, err);
 		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; a new code "
 				       "is asked for by itself when it can be");
@@ -556,17 +564,9 @@ static void relay_rejoin(transport *t, int64_t now)
 	KYOYU_ASSERT_STAGE_THREAD(t->stage);
 	t->rejoin_retry_us = now + REJOIN_RETRY_US;
 	memcpy(req.ticket, t->ticket.bytes, KP_RELAY_TICKET_SIZE);
-	int ret = dial(t->relay_host, t->relay_port, "transport.relay", &t->offer_fd, err,
-		       sizeof(err));
-	if (ret == 0 &&
-	    !(t->offer = kt_relay_wrap(t->relay_tls, t->tls, t->offer_fd, &req, &t->ticket))) {
-		kp_net_close(t->offer_fd);
-		snprintf(err, sizeof(err), "out of memory");
-		ret = -ENOMEM;
-	}
+	int ret = open_relay_link(t, &req, err, sizeof(err));
 	OPENSSL_cleanse(&req, sizeof(req));
 	if (ret) {
-		t->offer_fd = -1;
 		kyoyu_warn("cannot reach the relay at %s to go back to the session yet: %s",
 			   t->relay, err);
 		return;
