@@ -538,8 +538,8 @@ static int relay_want_code(void *ctx)
 	t->offer_retry_us = 0;
 	if (open_relay_link(t, &offer, err, sizeof(err))) {
 		kyoyu_error("cannot reach the relay at %s: %s", t->relay, err);
-		kt_viewer_code_refused(t->viewer, "the relay cannot be reached; a new code "
-				       "is asked for by itself when it can be");
+		kt_viewer_code_refused(t->viewer, N_("the relay cannot be reached; a new code "
+						     "is asked for by itself when it can be"));
 		/* The viewer stays and asks again, as the operator may. */
 		retry_offer_later(t, kyoyu_now_us());
 		return 0;

@@ -12,6 +12,7 @@
 #define KYOYU_LOG_COMPONENT "transport/tls"
 #include <kyoyu/kyoyu.h>
 
+#include "plugins/common/i18n.h"
 #include "proto/tally.h"
 #include "viewer.h"
 
@@ -504,8 +505,9 @@ void kt_viewer_on_bus(kt_viewer *v, kyoyu_msg *msg)
 	if (msg->type == KYOYU_MSG_CODE) {
 		if (msg->u.value == KYOYU_CODE_REQUEST_NEW) {
 			if (v->peer)
-				post_code(v, KYOYU_CODE_REFUSED, "a customer is connected; a "
-					  "new code is issued only while none is");
+				post_code(v, KYOYU_CODE_REFUSED,
+					  N_("a customer is connected; a new code is issued "
+					     "only while none is"));
 			else if (v->state != KYOYU_STATE_ENDED)
 				issue_code(v, now);
 		}
