@@ -118,3 +118,23 @@ hello_frame() {
 
 # The secret digits of a printed code.
 digits_of() { echo "$1" | tr -d -; }
+
+# slow_uplink_session: a viewer, a 600 kbit/s uplink in front of it
+# (kt-netprobe's throttling proxy, its log in $T/proxy.log) and a sharer
+# whose large, always-changing screen is asked of the encoder at ten times
+# the link: video is always on its way to the viewer.  Checks each step and
+# returns once the link has been full for 3 s.
+slow_uplink_session() {
+	check "the viewer starts" start_viewer viewer "$T/cert" -o ui.stats_every_s=1
+	"$PROBE" proxy "$T/proxy.port" 127.0.0.1 "$PORT" 600 2>"$T/proxy.log" &
+	PIDS="$PIDS $!"
+	check "a 600 kbit/s uplink stands in the link" wait_for 10 test -s "$T/proxy.port"
+	PORT=$(cat "$T/proxy.port")
+	customer_types "$CODE" >"$T/code"
+	start_sharer sharer "$T/code" -o capture.pattern=full -o capture.width=1280 \
+		-o capture.height=720 -o codec.bitrate_kbps=6000
+	check "the sharer connects through it" \
+		wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"
+	check "video fills the link" wait_for 20 has "$T/sharer.err" "the link is not keeping up"
+	sleep 3
+}

@@ -8,20 +8,7 @@
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 
 make_cert "$T/cert" || skip_all "--make-cert failed"
-check "the viewer starts" start_viewer viewer "$T/cert" -o ui.stats_every_s=1
-"$PROBE" proxy "$T/proxy.port" 127.0.0.1 "$PORT" 600 2>"$T/proxy.log" &
-PIDS="$PIDS $!"
-check "a 600 kbit/s uplink stands in the link" wait_for 10 test -s "$T/proxy.port"
-PORT=$(cat "$T/proxy.port")
-customer_types "$CODE" >"$T/code"
-# A large screen that changes all the time, asked of the encoder at ten
-# times the link: its pictures are tens of kilobytes, each takes the link
-# a good part of a second.
-start_sharer sharer "$T/code" -o capture.pattern=full -o capture.width=1280 \
-	-o capture.height=720 -o codec.bitrate_kbps=6000
-check "the sharer connects through it" wait_for 30 has "$T/viewer.out" "The customer (.*) is connected"
-check "video fills the link" wait_for 20 has "$T/sharer.err" "the link is not keeping up"
-sleep 3
+slow_uplink_session
 left=$(date +%s%N)
 "$KYOYU_AGENT" ctl leave --socket "$T/sharer.sock" >"$T/leave.out" 2>&1
 check "the customer leaves" grep -qx "session ended (left)" "$T/leave.out"
