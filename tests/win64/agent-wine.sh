@@ -13,15 +13,7 @@ KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$KYOYU_TOP/tests/tap.sh"
 . "$KYOYU_TOP/tests/win64/wine-lib.sh"
 
-OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
-	skip_all "no ${1:-build/win64}: run scripts/cross-win64 --tests first"
-[ -f "$OUT/kyoyu-agent.exe" ] || skip_all "no $OUT/kyoyu-agent.exe: run scripts/cross-win64 --tests first"
-command -v wine >/dev/null && command -v Xvfb >/dev/null ||
-	skip_all "wine or Xvfb is missing (scripts/deps.sh installs them)"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-agent-wine.XXXXXX") || exit 1
-trap 'wine_cleanup; rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
+wine_test_begin agent-wine "${1:-}"
 wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
 
 # agent NAME ARGS...: runs the agent; its output (without Windows' line

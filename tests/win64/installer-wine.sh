@@ -15,15 +15,7 @@ KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$KYOYU_TOP/tests/tap.sh"
 . "$KYOYU_TOP/tests/win64/wine-lib.sh"
 
-OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
-	skip_all "no ${1:-build/win64}: run scripts/cross-win64 first"
-[ -f "$OUT/kyoyu-agent.exe" ] || skip_all "no $OUT/kyoyu-agent.exe: run scripts/cross-win64 first"
-command -v wine >/dev/null && command -v Xvfb >/dev/null ||
-	skip_all "wine or Xvfb is missing (apt-get install wine wine64 xvfb)"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-installer-wine.XXXXXX") || exit 1
-trap 'wine_cleanup; rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
+wine_test_begin installer-wine "${1:-}"
 KYOYU_WINEPREFIX=$T/wine-prefix
 wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
 # Nothing of the build's folder on Wine's path: the installed copy alone.

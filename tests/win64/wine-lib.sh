@@ -1,10 +1,26 @@
 # SPDX-License-Identifier: MIT
 # Shared by the tests/win64 Wine tests: a private Xvfb and Wine's
 # environment for the Windows build in $OUT (build/win64).  Sourced after
-# tests/tap.sh with OUT and T (a temporary folder of the test's own) set;
-# wine_cleanup stops what wine_start started.
+# tests/tap.sh; wine_test_begin sets OUT and T (a temporary folder of the
+# test's own), and wine_cleanup stops what wine_start started.
 
 WINE_XVFB_PID=""
+
+# wine_test_begin NAME [BUILD]: OUT, the Windows build in BUILD
+# (build/win64), and T, a folder of the test's own removed at exit with
+# what wine_start started; skips the whole test when the build or Wine is
+# missing.
+wine_test_begin() {
+	OUT=$(cd "${2:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) ||
+		skip_all "no ${2:-build/win64}: run scripts/cross-win64 --tests first"
+	[ -f "$OUT/kyoyu-agent.exe" ] ||
+		skip_all "no $OUT/kyoyu-agent.exe: run scripts/cross-win64 --tests first"
+	command -v wine >/dev/null && command -v Xvfb >/dev/null ||
+		skip_all "wine or Xvfb is missing (scripts/deps.sh installs them)"
+	T=$(mktemp -d "${TMPDIR:-/tmp}/kyoyu-$1.XXXXXX") || exit 1
+	trap 'wine_cleanup; rm -rf "$T"' EXIT
+	trap 'exit 1' INT TERM HUP
+}
 
 # wine_start: starts Xvfb and sets DISPLAY and Wine's variables: a 64-bit
 # prefix of its own in $OUT/wine-prefix (KYOYU_WINEPREFIX), made on the
