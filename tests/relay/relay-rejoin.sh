@@ -60,6 +60,22 @@ largest_gap() {
 		sort -n | awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { print g + 0 }'
 }
 
+# recording_across NAME WHAT: $T/NAME.webm, recorded across WHAT (the
+# restart, the kill), reads back in ffprobe with no gap as long as the grace.
+recording_across() {
+	if [ -z "$RECORD" ]; then
+		skip "the recording (needs codec/vpx, transport/record and ffprobe)"
+		skip "its gap"
+		return
+	fi
+	n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries \
+		stream=nb_read_frames -of csv=p=0 "$T/$1.webm" 2>"$T/ffprobe.err")
+	g=$(largest_gap "$T/$1.webm")
+	note "the recording across the $2: ${n:-0} frames, largest gap ${g:-?} s"
+	check "the recording across the $2 reads back in ffprobe" test "${n:-0}" -gt 0
+	check "its gap is shorter than the grace" less_than "${g:-999}" "$GRACE"
+}
+
 # ---- the same node, restarted -------------------------------------------
 RELAY_PORT=49014
 # shellcheck disable=SC2046
@@ -90,18 +106,7 @@ check "node C' joined them again" has "$T/relay-c2.err" "came back, and its sess
 reap "$SS" 40
 check "the sharer's time runs out and it exits cleanly" test "$STATUS" = 0
 reap "$VS" 30
-if [ -n "$RECORD" ]; then
-	n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries \
-		stream=nb_read_frames -of csv=p=0 "$T/same.webm" 2>"$T/ffprobe.err")
-	g=$(largest_gap "$T/same.webm")
-	note "the recording across the restart: ${n:-0} frames, largest gap ${g:-?} s"
-	check "the recording across the restart reads back in ffprobe" test "${n:-0}" -gt 0
-	check "its gap is shorter than the grace" less_than \
-		"${g:-999}" "$GRACE"
-else
-	skip "the recording (needs codec/vpx, transport/record and ffprobe)"
-	skip "its gap"
-fi
+recording_across same restart
 
 # ---- another node, behind the desk's address ----------------------------
 if ! command -v haproxy >/dev/null 2>&1; then
@@ -178,17 +183,6 @@ check "the sharer's time runs out and it exits cleanly" test "$STATUS" = 0
 reap "$VA" 30
 frames=$(grep -o '[0-9]* decoded frames' "$T/across-v.out" | cut -d' ' -f1)
 note "the viewer decoded ${frames:-0} frames across the kill"
-if [ -n "$RECORD" ]; then
-	n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries \
-		stream=nb_read_frames -of csv=p=0 "$T/across.webm" 2>"$T/ffprobe.err")
-	g=$(largest_gap "$T/across.webm")
-	note "the recording across the kill: ${n:-0} frames, largest gap ${g:-?} s"
-	check "the recording across the kill reads back in ffprobe" test "${n:-0}" -gt 0
-	check "its gap is shorter than the grace" less_than \
-		"${g:-999}" "$GRACE"
-else
-	skip "the recording (needs codec/vpx, transport/record and ffprobe)"
-	skip "its gap"
-fi
+recording_across across kill
 exec 7>&- 8>&-
 tap_done
