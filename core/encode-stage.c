@@ -67,7 +67,11 @@ struct kyoyu_encode_stage {
 	kyoyu_msg *last;    /* the last picture encoded, for the top-off */
 	kyoyu_msg *sent;    /* the last packet posted, until it is taken */
 	bool held;          /* the picture due now waits for the link */
-	int64_t next_due_us, last_encoded_us;
+	int64_t next_due_us;
+	/* When the encoder last finished: a top-off is due topoff_ms after
+	 * it, so the link has that long to carry what it made however late
+	 * the stage's thread ran. */
+	int64_t last_encoded_us;
 	int64_t last_request_us; /* the last keyframe request honoured */
 	unsigned failures;
 	pthread_mutex_t stats_lock;
@@ -381,7 +385,7 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		if (!st->last)
 			return;
 		encode(st, st->last);
-		st->last_encoded_us = now;
+		st->last_encoded_us = kyoyu_now_us();
 		st->next_due_us = now + 1000000 / st->settings.max_fps;
 		/* The top-off repeats this picture with nothing changed. */
 		if ((st->last = kyoyu_msg_writable(st->last))) {
@@ -398,7 +402,7 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		uint64_t before = st->bytes_out;
 		encode(st, st->last);
 		uint64_t bits = (st->bytes_out - before) * 8;
-		st->last_encoded_us = now;
+		st->last_encoded_us = kyoyu_now_us();
 		st->topoffs++;
 		st->refined = st->topoffs >= MAX_TOPOFFS ||
 			      (st->topoffs >= MIN_TOPOFFS &&

@@ -100,6 +100,20 @@ static void expect_no_output(fixture *f, double seconds)
 			 kyoyu_msg_type_name(msg->type), msg->u.packet.flags);
 }
 
+/* Returns once the stage holds a picture for the link (fails after 20 s). */
+static void wait_for_held_picture(fixture *f)
+{
+	kyoyu_encode_stats stats;
+
+	for (int i = 0; i < 2000; i++) {
+		kyoyu_encode_stage_get_stats(f->enc, &stats);
+		if (stats.held_for_link)
+			return;
+		usleep(10000);
+	}
+	fail_msg("the stage held no picture for the link within 20 s");
+}
+
 static void test_encode_stage_encodes_only_the_latest_frame(void **state)
 {
 	fixture *f = start(30, 0, NULL, false);
@@ -221,6 +235,9 @@ static void test_encode_stage_waits_for_the_link_before_encoding(void **state)
 	kyoyu_msg_unref(first);
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 4, 4});
 	post_frame(f, 64, 48, 3, (kyoyu_rect){30, 30, 4, 4});
+	/* On a loaded machine the stage may take a while to find the
+	 * picture due; once it holds one, nothing leaves. */
+	wait_for_held_picture(f);
 	expect_no_output(f, 0.3);
 	kyoyu_encode_stage_get_stats(f->enc, &stats);
 	assert_int_equal(stats.frames_encoded, 1);
@@ -233,7 +250,9 @@ static void test_encode_stage_waits_for_the_link_before_encoding(void **state)
 	kyoyu_msg *next = next_packet(f);
 	assert_int_equal(tag_of(next), 4);
 	assert_false(next->u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	assert_true(next->u.packet.encoded_us - left < 200000);
+	/* The stage looks every 5 ms; the bound leaves room for a loaded
+	 * machine, and a stage that never looked would not send at all. */
+	assert_true(next->u.packet.encoded_us - left < 1000000);
 	kyoyu_msg_unref(next);
 	fake_codec_frame fr = harness_frame(f->h, 1);
 	assert_false(fr.flags & KYOYU_FRAME_KEY);
