@@ -367,6 +367,49 @@ static void test_dxgi_refused_duplication_is_retried_without_frames(void **state
 	assert_int_equal(fake_dxgi.opens, 5);
 }
 
+/* Windows makes the duplication but takes it back before its first frame
+ * (another desktop is shown): the step says to wait rather than open again
+ * at once, and nothing is posted. */
+static void test_dxgi_lost_before_its_first_frame_waits_before_opening_again(void **state)
+{
+	fixture *fx = *state;
+
+	share(fx);
+	queue(DXGI_ACCESS_LOST, (dxgi_frame){0});
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_IDLE);
+	queue(DXGI_ACCESS_LOST, (dxgi_frame){0});
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_RETRY);
+	assert_false(fake_dxgi.open);
+	assert_nothing_posted(fx);
+	queue(DXGI_ACQUIRED, (dxgi_frame){.picture = true});
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_POSTED);
+	kyoyu_msg *key = next_msg(fx, KYOYU_MSG_FRAME);
+	assert_true(key->u.frame.flags & KYOYU_FRAME_KEY);
+	kyoyu_msg_unref(key);
+}
+
+/* A new duplication whose first wait times out sends no key frame of the
+ * old picture: the key frame waits for the screen as it is now. */
+static void test_dxgi_no_key_frame_before_the_new_duplication_is_read(void **state)
+{
+	fixture *fx = *state;
+
+	share(fx);
+	queue(DXGI_ACCESS_LOST, (dxgi_frame){0});
+	queue(DXGI_NOTHING_NEW, (dxgi_frame){0});
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_IDLE);
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_IDLE);
+	assert_true(fake_dxgi.open);
+	assert_nothing_posted(fx);
+	paint(fx, W, H, 6);
+	queue(DXGI_ACQUIRED, (dxgi_frame){.picture = true});
+	assert_int_equal(dxgi_frames_step(&fx->frames, WAIT_MS), DXGI_FRAMES_POSTED);
+	kyoyu_msg *key = next_msg(fx, KYOYU_MSG_FRAME);
+	assert_true(key->u.frame.flags & KYOYU_FRAME_KEY);
+	assert_picture_is_image(fx, key, DXGI_DAMAGE_ROTATION_IDENTITY);
+	kyoyu_msg_unref(key);
+}
+
 /* Duplication that stops being available at all ends capture. */
 static void test_dxgi_duplication_gone_for_good_is_an_error(void **state)
 {
@@ -533,6 +576,8 @@ int main(void)
 		T(test_dxgi_access_lost_opens_again_and_sends_a_key_frame),
 		T(test_dxgi_access_lost_with_a_new_mode_sends_the_size_and_a_key_frame),
 		T(test_dxgi_refused_duplication_is_retried_without_frames),
+		T(test_dxgi_lost_before_its_first_frame_waits_before_opening_again),
+		T(test_dxgi_no_key_frame_before_the_new_duplication_is_read),
 		T(test_dxgi_duplication_gone_for_good_is_an_error),
 		T(test_dxgi_map_failure_opens_again),
 		T(test_dxgi_image_unlike_its_description_is_an_error),

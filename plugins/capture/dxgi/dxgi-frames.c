@@ -100,6 +100,7 @@ static int open_duplication(dxgi_frames *f)
 		post_video_size(f);
 	}
 	f->announce = false;
+	f->unread = true;
 	f->owe_key = true;
 	return DXGI_FRAMES_IDLE;
 }
@@ -172,7 +173,7 @@ static int rects_to_read(dxgi_frames *f, const dxgi_frame *frame)
  * (the image could not be read: the duplication is lost). */
 static int read_picture(dxgi_frames *f, const dxgi_frame *frame, kyoyu_region *damage)
 {
-	bool whole = f->owe_key || frame->rects_lost;
+	bool whole = f->unread || frame->rects_lost;
 	int n = 0;
 
 	if (whole) {
@@ -205,15 +206,16 @@ static int read_picture(dxgi_frames *f, const dxgi_frame *frame, kyoyu_region *d
 	for (uint32_t i = 0; i < damage->n; i++)
 		copy_turned(f, image, stride, damage->rects[i]);
 	dxgi_duplication_unmap(f->dup);
+	f->unread = false;
 	kyoyu_region_union(&f->owed, damage);
 	picture_pool_changed(&f->pics, damage);
 	return 0;
 }
 
-/* Posts what is owed, if a buffer is free. */
+/* Posts what is owed, if a buffer is free and the picture is current. */
 static int post_owed(dxgi_frames *f, int64_t when)
 {
-	if (!f->owed.n && !f->owe_key)
+	if ((!f->owed.n && !f->owe_key) || f->unread)
 		return DXGI_FRAMES_IDLE;
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
 	kyoyu_buffer *buffer = msg ? picture_pool_take(&f->pics) : NULL;
@@ -301,10 +303,13 @@ int dxgi_frames_step(dxgi_frames *f, int timeout_ms)
 	char why[512] = "";
 	ret = dxgi_duplication_acquire(f->dup, timeout_ms, &frame, why, sizeof(why));
 	if (ret == DXGI_ACCESS_LOST) {
+		/* Lost before its first frame: Windows let it be made but shows
+		 * another desktop; opening again at once would spin. */
+		bool none_yet = f->unread;
 		kyoyu_info("the desktop changed (a desktop switch, a UAC prompt or a new "
 			   "screen mode): duplicating it again");
 		close_duplication(f);
-		return post_owed(f, kyoyu_now_us());
+		return none_yet ? DXGI_FRAMES_RETRY : post_owed(f, kyoyu_now_us());
 	}
 	if (ret < 0) {
 		kyoyu_error("%s", why);
@@ -313,7 +318,7 @@ int dxgi_frames_step(dxgi_frames *f, int timeout_ms)
 	int64_t when = kyoyu_now_us();
 	if (ret == DXGI_NOTHING_NEW)
 		return post_owed(f, when);
-	if (frame.picture || f->owe_key) {
+	if (frame.picture || f->unread) {
 		kyoyu_region damage;
 		ret = read_picture(f, &frame, &damage);
 		if (ret) {

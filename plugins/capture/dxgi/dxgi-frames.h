@@ -39,6 +39,7 @@ typedef struct dxgi_frames {
 
 	kyoyu_region owed; /* changed but not posted yet */
 	bool owe_key;
+	bool unread; /* a new duplication: its first frame is read whole */
 	bool announce; /* VIDEO_SIZE once the duplication is open */
 	bool waiting_warned; /* the log said the desktop refuses for now */
 	uint64_t dropped;
@@ -56,7 +57,8 @@ typedef struct dxgi_frames {
 enum {
 	DXGI_FRAMES_IDLE = 0,   /* nothing new */
 	DXGI_FRAMES_POSTED = 1, /* a frame went out: wait until the next may */
-	DXGI_FRAMES_RETRY = 2,  /* Windows refuses the duplication for now */
+	DXGI_FRAMES_RETRY = 2,  /* Windows refuses the duplication for now, or
+				 * took it back before its first frame: wait */
 };
 
 /* Sets F up for MONITOR; posts to BUS.  Opens nothing. */
