@@ -25,8 +25,8 @@
 # Prints TAP; skips everything when either build or a tool is missing.
 #
 # Usage: tests/win64/session-wine.sh [CAPTURE [WIN64 [LINUX]]]
-#   CAPTURE: testsrc (default), gdi, or default (capture.plugin not set:
-#   dxgi,gdi); WIN64: build/win64; LINUX: the Linux
+#   CAPTURE: testsrc (when none is given), gdi, or default (capture.plugin
+#   not set: the sharer's own list, dxgi,gdi); WIN64: build/win64; LINUX: the Linux
 #   build with tls-meter built (make check builds it): build/check.
 set -u
 KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
