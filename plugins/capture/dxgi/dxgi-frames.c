@@ -251,7 +251,7 @@ static void post_pointer(dxgi_frames *f, const dxgi_frame *frame)
 	bool new_shape = false;
 
 	if (frame->pointer_shape) {
-		dxgi_pointer_shape raw;
+		dxgi_pointer_shape raw = {0};
 		kyoyu_cursor_info info = {0};
 		kyoyu_buffer *shape = NULL;
 		if (dxgi_duplication_pointer_shape(f->dup, &raw) == 0)
