@@ -31,9 +31,9 @@
 #define KYOYU_OS_PATH_LIST_SEP ";"
 /* Windows' stat() has no sockets. */
 #define S_ISSOCK(mode) 0
-/* The sharer's capture when none is named (capture/dxgi, to come, will
- * go first). */
-#define KYOYU_OS_SHARER_CAPTURE "gdi"
+/* The sharer's capture when none is named: DXGI Desktop Duplication, and
+ * GDI where duplication is not available (capture/dxgi steps aside). */
+#define KYOYU_OS_SHARER_CAPTURE "dxgi,gdi"
 #else
 #include <poll.h>
 #include <sys/socket.h>

@@ -69,8 +69,9 @@ check "the installed agent runs" grep -qx 'kyoyu-agent [0-9.]* (plugin ABI [0-9]
 	"$T/version.out"
 (cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --list-plugins) >"$T/list.out" 2>&1
 crlf_to_lf "$T/list.out"
-check "and loads its plugins from its own folder (capture/gdi, transport/tls)" sh -c \
-	'grep -q "^capture *gdi " "$1" && grep -q "^transport *tls " "$1"' sh "$T/list.out"
+check "and loads its plugins from its own folder (capture/dxgi, capture/gdi, transport/tls)" \
+	sh -c 'grep -q "^capture *dxgi " "$1" && grep -q "^capture *gdi " "$1" &&
+		grep -q "^transport *tls " "$1"' sh "$T/list.out"
 (cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --check-config agent.cfg) >"$T/check.out" 2>&1
 status=$?
 crlf_to_lf "$T/check.out"

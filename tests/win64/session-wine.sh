@@ -4,7 +4,9 @@
 # build/win64/kyoyu-agent.exe under Wine (transport/tls on Winsock, VP9 from
 # codec/vpx, the picture from CAPTURE: capture/testsrc's synthetic desktop,
 # or capture/gdi copying Wine's desktop, where tests/win64/gdi-paint.exe
-# keeps a window changing), the viewer the Linux build's agent
+# keeps a window changing; or the default list, dxgi then gdi, where
+# capture/dxgi steps aside because Wine has no Desktop Duplication and
+# capture/gdi takes over), the viewer the Linux build's agent
 # with ui/tty, recording; between them tls-meter on loopback notes every
 # TLS 1.3 record that reaches the viewer.  Windows has no UI of kyoyu's yet
 # (and Wine no AF_UNIX control socket): the customer is ui/customer from
@@ -17,11 +19,14 @@
 #  - video flows again after resume;
 #  - the recording is read by ffprobe: every frame, of the picture's size,
 #    with a gap over the pause and a keyframe after it; with capture/gdi,
-#    the painted window's colours where it is and black around it.
+#    the painted window's colours where it is and black around it;
+#  - with the default list, capture/dxgi's log line says why it stepped
+#    aside (the call and its HRESULT), and capture/gdi shared.
 # Prints TAP; skips everything when either build or a tool is missing.
 #
 # Usage: tests/win64/session-wine.sh [CAPTURE [WIN64 [LINUX]]]
-#   CAPTURE: testsrc (default) or gdi; WIN64: build/win64; LINUX: the Linux
+#   CAPTURE: testsrc (when none is given), gdi, or default (capture.plugin
+#   not set: the sharer's own list, dxgi,gdi); WIN64: build/win64; LINUX: the Linux
 #   build with tls-meter built (make check builds it): build/check.
 set -u
 KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,9 +63,12 @@ require_tools Xvfb ffprobe
 command -v wine >/dev/null || skip_all "wine is missing (apt-get install wine wine64)"
 [ -x "$E2E_BIN/tls-meter" ] || skip_all "no $E2E_BIN/tls-meter: run make check in $LINUX first"
 PAINTER=$OUT/tree/tests/win64/gdi-paint.exe
-[ "$CAPTURE" = gdi ] && [ ! -f "$PAINTER" ] && skip_all "no $PAINTER: run scripts/cross-win64 --tests first"
+[ "$CAPTURE" != testsrc ] && [ ! -f "$PAINTER" ] && skip_all "no $PAINTER: run scripts/cross-win64 --tests first"
+captures=$CAPTURE
+[ "$CAPTURE" = default ] && captures="dxgi gdi"
 for f in kyoyu-agent.exe kyoyu-transport-tls.dll kyoyu-codec-vpx.dll \
-	kyoyu-capture-$CAPTURE.dll test-plugins/kyoyu-ui-customer.dll; do
+	$(for c in $captures; do echo "kyoyu-capture-$c.dll"; done) \
+	test-plugins/kyoyu-ui-customer.dll; do
 	[ -f "$OUT/$f" ] || skip_all "no $OUT/$f: run scripts/cross-win64 --tests first"
 done
 wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
@@ -75,7 +83,7 @@ testsrc)
 	WIDTH=640 HEIGHT=360
 	capture_opts="-o capture.width=$WIDTH -o capture.height=$HEIGHT -o capture.fps=15 -o capture.pattern=full"
 	;;
-gdi)
+gdi | default)
 	WIDTH=640 HEIGHT=480
 	capture_opts="-o capture.fps=10"
 	(cd "$OUT" && exec timeout 300 wine "$PAINTER" 300) >"$T/paint.out" 2>"$T/paint.err" &
@@ -91,6 +99,10 @@ check "the Linux viewer records and shows a code" \
 	start_viewer viewer -o record.enabled=true -o "record.path=$rec"
 check "tls-meter relays to the viewer" start_meter
 
+# The default list is what the sharer gets when capture.plugin is not set.
+capture_plugin="-o capture.plugin=$CAPTURE"
+[ "$CAPTURE" = default ] && capture_plugin=""
+
 # start_wine_sharer: the Windows agent connecting through the meter.
 start_wine_sharer() {
 	(cd "$OUT" && exec timeout 300 wine ./kyoyu-agent.exe \
@@ -98,7 +110,7 @@ start_wine_sharer() {
 		-r sharer -o ui.plugin=customer -o "ui.code=$CODE" \
 		-o ui.pause_at_ms=$((PAUSE_AT_S * 1000)) -o ui.pause_ms=$((PAUSE_S * 1000)) \
 		-o log.level=info -o codec.plugin=vpx -o codec.format=vp9 \
-		-o capture.plugin="$CAPTURE" $capture_opts \
+		$capture_plugin $capture_opts \
 		-o transport.host=127.0.0.1 -o "transport.port=$METER_PORT" \
 		-o "transport.pin=$PIN" -t 300) >"$T/sharer.out" 2>"$T/sharer.err" &
 	SHARER_PID=$!
@@ -181,7 +193,19 @@ saturation_of() {
 		-vf "crop=$3:$4:$1:$2,signalstats,metadata=print:key=lavfi.signalstats.SATAVG:file=-" \
 		-f null - | sed -n 's/.*SATAVG=\([0-9]*\).*/\1/p' | tail -1
 }
-if [ "$CAPTURE" = gdi ]; then
+if [ "$CAPTURE" = default ] && grep -q 'capture/dxgi.*can be duplicated' "$T/sharer.err"; then
+	# A later Wine implements Desktop Duplication: capture/dxgi shares.
+	skip "capture/dxgi steps aside: this Wine duplicates the screen"
+	skip "and capture/gdi shares the screen instead: this Wine duplicates the screen"
+elif [ "$CAPTURE" = default ]; then
+	grep 'capture/dxgi' "$T/sharer.err" | head -3 | sed 's/^/#   sharer: /'
+	check "capture/dxgi steps aside, naming the call and its HRESULT" \
+		grep -q 'capture/dxgi.*Desktop Duplication is not available here: .* failed with [A-Z_]* (0x[0-9a-f]*)' \
+		"$T/sharer.err"
+	check "and capture/gdi shares the screen instead" \
+		grep -q 'capture/gdi.*the screen is 640x480' "$T/sharer.err"
+fi
+if [ "$CAPTURE" != testsrc ]; then
 	inside=$(saturation_of 50 40 180 100) outside=$(saturation_of 400 300 100 100)
 	note "mean saturation in the recording's last frame: ${inside:-?} inside gdi-paint's window, ${outside:-?} beside it"
 	check "the recording shows gdi-paint's colours where its window is" \

@@ -7,29 +7,20 @@
  * picture in bands and tiles (plugins/capture/common/frame-diff.h); what
  * differs is the frame's damage, and a still screen posts nothing.  Pool
  * buffers always hold the whole current picture, brought up to date with
- * only the damage they missed.  The pointer travels as CURSOR messages.
+ * only the damage they missed (../common/picture-pool.h).  The pointer travels as CURSOR messages.
  * A new screen size is followed with VIDEO_SIZE and a key frame.  While
  * the session is not sharing nothing is copied. */
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define KYOYU_LOG_COMPONENT "capture/gdi"
 #include <kyoyu/kyoyu.h>
 
 #include "../common/frame-diff.h"
+#include "../common/picture-pool.h"
 #include "gdi-cursor.h"
 #include "gdi-grab.h"
-
-#define POOL_SIZE 4
-#define HISTORY 8 /* damages remembered: a buffer older than that is copied whole */
-
-typedef struct held {
-	kyoyu_buffer *buffer;
-	uint64_t version; /* the picture it holds; 0: none known */
-} held;
 
 typedef struct gdi_capture {
 	/* options */
@@ -39,11 +30,7 @@ typedef struct gdi_capture {
 	const kyoyu_host *host;
 	int fps_now; /* capture.fps, or lower when congestion control asks */
 	gdi_grab grab;
-	uint8_t *picture; /* the last picture, BGRX, grab.stride per row */
-	kyoyu_pool *pool;
-	uint64_t version;
-	kyoyu_region history[HISTORY]; /* damage that made version v: [v % HISTORY] */
-	held held[POOL_SIZE];
+	picture_pool pics; /* the last picture and the frames' buffers */
 	gdi_cursor cursor;
 	bool sharing, ended, send_key, grab_failing;
 	uint64_t dropped;
@@ -76,12 +63,8 @@ static int gdi_capture_init(void *priv, const kyoyu_host *host)
 
 static void free_pictures(gdi_capture *g)
 {
-	kyoyu_pool_unref(g->pool);
-	g->pool = NULL;
+	picture_pool_close(&g->pics);
 	gdi_grab_close(&g->grab);
-	free(g->picture);
-	g->picture = NULL;
-	memset(g->held, 0, sizeof(g->held));
 }
 
 /* The grab, the last picture and the pool for a screen of W × H. */
@@ -93,13 +76,10 @@ static int make_pictures(gdi_capture *g, uint32_t w, uint32_t h)
 		kyoyu_error("cannot copy the screen (%ux%u): GDI gave no bitmap", w, h);
 		return ret;
 	}
-	g->picture = calloc(h, g->grab.stride);
-	g->pool = kyoyu_pool_new(g->grab.stride * h, POOL_SIZE);
-	if (!g->picture || !g->pool) {
+	if (picture_pool_open(&g->pics, w, h)) {
 		free_pictures(g);
 		return -ENOMEM;
 	}
-	g->version = 1; /* 0 marks a buffer that holds no picture yet */
 	kyoyu_info("the screen is %ux%u", w, h);
 	return 0;
 }
@@ -126,51 +106,6 @@ static int gdi_capture_start(void *priv, kyoyu_stage *stage)
 	return 0;
 }
 
-static held *held_slot(gdi_capture *g, kyoyu_buffer *buffer)
-{
-	held *free_slot = NULL;
-
-	for (size_t i = 0; i < POOL_SIZE; i++) {
-		if (g->held[i].buffer == buffer)
-			return &g->held[i];
-		if (!g->held[i].buffer && !free_slot)
-			free_slot = &g->held[i];
-	}
-	if (free_slot) {
-		free_slot->buffer = buffer;
-		free_slot->version = 0;
-	}
-	return free_slot;
-}
-
-static void copy_rect(uint8_t *dst, const uint8_t *src, size_t stride, kyoyu_rect r)
-{
-	for (int32_t y = r.y; y < r.y + r.h; y++)
-		memcpy(dst + (size_t)y * stride + (size_t)r.x * 4,
-		       src + (size_t)y * stride + (size_t)r.x * 4, (size_t)r.w * 4);
-}
-
-/* Brings BUFFER up to the last picture: only what changed since the one
- * it holds, or everything when that is too old to know. */
-static void refresh(gdi_capture *g, kyoyu_buffer *buffer)
-{
-	held *h = held_slot(g, buffer);
-	uint8_t *dst = kyoyu_buffer_data(buffer);
-
-	if (!h || h->version == 0 || g->version - h->version >= HISTORY) {
-		memcpy(dst, g->picture, g->grab.stride * g->grab.height);
-	} else {
-		kyoyu_region missed;
-		kyoyu_region_clear(&missed);
-		for (uint64_t v = h->version + 1; v <= g->version; v++)
-			kyoyu_region_union(&missed, &g->history[v % HISTORY]);
-		for (uint32_t i = 0; i < missed.n; i++)
-			copy_rect(dst, g->picture, g->grab.stride, missed.rects[i]);
-	}
-	if (h)
-		h->version = g->version;
-}
-
 static void count_drop(gdi_capture *g, const char *why)
 {
 	if (g->dropped++ % 100 == 0)
@@ -181,7 +116,7 @@ static void count_drop(gdi_capture *g, const char *why)
 static void post_frame(gdi_capture *g, const kyoyu_region *damage, bool key, int64_t when)
 {
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
-	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(g->pool) : NULL;
+	kyoyu_buffer *buffer = msg ? picture_pool_take(&g->pics) : NULL;
 
 	if (!buffer) {
 		count_drop(g, msg ? "every frame buffer is in use: the encoder is behind"
@@ -191,7 +126,6 @@ static void post_frame(gdi_capture *g, const kyoyu_region *damage, bool key, int
 		g->send_key = true;
 		return;
 	}
-	refresh(g, buffer);
 	kyoyu_frame_layout(&msg->u.frame, KYOYU_PIXFMT_BGRX, g->grab.width, g->grab.height);
 	msg->time_us = when;
 	msg->u.frame.damage = *damage;
@@ -260,15 +194,15 @@ static int tick(gdi_capture *g)
 
 	kyoyu_region damage;
 	kyoyu_region_clear(&damage);
-	capture_frame_diff(g->picture, g->grab.stride, g->grab.pixels, g->grab.stride,
+	capture_frame_diff(g->pics.picture, g->pics.stride, g->grab.pixels, g->grab.stride,
 			   g->grab.width, g->grab.height, &damage);
 	if (g->send_key)
 		kyoyu_region_set_full(&damage, (int32_t)g->grab.width, (int32_t)g->grab.height);
 	if (damage.n) {
 		for (uint32_t i = 0; i < damage.n; i++)
-			copy_rect(g->picture, g->grab.pixels, g->grab.stride, damage.rects[i]);
-		g->version++;
-		g->history[g->version % HISTORY] = damage;
+			picture_pool_copy_rect(g->pics.picture, g->pics.stride, g->grab.pixels,
+					       g->grab.stride, damage.rects[i]);
+		picture_pool_changed(&g->pics, &damage);
 		bool key = g->send_key;
 		g->send_key = false;
 		post_frame(g, &damage, key, now);

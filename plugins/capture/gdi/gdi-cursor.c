@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define KYOYU_LOG_COMPONENT "capture/gdi"
+#include "../common/cursor-mask.h"
 #include "gdi-cursor.h"
 
 /* What the wire carries at most. */
@@ -45,12 +46,8 @@ static void to_bgra(const uint32_t *colour, const uint32_t *mask, size_t pixels,
 		if (colour)
 			v = has_alpha ? colour[i]
 				      : (colour[i] & 0xffffff) | (and_bit ? 0u : 0xff000000u);
-		else if (and_bit)
-			/* Transparent, or (XOR set) the inverted screen, which
-			 * a picture of the cursor cannot be: drawn black. */
-			v = (mask[pixels + i] & 0xffffff) ? 0xff000000u : 0;
 		else
-			v = (mask[pixels + i] & 0xffffff) ? 0xffffffffu : 0xff000000u;
+			v = cursor_mask_pixel(and_bit, (mask[pixels + i] & 0xffffff) != 0);
 		memcpy(out + i * 4, &v, 4);
 	}
 }
