@@ -39,6 +39,11 @@ check "the customer is asked to agree to the recording" \
 	wait_for 60 said crash-sharer 'Do you agree?'
 customer y
 check "the recording starts" wait_for 60 test -s "$rec"
+# latency.csv: frame,pts_us,capture_us,decoded_us,latency_us,kind,received_us
+# (its first lines reach the file when stdio's buffer first fills, after
+# about 75 pictures: on a crowded machine that takes a while).
+first_noted() { [ -n "$(sed -n 2p "$E2E_TMP/latency.csv")" ]; }
+check "the viewer noted its first picture's times" wait_for 120 first_noted
 
 # The file is made when the first keyframe arrives: its birth time, less
 # how long that picture took from capture to arrival, is the wall-clock
@@ -57,10 +62,7 @@ check "the viewer was killed" test "$STATUS" = 137
 "$KYOYU_AGENT" ctl leave --socket "$E2E_TMP/crash-sharer.sock" >/dev/null 2>&1
 reap "$SHARER_PID"
 
-# latency.csv: frame,pts_us,capture_us,decoded_us,latency_us,kind,received_us
-# (its first lines reached the file when stdio's buffer first filled).
 first=$(sed -n 2p "$E2E_TMP/latency.csv")
-check "the viewer noted its first picture's times" test -n "$first"
 start=$(echo "$first" | awk -F, -v s="$start" \
 	'{ arrived = $7 != "" ? $7 : $4; printf "%.6f", s - (arrived - $3) / 1e6 }')
 
@@ -74,5 +76,11 @@ echo "# killed $(awk -v k="$killed" -v s="$start" 'BEGIN { printf "%.2f", k - s 
 	"into the recording; ffprobe reads $frames frames, the last at ${last:-none} s:" \
 	"$lost s lost ($(stat -c %s "$rec") bytes)"
 check "ffprobe reads the recording" test "$frames" -gt 0
-check "at most a second of video is lost" awk -v x="$lost" 'BEGIN { exit !(x <= 1.0) }'
+# A crowded machine sends pictures seconds apart, and nothing is lost in
+# such a gap: the allowance is a second beyond the widest one in the file
+# (67 ms at 15 pictures a second).
+gap=$(awk 'NR > 1 && $1 - prev > gap { gap = $1 - prev } { prev = $1 }
+	END { printf "%.2f", gap }' "$E2E_TMP/pts")
+echo "# the widest gap between two pictures in the recording: $gap s"
+check "at most a second of video is lost" awk -v x="$lost" -v g="$gap" 'BEGIN { exit !(x <= 1.0 + g) }'
 tap_done
