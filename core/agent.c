@@ -153,18 +153,22 @@ static int search_path(const agent_args *args, kyoyu_settings *settings,
 }
 
 /* KYOYU_LOCALEDIR, the build tree's catalogues (make check, scripts/demo),
- * or the installed ones. */
+ * or the installed ones (on Windows beside kyoyu-agent.exe). */
 static const char *locale_dir(void)
 {
-	static char build_locale[PATH_MAX];
+	static char dir[PATH_MAX];
 	const char *env = getenv("KYOYU_LOCALEDIR");
 
 	if (env && *env)
 		return env;
-	if (!running_from_build_tree(build_locale, sizeof(build_locale) - 8))
+	if (running_from_build_tree(dir, sizeof(dir) - 8)) {
+		strcat(dir, "/locale");
+		return dir;
+	}
+	if (kyoyu_os_installed_locale_dir(KYOYU_LOCALE_DIR, dir,
+					  sizeof(dir)) != 0)
 		return KYOYU_LOCALE_DIR;
-	strcat(build_locale, "/locale");
-	return build_locale;
+	return dir;
 }
 
 /* ui.language, on either side, wins over the environment. */

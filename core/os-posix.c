@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <locale.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -256,6 +257,74 @@ int kyoyu_os_program_path(char *buf, size_t len)
 int kyoyu_os_installed_plugin_dir(const char *compiled, char *buf, size_t len)
 {
 	return snprintf(buf, len, "%s", compiled) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+int kyoyu_os_installed_locale_dir(const char *compiled, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", compiled) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
+void kyoyu_os_console_init(void)
+{
+}
+
+/* glibc's gettext looks up LANGUAGE (a list such as "ja:en") only while the
+ * messages' locale is not "C" or "POSIX"; "C.UTF-8" (built into glibc since
+ * 2.35) counts as not "C".  And when the environment names a locale that
+ * is not installed, setlocale() fails and everything stays "C", so neither
+ * LANG nor LANGUAGE is heeded.  Both cases are common where kyoyu runs (a
+ * minimal system with only C, C.UTF-8 and POSIX): the language is then
+ * asked for by name through LANGUAGE, with C.UTF-8 as the messages'
+ * locale.  Only LC_CTYPE and LC_MESSAGES follow the environment: numbers
+ * in the logs, the status of `kyoyu-agent ctl` and the configuration file
+ * keep the C locale's decimal point. */
+
+static bool is_c_locale(const char *name)
+{
+	return !name || !*name || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0;
+}
+
+/* The locale the environment names for CATEGORY, as setlocale() reads it:
+ * LC_ALL, then the category's own variable, then LANG. */
+static const char *named_locale(const char *variable)
+{
+	const char *names[] = {"LC_ALL", variable, "LANG"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *value = getenv(names[i]);
+		if (value && *value)
+			return value;
+	}
+	return NULL;
+}
+
+/* A UTF-8 locale that is no language: glibc's built-in C.UTF-8. */
+static bool set_utf8_c_locale(int category)
+{
+	return setlocale(category, "C.UTF-8") || setlocale(category, "C.utf8");
+}
+
+void kyoyu_os_locale_init(void)
+{
+	if (!setlocale(LC_CTYPE, "") && !is_c_locale(named_locale("LC_CTYPE")))
+		set_utf8_c_locale(LC_CTYPE);
+#ifdef ENABLE_NLS
+	if (!setlocale(LC_MESSAGES, "")) {
+		const char *wanted = named_locale("LC_MESSAGES");
+		const char *language = getenv("LANGUAGE");
+		/* LANGUAGE, when set, outranks LANG for gettext anyway. */
+		if (!is_c_locale(wanted) && set_utf8_c_locale(LC_MESSAGES) &&
+		    (!language || !*language))
+			setenv("LANGUAGE", wanted, 1);
+	}
+#endif
+}
+
+void kyoyu_os_locale_speak(const char *language)
+{
+	if (is_c_locale(setlocale(LC_MESSAGES, NULL)))
+		set_utf8_c_locale(LC_MESSAGES);
+	setenv("LANGUAGE", language, 1);
 }
 
 void *kyoyu_os_aligned_alloc(size_t align, size_t size)

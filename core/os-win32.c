@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* core/os.h on Windows (mingw-w64): Winsock, console control events,
- * LoadLibrary and the PE export table. */
+ * LoadLibrary and the PE export table, the user's display language. */
 #include "config.h"
 
 #include <errno.h>
@@ -338,6 +338,69 @@ int kyoyu_os_installed_plugin_dir(const char *compiled, char *buf, size_t len)
 	if (slash)
 		*slash = '\0';
 	return 0;
+}
+
+int kyoyu_os_installed_locale_dir(const char *compiled, char *buf, size_t len)
+{
+	size_t n;
+
+	if (kyoyu_os_installed_plugin_dir(compiled, buf, len) != 0)
+		return -ENOENT;
+	n = strlen(buf);
+	return snprintf(buf + n, len - n, "/share/locale") < (int)(len - n) ? 0
+									   : -ENAMETOOLONG;
+}
+
+/* Sets the environment variable NAME of this process to VALUE, where
+ * libintl (libintl-8.dll, on the same C runtime) reads it. */
+static void put_env(const char *name, const char *value)
+{
+	char assignment[64];
+
+	if (snprintf(assignment, sizeof(assignment), "%s=%s", name, value) <
+	    (int)sizeof(assignment))
+		_putenv(assignment);
+}
+
+/* The language the user reads Windows in, when kyoyu has a catalogue for
+ * it; English otherwise. */
+static const char *display_language(void)
+{
+	return PRIMARYLANGID(GetUserDefaultUILanguage()) == LANG_JAPANESE ? "ja" : "en";
+}
+
+/* libintl on Windows reads the environment itself (LC_ALL, LC_MESSAGES,
+ * LANG, then LANGUAGE); when none is set, as on most Windows PCs, it would
+ * take the thread's locale, which is the regional format (a PC may show
+ * Japanese dates and speak English).  The character type stays the C
+ * locale's: kyoyu's strings are UTF-8, which no locale of msvcrt is. */
+void kyoyu_os_locale_init(void)
+{
+	const char *names[] = {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *value = getenv(names[i]);
+		if (value && *value)
+			return;
+	}
+	put_env("LANGUAGE", display_language());
+}
+
+void kyoyu_os_locale_speak(const char *language)
+{
+	/* libintl ignores LANGUAGE while the locale the environment names
+	 * (LC_ALL, LC_MESSAGES, LANG: the first set) is "C". */
+	const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *value = getenv(names[i]);
+		if (!value || !*value)
+			continue;
+		if (strcmp(value, "C") == 0)
+			put_env(names[i], "C.UTF-8");
+		break;
+	}
+	put_env("LANGUAGE", language);
 }
 
 void *kyoyu_os_aligned_alloc(size_t align, size_t size)

@@ -121,6 +121,31 @@ int kyoyu_os_program_path(char *buf, size_t len);
  * any folder, the folder of kyoyu-agent.exe, beside which they are. */
 int kyoyu_os_installed_plugin_dir(const char *compiled, char *buf, size_t len);
 
+/* Where the installed catalogues are (LANG/LC_MESSAGES/kyoyu.mo): the
+ * folder COMPILED (configure's localedir) on Linux; on Windows, where
+ * kyoyu is installed per user in any folder, share/locale in the folder of
+ * kyoyu-agent.exe. */
+int kyoyu_os_installed_locale_dir(const char *compiled, char *buf, size_t len);
+
+/* Makes the console show what kyoyu writes (UTF-8) on stdout and stderr
+ * right: nothing on Linux, where the terminal reads UTF-8; on Windows a
+ * standard stream that is a console is relayed to it as UTF-16
+ * (core/os-win32-console.c), whatever its code page.  Once, on the main
+ * thread, before anything is written. */
+void kyoyu_os_console_init(void);
+
+/* The language of the messages and the character type, from the
+ * environment: LC_ALL, LC_MESSAGES, LANG, then LANGUAGE, as gettext reads
+ * them.  Where the environment names none, Linux speaks the C locale's
+ * English and Windows the user's display language (Japanese or English).
+ * Main thread, before kyoyu's text domain is bound. */
+void kyoyu_os_locale_init(void);
+
+/* Speaks LANGUAGE ("ja", "en") whatever the environment says (ui.language):
+ * sets LANGUAGE, and makes gettext heed it where the environment's locale
+ * is "C", which would make gettext ignore LANGUAGE.  Main thread. */
+void kyoyu_os_locale_speak(const char *language);
+
 /* SIZE bytes aligned to ALIGN (a power of two, a multiple of the size of
  * a pointer), freed with kyoyu_os_aligned_free (on Windows they come from
  * _aligned_malloc, which free() must not see); NULL when out of memory. */

@@ -1,7 +1,8 @@
 ; SPDX-License-Identifier: MIT
 ; kyoyu's Windows installer, built by scripts/win64-installer with
 ; makensis (Debian's nsis).  It installs for the person running it, without
-; administrator rights: the agent and its DLLs into
+; administrator rights: the agent, its DLLs and its catalogues
+; (share\locale\LANG\LC_MESSAGES\kyoyu.mo) into
 ; %LOCALAPPDATA%\Programs\kyoyu, a Start-menu entry of that person's, and an
 ; uninstaller listed in their "Apps" (HKCU).  The desk's settings, when the
 ; packager gave them, are agent.cfg beside the agent, which the Start-menu
@@ -10,7 +11,7 @@
 ;
 ; Defined by the caller (makensis -D...): VERSION, OUTFILE, FILES (an
 ; include that defines the macros INSTALL_FILES and DELETE_FILES for the
-; folder's files) and, with the desk's settings, DESK_CONFIG.
+; folder's files and the folders under it) and, with the desk's settings, DESK_CONFIG.
 
 ; A 64-bit installer, as kyoyu is 64-bit only: it also runs where no
 ; 32-bit Windows programs do (Debian's Wine without wine32).

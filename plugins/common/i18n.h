@@ -15,8 +15,9 @@
 #define KYOYU_TEXT_DOMAIN "kyoyu"
 
 /* ENABLE_NLS (config.h): built with the catalogues.  Without them
- * (--disable-nls, the Windows build until libintl is cross-built) the
- * strings stay English. */
+ * (--disable-nls) the strings stay English.  On Windows libintl is a DLL
+ * of its own (libintl-8.dll), so the domain the core binds is the one every
+ * plugin looks up. */
 #ifdef ENABLE_NLS
 #include <libintl.h>
 #define _(text) dgettext(KYOYU_TEXT_DOMAIN, text)

@@ -3,11 +3,12 @@
 # kyoyu's Windows installer under Wine, in a Wine prefix of its own made for
 # the test: scripts/win64-installer builds one with a desk's settings, which
 # installs silently (/S) for the user, without administrator rights: the
-# agent and its DLLs (not the test source) in %LOCALAPPDATA%\Programs\kyoyu,
-# agent.cfg, a Start-menu entry that runs the sharer with it, the uninstaller
-# listed under HKCU.  The installed agent runs, loads its plugins from its
-# folder and accepts the desk's settings.  The uninstaller then removes all
-# of it.  Prints TAP; skips everything when the cross build was not done.
+# agent, its DLLs (not the test source) and its catalogues in
+# %LOCALAPPDATA%\Programs\kyoyu, agent.cfg, a Start-menu entry that runs the
+# sharer with it, the uninstaller listed under HKCU.  The installed agent
+# runs, loads its plugins from its folder, speaks Japanese from its
+# catalogues and accepts the desk's settings.  The uninstaller then removes
+# all of it.  Prints TAP; skips everything when the cross build was not done.
 #
 # Usage: tests/win64/installer-wine.sh [BUILD]    (BUILD: build/win64)
 set -u
@@ -50,6 +51,11 @@ check "with every DLL of the build but the test source" sh -c '
 		cmp -s "$f" "$2/$(basename "$f")" || exit 1
 	done
 	[ ! -e "$2/kyoyu-capture-testsrc.dll" ]' sh "$OUT" "$inst"
+check "the catalogues in share\\locale\\{ja,en}\\LC_MESSAGES" sh -c '
+	for l in ja en; do
+		cmp -s "$1/share/locale/$l/LC_MESSAGES/kyoyu.mo" "$2/share/locale/$l/LC_MESSAGES/kyoyu.mo" ||
+			exit 1
+	done' sh "$OUT" "$inst"
 check "and the desk's settings as agent.cfg" cmp -s "$T/desk.cfg" "$inst/agent.cfg"
 check "nothing went where only an administrator may write" \
 	sh -c '! ls -d "$1"/drive_c/Program\ Files*/kyoyu "$1"/drive_c/windows/kyoyu* 2>/dev/null' \
@@ -72,6 +78,17 @@ crlf_to_lf "$T/list.out"
 check "and loads its plugins from its own folder (capture/dxgi, capture/gdi, transport/tls)" \
 	sh -c 'grep -q "^capture *dxgi " "$1" && grep -q "^capture *gdi " "$1" &&
 		grep -q "^transport *tls " "$1"' sh "$T/list.out"
+# A sharer that cannot see the screen says so (the build's fake capture,
+# told to step aside: tests/win64/language-wine.sh).
+if [ -f "$OUT/test-plugins/kyoyu-capture-good.dll" ]; then
+	(cd "$inst" && LANG=ja_JP.UTF-8 timeout 120 wine ./kyoyu-agent.exe -r sharer \
+		--plugin-path "$(winepath -w "$OUT/test-plugins")" -o capture.plugin=good \
+		-o capture.skip=true -o ctl.socket=none) >"$T/ja.out" 2>&1
+	check "with LANG=ja_JP.UTF-8 it speaks Japanese from its installed catalogue" \
+		grep -q "kyoyu からお使いの画面が見えないため、何も共有していません。" "$T/ja.out"
+else
+	skip "no test-plugins/kyoyu-capture-good.dll: run scripts/cross-win64 --tests"
+fi
 (cd "$inst" && timeout 120 wine ./kyoyu-agent.exe --check-config agent.cfg) >"$T/check.out" 2>&1
 status=$?
 crlf_to_lf "$T/check.out"
