@@ -4,9 +4,11 @@
  * DAMAGE says what changed; at most capture.fps times a second the changed
  * rectangles are grabbed (MIT-SHM, else GetImage) and posted as one frame
  * whose damage is exactly those rectangles.  A still screen posts nothing.
- * Pool buffers always hold the whole current picture, because an encoder
- * may read any of it: a buffer coming back from the encoder is refreshed
- * with only the damage it missed since it last held a picture.  The
+ * Frames are posted in the shared memory the X server grabbed into
+ * (x11-pictures.h), not copied.  Every picture holds the whole current
+ * screen, because an encoder may read any of it: a picture coming back
+ * from the encoder is refreshed with only the damage it missed since it
+ * last held a picture.  The
  * pointer travels as CURSOR messages; RandR layout changes are followed
  * with a VIDEO_SIZE message and a key frame of the new area.  While the
  * session is not sharing, nothing is grabbed and nothing is polled.
@@ -26,7 +28,11 @@
 #include "x11-display.h"
 #include "x11-grab.h"
 #include "x11-monitors.h"
+#include "x11-pictures.h"
 
+/* Pictures out at once: the encoder's last (kept for top-offs) and the one
+ * waiting for it, one in an inbox, one being grabbed.  When all are out
+ * the frame is dropped and its damage goes into the next. */
 #define POOL_SIZE 4
 /* Damage of this many past pictures is kept to refresh a returning buffer. */
 #define HISTORY 8
@@ -35,11 +41,6 @@
  * polled every SLOW_POLL_US, and at the frame rate again once it moves. */
 #define POINTER_REST_US 1000000
 #define SLOW_POLL_US 200000
-
-typedef struct held {
-	kyoyu_buffer *buffer; /* identity only; never dereferenced here */
-	uint64_t version;     /* the picture it holds; 0: unknown */
-} held;
 
 typedef struct x11_capture {
 	/* options */
@@ -58,10 +59,10 @@ typedef struct x11_capture {
 	x11_area area;       /* what is shared, in root window pixels */
 	bool layout_changed; /* look for the shared area again */
 
-	kyoyu_pool *pool;    /* buffers of the area's size */
+	x11_pictures *pictures; /* of the area's size */
 	uint64_t version;    /* of the current picture; 0: none yet */
 	kyoyu_region history[HISTORY]; /* damage that made version v: [v % HISTORY] */
-	held held[POOL_SIZE];
+	uint64_t held[POOL_SIZE]; /* the picture each slot holds; 0: unknown */
 	kyoyu_region pending; /* taken from X but not posted yet */
 
 	int fps_now;         /* the cap now: capture.fps, or lower on request */
@@ -118,20 +119,28 @@ static void x11_capture_fini(void *priv)
 	x11_display_close(&x->display);
 }
 
-/* A new pool and staging area for the area's size; every buffer of the
+static void release_pictures(x11_capture *x)
+{
+	x11_pictures_release(x->pictures);
+	x->pictures = NULL;
+	x11_grab_release(&x->grab);
+}
+
+/* New pictures and staging area for the area's size; every picture of the
  * old pool is forgotten (they return to it, not to us). */
 static int resize_pictures(x11_capture *x)
 {
 	size_t bytes = area_bytes(&x->area);
 
-	kyoyu_pool_unref(x->pool);
-	x->pool = kyoyu_pool_new(bytes, POOL_SIZE);
-	if (!x->pool)
+	release_pictures(x);
+	x11_grab_setup(&x->grab, &x->display, x->shm, bytes);
+	x->pictures = x11_pictures_new(&x->display, bytes, POOL_SIZE,
+				       x11_grab_uses_shm(&x->grab));
+	if (!x->pictures)
 		return -ENOMEM;
 	memset(x->held, 0, sizeof(x->held));
 	x->version = 0;
 	kyoyu_region_clear(&x->pending);
-	x11_grab_setup(&x->grab, &x->display, x->shm, bytes);
 	return 0;
 }
 
@@ -162,9 +171,7 @@ static int x11_capture_start(void *priv, kyoyu_stage *stage)
 	ret = x11_display_sync(&x->display);
 	if (ret) {
 		x11_damage_stop(&x->damage);
-		x11_grab_release(&x->grab);
-		kyoyu_pool_unref(x->pool);
-		x->pool = NULL;
+		release_pictures(x);
 		return ret;
 	}
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
@@ -180,46 +187,30 @@ static void x11_capture_stop(void *priv)
 {
 	x11_capture *x = priv;
 
-	if (x->display.conn) {
+	if (x->display.conn)
 		x11_damage_stop(&x->damage);
-		x11_grab_release(&x->grab);
+	release_pictures(x);
+	if (x->display.conn)
 		xcb_flush(x->display.conn);
-	}
-	kyoyu_pool_unref(x->pool);
-	x->pool = NULL;
-	kyoyu_info("%llu frames posted (%.1f MiB grabbed), %llu dropped because the "
-		   "encoder was behind", (unsigned long long)x->frames,
-		   (double)x->grab.bytes / (1 << 20), (unsigned long long)x->dropped);
+	kyoyu_info("%llu frames posted (%.1f MiB grabbed, %.1f MiB of it copied from "
+		   "staging), %llu dropped because the encoder was behind",
+		   (unsigned long long)x->frames, (double)x->grab.bytes / (1 << 20),
+		   (double)x->grab.copied / (1 << 20), (unsigned long long)x->dropped);
 }
 
 /* ---- pictures ------------------------------------------------------------ */
 
-static held *held_slot(x11_capture *x, kyoyu_buffer *buffer)
-{
-	held *free_slot = NULL;
-
-	for (size_t i = 0; i < POOL_SIZE; i++) {
-		if (x->held[i].buffer == buffer)
-			return &x->held[i];
-		if (!x->held[i].buffer && !free_slot)
-			free_slot = &x->held[i];
-	}
-	if (free_slot)
-		*free_slot = (held){buffer, 0};
-	return free_slot;
-}
-
-/* What a buffer holding picture H lacks to show picture x->version plus
- * DAMAGE: everything when it is too old to know. */
-static void missed_by(const x11_capture *x, const held *h, const kyoyu_region *damage,
+/* What a picture holding version HELD lacks to show picture x->version
+ * plus DAMAGE: everything when it is too old to know. */
+static void missed_by(const x11_capture *x, uint64_t held, const kyoyu_region *damage,
 		      kyoyu_region *missed)
 {
-	if (!h || h->version == 0 || x->version - h->version >= HISTORY) {
+	if (held == 0 || x->version - held >= HISTORY) {
 		kyoyu_region_set_full(missed, (int32_t)x->area.width, (int32_t)x->area.height);
 		return;
 	}
 	*missed = *damage;
-	for (uint64_t v = h->version + 1; v <= x->version; v++)
+	for (uint64_t v = held + 1; v <= x->version; v++)
 		kyoyu_region_union(missed, &x->history[v % HISTORY]);
 }
 
@@ -230,34 +221,49 @@ static void count_drop(x11_capture *x, const char *why)
 			   "next one)", why, (unsigned long long)x->dropped);
 }
 
-/* Grabs DAMAGE (plus whatever the buffer missed) and posts it as a frame.
- * What cannot be posted now stays pending for the next frame. */
+/* Grabs DAMAGE (plus whatever the picture missed) and posts it as a frame.
+ * What cannot be posted now stays pending for the next frame.
+ *
+ * Which picture the grab goes into: only a free one, a slot no reference
+ * points at any more.  The newest picture is always still out (the frame
+ * just posted sits in an inbox, or is the encoder's last one, which it
+ * keeps for top-offs and encodes again: kyoyu_msg_writable() there copies
+ * the message, not the pixels, so the buffer stays referenced), and so is
+ * every picture a holder may read again; writing into one of those would
+ * change a frame after it was posted.  A free slot still holds the picture
+ * it was last posted with (version held[i]), so grabbing what changed
+ * since then (missed_by: the damage of every later version, and this
+ * frame's) makes it the whole current screen; the free slot with the
+ * newest picture is taken, so that is the least to grab.  A slot whose
+ * grab failed half-way holds no known picture and is grabbed whole next
+ * time. */
 static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
 {
 	int64_t captured = kyoyu_now_us();
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
-	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(x->pool) : NULL;
+	x11_picture pic = {0};
+	int ret = msg ? x11_pictures_acquire(x->pictures, x->held, &pic) : -ENOMEM;
 	kyoyu_region missed;
 
 	/* Even a failed attempt uses up its frame period: the next try waits. */
 	x->last_frame_us = captured;
-	if (!buffer) {
-		count_drop(x, msg ? "every frame buffer is in use: the encoder is behind"
-				  : "out of memory for a frame message");
+	if (ret) {
+		count_drop(x, ret == -EBUSY
+				      ? "every picture is in use: the encoder is behind"
+				      : "out of memory for a frame");
 		kyoyu_msg_unref(msg);
 		kyoyu_region_union(&x->pending, damage);
 		x->send_key |= key;
 		return 0;
 	}
-	held *h = held_slot(x, buffer);
-	missed_by(x, h, damage, &missed);
+	missed_by(x, x->held[pic.index], damage, &missed);
 	kyoyu_frame_layout(&msg->u.frame, x->format, x->area.width, x->area.height);
-	int ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y,
-				  kyoyu_buffer_data(buffer), msg->u.frame.stride[0]);
+	x11_grab_target target = {kyoyu_buffer_data(pic.buffer), msg->u.frame.stride[0],
+				  x->area.width, pic.shm_seg};
+	ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y, &target);
 	if (ret) {
-		if (h)
-			h->version = 0; /* partly overwritten: holds no known picture */
-		kyoyu_buffer_unref(buffer);
+		x->held[pic.index] = 0; /* partly overwritten: holds no known picture */
+		kyoyu_buffer_unref(pic.buffer);
 		kyoyu_msg_unref(msg);
 		if (ret != -EAGAIN)
 			return ret;
@@ -269,14 +275,13 @@ static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
 	}
 	x->version++;
 	x->history[x->version % HISTORY] = *damage;
-	if (h)
-		h->version = x->version;
+	x->held[pic.index] = x->version;
 
 	msg->time_us = captured;
 	msg->u.frame.damage = *damage;
 	if (key)
 		msg->u.frame.flags |= KYOYU_FRAME_KEY;
-	msg->buf = buffer;
+	msg->buf = pic.buffer;
 	if (kyoyu_bus_post(x->host->bus, msg) == 0)
 		x->frames++;
 	return 0;
