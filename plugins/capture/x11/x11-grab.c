@@ -250,3 +250,31 @@ int x11_grab_region(x11_grab *g, const kyoyu_region *region, int32_t ox, int32_t
 	uint32_t planned = plan_shm(g, region->rects, n, dst, req);
 	return grab_shm(g, req, planned, ox, oy, dst);
 }
+
+uint32_t x11_grab_whole_ask(x11_grab *g, int32_t ox, int32_t oy, uint32_t height,
+			    const x11_grab_target *dst)
+{
+	kyoyu_rect whole = {0, 0, (int32_t)dst->width, (int32_t)height};
+
+	g->bytes += rect_bytes(whole);
+	return xcb_shm_get_image(g->display->conn, g->display->root, (int16_t)ox,
+				 (int16_t)oy, (uint16_t)whole.w, (uint16_t)whole.h,
+				 ALL_PLANES, XCB_IMAGE_FORMAT_Z_PIXMAP, dst->shm_seg, 0)
+		.sequence;
+}
+
+int x11_grab_whole_wait(x11_grab *g, uint32_t asked, uint32_t height,
+			const x11_grab_target *dst)
+{
+	xcb_shm_get_image_cookie_t cookie = {asked};
+	xcb_generic_error_t *err = NULL;
+	xcb_shm_get_image_reply_t *reply =
+		xcb_shm_get_image_reply(g->display->conn, cookie, &err);
+	kyoyu_rect whole = {0, 0, (int32_t)dst->width, (int32_t)height};
+	int ret = 0;
+
+	if (!reply || reply->size < rect_bytes(whole))
+		ret = reply_error(g, err);
+	free(reply);
+	return ret;
+}

@@ -66,4 +66,13 @@ const char *x11_grab_method(const x11_grab *grab);
 int x11_grab_region(x11_grab *grab, const kyoyu_region *region, int32_t origin_x,
 		    int32_t origin_y, const x11_grab_target *target);
 
+/* The whole picture TARGET (which must have an SHM_SEG), HEIGHT rows, asked
+ * for without waiting, so that it can share a round trip with other
+ * requests; x11_grab_whole_wait() waits for it and returns as
+ * x11_grab_region() does. */
+uint32_t x11_grab_whole_ask(x11_grab *grab, int32_t origin_x, int32_t origin_y,
+			    uint32_t height, const x11_grab_target *target);
+int x11_grab_whole_wait(x11_grab *grab, uint32_t asked, uint32_t height,
+			const x11_grab_target *target);
+
 #endif

@@ -132,13 +132,9 @@ int x11_pictures_acquire(x11_pictures *p, const uint64_t rank[], x11_picture *ou
 	return 0;
 }
 
-unsigned x11_pictures_segments(const x11_pictures *p)
+bool x11_pictures_shared(const x11_pictures *p)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < p->max; i++)
-		n += p->slots[i].shm.seg != 0;
-	return n;
+	return p->shm;
 }
 
 void x11_pictures_release(x11_pictures *p)

@@ -43,8 +43,9 @@ x11_pictures *x11_pictures_new(x11_display *display, size_t bytes, unsigned max,
  * out (the encoder is behind), or -ENOMEM.  The capture's thread only. */
 int x11_pictures_acquire(x11_pictures *pictures, const uint64_t rank[], x11_picture *out);
 
-/* How many segments the server has attached for the pool now. */
-unsigned x11_pictures_segments(const x11_pictures *pictures);
+/* True while every picture made so far, and the next one, is shared
+ * memory the server can grab into (false after the first failure). */
+bool x11_pictures_shared(const x11_pictures *pictures);
 
 /* The server lets go of every segment, and the pool goes once the last
  * buffer is back (NULL is ignored).  The capture's thread, while the
