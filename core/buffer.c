@@ -22,6 +22,9 @@ struct kyoyu_buffer {
 	size_t capacity;
 	kyoyu_buffer *next_free;
 	unsigned char *data;
+	/* A wrapped buffer: DATA is its owner's, given back with this. */
+	kyoyu_buffer_release_fn release;
+	void *release_opaque;
 };
 
 struct kyoyu_pool {
@@ -54,6 +57,8 @@ static kyoyu_buffer *buffer_alloc(size_t capacity)
 	buffer->capacity = capacity;
 	buffer->next_free = NULL;
 	buffer->data = (unsigned char *)mem + header_size();
+	buffer->release = NULL;
+	buffer->release_opaque = NULL;
 	return buffer;
 }
 
@@ -72,6 +77,21 @@ kyoyu_buffer *kyoyu_buffer_new_copy(const void *data, size_t size)
 
 	if (buffer && size)
 		memcpy(buffer->data, data, size);
+	return buffer;
+}
+
+kyoyu_buffer *kyoyu_buffer_new_wrapped(void *data, size_t size,
+				       kyoyu_buffer_release_fn release, void *opaque)
+{
+	kyoyu_buffer *buffer = buffer_alloc(0);
+
+	if (!buffer)
+		return NULL;
+	buffer->data = data;
+	buffer->size = size;
+	buffer->capacity = size;
+	buffer->release = release;
+	buffer->release_opaque = opaque;
 	return buffer;
 }
 
@@ -102,6 +122,8 @@ void kyoyu_buffer_unref(kyoyu_buffer *buffer)
 		return;
 	kyoyu_pool *pool = buffer->pool;
 	if (!pool) {
+		if (buffer->release)
+			buffer->release(buffer->release_opaque);
 		kyoyu_os_aligned_free(buffer);
 		return;
 	}

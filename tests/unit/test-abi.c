@@ -176,7 +176,7 @@ static const pin layout[] = {
 
 static const pin values[] = {
 	VALUE(KYOYU_ABI_MAJOR, 1),
-	VALUE(KYOYU_ABI_MINOR, 0),
+	VALUE(KYOYU_ABI_MINOR, 1),
 	VALUE(KYOYU_KIND_CAPTURE, 1),
 	VALUE(KYOYU_KIND_CODEC, 2),
 	VALUE(KYOYU_KIND_TRANSPORT, 3),

@@ -75,6 +75,34 @@ static void test_buffer_refuses_absurd_sizes(void **state)
 	assert_null(kyoyu_buffer_new(SIZE_MAX - 10));
 }
 
+static void count_release(void *opaque)
+{
+	(*(int *)opaque)++;
+}
+
+/* Memory the caller owns goes back to it once, on the last unref, and is
+ * never freed by the core. */
+static void test_wrapped_buffer_gives_its_memory_back_on_last_unref(void **state)
+{
+	(void)state;
+	static unsigned char memory[64];
+	int released = 0;
+	kyoyu_buffer *b = kyoyu_buffer_new_wrapped(memory, sizeof(memory), count_release,
+						   &released);
+
+	assert_non_null(b);
+	assert_ptr_equal(kyoyu_buffer_data(b), memory);
+	assert_int_equal(kyoyu_buffer_size(b), sizeof(memory));
+	assert_int_equal(kyoyu_buffer_capacity(b), sizeof(memory));
+	assert_true(kyoyu_buffer_is_writable(b));
+	kyoyu_buffer_ref(b);
+	assert_false(kyoyu_buffer_is_writable(b));
+	kyoyu_buffer_unref(b);
+	assert_int_equal(released, 0);
+	kyoyu_buffer_unref(b);
+	assert_int_equal(released, 1);
+}
+
 static void test_pool_bound_returns_null(void **state)
 {
 	kyoyu_buffer *b[3];
@@ -190,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_is_writable_only_with_one_reference),
 		cmocka_unit_test(test_buffer_set_size_stays_within_capacity),
 		cmocka_unit_test(test_buffer_refuses_absurd_sizes),
+		cmocka_unit_test(test_wrapped_buffer_gives_its_memory_back_on_last_unref),
 		cmocka_unit_test(test_pool_bound_returns_null),
 		cmocka_unit_test(test_pool_buffer_comes_back_full_size_and_writable),
 		cmocka_unit_test(test_pool_outlives_owner_unref),

@@ -559,6 +559,217 @@ static void test_pause_posts_nothing_and_resume_starts_with_a_key_frame(void **s
 	capture_harness_close(&h);
 }
 
+/* ---- pictures in shared memory ----------------------------------------- */
+
+/* capture/x11's pictures out at once (POOL_SIZE), and its staging segment. */
+#define PICTURES 4
+
+/* A hash of a frame's pixels (the X byte left out), to tell later whether
+ * anything wrote into the frame after it was posted. */
+static uint64_t frame_hash(const kyoyu_msg *frame)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (uint32_t y = 0; y < frame->u.frame.height; y++)
+		for (uint32_t x = 0; x < frame->u.frame.width; x++) {
+			h ^= pixel_at(frame, (int32_t)x, (int32_t)y);
+			h *= 1099511628211u;
+		}
+	return h;
+}
+
+/* The next frame, which must come within WAIT_S. */
+static kyoyu_msg *next_frame(capture_harness *h, const char *after)
+{
+	kyoyu_msg *frame;
+
+	if (!wait_for(h, KYOYU_MSG_FRAME, WAIT_S, NULL, &frame))
+		fail_msg("no frame after %s", after);
+	return frame;
+}
+
+/* The last of the frames that come after a change until none comes for
+ * 0.2 s: a grab may catch a drawing half done, and the next completes it. */
+static kyoyu_msg *latest_frame(capture_harness *h, const char *after)
+{
+	kyoyu_msg *frame = next_frame(h, after), *newer;
+
+	while (wait_for(h, KYOYU_MSG_FRAME, 0.2, NULL, &newer)) {
+		kyoyu_msg_unref(frame);
+		frame = newer;
+	}
+	return frame;
+}
+
+/* Frames we hold while the screen changes and capture grabs again and
+ * again: a held frame's pixels are those of its moment, whether the next
+ * grabs were whole screens (straight into other pictures), wide bands or
+ * small rectangles (through staging), and a picture let go comes back
+ * holding the whole current screen. */
+static void test_held_frames_keep_their_pixels_while_capture_grabs_again(void **state)
+{
+	static const char *const args[] = {"capture.fps=60", NULL};
+	capture_harness h;
+	kyoyu_msg *key, *first, *frame;
+
+	need_server();
+	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 10);
+	share(&h, args);
+	expect_key_frame(&h, WIDTH, HEIGHT, &key);
+	expect_pattern(key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 10, 0, 0);
+	uint64_t key_hash = frame_hash(key);
+	settle(&h, 0.3);
+
+	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 11);
+	first = latest_frame(&h, "the whole screen changed");
+	uint64_t first_hash = frame_hash(first);
+
+	/* Whole screens, a band the width of the screen, a narrow patch:
+	 * each grab lands in one of the two pictures we do not hold. */
+	for (uint32_t i = 0; i < 12; i++) {
+		if (i % 3 == 0)
+			x11_paint_fill(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT,
+				       0x102030u * (i + 1));
+		else if (i % 3 == 1)
+			x11_paint_pattern(&paint, paint.screen->root, 0, 200 + 10 * i, WIDTH,
+					  64, 20 + i);
+		else
+			x11_paint_pattern(&paint, paint.screen->root, 300, 500, 120, 40,
+					  20 + i);
+		kyoyu_msg_unref(next_frame(&h, "a change"));
+	}
+	if (frame_hash(key) != key_hash)
+		fail_msg("the key frame's pixels changed after it was posted");
+	expect_pattern(key, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 10, 0, 0);
+	if (frame_hash(first) != first_hash)
+		fail_msg("a frame's pixels changed after it was posted");
+
+	/* The key frame's picture goes back; what is grabbed into it next
+	 * must be the whole current screen, though it missed many changes. */
+	kyoyu_msg_unref(key);
+	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 12);
+	settle(&h, 0.3);
+	for (uint32_t i = 0; i < 2 * PICTURES; i++) {
+		kyoyu_rect patch = {40 * (int32_t)i, 40 * (int32_t)i, 64, 32};
+		x11_paint_pattern(&paint, paint.screen->root, patch.x, patch.y,
+				  (uint32_t)patch.w, (uint32_t)patch.h, 30 + i);
+		frame = latest_frame(&h, "a patch");
+		expect_pattern(frame, patch, 30 + i, 0, 0);
+		expect_pattern(frame, (kyoyu_rect){0, 600, WIDTH, 480}, 12, 0, 0);
+		kyoyu_msg_unref(frame);
+	}
+	if (frame_hash(first) != first_hash)
+		fail_msg("a frame's pixels changed after it was posted");
+	expect_pattern(first, (kyoyu_rect){0, 0, WIDTH, HEIGHT}, 11, 0, 0);
+	kyoyu_msg_unref(first);
+	capture_harness_close(&h);
+}
+
+/* With every picture held (an encoder far behind) capture posts nothing
+ * and grabs nothing, and once one comes back the next frame carries
+ * everything that changed meanwhile. */
+static void test_all_pictures_held_drops_frames_then_catches_up(void **state)
+{
+	static const char *const args[] = {"capture.fps=60", NULL};
+	capture_harness h;
+	kyoyu_msg *held[PICTURES], *frame;
+	seen while_held = {0};
+
+	need_server();
+	x11_paint_pattern(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT, 40);
+	share(&h, args);
+	expect_key_frame(&h, WIDTH, HEIGHT, &held[0]);
+	settle(&h, 0.2);
+	for (uint32_t i = 1; i < PICTURES; i++) {
+		x11_paint_pattern(&paint, paint.screen->root, 0, 100 * (int32_t)i, WIDTH, 50,
+				  40 + i);
+		held[i] = latest_frame(&h, "a band");
+	}
+	uint64_t hashes[PICTURES];
+	for (uint32_t i = 0; i < PICTURES; i++)
+		hashes[i] = frame_hash(held[i]);
+
+	x11_paint_pattern(&paint, paint.screen->root, 700, 700, 300, 100, 50);
+	x11_paint_pattern(&paint, paint.screen->root, 0, 900, WIDTH, 60, 51);
+	watch(&h, 1.0, &while_held);
+	assert_int_equal(while_held.frames, 0);
+	for (uint32_t i = 0; i < PICTURES; i++)
+		if (frame_hash(held[i]) != hashes[i])
+			fail_msg("held frame %u changed while every picture was out", i);
+
+	kyoyu_msg_unref(held[1]);
+	frame = latest_frame(&h, "a picture came back");
+	expect_inside((kyoyu_rect){700, 700, 300, 100},
+		      kyoyu_region_bounds(&frame->u.frame.damage));
+	expect_inside((kyoyu_rect){0, 900, WIDTH, 60},
+		      kyoyu_region_bounds(&frame->u.frame.damage));
+	expect_pattern(frame, (kyoyu_rect){700, 700, 300, 100}, 50, 0, 0);
+	expect_pattern(frame, (kyoyu_rect){0, 900, WIDTH, 60}, 51, 0, 0);
+	for (uint32_t i = 1; i < PICTURES; i++)
+		expect_pattern(frame, (kyoyu_rect){0, 100 * (int32_t)i, WIDTH, 50}, 40 + i,
+			       0, 0);
+	expect_pattern(frame, (kyoyu_rect){0, 0, WIDTH, 100}, 40, 0, 0);
+	kyoyu_msg_unref(frame);
+	for (uint32_t i = 0; i < PICTURES; i++)
+		if (i != 1)
+			kyoyu_msg_unref(held[i]);
+	capture_harness_close(&h);
+}
+
+/* Hundreds of frames, some held for a while as a slow encoder would: the
+ * shared segments never outnumber the pictures plus staging, and all go
+ * when capture stops. */
+static void test_shared_memory_stays_bounded_over_a_long_run(void **state)
+{
+	static const char *const args[] = {"capture.fps=60", NULL};
+	capture_harness h;
+	kyoyu_msg *key, *kept[3] = {NULL, NULL, NULL};
+	int frames = 0, most = 0;
+
+	need_server();
+	share(&h, args);
+	expect_key_frame(&h, WIDTH, HEIGHT, &key);
+	kyoyu_msg_unref(key);
+	int64_t start = kyoyu_now_us();
+	for (uint32_t i = 0; elapsed_s(start) < 6.0; i++) {
+		if (i % 4 == 0)
+			x11_paint_fill(&paint, paint.screen->root, 0, 0, WIDTH, HEIGHT,
+				       (i * 0x3f1d27u) & 0xffffffu);
+		else
+			x11_paint_fill(&paint, paint.screen->root, (int32_t)(i * 37 % 1800),
+				       (int32_t)(i * 53 % 1000), 100, 60, i & 0xffffffu);
+		x11_paint_sync(&paint);
+		kyoyu_msg *m;
+		if (capture_harness_next(&h, &m, 15) != 0)
+			continue;
+		if (m->type != KYOYU_MSG_FRAME) {
+			kyoyu_msg_unref(m);
+			continue;
+		}
+		frames++;
+		/* Hold one frame in three, each for the next three frames. */
+		kyoyu_msg_unref(kept[i % 3]);
+		kept[i % 3] = i % 3 == 0 ? m : NULL;
+		if (i % 3)
+			kyoyu_msg_unref(m);
+		int n = check_private_segments();
+		most = n > most ? n : most;
+	}
+	for (size_t i = 0; i < 3; i++)
+		kyoyu_msg_unref(kept[i]);
+	assert_true(frames >= 60);
+	if (most > PICTURES + 1)
+		fail_msg("%d shared segments at once, more than %d pictures and staging",
+			 most, PICTURES);
+	capture_harness_close(&h);
+	int left = check_private_segments();
+	for (int i = 0; i < 100 && left > 0; i++) {
+		usleep(20000);
+		left = check_private_segments();
+	}
+	assert_int_equal(left, 0);
+}
+
 /* ---- layout ------------------------------------------------------------ */
 
 static void expect_new_size(capture_harness *h, uint32_t w, uint32_t hgt, int32_t x,
@@ -865,6 +1076,9 @@ static const x11_test all_tests[] = {
 	TEST(test_pointer_moves_are_cursor_events_not_frames, NULL),
 	TEST(test_frame_rate_follows_the_cap_and_framerate_messages, NULL),
 	TEST(test_pause_posts_nothing_and_resume_starts_with_a_key_frame, NULL),
+	TEST(test_held_frames_keep_their_pixels_while_capture_grabs_again, NULL),
+	TEST(test_all_pictures_held_drops_frames_then_catches_up, NULL),
+	TEST(test_shared_memory_stays_bounded_over_a_long_run, NULL),
 	TEST(test_screen_resize_is_followed, NULL),
 	{cmocka_unit_test_teardown(test_named_monitor_is_shared_and_followed,
 				   delete_test_monitor),

@@ -68,11 +68,25 @@ kyoyu_buffer *kyoyu_buffer_new(size_t size);
 /* A new buffer holding a copy of DATA. */
 kyoyu_buffer *kyoyu_buffer_new_copy(const void *data, size_t size);
 
+/* Called once, on whichever thread drops a wrapped buffer's last reference
+ * (kyoyu_buffer_new_wrapped), with the OPAQUE given there. */
+typedef void (*kyoyu_buffer_release_fn)(void *opaque);
+
+/* A buffer over SIZE bytes at DATA that the caller allocated and keeps
+ * valid until RELEASE(OPAQUE) is called: memory another process writes
+ * into (a shared memory segment the X server fills), or a mapping.  The
+ * reference count starts at 1 and works as for any buffer; the last unref
+ * calls RELEASE, which may run on any thread, and frees only the header.
+ * NULL (and RELEASE not called) when out of memory.  Since plugin ABI 1.1. */
+kyoyu_buffer *kyoyu_buffer_new_wrapped(void *data, size_t size,
+				       kyoyu_buffer_release_fn release, void *opaque);
+
 /* Takes one more reference; returns BUFFER. Any thread. */
 kyoyu_buffer *kyoyu_buffer_ref(kyoyu_buffer *buffer);
 
 /* Drops one reference (NULL is ignored).  The last one returns the memory to
- * its pool, or frees it. Any thread. */
+ * its pool, gives it back to its owner (a wrapped buffer), or frees it. Any
+ * thread. */
 void kyoyu_buffer_unref(kyoyu_buffer *buffer);
 
 void *kyoyu_buffer_data(const kyoyu_buffer *buffer);

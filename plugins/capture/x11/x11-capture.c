@@ -4,9 +4,11 @@
  * DAMAGE says what changed; at most capture.fps times a second the changed
  * rectangles are grabbed (MIT-SHM, else GetImage) and posted as one frame
  * whose damage is exactly those rectangles.  A still screen posts nothing.
- * Pool buffers always hold the whole current picture, because an encoder
- * may read any of it: a buffer coming back from the encoder is refreshed
- * with only the damage it missed since it last held a picture.  The
+ * Frames are posted in the shared memory the X server grabbed into
+ * (x11-pictures.h), not copied.  Every picture holds the whole current
+ * screen, because an encoder may read any of it: a picture coming back
+ * from the encoder is refreshed with only the damage it missed since it
+ * last held a picture.  The
  * pointer travels as CURSOR messages; RandR layout changes are followed
  * with a VIDEO_SIZE message and a key frame of the new area.  While the
  * session is not sharing, nothing is grabbed and nothing is polled.
@@ -26,7 +28,11 @@
 #include "x11-display.h"
 #include "x11-grab.h"
 #include "x11-monitors.h"
+#include "x11-pictures.h"
 
+/* Pictures out at once: the encoder's last (kept for top-offs) and the one
+ * waiting for it, one in an inbox, one being grabbed.  When all are out
+ * the frame is dropped and its damage goes into the next. */
 #define POOL_SIZE 4
 /* Damage of this many past pictures is kept to refresh a returning buffer. */
 #define HISTORY 8
@@ -35,11 +41,8 @@
  * polled every SLOW_POLL_US, and at the frame rate again once it moves. */
 #define POINTER_REST_US 1000000
 #define SLOW_POLL_US 200000
-
-typedef struct held {
-	kyoyu_buffer *buffer; /* identity only; never dereferenced here */
-	uint64_t version;     /* the picture it holds; 0: unknown */
-} held;
+/* A frame may be grabbed up to 1/EARLY_SHARE of its period early. */
+#define EARLY_SHARE 4
 
 typedef struct x11_capture {
 	/* options */
@@ -58,14 +61,18 @@ typedef struct x11_capture {
 	x11_area area;       /* what is shared, in root window pixels */
 	bool layout_changed; /* look for the shared area again */
 
-	kyoyu_pool *pool;    /* buffers of the area's size */
+	x11_pictures *pictures; /* of the area's size */
 	uint64_t version;    /* of the current picture; 0: none yet */
 	kyoyu_region history[HISTORY]; /* damage that made version v: [v % HISTORY] */
-	held held[POOL_SIZE];
+	uint64_t held[POOL_SIZE]; /* the picture each slot holds; 0: unknown */
+	bool last_was_whole;  /* the last frame changed (nearly) everything */
 	kyoyu_region pending; /* taken from X but not posted yet */
 
 	int fps_now;         /* the cap now: capture.fps, or lower on request */
 	bool sharing, send_key, ended;
+	bool busy; /* the last frame's change was waiting for its slot (watch_x) */
+	/* The frame slot last used: when the last frame was grabbed, or the
+	 * time it was due if it was grabbed a little early (frame_due). */
 	int64_t last_frame_us, last_poll_us;
 	uint64_t frames, dropped, x_errors;
 } x11_capture;
@@ -118,20 +125,29 @@ static void x11_capture_fini(void *priv)
 	x11_display_close(&x->display);
 }
 
-/* A new pool and staging area for the area's size; every buffer of the
+static void release_pictures(x11_capture *x)
+{
+	x11_pictures_release(x->pictures);
+	x->pictures = NULL;
+	x11_grab_release(&x->grab);
+}
+
+/* New pictures and staging area for the area's size; every picture of the
  * old pool is forgotten (they return to it, not to us). */
 static int resize_pictures(x11_capture *x)
 {
 	size_t bytes = area_bytes(&x->area);
 
-	kyoyu_pool_unref(x->pool);
-	x->pool = kyoyu_pool_new(bytes, POOL_SIZE);
-	if (!x->pool)
+	release_pictures(x);
+	x11_grab_setup(&x->grab, &x->display, x->shm, bytes);
+	x->pictures = x11_pictures_new(&x->display, bytes, POOL_SIZE,
+				       x11_grab_uses_shm(&x->grab));
+	if (!x->pictures)
 		return -ENOMEM;
 	memset(x->held, 0, sizeof(x->held));
 	x->version = 0;
+	x->last_was_whole = false;
 	kyoyu_region_clear(&x->pending);
-	x11_grab_setup(&x->grab, &x->display, x->shm, bytes);
 	return 0;
 }
 
@@ -162,9 +178,7 @@ static int x11_capture_start(void *priv, kyoyu_stage *stage)
 	ret = x11_display_sync(&x->display);
 	if (ret) {
 		x11_damage_stop(&x->damage);
-		x11_grab_release(&x->grab);
-		kyoyu_pool_unref(x->pool);
-		x->pool = NULL;
+		release_pictures(x);
 		return ret;
 	}
 	kyoyu_inbox_set_mask(kyoyu_stage_inbox(stage), KYOYU_MSG_BIT(KYOYU_MSG_STATE) |
@@ -180,46 +194,35 @@ static void x11_capture_stop(void *priv)
 {
 	x11_capture *x = priv;
 
-	if (x->display.conn) {
+	if (x->display.conn)
 		x11_damage_stop(&x->damage);
-		x11_grab_release(&x->grab);
+	release_pictures(x);
+	if (x->display.conn)
 		xcb_flush(x->display.conn);
-	}
-	kyoyu_pool_unref(x->pool);
-	x->pool = NULL;
-	kyoyu_info("%llu frames posted (%.1f MiB grabbed), %llu dropped because the "
-		   "encoder was behind", (unsigned long long)x->frames,
-		   (double)x->grab.bytes / (1 << 20), (unsigned long long)x->dropped);
+	kyoyu_info("%llu frames posted (%.1f MiB grabbed, %.1f MiB of it copied from "
+		   "staging), %llu dropped because the encoder was behind",
+		   (unsigned long long)x->frames, (double)x->grab.bytes / (1 << 20),
+		   (double)x->grab.copied / (1 << 20), (unsigned long long)x->dropped);
 }
 
 /* ---- pictures ------------------------------------------------------------ */
 
-static held *held_slot(x11_capture *x, kyoyu_buffer *buffer)
+static int64_t period_us(const x11_capture *x)
 {
-	held *free_slot = NULL;
-
-	for (size_t i = 0; i < POOL_SIZE; i++) {
-		if (x->held[i].buffer == buffer)
-			return &x->held[i];
-		if (!x->held[i].buffer && !free_slot)
-			free_slot = &x->held[i];
-	}
-	if (free_slot)
-		*free_slot = (held){buffer, 0};
-	return free_slot;
+	return 1000000 / x->fps_now;
 }
 
-/* What a buffer holding picture H lacks to show picture x->version plus
- * DAMAGE: everything when it is too old to know. */
-static void missed_by(const x11_capture *x, const held *h, const kyoyu_region *damage,
+/* What a picture holding version HELD lacks to show picture x->version
+ * plus DAMAGE: everything when it is too old to know. */
+static void missed_by(const x11_capture *x, uint64_t held, const kyoyu_region *damage,
 		      kyoyu_region *missed)
 {
-	if (!h || h->version == 0 || x->version - h->version >= HISTORY) {
+	if (held == 0 || x->version - held >= HISTORY) {
 		kyoyu_region_set_full(missed, (int32_t)x->area.width, (int32_t)x->area.height);
 		return;
 	}
 	*missed = *damage;
-	for (uint64_t v = h->version + 1; v <= x->version; v++)
+	for (uint64_t v = held + 1; v <= x->version; v++)
 		kyoyu_region_union(missed, &x->history[v % HISTORY]);
 }
 
@@ -230,37 +233,72 @@ static void count_drop(x11_capture *x, const char *why)
 			   "next one)", why, (unsigned long long)x->dropped);
 }
 
-/* Grabs DAMAGE (plus whatever the buffer missed) and posts it as a frame.
- * What cannot be posted now stays pending for the next frame. */
-static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
-{
-	int64_t captured = kyoyu_now_us();
-	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
-	kyoyu_buffer *buffer = msg ? kyoyu_pool_acquire(x->pool) : NULL;
-	kyoyu_region missed;
+/* A frame being made: its message, the picture it goes in, when. */
+typedef struct making {
+	kyoyu_msg *msg;
+	x11_picture pic;
+	int64_t captured;
+	x11_grab_target target;
+} making;
 
-	/* Even a failed attempt uses up its frame period: the next try waits. */
-	x->last_frame_us = captured;
-	if (!buffer) {
-		count_drop(x, msg ? "every frame buffer is in use: the encoder is behind"
-				  : "out of memory for a frame message");
-		kyoyu_msg_unref(msg);
+/* Takes a message and a free picture for a frame of DAMAGE.  Returns 0,
+ * or -EBUSY when there is none (counted, and DAMAGE stays pending).
+ *
+ * Which picture the grab goes into: only a free one, a slot no reference
+ * points at any more.  The newest picture is always still out (the frame
+ * just posted sits in an inbox, or is the encoder's last one, which it
+ * keeps for top-offs and encodes again: kyoyu_msg_writable() there copies
+ * the message, not the pixels, so the buffer stays referenced), and so is
+ * every picture a holder may read again; writing into one of those would
+ * change a frame after it was posted.  A free slot still holds the picture
+ * it was last posted with (version held[i]), so grabbing what changed
+ * since then (missed_by: the damage of every later version, and this
+ * frame's) makes it the whole current screen; the free slot with the
+ * newest picture is taken, so that is the least to grab.  A slot whose
+ * grab failed half-way holds no known picture and is grabbed whole next
+ * time. */
+static int begin_frame(x11_capture *x, const kyoyu_region *damage, bool key, making *f)
+{
+	f->captured = kyoyu_now_us();
+	f->msg = kyoyu_msg_new(KYOYU_MSG_FRAME);
+	int ret = f->msg ? x11_pictures_acquire(x->pictures, x->held, &f->pic) : -ENOMEM;
+
+	/* Even a failed attempt uses up its frame slot: the next try waits. */
+	int64_t slot = x->last_frame_us + period_us(x);
+	x->last_frame_us = f->captured > slot ? f->captured : slot;
+	if (ret) {
+		count_drop(x, ret == -EBUSY
+				      ? "every picture is in use: the encoder is behind"
+				      : "out of memory for a frame");
+		kyoyu_msg_unref(f->msg);
 		kyoyu_region_union(&x->pending, damage);
 		x->send_key |= key;
-		return 0;
+		return -EBUSY;
 	}
-	held *h = held_slot(x, buffer);
-	missed_by(x, h, damage, &missed);
-	kyoyu_frame_layout(&msg->u.frame, x->format, x->area.width, x->area.height);
-	int ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y,
-				  kyoyu_buffer_data(buffer), msg->u.frame.stride[0]);
-	if (ret) {
-		if (h)
-			h->version = 0; /* partly overwritten: holds no known picture */
-		kyoyu_buffer_unref(buffer);
-		kyoyu_msg_unref(msg);
-		if (ret != -EAGAIN)
-			return ret;
+	kyoyu_frame_layout(&f->msg->u.frame, x->format, x->area.width, x->area.height);
+	f->target = (x11_grab_target){kyoyu_buffer_data(f->pic.buffer),
+				      f->msg->u.frame.stride[0], x->area.width,
+				      f->pic.shm_seg};
+	return 0;
+}
+
+/* Gives the picture back unposted: it holds no known picture now. */
+static void abandon_frame(x11_capture *x, making *f)
+{
+	x->held[f->pic.index] = 0;
+	kyoyu_buffer_unref(f->pic.buffer);
+	kyoyu_msg_unref(f->msg);
+}
+
+/* Posts the frame, whose picture the grab (GRABBED: its result) made the
+ * whole current screen, with DAMAGE as what changed. */
+static int end_frame(x11_capture *x, making *f, int grabbed, const kyoyu_region *damage,
+		     bool key)
+{
+	if (grabbed) {
+		abandon_frame(x, f); /* partly overwritten */
+		if (grabbed != -EAGAIN)
+			return grabbed;
 		/* The screen changed size under us: look at the layout again. */
 		x->layout_changed = true;
 		kyoyu_region_union(&x->pending, damage);
@@ -269,17 +307,32 @@ static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
 	}
 	x->version++;
 	x->history[x->version % HISTORY] = *damage;
-	if (h)
-		h->version = x->version;
+	x->held[f->pic.index] = x->version;
+	x->last_was_whole = !key && kyoyu_region_area(damage) * 10 >=
+					    (uint64_t)x->area.width * x->area.height * 9;
 
-	msg->time_us = captured;
-	msg->u.frame.damage = *damage;
+	f->msg->time_us = f->captured;
+	f->msg->u.frame.damage = *damage;
 	if (key)
-		msg->u.frame.flags |= KYOYU_FRAME_KEY;
-	msg->buf = buffer;
-	if (kyoyu_bus_post(x->host->bus, msg) == 0)
+		f->msg->u.frame.flags |= KYOYU_FRAME_KEY;
+	f->msg->buf = f->pic.buffer;
+	if (kyoyu_bus_post(x->host->bus, f->msg) == 0)
 		x->frames++;
 	return 0;
+}
+
+/* Grabs DAMAGE (plus whatever the picture missed) and posts it as a frame.
+ * What cannot be posted now stays pending for the next frame. */
+static int post_frame(x11_capture *x, const kyoyu_region *damage, bool key)
+{
+	making f;
+	kyoyu_region missed;
+
+	if (begin_frame(x, damage, key, &f))
+		return 0;
+	missed_by(x, x->held[f.pic.index], damage, &missed);
+	int ret = x11_grab_region(&x->grab, &missed, x->area.x, x->area.y, &f.target);
+	return end_frame(x, &f, ret, damage, key);
 }
 
 static int post_key_frame(x11_capture *x)
@@ -293,12 +346,63 @@ static int post_key_frame(x11_capture *x)
 	return post_frame(x, &full, true);
 }
 
+/* True when the last frame, not a key frame, changed (nearly) the whole
+ * picture: a video, a game, everything scrolling.  The next change is then
+ * likely whole too. */
+static bool whole_likely(const x11_capture *x)
+{
+	return x->last_was_whole && x11_grab_uses_shm(&x->grab) &&
+	       x11_pictures_shared(x->pictures);
+}
+
+/* What changed, when it is likely the whole screen: the damage is asked
+ * for and the whole picture grabbed straight into its segment in the same
+ * round trip, instead of one round trip to learn what changed and another
+ * to grab it (ffmpeg's x11grab makes one a frame).  The grab comes after
+ * the damage is emptied, so the picture holds at least every change the
+ * damage names.  If it turns out smaller, the frame still says only what
+ * changed, and one whole grab was spent for nothing. */
+static int post_whole_changes(x11_capture *x)
+{
+	making f;
+	kyoyu_region damage, none;
+
+	kyoyu_region_clear(&none);
+	if (begin_frame(x, &none, false, &f))
+		return 0;
+	if (!f.target.shm_seg) {
+		/* Shared memory just failed for this picture: the next frame
+		 * takes the damage, and whole_likely() is false from now on. */
+		kyoyu_buffer_unref(f.pic.buffer);
+		kyoyu_msg_unref(f.msg);
+		return 0;
+	}
+	uint32_t asked = x11_damage_ask(&x->damage);
+	uint32_t grab = x11_grab_whole_ask(&x->grab, x->area.x, x->area.y, x->area.height,
+					   &f.target);
+	int ret = x11_damage_collect(&x->damage, asked, &x->area, &damage);
+	int grabbed = x11_grab_whole_wait(&x->grab, grab, x->area.height, &f.target);
+	if (ret) {
+		abandon_frame(x, &f);
+		return ret;
+	}
+	kyoyu_region_union(&damage, &x->pending);
+	kyoyu_region_clear(&x->pending);
+	if (damage.n == 0) {
+		abandon_frame(x, &f);
+		return 0; /* it all happened outside the shared area */
+	}
+	return end_frame(x, &f, grabbed, &damage, false);
+}
+
 static int post_changes(x11_capture *x)
 {
 	kyoyu_region damage;
-	int ret = x11_damage_take(&x->damage, &x->area, &damage);
+	int ret;
 
-	if (ret)
+	if (whole_likely(x))
+		return post_whole_changes(x);
+	if ((ret = x11_damage_take(&x->damage, &x->area, &damage)))
 		return ret;
 	kyoyu_region_union(&damage, &x->pending);
 	kyoyu_region_clear(&x->pending);
@@ -322,19 +426,25 @@ static void post_video_size(x11_capture *x)
 
 /* ---- the loop ------------------------------------------------------------ */
 
-static int64_t period_us(const x11_capture *x)
-{
-	return 1000000 / x->fps_now;
-}
-
 static bool frame_wanted(const x11_capture *x)
 {
 	return x->send_key || x->damage.notified || x->pending.n;
 }
 
+/* When the next frame may be grabbed.  A change that comes a little before
+ * its slot (a program repainting at the frame rate, with some jitter) is
+ * grabbed at once rather than after another wake-up; the slot it used
+ * still counts from the due time, so the rate never passes the cap. */
+static int64_t next_frame_us(const x11_capture *x)
+{
+	int64_t period = period_us(x);
+
+	return x->last_frame_us + period - period / EARLY_SHARE;
+}
+
 static bool frame_due(const x11_capture *x, int64_t now)
 {
-	return frame_wanted(x) && now >= x->last_frame_us + period_us(x);
+	return frame_wanted(x) && now >= next_frame_us(x);
 }
 
 static int64_t poll_period_us(const x11_capture *x, int64_t now)
@@ -351,16 +461,30 @@ static bool poll_due(const x11_capture *x, int64_t now)
 	return x->cursor_on && now >= x->last_poll_us + poll_period_us(x, now);
 }
 
+/* Whether to wake for what the X server sends.  Not before the next
+ * frame's slot while the screen keeps changing (busy): a change reported
+ * then could not be grabbed before the slot anyway, and its event would
+ * cost a wake-up per frame besides the slot's own.  The slot reads what
+ * came meanwhile (a cursor shape or a new layout waits as long: at most
+ * one frame period).  A screen that changes less often than frames are
+ * taken (typing) is watched all the time, so a change is grabbed at once
+ * without a wake-up at every slot to look for one. */
+static bool watch_x(const x11_capture *x, int64_t now)
+{
+	return !x->sharing || !x->area.width || !x->busy || now >= next_frame_us(x);
+}
+
 /* Milliseconds poll() may sleep: until the next frame or pointer poll is
- * due, or for ever while nothing is due (not sharing, still screen). */
+ * due, until the next frame's slot while the X server is not watched, or
+ * for ever while nothing is due (not sharing, still screen). */
 static int sleep_ms(const x11_capture *x)
 {
 	int64_t now = kyoyu_now_us(), next = INT64_MAX;
 
 	if (!x->sharing || !x->area.width)
 		return -1;
-	if (frame_wanted(x))
-		next = x->last_frame_us + period_us(x);
+	if (frame_wanted(x) || !watch_x(x, now))
+		next = next_frame_us(x);
 	if (x->cursor_on && x->last_poll_us + poll_period_us(x, now) < next)
 		next = x->last_poll_us + poll_period_us(x, now);
 	if (next == INT64_MAX)
@@ -383,8 +507,12 @@ static int work(x11_capture *x)
 		return 0;
 	if (poll_now)
 		pointer = x11_cursor_query(&x->cursor);
-	if (grab_now)
+	if (grab_now) {
+		/* A change already waiting when its slot came: the screen
+		 * changes at least as often as frames are taken. */
+		x->busy = now - next_frame_us(x) < period_us(x) / EARLY_SHARE;
 		ret = x->send_key ? post_key_frame(x) : post_changes(x);
+	}
 	if (poll_now) {
 		x->last_poll_us = now;
 		kyoyu_msg *msg = x11_cursor_update(&x->cursor, pointer, &x->area);
@@ -518,6 +646,7 @@ static int x11_capture_run(void *priv, kyoyu_stage *stage)
 			return ret;
 		drain_events(x, false);
 		xcb_flush(x->display.conn);
+		fds[1].events = watch_x(x, kyoyu_now_us()) ? POLLIN : 0;
 		if (poll(fds, 2, sleep_ms(x)) < 0 && errno != EINTR)
 			return -errno;
 	}

@@ -57,15 +57,28 @@ static void add_clipped(kyoyu_region *out, const x11_area *area, int32_t x, int3
 	kyoyu_region_union(out, &one);
 }
 
-int x11_damage_take(x11_damage *dmg, const x11_area *area, kyoyu_region *out)
+uint32_t x11_damage_ask(x11_damage *dmg)
 {
 	xcb_connection_t *c = dmg->display->conn;
 
-	kyoyu_region_clear(out);
 	dmg->notified = false;
 	xcb_damage_subtract(c, dmg->damage, XCB_NONE, dmg->region);
-	xcb_xfixes_fetch_region_reply_t *r =
-		xcb_xfixes_fetch_region_reply(c, xcb_xfixes_fetch_region(c, dmg->region), NULL);
+	return xcb_xfixes_fetch_region(c, dmg->region).sequence;
+}
+
+int x11_damage_take(x11_damage *dmg, const x11_area *area, kyoyu_region *out)
+{
+	return x11_damage_collect(dmg, x11_damage_ask(dmg), area, out);
+}
+
+int x11_damage_collect(x11_damage *dmg, uint32_t asked, const x11_area *area,
+		       kyoyu_region *out)
+{
+	xcb_connection_t *c = dmg->display->conn;
+	xcb_xfixes_fetch_region_cookie_t cookie = {asked};
+
+	kyoyu_region_clear(out);
+	xcb_xfixes_fetch_region_reply_t *r = xcb_xfixes_fetch_region_reply(c, cookie, NULL);
 	if (!r)
 		return x11_display_check(dmg->display);
 	int n = xcb_xfixes_fetch_region_rectangles_length(r);

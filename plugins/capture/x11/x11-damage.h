@@ -35,6 +35,14 @@ bool x11_damage_is_event(x11_damage *damage, const xcb_generic_event_t *ev);
  * in its coordinates, into OUT (cleared first).  Returns 0 or -EPIPE. */
 int x11_damage_take(x11_damage *damage, const x11_area *area, kyoyu_region *out);
 
+/* x11_damage_take in two halves, so that other requests can go in the
+ * same round trip: the ask empties the damage object, requests sent after
+ * it see the screen with those changes, and the collect waits for what
+ * they were. */
+uint32_t x11_damage_ask(x11_damage *damage);
+int x11_damage_collect(x11_damage *damage, uint32_t asked, const x11_area *area,
+		       kyoyu_region *out);
+
 /* Forgets what changed so far (a whole picture is grabbed next). */
 void x11_damage_discard(x11_damage *damage);
 

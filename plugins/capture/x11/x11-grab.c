@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* capture/x11: rectangles of the screen into a picture, through MIT-SHM
- * when the server can attach our segment, else through GetImage. */
+ * when the server can attach our segments, else through GetImage. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
 
 #include <xcb/shm.h>
 
@@ -18,41 +16,14 @@
 
 #define ALL_PLANES (~0u)
 
-/* A private segment: 0600, and removed at once so that it disappears with
- * its last user (us or the server) and nobody else can attach it later. */
-static int attach_segment(x11_grab *g, size_t bytes)
-{
-	xcb_connection_t *conn = g->display->conn;
-	int id = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0600);
-
-	if (id < 0) {
-		kyoyu_warn("cannot create a %zu-byte shared memory segment: %s", bytes,
-			   strerror(errno));
-		return -errno;
-	}
-	void *addr = shmat(id, NULL, 0);
-	int saved = errno;
-	shmctl(id, IPC_RMID, NULL);
-	if (addr == (void *)-1) {
-		kyoyu_warn("cannot map a shared memory segment: %s", strerror(saved));
-		return -saved;
-	}
-	uint32_t seg = xcb_generate_id(conn);
-	xcb_generic_error_t *err =
-		xcb_request_check(conn, xcb_shm_attach_checked(conn, seg, (uint32_t)id, 0));
-	if (err) {
-		free(err);
-		shmdt(addr);
-		kyoyu_warn("X display \"%s\" cannot attach our shared memory (a remote "
-			   "display, or an X server running as another user)",
-			   g->display->name);
-		return -EACCES;
-	}
-	g->shm_seg = seg;
-	g->shm_addr = addr;
-	g->shm_size = bytes;
-	return 0;
-}
+/* One ShmGetImage: RECT (picture coordinates) into segment SEG at OFFSET,
+ * its rows back to back; STAGED: copy it into the picture afterwards. */
+typedef struct shm_request {
+	kyoyu_rect rect;
+	uint32_t seg;
+	size_t offset;
+	bool staged;
+} shm_request;
 
 void x11_grab_setup(x11_grab *g, x11_display *display, bool want_shm, size_t bytes)
 {
@@ -62,7 +33,7 @@ void x11_grab_setup(x11_grab *g, x11_display *display, bool want_shm, size_t byt
 	g->display = display;
 	g->shm_wanted = want_shm;
 	if (want_shm && display->has_shm && !g->shm_failed &&
-	    attach_segment(g, bytes) != 0)
+	    x11_shm_attach(display, bytes, &g->staging) != 0)
 		g->shm_failed = true;
 	if (!first)
 		return;
@@ -76,30 +47,34 @@ void x11_grab_setup(x11_grab *g, x11_display *display, bool want_shm, size_t byt
 		kyoyu_info("MIT-SHM unusable: grabbing with GetImage, which is slower");
 }
 
+bool x11_grab_uses_shm(const x11_grab *g)
+{
+	return g->staging.addr != NULL;
+}
+
 void x11_grab_release(x11_grab *g)
 {
-	if (g->shm_addr) {
-		if (g->display && g->display->conn)
-			xcb_shm_detach(g->display->conn, g->shm_seg);
-		shmdt(g->shm_addr);
-	}
-	g->shm_addr = NULL;
-	g->shm_seg = 0;
-	g->shm_size = 0;
+	x11_shm_detach(g->display, &g->staging);
+	x11_shm_unmap(&g->staging);
 }
 
 const char *x11_grab_method(const x11_grab *g)
 {
-	return g->shm_addr ? "MIT-SHM" : "GetImage";
+	return x11_grab_uses_shm(g) ? "MIT-SHM" : "GetImage";
 }
 
-static void copy_rows(uint8_t *dst, size_t stride, kyoyu_rect r, const uint8_t *src)
+static void copy_rows(const x11_grab_target *dst, kyoyu_rect r, const uint8_t *src)
 {
 	size_t row = (size_t)r.w * 4;
 
 	for (int32_t y = 0; y < r.h; y++)
-		memcpy(dst + (size_t)(r.y + y) * stride + (size_t)r.x * 4,
+		memcpy(dst->addr + (size_t)(r.y + y) * dst->stride + (size_t)r.x * 4,
 		       src + (size_t)y * row, row);
+}
+
+static uint64_t rect_bytes(kyoyu_rect r)
+{
+	return (uint64_t)r.w * (uint64_t)r.h * 4;
 }
 
 /* An X error here means a rectangle fell outside the root window: the
@@ -115,36 +90,34 @@ static int reply_error(x11_grab *g, xcb_generic_error_t *err)
 	return ret ? ret : -EAGAIN;
 }
 
-static int grab_shm(x11_grab *g, const kyoyu_rect *rects, uint32_t n, int32_t ox,
-		    int32_t oy, uint8_t *dst, size_t stride)
+static int grab_shm(x11_grab *g, const shm_request *req, uint32_t n, int32_t ox,
+		    int32_t oy, const x11_grab_target *dst)
 {
 	xcb_connection_t *conn = g->display->conn;
 	xcb_shm_get_image_cookie_t cookies[KYOYU_REGION_MAX_RECTS];
-	size_t offsets[KYOYU_REGION_MAX_RECTS], offset = 0;
 	int ret = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		offsets[i] = offset;
-		cookies[i] = xcb_shm_get_image(conn, g->display->root,
-					       (int16_t)(rects[i].x + ox),
-					       (int16_t)(rects[i].y + oy),
-					       (uint16_t)rects[i].w, (uint16_t)rects[i].h,
-					       ALL_PLANES, XCB_IMAGE_FORMAT_Z_PIXMAP,
-					       g->shm_seg, (uint32_t)offset);
-		offset += (size_t)rects[i].w * (size_t)rects[i].h * 4;
+		kyoyu_rect r = req[i].rect;
+		cookies[i] = xcb_shm_get_image(conn, g->display->root, (int16_t)(r.x + ox),
+					       (int16_t)(r.y + oy), (uint16_t)r.w,
+					       (uint16_t)r.h, ALL_PLANES,
+					       XCB_IMAGE_FORMAT_Z_PIXMAP, req[i].seg,
+					       (uint32_t)req[i].offset);
+		g->bytes += rect_bytes(r);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		xcb_generic_error_t *err = NULL;
 		xcb_shm_get_image_reply_t *reply =
 			xcb_shm_get_image_reply(conn, cookies[i], &err);
-		size_t want = (size_t)rects[i].w * (size_t)rects[i].h * 4;
-		if (!reply || reply->size < want) {
+		if (!reply || reply->size < rect_bytes(req[i].rect)) {
 			if (ret == 0)
 				ret = reply_error(g, err);
 			else
 				free(err);
-		} else if (ret == 0) {
-			copy_rows(dst, stride, rects[i], g->shm_addr + offsets[i]);
+		} else if (ret == 0 && req[i].staged) {
+			copy_rows(dst, req[i].rect, g->staging.addr + req[i].offset);
+			g->copied += rect_bytes(req[i].rect);
 		}
 		free(reply);
 	}
@@ -152,54 +125,156 @@ static int grab_shm(x11_grab *g, const kyoyu_rect *rects, uint32_t n, int32_t ox
 }
 
 static int grab_socket(x11_grab *g, const kyoyu_rect *rects, uint32_t n, int32_t ox,
-		       int32_t oy, uint8_t *dst, size_t stride)
+		       int32_t oy, const x11_grab_target *dst)
 {
 	xcb_connection_t *conn = g->display->conn;
 	xcb_get_image_cookie_t cookies[KYOYU_REGION_MAX_RECTS];
 	int ret = 0;
 
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		cookies[i] = xcb_get_image(conn, XCB_IMAGE_FORMAT_Z_PIXMAP, g->display->root,
 					   (int16_t)(rects[i].x + ox),
 					   (int16_t)(rects[i].y + oy), (uint16_t)rects[i].w,
 					   (uint16_t)rects[i].h, ALL_PLANES);
+		g->bytes += rect_bytes(rects[i]);
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		xcb_generic_error_t *err = NULL;
 		xcb_get_image_reply_t *reply = xcb_get_image_reply(conn, cookies[i], &err);
-		size_t want = (size_t)rects[i].w * (size_t)rects[i].h * 4;
-		if (!reply || (size_t)xcb_get_image_data_length(reply) < want) {
+		if (!reply ||
+		    (uint64_t)xcb_get_image_data_length(reply) < rect_bytes(rects[i])) {
 			if (ret == 0)
 				ret = reply_error(g, err);
 			else
 				free(err);
 		} else if (ret == 0) {
-			copy_rows(dst, stride, rects[i], xcb_get_image_data(reply));
+			copy_rows(dst, rects[i], xcb_get_image_data(reply));
 		}
 		free(reply);
 	}
 	return ret;
 }
 
-int x11_grab_region(x11_grab *g, const kyoyu_region *region, int32_t ox, int32_t oy,
-		    uint8_t *dst, size_t stride)
+/* Adds rows Y to Y+H to BANDS (sorted by y, none touching another), merging
+ * it with those it overlaps or touches. */
+static void add_band(kyoyu_rect *bands, uint32_t *n, int32_t y, int32_t h, int32_t width)
 {
-	kyoyu_rect rects[KYOYU_REGION_MAX_RECTS];
+	int32_t top = y, bottom = y + h;
+	uint32_t kept = 0;
+	kyoyu_rect merged[KYOYU_REGION_MAX_RECTS + 1];
+
+	for (uint32_t i = 0; i < *n; i++) {
+		int32_t t = bands[i].y, b = bands[i].y + bands[i].h;
+		if (b < top || t > bottom) {
+			merged[kept++] = bands[i];
+		} else {
+			top = t < top ? t : top;
+			bottom = b > bottom ? b : bottom;
+		}
+	}
+	uint32_t at = 0;
+	while (at < kept && merged[at].y < top)
+		at++;
+	memmove(&merged[at + 1], &merged[at], (kept - at) * sizeof(merged[0]));
+	merged[at] = (kyoyu_rect){0, top, width, bottom - top};
+	*n = kept + 1;
+	memcpy(bands, merged, *n * sizeof(merged[0]));
+}
+
+static bool inside_band(kyoyu_rect r, const kyoyu_rect *bands, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (r.y >= bands[i].y && r.y + r.h <= bands[i].y + bands[i].h)
+			return true;
+	return false;
+}
+
+/* Plans the grabs of RECTS into DST: whole rows straight into DST's own
+ * segment when it has one, the rest through staging.  Returns how many
+ * requests REQ holds (at most KYOYU_REGION_MAX_RECTS). */
+static uint32_t plan_shm(const x11_grab *g, const kyoyu_rect *rects, uint32_t n,
+			 const x11_grab_target *dst, shm_request *req)
+{
+	int32_t width = (int32_t)dst->width;
+	kyoyu_rect bands[KYOYU_REGION_MAX_RECTS], narrow[KYOYU_REGION_MAX_RECTS];
+	uint32_t n_bands = 0, n_narrow = 0, out = 0;
+	uint64_t staged = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (dst->shm_seg && rects[i].w * 2 >= width)
+			add_band(bands, &n_bands, rects[i].y, rects[i].h, width);
+		else
+			narrow[n_narrow++] = rects[i];
+	}
+	/* Rows already coming whole need nothing more. */
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < n_narrow; i++)
+		if (!inside_band(narrow[i], bands, n_bands)) {
+			narrow[kept++] = narrow[i];
+			staged += rect_bytes(narrow[i]);
+		}
+	n_narrow = kept;
+	/* Overlapping rectangles can add up to more than the staging segment
+	 * holds; their bounding box never does. */
+	if (staged > g->staging.size) {
+		kyoyu_region all = {.n = n_narrow};
+		memcpy(all.rects, narrow, n_narrow * sizeof(narrow[0]));
+		narrow[0] = kyoyu_region_bounds(&all);
+		n_narrow = 1;
+		if (dst->shm_seg && narrow[0].w * 2 >= width) {
+			add_band(bands, &n_bands, narrow[0].y, narrow[0].h, width);
+			n_narrow = 0;
+		}
+	}
+	for (uint32_t i = 0; i < n_bands; i++)
+		req[out++] = (shm_request){bands[i], dst->shm_seg,
+					   (size_t)bands[i].y * dst->stride, false};
+	size_t offset = 0;
+	for (uint32_t i = 0; i < n_narrow; i++) {
+		req[out++] = (shm_request){narrow[i], g->staging.seg, offset, true};
+		offset += rect_bytes(narrow[i]);
+	}
+	return out;
+}
+
+int x11_grab_region(x11_grab *g, const kyoyu_region *region, int32_t ox, int32_t oy,
+		    const x11_grab_target *dst)
+{
 	uint32_t n = region->n < KYOYU_REGION_MAX_RECTS ? region->n : KYOYU_REGION_MAX_RECTS;
-	uint64_t bytes = 0;
 
 	if (n == 0)
 		return 0;
-	memcpy(rects, region->rects, n * sizeof(rects[0]));
-	for (uint32_t i = 0; i < n; i++)
-		bytes += (uint64_t)rects[i].w * (uint64_t)rects[i].h * 4;
-	/* Overlapping rectangles can add up to more than the staging segment
-	 * holds; their bounding box never does. */
-	if (g->shm_addr && bytes > g->shm_size) {
-		rects[0] = kyoyu_region_bounds(region);
-		n = 1;
-		bytes = (uint64_t)rects[0].w * (uint64_t)rects[0].h * 4;
-	}
-	g->bytes += bytes;
-	return g->shm_addr ? grab_shm(g, rects, n, ox, oy, dst, stride)
-			   : grab_socket(g, rects, n, ox, oy, dst, stride);
+	if (!x11_grab_uses_shm(g))
+		return grab_socket(g, region->rects, n, ox, oy, dst);
+	shm_request req[KYOYU_REGION_MAX_RECTS];
+	uint32_t planned = plan_shm(g, region->rects, n, dst, req);
+	return grab_shm(g, req, planned, ox, oy, dst);
+}
+
+uint32_t x11_grab_whole_ask(x11_grab *g, int32_t ox, int32_t oy, uint32_t height,
+			    const x11_grab_target *dst)
+{
+	kyoyu_rect whole = {0, 0, (int32_t)dst->width, (int32_t)height};
+
+	g->bytes += rect_bytes(whole);
+	return xcb_shm_get_image(g->display->conn, g->display->root, (int16_t)ox,
+				 (int16_t)oy, (uint16_t)whole.w, (uint16_t)whole.h,
+				 ALL_PLANES, XCB_IMAGE_FORMAT_Z_PIXMAP, dst->shm_seg, 0)
+		.sequence;
+}
+
+int x11_grab_whole_wait(x11_grab *g, uint32_t asked, uint32_t height,
+			const x11_grab_target *dst)
+{
+	xcb_shm_get_image_cookie_t cookie = {asked};
+	xcb_generic_error_t *err = NULL;
+	xcb_shm_get_image_reply_t *reply =
+		xcb_shm_get_image_reply(g->display->conn, cookie, &err);
+	kyoyu_rect whole = {0, 0, (int32_t)dst->width, (int32_t)height};
+	int ret = 0;
+
+	if (!reply || reply->size < rect_bytes(whole))
+		ret = reply_error(g, err);
+	free(reply);
+	return ret;
 }
