@@ -19,6 +19,7 @@
 #include <kyoyu/kyoyu.h>
 
 #include "redis-link.h"
+#include "resolve.h"
 
 /* A call waits this long for Redis before the code is refused. */
 #define TIMEOUT_MS 500
@@ -47,6 +48,12 @@ typedef struct conn {
 struct server {
 	char host[HOST_MAX];
 	int port;
+	/* A host name is resolved off the loop before each new connection
+	 * (so a Redis that moved is found again): the address it gave, for
+	 * the next connection, or "" when it is to be resolved again; and
+	 * the resolution under way, or NULL. */
+	char addr[RELAY_ADDR_SIZE];
+	relay_resolve *resolving;
 	bool sentinel; /* asked where the master is, never for codes */
 	redisContext *c; /* synchronous: Sentinel's answer and the ROLE check */
 	conn *conn;      /* the relay's calls */
@@ -79,6 +86,7 @@ struct relay_redis {
 	bool was_down; /* for one log line per outage */
 	int64_t retry_at_us;
 	call *calls; /* in flight */
+	call *unresolved; /* waiting for their server's name to resolve */
 	/* Finding a Sentinel's master, one question at a time: the calls
 	 * that wait for it (not sent yet), the Sentinels asked this round,
 	 * and the server the last one named. */
@@ -86,7 +94,10 @@ struct relay_redis {
 	call *waiting;
 	size_t finding_tries;
 	int named;
-	int polled[MAX_SERVERS]; /* the server of each descriptor polled */
+	/* The server of each descriptor polled, and whether it is its
+	 * resolution's (else its connection's). */
+	int polled[RELAY_REDIS_FDS];
+	bool polled_resolve[RELAY_REDIS_FDS];
 	size_t n_polled;
 };
 
@@ -95,6 +106,22 @@ static int64_t now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Where SV is dialled: its address, or the one its name gave; NULL when
+ * its name is to be resolved first. */
+static const char *dial_host(const server *sv)
+{
+	if (relay_resolve_numeric(sv->host))
+		return sv->host;
+	return sv->addr[0] ? sv->addr : NULL;
+}
+
+/* The name of SV is to be resolved again before its next connection. */
+static void address_spent(server *sv)
+{
+	if (!relay_resolve_numeric(sv->host))
+		sv->addr[0] = '\0';
 }
 
 /* "redis://HOST:PORT" or "HOST:PORT" (HOST alone: port 6379), or
@@ -180,8 +207,10 @@ static void ev_cleanup(void *data)
 {
 	conn *cn = data;
 
-	if (cn->sv && cn->sv->conn == cn)
+	if (cn->sv && cn->sv->conn == cn) {
 		cn->sv->conn = NULL;
+		address_spent(cn->sv);
+	}
 	free(cn);
 }
 
@@ -205,6 +234,7 @@ static void drop(relay_redis *r, int i)
 	if (sv->c)
 		redisFree(sv->c);
 	sv->c = NULL;
+	address_spent(sv);
 	if (sv->conn) {
 		conn *cn = sv->conn;
 		sv->conn = NULL;
@@ -217,26 +247,36 @@ static void drop(relay_redis *r, int i)
 }
 
 static void release_waiting(relay_redis *r, bool found);
+static void fail_unresolved(relay_redis *r, int at);
 
 void relay_redis_free(relay_redis *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		drop(r, (int)i);
+		relay_resolve_free(r->servers[i].resolving);
+	}
 	r->finding = false;
 	release_waiting(r, false);
+	fail_unresolved(r, -1);
 	free(r);
 }
 
-/* A synchronous connection: only for the check at start. */
+/* A synchronous connection: only for the check at start, before the loop,
+ * so a name is resolved here, waiting. */
 static redisContext *connect_to(server *sv)
 {
 	struct timeval tv = {0, TIMEOUT_MS * 1000};
+	const char *why = NULL;
 
 	if (sv->c)
 		return sv->c;
-	redisContext *c = redisConnectWithTimeout(sv->host, sv->port, tv);
+	if (!dial_host(sv) && relay_resolve_now(sv->host, sv->addr, &why)) {
+		kyoyu_debug("cannot resolve the Redis host %s: %s", sv->host, why);
+		return NULL;
+	}
+	redisContext *c = redisConnectWithTimeout(dial_host(sv), sv->port, tv);
 	if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
 		sv->c = c;
 		return c;
@@ -250,14 +290,14 @@ static redisContext *connect_to(server *sv)
 
 /* Server SV's asynchronous connection, started when there is none (it
  * completes in the loop; calls wait in it meanwhile).  NULL when it cannot
- * even start. */
+ * even start.  SV's address is known (dial_host). */
 static redisAsyncContext *async_to(server *sv)
 {
 	if (sv->conn)
 		return sv->conn->ac;
 	conn *cn = calloc(1, sizeof(*cn));
-	/* An address, or a name in /etc/hosts: hiredis resolves it here. */
-	redisAsyncContext *ac = cn ? redisAsyncConnect(sv->host, sv->port) : NULL;
+	/* An address: hiredis' connect does not wait. */
+	redisAsyncContext *ac = cn ? redisAsyncConnect(dial_host(sv), sv->port) : NULL;
 	if (!ac || ac->err) {
 		kyoyu_debug("cannot reach Redis at %s:%d: %s", sv->host, sv->port,
 			    ac ? ac->errstr : "out of memory");
@@ -389,11 +429,15 @@ static int server_at(relay_redis *r, const char *host, int port)
 	if (r->n == MAX_SERVERS) {
 		i = (int)r->n_listed;
 		drop(r, i);
+		/* Calls that waited for its name time out. */
+		relay_resolve_free(r->servers[i].resolving);
+		r->servers[i].resolving = NULL;
 	} else {
 		r->n++;
 	}
 	snprintf(r->servers[i].host, HOST_MAX, "%s", host);
 	r->servers[i].port = port;
+	r->servers[i].addr[0] = '\0';
 	return i;
 }
 
@@ -460,10 +504,21 @@ static void finish(call *k, const redisReply *reply)
 
 static void on_reply(redisAsyncContext *ac, void *data, void *priv);
 
-/* Sends K to its server.  Returns 0, or -EIO when it cannot. */
+/* Sends K to its server; when its name is to be resolved first, K waits
+ * for that (a resolution is started).  Returns 0, or -EIO when it cannot. */
 static int send_call(relay_redis *r, call *k)
 {
-	redisAsyncContext *ac = async_to(&r->servers[k->at]);
+	server *sv = &r->servers[k->at];
+
+	if (!sv->conn && !dial_host(sv)) {
+		if (!sv->resolving && !(sv->resolving = relay_resolve_start(sv->host)))
+			return -EIO;
+		k->deadline_us = now_us() + TIMEOUT_MS * 1000;
+		k->next = r->unresolved;
+		r->unresolved = k;
+		return 0;
+	}
+	redisAsyncContext *ac = async_to(sv);
 
 	if (!ac)
 		return -EIO;
@@ -661,6 +716,79 @@ int relay_redis_eval(relay_redis *r, const char *script, const char *key, int ar
 	return start_call(r, at < 0 ? -1 : at, slot, 4 + argc, args, done, ctx);
 }
 
+/* The calls waiting for server AT's name (-1: every server's) fail. */
+static void fail_unresolved(relay_redis *r, int at)
+{
+	for (call **p = &r->unresolved; *p;) {
+		call *k = *p;
+		if (at >= 0 && k->at != at) {
+			p = &k->next;
+			continue;
+		}
+		*p = k->next;
+		finish(k, NULL);
+	}
+}
+
+/* Server I's name was resolved (or not): the calls waiting for it go. */
+static void resolved(relay_redis *r, int i)
+{
+	server *sv = &r->servers[i];
+	const char *why = NULL;
+	char why_text[HOST_MAX + 128];
+	int ret = relay_resolve_result(sv->resolving, sv->addr, &why);
+
+	if (ret == 0)
+		return;
+	relay_resolve_free(sv->resolving);
+	sv->resolving = NULL;
+	if (ret < 0) {
+		sv->addr[0] = '\0';
+		snprintf(why_text, sizeof(why_text), "cannot resolve %s: %s", sv->host,
+			 why ? why : "no address");
+		forget(r, i);
+		went_down(r, why_text);
+		fail_unresolved(r, i);
+		return;
+	}
+	kyoyu_debug("Redis host %s is at %s", sv->host, sv->addr);
+	call *waiting = r->unresolved;
+	r->unresolved = NULL;
+	while (waiting) {
+		call *k = waiting;
+		waiting = k->next;
+		if (k->at != i) {
+			k->next = r->unresolved;
+			r->unresolved = k;
+		} else if (send_call(r, k)) {
+			snprintf(why_text, sizeof(why_text), "%s:%d: cannot connect", sv->host,
+				 sv->port);
+			went_down(r, why_text);
+			finish(k, NULL);
+		}
+	}
+}
+
+/* Calls whose server's name is not resolved in time fail; the resolution
+ * goes on, and its address serves the next call. */
+static void expire_unresolved(relay_redis *r, int64_t now)
+{
+	for (call **p = &r->unresolved; *p;) {
+		call *k = *p;
+		if (now < k->deadline_us) {
+			p = &k->next;
+			continue;
+		}
+		char why[HOST_MAX + 64];
+		snprintf(why, sizeof(why), "%s: no address within %d ms", r->servers[k->at].host,
+			 TIMEOUT_MS);
+		kyoyu_debug("%s; still resolving it", why);
+		went_down(r, why);
+		*p = k->next;
+		finish(k, NULL);
+	}
+}
+
 /* Calls not answered in time: their server is taken for gone (its
  * connection dropped, so every call on it fails now, not in turn). */
 static void expire(relay_redis *r, int64_t now)
@@ -691,14 +819,29 @@ size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *ti
 	int64_t now = now_us();
 
 	expire(r, now);
+	expire_unresolved(r, now);
 	r->n_polled = 0;
+	if (max > RELAY_REDIS_FDS)
+		max = RELAY_REDIS_FDS;
 	for (size_t i = 0; i < r->n && r->n_polled < max; i++) {
-		conn *cn = r->servers[i].conn;
-		if (!cn || !(cn->reading || cn->writing))
+		server *sv = &r->servers[i];
+		conn *cn = sv->conn;
+		if (sv->resolving) {
+			pfds[r->n_polled] = (struct pollfd){relay_resolve_fd(sv->resolving), POLLIN, 0};
+			r->polled_resolve[r->n_polled] = true;
+			r->polled[r->n_polled++] = (int)i;
+		}
+		if (!cn || !(cn->reading || cn->writing) || r->n_polled == max)
 			continue;
 		pfds[r->n_polled] = (struct pollfd){cn->ac->c.fd, (short)((cn->reading ? POLLIN : 0) |
 									  (cn->writing ? POLLOUT : 0)), 0};
+		r->polled_resolve[r->n_polled] = false;
 		r->polled[r->n_polled++] = (int)i;
+	}
+	for (call *k = r->unresolved; k; k = k->next) {
+		int64_t ms = k->deadline_us <= now ? 0 : (k->deadline_us - now + 999) / 1000;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)ms;
 	}
 	for (call *k = r->calls; k; k = k->next) {
 		int64_t ms = k->deadline_us <= now ? 0 : (k->deadline_us - now + 999) / 1000;
@@ -713,6 +856,11 @@ void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n)
 	for (size_t k = 0; k < n && k < r->n_polled; k++) {
 		server *sv = &r->servers[r->polled[k]];
 		short ev = pfds[k].revents;
+		if (r->polled_resolve[k]) {
+			if (ev && sv->resolving && relay_resolve_fd(sv->resolving) == pfds[k].fd)
+				resolved(r, r->polled[k]);
+			continue;
+		}
 		/* A connection replaced since it was polled reads nothing. */
 		if (!ev || !sv->conn || sv->conn->ac->c.fd != pfds[k].fd)
 			continue;

@@ -41,7 +41,7 @@ int relay_store_ping(relay_store *store);
  * reported for them.  Every answer below comes from relay_store_handle or
  * relay_store_poll, or at once, before the call returns, when Redis is
  * known to be down; exactly once. */
-#define RELAY_STORE_FDS 16 /* RELAY_REDIS_FDS */
+#define RELAY_STORE_FDS 32 /* RELAY_REDIS_FDS */
 size_t relay_store_poll(relay_store *store, struct pollfd *pfds, size_t max, int *timeout_ms);
 void relay_store_handle(relay_store *store, const struct pollfd *pfds, size_t n);
 
