@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/async.h>
 
@@ -20,6 +21,10 @@
 
 #include "redis-link.h"
 #include "resolve.h"
+
+/* hiredis exports it (0.14 and later) but 0.14's async.h does not say so:
+ * calls the callbacks of the replies its reader holds. */
+void redisProcessCallbacks(redisAsyncContext *ac);
 
 /* A call waits this long for Redis before the code is refused. */
 #define TIMEOUT_MS 500
@@ -43,6 +48,12 @@ typedef struct conn {
 	redisAsyncContext *ac;
 	server *sv;
 	bool reading, writing;
+	/* Replies are counted before hiredis sees them: it aborts the
+	 * process on a reply nobody asked for (an assert), which a hostile
+	 * or broken Redis could send.  Its own parser, over the same bytes,
+	 * and the commands and replies so far. */
+	redisReader *shadow;
+	unsigned long asked, replies;
 } conn;
 
 struct server {
@@ -211,6 +222,7 @@ static void ev_cleanup(void *data)
 		cn->sv->conn = NULL;
 		address_spent(cn->sv);
 	}
+	redisReaderFree(cn->shadow);
 	free(cn);
 }
 
@@ -297,12 +309,15 @@ static redisAsyncContext *async_to(server *sv)
 		return sv->conn->ac;
 	conn *cn = calloc(1, sizeof(*cn));
 	/* An address: hiredis' connect does not wait. */
-	redisAsyncContext *ac = cn ? redisAsyncConnect(dial_host(sv), sv->port) : NULL;
+	redisAsyncContext *ac = cn && (cn->shadow = redisReaderCreate())
+					? redisAsyncConnect(dial_host(sv), sv->port) : NULL;
 	if (!ac || ac->err) {
 		kyoyu_debug("cannot reach Redis at %s:%d: %s", sv->host, sv->port,
 			    ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
+		if (cn)
+			redisReaderFree(cn->shadow);
 		free(cn);
 		return NULL;
 	}
@@ -524,9 +539,11 @@ static int send_call(relay_redis *r, call *k)
 		return -EIO;
 	if (k->ask && redisAsyncCommand(ac, NULL, NULL, "ASKING") != REDIS_OK)
 		return -EIO;
+	sv->conn->asked += k->ask;
 	if (redisAsyncCommandArgv(ac, on_reply, k, k->argc, (const char **)k->argv, k->lens) !=
 	    REDIS_OK)
 		return -EIO;
+	sv->conn->asked++;
 	k->deadline_us = now_us() + TIMEOUT_MS * 1000;
 	k->next = r->calls;
 	r->calls = k;
@@ -851,6 +868,59 @@ size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *ti
 	return r->n_polled;
 }
 
+/* Counts the replies in the N bytes BUF that CN read: false when Redis
+ * said more than it was asked, or what no parser takes. */
+static bool replies_expected(conn *cn, const char *buf, size_t n)
+{
+	void *reply = NULL;
+
+	if (redisReaderFeed(cn->shadow, buf, n) != REDIS_OK)
+		return false;
+	for (;;) {
+		if (redisReaderGetReply(cn->shadow, &reply) != REDIS_OK)
+			return false;
+		if (!reply)
+			return true;
+		freeReplyObject(reply);
+		if (++cn->replies > cn->asked)
+			return false;
+	}
+}
+
+/* What server I's connection has to read, counted, then given to hiredis,
+ * which calls the calls' callbacks. */
+static void read_replies(relay_redis *r, int i)
+{
+	server *sv = &r->servers[i];
+	redisAsyncContext *ac = sv->conn->ac;
+	char buf[16384], why[HOST_MAX + 128];
+
+	if (!(ac->c.flags & REDIS_CONNECTED)) { /* hiredis completes the connect */
+		redisAsyncHandleRead(ac);
+		return;
+	}
+	ssize_t n = read(ac->c.fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* hiredis reads the end or the error again, and says so */
+		redisAsyncHandleRead(ac);
+		return;
+	}
+	if (!replies_expected(sv->conn, buf, (size_t)n)) {
+		snprintf(why, sizeof(why), "%s:%d answered what it was not asked (a reply too "
+			 "many, or not Redis's protocol)", sv->host, sv->port);
+		went_down(r, why);
+		drop(r, i);
+		return;
+	}
+	if (redisReaderFeed(ac->c.reader, buf, (size_t)n) != REDIS_OK) {
+		went_down(r, "out of memory for Redis's answer");
+		drop(r, i);
+		return;
+	}
+	redisProcessCallbacks(ac);
+}
+
 void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n)
 {
 	for (size_t k = 0; k < n && k < r->n_polled; k++) {
@@ -865,7 +935,7 @@ void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n)
 		if (!ev || !sv->conn || sv->conn->ac->c.fd != pfds[k].fd)
 			continue;
 		if (ev & (POLLIN | POLLERR | POLLHUP))
-			redisAsyncHandleRead(sv->conn->ac);
+			read_replies(r, r->polled[k]);
 		if (sv->conn && (ev & (POLLOUT | POLLERR)))
 			redisAsyncHandleWrite(sv->conn->ac);
 	}

@@ -231,8 +231,11 @@ static void attempt_answered(void *ctx, const redisReply *r)
 {
 	asking *a = ctx;
 
-	((relay_store_counted *)a->done)(a->ctx, !r ? -EIO
-					 : r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0);
+	/* The window is a minute: a wait outside it is not the script's. */
+	bool wait = r && r->type == REDIS_REPLY_INTEGER;
+	((relay_store_counted *)a->done)(a->ctx, !r || (wait && (r->integer < 0 ||
+								  r->integer > 60)) ? -EIO
+					 : wait ? (int)r->integer : 0);
 	free(a);
 }
 
@@ -262,14 +265,15 @@ static void claim_answered(void *ctx, const redisReply *r)
 
 	if (!r)
 		ret = -EIO;
-	else if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-		 r->element[0]->type == REDIS_REPLY_INTEGER) {
+	else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		 r->element[0]->type == REDIS_REPLY_INTEGER &&
+		 (r->element[0]->integer == RELAY_CLAIM_WON ||
+		  r->element[0]->integer == RELAY_CLAIM_DEAD) &&
+		 r->element[1]->type == REDIS_REPLY_STRING) {
+		/* Only what the script returns joins anyone (fuzz-relay found a
+		 * stray integer taken for a won code). */
 		ret = (int)r->element[0]->integer;
-		if (ret != RELAY_CLAIM_BAD && r->elements == 2 &&
-		    r->element[1]->type == REDIS_REPLY_STRING)
-			owner = r->element[1]->str;
-		else
-			ret = RELAY_CLAIM_BAD;
+		owner = r->element[1]->str;
 	}
 	((relay_store_claimed *)a->done)(a->ctx, ret, owner);
 	free(a);
