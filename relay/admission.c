@@ -199,7 +199,8 @@ static void on_claim(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	if (!ref)
 		return;
 	memcpy(ref->digits, req->digits, KP_WIRE_CODE_DIGITS);
-	relay_store_attempt(s->store, l->addr, s->cfg.attempts_per_minute, counted, ref);
+	relay_store_attempt(s->store, RELAY_BUDGET_CODES, l->addr, s->cfg.attempts_per_minute,
+			    counted, ref);
 }
 
 void relay_on_request(relay_server *s, rlink *l, int64_t now)

@@ -175,18 +175,23 @@ void relay_pair(relay_server *s, rlink *viewer, rlink *sharer, const char *custo
 /* Joins a parked viewer to SHARER, a customer's link or another node's
  * link passing one (at CUSTOMER). */
 void relay_join(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
-		 int64_t now)
+		int64_t now)
+{
+	/* What either side had to say before (a code) is out by now. */
+	viewer->out_len = viewer->out_off = sharer->out_len = sharer->out_off = 0;
+	relay_pair(s, viewer, sharer, customer, now);
+	if (!relay_ticket_issue(s, viewer, sharer, customer))
+		relay_send_joined(viewer, sharer, customer);
+}
+
+void relay_send_joined(rlink *viewer, rlink *sharer, const char *customer)
 {
 	kp_relay_msg m = {.type = KP_RELAY_JOINED};
 
-	/* What either side had to say before (a code) is out by now. */
-	viewer->out_len = viewer->out_off = sharer->out_len = sharer->out_off = 0;
-	relay_ticket_issue(s, viewer, sharer, now);
 	snprintf(m.addr, sizeof(m.addr), "%s", customer);
 	relay_queue_msg(viewer, &m);
 	m.addr[0] = '\0';
 	relay_queue_msg(sharer, &m);
-	relay_pair(s, viewer, sharer, customer, now);
 }
 
 /* Runs L's state as far as it goes.  Returns false when L is to be freed;
@@ -197,7 +202,7 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 
 	/* Before the join, only a message left in TLS's buffer brings a link
 	 * back without poll() (a JOINED right behind a TICKET). */
-	if (l->state != JOINED)
+	if (l->state != JOINED || l->holding)
 		l->more = false;
 
 	switch (l->state) {
@@ -281,6 +286,8 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 		return ret == -EAGAIN;
 	case JOINED: {
 		rlink *p = l->peer;
+		if (l->holding) /* JOINED waits for Redis: nothing moves yet */
+			return true;
 		int a = relay_forward(s, l, p), b = relay_forward(s, p, l);
 		if (a < 0 || b < 0)
 			return false;

@@ -78,6 +78,8 @@ static const setting settings[] = {
 	{"relay.code_ttl_s", INT, AT(cfg.code_ttl_s), 10, 86400, "a code works for this long"},
 	{"relay.attempts_per_minute", INT, AT(cfg.attempts_per_minute), 1, 100000,
 	 "code attempts per address and minute, over all nodes"},
+	{"relay.rejoins_per_minute", INT, AT(cfg.rejoins_per_minute), 1, 100000,
+	 "customers' re-join tickets per address and minute, over all nodes"},
 	{"relay.reject_delay_ms", INT, AT(cfg.reject_delay_ms), 0, 10000,
 	 "a refused code is answered after this delay, whatever the reason"},
 	{"relay.handshake_timeout_s", INT, AT(cfg.handshake_timeout_s), 1, 120,
@@ -304,7 +306,8 @@ int main(int argc, char **argv)
 	};
 	options o = {
 		.cfg = {.listen = "0.0.0.0", .port = 7448, .code_ttl_s = 600,
-			.attempts_per_minute = 10, .reject_delay_ms = 1000,
+			.attempts_per_minute = 10, .rejoins_per_minute = 60,
+			.reject_delay_ms = 1000,
 			.handshake_timeout_s = 10, .max_links = 4096,
 			.metrics_listen = "127.0.0.1", .metrics_port = -1},
 		.level = KYOYU_LOG_INFO,

@@ -151,6 +151,9 @@ static size_t render(const relay_counters *c, char *out, size_t size)
 		    c->rejoins));
 	PUT(COUNTER("rejoins_refused_total", "Re-join tickets refused: unknown, used or expired.",
 		    c->rejoins_refused));
+	PUT(COUNTER("rejoins_rate_limited_total",
+		    "Customers' re-joins from an address over its budget.",
+		    c->rejoins_rate_limited));
 	PUT(GAUGE("links_open", "TCP links open.", c->links_open));
 #undef PUT
 	return n;

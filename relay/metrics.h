@@ -20,6 +20,7 @@ typedef struct relay_counters {
 	uint64_t redis_errors;   /* calls that failed: a code refused or not issued */
 	uint64_t passes_sent, passes_failed, passes_received;
 	uint64_t rejoins, rejoins_refused; /* sessions coming back, tickets refused */
+	uint64_t rejoins_rate_limited; /* customers' REJOINs over their address's budget */
 	uint64_t links_open;
 } relay_counters;
 

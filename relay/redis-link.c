@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/async.h>
 
@@ -19,6 +20,11 @@
 #include <kyoyu/kyoyu.h>
 
 #include "redis-link.h"
+#include "resolve.h"
+
+/* hiredis exports it (0.14 and later) but 0.14's async.h does not say so:
+ * calls the callbacks of the replies its reader holds. */
+void redisProcessCallbacks(redisAsyncContext *ac);
 
 /* A call waits this long for Redis before the code is refused. */
 #define TIMEOUT_MS 500
@@ -42,11 +48,23 @@ typedef struct conn {
 	redisAsyncContext *ac;
 	server *sv;
 	bool reading, writing;
+	/* Replies are counted before hiredis sees them: it aborts the
+	 * process on a reply nobody asked for (an assert), which a hostile
+	 * or broken Redis could send.  Its own parser, over the same bytes,
+	 * and the commands and replies so far. */
+	redisReader *shadow;
+	unsigned long asked, replies;
 } conn;
 
 struct server {
 	char host[HOST_MAX];
 	int port;
+	/* A host name is resolved off the loop before each new connection
+	 * (so a Redis that moved is found again): the address it gave, for
+	 * the next connection, or "" when it is to be resolved again; and
+	 * the resolution under way, or NULL. */
+	char addr[RELAY_ADDR_SIZE];
+	relay_resolve *resolving;
 	bool sentinel; /* asked where the master is, never for codes */
 	redisContext *c; /* synchronous: Sentinel's answer and the ROLE check */
 	conn *conn;      /* the relay's calls */
@@ -79,6 +97,7 @@ struct relay_redis {
 	bool was_down; /* for one log line per outage */
 	int64_t retry_at_us;
 	call *calls; /* in flight */
+	call *unresolved; /* waiting for their server's name to resolve */
 	/* Finding a Sentinel's master, one question at a time: the calls
 	 * that wait for it (not sent yet), the Sentinels asked this round,
 	 * and the server the last one named. */
@@ -86,7 +105,10 @@ struct relay_redis {
 	call *waiting;
 	size_t finding_tries;
 	int named;
-	int polled[MAX_SERVERS]; /* the server of each descriptor polled */
+	/* The server of each descriptor polled, and whether it is its
+	 * resolution's (else its connection's). */
+	int polled[RELAY_REDIS_FDS];
+	bool polled_resolve[RELAY_REDIS_FDS];
 	size_t n_polled;
 };
 
@@ -95,6 +117,22 @@ static int64_t now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Where SV is dialled: its address, or the one its name gave; NULL when
+ * its name is to be resolved first. */
+static const char *dial_host(const server *sv)
+{
+	if (relay_resolve_numeric(sv->host))
+		return sv->host;
+	return sv->addr[0] ? sv->addr : NULL;
+}
+
+/* The name of SV is to be resolved again before its next connection. */
+static void address_spent(server *sv)
+{
+	if (!relay_resolve_numeric(sv->host))
+		sv->addr[0] = '\0';
 }
 
 /* "redis://HOST:PORT" or "HOST:PORT" (HOST alone: port 6379), or
@@ -180,8 +218,11 @@ static void ev_cleanup(void *data)
 {
 	conn *cn = data;
 
-	if (cn->sv && cn->sv->conn == cn)
+	if (cn->sv && cn->sv->conn == cn) {
 		cn->sv->conn = NULL;
+		address_spent(cn->sv);
+	}
+	redisReaderFree(cn->shadow);
 	free(cn);
 }
 
@@ -205,6 +246,7 @@ static void drop(relay_redis *r, int i)
 	if (sv->c)
 		redisFree(sv->c);
 	sv->c = NULL;
+	address_spent(sv);
 	if (sv->conn) {
 		conn *cn = sv->conn;
 		sv->conn = NULL;
@@ -217,26 +259,36 @@ static void drop(relay_redis *r, int i)
 }
 
 static void release_waiting(relay_redis *r, bool found);
+static void fail_unresolved(relay_redis *r, int at);
 
 void relay_redis_free(relay_redis *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		drop(r, (int)i);
+		relay_resolve_free(r->servers[i].resolving);
+	}
 	r->finding = false;
 	release_waiting(r, false);
+	fail_unresolved(r, -1);
 	free(r);
 }
 
-/* A synchronous connection: only for the check at start. */
+/* A synchronous connection: only for the check at start, before the loop,
+ * so a name is resolved here, waiting. */
 static redisContext *connect_to(server *sv)
 {
 	struct timeval tv = {0, TIMEOUT_MS * 1000};
+	const char *why = NULL;
 
 	if (sv->c)
 		return sv->c;
-	redisContext *c = redisConnectWithTimeout(sv->host, sv->port, tv);
+	if (!dial_host(sv) && relay_resolve_now(sv->host, sv->addr, &why)) {
+		kyoyu_debug("cannot resolve the Redis host %s: %s", sv->host, why);
+		return NULL;
+	}
+	redisContext *c = redisConnectWithTimeout(dial_host(sv), sv->port, tv);
 	if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
 		sv->c = c;
 		return c;
@@ -250,19 +302,22 @@ static redisContext *connect_to(server *sv)
 
 /* Server SV's asynchronous connection, started when there is none (it
  * completes in the loop; calls wait in it meanwhile).  NULL when it cannot
- * even start. */
+ * even start.  SV's address is known (dial_host). */
 static redisAsyncContext *async_to(server *sv)
 {
 	if (sv->conn)
 		return sv->conn->ac;
 	conn *cn = calloc(1, sizeof(*cn));
-	/* An address, or a name in /etc/hosts: hiredis resolves it here. */
-	redisAsyncContext *ac = cn ? redisAsyncConnect(sv->host, sv->port) : NULL;
+	/* An address: hiredis' connect does not wait. */
+	redisAsyncContext *ac = cn && (cn->shadow = redisReaderCreate())
+					? redisAsyncConnect(dial_host(sv), sv->port) : NULL;
 	if (!ac || ac->err) {
 		kyoyu_debug("cannot reach Redis at %s:%d: %s", sv->host, sv->port,
 			    ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
+		if (cn)
+			redisReaderFree(cn->shadow);
 		free(cn);
 		return NULL;
 	}
@@ -389,11 +444,15 @@ static int server_at(relay_redis *r, const char *host, int port)
 	if (r->n == MAX_SERVERS) {
 		i = (int)r->n_listed;
 		drop(r, i);
+		/* Calls that waited for its name time out. */
+		relay_resolve_free(r->servers[i].resolving);
+		r->servers[i].resolving = NULL;
 	} else {
 		r->n++;
 	}
 	snprintf(r->servers[i].host, HOST_MAX, "%s", host);
 	r->servers[i].port = port;
+	r->servers[i].addr[0] = '\0';
 	return i;
 }
 
@@ -460,18 +519,31 @@ static void finish(call *k, const redisReply *reply)
 
 static void on_reply(redisAsyncContext *ac, void *data, void *priv);
 
-/* Sends K to its server.  Returns 0, or -EIO when it cannot. */
+/* Sends K to its server; when its name is to be resolved first, K waits
+ * for that (a resolution is started).  Returns 0, or -EIO when it cannot. */
 static int send_call(relay_redis *r, call *k)
 {
-	redisAsyncContext *ac = async_to(&r->servers[k->at]);
+	server *sv = &r->servers[k->at];
+
+	if (!sv->conn && !dial_host(sv)) {
+		if (!sv->resolving && !(sv->resolving = relay_resolve_start(sv->host)))
+			return -EIO;
+		k->deadline_us = now_us() + TIMEOUT_MS * 1000;
+		k->next = r->unresolved;
+		r->unresolved = k;
+		return 0;
+	}
+	redisAsyncContext *ac = async_to(sv);
 
 	if (!ac)
 		return -EIO;
 	if (k->ask && redisAsyncCommand(ac, NULL, NULL, "ASKING") != REDIS_OK)
 		return -EIO;
+	sv->conn->asked += k->ask;
 	if (redisAsyncCommandArgv(ac, on_reply, k, k->argc, (const char **)k->argv, k->lens) !=
 	    REDIS_OK)
 		return -EIO;
+	sv->conn->asked++;
 	k->deadline_us = now_us() + TIMEOUT_MS * 1000;
 	k->next = r->calls;
 	r->calls = k;
@@ -661,6 +733,79 @@ int relay_redis_eval(relay_redis *r, const char *script, const char *key, int ar
 	return start_call(r, at < 0 ? -1 : at, slot, 4 + argc, args, done, ctx);
 }
 
+/* The calls waiting for server AT's name (-1: every server's) fail. */
+static void fail_unresolved(relay_redis *r, int at)
+{
+	for (call **p = &r->unresolved; *p;) {
+		call *k = *p;
+		if (at >= 0 && k->at != at) {
+			p = &k->next;
+			continue;
+		}
+		*p = k->next;
+		finish(k, NULL);
+	}
+}
+
+/* Server I's name was resolved (or not): the calls waiting for it go. */
+static void resolved(relay_redis *r, int i)
+{
+	server *sv = &r->servers[i];
+	const char *why = NULL;
+	char why_text[HOST_MAX + 128];
+	int ret = relay_resolve_result(sv->resolving, sv->addr, &why);
+
+	if (ret == 0)
+		return;
+	relay_resolve_free(sv->resolving);
+	sv->resolving = NULL;
+	if (ret < 0) {
+		sv->addr[0] = '\0';
+		snprintf(why_text, sizeof(why_text), "cannot resolve %s: %s", sv->host,
+			 why ? why : "no address");
+		forget(r, i);
+		went_down(r, why_text);
+		fail_unresolved(r, i);
+		return;
+	}
+	kyoyu_debug("Redis host %s is at %s", sv->host, sv->addr);
+	call *waiting = r->unresolved;
+	r->unresolved = NULL;
+	while (waiting) {
+		call *k = waiting;
+		waiting = k->next;
+		if (k->at != i) {
+			k->next = r->unresolved;
+			r->unresolved = k;
+		} else if (send_call(r, k)) {
+			snprintf(why_text, sizeof(why_text), "%s:%d: cannot connect", sv->host,
+				 sv->port);
+			went_down(r, why_text);
+			finish(k, NULL);
+		}
+	}
+}
+
+/* Calls whose server's name is not resolved in time fail; the resolution
+ * goes on, and its address serves the next call. */
+static void expire_unresolved(relay_redis *r, int64_t now)
+{
+	for (call **p = &r->unresolved; *p;) {
+		call *k = *p;
+		if (now < k->deadline_us) {
+			p = &k->next;
+			continue;
+		}
+		char why[HOST_MAX + 64];
+		snprintf(why, sizeof(why), "%s: no address within %d ms", r->servers[k->at].host,
+			 TIMEOUT_MS);
+		kyoyu_debug("%s; still resolving it", why);
+		went_down(r, why);
+		*p = k->next;
+		finish(k, NULL);
+	}
+}
+
 /* Calls not answered in time: their server is taken for gone (its
  * connection dropped, so every call on it fails now, not in turn). */
 static void expire(relay_redis *r, int64_t now)
@@ -691,14 +836,29 @@ size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *ti
 	int64_t now = now_us();
 
 	expire(r, now);
+	expire_unresolved(r, now);
 	r->n_polled = 0;
+	if (max > RELAY_REDIS_FDS)
+		max = RELAY_REDIS_FDS;
 	for (size_t i = 0; i < r->n && r->n_polled < max; i++) {
-		conn *cn = r->servers[i].conn;
-		if (!cn || !(cn->reading || cn->writing))
+		server *sv = &r->servers[i];
+		conn *cn = sv->conn;
+		if (sv->resolving) {
+			pfds[r->n_polled] = (struct pollfd){relay_resolve_fd(sv->resolving), POLLIN, 0};
+			r->polled_resolve[r->n_polled] = true;
+			r->polled[r->n_polled++] = (int)i;
+		}
+		if (!cn || !(cn->reading || cn->writing) || r->n_polled == max)
 			continue;
 		pfds[r->n_polled] = (struct pollfd){cn->ac->c.fd, (short)((cn->reading ? POLLIN : 0) |
 									  (cn->writing ? POLLOUT : 0)), 0};
+		r->polled_resolve[r->n_polled] = false;
 		r->polled[r->n_polled++] = (int)i;
+	}
+	for (call *k = r->unresolved; k; k = k->next) {
+		int64_t ms = k->deadline_us <= now ? 0 : (k->deadline_us - now + 999) / 1000;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)ms;
 	}
 	for (call *k = r->calls; k; k = k->next) {
 		int64_t ms = k->deadline_us <= now ? 0 : (k->deadline_us - now + 999) / 1000;
@@ -708,16 +868,74 @@ size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *ti
 	return r->n_polled;
 }
 
+/* Counts the replies in the N bytes BUF that CN read: false when Redis
+ * said more than it was asked, or what no parser takes. */
+static bool replies_expected(conn *cn, const char *buf, size_t n)
+{
+	void *reply = NULL;
+
+	if (redisReaderFeed(cn->shadow, buf, n) != REDIS_OK)
+		return false;
+	for (;;) {
+		if (redisReaderGetReply(cn->shadow, &reply) != REDIS_OK)
+			return false;
+		if (!reply)
+			return true;
+		freeReplyObject(reply);
+		if (++cn->replies > cn->asked)
+			return false;
+	}
+}
+
+/* What server I's connection has to read, counted, then given to hiredis,
+ * which calls the calls' callbacks. */
+static void read_replies(relay_redis *r, int i)
+{
+	server *sv = &r->servers[i];
+	redisAsyncContext *ac = sv->conn->ac;
+	char buf[16384], why[HOST_MAX + 128];
+
+	if (!(ac->c.flags & REDIS_CONNECTED)) { /* hiredis completes the connect */
+		redisAsyncHandleRead(ac);
+		return;
+	}
+	ssize_t n = read(ac->c.fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* hiredis reads the end or the error again, and says so */
+		redisAsyncHandleRead(ac);
+		return;
+	}
+	if (!replies_expected(sv->conn, buf, (size_t)n)) {
+		snprintf(why, sizeof(why), "%s:%d answered what it was not asked (a reply too "
+			 "many, or not Redis's protocol)", sv->host, sv->port);
+		went_down(r, why);
+		drop(r, i);
+		return;
+	}
+	if (redisReaderFeed(ac->c.reader, buf, (size_t)n) != REDIS_OK) {
+		went_down(r, "out of memory for Redis's answer");
+		drop(r, i);
+		return;
+	}
+	redisProcessCallbacks(ac);
+}
+
 void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n)
 {
 	for (size_t k = 0; k < n && k < r->n_polled; k++) {
 		server *sv = &r->servers[r->polled[k]];
 		short ev = pfds[k].revents;
+		if (r->polled_resolve[k]) {
+			if (ev && sv->resolving && relay_resolve_fd(sv->resolving) == pfds[k].fd)
+				resolved(r, r->polled[k]);
+			continue;
+		}
 		/* A connection replaced since it was polled reads nothing. */
 		if (!ev || !sv->conn || sv->conn->ac->c.fd != pfds[k].fd)
 			continue;
 		if (ev & (POLLIN | POLLERR | POLLHUP))
-			redisAsyncHandleRead(sv->conn->ac);
+			read_replies(r, r->polled[k]);
 		if (sv->conn && (ev & (POLLOUT | POLLERR)))
 			redisAsyncHandleWrite(sv->conn->ac);
 	}

@@ -51,6 +51,6 @@ size_t relay_redis_poll(relay_redis *r, struct pollfd *pfds, size_t max, int *ti
 void relay_redis_handle(relay_redis *r, const struct pollfd *pfds, size_t n);
 
 /* The most descriptors relay_redis_poll fills. */
-#define RELAY_REDIS_FDS 16
+#define RELAY_REDIS_FDS 32
 
 #endif

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -33,31 +34,86 @@ int relay_ticket_ttl(int grace_s)
 	return grace_s + refresh_period_s(grace_s);
 }
 
-void relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, int64_t now)
+/* The pair of SESSION whose viewer's side is the link ID, if it still
+ * holds for its ticket. */
+static rlink *holding_viewer(relay_server *s, uint64_t id, uint64_t session)
+{
+	for (size_t i = 0; i < s->n_links; i++) {
+		rlink *l = s->links[i];
+		if (l->id == id)
+			return l->state == JOINED && l->holding && !l->dead &&
+			       l->session == session && l->peer ? l : NULL;
+	}
+	return NULL;
+}
+
+/* Redis's answer: the ticket goes out only once Redis keeps it, so no
+ * agent holds a ticket that cannot work. */
+static void ticket_stored(void *ctx, bool stored)
+{
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *viewer = holding_viewer(s, ref->id, ref->session);
+
+	if (!viewer) { /* the session ended meanwhile: its ticket dies with its TTL */
+		relay_ref_free(ref);
+		return;
+	}
+	rlink *sharer = viewer->peer;
+	viewer->holding = sharer->holding = false;
+	viewer->more = sharer->more = true;
+	if (stored) {
+		kp_relay_msg m = {.type = KP_RELAY_TICKET};
+		memcpy(m.ticket, ref->ticket, KP_RELAY_TICKET_SIZE);
+		viewer->refresh_us = relay_now_us() + (int64_t)refresh_period_s(viewer->grace_s) *
+						      1000000;
+		relay_queue_msg(viewer, &m);
+		relay_queue_msg(sharer, &m);
+		OPENSSL_cleanse(&m, sizeof(m));
+	} else {
+		s->counters.redis_errors++;
+		viewer->ticket_key[0] = '\0';
+		kyoyu_warn("no way back for session %llu if a link drops: Redis did not keep its "
+			   "ticket, so none was given", (unsigned long long)viewer->session);
+	}
+	relay_send_joined(viewer, sharer, ref->customer);
+	relay_ref_free(ref);
+}
+
+bool relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, const char *customer)
 {
 	int grace_s = viewer->grace_s > sharer->grace_s ? viewer->grace_s : sharer->grace_s;
-	kp_relay_msg m = {.type = KP_RELAY_TICKET};
+	relay_ref *ref;
 
 	viewer->ticket_key[0] = sharer->ticket_key[0] = '\0';
 	if (!viewer->wants_ticket || !sharer->wants_ticket || grace_s <= 0)
-		return;
-	if (relay_store_ticket_issue(s->store, grace_s, relay_ticket_ttl(grace_s), m.ticket,
-				     viewer->ticket_key)) {
+		return false;
+	if (!(ref = calloc(1, sizeof(*ref)))) {
+		kyoyu_warn("no way back for the session of the operator at %s if its link drops: "
+			   "out of memory for its ticket", viewer->addr);
+		return false;
+	}
+	*ref = (relay_ref){.s = s, .id = viewer->id, .session = viewer->session};
+	snprintf(ref->customer, sizeof(ref->customer), "%s", customer);
+	viewer->grace_s = grace_s;
+	/* Held before the call: its answer may come before it returns. */
+	viewer->holding = sharer->holding = true;
+	if (relay_store_ticket_issue(s->store, grace_s, relay_ticket_ttl(grace_s), ref->ticket,
+				     viewer->ticket_key, ticket_stored, ref)) {
+		viewer->holding = sharer->holding = false;
+		viewer->ticket_key[0] = '\0';
+		relay_ref_free(ref);
 		s->counters.redis_errors++;
 		kyoyu_warn("no way back for the session of the operator at %s if its link "
 			   "drops: Redis cannot keep its ticket now", viewer->addr);
-		return;
+		return false;
 	}
-	viewer->grace_s = grace_s;
-	viewer->refresh_us = now + (int64_t)refresh_period_s(grace_s) * 1000000;
-	relay_queue_msg(viewer, &m);
-	relay_queue_msg(sharer, &m);
-	OPENSSL_cleanse(&m, sizeof(m));
+	return true;
 }
 
 void relay_ticket_refresh(relay_server *s, rlink *l, int64_t now, int *timeout_ms)
 {
-	if (!l->ticket_key[0])
+	if (!l->ticket_key[0] || l->holding)
 		return;
 	if (now >= l->refresh_us) {
 		relay_store_ticket_refresh(s->store, l->ticket_key, relay_ticket_ttl(l->grace_s));
@@ -97,8 +153,10 @@ static void rejoined(void *ctx, int ret, int grace_s, int ttl_s, const char *oth
 	if (ret == RELAY_REJOIN_UNKNOWN) {
 		/* 256 random bits: nothing to learn from the answer's timing. */
 		s->counters.rejoins_refused++;
-		kyoyu_warn("the %s at %s came back with a ticket that is unknown, used or "
-			   "expired: refused", who, l->addr);
+		/* Anyone can cause this at will: a flood is summed up. */
+		if (kp_tally_note(&s->tickets_refused, l->addr, now))
+			kyoyu_warn("the %s at %s came back with a ticket that is unknown, used "
+				   "or expired: refused", who, l->addr);
 		relay_refuse(l, KP_RELAY_NO_SESSION, 0, now);
 		return;
 	}
@@ -136,6 +194,47 @@ static void rejoined(void *ctx, int ret, int grace_s, int ttl_s, const char *oth
 	}
 }
 
+/* Asks Redis for the session of REF's ticket (REF's link comes back). */
+static void ask_rejoin(relay_server *s, relay_ref *ref, int side, const char *owner)
+{
+	uint8_t ticket[KP_RELAY_TICKET_SIZE];
+
+	/* The answer may come before the call returns, and frees REF: the
+	 * ticket goes from a copy. */
+	memcpy(ticket, ref->ticket, sizeof(ticket));
+	OPENSSL_cleanse(ref->ticket, sizeof(ref->ticket));
+	relay_store_rejoin(s->store, ticket, side, owner, rejoined, ref);
+	OPENSSL_cleanse(ticket, sizeof(ticket));
+}
+
+/* Redis's count of a customer's re-joins: within its address's budget,
+ * the ticket is looked up next. */
+static void rejoin_counted(void *ctx, int wait_s)
+{
+	relay_ref *ref = ctx;
+	relay_server *s = ref->s;
+	rlink *l = relay_ref_link(ref);
+	char owner[RELAY_OWNER_SIZE];
+
+	if (!l || wait_s != 0) {
+		relay_ref_free(ref);
+		if (l && wait_s < 0) {
+			s->counters.redis_errors++;
+			relay_refuse(l, KP_RELAY_UNAVAILABLE, 5, relay_now_us());
+		} else if (l) {
+			s->counters.rejoins_rate_limited++;
+			if (kp_tally_note(&s->tickets_limited, l->addr, relay_now_us()))
+				kyoyu_warn("the customer at %s came back too often (over "
+					   "relay.rejoins_per_minute): refused for %d s", l->addr,
+					   wait_s);
+			relay_refuse(l, KP_RELAY_RATE_LIMITED, (uint16_t)wait_s, relay_now_us());
+		}
+		return;
+	}
+	relay_owner_of(s, l, owner);
+	ask_rejoin(s, ref, KP_RELAY_SIDE_SHARER, owner);
+}
+
 void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now)
 {
 	char owner[RELAY_OWNER_SIZE];
@@ -155,15 +254,37 @@ void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t
 	}
 	l->sharer = req->reason == KP_RELAY_SIDE_SHARER;
 	l->wants_ticket = l->rejoin = true;
-	relay_owner_of(s, l, owner);
 	relay_ref *ref = relay_ref_new(s, l, now);
 	if (!ref)
 		return;
-	/* The hash's key is filled at once; the answer may come before
-	 * the call returns, and frees REF: the link keeps a copy first. */
-	char key[RELAY_TICKET_KEY_SIZE];
-	relay_store_ticket_key(s->store, req->ticket, key);
-	memcpy(ref->key, key, sizeof(key));
-	memcpy(l->ticket_key, key, sizeof(key));
-	relay_store_rejoin(s->store, req->ticket, req->reason, owner, rejoined, ref);
+	/* The hash's key is filled at once; the link keeps a copy. */
+	relay_store_ticket_key(s->store, req->ticket, ref->key);
+	memcpy(l->ticket_key, ref->key, sizeof(ref->key));
+	memcpy(ref->ticket, req->ticket, KP_RELAY_TICKET_SIZE);
+	if (!l->sharer) { /* an operator the desk CA vouches for */
+		relay_owner_of(s, l, owner);
+		ask_rejoin(s, ref, KP_RELAY_SIDE_VIEWER, owner);
+		return;
+	}
+	/* Anyone may claim to be a customer: its tickets count against its
+	 * address's budget, as codes do (docs/relay.md, "Coming back"). */
+	relay_store_attempt(s->store, RELAY_BUDGET_TICKETS, l->addr, s->cfg.rejoins_per_minute,
+			    rejoin_counted, ref);
+}
+
+void relay_rejoin_summaries(relay_server *s, int64_t now, int *timeout_ms)
+{
+	kp_tally *tallies[] = {&s->tickets_refused, &s->tickets_limited};
+	char line[256];
+
+	for (size_t i = 0; i < sizeof(tallies) / sizeof(tallies[0]); i++) {
+		if (kp_tally_summary(tallies[i], now, line, sizeof(line)))
+			kyoyu_warn("%s", line);
+		int64_t due = kp_tally_due(tallies[i]);
+		if (due < 0)
+			continue;
+		int64_t ms = due <= now ? 0 : (due - now + 999) / 1000;
+		if (*timeout_ms < 0 || ms < *timeout_ms)
+			*timeout_ms = (int)ms;
+	}
 }

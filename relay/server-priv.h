@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "nodes.h"
 #include "proto/relay-wire.h"
+#include "proto/tally.h"
 #include "server.h"
 #include "store.h"
 
@@ -93,6 +94,9 @@ typedef struct rlink { /* one TCP connection to the relay */
 	 * ticket's Redis key it waits in; JOINED: the key this node keeps
 	 * alive, and when next. */
 	bool wants_ticket, rejoin;
+	/* JOINED, both sides: the session's JOINED waits for Redis to say it
+	 * keeps the ticket (nothing is forwarded meanwhile). */
+	bool holding;
 	int grace_s;
 	char ticket_key[RELAY_TICKET_KEY_SIZE];
 	int64_t refresh_us;
@@ -115,6 +119,9 @@ struct relay_server {
 	rlink **links;
 	size_t n_links;
 	FILE *dump;
+	/* REJOINs refused, and customers' over their budget: anyone can cause
+	 * them, so a flood is summed up in the log. */
+	kp_tally tickets_refused, tickets_limited;
 };
 
 int64_t relay_now_us(void);
@@ -128,6 +135,11 @@ typedef struct relay_ref {
 	uint64_t id;
 	char digits[KP_WIRE_CODE_DIGITS]; /* a claim's code */
 	char key[RELAY_TICKET_KEY_SIZE];  /* a re-join's ticket's key */
+	/* A ticket being stored: its session, the ticket, and the customer's
+	 * address the viewer's JOINED carries. */
+	uint64_t session;
+	uint8_t ticket[KP_RELAY_TICKET_SIZE];
+	char customer[KP_RELAY_ADDR_MAX + 1];
 } relay_ref;
 
 /* link.c */
@@ -155,10 +167,13 @@ void relay_pair(relay_server *s, rlink *viewer, rlink *sharer, const char *custo
 		int64_t now);
 /* Joins VIEWER's side and SHARER's side, one parked here, the other a
  * link come to it or another node's link passing one (the customer is at
- * CUSTOMER), and sends both JOINED: after a new TICKET when both can come
- * back with one. */
+ * CUSTOMER), and sends both JOINED: when both can come back, once Redis
+ * keeps their new ticket, after the TICKET (without one when Redis does
+ * not). */
 void relay_join(relay_server *s, rlink *viewer, rlink *sharer, const char *customer,
 		int64_t now);
+/* Queues the JOINED of a joined pair (the viewer's names CUSTOMER). */
+void relay_send_joined(rlink *viewer, rlink *sharer, const char *customer);
 /* Runs L's state as far as it goes.  Returns false when L is to be freed;
  * sets *AGAIN when it must run again before poll() waits. */
 bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again);
@@ -199,13 +214,19 @@ void relay_on_pass(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t n
 /* rejoin.c */
 /* A side of a dropped session came back with its ticket (REJOIN). */
 void relay_on_rejoin(relay_server *s, rlink *l, const kp_relay_msg *req, int64_t now);
-/* Draws the ticket of the session VIEWER and SHARER are joining and queues
- * it to both, when both can come back with one.  A Redis that fails only
- * costs the session its way back (logged). */
-void relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, int64_t now);
+/* Draws the ticket of the session VIEWER and SHARER were just paired in,
+ * when both can come back with one, and has Redis keep it: true when it
+ * went to Redis, and the pair holds (JOINED waits) until Redis answers;
+ * then TICKET and JOINED go to both, or, when Redis did not keep it,
+ * JOINED alone (logged: the session has no way back).  False when no
+ * ticket is due or Redis is known to be down: the caller sends JOINED. */
+bool relay_ticket_issue(relay_server *s, rlink *viewer, rlink *sharer, const char *customer);
 /* Keeps the ticket of L's joined session alive; lowers *TIMEOUT_MS to
  * the next refresh. */
 void relay_ticket_refresh(relay_server *s, rlink *l, int64_t now, int *timeout_ms);
+/* Logs the summaries of refused REJOINs that are due; lowers *TIMEOUT_MS
+ * to the next. */
+void relay_rejoin_summaries(relay_server *s, int64_t now, int *timeout_ms);
 /* The TTL of a ticket of a session with GRACE_S. */
 int relay_ticket_ttl(int grace_s);
 

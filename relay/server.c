@@ -140,6 +140,8 @@ relay_server *relay_server_new(const relay_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "relay.redis is not usable (see above)");
 		goto out_free;
 	}
+	kp_tally_init(&s->tickets_refused, "re-join tickets refused (unknown, used or expired)");
+	kp_tally_init(&s->tickets_limited, "re-joins refused as over their address's budget");
 	s->links = calloc((size_t)cfg->max_links, sizeof(*s->links));
 	if (!s->links) {
 		snprintf(err, errlen, "out of memory");
@@ -284,6 +286,8 @@ static short events_of(const rlink *l)
 	case CLOSING:
 		return l->write_wants ? l->write_wants : POLLOUT;
 	case JOINED:
+		if (l->holding) /* for Redis, at most its call's timeout */
+			return 0;
 		if (l->out_off < l->out_len || l->off < l->len || l->full)
 			ev |= l->write_wants ? l->write_wants : POLLOUT;
 		if (l->peer->len == l->peer->off && l->peer->out_off == l->peer->out_len &&
@@ -349,6 +353,7 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 		for (size_t i = 0; i < s->n_links; i++)
 			if (!relay_timers(s, s->links[i], now, &timeout))
 				mark_dead(s->links[i]);
+		relay_rejoin_summaries(s, now, &timeout);
 		/* Before the links' events: Redis's calls that time out now
 		 * answer their links here. */
 		n_redis = relay_store_poll(s->store, redis_pfds, RELAY_STORE_FDS, &timeout);

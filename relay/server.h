@@ -17,7 +17,8 @@ typedef struct relay_config {
 	const char *crl; /* the desk's revoked operators, or NULL */
 	const char **redis; /* URLs */
 	size_t n_redis;
-	int code_ttl_s, attempts_per_minute, reject_delay_ms, handshake_timeout_s;
+	int code_ttl_s, attempts_per_minute, rejoins_per_minute, reject_delay_ms;
+	int handshake_timeout_s;
 	int max_links;
 	const char *dump; /* forwarded bytes, as the relay sees them, for audits */
 	const char *node_address; /* "HOST:PORT" where the other nodes reach this one */

@@ -231,20 +231,24 @@ static void attempt_answered(void *ctx, const redisReply *r)
 {
 	asking *a = ctx;
 
-	((relay_store_counted *)a->done)(a->ctx, !r ? -EIO
-					 : r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0);
+	/* The window is a minute: a wait outside it is not the script's. */
+	bool wait = r && r->type == REDIS_REPLY_INTEGER;
+	((relay_store_counted *)a->done)(a->ctx, !r || (wait && (r->integer < 0 ||
+								  r->integer > 60)) ? -EIO
+					 : wait ? (int)r->integer : 0);
 	free(a);
 }
 
-void relay_store_attempt(relay_store *s, const char *addr, int per_minute,
-			 relay_store_counted *done, void *ctx)
+void relay_store_attempt(relay_store *s, relay_budget budget, const char *addr,
+			 int per_minute, relay_store_counted *done, void *ctx)
 {
 	char key[KEY_SIZE], mac[HEX_MAC], limit[16];
 	asking *a = asking_new((void (*)(void))done, ctx);
+	bool codes = budget == RELAY_BUDGET_CODES;
 
 	/* Addresses are not kept in clear either. */
-	mac_hex(s, "addr:", addr, strnlen(addr, 46), mac);
-	snprintf(key, sizeof(key), "kyoyu:attempts:{%.32s}", mac);
+	mac_hex(s, codes ? "addr:" : "rejoin-addr:", addr, strnlen(addr, 46), mac);
+	snprintf(key, sizeof(key), "kyoyu:%s:{%.32s}", codes ? "attempts" : "rejoins", mac);
 	snprintf(limit, sizeof(limit), "%d", per_minute);
 	const char *argv[] = {limit};
 	if (!a || relay_redis_eval(s->redis, attempt_lua, key, 1, argv, attempt_answered, a)) {
@@ -261,14 +265,15 @@ static void claim_answered(void *ctx, const redisReply *r)
 
 	if (!r)
 		ret = -EIO;
-	else if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-		 r->element[0]->type == REDIS_REPLY_INTEGER) {
+	else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		 r->element[0]->type == REDIS_REPLY_INTEGER &&
+		 (r->element[0]->integer == RELAY_CLAIM_WON ||
+		  r->element[0]->integer == RELAY_CLAIM_DEAD) &&
+		 r->element[1]->type == REDIS_REPLY_STRING) {
+		/* Only what the script returns joins anyone (fuzz-relay found a
+		 * stray integer taken for a won code). */
 		ret = (int)r->element[0]->integer;
-		if (ret != RELAY_CLAIM_BAD && r->elements == 2 &&
-		    r->element[1]->type == REDIS_REPLY_STRING)
-			owner = r->element[1]->str;
-		else
-			ret = RELAY_CLAIM_BAD;
+		owner = r->element[1]->str;
 	}
 	((relay_store_claimed *)a->done)(a->ctx, ret, owner);
 	free(a);
@@ -313,31 +318,38 @@ static void ticket_key(const relay_store *s, const uint8_t ticket[KP_RELAY_TICKE
 	mac_hex(s, "check:", (const char *)ticket, KP_RELAY_TICKET_SIZE, check);
 }
 
-/* A ticket Redis did not keep: its session cannot come back. */
+/* Whether Redis kept a ticket (1: stored; an existing key, never seen
+ * with 256 random bits, is not this ticket's). */
 static void ticket_answered(void *ctx, const redisReply *r)
 {
-	if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1)
-		kyoyu_warn("Redis did not keep a session's re-join ticket: that session cannot "
-			   "come back after a dropped link");
+	asking *a = ctx;
+
+	((relay_store_ticket_stored *)a->done)(a->ctx, r && r->type == REDIS_REPLY_INTEGER &&
+							       r->integer == 1);
+	free(a);
 }
 
 int relay_store_ticket_issue(relay_store *s, int grace_s, int ttl_s,
-			     uint8_t ticket[KP_RELAY_TICKET_SIZE], char key[RELAY_TICKET_KEY_SIZE])
+			     uint8_t ticket[KP_RELAY_TICKET_SIZE], char key[RELAY_TICKET_KEY_SIZE],
+			     relay_store_ticket_stored *done, void *ctx)
 {
 	char check[HEX_MAC], grace[16], ttl[16];
+	asking *a = asking_new((void (*)(void))done, ctx);
 
 	snprintf(grace, sizeof(grace), "%d", grace_s);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	if (RAND_bytes(ticket, KP_RELAY_TICKET_SIZE) != 1)
+	if (!a || RAND_bytes(ticket, KP_RELAY_TICKET_SIZE) != 1) {
+		free(a);
 		return -EIO;
+	}
 	ticket_key(s, ticket, key, check);
 	const char *argv[] = {check, grace, ttl};
-	/* The join does not wait for it: it is stored well before the
-	 * session could drop and come back. */
-	int ret = relay_redis_eval(s->redis, ticket_lua, key, 3, argv, ticket_answered, NULL);
+	int ret = relay_redis_eval(s->redis, ticket_lua, key, 3, argv, ticket_answered, a);
 	OPENSSL_cleanse(check, sizeof(check));
-	if (ret)
+	if (ret) {
+		free(a);
 		OPENSSL_cleanse(ticket, KP_RELAY_TICKET_SIZE);
+	}
 	return ret ? -EIO : 0;
 }
 

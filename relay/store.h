@@ -13,6 +13,7 @@
 #define RELAY_STORE_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +41,7 @@ int relay_store_ping(relay_store *store);
  * reported for them.  Every answer below comes from relay_store_handle or
  * relay_store_poll, or at once, before the call returns, when Redis is
  * known to be down; exactly once. */
-#define RELAY_STORE_FDS 16 /* RELAY_REDIS_FDS */
+#define RELAY_STORE_FDS 32 /* RELAY_REDIS_FDS */
 size_t relay_store_poll(relay_store *store, struct pollfd *pfds, size_t max, int *timeout_ms);
 void relay_store_handle(relay_store *store, const struct pollfd *pfds, size_t n);
 
@@ -51,12 +52,18 @@ typedef void relay_store_issued(void *ctx, int ret, const char digits[KP_WIRE_CO
 void relay_store_issue(relay_store *store, const char *owner, int ttl_s,
 		       relay_store_issued *done, void *ctx);
 
-/* Counts an attempt from ADDR (numeric) against its budget of PER_MINUTE
+/* What an address's attempts are counted for: each has its own budget. */
+typedef enum relay_budget {
+	RELAY_BUDGET_CODES,   /* CLAIMs: kyoyu:attempts:{TAG} */
+	RELAY_BUDGET_TICKETS, /* customers' REJOINs: kyoyu:rejoins:{TAG} */
+} relay_budget;
+
+/* Counts an attempt from ADDR (numeric) against its BUDGET of PER_MINUTE
  * a minute, shared by all nodes: RET 0, a positive number of seconds to
  * wait when over budget, or -EIO. */
 typedef void relay_store_counted(void *ctx, int ret);
-void relay_store_attempt(relay_store *store, const char *addr, int per_minute,
-			 relay_store_counted *done, void *ctx);
+void relay_store_attempt(relay_store *store, relay_budget budget, const char *addr,
+			 int per_minute, relay_store_counted *done, void *ctx);
 
 typedef enum relay_claim {
 	RELAY_CLAIM_WON = 0,  /* the code matched and is gone: OWNER waits */
@@ -82,13 +89,16 @@ void relay_store_retire(relay_store *store, const char room[KP_RELAY_ROOM_DIGITS
  * ticket dies with a session that is not taken up in time. */
 #define RELAY_TICKET_KEY_SIZE 64
 
-/* Draws a ticket for a session just joined and sends it to Redis for
- * TTL_S, with GRACE_S (a failure there is logged: the join does not wait).
- * Returns 0 with TICKET and KEY (what refresh needs: not the ticket), or
- * -EIO when Redis is known to be down. */
+/* Draws a ticket for a session just joined and has Redis keep it for
+ * TTL_S, with GRACE_S.  Returns 0 with TICKET and KEY (what refresh needs:
+ * not the ticket), and DONE tells CTX once whether Redis kept it (only
+ * then may the ticket go out); or -EIO when Redis is known to be down
+ * (DONE is not called). */
+typedef void relay_store_ticket_stored(void *ctx, bool stored);
 int relay_store_ticket_issue(relay_store *store, int grace_s, int ttl_s,
 			     uint8_t ticket[KP_RELAY_TICKET_SIZE],
-			     char key[RELAY_TICKET_KEY_SIZE]);
+			     char key[RELAY_TICKET_KEY_SIZE], relay_store_ticket_stored *done,
+			     void *ctx);
 
 /* The session of KEY is still joined: its ticket lives TTL_S more (unless
  * a side already came back).  Best effort. */

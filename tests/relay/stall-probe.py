@@ -4,6 +4,7 @@
 messages (proto/relay-wire.h) as both agents of one session:
 
   stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY SECONDS REDIS_PID
+  stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY SECONDS 'COMMAND'
   stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY offer
 
 The first joins an operator's OFFER and a customer's CLAIM, then sends 64
@@ -15,10 +16,13 @@ sends SIGCONT at the end).  For each phase it prints
 "up|stopped: round trips N p50 MS p99 MS max MS slow N" (slow: 300 ms or
 more) and
 "up|stopped offers: CODE n, REFUSED-3 n, ...".
-The second asks for one code: "offer: CODE" or "offer: REFUSED-R"."""
+The second, instead of stopping Redis, runs the shell COMMAND between the
+two phases; its second phase is called "after".
+The third asks for one code: "offer: CODE" or "offer: REFUSED-R"."""
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -81,7 +85,7 @@ def phase(name, host, port, cert, key, seconds, op, cu):
           flush=True)
 
 
-def stall(host, port, cert, key, seconds, redis_pid):
+def stall(host, port, cert, key, seconds, redis_pid, command=None):
     op, kind, _, m = offer(host, port, cert, key)
     if kind != CODE:
         print("no code to join a pair with (type %d)" % kind)
@@ -92,6 +96,10 @@ def stall(host, port, cert, key, seconds, redis_pid):
         print("the pair was not joined")
         return 1
     phase("up", host, port, cert, key, seconds, op, cu)
+    if command:
+        subprocess.run(command, shell=True, check=False)
+        phase("after", host, port, cert, key, seconds, op, cu)
+        return 0
     os.kill(redis_pid, signal.SIGSTOP)
     try:
         phase("stopped", host, port, cert, key, seconds, op, cu)
@@ -107,6 +115,8 @@ def main():
         print("offer: " + answer_text(kind, reason))
         s.close()
         return 0
+    if not sys.argv[6].isdigit():
+        return stall(host, port, cert, key, float(sys.argv[5]), 0, sys.argv[6])
     return stall(host, port, cert, key, float(sys.argv[5]), int(sys.argv[6]))
 
 

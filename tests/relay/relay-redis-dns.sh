@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A Redis host name whose DNS server answers slowly must not hold up the
+# bytes of running sessions: the relay resolves relay.redis's names before
+# its loop starts and, on each reconnection, in a thread of its own
+# (relay/resolve.c), again each time, so a Redis that moved is found.  In
+# a network and mount namespace of its own (root only): a DNS server of
+# the test's (tests/relay/slow-dns.py) on the namespace's 127.0.0.1:53
+# in /etc/resolv.conf there, knowing redis.kyoyu.test.  A pair joined
+# through kyoyu-relay sends 64-byte round trips while an operator asks for
+# a code every 0.2 s; the DNS server is made to answer after 3 s and the
+# relay's Redis connection is killed: no round trip waits for the name,
+# codes are refused until it resolves, then issued again, and the name was
+# asked again for the new connection.
+if [ -z "${KYOYU_IN_NAMESPACE:-}" ]; then
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+		unshare -n -m true 2>/dev/null; then
+		KYOYU_IN_NAMESPACE=1 exec unshare -n -m sh "$0" "$@"
+	fi
+	echo "1..0 # SKIP needs root and unshare -n -m (a DNS server on port 53 of its own)"
+	exit 0
+fi
+. "$KYOYU_SRCDIR/tests/transport/lib.sh"
+. "$KYOYU_SRCDIR/tests/relay/lib.sh"
+
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) is not installed"
+PROBE="$KYOYU_SRCDIR/tests/relay/stall-probe.py"
+NAME=redis.kyoyu.test
+
+check "the namespace's loopback is up" ip link set lo up
+echo "nameserver 127.0.0.1" >"$T/resolv.conf"
+echo "options timeout:10 attempts:1" >>"$T/resolv.conf"
+check "its /etc/resolv.conf names the test's DNS server" mount --bind "$T/resolv.conf" /etc/resolv.conf
+echo 0 >"$T/dns-delay"
+python3 "$KYOYU_SRCDIR/tests/relay/slow-dns.py" "$NAME" 127.0.0.1 "$T/dns-delay" "$T/dns.log" \
+	>"$T/dns.out" 2>&1 &
+PIDS="$PIDS $!"
+resolves() { getent hosts "$NAME" | grep -q 127.0.0.1; }
+check "the DNS server answers for $NAME" wait_for 10 resolves
+check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
+check "a redis-server of our own" start_redis
+check "kyoyu-relay on it, by name" start_relay relay "$T/desk" \
+	-o "relay.redis=redis://$NAME:$REDIS_PORT" -o log.level=debug
+probe() {
+	python3 "$PROBE" 127.0.0.1 "$RELAY_PORT" "$T/desk/op/viewer-cert.pem" \
+		"$T/desk/op/viewer-key.pem" "$@"
+}
+asked() { grep -c "^$NAME 1 " "$T/dns.log"; }
+before=$(asked)
+
+# The DNS server slows down to 3 s a name, and Redis drops the relay.
+probe 4 "echo 3 >$T/dns-delay; redis-cli -p $REDIS_PORT client kill type normal >/dev/null" \
+	>"$T/dns-stall.out" 2>&1
+note "$(tr '\n' ' ' <"$T/dns-stall.out")(load $(cut -d' ' -f1-3 /proc/loadavg))"
+check "with the name resolved at start, codes are issued" \
+	grep -q "^up offers: CODE [0-9]*$" "$T/dns-stall.out"
+check "while the name resolves slowly, the pair's bytes still cross" \
+	grep -q "^after: round trips" "$T/dns-stall.out"
+check "codes are refused as unavailable meanwhile" grep -q "^after offers: .*REFUSED-3" \
+	"$T/dns-stall.out"
+after() { sed -n "s/^after: .* $1 \([0-9.]*\).*/\1/p" "$T/dns-stall.out"; }
+check "the round trips' p99 stays under 100 ms" \
+	awk -v p="$(after p99)" 'BEGIN { exit !(p != "" && p < 100) }'
+# A loop that waits for the name holds every session for its 3 s (with
+# the former resolution in hiredis' connect: a round trip of 2999 ms).
+check "no round trip waits for the name: the longest stays under 1 s" \
+	awk -v m="$(after max)" 'BEGIN { exit !(m != "" && m < 1000) }'
+check "the relay said the name did not resolve in time" \
+	has "$T/relay.err" "$NAME: no address within 500 ms"
+offered() { probe offer >"$T/back.out" 2>&1 && grep -q "offer: CODE" "$T/back.out"; }
+check "once the name resolves, codes are issued again" wait_for 20 offered
+check "the name was asked again for the new connection ($before, then $(asked) times)" \
+	test "$(asked)" -gt "$before"
+tap_done
