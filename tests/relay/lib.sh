@@ -31,6 +31,24 @@ start_redis() {
 	return 1
 }
 
+# port_block N: sets PORT_BASE to the first of N ports in a row that
+# nothing listens on, below the kernel's ephemeral range (32768 and up), so
+# that no test's outgoing connection takes one, for a test that must name
+# its ports (a node restarted on its address, haproxy's configuration).
+port_block() {
+	for try in 1 2 3 4 5 6 7 8; do
+		PORT_BASE=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
+		ports_free "$PORT_BASE" "$1" && return 0
+	done
+	return 1
+}
+
+ports_free() {
+	ss -Htln | awk -v lo="$1" -v hi="$(($1 + $2 - 1))" \
+		'{ n = split($4, a, ":"); p = a[n] + 0; if (p >= lo && p <= hi) bad = 1 }
+		 END { exit bad }'
+}
+
 # pin_of CERT: the curl-style pin of a certificate's key.
 pin_of() {
 	echo "sha256//$(openssl x509 -in "$1" -pubkey -noout |

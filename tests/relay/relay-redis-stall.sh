@@ -7,7 +7,7 @@
 # 64-byte round trips while, every 0.2 s, an operator asks for a code:
 # with Redis stopped, every code is refused as "unavailable" and no round
 # trip waits for Redis; after SIGCONT codes are issued again with no
-# restart.  Ports 49020-49029 (this helper's range).
+# restart.
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -15,10 +15,10 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 PROBE="$KYOYU_SRCDIR/tests/relay/stall-probe.py"
 
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
-check "a redis-server of our own on loopback" start_redis 49020
-check "kyoyu-relay on it" start_relay relay "$T/desk" -o relay.port=49021 -o log.level=info
+check "a redis-server of our own on loopback" start_redis
+check "kyoyu-relay on it" start_relay relay "$T/desk" -o log.level=info
 probe() {
-	python3 "$PROBE" 127.0.0.1 49021 "$T/desk/op/viewer-cert.pem" \
+	python3 "$PROBE" 127.0.0.1 "$RELAY_PORT" "$T/desk/op/viewer-cert.pem" \
 		"$T/desk/op/viewer-key.pem" "$@"
 }
 

@@ -15,7 +15,6 @@
 #   A is down), a sharer on node B: node A is killed mid-session, both
 #   come back through node B within the grace, the recording made across
 #   the kill reads back in ffprobe and its gap is shorter than the grace.
-# Ports 49010-49019 (this helper's range).
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -23,12 +22,16 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 GRACE=30
 
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
-check "a redis-server of our own on loopback" start_redis 49010
+# Redis, then nodes A, B, C and the desk's address (haproxy).
+check "five ports in a row that nothing uses" port_block 5
+REDIS_AT=$PORT_BASE A_AT=$((PORT_BASE + 1)) B_AT=$((PORT_BASE + 2))
+C_AT=$((PORT_BASE + 3)) DESK_AT=$((PORT_BASE + 4))
+check "a redis-server of our own on loopback" start_redis "$REDIS_AT"
 
 # ---- the tickets, hostile cases included --------------------------------
-check "relay node C" start_relay relay-c "$T/desk" -o relay.port=49014
+check "relay node C" start_relay relay-c "$T/desk" -o relay.port=$C_AT
 PID_C=$RELAY_PID
-python3 "$KYOYU_SRCDIR/tests/relay/rejoin-probe.py" 127.0.0.1 49014 \
+python3 "$KYOYU_SRCDIR/tests/relay/rejoin-probe.py" 127.0.0.1 $C_AT \
 	"$T/desk/op/viewer-cert.pem" "$T/desk/op/viewer-key.pem" 3 >"$T/probe.out" 2>&1
 while read -r verdict what; do
 	check "tickets: $what" test "$verdict" = ok
@@ -37,7 +40,8 @@ check "tickets: the probe ran to its end" has "$T/probe.out" "an expired ticket 
 check "the relay logged the refusals, with no ticket in the log" \
 	has "$T/relay-c.err" "came back with a ticket that is unknown, used or expired"
 check "Redis holds no ticket in clear: only keyed hashes" sh -c \
-	'redis-cli -p 49010 --scan --pattern "kyoyu:rejoin:*" | grep -v -q "^kyoyu:rejoin:{[0-9a-f]\{32\}}$" && exit 1; exit 0'
+	'redis-cli -p "$1" --scan --pattern "kyoyu:rejoin:*" | grep -v -q "^kyoyu:rejoin:{[0-9a-f]\{32\}}$" && exit 1; exit 0' \
+	sh "$REDIS_AT"
 
 RECORD=""
 if [ "$CODEC" = vpx ] && [ -f "$KYOYU_BUILDDIR/plugins/kyoyu-transport-record.la" ] &&
@@ -77,7 +81,7 @@ recording_across() {
 }
 
 # ---- the same node, restarted -------------------------------------------
-RELAY_PORT=49014
+RELAY_PORT=$C_AT
 # shellcheck disable=SC2046
 start_relay_viewer same-v "$T/desk" 8 $(record same)
 VS=$VIEWER_PID
@@ -91,7 +95,7 @@ sleep 2
 kill -9 "$PID_C"
 wait "$PID_C" 2>/dev/null
 check "the viewer lost its customer" wait_for 10 has "$T/same-v.err" "lost the link to the customer"
-check "node C restarted on its address" start_relay relay-c2 "$T/desk" -o relay.port=49014
+check "node C restarted on its address" start_relay relay-c2 "$T/desk" -o relay.port=$C_AT
 check "the viewer takes its customer back: the session goes on" \
 	wait_for $GRACE has "$T/same-v.err" "came back: the session goes on"
 check "the customer is told the connection is back" \
@@ -114,9 +118,9 @@ if ! command -v haproxy >/dev/null 2>&1; then
 	tap_done
 	exit 0
 fi
-check "relay node A" start_relay relay-a "$T/desk" -o relay.port=49011
+check "relay node A" start_relay relay-a "$T/desk" -o relay.port=$A_AT
 PID_A=$RELAY_PID
-check "relay node B, same key, same Redis" start_relay relay-b "$T/desk" -o relay.port=49012
+check "relay node B, same key, same Redis" start_relay relay-b "$T/desk" -o relay.port=$B_AT
 # The desk's one address: node A while it answers, else node B.
 cat >"$T/haproxy.cfg" <<EOF
 defaults
@@ -127,37 +131,37 @@ defaults
 	retries 2
 	option redispatch
 frontend desk
-	bind 127.0.0.1:49013
+	bind 127.0.0.1:$DESK_AT
 	default_backend nodes
 backend nodes
 	balance first
-	server a 127.0.0.1:49011 check inter 300ms fall 1 rise 2
-	server b 127.0.0.1:49012 check inter 300ms fall 1 rise 2
+	server a 127.0.0.1:$A_AT check inter 300ms fall 1 rise 2
+	server b 127.0.0.1:$B_AT check inter 300ms fall 1 rise 2
 EOF
 haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.out" 2>&1 &
 PIDS="$PIDS $!"
-check "haproxy in front of both nodes" wait_for 10 sh -c 'ss -ltn | grep -q "127.0.0.1:49013 "'
+check "haproxy in front of both nodes" wait_for 10 sh -c 'ss -ltn | grep -q "127.0.0.1:$1 "' sh "$DESK_AT"
 
 # Tickets across the two nodes: each join passed from one to the other.
-python3 "$KYOYU_SRCDIR/tests/relay/rejoin-probe.py" 127.0.0.1 49011 \
-	"$T/desk/op/viewer-cert.pem" "$T/desk/op/viewer-key.pem" 3 49012 >"$T/probe2.out" 2>&1
+python3 "$KYOYU_SRCDIR/tests/relay/rejoin-probe.py" 127.0.0.1 $A_AT \
+	"$T/desk/op/viewer-cert.pem" "$T/desk/op/viewer-key.pem" 3 $B_AT >"$T/probe2.out" 2>&1
 while read -r verdict what; do
 	check "tickets across nodes A and B: $what" test "$verdict" = ok
 done <"$T/probe2.out"
 check "tickets across nodes: the probe ran to its end" has "$T/probe2.out" "an expired ticket"
 check "node B passed an operator coming back to node A" \
-	has "$T/relay-b.err" "the operator at 127.0.0.1 came back; the other side waits at node 127.0.0.1:49011"
+	has "$T/relay-b.err" "the operator at 127.0.0.1 came back; the other side waits at node 127.0.0.1:$A_AT"
 check "node B passed a customer coming back to node A" \
-	has "$T/relay-b.err" "the customer at 127.0.0.1 came back; the other side waits at node 127.0.0.1:49011"
+	has "$T/relay-b.err" "the customer at 127.0.0.1 came back; the other side waits at node 127.0.0.1:$A_AT"
 
-RELAY_PORT=49013
+RELAY_PORT=$DESK_AT
 # shellcheck disable=SC2046
 start_relay_viewer across-v "$T/desk" 7 $(record across)
 VA=$VIEWER_PID
 check "the operator gets a code through the desk's address" \
 	wait_for 30 has "$T/across-v.out" 'Read this code'
 customer_types "$(code_of across-v)" >"$T/across-code"
-RELAY_PORT=49012
+RELAY_PORT=$B_AT
 start_relay_sharer across-s "$T/across-code" "$T/desk" -t 30 -o capture.pattern=full
 SA=$SHARER_PID
 check "the customer at node B is joined to the operator at node A" \
