@@ -2,13 +2,15 @@
 /* The decision behind codec.format = "auto".
  *
  * The PC cannot keep up when encoding one picture takes most of the time
- * until the next is due: the screen then moves in jerks and every picture
- * waits behind the one before.  The median of the pictures of the last
- * WINDOW_US (at least MIN_PICTURES of them, so a scroll is judged and a
- * lone keystroke is not) is compared with SLOW_SHARE of the frame
- * interval; the median, not the mean, so a keyframe or a page that loads
- * does not count for a slow PC.  Only when the window stays slow for
- * HOLD_US of motion is the switch due: hysteresis against a PC that is
+ * until the next is due at the frame rate asked for, and the encoder is
+ * busy most of the time: the screen then moves in jerks and every picture
+ * waits behind the one before.  Both are judged over the pictures of the
+ * last WINDOW_US, once they cover JUDGE_US of motion (a slow PC makes few
+ * pictures, so their number would come too late: a scroll lasts a few
+ * seconds).  The median picture, not the mean, so a keyframe or a page
+ * that loads does not count for a slow PC; the busy share so a few slow
+ * keystrokes, far apart, do not either.  Only when the pictures stay slow
+ * for HOLD_US of motion is the switch due: hysteresis against a PC that is
  * busy for a moment (an antivirus scan starting, a browser opening).
  *
  * At most one switch per session, and never back: going back would mean
@@ -24,13 +26,16 @@
 
 #include "codec-auto.h"
 
-#define WINDOW_US 3000000
-#define MIN_PICTURES 15
-#define HOLD_US 2000000
+#define WINDOW_US 1000000
+#define JUDGE_US 750000
+#define MIN_PICTURES 3
+#define HOLD_US 1500000
 /* The share of the frame interval, in percent, that a slow PC's median
  * picture takes: above it, the encoder leaves too little time for
  * capturing, sending and everything else the PC does. */
 #define SLOW_SHARE 80
+/* The share of the time, in percent, the encoder must be busy. */
+#define BUSY_SHARE 50
 
 void kyoyu_codec_auto_init(kyoyu_codec_auto *a)
 {
@@ -53,6 +58,20 @@ static int64_t median_encode_us(const kyoyu_codec_auto *a)
 	return times[a->count / 2];
 }
 
+/* True when the pictures in the window say this PC is too slow; false
+ * too when they are too few to say. */
+static bool window_slow(const kyoyu_codec_auto *a, int64_t now_us, int64_t interval_us)
+{
+	int64_t busy = 0;
+
+	for (unsigned i = 0; i < a->count; i++)
+		busy += a->seen[(a->first + i) % KYOYU_CODEC_AUTO_WINDOW].encode_us;
+	/* From when the first picture's encoding began. */
+	int64_t span = now_us - a->seen[a->first].at_us + a->seen[a->first].encode_us;
+	return a->count >= MIN_PICTURES && span >= JUDGE_US && busy * 100 >= span * BUSY_SHARE &&
+	       median_encode_us(a) * 100 > interval_us * SLOW_SHARE;
+}
+
 bool kyoyu_codec_auto_note(kyoyu_codec_auto *a, int64_t now_us, int64_t encode_us,
 			   int64_t interval_us)
 {
@@ -70,9 +89,7 @@ bool kyoyu_codec_auto_note(kyoyu_codec_auto *a, int64_t now_us, int64_t encode_u
 	a->seen[last].at_us = now_us;
 	a->seen[last].encode_us = encode_us;
 
-	bool slow = a->count >= MIN_PICTURES &&
-		    median_encode_us(a) * 100 > interval_us * SLOW_SHARE;
-	if (!slow) {
+	if (!window_slow(a, now_us, interval_us)) {
 		a->slow_since_us = 0;
 		return false;
 	}

@@ -22,7 +22,7 @@ static inline const char *kyoyu_codec_auto_first(const char *format)
 	return format && !strcmp(format, KYOYU_CODEC_AUTO) ? KYOYU_CODEC_AUTO_FIRST : format;
 }
 
-/* Pictures judged at once: 3 s at up to 85 fps. */
+/* Pictures judged at once: 1 s at up to 256 fps. */
 #define KYOYU_CODEC_AUTO_WINDOW 256
 
 typedef struct kyoyu_codec_auto {
