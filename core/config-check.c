@@ -9,6 +9,7 @@
 #include <kyoyu/frame.h>
 
 #include "codecs.h"
+#include "codec-auto.h"
 #include "config-check.h"
 #include "loader.h"
 #include "os.h"
@@ -78,8 +79,9 @@ static void note_encodes(void *ctx, const char *path, const kyoyu_plugin *p,
 static int check_codec_format(kyoyu_loader *loader, const kyoyu_settings *settings,
 			      char *err, size_t errlen)
 {
-	encodable e = {.wanted = kyoyu_settings_string(settings, "codec", "format", "vp9",
-							 err, errlen)};
+	encodable e = {.wanted = kyoyu_codec_auto_first(
+			       kyoyu_settings_string(settings, "codec", "format", "vp9", err,
+						     errlen))};
 	if (!e.wanted)
 		return -EINVAL;
 	kyoyu_loader_scan(loader, note_encodes, &e);
@@ -99,8 +101,8 @@ static int check_sharer_encoder(kyoyu_loader *loader, const kyoyu_settings *sett
 				char *err, size_t errlen)
 {
 	const char *role = kyoyu_settings_string(settings, "", "role", "sharer", err, errlen);
-	const char *format = kyoyu_settings_string(settings, "codec", "format", "vp9", err,
-						   errlen);
+	const char *format = kyoyu_codec_auto_first(
+		kyoyu_settings_string(settings, "codec", "format", "vp9", err, errlen));
 	const kyoyu_setting *origin = kyoyu_settings_get(settings, "codec", "format");
 	char **names, why[1024] = "", listed[256] = "";
 	bool configured, found = false;

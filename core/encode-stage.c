@@ -19,6 +19,13 @@
  * it from its inbox: the socket has no room), the next picture waits and
  * merges the damage of newer ones, so it carries everything that changed
  * when it goes.
+ *
+ * With codec.format = "auto" the stage times every changed picture it
+ * encodes and, when codec-auto.c judges that this PC cannot keep up, goes
+ * over to the cheaper codec once: the next picture opens the cheap encoder
+ * and is a keyframe, its packets name the new codec (the transport sends
+ * VIDEO_CONFIG first and the viewer's decode stage reopens), and a NOTICE
+ * tells the customer.
  */
 #include "config.h"
 
@@ -30,6 +37,7 @@
 #define KYOYU_LOG_COMPONENT "encode"
 #include <kyoyu/plugin.h>
 
+#include "codec-auto.h"
 #include "codecs.h"
 #include "encode-stage.h"
 #include "thread-owner.h"
@@ -56,6 +64,9 @@ struct kyoyu_encode_stage {
 	kyoyu_owner owner; /* the encode stage's thread calls the codec */
 	kyoyu_instance *codec;
 	const kyoyu_codec_ops *ops;
+	kyoyu_instance *cheap; /* the codec to go over to, until it is used */
+	bool cheap_decoded;    /* the viewer said it decodes cheap_codec */
+	kyoyu_codec_auto judge;
 	kyoyu_encode_settings settings;
 	kyoyu_bus *bus;
 	bool open;
@@ -78,7 +89,7 @@ struct kyoyu_encode_stage {
 	kyoyu_encode_stats stats;
 };
 
-kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
+kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec, kyoyu_instance *cheap,
 					   const kyoyu_encode_settings *settings)
 {
 	kyoyu_encode_stage *st = calloc(1, sizeof(*st));
@@ -89,6 +100,8 @@ kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
 	st->codec = codec;
 	st->ops = &codec->plugin->ops.codec;
 	st->settings = *settings;
+	st->cheap = settings->cheap_codec ? cheap : NULL;
+	kyoyu_codec_auto_init(&st->judge);
 	if (st->settings.max_fps == 0)
 		st->settings.max_fps = 30;
 	pthread_mutex_init(&st->stats_lock, NULL);
@@ -232,6 +245,44 @@ static int drain_packets(kyoyu_encode_stage *st, int64_t capture_us)
 	}
 }
 
+/* Goes over to the cheaper codec: the next picture opens its encoder and
+ * is a keyframe.  The customer is told (the operator by the viewer's
+ * transport, which sees the codec change). */
+static void switch_to_cheap(kyoyu_encode_stage *st, int64_t interval_us)
+{
+	char from[5], to[5];
+
+	kyoyu_info("this PC cannot keep up with %s (most pictures took over 80%% of the "
+		   "%lld ms between pictures): going over to %s",
+		   kyoyu_codec_label(st->settings.codec, from), (long long)interval_us / 1000,
+		   kyoyu_codec_label(st->settings.cheap_codec, to));
+	close_encoder(st);
+	st->codec = st->cheap;
+	st->ops = &st->cheap->plugin->ops.codec;
+	st->cheap = NULL;
+	st->settings.codec = st->settings.cheap_codec;
+	st->key_next = true;
+	COUNT(codec_switches, 1);
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
+	if (!msg)
+		return;
+	msg->u.notice.kind = KYOYU_NOTICE_CODEC_SWITCHED;
+	const char *name = kyoyu_codec_label(st->settings.codec, to);
+	msg->buf = kyoyu_buffer_new_copy(name, strlen(name));
+	kyoyu_bus_post(st->bus, msg);
+}
+
+/* Times a changed picture's encoding for codec.format = "auto". */
+static void judge_encode_time(kyoyu_encode_stage *st, int64_t began_us)
+{
+	int64_t now = kyoyu_now_us();
+	int64_t interval_us = 1000000 / st->settings.max_fps;
+
+	if (st->cheap && st->cheap_decoded &&
+	    kyoyu_codec_auto_note(&st->judge, now, now - began_us, interval_us))
+		switch_to_cheap(st, interval_us);
+}
+
 static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
 {
 	const kyoyu_frame_info *info = &frame->u.frame;
@@ -249,6 +300,7 @@ static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
 		st->ops->request_keyframe(st->codec->priv);
 		st->key_next = false;
 	}
+	int64_t began_us = kyoyu_now_us();
 	int ret = st->ops->send_frame(st->codec->priv, frame);
 	if (ret == -EAGAIN) {
 		/* Output must be taken first; the contract allows one retry. */
@@ -263,6 +315,8 @@ static void encode(kyoyu_encode_stage *st, kyoyu_msg *frame)
 	}
 	st->failures = 0;
 	COUNT(frames_encoded, 1);
+	if (!(frame->u.frame.flags & KYOYU_FRAME_REFINE))
+		judge_encode_time(st, began_us);
 }
 
 static void take_frame(kyoyu_encode_stage *st, kyoyu_msg *msg)
@@ -325,6 +379,11 @@ static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_STATE:
 		on_state(st, &msg->u.state);
+		break;
+	case KYOYU_MSG_PEER:
+		if (msg->u.peer.event == KYOYU_PEER_DECODES && st->settings.cheap_codec &&
+		    msg->u.peer.codec == st->settings.cheap_codec)
+			st->cheap_decoded = true;
 		break;
 	default:
 		break;

@@ -14,6 +14,9 @@ typedef struct kyoyu_encode_settings {
 	uint32_t bitrate_kbps;
 	uint32_t max_fps;
 	uint32_t topoff_ms;    /* 0 disables the top-off */
+	/* codec.format = "auto": the cheaper codec (FourCC) to go over to
+	 * when this PC cannot keep up with CODEC; 0: none. */
+	uint32_t cheap_codec;
 } kyoyu_encode_settings;
 
 typedef struct kyoyu_encode_stats {
@@ -23,12 +26,16 @@ typedef struct kyoyu_encode_stats {
 	uint64_t held_for_link;   /* pictures that waited for the last packet to leave */
 	uint64_t packets, bytes, keyframes;
 	uint64_t errors;
+	uint64_t codec_switches; /* to the cheaper codec: 0 or 1 */
 } kyoyu_encode_stats;
 
 typedef struct kyoyu_encode_stage kyoyu_encode_stage;
 
-/* CODEC is an instance of a plugin that encodes SETTINGS->codec (not owned). */
-kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec,
+/* CODEC is an instance of a plugin that encodes SETTINGS->codec; CHEAP,
+ * with SETTINGS->cheap_codec, one that encodes that, or NULL (not owned).
+ * The stage goes over to CHEAP only once the viewer said it decodes it
+ * (PEER DECODES). */
+kyoyu_encode_stage *kyoyu_encode_stage_new(kyoyu_instance *codec, kyoyu_instance *cheap,
 					   const kyoyu_encode_settings *settings);
 void kyoyu_encode_stage_free(kyoyu_encode_stage *stage);
 void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats *out);
@@ -39,7 +46,7 @@ void kyoyu_encode_stage_get_stats(kyoyu_encode_stage *stage, kyoyu_encode_stats 
 #define KYOYU_ENCODE_STAGE_MASK                                                \
 	(KYOYU_MSG_BIT(KYOYU_MSG_FRAME) | KYOYU_MSG_BIT(KYOYU_MSG_KEYFRAME_REQUEST) | \
 	 KYOYU_MSG_BIT(KYOYU_MSG_BITRATE) | KYOYU_MSG_BIT(KYOYU_MSG_FRAMERATE) |   \
-	 KYOYU_MSG_BIT(KYOYU_MSG_STATE))
+	 KYOYU_MSG_BIT(KYOYU_MSG_STATE) | KYOYU_MSG_BIT(KYOYU_MSG_PEER))
 
 /* Stage function: the stage's thread takes the stage over, and the codec
  * plugin is called from that thread only (debug builds abort otherwise). */

@@ -12,6 +12,7 @@
 #include <kyoyu/plugin.h>
 
 #include "bus-priv.h"
+#include "codec-auto.h"
 #include "codecs.h"
 #include "ctl.h"
 #include "decode-stage.h"
@@ -53,6 +54,7 @@ struct kyoyu_pipeline {
 	kyoyu_host host;
 	uint32_t codecs[8];
 	char codec_name[32]; /* codec.format, on the sharer */
+	bool codec_auto;     /* codec.format = "auto" */
 
 	kyoyu_instance *instances[MAX_INSTANCES];
 	size_t n_instances;
@@ -60,6 +62,7 @@ struct kyoyu_pipeline {
 	kyoyu_instance *decoders[MAX_INSTANCES + 1];
 	size_t n_decoders;
 	kyoyu_instance *encoder;
+	kyoyu_instance *cheap_encoder; /* codec.format = "auto", or NULL */
 	kyoyu_instance *uis[MAX_INSTANCES];
 	size_t n_uis;
 
@@ -186,6 +189,17 @@ static bool encodes_format(kyoyu_pipeline *pl, const kyoyu_plugin *p)
 	return d != NULL;
 }
 
+/* With codec.format = "auto": a codec plugin that encodes the cheaper
+ * codec the sharer may go over to. */
+static bool encodes_cheap(kyoyu_pipeline *pl, const kyoyu_plugin *p)
+{
+	const kyoyu_codec_desc *d = kyoyu_codec_list_find(p->ops.codec.encodes,
+							  KYOYU_CODEC_AUTO_CHEAP);
+	if (d)
+		pl->encode_settings.cheap_codec = d->fourcc;
+	return d != NULL;
+}
+
 static bool decodes_any(kyoyu_pipeline *pl, const kyoyu_plugin *p)
 {
 	return p->ops.codec.decodes && p->ops.codec.decodes[0].fourcc;
@@ -199,7 +213,8 @@ static int read_codec_settings(kyoyu_pipeline *pl, char *err, size_t errlen)
 
 	if (!format)
 		return -EINVAL;
-	snprintf(pl->codec_name, sizeof(pl->codec_name), "%s", format);
+	pl->codec_auto = strcmp(format, KYOYU_CODEC_AUTO) == 0;
+	snprintf(pl->codec_name, sizeof(pl->codec_name), "%s", kyoyu_codec_auto_first(format));
 	if (kyoyu_settings_int(pl->settings, "codec", "bitrate_kbps", KYOYU_BITRATE_KBPS_MIN,
 			       KYOYU_BITRATE_KBPS_MAX, &kbps, err, errlen) ||
 	    kyoyu_settings_int(pl->settings, "codec", "max_fps", KYOYU_MAX_FPS_MIN,
@@ -326,6 +341,37 @@ static int refuse_without_screen(char *err, size_t errlen, int ret)
 	return ret;
 }
 
+/* codec.format = "auto": the encoder of the cheaper codec, offered to the
+ * viewer second.  Without one (codec/x264 not built, or not listed) the
+ * sharer keeps to the first codec, as with codec.format naming it. */
+static int add_cheap_encoder(kyoyu_pipeline *pl, char *err, size_t errlen)
+{
+	size_t n;
+	int ret = fill_slot(pl, "codec", encodes_cheap, &pl->cheap_encoder, 1, &n, err,
+			    errlen);
+
+	if (ret == -ENOENT) {
+		kyoyu_info("codec.format \"auto\": no codec plugin listed encodes %s, so the "
+			   "video stays %s however slow this PC is", KYOYU_CODEC_AUTO_CHEAP,
+			   pl->codec_name);
+		pl->encode_settings.cheap_codec = 0;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (!format_listed(pl->cheap_encoder->plugin->ops.codec.encoder_formats,
+			   pl->encode_settings.format)) {
+		kyoyu_info("codec.format \"auto\": %s does not take %s pictures, so the video "
+			   "stays %s", pl->cheap_encoder->label,
+			   kyoyu_pixfmt_name(pl->encode_settings.format), pl->codec_name);
+		pl->cheap_encoder = NULL;
+		pl->encode_settings.cheap_codec = 0;
+		return 0;
+	}
+	pl->codecs[1] = pl->encode_settings.cheap_codec;
+	return 0;
+}
+
 static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 {
 	size_t n;
@@ -346,7 +392,10 @@ static int build_sharer(kyoyu_pipeline *pl, char *err, size_t errlen)
 		return refuse_without_screen(err, errlen, ret);
 	if ((ret = choose_capture_format(pl, err, errlen)))
 		return ret;
-	pl->encode = kyoyu_encode_stage_new(pl->encoder, &pl->encode_settings);
+	if (pl->codec_auto && (ret = add_cheap_encoder(pl, err, errlen)))
+		return ret;
+	pl->encode = kyoyu_encode_stage_new(pl->encoder, pl->cheap_encoder,
+					    &pl->encode_settings);
 	if (!pl->encode)
 		return -ENOMEM;
 	return 0;

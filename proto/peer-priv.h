@@ -42,8 +42,13 @@ struct kp_peer {
 	kyoyu_bus *bus;
 	kp_peer_config cfg;
 	kp_conn *conn; /* NULL while the link is down */
-	uint32_t codec;
+	uint32_t codec; /* the video's now */
 	uint8_t minor;
+	/* Viewer: the other codecs the video may go over to (1.4), and
+	 * whether the operator was told it did. */
+	uint8_t n_also;
+	uint32_t also[KP_WIRE_MAX_CODECS - 1];
+	bool switch_told;
 	bool recording, recording_optional;
 	/* This side's own time cap, for the peer (1.1), once the session
 	 * said it. */

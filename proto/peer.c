@@ -154,17 +154,45 @@ static void take_own_limits(kp_peer *p, const kyoyu_limits_info *l)
 	send_limits(p);
 }
 
+/* True when the viewer also decodes CODEC, as it told the sharer. */
+static bool codec_also(const kp_peer *p, uint32_t codec)
+{
+	for (unsigned i = 0; i < p->n_also; i++)
+		if (p->also[i] == codec)
+			return true;
+	return false;
+}
+
+/* Viewer, protocol 1.4: which of the other codecs offered it decodes, so
+ * that a sharer with codec.format = "auto" may go over to one. */
+static void send_codecs(kp_peer *p)
+{
+	kp_wire_msg m = {.type = KP_WIRE_CODECS};
+
+	if (!p->n_also)
+		return;
+	m.u.codecs.n = p->n_also;
+	memcpy(m.u.codecs.codecs, p->also, sizeof(m.u.codecs.codecs));
+	send_wire(p, &m);
+}
+
 void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t now)
 {
 	uint32_t allowed = kp_peer_is_sharer(p) ? KP_WIRE_FROM_VIEWER : KP_WIRE_FROM_SHARER;
 
 	KP_PEER_ASSERT_THREAD(p);
 	p->conn = conn;
-	p->codec = link->codec;
+	/* Back after a dropped link, a sharer that went over to a cheaper
+	 * codec goes on with it (its VIDEO_CONFIG says so). */
+	if (!link->resumed || !codec_also(p, p->codec))
+		p->codec = link->codec;
 	p->minor = link->minor;
 	p->recording = link->recording;
 	p->recording_optional = link->recording && link->recording_optional && link->minor >= 1;
-	kp_conn_allow(conn, link->minor >= 3   ? allowed
+	p->n_also = link->minor >= 4 ? link->n_also : 0;
+	memcpy(p->also, link->also, sizeof(p->also));
+	kp_conn_allow(conn, link->minor >= 4   ? allowed
+			    : link->minor >= 3 ? allowed & ~KP_WIRE_SINCE_1_4
 			    : link->minor >= 2 ? allowed & ~KP_WIRE_SINCE_1_3
 			    : link->minor >= 1 ? allowed & ~KP_WIRE_SINCE_1_2
 					       : allowed & ~KP_WIRE_SINCE_1_1);
@@ -182,8 +210,10 @@ void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t
 	p->packets_in = p->lost = 0;
 	p->bytes = 0;
 	kp_pacer_new_link(&p->pacer);
-	if (!kp_peer_is_sharer(p))
+	if (!kp_peer_is_sharer(p)) {
+		send_codecs(p);
 		return;
+	}
 	kp_conn_set_source(conn, kp_peer_next_bulk, p);
 	p->config_sent = false;
 	/* What the encoder made while there was no link is not sent on it. */
@@ -522,8 +552,43 @@ static int on_video(kp_peer *p, kp_wire_msg *m, int64_t now)
 	return 0;
 }
 
+/* Sharer: the viewer decodes CODEC too, so the encode stage may go over
+ * to it (codec.format = "auto"). */
+static void post_decodes(kp_peer *p, uint32_t codec)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_PEER);
+
+	if (!msg)
+		return;
+	msg->u.peer.event = KYOYU_PEER_DECODES;
+	msg->u.peer.codec = codec;
+	kyoyu_bus_post(p->bus, msg);
+}
+
+/* The sharer's PC could not keep up and its video went over to CODEC, a
+ * cheaper one this viewer said it decodes: the operator is told once. */
+static void on_codec_switch(kp_peer *p, uint32_t codec)
+{
+	char text[5];
+
+	kyoyu_info("the customer's PC cannot keep up: the video goes over to %s",
+		   kyoyu_fourcc_text(codec, text));
+	p->codec = codec;
+	if (p->switch_told)
+		return;
+	p->switch_told = true;
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_NOTICE);
+	if (!msg)
+		return;
+	msg->u.notice.kind = KYOYU_NOTICE_CODEC_SWITCHED;
+	msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
+	kyoyu_bus_post(p->bus, msg);
+}
+
 static void on_video_config(kp_peer *p, const kp_wire_msg *m)
 {
+	if (m->u.video_config.codec != p->codec)
+		on_codec_switch(p, m->u.video_config.codec);
 	p->have_config = true;
 	p->width = m->u.video_config.width;
 	p->height = m->u.video_config.height;
@@ -750,10 +815,14 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 		post_pause_state(p, now, NULL);
 		break;
 	case KP_WIRE_VIDEO_CONFIG:
-		if (m->u.video_config.codec != p->codec)
+		if (m->u.video_config.codec != p->codec && !codec_also(p, m->u.video_config.codec))
 			ret = refuse(p, "VIDEO_CONFIG for a codec that was not agreed");
 		else
 			on_video_config(p, m);
+		break;
+	case KP_WIRE_CODECS:
+		for (unsigned i = 0; i < m->u.codecs.n; i++)
+			post_decodes(p, m->u.codecs.codecs[i]);
 		break;
 	case KP_WIRE_VIDEO:
 		ret = on_video(p, m, now);

@@ -66,6 +66,11 @@ typedef struct kp_peer_link {
 	bool resumed;            /* it replaces a dropped link */
 	int64_t peer_clock_us;   /* the clock in the peer's hello or welcome:
 				    a first guess of the offset */
+	/* Viewer: the codecs of the hello besides CODEC that it decodes too;
+	 * with protocol 1.4 it says so (CODECS) and the sharer may go over
+	 * to one of them (codec.format = "auto"). */
+	uint8_t n_also;
+	uint32_t also[KP_WIRE_MAX_CODECS - 1];
 } kp_peer_link;
 
 /* Who the peer is, for PEER CONNECTED: texts of any length (each is cut

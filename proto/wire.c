@@ -47,6 +47,7 @@ static const bounds table[KP_WIRE_TYPE_END] = {
 	[KP_WIRE_NOTICE] = {"NOTICE", 2, 2},
 	[KP_WIRE_QUESTION] = {"QUESTION", KP_WIRE_LANG_SIZE,
 			      KP_WIRE_LANG_SIZE + KP_WIRE_MAX_QUESTION},
+	[KP_WIRE_CODECS] = {"CODECS", 1 + 4, 1 + 4 * (KP_WIRE_MAX_CODECS - 1)},
 };
 
 const char *kp_wire_type_name(uint32_t type)
@@ -124,6 +125,17 @@ static bool notice_ok(uint8_t kind, uint8_t cause)
 {
 	return kind == KP_WIRE_NOTICE_RECORDING_STOPPED &&
 	       (cause == KP_WIRE_NOTICE_DISK_FULL || cause == KP_WIRE_NOTICE_WRITE_FAILED);
+}
+
+/* CODECS: 1..7 codecs, none of them 0. */
+static bool codecs_ok(const kp_wire_msg *m)
+{
+	if (m->u.codecs.n < 1 || m->u.codecs.n > KP_WIRE_MAX_CODECS - 1)
+		return false;
+	for (unsigned i = 0; i < m->u.codecs.n; i++)
+		if (m->u.codecs.codecs[i] == KYOYU_CODEC_NONE)
+			return false;
+	return true;
 }
 
 static bool limits_ok(uint32_t cap_s, uint32_t warn_s)
@@ -254,6 +266,8 @@ static bool encodable(const kp_wire_msg *m, size_t data_len)
 		return limits_ok(m->u.limits.cap_s, m->u.limits.warn_s);
 	case KP_WIRE_NOTICE:
 		return notice_ok(m->u.notice.kind, m->u.notice.cause);
+	case KP_WIRE_CODECS:
+		return codecs_ok(m);
 	case KP_WIRE_QUESTION:
 		return question_lang_ok(m->u.question.lang) && data_len <= KP_WIRE_MAX_QUESTION;
 	case KP_WIRE_VIDEO_CONFIG:
@@ -390,6 +404,11 @@ size_t kp_wire_encode(const kp_wire_msg *m, size_t data_len, uint8_t *out)
 	case KP_WIRE_NOTICE:
 		put_u8(&w, m->u.notice.kind);
 		put_u8(&w, m->u.notice.cause);
+		break;
+	case KP_WIRE_CODECS:
+		put_u8(&w, m->u.codecs.n);
+		for (unsigned i = 0; i < m->u.codecs.n; i++)
+			put_fourcc(&w, m->u.codecs.codecs[i]);
 		break;
 	case KP_WIRE_QUESTION: {
 		size_t n = strlen(m->u.question.lang);
@@ -680,6 +699,17 @@ static int decode_fixed(uint32_t type, const uint8_t *fixed, size_t len,
 		if (!notice_ok(m->u.notice.kind, m->u.notice.cause))
 			return fail(why, whylen, "NOTICE of unknown kind %u (cause %u)",
 				    m->u.notice.kind, m->u.notice.cause);
+		return 0;
+	case KP_WIRE_CODECS:
+		m->u.codecs.n = (uint8_t)get_u8(&g);
+		if (m->u.codecs.n < 1 || m->u.codecs.n > KP_WIRE_MAX_CODECS - 1 ||
+		    g.left != m->u.codecs.n * 4u)
+			return fail(why, whylen, "CODECS of %u codecs in %zu bytes",
+				    m->u.codecs.n, g.left + 1);
+		for (unsigned i = 0; i < m->u.codecs.n; i++)
+			m->u.codecs.codecs[i] = get_fourcc(&g);
+		if (!codecs_ok(m))
+			return fail(why, whylen, "CODECS naming no codec (0)");
 		return 0;
 	case KP_WIRE_QUESTION:
 		return decode_question(&g, m, why, whylen);

@@ -16,7 +16,7 @@
 #include <kyoyu/kyoyu.h>
 
 #define KP_WIRE_MAJOR 1
-#define KP_WIRE_MINOR 3
+#define KP_WIRE_MINOR 4
 #define KP_WIRE_MAGIC "KYOY"
 
 #define KP_WIRE_HEADER_SIZE 5
@@ -70,6 +70,7 @@ typedef enum kp_wire_type {
 	KP_WIRE_LIMITS = 0x11, /* 1.1 */
 	KP_WIRE_NOTICE = 0x12, /* 1.2 */
 	KP_WIRE_QUESTION = 0x13, /* 1.3 */
+	KP_WIRE_CODECS = 0x14, /* 1.4 */
 	KP_WIRE_TYPE_END
 } kp_wire_type;
 
@@ -87,11 +88,13 @@ typedef enum kp_wire_type {
 	(KP_WIRE_BIT(KP_WIRE_BYE) | KP_WIRE_BIT(KP_WIRE_PING) |                \
 	 KP_WIRE_BIT(KP_WIRE_PONG) | KP_WIRE_BIT(KP_WIRE_POINTER) |            \
 	 KP_WIRE_BIT(KP_WIRE_KEYFRAME_REQUEST) | KP_WIRE_BIT(KP_WIRE_REPORT) | \
-	 KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_BIT(KP_WIRE_NOTICE))
-/* Types a session of protocol 1.0 does not know; of 1.1; of 1.2. */
+	 KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_BIT(KP_WIRE_NOTICE) |          \
+	 KP_WIRE_BIT(KP_WIRE_CODECS))
+/* Types a session of protocol 1.0 does not know; of 1.1; of 1.2; of 1.3. */
 #define KP_WIRE_SINCE_1_1 (KP_WIRE_BIT(KP_WIRE_LIMITS) | KP_WIRE_SINCE_1_2)
 #define KP_WIRE_SINCE_1_2 (KP_WIRE_BIT(KP_WIRE_NOTICE) | KP_WIRE_SINCE_1_3)
-#define KP_WIRE_SINCE_1_3 KP_WIRE_BIT(KP_WIRE_QUESTION)
+#define KP_WIRE_SINCE_1_3 (KP_WIRE_BIT(KP_WIRE_QUESTION) | KP_WIRE_SINCE_1_4)
+#define KP_WIRE_SINCE_1_4 KP_WIRE_BIT(KP_WIRE_CODECS)
 
 /* NOTICE (1.2, viewer → sharer): what the customer is told. */
 typedef enum kp_wire_notice_kind {
@@ -176,6 +179,12 @@ typedef struct kp_wire_msg {
 		} report;
 		struct { uint32_t cap_s, warn_s; } limits;
 		struct { uint8_t kind, cause; } notice;
+		/* CODECS (1.4, viewer → sharer): the codecs of the hello besides
+		 * the welcome's that the viewer decodes too. */
+		struct {
+			uint8_t n;
+			uint32_t codecs[KP_WIRE_MAX_CODECS - 1];
+		} codecs;
 		/* The words follow as data (perhaps none). */
 		struct { char lang[KP_WIRE_LANG_SIZE + 1]; } question;
 	} u;

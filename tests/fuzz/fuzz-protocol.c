@@ -169,7 +169,8 @@ static void run_one(const uint8_t *data, size_t size)
 			.connect_timeout_us = 10000000,
 			.name = "fuzz",
 			.target = "fuzz-viewer",
-			.codec = KYOYU_CODEC_VP9,
+			.codecs = {KYOYU_CODEC_VP9},
+			.n_codecs = 1,
 		};
 		kt_connector con = {pair_open, pair_wrap, NULL, NULL, &connector, NULL};
 		connector.fd = sv[0];

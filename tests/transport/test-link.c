@@ -119,7 +119,7 @@ static int setup_named(void **state, bool recording, bool optional, const char *
 	};
 	kt_sharer_config sc = {
 		.peer = peer_config(KYOYU_ROLE_SHARER), .connect_timeout_us = 5000000,
-		.name = sharer_name, .target = "test", .codec = KYOYU_CODEC_VP9,
+		.name = sharer_name, .target = "test", .codecs = {KYOYU_CODEC_VP9}, .n_codecs = 1,
 	};
 	kt_connector con = {pair_open, pair_wrap, NULL, pair_identity, p, NULL};
 	p->viewer = kt_viewer_new(p->viewer_side.bus, &vc);

@@ -226,6 +226,16 @@ static void test_wire_roundtrips_every_message_type(void **state)
 	assert_int_equal(out.u.notice.cause, 1);
 
 	memset(&m, 0, sizeof(m));
+	m.type = KP_WIRE_CODECS;
+	m.u.codecs.n = 2;
+	m.u.codecs.codecs[0] = KYOYU_CODEC_H264;
+	m.u.codecs.codecs[1] = KYOYU_CODEC_VP8;
+	out = roundtrip(&m, NULL, 0);
+	assert_int_equal(out.u.codecs.n, 2);
+	assert_int_equal(out.u.codecs.codecs[0], KYOYU_CODEC_H264);
+	assert_int_equal(out.u.codecs.codecs[1], KYOYU_CODEC_VP8);
+
+	memset(&m, 0, sizeof(m));
 	m.type = KP_WIRE_CONSENT;
 	m.u.consent.answer = KYOYU_CONSENT_GRANTED_UNRECORDED;
 	assert_int_equal(roundtrip(&m, NULL, 0).u.consent.answer,
@@ -580,6 +590,16 @@ static void test_wire_checks_every_small_field_at_its_bounds(void **state)
 					 kind == 1 && (cause == 1 || cause == 2) ? 0 : -EPROTO);
 		}
 	}
+	/* CODECS (1.4): 1..7 FourCCs, none 0, exactly as many as it says. */
+	memcpy(b, "\x01H264", 5);
+	assert_int_equal(decode(KP_WIRE_CODECS, b, 5), 0);
+	memcpy(b, "\x02H264VP80", 9);
+	assert_int_equal(decode(KP_WIRE_CODECS, b, 9), 0);
+	assert_int_equal(decode(KP_WIRE_CODECS, b, 5), -EPROTO);
+	memcpy(b, "\x00H264", 5);
+	assert_int_equal(decode(KP_WIRE_CODECS, b, 5), -EPROTO);
+	memcpy(b, "\x01\x00\x00\x00\x00", 5);
+	assert_int_equal(decode(KP_WIRE_CODECS, b, 5), -EPROTO);
 	/* VIDEO_CONFIG: codec ≠ 0 (any other FourCC), sides 1..16384. */
 	memcpy(b, "VP90\x40\x00\x00\x01", 8);
 	assert_int_equal(decode(KP_WIRE_VIDEO_CONFIG, b, 8), 0);

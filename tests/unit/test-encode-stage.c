@@ -38,7 +38,7 @@ static fixture *start(uint32_t max_fps, uint32_t topoff_ms, const char *const *a
 					  .max_fps = max_fps, .topoff_ms = topoff_ms};
 
 	f->h = harness_new(args, OUT_MASK);
-	f->enc = kyoyu_encode_stage_new(f->h->codec, &settings);
+	f->enc = kyoyu_encode_stage_new(f->h->codec, NULL, &settings);
 	if (run)
 		harness_start(f->h, ENCODE_MASK, kyoyu_encode_stage_run, f->enc);
 	else

@@ -109,6 +109,9 @@ typedef enum kyoyu_peer_event {
 	KYOYU_PEER_LOST = 2,    /* link dropped; may come back within grace */
 	KYOYU_PEER_RESUMED = 3, /* came back within grace */
 	KYOYU_PEER_GONE = 4,    /* ended on the other side; u.peer.reason */
+	/* ABI 1.1, sharer: the viewer also decodes u.peer.codec, one of the
+	 * codecs offered besides the agreed one (codec.format = "auto"). */
+	KYOYU_PEER_DECODES = 5,
 } kyoyu_peer_event;
 
 /* How the sharer's transport verified the viewer it shows by name
@@ -155,6 +158,11 @@ typedef enum kyoyu_notice_kind {
 	/* The recording could not go on (a full disk); the session does.
 	 * u.notice.error says why. */
 	KYOYU_NOTICE_RECORDING_STOPPED = 3,
+	/* ABI 1.1: the sharer's PC could not keep up with the codec, so the
+	 * video went over to a cheaper one (codec.format = "auto"); buf: its
+	 * name ("h264").  Posted by the sharer's encode stage and by the
+	 * viewer's transport when the video's codec changes. */
+	KYOYU_NOTICE_CODEC_SWITCHED = 4,
 } kyoyu_notice_kind;
 
 typedef struct kyoyu_cursor_info {

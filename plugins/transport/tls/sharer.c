@@ -201,8 +201,8 @@ static void send_hello(kt_sharer *s, int64_t now)
 
 	h->major = KP_WIRE_MAJOR;
 	h->minor = KP_WIRE_MINOR;
-	h->n_codecs = 1;
-	h->codecs[0] = s->cfg.codec;
+	h->n_codecs = s->cfg.n_codecs;
+	memcpy(h->codecs, s->cfg.codecs, sizeof(h->codecs));
 	if (s->resuming) {
 		h->auth = KP_WIRE_AUTH_TOKEN;
 		memcpy(h->secret, s->token, KP_WIRE_TOKEN_SIZE);
@@ -228,7 +228,10 @@ static bool welcome_ok(kt_sharer *s)
 	bool resumed = w->flags & KP_WIRE_WELCOME_RESUMED;
 	char codec[5];
 
-	if (w->major == KP_WIRE_MAJOR && w->codec == s->cfg.codec && resumed == s->resuming)
+	bool offered = false;
+	for (unsigned i = 0; i < s->cfg.n_codecs; i++)
+		offered |= w->codec == s->cfg.codecs[i];
+	if (w->major == KP_WIRE_MAJOR && offered && resumed == s->resuming)
 		return true;
 	kp_conn_set_why(s->greeting, "the viewer at %.100s answered with protocol %u.%u, "
 			"codec %s, resumed %d: not what was asked", s->target, w->major,

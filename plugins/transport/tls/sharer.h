@@ -51,7 +51,10 @@ typedef struct kt_sharer_config {
 	int64_t connect_timeout_us; /* TCP, TLS and the welcome */
 	const char *name;           /* the customer's display name */
 	const char *target;         /* "host:port", for messages */
-	uint32_t codec;             /* what the encoder makes */
+	/* What the encoders make, the one it starts with first; more than
+	 * one with codec.format = "auto".  All are offered in the hello. */
+	uint32_t codecs[KP_WIRE_MAX_CODECS];
+	uint8_t n_codecs;
 } kt_sharer_config;
 
 typedef struct kt_sharer kt_sharer;

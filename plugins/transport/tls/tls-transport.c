@@ -692,8 +692,9 @@ static int transport_start(void *priv, kyoyu_stage *stage)
 			.connect_timeout_us = (int64_t)t->connect_timeout_s * 1000000,
 			.name = t->display_name,
 			.target = t->target,
-			.codec = h->codecs[0],
 		};
+		for (const uint32_t *c = h->codecs; *c && sc.n_codecs < KP_WIRE_MAX_CODECS; c++)
+			sc.codecs[sc.n_codecs++] = *c;
 		kt_connector con = {tcp_open, tls_wrap, tls_refused, tls_identity, t, NULL};
 		if (t->relay_tls)
 			con = (kt_connector){tcp_open, relay_wrap, relay_refused, relay_identity, t,

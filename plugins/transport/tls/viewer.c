@@ -322,7 +322,7 @@ static kp_peer_link link_of(const kt_viewer *v, const pending *p, bool resumed)
 {
 	uint8_t minor = KP_WIRE_MINOR < p->hello.minor ? KP_WIRE_MINOR : p->hello.minor;
 
-	return (kp_peer_link){
+	kp_peer_link link = {
 		.codec = v->codec,
 		.minor = minor,
 		.recording = v->cfg.recording,
@@ -330,6 +330,16 @@ static kp_peer_link link_of(const kt_viewer *v, const pending *p, bool resumed)
 		.resumed = resumed,
 		.peer_clock_us = p->hello.clock_us,
 	};
+	for (unsigned i = 0; i < p->hello.n_codecs; i++) {
+		uint32_t c = p->hello.codecs[i];
+		bool known = c == v->codec;
+		for (unsigned k = 0; k < link.n_also; k++)
+			known |= link.also[k] == c;
+		for (const uint32_t *d = v->cfg.codecs; !known && d && *d; d++)
+			if (*d == c && link.n_also < KP_WIRE_MAX_CODECS - 1)
+				link.also[link.n_also++] = c;
+	}
+	return link;
 }
 
 /* The code was right: this connection becomes the session. */

@@ -352,6 +352,11 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 					    "Your screen is still shared, but nothing more is "
 					    "recorded."));
 		break;
+	case KYOYU_NOTICE_CODEC_SWITCHED:
+		ui_gtk_bar_tell(u->bar, _("This computer could not keep up with sending the "
+					  "screen, so it is now sent in a lighter way. Text may "
+					  "look a little less sharp."));
+		break;
 	default:
 		break;
 	}

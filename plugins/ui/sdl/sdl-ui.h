@@ -43,6 +43,10 @@ typedef struct sdl_ui {
 	bool link_lost;
 	kyoyu_stats_info stats;
 	int recording_stopped; /* 0, or the errno that stopped the recording */
+	/* The customer's PC could not keep up and the video went over to this
+	 * codec (NOTICE CODEC_SWITCHED); said until switched_until_us. */
+	char switched_to[16];
+	int64_t switched_until_us; /* kyoyu_now_us() clock */
 
 	/* the code to read out (never logged) */
 	bool console; /* stay up across sessions */

@@ -43,6 +43,8 @@
 
 #define STATUS_PAD 6
 #define MAX_WAIT_MS 1000 /* the status line's clock ticks once a second */
+/* How long the operator reads that the video went over to a cheaper codec. */
+#define SWITCH_NOTICE_US 10000000
 
 /* Both go straight into a texture of their own format (sdl-screen.c).  I420
  * first: with a GPU renderer it uploads 1.5 bytes a pixel instead of 4 and
@@ -115,6 +117,22 @@ static void draw_recording_notice(sdl_ui *ui, int w)
 	sdl_text_draw(&ui->notice, ui->renderer, box.x + 12, box.y + 6);
 }
 
+/* The customer's PC could not keep up: said at the top for a while, in
+ * the status bar's dark grey (news, not a warning). */
+static void draw_switch_notice(sdl_ui *ui, int w)
+{
+	char words[SDL_TEXT_MAX];
+
+	snprintf(words, sizeof(words), _("The customer's computer could not keep up, so the "
+					 "video went over to %s, which costs it less."),
+		 ui->switched_to);
+	sdl_text_set(&ui->notice, ui->renderer, words);
+	SDL_Rect box = {(w - ui->notice.w) / 2 - 12, 8, ui->notice.w + 24, ui->notice.h + 12};
+	SDL_SetRenderDrawColor(ui->renderer, 16, 16, 18, 255);
+	SDL_RenderFillRect(ui->renderer, &box);
+	sdl_text_draw(&ui->notice, ui->renderer, box.x + 12, box.y + 6);
+}
+
 static void draw(sdl_ui *ui)
 {
 	char words[SDL_TEXT_MAX];
@@ -160,6 +178,8 @@ static void draw(sdl_ui *ui)
 		draw_waiting(ui, (SDL_Rect){0, 0, w, h - bar});
 	else if (ui->recording_stopped)
 		draw_recording_notice(ui, w);
+	else if (kyoyu_now_us() < ui->switched_until_us)
+		draw_switch_notice(ui, w);
 	if (ui->confirming)
 		draw_confirm(ui, (SDL_Rect){0, 0, w, h - bar});
 	SDL_RenderPresent(ui->renderer);
@@ -387,6 +407,7 @@ static void forget_session(sdl_ui *ui)
 	ui->peer[0] = '\0';
 	ui->link_lost = false;
 	ui->recording_stopped = 0;
+	ui->switched_until_us = 0;
 	ui->stats = (kyoyu_stats_info){0};
 	ui->confirming = false;
 	ui->end_requested = false;
@@ -467,6 +488,12 @@ static void on_message(sdl_ui *ui, const kyoyu_msg *msg)
 	case KYOYU_MSG_NOTICE:
 		if (msg->u.notice.kind == KYOYU_NOTICE_RECORDING_STOPPED)
 			ui->recording_stopped = msg->u.notice.error > 0 ? msg->u.notice.error : EIO;
+		if (msg->u.notice.kind == KYOYU_NOTICE_CODEC_SWITCHED && msg->buf) {
+			utf8_text_sanitize(ui->switched_to, sizeof(ui->switched_to),
+					   kyoyu_buffer_data(msg->buf),
+					   kyoyu_buffer_size(msg->buf));
+			ui->switched_until_us = kyoyu_now_us() + SWITCH_NOTICE_US;
+		}
 		break;
 	default:
 		break;

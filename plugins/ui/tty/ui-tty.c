@@ -800,6 +800,15 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 					     "without recording."),
 			    msg->u.notice.error == ENOSPC ? _("the disk is full")
 							  : _("the file could not be written"));
+		if (msg->u.notice.kind == KYOYU_NOTICE_CODEC_SWITCHED && sharer(u))
+			say(u, "%s", _("This computer could not keep up with sending the "
+				       "screen, so it is now sent in a lighter way. Text may "
+				       "look a little less sharp."));
+		else if (msg->u.notice.kind == KYOYU_NOTICE_CODEC_SWITCHED) {
+			printable(text, sizeof(text), msg->buf);
+			say(u, _("The customer's computer could not keep up, so the video "
+				 "went over to %s, which costs it less."), text);
+		}
 		break;
 	case KYOYU_MSG_ERROR:
 		/* Words for the person from another stage (the transport: "Could
