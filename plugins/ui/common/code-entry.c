@@ -14,8 +14,8 @@
 static bool is_space(uint32_t c)
 {
 	return code_text_ascii(c) == ' ' || (c >= '\t' && c <= '\r') || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f;
+	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+	       c == 0x205f;
 }
 
 void ui_code_read(const char *text, ui_code *code)

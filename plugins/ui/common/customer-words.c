@@ -24,12 +24,15 @@ static const char *const texts[CUSTOMER_TEXTS] = {
 	[CUSTOMER_CODE_INCOMPLETE] = N_("The code has 9 digits. Please type all of them."),
 	[CUSTOMER_CONNECTING] = N_("Connecting to the support team…"),
 	[CUSTOMER_CONNECT] = N_("_Connect"),
-	[CUSTOMER_ONLY_SEE] = N_("They will only see your screen: they cannot click or type on "
-				 "your computer. You can pause or stop at any time."),
-	[CUSTOMER_RECORDED] = N_("The session will be recorded: what your screen shows is saved "
-				 "by the support team."),
-	[CUSTOMER_RECORDING_OPTIONAL] = N_("The support team would like to record the session, "
-					   "but you may share without recording."),
+	[CUSTOMER_ONLY_SEE] = N_(
+		"They will only see your screen: they cannot click or type on "
+		"your computer. You can pause or stop at any time."),
+	[CUSTOMER_RECORDED] = N_(
+		"The session will be recorded: what your screen shows is saved "
+		"by the support team."),
+	[CUSTOMER_RECORDING_OPTIONAL] = N_(
+		"The support team would like to record the session, "
+		"but you may share without recording."),
 	[CUSTOMER_NOTHING_UNTIL_AGREED] = N_("Nothing is shared until you agree."),
 	[CUSTOMER_DECLINE] = N_("_Decline"),
 	[CUSTOMER_ALLOW_UNRECORDED] = N_("Share _without recording"),
@@ -80,11 +83,13 @@ const char *customer_words_after(bool shared)
 const char *customer_words_code_problem(unsigned failures)
 {
 	if (failures >= CUSTOMER_FAILURES_BEFORE_NEW_CODE)
-		return _("That did not work several times. Please ask the support person for a "
-			 "new code, then type the new one here.");
+		return _(
+			"That did not work several times. Please ask the support person for a "
+			"new code, then type the new one here.");
 	if (failures > 0)
-		return _("That code did not work. Check it with the support person and type it "
-			 "again.");
+		return _(
+			"That code did not work. Check it with the support person and type it "
+			"again.");
 	return "";
 }
 
@@ -93,10 +98,11 @@ const char *customer_words_recording_stopped(int error)
 	/* Whoever recorded (the support team's console, which tells the
 	 * customer over the link, or this computer), the customer learns that
 	 * the sharing goes on unrecorded. */
-	return error == ENOSPC ? _("The recording stopped: the disk is full. Your screen is "
-				   "still shared, but nothing more is recorded.")
-			       : _("The recording stopped: its file could not be written. Your "
-				   "screen is still shared, but nothing more is recorded.");
+	return error == ENOSPC
+		       ? _("The recording stopped: the disk is full. Your screen is "
+			   "still shared, but nothing more is recorded.")
+		       : _("The recording stopped: its file could not be written. Your "
+			   "screen is still shared, but nothing more is recorded.");
 }
 
 bool customer_words_asker(const char *name, const char *organisation, char *out, size_t len)
@@ -117,7 +123,8 @@ bool customer_words_asker(const char *name, const char *organisation, char *out,
 void customer_words_verified(bool by_pin, const char *issuer, char *out, size_t len)
 {
 	if (by_pin)
-		snprintf(out, len, "%s", _("Verified by the key this computer was set up with."));
+		snprintf(out, len, "%s",
+			 _("Verified by the key this computer was set up with."));
 	else
 		/* TRANSLATORS: the name of a certificate authority. */
 		snprintf(out, len, _("Verified by %s, which this computer trusts."),

@@ -67,8 +67,7 @@ const char *customer_words_recording_stopped(int error);
 
 /* "Name (Organisation)", or "Name", into OUT of LEN bytes; false (and
  * OUT "") when NAME is NULL or empty. */
-bool customer_words_asker(const char *name, const char *organisation, char *out,
-			  size_t len);
+bool customer_words_asker(const char *name, const char *organisation, char *out, size_t len);
 
 /* How the name was verified: by the pinned key, or by ISSUER's certificate
  * (NULL: a certificate authority without a name). */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* The operator's arrow (win32-arrow.h): a colour-keyed layered window. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "win32-arrow.h"
+#include "win32-look.h"
+
+/* The classic arrow, twice the size of a 16×24 cursor, its tip at 0,0 (as
+ * ui/x11-overlay draws it), at 96 dpi. */
+static const POINT outline[] = {{0, 0},   {0, 34},  {8, 26}, {14, 40},
+				{20, 37}, {14, 24}, {24, 24}};
+#define ARROW_W 25
+#define ARROW_H 41
+/* Room around it for the white edge's outer half. */
+#define INSET 2
+/* What is not the arrow: a colour the arrow never has, made transparent. */
+#define KEY_COLOUR RGB(0xff, 0x00, 0xff)
+
+#define CLASS_NAME L"kyoyu-operator-arrow"
+
+struct ui_win32_arrow {
+	HWND window;
+	UINT dpi;
+};
+
+static void paint(HWND window, UINT dpi)
+{
+	PAINTSTRUCT ps;
+	HDC dc = BeginPaint(window, &ps);
+	RECT all;
+	POINT points[sizeof(outline) / sizeof(outline[0])];
+
+	GetClientRect(window, &all);
+	HBRUSH key = CreateSolidBrush(KEY_COLOUR);
+	FillRect(dc, &all, key);
+	DeleteObject(key);
+	int inset = ui_win32_scale(INSET, dpi);
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		points[i].x = inset + ui_win32_scale(outline[i].x, dpi);
+		points[i].y = inset + ui_win32_scale(outline[i].y, dpi);
+	}
+	HBRUSH fill = CreateSolidBrush(RGB(0xff, 0x3b, 0x30));
+	HPEN edge = CreatePen(PS_SOLID, ui_win32_scale(3, dpi), UI_WIN32_WHITE);
+	HGDIOBJ old_brush = SelectObject(dc, fill), old_pen = SelectObject(dc, edge);
+	Polygon(dc, points, (int)(sizeof(points) / sizeof(points[0])));
+	SelectObject(dc, old_brush);
+	SelectObject(dc, old_pen);
+	DeleteObject(fill);
+	DeleteObject(edge);
+	EndPaint(window, &ps);
+}
+
+static LRESULT CALLBACK arrow_proc(HWND window, UINT message, WPARAM wparam, LPARAM lparam)
+{
+	ui_win32_arrow *a = (ui_win32_arrow *)GetWindowLongPtrW(window, GWLP_USERDATA);
+
+	switch (message) {
+	case WM_PAINT:
+		paint(window, a ? a->dpi : 96);
+		return 0;
+	case WM_NCHITTEST:
+		/* Clicks go to whatever is below. */
+		return HTTRANSPARENT;
+	case WM_MOUSEACTIVATE:
+		return MA_NOACTIVATE;
+	default:
+		return DefWindowProcW(window, message, wparam, lparam);
+	}
+}
+
+ui_win32_arrow *ui_win32_arrow_new(void)
+{
+	ui_win32_arrow *a = calloc(1, sizeof(*a));
+
+	if (!a || !ui_win32_register_class(CLASS_NAME, arrow_proc, NULL)) {
+		free(a);
+		return NULL;
+	}
+	a->dpi = ui_win32_dpi(NULL);
+	/* WS_EX_TRANSPARENT with WS_EX_LAYERED: every click and the wheel
+	 * pass through to the window below; WS_EX_NOACTIVATE: never the
+	 * focus; WS_EX_TOOLWINDOW: no taskbar button, no Alt+Tab entry. */
+	a->window = CreateWindowExW(WS_EX_TRANSPARENT | WS_EX_LAYERED | WS_EX_TOPMOST |
+					    WS_EX_NOACTIVATE | WS_EX_TOOLWINDOW,
+				    CLASS_NAME, L"kyoyu operator pointer", WS_POPUP, 0, 0,
+				    ui_win32_scale(ARROW_W + 2 * INSET, a->dpi),
+				    ui_win32_scale(ARROW_H + 2 * INSET, a->dpi), NULL, NULL,
+				    ui_win32_module(), NULL);
+	if (!a->window) {
+		free(a);
+		return NULL;
+	}
+	SetWindowLongPtrW(a->window, GWLP_USERDATA, (LONG_PTR)a);
+	SetLayeredWindowAttributes(a->window, KEY_COLOUR, 255, LWA_COLORKEY);
+	ui_win32_exclude_from_capture(a->window, "the operator's arrow");
+	return a;
+}
+
+void ui_win32_arrow_free(ui_win32_arrow *a)
+{
+	if (!a)
+		return;
+	DestroyWindow(a->window);
+	free(a);
+}
+
+void ui_win32_arrow_show_at(ui_win32_arrow *a, int x, int y)
+{
+	int inset = ui_win32_scale(INSET, a->dpi);
+
+	SetWindowPos(a->window, HWND_TOPMOST, x - inset, y - inset, 0, 0,
+		     SWP_NOSIZE | SWP_NOACTIVATE | SWP_SHOWWINDOW);
+}
+
+void ui_win32_arrow_hide(ui_win32_arrow *a)
+{
+	ShowWindow(a->window, SW_HIDE);
+}
+
+HWND ui_win32_arrow_window(const ui_win32_arrow *a)
+{
+	return a->window;
+}
