@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The customer's window on Windows (ui/win32) under Wine on Xvfb, in a whole
-# session with a Linux viewer on loopback (ui/tty, not recording, its
+# session with a Linux viewer on loopback (ui/sdl and ui/tty, not recording, its
 # certificate naming the operator and the desk in Japanese, pinned):
 #  - the Windows agent started with no ui.plugin shows ui/win32's window,
 #    which asks for the code;
@@ -13,11 +13,14 @@
 #    verified; nothing reaches the viewer before Allow; a click on Allow
 #    shares;
 #  - the bar above every window says who sees the screen and the time
-#    left; a click on Pause stops every video byte (the viewer's counter
+#    left;
+#  - the operator holding the button in their window (ui/sdl on a second
+#    Xvfb) shows the arrow where they point, and letting go hides it;
+#  - a click on Pause stops every video byte (the viewer's counter
 #    stands still), Resume starts them again;
 #  - a click on Stop ends the session: the viewer says the customer
 #    stopped, the window says so in plain words; Close ends the agent.
-# Pictures of each step go to $KYOYU_SCREENSHOTS (docs/ui) when it is set.
+# Pictures of each step go to $KYOYU_SCREENSHOTS (docs/images) when it is set.
 # Prints TAP; skips everything when either build or a tool is missing.
 #
 # Usage: tests/win64/ui-win32-wine.sh [WIN64 [LINUX]]
@@ -54,7 +57,8 @@ unset LANGUAGE
 T=$E2E_TMP
 trap 'wine_cleanup; e2e_cleanup' EXIT
 
-require_tools Xvfb xdotool xwd convert
+require_tools Xvfb xdotool xwd convert import
+require_plugins ui-sdl
 command -v wine >/dev/null || skip_all "wine is missing (apt-get install wine wine64)"
 POKE=$OUT/tree/tests/win64/win32-poke.exe
 [ -f "$POKE" ] || skip_all "no $POKE: run scripts/cross-win64 --tests first"
@@ -62,7 +66,11 @@ for f in kyoyu-agent.exe kyoyu-ui-win32.dll kyoyu-transport-tls.dll kyoyu-codec-
 	kyoyu-capture-testsrc.dll; do
 	[ -f "$OUT/$f" ] || skip_all "no $OUT/$f: run scripts/cross-win64 --tests first"
 done
+# The operator's screen (their window, ui/sdl), then the customer's (Wine's).
+new_display 800 600 || skip_all "cannot start an Xvfb for the operator"
+VIEWER_DISPLAY=$DISPLAY
 wine_start || skip_all "Xvfb did not start: $(cat "$T/xvfb.log")"
+WINE_DISPLAY=$DISPLAY
 
 # Japanese glyphs in English words (the operator's name): Windows links
 # its message font to a Japanese face (Segoe UI's FontLink\SystemLink names
@@ -105,8 +113,11 @@ check "the operator's certificate names them and their desk" \
 PIN=$(grep -o 'sha256//[A-Za-z0-9+/=]*' "$T/cert.out")
 # The viewer's cap of 3 minutes, warned 2 before: the sharer enforces and
 # shows the earlier cap (the viewer's) and the warning 1 minute into sharing.
-check "the Linux viewer shows a code" start_viewer viewer \
-	-o session.max_minutes=3 -o session.warn_minutes=2
+# Its window as large as the customer's picture.
+DISPLAY=$VIEWER_DISPLAY
+check "the Linux viewer opens its window and shows a code" start_window_viewer viewer \
+	-o ui.width=640 -o ui.height=360 -o session.max_minutes=3 -o session.warn_minutes=2
+DISPLAY=$WINE_DISPLAY
 check "and the sharer's default UI on Windows is ui/win32" \
 	sh -c 'cd "$1" && wine ./kyoyu-agent.exe --help 2>/dev/null | tr -d "\r" |
 		grep -q "^  ui  *plugin = win32 (sharer)"' - "$OUT"
@@ -162,6 +173,58 @@ check "and the time left (the viewer's 3-minute cap)" \
 	sh -c 'echo "$1" | grep -qE "^0[0-2]:[0-9][0-9] left$"' - "$left"
 check "the customer's window gave way to the bar" poke gone customer 5
 shot bar-en bar $ID_STOP
+
+# The operator's arrow: the operator holds the button in their window and
+# drags; the arrow on the customer's screen follows.  Where the window's
+# pixels fall on the customer's screen is measured from two points.
+arrow_at() { poke window arrow | awk 'NF == 4 { print $1, $2 }' | grep .; }
+arrow_shown() { arrow_at >/dev/null; }
+op_window=$(DISPLAY=$VIEWER_DISPLAY viewer_window "$VIEWER_PID")
+DISPLAY=$VIEWER_DISPLAY xdotool mousemove --window "$op_window" 100 100 mousedown 1
+check "the operator holding the button in their window shows the arrow" wait_for 20 arrow_shown
+sleep 1
+a1=$(arrow_at)
+DISPLAY=$VIEWER_DISPLAY xdotool mousemove --window "$op_window" 300 200
+arrow_moved() { [ -n "$(arrow_at)" ] && [ "$(arrow_at)" != "$a1" ]; }
+check "dragging moves it" wait_for 20 arrow_moved
+sleep 1
+a2=$(arrow_at)
+note "the arrow's window at $a1 for the operator's 100,100, at $a2 for 300,200"
+# Onto the bar's Pause button: the tip (2 pixels into the arrow's window)
+# a little above and left of the button's middle, so the arrow covers it.
+set -- $(poke rect bar $ID_PAUSE)
+tip_x=$(($1 - 6)) tip_y=$(($2 - 8))
+set -- $(echo "$a1 $a2 $tip_x $tip_y" | awk '{
+	printf "%d %d\n", 100 + ($5 - 2 - $1) * 200 / ($3 - $1) + 0.5,
+		100 + ($6 - 2 - $2) * 100 / ($4 - $2) + 0.5 }')
+DISPLAY=$VIEWER_DISPLAY xdotool mousemove --window "$op_window" "$1" "$2"
+# within 3 pixels: the window's pixels are not the screen's.
+arrow_on_pause() {
+	set -- $(arrow_at) && [ $# = 2 ] &&
+		[ $(($1 - tip_x + 2)) -le 3 ] && [ $((tip_x - 2 - $1)) -le 3 ] &&
+		[ $(($2 - tip_y + 2)) -le 3 ] && [ $((tip_y - 2 - $2)) -le 3 ]
+}
+check "the operator points at the bar's Pause button" wait_for 20 arrow_on_pause
+note "the arrow's window at $(arrow_at), the tip meant for $tip_x,$tip_y"
+# colour_at X Y: the colour of the customer's screen there, #RRGGBB.
+colour_at() {
+	import -silent -window root -crop "1x1+$1+$2" -depth 8 txt:- |
+		sed -n 's/.*\(#[0-9A-F]\{6\}\).*/\1/p'
+}
+check "the arrow is drawn there, red over the button" \
+	test "$(colour_at $((tip_x + 3)) $((tip_y + 8)))" = "#FF3B30"
+shot arrow-en bar $ID_STOP
+# Clicks go through it on Windows (WS_EX_LAYERED with WS_EX_TRANSPARENT);
+# Wine 8 gives them to the arrow's own X window, so that is checked by its
+# styles here, and the operator lets go before the customer clicks.
+style=$(poke style arrow)
+note "the arrow's extended style: 0x$style"
+has_styles() { [ $((0x$style & $1)) = $(($1)) ]; }
+check "the arrow lets clicks through, never takes the focus, stays on top, has no taskbar button" \
+	has_styles "0x20 | 0x80000 | 0x8 | 0x8000000 | 0x80"
+DISPLAY=$VIEWER_DISPLAY xdotool mouseup 1
+arrow_hidden() { ! arrow_shown; }
+check "the operator letting go hides the arrow" wait_for 20 arrow_hidden
 
 click bar $ID_PAUSE
 check "a click on Pause pauses the session" wait_for 30 state_is "$T/viewer.sock" paused

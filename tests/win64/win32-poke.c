@@ -16,6 +16,7 @@
  *   win32-poke.exe press CLASS ID          presses the button (BM_CLICK)
  *   win32-poke.exe window CLASS            prints where the shown window is,
  *                                         "X Y W H" (exit 1: not shown)
+ *   win32-poke.exe style CLASS             prints its extended style (hex)
  *
  * CLASS is "customer" (kyoyu-customer), "bar" (kyoyu-sharing-bar) or
  * "arrow" (kyoyu-operator-arrow). */
@@ -29,8 +30,9 @@
 
 static HWND find(const wchar_t *which)
 {
-	const wchar_t *cls = wcscmp(which, L"bar") == 0 ? L"kyoyu-sharing-bar"
-							: L"kyoyu-customer";
+	const wchar_t *cls = wcscmp(which, L"bar") == 0     ? L"kyoyu-sharing-bar"
+			     : wcscmp(which, L"arrow") == 0 ? L"kyoyu-operator-arrow"
+							    : L"kyoyu-customer";
 	HWND w = FindWindowW(cls, NULL);
 
 	return w && IsWindowVisible(w) ? w : NULL;
@@ -77,6 +79,13 @@ int main(void)
 		for (int i = _wtoi(argv[3]) * 10; i > 0 && find(cls); i--)
 			Sleep(100);
 		return find(cls) ? 1 : 0;
+	}
+	if (wcscmp(cmd, L"style") == 0) {
+		HWND w = find(cls);
+		if (!w)
+			return 1;
+		printf("%lx\n", (unsigned long)GetWindowLongW(w, GWL_EXSTYLE));
+		return 0;
 	}
 	if (wcscmp(cmd, L"window") == 0) {
 		HWND w = find(cls);

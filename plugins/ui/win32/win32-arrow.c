@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The operator's arrow (win32-arrow.h): a colour-keyed layered window. */
+/* The operator's arrow (win32-arrow.h): a layered window cut to its shape. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -11,12 +11,11 @@
  * ui/x11-overlay draws it), at 96 dpi. */
 static const POINT outline[] = {{0, 0},   {0, 34},  {8, 26}, {14, 40},
 				{20, 37}, {14, 24}, {24, 24}};
+#define CORNERS (sizeof(outline) / sizeof(outline[0]))
 #define ARROW_W 25
 #define ARROW_H 41
 /* Room around it for the white edge's outer half. */
 #define INSET 2
-/* What is not the arrow: a colour the arrow never has, made transparent. */
-#define KEY_COLOUR RGB(0xff, 0x00, 0xff)
 
 #define CLASS_NAME L"kyoyu-operator-arrow"
 
@@ -25,26 +24,61 @@ struct ui_win32_arrow {
 	UINT dpi;
 };
 
+/* The arrow's corners at DPI, in the window's pixels. */
+static void corners(UINT dpi, POINT points[CORNERS])
+{
+	int inset = ui_win32_scale(INSET, dpi);
+
+	for (size_t i = 0; i < CORNERS; i++) {
+		points[i].x = inset + ui_win32_scale(outline[i].x, dpi);
+		points[i].y = inset + ui_win32_scale(outline[i].y, dpi);
+	}
+}
+
+static HPEN edge_pen(UINT dpi)
+{
+	return CreatePen(PS_SOLID, ui_win32_scale(3, dpi), UI_WIN32_WHITE);
+}
+
+/* The window is cut to the arrow and its edge (SetWindowRgn), so nothing
+ * around it is drawn: Windows and Wine alike show what is below. */
+static void cut_to_arrow(HWND window, UINT dpi)
+{
+	POINT points[CORNERS];
+	HDC dc = GetDC(window);
+	HPEN edge = edge_pen(dpi);
+	HGDIOBJ old = SelectObject(dc, edge);
+
+	corners(dpi, points);
+	BeginPath(dc);
+	Polygon(dc, points, CORNERS);
+	EndPath(dc);
+	WidenPath(dc);
+	HRGN outline_region = PathToRegion(dc);
+	HRGN region = CreatePolygonRgn(points, CORNERS, WINDING);
+	if (outline_region && region)
+		CombineRgn(region, region, outline_region, RGN_OR);
+	if (outline_region)
+		DeleteObject(outline_region);
+	SelectObject(dc, old);
+	DeleteObject(edge);
+	ReleaseDC(window, dc);
+	/* The window owns the region from here on. */
+	if (region && !SetWindowRgn(window, region, FALSE))
+		DeleteObject(region);
+}
+
 static void paint(HWND window, UINT dpi)
 {
 	PAINTSTRUCT ps;
 	HDC dc = BeginPaint(window, &ps);
-	RECT all;
-	POINT points[sizeof(outline) / sizeof(outline[0])];
+	POINT points[CORNERS];
 
-	GetClientRect(window, &all);
-	HBRUSH key = CreateSolidBrush(KEY_COLOUR);
-	FillRect(dc, &all, key);
-	DeleteObject(key);
-	int inset = ui_win32_scale(INSET, dpi);
-	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
-		points[i].x = inset + ui_win32_scale(outline[i].x, dpi);
-		points[i].y = inset + ui_win32_scale(outline[i].y, dpi);
-	}
+	corners(dpi, points);
 	HBRUSH fill = CreateSolidBrush(RGB(0xff, 0x3b, 0x30));
-	HPEN edge = CreatePen(PS_SOLID, ui_win32_scale(3, dpi), UI_WIN32_WHITE);
+	HPEN edge = edge_pen(dpi);
 	HGDIOBJ old_brush = SelectObject(dc, fill), old_pen = SelectObject(dc, edge);
-	Polygon(dc, points, (int)(sizeof(points) / sizeof(points[0])));
+	Polygon(dc, points, CORNERS);
 	SelectObject(dc, old_brush);
 	SelectObject(dc, old_pen);
 	DeleteObject(fill);
@@ -93,7 +127,9 @@ ui_win32_arrow *ui_win32_arrow_new(void)
 		return NULL;
 	}
 	SetWindowLongPtrW(a->window, GWLP_USERDATA, (LONG_PTR)a);
-	SetLayeredWindowAttributes(a->window, KEY_COLOUR, 255, LWA_COLORKEY);
+	/* Layered (opaque) for WS_EX_TRANSPARENT to let clicks through. */
+	SetLayeredWindowAttributes(a->window, 0, 255, LWA_ALPHA);
+	cut_to_arrow(a->window, a->dpi);
 	ui_win32_exclude_from_capture(a->window, "the operator's arrow");
 	return a;
 }
