@@ -34,6 +34,8 @@
 /* The sharer's capture when none is named: DXGI Desktop Duplication, and
  * GDI where duplication is not available (capture/dxgi steps aside). */
 #define KYOYU_OS_SHARER_CAPTURE "dxgi,gdi"
+/* The sharer's user interfaces when none are named: the customer's window. */
+#define KYOYU_OS_SHARER_UI "win32"
 #else
 #include <poll.h>
 #include <sys/socket.h>
@@ -46,6 +48,7 @@
 #define KYOYU_OS_MODULE_EXT ".so"
 #define KYOYU_OS_PATH_LIST_SEP ":"
 #define KYOYU_OS_SHARER_CAPTURE "x11"
+#define KYOYU_OS_SHARER_UI "tty,x11-overlay"
 #endif
 
 /* Once per process, before any socket: Winsock's WSAStartup on Windows.

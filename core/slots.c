@@ -52,7 +52,7 @@ const kyoyu_slot kyoyu_slots[] = {
 	 "pause, caps, consent: the session policy; once = true: one session, then exit",
 	 NULL},
 	{"ui", "plugin", KYOYU_KIND_UI, BOTH, true, true,
-	 "tty,x11-overlay", "tty,wayland-overlay,x11-overlay", "sdl,tty", ui_keys,
+	 KYOYU_OS_SHARER_UI, "tty,wayland-overlay,x11-overlay", "sdl,tty", ui_keys,
 	 "every listed user interface that applies here is started", NULL},
 	{NULL, NULL, 0, 0, false, false, NULL, NULL, NULL, NULL, NULL, NULL},
 };

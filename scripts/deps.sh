@@ -42,8 +42,10 @@ KYOYU_TEST_DEPS="$KYOYU_TEST_DEPS man-db mandoc dpkg-dev debhelper lintian deboo
 
 # Wine runs the Windows build's tests (tests/win64; scripts/test with
 # KYOYU_TEST_WIN64=1, as CI runs it); scripts/cross-win64 installs the cross
-# compilers itself.
-KYOYU_WIN64_TEST_DEPS="wine wine64 xvfb"
+# compilers itself.  ui/win32's test (tests/win64/ui-win32-wine.sh) types
+# with xdotool and needs Wine's own Tahoma (fonts-wine, the message font)
+# linked to a Japanese face (fonts-ipafont-gothic), as Windows links Segoe UI.
+KYOYU_WIN64_TEST_DEPS="wine wine64 xvfb fonts-wine fonts-ipafont-gothic xdotool"
 
 # Prints the packages of the list given as arguments that are not installed.
 kyoyu_missing() {

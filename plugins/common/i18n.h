@@ -23,6 +23,8 @@
 #define _(text) dgettext(KYOYU_TEXT_DOMAIN, text)
 #else
 #define _(text) (text)
+#define dgettext(domain, text) ((void)(domain), (const char *)(text))
+#define dngettext(domain, one, many, n) ((void)(domain), (n) == 1 ? (one) : (many))
 #endif
 #define N_(text) (text)
 

@@ -39,7 +39,7 @@ check "wine kyoyu-agent.exe --version says the version and plugin ABI" \
 
 agent list --list-plugins
 sed 's/^/#   /' "$T/list.out"
-for p in "capture *dxgi" "capture *gdi" "capture *testsrc" "codec *vpx" "codec *x264" "policy *default" \
+for p in "capture *dxgi" "capture *gdi" "capture *testsrc" "codec *vpx" "codec *x264" "policy *default" "ui *win32" \
 	"transport *tls"; do
 	check "--list-plugins loads $(echo "$p" | tr -s ' ' /) from beside kyoyu-agent.exe" \
 		grep -q "^$p " "$T/list.out"

@@ -29,6 +29,8 @@ wine_test_begin() {
 # that fail to load.  Programs find the DLLs of $OUT and $OUT/test-dlls
 # (cmocka) through WINEPATH.  Fails when Xvfb does not start.
 wine_start() {
+	# Gone first: the wait below must not read an older Xvfb's number.
+	rm -f "$T/display"
 	Xvfb -displayfd 3 -screen 0 640x480x24 -nolisten tcp 3>"$T/display" 2>"$T/xvfb.log" &
 	WINE_XVFB_PID=$!
 	wait_for 20 test -s "$T/display" || return 1

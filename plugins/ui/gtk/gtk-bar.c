@@ -6,9 +6,9 @@
 
 #include <gtk/gtk.h>
 
+#include "customer-words.h"
 #include "gtk-bar.h"
 #include "gtk-x11.h"
-#include "i18n.h"
 
 /* The width of the line that says who sees the screen, in characters. */
 #define STATUS_CHARS 44
@@ -27,20 +27,11 @@ struct ui_gtk_bar {
 
 static void describe(ui_gtk_bar *b)
 {
-	char *words;
+	char words[CUSTOMER_WORDS_MAX];
 
-	if (b->lost)
-		words = g_strdup(_("Connection lost: trying to reconnect…"));
-	else if (b->paused)
-		words = g_strdup(_("Paused: nothing on your screen is sent"));
-	else if (b->operator_name && *b->operator_name)
-		/* TRANSLATORS: %s is the support person's name. */
-		words = g_strdup_printf(_("Sharing your screen with %s"), b->operator_name);
-	else
-		words = g_strdup(_("Sharing your screen with the support team"));
+	customer_words_bar_status(b->lost, b->paused, b->operator_name, words, sizeof(words));
 	gtk_label_set_text(b->status, words);
-	g_free(words);
-	gtk_button_set_label(b->pause, b->paused ? _("_Resume") : _("_Pause"));
+	gtk_button_set_label(b->pause, customer_words(b->paused ? CUSTOMER_RESUME : CUSTOMER_PAUSE));
 	if (b->paused)
 		gtk_widget_add_css_class(b->strip, "paused");
 	else
@@ -129,9 +120,7 @@ ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
 	b->actions = *actions;
 	b->ctx = ctx;
 	b->window = GTK_WINDOW(gtk_window_new());
-	/* TRANSLATORS: the title of the small bar shown while sharing, which a
-	 * taskbar may show. */
-	gtk_window_set_title(b->window, _("Sharing your screen"));
+	gtk_window_set_title(b->window, customer_words(CUSTOMER_BAR_TITLE));
 	gtk_window_set_icon_name(b->window, "kyoyu");
 	gtk_window_set_decorated(b->window, FALSE);
 	gtk_window_set_resizable(b->window, FALSE);
@@ -181,11 +170,11 @@ ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
 	gtk_label_set_xalign(b->time_left, 0);
 	gtk_widget_set_hexpand(time_left, TRUE);
 	gtk_box_append(GTK_BOX(controls), time_left);
-	GtkWidget *pause = gtk_button_new_with_mnemonic(_("_Pause"));
+	GtkWidget *pause = gtk_button_new_with_mnemonic(customer_words(CUSTOMER_PAUSE));
 	b->pause = GTK_BUTTON(pause);
 	g_signal_connect(pause, "clicked", G_CALLBACK(on_pause_clicked), b);
 	gtk_box_append(GTK_BOX(controls), pause);
-	GtkWidget *stop = gtk_button_new_with_mnemonic(_("_Stop"));
+	GtkWidget *stop = gtk_button_new_with_mnemonic(customer_words(CUSTOMER_STOP));
 	gtk_widget_add_css_class(stop, "kyoyu-stop");
 	g_signal_connect(stop, "clicked", G_CALLBACK(on_stop_clicked), b);
 	gtk_box_append(GTK_BOX(controls), stop);
@@ -229,22 +218,10 @@ void ui_gtk_bar_set_link_lost(ui_gtk_bar *b, bool lost)
 
 void ui_gtk_bar_set_time_left(ui_gtk_bar *b, int64_t seconds)
 {
-	char clock[32], *words;
+	char words[CUSTOMER_WORDS_MAX];
 
-	if (seconds < 0) {
-		gtk_label_set_text(b->time_left, "");
-		return;
-	}
-	if (seconds >= 3600)
-		g_snprintf(clock, sizeof(clock), "%d:%02d:%02d", (int)(seconds / 3600),
-			   (int)(seconds / 60 % 60), (int)(seconds % 60));
-	else
-		g_snprintf(clock, sizeof(clock), "%02d:%02d", (int)(seconds / 60),
-			   (int)(seconds % 60));
-	/* TRANSLATORS: %s is the time left before the session ends, "12:34". */
-	words = g_strdup_printf(_("%s left"), clock);
+	customer_words_time_left(seconds, words, sizeof(words));
 	gtk_label_set_text(b->time_left, words);
-	g_free(words);
 }
 
 void ui_gtk_bar_warn(ui_gtk_bar *b, const char *words)

@@ -7,15 +7,10 @@
 
 #include <gtk/gtk.h>
 
-#include "gtk-code.h"
+#include "code-entry.h"
+#include "customer-words.h"
 #include "gtk-window.h"
 #include "gtk-x11.h"
-#include "i18n.h"
-
-/* After this many codes that did not work, the customer is told to ask for
- * a new one: the viewer kills a code after 5 wrong tries and never says
- * which try was wrong, so retyping the same one soon stops helping. */
-#define FAILURES_BEFORE_NEW_CODE 3
 
 /* The window's width in pixels, whatever the page and the language. */
 #define WINDOW_WIDTH 480
@@ -117,11 +112,11 @@ static void hint(ui_gtk_window *w, const char *words)
 static size_t digits_before(const char *text, int chars)
 {
 	char *prefix = g_utf8_substring(text, 0, chars);
-	ui_gtk_code code;
+	ui_code code;
 
-	ui_gtk_code_read(prefix, &code);
+	ui_code_read(prefix, &code);
 	size_t n = code.n;
-	ui_gtk_code_clear(&code);
+	ui_code_clear(&code);
 	g_free(prefix);
 	return n;
 }
@@ -135,26 +130,26 @@ static gboolean regroup(gpointer data)
 	ui_gtk_window *w = data;
 	GtkEditable *editable = GTK_EDITABLE(w->code_entry);
 	const char *now = gtk_editable_get_text(editable);
-	ui_gtk_code code;
-	char text[UI_GTK_CODE_TEXT_MAX];
+	ui_code code;
+	char text[UI_CODE_TEXT_MAX];
 
 	w->regroup_source = 0;
-	ui_gtk_code_read(now, &code);
-	ui_gtk_code_format(&code, text);
+	ui_code_read(now, &code);
+	ui_code_format(&code, text);
 	if (strcmp(text, now) != 0) {
 		size_t k = digits_before(now, gtk_editable_get_position(editable));
 		w->reformatting = true;
 		gtk_editable_set_text(editable, text);
-		gtk_editable_set_position(editable, (int)(k + (k ? (k - 1) / 3 : 0)));
+		gtk_editable_set_position(editable, (int)ui_code_position(k));
 		w->reformatting = false;
 	}
 	if (code.stray)
-		hint(w, _("Only the digits of the code go here."));
+		hint(w, customer_words(CUSTOMER_CODE_STRAY));
 	else if (code.too_long)
-		hint(w, _("The code has 9 digits: the rest was left out."));
+		hint(w, customer_words(CUSTOMER_CODE_TOO_LONG));
 	else
 		hint(w, "");
-	ui_gtk_code_clear(&code);
+	ui_code_clear(&code);
 	memset(text, 0, sizeof(text));
 	return G_SOURCE_REMOVE;
 }
@@ -170,21 +165,21 @@ static void on_code_changed(GtkEditable *editable, gpointer data)
 
 static void submit_code(ui_gtk_window *w)
 {
-	ui_gtk_code code;
+	ui_code code;
 
 	if (w->regroup_source) {
 		g_source_remove(w->regroup_source);
 		regroup(w);
 	}
-	ui_gtk_code_read(gtk_editable_get_text(GTK_EDITABLE(w->code_entry)), &code);
-	if (code.n != UI_GTK_CODE_DIGITS) {
-		hint(w, _("The code has 9 digits. Please type all of them."));
-		ui_gtk_code_clear(&code);
+	ui_code_read(gtk_editable_get_text(GTK_EDITABLE(w->code_entry)), &code);
+	if (code.n != UI_CODE_DIGITS) {
+		hint(w, customer_words(CUSTOMER_CODE_INCOMPLETE));
+		ui_code_clear(&code);
 		return;
 	}
-	ui_gtk_window_wait(w, _("Connecting to the support team…"));
+	ui_gtk_window_wait(w, customer_words(CUSTOMER_CONNECTING));
 	w->actions.code(w->ctx, code.digits);
-	ui_gtk_code_clear(&code);
+	ui_code_clear(&code);
 }
 
 static void on_code_activate(GtkEntry *entry, gpointer data)
@@ -201,14 +196,14 @@ static void build_code_page(ui_gtk_window *w)
 {
 	GtkBox *page = new_page(w, "code");
 
-	add_label(page, _("Type the code the support person reads to you"), "kyoyu-title");
-	add_label(page, _("It has 9 digits, like 123-456-789."), NULL);
+	add_label(page, customer_words(CUSTOMER_CODE_TITLE), "kyoyu-title");
+	add_label(page, customer_words(CUSTOMER_CODE_EXAMPLE), NULL);
 	GtkWidget *entry = gtk_entry_new();
 	w->code_entry = GTK_ENTRY(entry);
 	gtk_widget_add_css_class(entry, "kyoyu-code");
 	gtk_entry_set_input_purpose(w->code_entry, GTK_INPUT_PURPOSE_DIGITS);
 	gtk_editable_set_alignment(GTK_EDITABLE(entry), 0.5);
-	gtk_editable_set_width_chars(GTK_EDITABLE(entry), UI_GTK_CODE_TEXT_MAX);
+	gtk_editable_set_width_chars(GTK_EDITABLE(entry), UI_CODE_TEXT_MAX);
 	g_signal_connect(entry, "changed", G_CALLBACK(on_code_changed), w);
 	g_signal_connect(entry, "activate", G_CALLBACK(on_code_activate), w);
 	gtk_box_append(page, entry);
@@ -216,7 +211,7 @@ static void build_code_page(ui_gtk_window *w)
 	w->code_hint = add_label(page, "", "kyoyu-hint");
 	gtk_widget_set_visible(GTK_WIDGET(w->code_hint), FALSE);
 	GtkBox *row = add_button_row(page);
-	add_button(row, _("_Connect"), "suggested-action", G_CALLBACK(on_connect_clicked), w);
+	add_button(row, customer_words(CUSTOMER_CONNECT), "suggested-action", G_CALLBACK(on_connect_clicked), w);
 }
 
 /* ---- the question -------------------------------------------------------- */
@@ -225,7 +220,7 @@ static void on_allow_clicked(GtkButton *button, gpointer data)
 {
 	ui_gtk_window *w = data;
 
-	ui_gtk_window_wait(w, _("Starting to share…"));
+	ui_gtk_window_wait(w, customer_words(CUSTOMER_STARTING));
 	w->actions.answer(w->ctx, UI_GTK_ALLOW);
 }
 
@@ -233,7 +228,7 @@ static void on_allow_unrecorded_clicked(GtkButton *button, gpointer data)
 {
 	ui_gtk_window *w = data;
 
-	ui_gtk_window_wait(w, _("Starting to share…"));
+	ui_gtk_window_wait(w, customer_words(CUSTOMER_STARTING));
 	w->actions.answer(w->ctx, UI_GTK_ALLOW_UNRECORDED);
 }
 
@@ -241,7 +236,7 @@ static void on_decline_clicked(GtkButton *button, gpointer data)
 {
 	ui_gtk_window *w = data;
 
-	ui_gtk_window_wait(w, _("Ending the session…"));
+	ui_gtk_window_wait(w, customer_words(CUSTOMER_ENDING));
 	w->actions.answer(w->ctx, UI_GTK_DECLINE);
 }
 
@@ -252,20 +247,16 @@ static void build_question_page(ui_gtk_window *w)
 	w->question = page;
 	w->ask_who = add_label(page, "", "kyoyu-title");
 	w->ask_verified = add_label(page, "", "kyoyu-verified");
-	add_label(page, _("They will only see your screen: they cannot click or type on "
-			  "your computer. You can pause or stop at any time."), NULL);
-	w->ask_recorded = add_label(page, _("The session will be recorded: what your screen "
-					    "shows is saved by the support team."),
-				    "kyoyu-recorded");
-	w->ask_optional = add_label(page, _("The support team would like to record the "
-					    "session, but you may share without recording."),
-				    "kyoyu-recorded");
-	add_label(page, _("Nothing is shared until you agree."), NULL);
+	add_label(page, customer_words(CUSTOMER_ONLY_SEE), NULL);
+	w->ask_recorded = add_label(page, customer_words(CUSTOMER_RECORDED), "kyoyu-recorded");
+	w->ask_optional =
+		add_label(page, customer_words(CUSTOMER_RECORDING_OPTIONAL), "kyoyu-recorded");
+	add_label(page, customer_words(CUSTOMER_NOTHING_UNTIL_AGREED), NULL);
 	GtkBox *row = add_button_row(page);
-	add_button(row, _("_Decline"), NULL, G_CALLBACK(on_decline_clicked), w);
-	w->allow_unrecorded = add_button(row, _("Share _without recording"), NULL,
+	add_button(row, customer_words(CUSTOMER_DECLINE), NULL, G_CALLBACK(on_decline_clicked), w);
+	w->allow_unrecorded = add_button(row, customer_words(CUSTOMER_ALLOW_UNRECORDED), NULL,
 					 G_CALLBACK(on_allow_unrecorded_clicked), w);
-	add_button(row, _("_Allow"), "suggested-action", G_CALLBACK(on_allow_clicked), w);
+	add_button(row, customer_words(CUSTOMER_ALLOW), "suggested-action", G_CALLBACK(on_allow_clicked), w);
 }
 
 /* ---- waiting and the end ------------------------------------------------- */
@@ -295,12 +286,12 @@ static void build_end_page(ui_gtk_window *w)
 {
 	GtkBox *page = new_page(w, "end");
 
-	add_label(page, _("The session has ended"), "kyoyu-title");
+	add_label(page, customer_words(CUSTOMER_ENDED_TITLE), "kyoyu-title");
 	w->end_why = add_label(page, "", NULL);
 	w->end_shared = add_label(page, "", NULL);
 	w->end_detail = add_label(page, "", "kyoyu-hint");
 	GtkBox *row = add_button_row(page);
-	add_button(row, _("_Close"), NULL, G_CALLBACK(on_close_clicked), w);
+	add_button(row, customer_words(CUSTOMER_CLOSE), NULL, G_CALLBACK(on_close_clicked), w);
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -327,8 +318,7 @@ ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx
 	w->actions = *actions;
 	w->ctx = ctx;
 	w->window = GTK_WINDOW(gtk_window_new());
-	/* TRANSLATORS: the title of the customer's window. */
-	gtk_window_set_title(w->window, _("Screen sharing with support"));
+	gtk_window_set_title(w->window, customer_words(CUSTOMER_WINDOW_TITLE));
 	gtk_window_set_icon_name(w->window, "kyoyu");
 	gtk_window_set_resizable(w->window, FALSE);
 	g_signal_connect(w->window, "close-request", G_CALLBACK(on_close_request), w);
@@ -375,18 +365,9 @@ void ui_gtk_window_ask_code(ui_gtk_window *w, unsigned failures)
 {
 	GtkEditable *entry = GTK_EDITABLE(w->code_entry);
 
-	if (failures >= FAILURES_BEFORE_NEW_CODE) {
+	if (failures >= CUSTOMER_FAILURES_BEFORE_NEW_CODE)
 		gtk_editable_set_text(entry, "");
-		gtk_label_set_text(w->code_problem,
-				   _("That did not work several times. Please ask the support "
-				     "person for a new code, then type the new one here."));
-	} else if (failures > 0) {
-		gtk_label_set_text(w->code_problem,
-				   _("That code did not work. Check it with the support person "
-				     "and type it again."));
-	} else {
-		gtk_label_set_text(w->code_problem, "");
-	}
+	gtk_label_set_text(w->code_problem, customer_words_code_problem(failures));
 	gtk_widget_set_visible(GTK_WIDGET(w->code_problem), failures > 0);
 	show_page(w, "code");
 	gtk_widget_grab_focus(GTK_WIDGET(w->code_entry));
@@ -410,33 +391,22 @@ char *ui_gtk_window_question_words(ui_gtk_window *w)
 
 char *ui_gtk_asker_label(const ui_gtk_asker *who)
 {
-	if (!who->name || !*who->name)
-		return NULL;
-	if (!who->organisation || !*who->organisation)
-		return g_strdup(who->name);
-	/* TRANSLATORS: the support person's name, then their organisation:
-	 * "Aiko Tanaka (Example Support)". */
-	return g_strdup_printf(_("%s (%s)"), who->name, who->organisation);
+	char label[CUSTOMER_WORDS_MAX];
+
+	return customer_words_asker(who->name, who->organisation, label, sizeof(label))
+		       ? g_strdup(label)
+		       : NULL;
 }
 
 void ui_gtk_window_ask_consent(ui_gtk_window *w, const ui_gtk_asker *who,
 			       ui_gtk_question question)
 {
 	bool recorded = question != UI_GTK_ASK_UNRECORDED;
-	char *label = ui_gtk_asker_label(who), *title;
+	char label[CUSTOMER_WORDS_MAX], title[CUSTOMER_WORDS_MAX];
 
-	if (label)
-		/* TRANSLATORS: %s is who asks: the support person's name, and
-		 * their organisation in brackets when the certificate names one. */
-		title = g_strdup_printf(recorded ? _("%s asks to see and record your screen")
-						 : _("%s asks to see your screen"),
-					label);
-	else
-		title = g_strdup(recorded ? _("The support team asks to see and record your screen")
-					  : _("The support team asks to see your screen"));
+	customer_words_asker(who->name, who->organisation, label, sizeof(label));
+	customer_words_question(label, recorded, title, sizeof(title));
 	gtk_label_set_text(w->ask_who, title);
-	g_free(title);
-	g_free(label);
 	gtk_label_set_text(w->ask_verified, who->verified ? who->verified : "");
 	gtk_widget_set_visible(GTK_WIDGET(w->ask_verified), who->verified && *who->verified);
 	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), question == UI_GTK_ASK_RECORDED);
@@ -450,8 +420,7 @@ void ui_gtk_window_show_end(ui_gtk_window *w, const char *why, bool shared,
 			    const char *detail)
 {
 	gtk_label_set_text(w->end_why, why);
-	gtk_label_set_text(w->end_shared, shared ? _("Your screen is no longer shared.")
-						 : _("Nothing was shared."));
+	gtk_label_set_text(w->end_shared, customer_words_after(shared));
 	gtk_label_set_text(w->end_detail, detail ? detail : "");
 	gtk_widget_set_visible(GTK_WIDGET(w->end_detail), detail && *detail);
 	/* The code is of no use any more. */

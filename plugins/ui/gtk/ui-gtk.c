@@ -26,6 +26,7 @@
 #define KYOYU_LOG_COMPONENT "ui/gtk"
 #include <kyoyu/kyoyu.h>
 
+#include "customer-words.h"
 #include "gtk-bar.h"
 #include "gtk-style.h"
 #include "gtk-window.h"
@@ -142,50 +143,13 @@ static void on_stop(void *ctx)
 
 /* ---- what the session says ----------------------------------------------- */
 
-static const char *end_words(uint32_t reason)
-{
-	switch (reason) {
-	case KYOYU_END_LEFT:
-		return _("You stopped sharing.");
-	case KYOYU_END_OPERATOR:
-		return _("The support person ended the session.");
-	case KYOYU_END_TIME_CAP:
-		return _("The time for this session is over.");
-	case KYOYU_END_IDLE:
-		return _("The session ended because nothing happened for a long time.");
-	case KYOYU_END_CONSENT_DECLINED:
-		return _("You declined, so your screen was not shared.");
-	case KYOYU_END_LINK_LOST:
-		return _("The connection was lost and did not come back.");
-	case KYOYU_END_REJECTED:
-		return _("The support team could not take the connection. Please call them "
-			 "again.");
-	default:
-		return _("Something went wrong, so the session ended. Please tell the "
-			 "support person.");
-	}
-}
-
-/* The banner's words for SECONDS left: minutes, then the last seconds. */
+/* The banner's words for SECONDS left, counting down. */
 static void show_warning(ui *u, int64_t seconds)
 {
-	char *words;
+	char words[CUSTOMER_WORDS_MAX];
 
-	if (seconds >= 60) {
-		unsigned long minutes = (unsigned long)(seconds + 30) / 60;
-		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
-						  "The session ends in about %d minute.",
-						  "The session ends in about %d minutes.", minutes),
-					(int)minutes);
-	} else {
-		words = g_strdup_printf(dngettext(KYOYU_TEXT_DOMAIN,
-						  "The session ends in %d second.",
-						  "The session ends in %d seconds.",
-						  (unsigned long)seconds),
-					(int)seconds);
-	}
+	customer_words_warning(seconds, words, sizeof(words));
 	ui_gtk_bar_warn(u->bar, words);
-	g_free(words);
 }
 
 static void show_time_left(ui *u)
@@ -233,7 +197,7 @@ static void on_state(ui *u, const kyoyu_state_info *st)
 			u->quit = true;
 			break;
 		}
-		ui_gtk_window_show_end(u->window, end_words(st->reason),
+		ui_gtk_window_show_end(u->window, customer_words_end(st->reason),
 				       u->shared, st->reason == KYOYU_END_ERROR ? u->error : NULL);
 		break;
 	default:
@@ -303,15 +267,13 @@ static void learn_operator(ui *u, const kyoyu_msg *msg)
 	if (!u->operator_name)
 		return;
 	u->operator_org = peer_text(msg, KYOYU_PEER_TEXT_ORG);
-	if (verified & KYOYU_PEER_VERIFIED_PIN) {
-		u->verified_words = g_strdup(_("Verified by the key this computer was set up with."));
-	} else {
-		char *issuer = peer_text(msg, KYOYU_PEER_TEXT_ISSUER);
-		/* TRANSLATORS: the name of a certificate authority. */
-		u->verified_words = g_strdup_printf(_("Verified by %s, which this computer trusts."),
-						    issuer ? issuer : _("a certificate authority"));
-		g_free(issuer);
-	}
+	char *issuer = NULL, words[CUSTOMER_WORDS_MAX];
+	if (!(verified & KYOYU_PEER_VERIFIED_PIN))
+		issuer = peer_text(msg, KYOYU_PEER_TEXT_ISSUER);
+	customer_words_verified(verified & KYOYU_PEER_VERIFIED_PIN, issuer, words,
+				sizeof(words));
+	u->verified_words = g_strdup(words);
+	g_free(issuer);
 }
 
 static void on_peer(ui *u, const kyoyu_msg *msg)
@@ -341,16 +303,7 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 		show_warning(u, n->seconds);
 		break;
 	case KYOYU_NOTICE_RECORDING_STOPPED:
-		/* Whoever recorded (the support team's console, which tells the
-		 * customer over the link, or this computer), the customer learns
-		 * that the sharing goes on unrecorded. */
-		ui_gtk_bar_tell(u->bar,
-				n->error == ENOSPC
-					? _("The recording stopped: the disk is full. Your screen is "
-					    "still shared, but nothing more is recorded.")
-					: _("The recording stopped: its file could not be written. "
-					    "Your screen is still shared, but nothing more is "
-					    "recorded."));
+		ui_gtk_bar_tell(u->bar, customer_words_recording_stopped(n->error));
 		break;
 	case KYOYU_NOTICE_CODEC_SWITCHED:
 		ui_gtk_bar_tell(u->bar, _("This computer could not keep up with sending the "
@@ -511,7 +464,7 @@ static int ui_run(void *priv, kyoyu_stage *stage)
 	if (ret == 0) {
 		u->inbox_source = g_unix_fd_add(fd, G_IO_IN, on_inbox, u);
 		u->second_source = g_timeout_add_seconds(1, on_second, u);
-		ui_gtk_window_wait(u->window, _("Getting ready…"));
+		ui_gtk_window_wait(u->window, customer_words(CUSTOMER_GETTING_READY));
 	}
 	while (ret == 0 && !u->quit)
 		g_main_context_iteration(context, TRUE);
