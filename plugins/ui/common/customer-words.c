@@ -44,6 +44,10 @@ static const char *const texts[CUSTOMER_TEXTS] = {
 	[CUSTOMER_PAUSE] = N_("_Pause"),
 	[CUSTOMER_RESUME] = N_("_Resume"),
 	[CUSTOMER_STOP] = N_("_Stop"),
+	/* TRANSLATORS: codec.format = "auto" went over to a cheaper codec. */
+	[CUSTOMER_CODEC_SWITCHED] = N_(
+		"This computer could not keep up with sending the screen, so it is "
+		"now sent in a lighter way. Text may look a little less sharp."),
 };
 
 const char *customer_words(customer_text which)

@@ -47,6 +47,7 @@ typedef enum customer_text {
 	CUSTOMER_PAUSE,
 	CUSTOMER_RESUME,
 	CUSTOMER_STOP,
+	CUSTOMER_CODEC_SWITCHED,
 	CUSTOMER_TEXTS
 } customer_text;
 

@@ -306,9 +306,7 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 		ui_gtk_bar_tell(u->bar, customer_words_recording_stopped(n->error));
 		break;
 	case KYOYU_NOTICE_CODEC_SWITCHED:
-		ui_gtk_bar_tell(u->bar, _("This computer could not keep up with sending the "
-					  "screen, so it is now sent in a lighter way. Text may "
-					  "look a little less sharp."));
+		ui_gtk_bar_tell(u->bar, customer_words(CUSTOMER_CODEC_SWITCHED));
 		break;
 	default:
 		break;

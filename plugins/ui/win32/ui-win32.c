@@ -281,6 +281,9 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 	case KYOYU_NOTICE_RECORDING_STOPPED:
 		ui_win32_bar_tell(u->bar, customer_words_recording_stopped(n->error));
 		break;
+	case KYOYU_NOTICE_CODEC_SWITCHED:
+		ui_win32_bar_tell(u->bar, customer_words(CUSTOMER_CODEC_SWITCHED));
+		break;
 	default:
 		break;
 	}
