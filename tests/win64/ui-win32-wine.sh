@@ -20,7 +20,10 @@
 #    stands still), Resume starts them again;
 #  - a click on Stop ends the session: the viewer says the customer
 #    stopped, the window says so in plain words; Close ends the agent.
-# Pictures of each step go to $KYOYU_SCREENSHOTS (docs/images) when it is set.
+# The customer's words are in KYOYU_TEST_LANGUAGE (en, the default, or ja:
+# the sharer's ui.language; the words looked for come from the build's
+# catalogues). Pictures of each step go to $KYOYU_SCREENSHOTS (docs/images)
+# when it is set, named after the language.
 # Prints TAP; skips everything when either build or a tool is missing.
 #
 # Usage: tests/win64/ui-win32-wine.sh [WIN64 [LINUX]]
@@ -105,8 +108,16 @@ shot() {
 }
 # has CLASS ID TEXT: the control's words contain TEXT.
 has() { poke text "$1" "$2" | grep -qF -- "$3"; }
+LANGUAGE_UNDER_TEST=${KYOYU_TEST_LANGUAGE:-en}
+# words MSGID: kyoyu's text MSGID in the language under test (MSGID itself
+# while no catalogue has it).
+words() {
+	LC_ALL=C.UTF-8 LANGUAGE=$LANGUAGE_UNDER_TEST TEXTDOMAINDIR=$LINUX/locale \
+		gettext kyoyu "$1"
+}
 
 OPERATOR="田中 愛子" DESK="ひかりサポート"
+WHO=$(words "%s (%s)" | sed "s/%s/$OPERATOR/; s/%s/$DESK/")
 check "the operator's certificate names them and their desk" \
 	sh -c '"$KYOYU_AGENT" --make-cert "$1/cert" --name "$2" --org "$3" >"$1/cert.out" 2>&1' \
 	- "$T" "$OPERATOR" "$DESK"
@@ -124,6 +135,7 @@ check "and the sharer's default UI on Windows is ui/win32" \
 
 # The Windows agent as the customer starts it: no ui.plugin.
 (cd "$OUT" && exec timeout 300 wine ./kyoyu-agent.exe -r sharer -o log.level=info \
+	-o "ui.language=$LANGUAGE_UNDER_TEST" \
 	-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=testsrc \
 	-o capture.width=640 -o capture.height=360 -o capture.fps=15 -o capture.pattern=full \
 	-o transport.host=127.0.0.1 -o "transport.port=$PORT" -o "transport.pin=$PIN" \
@@ -132,7 +144,7 @@ SHARER_PID=$!
 E2E_PIDS="$E2E_PIDS $SHARER_PID"
 
 check "the window asks for the code" poke wait customer $ID_CODE 90
-shot code-en customer $ID_CODE
+shot code-$LANGUAGE_UNDER_TEST customer $ID_CODE
 # full_width DIGITS: the digits as an input method in 全角 mode types them.
 full_width() {
 	echo "$1" | sed 's/0/０/g; s/1/１/g; s/2/２/g; s/3/３/g; s/4/４/g; s/5/５/g;
@@ -149,15 +161,15 @@ shown=$(poke text customer $ID_CODE)
 note "the field shows: $shown"
 check "full-width digits and ー are read as the code, grouped as it is read out" \
 	test "$shown" = "$CODE"
-shot code-typed-en customer $ID_CODE
+shot code-typed-$LANGUAGE_UNDER_TEST customer $ID_CODE
 xdotool key Return
 check "Enter connects, and the window names the operator from the certificate" \
-	wait_for 60 has customer $ID_TITLE "$OPERATOR ($DESK) asks to see your screen"
+	wait_for 60 has customer $ID_TITLE "$(words "%s asks to see your screen" | sed "s/%s/$WHO/")"
 check "and says how it was verified" \
-	has customer $ID_VERIFIED "Verified by the key this computer was set up with."
+	has customer $ID_VERIFIED "$(words "Verified by the key this computer was set up with.")"
 check "the viewer waits for the customer's answer" \
 	wait_for 30 state_is "$T/viewer.sock" "awaiting consent"
-shot question-en customer $ID_ALLOW
+shot question-$LANGUAGE_UNDER_TEST customer $ID_ALLOW
 check "nothing reaches the viewer before Allow" test "$(video_bytes viewer)" = 0
 
 click customer $ID_ALLOW
@@ -166,13 +178,14 @@ video_moved_past() { [ "$(video_bytes viewer)" -gt "$1" ]; }
 check "video reaches the viewer" wait_for 30 video_moved_past 0
 check "the bar shows above the other windows" poke wait bar $ID_STOP 30
 check "it says who sees the screen" \
-	has bar $ID_STATUS "Sharing your screen with $OPERATOR ($DESK)"
+	has bar $ID_STATUS "$(words "Sharing your screen with %s" | sed "s/%s/$WHO/")"
 left=$(poke text bar $ID_TIME)
 note "the bar's time: $left"
 check "and the time left (the viewer's 3-minute cap)" \
-	sh -c 'echo "$1" | grep -qE "^0[0-2]:[0-9][0-9] left$"' - "$left"
+	sh -c 'echo "$1" | grep -qxE "$2"' - "$left" \
+	"$(words "%s left" | sed 's/%s/0[0-2]:[0-9][0-9]/')"
 check "the customer's window gave way to the bar" poke gone customer 5
-shot bar-en bar $ID_STOP
+shot bar-$LANGUAGE_UNDER_TEST bar $ID_STOP
 
 # The operator's arrow: the operator holds the button in their window and
 # drags; the arrow on the customer's screen follows.  Where the window's
@@ -213,7 +226,7 @@ colour_at() {
 }
 check "the arrow is drawn there, red over the button" \
 	test "$(colour_at $((tip_x + 3)) $((tip_y + 8)))" = "#FF3B30"
-shot arrow-en bar $ID_STOP
+shot arrow-$LANGUAGE_UNDER_TEST bar $ID_STOP
 # Clicks go through it on Windows (WS_EX_LAYERED with WS_EX_TRANSPARENT);
 # Wine 8 gives them to the arrow's own X window, so that is checked by its
 # styles here, and the operator lets go before the customer clicks.
@@ -229,8 +242,8 @@ check "the operator letting go hides the arrow" wait_for 20 arrow_hidden
 click bar $ID_PAUSE
 check "a click on Pause pauses the session" wait_for 30 state_is "$T/viewer.sock" paused
 check "the operator is told" wait_for 30 said viewer 'The customer paused sharing'
-check "the bar says nothing is sent" has bar $ID_STATUS "Paused: nothing on your screen is sent"
-shot bar-paused-en bar $ID_STOP
+check "the bar says nothing is sent" has bar $ID_STATUS "$(words "Paused: nothing on your screen is sent")"
+shot bar-paused-$LANGUAGE_UNDER_TEST bar $ID_STOP
 wait_for 10 video_steady viewer >/dev/null
 v0=$(video_steady viewer)
 sleep 4
@@ -242,17 +255,20 @@ check "a click on Resume shares again" wait_for 30 state_is "$T/viewer.sock" sha
 check "video flows again" wait_for 30 video_moved_past "$v1"
 
 check "the time warning shows as a banner above the bar" \
-	wait_for 90 has bar $ID_WARNING "The session ends in about 2 minutes."
-shot bar-warning-en bar $ID_STOP
+	wait_for 90 has bar $ID_WARNING \
+	"$(LC_ALL=C.UTF-8 LANGUAGE=$LANGUAGE_UNDER_TEST TEXTDOMAINDIR=$LINUX/locale \
+		ngettext kyoyu "The session ends in about %d minute." \
+		"The session ends in about %d minutes." 2 | sed 's/%d/2/')"
+shot bar-warning-$LANGUAGE_UNDER_TEST bar $ID_STOP
 
 click bar $ID_STOP
 check "a click on Stop ends the session" wait_for 30 poke wait customer $ID_CLOSE 30
 check "the operator is told the customer stopped" \
 	wait_for 30 said viewer 'the customer stopped sharing'
-check "the window says so in plain words" has customer $ID_TEXT "You stopped sharing."
+check "the window says so in plain words" has customer $ID_TEXT "$(words "You stopped sharing.")"
 check "and that the screen is no longer shared" \
-	has customer $ID_MORE "Your screen is no longer shared."
-shot ended-en customer $ID_CLOSE
+	has customer $ID_MORE "$(words "Your screen is no longer shared.")"
+shot ended-$LANGUAGE_UNDER_TEST customer $ID_CLOSE
 reap "$VIEWER_PID" 30
 check "the viewer exits cleanly" test "$STATUS" = 0
 check "the window stays until the customer closes it" poke wait customer $ID_CLOSE 1
