@@ -42,16 +42,16 @@ Section
 	!insertmacro INSTALL_FILES
 !ifdef DESK_CONFIG
 	File "/oname=agent.cfg" "${DESK_CONFIG}"
-	CreateShortcut "$SMPROGRAMS\kyoyu.lnk" "$INSTDIR\kyoyu-agent.exe" \
-		'-r sharer -c "$INSTDIR\agent.cfg"' "$INSTDIR\kyoyu-agent.exe" 0
+	CreateShortcut "$SMPROGRAMS\kyoyu.lnk" "$INSTDIR\kyoyu.exe" \
+		'-r sharer -c "$INSTDIR\agent.cfg"' "$INSTDIR\kyoyu.exe" 0
 !else
-	CreateShortcut "$SMPROGRAMS\kyoyu.lnk" "$INSTDIR\kyoyu-agent.exe" "-r sharer" \
-		"$INSTDIR\kyoyu-agent.exe" 0
+	CreateShortcut "$SMPROGRAMS\kyoyu.lnk" "$INSTDIR\kyoyu.exe" "-r sharer" \
+		"$INSTDIR\kyoyu.exe" 0
 !endif
 	WriteUninstaller "$INSTDIR\uninstall.exe"
 	WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayName" "kyoyu"
 	WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
-	WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayIcon" "$INSTDIR\kyoyu-agent.exe"
+	WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayIcon" "$INSTDIR\kyoyu.exe"
 	WriteRegStr HKCU "${UNINSTALL_KEY}" "InstallLocation" "$INSTDIR"
 	WriteRegStr HKCU "${UNINSTALL_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
 	WriteRegStr HKCU "${UNINSTALL_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'

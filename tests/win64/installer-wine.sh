@@ -63,6 +63,10 @@ check "nothing went where only an administrator may write" \
 check "a Start-menu entry of the user's own" test -f "$start_menu/kyoyu.lnk"
 check "which runs the sharer with the desk's settings" sh -c \
 	'strings -el "$1" | grep -q -- "-r sharer -c \".*\\\\agent.cfg\"$"' sh "$start_menu/kyoyu.lnk"
+check "through kyoyu.exe, a program of Windows' GUI subsystem: no console window opens" \
+	sh -c 'strings -el "$1" | grep -q "\\\\kyoyu\.exe$" &&
+		x86_64-w64-mingw32-objdump -p "$2/kyoyu.exe" | grep -q "^Subsystem.*(Windows GUI)"' \
+	sh "$start_menu/kyoyu.lnk" "$inst"
 wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\kyoyu' \
 	>"$T/reg.out" 2>&1
 tr -d '\r' <"$T/reg.out" | sed 's/^/#   /'

@@ -65,7 +65,7 @@ require_plugins ui-sdl
 command -v wine >/dev/null || skip_all "wine is missing (apt-get install wine wine64)"
 POKE=$OUT/tree/tests/win64/win32-poke.exe
 [ -f "$POKE" ] || skip_all "no $POKE: run scripts/cross-win64 --tests first"
-for f in kyoyu-agent.exe kyoyu-ui-win32.dll kyoyu-transport-tls.dll kyoyu-codec-vpx.dll \
+for f in kyoyu-agent.exe kyoyu.exe kyoyu-ui-win32.dll kyoyu-transport-tls.dll kyoyu-codec-vpx.dll \
 	kyoyu-capture-testsrc.dll; do
 	[ -f "$OUT/$f" ] || skip_all "no $OUT/$f: run scripts/cross-win64 --tests first"
 done
@@ -133,8 +133,9 @@ check "and the sharer's default UI on Windows is ui/win32" \
 	sh -c 'cd "$1" && wine ./kyoyu-agent.exe --help 2>/dev/null | tr -d "\r" |
 		grep -q "^  ui  *plugin = win32 (sharer)"' - "$OUT"
 
-# The Windows agent as the customer starts it: no ui.plugin.
-(cd "$OUT" && exec timeout 300 wine ./kyoyu-agent.exe -r sharer -o log.level=info \
+# The Windows agent as the customer starts it: kyoyu.exe (the Start menu's,
+# no console), no ui.plugin.
+(cd "$OUT" && exec timeout 300 wine ./kyoyu.exe -r sharer -o log.level=info \
 	-o "ui.language=$LANGUAGE_UNDER_TEST" \
 	-o codec.plugin=vpx -o codec.format=vp9 -o capture.plugin=testsrc \
 	-o capture.width=640 -o capture.height=360 -o capture.fps=15 -o capture.pattern=full \
