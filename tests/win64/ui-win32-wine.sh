@@ -31,34 +31,10 @@
 #   build (make check): build/check.
 set -u
 KYOYU_TOP=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=$(cd "${1:-$KYOYU_TOP/build/win64}" 2>/dev/null && pwd) || {
-	echo "1..0 # SKIP no ${1:-build/win64}: run scripts/cross-win64 --tests first"
-	exit 0
-}
-LINUX=$(cd "${2:-$KYOYU_TOP/build/check}" 2>/dev/null && pwd) || {
-	echo "1..0 # SKIP no Linux build ${2:-build/check}: run scripts/test first"
-	exit 0
-}
+WIN64=${1:-} LINUX=${2:-}
+. "$KYOYU_TOP/tests/win64/wine-session.sh"
 SHOTS=${KYOYU_SCREENSHOTS:-}
 [ -z "$SHOTS" ] || SHOTS=$(cd "$SHOTS" && pwd)
-
-# What make check gives the tests of tests/e2e (tests/Makefile.inc).
-KYOYU_AGENT=$LINUX/kyoyu-agent KYOYU_BUILDDIR=$LINUX KYOYU_SRCDIR=$KYOYU_TOP
-KYOYU_LOCALEDIR=$LINUX/locale LC_ALL=C
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-LSAN_OPTIONS=suppressions=$KYOYU_TOP/tests/lsan.supp:print_suppressions=0
-export KYOYU_AGENT KYOYU_BUILDDIR KYOYU_SRCDIR KYOYU_LOCALEDIR LC_ALL ASAN_OPTIONS \
-	UBSAN_OPTIONS LSAN_OPTIONS
-unset LANGUAGE
-[ -x "$KYOYU_AGENT" ] || {
-	echo "1..0 # SKIP no $KYOYU_AGENT: build kyoyu for Linux first"
-	exit 0
-}
-. "$KYOYU_TOP/tests/e2e/session-lib.sh"
-. "$KYOYU_TOP/tests/win64/wine-lib.sh"
-T=$E2E_TMP
-trap 'wine_cleanup; e2e_cleanup' EXIT
 
 require_tools Xvfb xdotool xwd convert import
 require_plugins ui-sdl
