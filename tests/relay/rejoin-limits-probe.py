@@ -20,12 +20,10 @@ on a failure."""
 import os
 import sys
 
-from relay_wire import (CLAIM, CODE, JOINED, OFFER, REFUSED, REJOIN, TICKET, link, msg,
+from relay_wire import (CAN_REJOIN, CLAIM, CODE, JOINED, NO_SESSION, OFFER, RATE_LIMITED,
+                        REFUSED, REJOIN, SIDE_SHARER, SIDE_VIEWER, TICKET, link, msg,
                         read_exactly, read_message)
 
-SIDE_SHARER, SIDE_VIEWER = 1, 2
-CAN_REJOIN = 1
-RATE_LIMITED, NO_SESSION = 2, 7
 failed = False
 
 

@@ -20,12 +20,10 @@ import socket
 import sys
 import time
 
-from relay_wire import (CLAIM, CODE, JOINED, OFFER, REFUSED, REJOIN, TICKET, link, msg,
+from relay_wire import (CAN_REJOIN, CLAIM, CODE, JOINED, NO_SESSION, NOT_OPERATOR, OFFER,
+                        REFUSED, REJOIN, SIDE_SHARER, SIDE_VIEWER, TICKET, link, msg,
                         read_exactly, read_message)
 
-SIDE_SHARER, SIDE_VIEWER = 1, 2
-CAN_REJOIN = 1
-NOT_OPERATOR, NO_SESSION = 4, 7
 failed = False
 
 

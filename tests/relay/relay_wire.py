@@ -8,6 +8,11 @@ import ssl
 import struct
 
 OFFER, CLAIM, CODE, JOINED, REFUSED, PASS, TICKET, REJOIN = range(1, 9)
+# A CLAIM's reason; a REJOIN's reason: which side of the session comes back.
+CAN_REJOIN = 1
+SIDE_SHARER, SIDE_VIEWER = 1, 2
+# REFUSED's reasons the probes look for.
+RATE_LIMITED, NOT_OPERATOR, NO_SESSION = 2, 4, 7
 
 
 def msg(kind, reason=0, retry=0, body=b""):
