@@ -54,9 +54,16 @@ void relay_link_free(relay_server *s, rlink *l)
 		SSL_free(l->ssl);
 	}
 	ERR_clear_error();
-	close(l->fd);
+	relay_resolve_free(l->resolving);
+	if (l->fd >= 0)
+		close(l->fd);
 	OPENSSL_cleanse(l, sizeof(*l));
 	free(l);
+}
+
+int relay_link_fd(const rlink *l)
+{
+	return l->state == RESOLVING ? relay_resolve_fd(l->resolving) : l->fd;
 }
 
 static void session_ended(relay_server *s, rlink *l)
@@ -206,6 +213,31 @@ bool relay_step(relay_server *s, rlink *l, int64_t now, bool *again)
 		l->more = false;
 
 	switch (l->state) {
+	case RESOLVING: {
+		char addr[RELAY_ADDR_SIZE];
+		const char *why = NULL;
+		int got = relay_resolve_result(l->resolving, addr, &why);
+		if (got == 0)
+			return true;
+		relay_resolve_free(l->resolving);
+		l->resolving = NULL;
+		if (got < 0) {
+			kyoyu_warn("cannot resolve the relay node %s: %s (check its "
+				   "relay.node_address)", l->addr, why ? why : "no address");
+			return false;
+		}
+		l->fd = relay_nodes_connect(addr, l->node_port);
+		if (l->fd < 0) {
+			kyoyu_warn("cannot connect to the relay node %s at %s: %s", l->addr, addr,
+				   strerror(-l->fd));
+			l->fd = -1;
+			return false;
+		}
+		if (SSL_set_fd(l->ssl, l->fd) != 1)
+			return false;
+		l->state = CONNECTING;
+		return true; /* connected when poll() says it can write */
+	}
 	case CONNECTING: {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -328,6 +360,11 @@ bool relay_timers(relay_server *s, rlink *l, int64_t now, int *timeout_ms)
 			retire_code(s, l);
 			relay_refuse(l, KP_RELAY_BAD_CODE, 0, now);
 			return true;
+		case RESOLVING:
+			kyoyu_warn("the relay node %s had no address within relay."
+				   "handshake_timeout_s (%d s): its DNS server is slow or down",
+				   l->addr, s->cfg.handshake_timeout_s);
+			return false;
 		default:
 			return false;
 		}

@@ -102,25 +102,32 @@ bool relay_nodes_same_key(SSL *ssl, SSL_CTX *own)
 	return mine && theirs && EVP_PKEY_eq(mine, theirs) == 1;
 }
 
-int relay_nodes_connect(const char *node)
+bool relay_nodes_split(const char *node, char host[RELAY_NODE_ADDR_SIZE], char port[8])
 {
-	char host[RELAY_NODE_ADDR_SIZE];
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *ai;
 	const char *colon = strrchr(node, ':');
+	size_t len;
+
+	if (!colon || colon == node || !colon[1] || strlen(colon + 1) >= 8)
+		return false;
+	len = (size_t)(colon - node);
+	if (node[0] == '[' && colon[-1] == ']' && len > 2) {
+		node++;
+		len -= 2;
+	}
+	snprintf(host, RELAY_NODE_ADDR_SIZE, "%.*s", (int)len, node);
+	snprintf(port, 8, "%s", colon + 1);
+	return true;
+}
+
+int relay_nodes_connect(const char *addr, const char *port)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+	struct addrinfo *ai;
 	int one = 1;
 
-	if (!colon || colon == node || !colon[1])
+	if (getaddrinfo(addr, port, &hints, &ai) != 0)
 		return -EINVAL;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - node), node);
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	/* A name is resolved here, in the loop: a node address is best a
-	 * number or a name in /etc/hosts (docs/relay.md). */
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return -EHOSTUNREACH;
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		freeaddrinfo(ai);

@@ -36,8 +36,13 @@ SSL_CTX *relay_nodes_client_ctx(const char *cert, const char *key, char *err, si
  * only another node of this desk has it. */
 bool relay_nodes_same_key(SSL *ssl, SSL_CTX *own);
 
-/* Starts a non-blocking TCP connection to NODE ("HOST:PORT").  Returns
- * the descriptor (connecting), or a negative errno. */
-int relay_nodes_connect(const char *node);
+/* Splits NODE ("HOST:PORT" or "[V6]:PORT") into HOST (brackets gone) and
+ * PORT.  False when NODE is not of that form. */
+bool relay_nodes_split(const char *node, char host[RELAY_NODE_ADDR_SIZE], char port[8]);
+
+/* Starts a non-blocking TCP connection to ADDR (a numeric address, never
+ * a name: a name is resolved off the loop first, relay/resolve.h) and
+ * PORT.  Returns the descriptor (connecting), or a negative errno. */
+int relay_nodes_connect(const char *addr, const char *port);
 
 #endif

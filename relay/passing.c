@@ -23,24 +23,54 @@
 
 #include "server-priv.h"
 
+/* Opens L's way to NODE: a connection at once when NODE's host is an
+ * address, else its name is resolved first, off the loop (RESOLVING), as
+ * a slow DNS server must not hold every session's bytes.  Returns 0 or a
+ * negative errno. */
+static int open_to(rlink *l, const char *node)
+{
+	char host[RELAY_NODE_ADDR_SIZE];
+
+	if (!relay_nodes_split(node, host, l->node_port))
+		return -EINVAL;
+	if (!relay_resolve_numeric(host)) {
+		l->resolving = relay_resolve_start(host);
+		l->state = RESOLVING;
+		return l->resolving ? 0 : -ENOMEM;
+	}
+	l->fd = relay_nodes_connect(host, l->node_port);
+	if (l->fd < 0) {
+		int ret = l->fd;
+		l->fd = -1;
+		return ret;
+	}
+	l->state = CONNECTING;
+	return SSL_set_fd(l->ssl, l->fd) == 1 ? 0 : -ENOMEM;
+}
+
 void relay_pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t link,
 		    uint8_t reason, int64_t now)
 {
 	kp_relay_msg m = {.type = KP_RELAY_PASS, .reason = reason, .link = link};
 	rlink *l = NULL;
-	int fd = s->n_links < (size_t)s->cfg.max_links ? relay_nodes_connect(node) : -EMFILE;
+	int ret = -EMFILE;
 
-	if (fd < 0 || !(l = calloc(1, sizeof(*l))) || !(l->ssl = SSL_new(s->client_ctx)) ||
-	    SSL_set_fd(l->ssl, fd) != 1) {
+	if (s->n_links < (size_t)s->cfg.max_links) {
+		ret = -ENOMEM;
+		if ((l = calloc(1, sizeof(*l)))) {
+			l->fd = -1;
+			if ((l->ssl = SSL_new(s->client_ctx)))
+				ret = open_to(l, node);
+		}
+	}
+	if (ret) {
 		kyoyu_warn("cannot reach the relay node %s where the operator waits (%s): check "
-			   "its relay.node_address", node, fd < 0 ? strerror(-fd) : "no memory");
+			   "its relay.node_address", node, strerror(-ret));
 		goto out_fail;
 	}
 	SSL_set_connect_state(l->ssl);
-	l->fd = fd;
 	l->outbound = true;
 	l->id = ++s->next_id;
-	l->state = CONNECTING;
 	l->deadline_us = now + (int64_t)s->cfg.handshake_timeout_s * 1000000;
 	snprintf(l->addr, sizeof(l->addr), "%.*s", (int)sizeof(l->addr) - 1, node);
 	if (sharer) {
@@ -62,11 +92,12 @@ void relay_pass_to(relay_server *s, rlink *sharer, const char *node, uint64_t li
 
 out_fail:
 	if (l) {
+		relay_resolve_free(l->resolving);
+		if (l->fd >= 0)
+			close(l->fd);
 		SSL_free(l->ssl);
 		free(l);
 	}
-	if (fd >= 0)
-		close(fd);
 	ERR_clear_error();
 	/* Its code (or ticket) is spent: what one meets for a code gone. */
 	if (sharer)

@@ -18,6 +18,7 @@
 #include "nodes.h"
 #include "proto/relay-wire.h"
 #include "proto/tally.h"
+#include "resolve.h"
 #include "server.h"
 #include "store.h"
 
@@ -55,12 +56,13 @@ typedef enum link_state {
 	JOINED,    /* forwarding to and from peer */
 	/* Joining across nodes (docs/relay.md, "Several nodes"). */
 	PASSING,    /* a sharer whose operator waits on another node */
+	RESOLVING,  /* to that node: its name, in a thread (relay/resolve.h) */
 	CONNECTING, /* to that node: TCP */
 	AWAIT,      /* to that node: TLS, PASS sent, reading its answer */
 } link_state;
 
 typedef struct rlink { /* one TCP connection to the relay */
-	int fd;
+	int fd; /* -1 while RESOLVING */
 	SSL *ssl;
 	link_state state;
 	uint64_t id;
@@ -77,10 +79,14 @@ typedef struct rlink { /* one TCP connection to the relay */
 	int64_t reply_at_us;        /* a claim's answer: its arrival and relay.reject_delay_ms */
 	char room[KP_RELAY_ROOM_DIGITS]; /* PARKED: which code to retire */
 	struct rlink *peer;
-	/* PASSING and its link to the other node (CONNECTING, HANDSHAKE or
-	 * AWAIT), each other's until joined or refused. */
+	/* PASSING and its link to the other node (RESOLVING, CONNECTING,
+	 * HANDSHAKE or AWAIT), each other's until joined or refused. */
 	struct rlink *pass;
 	bool outbound; /* a link this node opened to another */
+	/* RESOLVING: the other node's name, answered off the loop, and the
+	 * port to connect to once it is. */
+	relay_resolve *resolving;
+	char node_port[8];
 	/* Bytes read from the peer, to write to this link. */
 	uint8_t buf[FORWARD_BUF];
 	size_t len, off;
@@ -151,6 +157,9 @@ rlink *relay_ref_link(const relay_ref *ref);
 void relay_ref_free(relay_ref *ref);
 /* Frees L (and ends its session; its peer goes too). */
 void relay_link_free(relay_server *s, rlink *l);
+/* What the loop polls for L: its socket, or while RESOLVING the
+ * descriptor that says its node's name has an answer. */
+int relay_link_fd(const rlink *l);
 /* OWNER as Redis keeps it for L: its number and this node. */
 void relay_owner_of(const relay_server *s, const rlink *l, char owner[RELAY_OWNER_SIZE]);
 /* Makes M the message L sends next. */

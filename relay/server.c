@@ -268,6 +268,8 @@ static short events_of(const rlink *l)
 	short ev = 0;
 
 	switch (l->state) {
+	case RESOLVING: /* the answer's descriptor */
+		return POLLIN;
 	case CONNECTING:
 		return POLLOUT;
 	case HANDSHAKE: /* an outbound link's PASS waits for it */
@@ -364,7 +366,7 @@ int relay_server_run(relay_server *s, volatile sig_atomic_t *stop)
 			short ev = events_of(l);
 			polled[n - 1] = l;
 			/* Nothing to wait for (a delayed answer): not even a hang-up. */
-			pfds[n++] = (struct pollfd){ev ? l->fd : -1, ev, 0};
+			pfds[n++] = (struct pollfd){ev ? relay_link_fd(l) : -1, ev, 0};
 		}
 		if (s->metrics)
 			n_metrics = relay_metrics_poll(s->metrics, pfds + n, RELAY_METRICS_FDS,

@@ -15,8 +15,9 @@
  *   the answer (a 16-bit length, then its bytes).  Besides the sanitizers
  *   it aborts when a promise of store.h breaks: every call is answered
  *   exactly once, a won or dead code names an owner, a re-join that joins
- *   names the link that waits; owners go through relay_owner_parse as
- *   the relay's callbacks take them.
+ *   names the link that waits; owners go through relay_owner_parse and
+ *   their node's address through relay_nodes_split, as the relay's
+ *   callbacks take them.
  *
  * Built as a libFuzzer target with --enable-fuzzing (clang), and as
  * fuzz-relay-replay (with replay-main.c) for `make check`, which runs the
@@ -143,11 +144,13 @@ static void serve(size_t i)
 static void check_owner(const char *owner)
 {
 	uint64_t link;
-	char node[RELAY_NODE_ADDR_SIZE];
+	char node[RELAY_NODE_ADDR_SIZE], host[RELAY_NODE_ADDR_SIZE], port[8];
 
 	if (!owner)
 		fail("a won or dead code, or a re-join, without the owner store.h promises");
-	relay_owner_parse(owner, &link, node);
+	/* The node's address is split next, as passing.c does to reach it. */
+	if (relay_owner_parse(owner, &link, node))
+		relay_nodes_split(node, host, port);
 }
 
 static void on_issued(void *ctx, int ret, const char digits[KP_WIRE_CODE_DIGITS])

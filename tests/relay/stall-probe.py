@@ -6,6 +6,7 @@ messages (proto/relay-wire.h) as both agents of one session:
   stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY SECONDS REDIS_PID
   stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY SECONDS 'COMMAND'
   stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY offer
+  stall-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY across OTHER_PORT
 
 The first joins an operator's OFFER and a customer's CLAIM, then sends 64
 bytes from the customer, echoes them from the operator and reads them back
@@ -18,7 +19,11 @@ more) and
 "up|stopped offers: CODE n, REFUSED-3 n, ...".
 The second, instead of stopping Redis, runs the shell COMMAND between the
 two phases; its second phase is called "after".
-The third asks for one code: "offer: CODE" or "offer: REFUSED-R"."""
+The third asks for one code: "offer: CODE" or "offer: REFUSED-R".
+The fourth parks an operator at PORT and claims its code as a customer at
+OTHER_PORT, another node on the same Redis, which passes the customer to
+the first: "across: JOINED in MS ms" once both sides read JOINED, or
+"across: REFUSED-R in MS ms"."""
 
 import os
 import signal
@@ -108,8 +113,26 @@ def stall(host, port, cert, key, seconds, redis_pid, command=None):
     return 0
 
 
+def across(host, port, cert, key, other_port):
+    op, kind, reason, m = offer(host, port, cert, key)
+    if kind != CODE:
+        print("across: no code (%s)" % answer_text(kind, reason))
+        return 1
+    t0 = time.monotonic()
+    cu = link(host, other_port)
+    cu.sendall(msg(CLAIM, 0, 0, m[8:17]))
+    kind, reason, _ = reply(cu)
+    if kind == JOINED:
+        kind, reason, _ = reply(op)
+    print("across: %s in %d ms" % ("JOINED" if kind == JOINED else answer_text(kind, reason),
+                                   (time.monotonic() - t0) * 1000), flush=True)
+    return 0 if kind == JOINED else 1
+
+
 def main():
     host, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    if sys.argv[5] == "across":
+        return across(host, port, cert, key, int(sys.argv[6]))
     if sys.argv[5] == "offer":
         s, kind, reason, _ = offer(host, port, cert, key)
         print("offer: " + answer_text(kind, reason))
