@@ -6,6 +6,7 @@ back"):
 
   rejoin-limits-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY BUDGET limits
   rejoin-limits-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY 0 join
+  rejoin-limits-probe.py HOST PORT OPERATOR_CERT OPERATOR_KEY N spend
 
 "limits": forged tickets from 127.0.0.2 are refused as unknown BUDGET
 times, then as over the address's budget; 200 other addresses each try
@@ -14,7 +15,9 @@ flush it); an operator's side (its certificate shown) from 127.0.0.2 is
 not counted; and a real session whose customer is at 127.0.0.250 comes
 back meanwhile.  "join": an operator's OFFER and a customer's CLAIM are
 joined; prints "join: TICKET JOINED" or "join: JOINED" (no ticket) for
-each side.  Prints one line per step, "ok ..." or "FAIL ...", and exits 1
+each side.  "spend": N forged tickets from 127.0.0.1, which spend that
+address's budget for the minute (tests/relay/relay-rejoin-limited.sh);
+prints "spend: REFUSED-R" for each.  Prints one line per step, "ok ..." or "FAIL ...", and exits 1
 on a failure."""
 
 import os
@@ -119,10 +122,19 @@ def join(host, port, cert, key):
     say(read_exactly(op, 5) == b"hello", "bytes cross")
 
 
+def spend(host, port, n):
+    for _ in range(n):
+        kind, reason, _ = rejoin(host, port, os.urandom(32), source="127.0.0.1")
+        print("spend: %s" % ("REFUSED-%d" % reason if kind == REFUSED else "type-%d" % kind),
+              flush=True)
+
+
 def main():
     host, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if sys.argv[6] == "limits":
         limits(host, port, cert, key, int(sys.argv[5]))
+    elif sys.argv[6] == "spend":
+        spend(host, port, int(sys.argv[5]))
     else:
         join(host, port, cert, key)
     return 1 if failed else 0

@@ -106,14 +106,14 @@ static void test_loader_finds_codec_and_transport_by_name(void **state)
 
 static void test_loader_refuses_abi_major_mismatch(void **state)
 {
-	expect_refused(*state, PLUGIN("abi2"), -EPROTO, "built for plugin ABI 2.1",
-		       "this kyoyu speaks 1.1", NULL);
+	expect_refused(*state, PLUGIN("abi2"), -EPROTO, "built for plugin ABI 2.2",
+		       "this kyoyu speaks 1.2", NULL);
 }
 
 static void test_loader_refuses_newer_minor(void **state)
 {
-	expect_refused(*state, PLUGIN("newminor"), -EPROTO, "built for plugin ABI 1.2",
-		       "newer than this kyoyu's 1.1", NULL);
+	expect_refused(*state, PLUGIN("newminor"), -EPROTO, "built for plugin ABI 1.3",
+		       "newer than this kyoyu's 1.2", NULL);
 }
 
 static void test_loader_names_missing_callback(void **state)
@@ -138,7 +138,7 @@ static void test_loader_refuses_unresolved_symbol_at_load(void **state)
 {
 	expect_refused(*state, PLUGIN("unresolved"), -ENOEXEC, "refused",
 		       "it calls kyoyu_function_from_a_future_core, which is not part of "
-		       "plugin ABI 1.1", NULL);
+		       "plugin ABI 1.2", NULL);
 }
 
 static void test_loader_refuses_plugin_calling_the_cores_own_function(void **state)
@@ -146,7 +146,7 @@ static void test_loader_refuses_plugin_calling_the_cores_own_function(void **sta
 	/* The test program has the gate linked in, as the agent has: only
 	 * libkyoyu's exports may resolve a plugin's calls. */
 	expect_refused(*state, PLUGIN("private"), -ENOEXEC,
-		       "it calls kyoyu_bus_open_to, which is not part of plugin ABI 1.1 "
+		       "it calls kyoyu_bus_open_to, which is not part of plugin ABI 1.2 "
 		       "(only what <kyoyu/*.h> declares is)", NULL);
 }
 

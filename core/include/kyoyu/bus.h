@@ -163,6 +163,11 @@ typedef enum kyoyu_notice_kind {
 	 * name ("h264").  Posted by the sharer's encode stage and by the
 	 * viewer's transport when the video's codec changes. */
 	KYOYU_NOTICE_CODEC_SWITCHED = 4,
+	/* ABI 1.2, sharer: the link is lost and coming back was refused for
+	 * now (the relay's budget of re-joins from this address): the next
+	 * try is in u.notice.seconds, within the session's grace.  Posted by
+	 * the sharer's transport. */
+	KYOYU_NOTICE_RECONNECTING = 5,
 } kyoyu_notice_kind;
 
 typedef struct kyoyu_cursor_info {

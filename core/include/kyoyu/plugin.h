@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define KYOYU_ABI_MAJOR 1
-#define KYOYU_ABI_MINOR 1
+#define KYOYU_ABI_MINOR 2
 
 typedef enum kyoyu_kind {
 	KYOYU_KIND_CAPTURE = 1,

@@ -68,11 +68,14 @@ void *kt_relay_wrap(kt_tls *outer, kt_tls *inner, int fd, const kp_relay_msg *re
 static void make_reject(relay_stream *s)
 {
 	kp_wire_msg m = {.type = KP_WIRE_REJECT};
+	bool limited = s->got.type == KP_RELAY_REFUSED && s->got.reason == KP_RELAY_RATE_LIMITED;
 
-	if (s->resuming)
-		m.u.reject.reason = KP_WIRE_REJECT_RESUME_REFUSED;
-	else if (s->got.reason == KP_RELAY_RATE_LIMITED)
+	/* A REJOIN over its address's budget is refused for now, not for
+	 * good: the sharer comes back later, within its grace. */
+	if (limited)
 		m.u.reject.reason = KP_WIRE_REJECT_RATE_LIMITED;
+	else if (s->resuming)
+		m.u.reject.reason = KP_WIRE_REJECT_RESUME_REFUSED;
 	else
 		m.u.reject.reason = KP_WIRE_REJECT_BAD_CODE;
 	m.u.reject.retry_after_s = s->got.retry_s;
@@ -119,7 +122,8 @@ static int took_reply(relay_stream *s)
 			return KP_RELAY_REFUSED;
 		}
 		/* The sharer reads it as the viewer's REJECT when it is about
-		 * the code; anything else fails the attempt. */
+		 * the code or the address's budget (of codes, or of re-joins:
+		 * it comes back later); anything else fails the attempt. */
 		if (!s->viewer && (m.reason == KP_RELAY_BAD_CODE ||
 				   m.reason == KP_RELAY_RATE_LIMITED)) {
 			make_reject(s);

@@ -20,6 +20,10 @@
 #define BYE_GRACE_US 2500000
 #define FIRST_RETRY_US 500000
 #define RETRY_US 1000000
+/* Coming back refused for now (the relay's re-joins per address) without
+ * a time to wait: the waits double from the first to the last. */
+#define LIMITED_FIRST_WAIT_US 2000000
+#define LIMITED_LAST_WAIT_US 30000000
 
 typedef enum phase {
 	WAIT_CODE,  /* for the customer to type the code */
@@ -55,6 +59,7 @@ struct kt_sharer {
 	bool resuming;
 	uint8_t token[KP_WIRE_TOKEN_SIZE];
 	int64_t grace_us, lost_until_us, next_attempt_us;
+	int64_t limited_wait_us; /* the last wait when coming back was refused for now */
 
 	uint32_t state; /* the local session's */
 	int64_t bye_deadline_us;
@@ -265,6 +270,7 @@ static void welcomed(kt_sharer *s, int64_t now)
 		s->con.identity(s->con.ctx, conn, &id);
 	kp_peer_attach(s->peer, conn, &link, now);
 	if (s->resuming) {
+		s->limited_wait_us = 0;
 		kyoyu_info("back in touch with the viewer: the session goes on");
 		kp_peer_post_event(s->peer, KYOYU_PEER_RESUMED, 0, NULL);
 	} else {
@@ -308,6 +314,49 @@ static int on_greeting(void *ctx, kp_wire_msg *m)
 	return 1;
 }
 
+static void tell_reconnecting(kt_sharer *s, int64_t wait_us)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_NOTICE);
+
+	if (!msg)
+		return; /* the customer still sees the link as lost */
+	msg->u.notice.kind = KYOYU_NOTICE_RECONNECTING;
+	msg->u.notice.seconds = (int32_t)((wait_us + 999999) / 1000000);
+	kyoyu_bus_post(s->bus, msg);
+}
+
+/* Coming back was refused for now (too many re-joins from this address):
+ * the next try waits as long as the relay said (RETRY_S), or, when it did
+ * not say, a wait that doubles each time; within the grace, or the
+ * session ends now rather than at a try bound to be refused. */
+static void resume_later(kt_sharer *s, uint16_t retry_s, int64_t now)
+{
+	int64_t wait_us = (int64_t)retry_s * 1000000;
+
+	if (!retry_s) {
+		wait_us = s->limited_wait_us ? 2 * s->limited_wait_us : LIMITED_FIRST_WAIT_US;
+		if (wait_us > LIMITED_LAST_WAIT_US)
+			wait_us = LIMITED_LAST_WAIT_US;
+	}
+	s->limited_wait_us = wait_us;
+	if (now + wait_us >= s->lost_until_us) {
+		kyoyu_warn("the relay refuses to let this computer back in for %lld s, past the "
+			   "%lld s left of the session's grace: the session ends",
+			   (long long)(wait_us / 1000000),
+			   (long long)((s->lost_until_us - now) / 1000000));
+		kp_peer_post_event(s->peer, KYOYU_PEER_GONE, KYOYU_END_LINK_LOST, NULL);
+		s->phase = ENDING;
+		return;
+	}
+	kyoyu_warn("the relay refuses to let this computer back in for now (too many "
+		   "reconnections from its address): trying again in %lld s, within the %lld s "
+		   "left of the session's grace", (long long)((wait_us + 999999) / 1000000),
+		   (long long)((s->lost_until_us - now) / 1000000));
+	tell_reconnecting(s, wait_us);
+	s->phase = LOST;
+	s->next_attempt_us = now + wait_us;
+}
+
 static void rejected(kt_sharer *s, int64_t now)
 {
 	uint8_t reason = s->reject_reason;
@@ -320,6 +369,10 @@ static void rejected(kt_sharer *s, int64_t now)
 		post_code_needed(s);
 		break;
 	case KP_WIRE_REJECT_RATE_LIMITED:
+		if (s->resuming) {
+			resume_later(s, s->retry_s, now);
+			break;
+		}
 		kyoyu_warn("too many attempts from this computer: the next one is possible "
 			   "in %u s", s->retry_s);
 		s->allowed_at_us = now + (int64_t)s->retry_s * 1000000;

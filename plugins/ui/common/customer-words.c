@@ -197,3 +197,22 @@ void customer_words_warning(int64_t seconds, char *out, size_t len)
 			 (int)seconds);
 	}
 }
+
+void customer_words_reconnecting(int64_t seconds, char *out, size_t len)
+{
+	unsigned long n = seconds < 1 ? 1 : (unsigned long)seconds;
+
+	/* TRANSLATORS: the link to the support team dropped, and the
+	 * support team's server asked this computer to wait before
+	 * reconnecting (too many reconnections in a minute). */
+	snprintf(out, len,
+		 dngettext(KYOYU_TEXT_DOMAIN,
+			   "The connection is still interrupted. The support team's server "
+			   "asked this computer to wait, so it reconnects by itself in %d "
+			   "second. Please keep this window open.",
+			   "The connection is still interrupted. The support team's server "
+			   "asked this computer to wait, so it reconnects by itself in %d "
+			   "seconds. Please keep this window open.",
+			   n),
+		 (int)n);
+}

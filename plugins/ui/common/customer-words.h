@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the customer's windows (ui/gtk, ui/win32): every word they
- * show, chosen and put together the same way whatever draws them, so that
+/* Shared by the customer's windows (ui/gtk, ui/win32, and ui/tty for the
+ * words it shares with them): every word they show, chosen and put together the same way whatever draws them, so that
  * one translation in po/ serves both.  The words come translated (_(),
  * plugins/common/i18n.h); labels with a mnemonic mark it GTK's way, "_A"
  * (ui/win32 turns it into "&A").  Texts from the network (names) come in
@@ -89,5 +89,9 @@ void customer_words_time_left(int64_t seconds, char *out, size_t len);
 /* The warning banner for SECONDS left: about so many minutes, then the
  * last seconds. */
 void customer_words_warning(int64_t seconds, char *out, size_t len);
+
+/* The banner while the link is lost and the next try to reconnect waits
+ * SECONDS (KYOYU_NOTICE_RECONNECTING). */
+void customer_words_reconnecting(int64_t seconds, char *out, size_t len);
 
 #endif

@@ -232,6 +232,7 @@ void ui_gtk_bar_warn(ui_gtk_bar *b, const char *words)
 
 void ui_gtk_bar_tell(ui_gtk_bar *b, const char *words)
 {
-	gtk_label_set_text(b->news, words);
-	gtk_widget_set_visible(GTK_WIDGET(b->news), TRUE);
+	if (words)
+		gtk_label_set_text(b->news, words);
+	gtk_widget_set_visible(GTK_WIDGET(b->news), words != NULL);
 }

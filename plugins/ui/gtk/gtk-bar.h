@@ -35,7 +35,7 @@ void ui_gtk_bar_set_time_left(ui_gtk_bar *bar, int64_t seconds);
 void ui_gtk_bar_warn(ui_gtk_bar *bar, const char *words);
 
 /* A lasting banner with WORDS, under the warning's place: what changed
- * while sharing (the recording stopped). */
+ * while sharing (the recording stopped); NULL: the banner goes. */
 void ui_gtk_bar_tell(ui_gtk_bar *bar, const char *words);
 
 #endif

@@ -33,6 +33,7 @@
 #include "../../common/i18n.h"
 #include "../../common/language.h"
 #include "../../common/utf8-text.h"
+#include "../common/customer-words.h"
 #include "tty-input.h"
 
 #define STATUS_EVERY_US 1000000
@@ -800,6 +801,11 @@ static void on_message(ui *u, const kyoyu_msg *msg)
 					     "without recording."),
 			    msg->u.notice.error == ENOSPC ? _("the disk is full")
 							  : _("the file could not be written"));
+		if (msg->u.notice.kind == KYOYU_NOTICE_RECONNECTING && sharer(u)) {
+			char words[CUSTOMER_WORDS_MAX];
+			customer_words_reconnecting(msg->u.notice.seconds, words, sizeof(words));
+			say(u, "%s", words);
+		}
 		if (msg->u.notice.kind == KYOYU_NOTICE_CODEC_SWITCHED && sharer(u))
 			say(u, "%s", _("This computer could not keep up with sending the "
 				       "screen, so it is now sent in a lighter way. Text may "

@@ -61,6 +61,7 @@ typedef struct ui {
 	int64_t ends_at_us;
 	bool shared; /* the screen was shared at some point */
 	bool warned; /* the time warning came: the banner shows */
+	bool told_reconnecting; /* the bar tells of a wait to reconnect */
 	unsigned codes_asked;
 	/* Who asks, from the certificate the transport verified (empty when
 	 * it verified none): never a name the viewer merely sent. */
@@ -262,6 +263,10 @@ static void on_peer(ui *u, const kyoyu_msg *msg)
 		break;
 	case KYOYU_PEER_RESUMED:
 		ui_win32_bar_set_link_lost(u->bar, false);
+		/* The wait it told of is over. */
+		if (u->told_reconnecting)
+			ui_win32_bar_tell(u->bar, NULL);
+		u->told_reconnecting = false;
 		break;
 	default:
 		break;
@@ -284,6 +289,13 @@ static void on_notice(ui *u, const kyoyu_notice_info *n)
 	case KYOYU_NOTICE_CODEC_SWITCHED:
 		ui_win32_bar_tell(u->bar, customer_words(CUSTOMER_CODEC_SWITCHED));
 		break;
+	case KYOYU_NOTICE_RECONNECTING: {
+		char words[CUSTOMER_WORDS_MAX];
+		customer_words_reconnecting(n->seconds, words, sizeof(words));
+		ui_win32_bar_tell(u->bar, words);
+		u->told_reconnecting = true;
+		break;
+	}
 	default:
 		break;
 	}

@@ -322,7 +322,8 @@ void ui_win32_bar_warn(ui_win32_bar *b, const char *words)
 
 void ui_win32_bar_tell(ui_win32_bar *b, const char *words)
 {
-	ui_win32_set_text(b->news, words);
-	b->told = true;
+	if (words)
+		ui_win32_set_text(b->news, words);
+	b->told = words != NULL;
 	layout(b);
 }

@@ -53,7 +53,7 @@ void ui_win32_bar_set_time_left(ui_win32_bar *bar, int64_t seconds);
 void ui_win32_bar_warn(ui_win32_bar *bar, const char *words);
 
 /* A lasting banner with WORDS, under the warning's place: what changed
- * while sharing (the recording stopped). */
+ * while sharing (the recording stopped); NULL: the banner goes. */
 void ui_win32_bar_tell(ui_win32_bar *bar, const char *words);
 
 #endif
