@@ -69,7 +69,7 @@ lost=$(grep -m1 "lost the link to the customer" "$T/viewer.err" | awk '{print $1
 back=$(grep -m1 "came back: the session goes on" "$T/viewer.err" | awk '{print $1}')
 gap=$(echo "$lost $back" | awk '{printf "%.1f", $2 - $1}')
 note "the viewer was without its customer for $gap s (the budget's window cut to $WINDOW s, grace $GRACE s; load $(cut -d' ' -f1-3 /proc/loadavg))"
-check "within the grace" awk -v g="$gap" -v m=$GRACE 'BEGIN { exit !(g != "" && g < m) }'
+check "within the grace" awk -v g="$gap" -v m=$GRACE 'BEGIN { exit !(g != "" && g > 0 && g < m) }'
 reap "$S" 60
 check "the sharer's time runs out and it exits cleanly" test "$STATUS" = 0
 reap "$V" 30
