@@ -3,9 +3,10 @@
 # A real customer's agent refused once as over its address's budget of
 # re-joins (relay.rejoins_per_minute, docs/relay.md "Coming back") waits
 # as the relay says and comes back within the grace, instead of ending the
-# session; the customer reads that it reconnects by itself.  A real viewer
-# and sharer joined through kyoyu-relay with a budget of one re-join a
-# minute; a forged ticket from the customer's address spends it, and the
+# session; the customer reads, in Japanese here (ui.language=ja: the
+# catalogue's words reach the person), that it reconnects by itself.  A
+# real viewer and sharer joined through kyoyu-relay with a budget of one
+# re-join a minute; a forged ticket from the customer's address spends it, and the
 # test cuts that minute to 8 s in Redis; the relay process is killed and
 # started again on its address: the operator's side comes back at once,
 # the customer's is refused as over budget with the seconds left, waits
@@ -16,6 +17,9 @@
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 GRACE=30
 WINDOW=8
+# po/ja.po's words for the wait and for the link come back.
+WAIT_JA="秒後に自動でつなぎ直します"
+BACK_JA="接続が戻りました。"
 
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
 check "a redis-server of our own on loopback" start_redis
@@ -29,7 +33,7 @@ start_relay_viewer viewer "$T/desk" 8 -o transport.grace_s=$GRACE
 V=$VIEWER_PID
 check "the operator gets a code" wait_for 30 has "$T/viewer.out" 'Read this code'
 customer_types "$(code_of viewer)" >"$T/code"
-start_relay_sharer sharer "$T/code" "$T/desk" -t 45 -o capture.pattern=full
+start_relay_sharer sharer "$T/code" "$T/desk" -t 45 -o capture.pattern=full -o ui.language=ja
 S=$SHARER_PID
 check "the customer's screen is seen through the relay" \
 	wait_for 30 has "$T/viewer.out" "Viewing the customer's screen"
@@ -56,12 +60,13 @@ check "the relay refuses the customer's re-join as over its budget" \
 check "the sharer waits as the relay says instead of ending the session" \
 	wait_for 10 has "$T/sharer.err" "the relay refuses to let this computer back in for now"
 note "$(grep -o 'trying again in [0-9]* s, within the [0-9]* s' "$T/sharer.err" | head -1)"
-check "the customer reads that it reconnects by itself" \
-	wait_for 10 has "$T/sharer.out" "asked this computer to wait, so it reconnects by itself"
+check "the customer reads, in Japanese, that it reconnects by itself in so many seconds" \
+	wait_for 10 has "$T/sharer.out" "[0-9] $WAIT_JA"
+note "the customer read: $(grep -m1 "$WAIT_JA" "$T/sharer.out")"
 check "the viewer takes its customer back: the session goes on" \
 	wait_for $GRACE has "$T/viewer.err" "came back: the session goes on"
 check "the customer is told the connection is back" \
-	wait_for 10 has "$T/sharer.out" "The connection is back"
+	wait_for 10 has "$T/sharer.out" "$BACK_JA"
 check "the relay joined them again" has "$T/relay2.err" "came back, and its session goes on"
 check "the sharer never took the refusal for the end of the session" \
 	sh -c '! grep -q "no longer knows this session" "$0"' "$T/sharer.err"
