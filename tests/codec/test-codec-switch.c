@@ -4,8 +4,8 @@
  * timing says this PC cannot keep up.
  *
  * No hook makes the judge decide: the stage is asked for 240 pictures a
- * second (a picture due every 4.2 ms, the most codec.max_fps allows) of a
- * 1280x720 screen that changes whole every picture, which VP9 does not
+ * second (a picture due every 4.2 ms, the most a FRAMERATE message may
+ * ask) of a 1280x720 screen that changes whole every picture, which VP9 does not
  * encode in 3.3 ms (80 % of that) on any PC, so the judge sees what it
  * sees on a slow PC at 30 a second.  The stage must then go over once, at
  * an H.264 keyframe that libavcodec (codec/avcodec) decodes on its own,
