@@ -13,7 +13,7 @@
 static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	uint32_t fourcc;
-	char name[17];
+	char name[KYOYU_CODEC_LABEL_MAX + 1];
 } known[MAX_KNOWN];
 static unsigned n_known;
 
@@ -62,4 +62,18 @@ const char *kyoyu_codec_label(uint32_t fourcc, char text[5])
 			name = known[i].name;
 	pthread_mutex_unlock(&known_lock);
 	return name ? name : kyoyu_fourcc_text(fourcc, text);
+}
+
+uint32_t kyoyu_codec_from_label(const char *label)
+{
+	uint32_t fourcc = KYOYU_CODEC_NONE;
+	char text[5];
+
+	pthread_mutex_lock(&known_lock);
+	for (unsigned i = 0; i < n_known && !fourcc; i++)
+		if (strcmp(known[i].name, label) == 0 ||
+		    strcmp(kyoyu_fourcc_text(known[i].fourcc, text), label) == 0)
+			fourcc = known[i].fourcc;
+	pthread_mutex_unlock(&known_lock);
+	return fourcc;
 }

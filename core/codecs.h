@@ -6,6 +6,9 @@
 
 #include <kyoyu/plugin.h>
 
+/* The longest codec name, in bytes (the loader refuses longer ones). */
+#define KYOYU_CODEC_LABEL_MAX 16
+
 /* The entry for FOURCC in LIST (ended by KYOYU_CODEC_DESC_END), or NULL. */
 const kyoyu_codec_desc *kyoyu_codec_list_get(const kyoyu_codec_desc *list,
 					     uint32_t fourcc);
@@ -21,5 +24,11 @@ void kyoyu_codecs_register(const kyoyu_codec_desc *list);
 /* The name a loaded plugin gave FOURCC ("vp9"), else its four characters
  * ("AV01"), written into TEXT when needed; returns one of the two. */
 const char *kyoyu_codec_label(uint32_t fourcc, char text[5]);
+
+/* The FourCC of a loaded codec from what kyoyu_codec_label gives for it,
+ * its name or its four characters (the sharer's and the viewer's NOTICE
+ * CODEC_SWITCHED say it each way); KYOYU_CODEC_NONE when no loaded plugin
+ * declared it.  Any thread. */
+uint32_t kyoyu_codec_from_label(const char *label);
 
 #endif

@@ -87,7 +87,7 @@ static int check_codec_list(const kyoyu_codec_desc *list, const char *what,
 			       "printable characters (0x%08x)", what, d->fourcc);
 			return -EINVAL;
 		}
-		if (!d->name || !d->name[0] || strlen(d->name) > 16 ||
+		if (!d->name || !d->name[0] || strlen(d->name) > KYOYU_CODEC_LABEL_MAX ||
 		    strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(d->name)) {
 			seterr(err, errlen, "its %s list names %s \"%s\": a codec name is "
 			       "1 to 16 characters of a-z, 0-9, '_' and '-'", what, text,

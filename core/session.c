@@ -11,6 +11,7 @@
 #include <kyoyu/plugin.h>
 
 #include "bus-priv.h"
+#include "codecs.h"
 #include "session.h"
 #include "thread-owner.h"
 
@@ -243,6 +244,26 @@ static void on_peer(kyoyu_session *s, const kyoyu_msg *msg)
 	}
 }
 
+/* The video went over to a cheaper codec (codec.format = "auto"): the
+ * sharer's encode stage and the viewer's transport say which, so status
+ * names the codec in use rather than the one agreed at the start. */
+static void on_codec_switched(kyoyu_session *s, kyoyu_buffer *name)
+{
+	char label[KYOYU_CODEC_LABEL_MAX + 1] = "";
+	size_t len = name ? kyoyu_buffer_size(name) : 0;
+
+	if (len >= sizeof(label))
+		return;
+	if (len)
+		memcpy(label, kyoyu_buffer_data(name), len);
+	uint32_t codec = kyoyu_codec_from_label(label);
+	if (codec == KYOYU_CODEC_NONE)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->codec = codec;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void on_consent(kyoyu_session *s, int64_t answer)
 {
 	/* Our own question echoed by the bus, or an answer to no open
@@ -319,6 +340,10 @@ void kyoyu_session_handle(kyoyu_session *s, const kyoyu_msg *msg)
 		break;
 	case KYOYU_MSG_LIMITS:
 		on_limits(s, &msg->u.limits);
+		break;
+	case KYOYU_MSG_NOTICE:
+		if (msg->u.notice.kind == KYOYU_NOTICE_CODEC_SWITCHED)
+			on_codec_switched(s, msg->buf);
 		break;
 	default:
 		break;

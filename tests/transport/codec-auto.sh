@@ -50,6 +50,17 @@ session() {
 	fi
 	wait_for 60 has "$T/$who.err" "decodes the vp9 stream"
 }
+# codec_status SOCKET: the codec ctl status names on the agent at SOCKET.
+codec_status() {
+	"$KYOYU_AGENT" ctl status --socket "$1" 2>/dev/null | sed -n 's/^codec: //p'
+}
+# vp9_until_switch SOCKET: ctl status at SOCKET says vp9, or h264 once the
+# slow sharer has logged its switch (read after status: the log line comes
+# before either side's status can change).
+vp9_until_switch() {
+	c=$(codec_status "$1")
+	[ "$c" = vp9 ] || { [ "$c" = h264 ] && has "$T/slow-sharer.err" "going over to"; }
+}
 # decoded NAME: pictures the viewer NAME decoded (once it has ended).
 decoded() { echo $(($(wc -l <"$T/$1.csv") - 1)); }
 # after_last_key NAME: pictures the viewer NAME decoded after its last keyframe.
@@ -65,6 +76,8 @@ leave() {
 }
 
 check "a sharer held to a tenth of a core shares VP9 at first" session slow yes
+check "ctl status says vp9 on the sharer until the switch" vp9_until_switch "$T/slow-sharer.sock"
+check "and on the viewer" vp9_until_switch "$T/slow.sock"
 began=$(date +%s)
 check "it goes over to H.264 within 30 s of motion" \
 	wait_for 30 has "$T/slow-sharer.err" "cannot keep up with vp9 .*going over to h264"
@@ -75,6 +88,9 @@ check "the customer reads why" \
 	wait_for 10 has "$T/slow-sharer.out" "This computer could not keep up with sending the screen"
 check "the operator reads why, with the codec" \
 	wait_for 10 has "$T/slow.out" "The customer's computer could not keep up, so the video went over to H264"
+check "ctl status names the codec in use, h264, on the sharer" \
+	test "$(codec_status "$T/slow-sharer.sock")" = h264
+check "and on the viewer" test "$(codec_status "$T/slow.sock")" = h264
 sleep 5
 leave slow
 check "the session ends cleanly on both sides" test "$SHARER_STATUS:$STATUS" = 0:0

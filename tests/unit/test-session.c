@@ -18,6 +18,7 @@
 #include <kyoyu/plugin.h>
 
 #include "bus-priv.h"
+#include "codecs.h"
 #include "instance.h"
 #include "loader.h"
 #include "session.h"
@@ -215,6 +216,47 @@ static void test_session_connect_then_share_and_request_keyframe(void **state)
 	assert_string_equal(status.peer, "operator");
 	assert_int_equal(status.codec, KYOYU_CODEC_VP9);
 	assert_int_equal(status.connected_us, 1000 * MINUTE);
+	expect_silence(f);
+}
+
+static void codec_switched(fixture *f, const char *label)
+{
+	kyoyu_msg *msg = new_msg(KYOYU_MSG_NOTICE);
+
+	msg->u.notice.kind = KYOYU_NOTICE_CODEC_SWITCHED;
+	msg->buf = kyoyu_buffer_new_copy(label, strlen(label));
+	kyoyu_session_handle(f->session, msg);
+	kyoyu_msg_unref(msg);
+}
+
+/* codec.format = "auto": the sharer's encode stage names the new codec
+ * ("h264"), the viewer's transport gives its FourCC ("H264"); either way
+ * status names the codec in use, and words it does not know change
+ * nothing. */
+static void test_session_status_names_the_codec_switched_to(void **state)
+{
+	fixture *f = *state;
+	static const kyoyu_codec_desc codecs[] = {
+		KYOYU_CODEC_DESC(KYOYU_CODEC_VP9, "vp9"),
+		KYOYU_CODEC_DESC(KYOYU_CODEC_H264, "h264"),
+		KYOYU_CODEC_DESC_END,
+	};
+	kyoyu_session_status status;
+
+	kyoyu_codecs_register(codecs);
+	start_sharing(f);
+	codec_switched(f, "no-such-codec");
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.codec, KYOYU_CODEC_VP9);
+	codec_switched(f, "h264");
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.codec, KYOYU_CODEC_H264);
+	codec_switched(f, "VP90");
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.codec, KYOYU_CODEC_VP9);
+	codec_switched(f, "H264");
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.codec, KYOYU_CODEC_H264);
 	expect_silence(f);
 }
 
@@ -769,6 +811,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_session_gate_is_closed_before_sharing),
 		T(test_session_connect_then_share_and_request_keyframe),
+		T(test_session_status_names_the_codec_switched_to),
 		T(test_session_waits_for_consent_when_recording),
 		T(test_session_asks_before_sharing_without_recording),
 		cmocka_unit_test(test_session_viewer_waits_for_the_answer_and_never_asks),
