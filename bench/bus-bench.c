@@ -8,23 +8,31 @@
  * stage that polls sockets too.
  * "threads" rows: consumers on threads of their own pop as fast as they can
  * while one producer posts; inboxes drop what overflows, as in a session.
+ * Their last column is the voluntary context switches (a thread blocking;
+ * all threads, getrusage) per message posted: a consumer asleep at each
+ * post costs at least one, and more when it wakes only to wait for a lock.
  * Three traffic shapes:
  *   control  one producer, STATS messages to 4 inboxes (fan-out);
  *   packets  one producer, PACKET messages with a shared 1 KiB buffer to 2
  *            inboxes (the sharer's transport and recorder);
  *   frames   one producer, latest-wins FRAME messages to 2 inboxes.
+ * "paced" row: one FRAME at a time to one consumer, the next posted only
+ * once it was taken, so the consumer is asleep at every post, as a sink
+ * is between a capture's frames.
  * Allocations are counted by this program's own malloc family, which the
  * dynamic linker binds libkyoyu's calls to as well.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <kyoyu/host.h>
@@ -67,7 +75,7 @@ int posix_memalign(void **out, size_t align, size_t size)
 typedef struct consumer {
 	kyoyu_inbox *inbox;
 	pthread_t thread;
-	unsigned long received;
+	atomic_ulong received;
 } consumer;
 
 static void *consume(void *arg)
@@ -76,8 +84,8 @@ static void *consume(void *arg)
 	kyoyu_msg *msg;
 
 	while (kyoyu_inbox_pop(c->inbox, &msg, -1) == 0) {
-		c->received++;
 		kyoyu_msg_unref(msg);
+		atomic_fetch_add(&c->received, 1);
 	}
 	return NULL;
 }
@@ -88,6 +96,16 @@ static double seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Voluntary context switches of every thread of this process so far (the
+ * paced producer's sched_yield() counts as involuntary, if at all). */
+static long context_switches(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw;
 }
 
 static void post_one(kyoyu_bus *bus, kyoyu_msg_type type, kyoyu_buffer *shared,
@@ -117,7 +135,7 @@ static void post_one(kyoyu_bus *bus, kyoyu_msg_type type, kyoyu_buffer *shared,
 }
 
 static void run(const char *name, kyoyu_msg_type type, unsigned n_consumers,
-		unsigned long count)
+		unsigned long count, bool paced)
 {
 	kyoyu_bus *bus = kyoyu_bus_new();
 	consumer consumers[4];
@@ -125,13 +143,17 @@ static void run(const char *name, kyoyu_msg_type type, unsigned n_consumers,
 
 	for (unsigned i = 0; i < n_consumers; i++) {
 		consumers[i].inbox = kyoyu_bus_subscribe(bus, name, KYOYU_MSG_BIT(type), 0);
-		consumers[i].received = 0;
+		atomic_init(&consumers[i].received, 0);
 		pthread_create(&consumers[i].thread, NULL, consume, &consumers[i]);
 	}
 	unsigned long before = atomic_load(&allocations);
+	long switches = context_switches();
 	double start = seconds();
-	for (unsigned long i = 0; i < count; i++)
+	for (unsigned long i = 0; i < count; i++) {
 		post_one(bus, type, shared, i);
+		while (paced && atomic_load(&consumers[0].received) <= i)
+			sched_yield();
+	}
 	double elapsed = seconds() - start;
 	unsigned long allocs = atomic_load(&allocations) - before;
 
@@ -139,14 +161,15 @@ static void run(const char *name, kyoyu_msg_type type, unsigned n_consumers,
 	for (unsigned i = 0; i < n_consumers; i++) {
 		kyoyu_inbox_shutdown(consumers[i].inbox);
 		pthread_join(consumers[i].thread, NULL);
-		delivered += consumers[i].received;
+		delivered += atomic_load(&consumers[i].received);
 		kyoyu_inbox_free(consumers[i].inbox);
 	}
+	switches = context_switches() - switches;
 	kyoyu_buffer_unref(shared);
 	kyoyu_bus_free(bus);
-	printf("threads  %-8s %8u %12.0f %12.0f %10.3f\n", name, n_consumers,
-	       (double)count / elapsed, (double)delivered / elapsed,
-	       (double)allocs / (double)count);
+	printf("%-8s %-8s %8u %12.0f %12.0f %10.3f %9.3f\n", paced ? "paced" : "threads",
+	       name, n_consumers, (double)count / elapsed, (double)delivered / elapsed,
+	       (double)allocs / (double)count, (double)switches / (double)count);
 }
 
 /* Posts COUNT messages to N_INBOXES inboxes, popping each right away.
@@ -180,9 +203,9 @@ static void cost(const char *name, kyoyu_msg_type type, unsigned n_inboxes,
 		kyoyu_inbox_free(inboxes[i]);
 	kyoyu_buffer_unref(shared);
 	kyoyu_bus_free(bus);
-	printf("%-8s %-8s %8u %12.0f %12s %10.3f\n", polled ? "cost+fd" : "cost", name,
-	       n_inboxes,
-	       elapsed * 1e9 / (double)count, "-", (double)allocs / (double)count);
+	printf("%-8s %-8s %8u %12.0f %12s %10.3f %9s\n", polled ? "cost+fd" : "cost", name,
+	       n_inboxes, elapsed * 1e9 / (double)count, "-", (double)allocs / (double)count,
+	       "-");
 }
 
 int main(int argc, char **argv)
@@ -193,16 +216,17 @@ int main(int argc, char **argv)
 	kyoyu_log_set_level(KYOYU_LOG_ERROR);
 	
 	printf("# %lu messages each\n", count);
-	printf("%-8s %-8s %8s %12s %12s %10s\n", "mode", "traffic", "inboxes",
-	       "ns/msg|posted/s", "delivered/s", "allocs/msg");
+	printf("%-8s %-8s %8s %12s %12s %10s %9s\n", "mode", "traffic", "inboxes",
+	       "ns/msg|posted/s", "delivered/s", "allocs/msg", "csw/msg");
 	for (int polled = 0; polled <= 1; polled++) {
 		cost("control", KYOYU_MSG_STATS, 1, polled, count);
 		cost("control", KYOYU_MSG_STATS, 4, polled, count);
 		cost("packets", KYOYU_MSG_PACKET, 2, polled, count);
 		cost("frames", KYOYU_MSG_FRAME, 2, polled, count);
 	}
-	run("control", KYOYU_MSG_STATS, 4, count);
-	run("packets", KYOYU_MSG_PACKET, 2, count);
-	run("frames", KYOYU_MSG_FRAME, 2, count);
+	run("control", KYOYU_MSG_STATS, 4, count, false);
+	run("packets", KYOYU_MSG_PACKET, 2, count, false);
+	run("frames", KYOYU_MSG_FRAME, 2, count, false);
+	run("frames", KYOYU_MSG_FRAME, 1, count / 10, true);
 	return 0;
 }

@@ -126,14 +126,36 @@ static bool inbox_empty(const kyoyu_inbox *in)
 	       !in->cursor.msg && !in->pointer;
 }
 
-static void inbox_wake(kyoyu_inbox *in)
+/* Makes the wake-up descriptor readable.  Returns whether a thread waits
+ * in kyoyu_inbox_pop(), to be woken by wake_waiter() once the lock is let
+ * go. */
+static bool inbox_wake(kyoyu_inbox *in)
 {
 	if (in->wake_fd >= 0 && !in->wake_set) {
 		kyoyu_os_wake_set(in->wake_fd);
 		in->wake_set = true;
 	}
-	if (in->waiters)
-		pthread_cond_broadcast(&in->cond);
+	return in->waiters > 0;
+}
+
+/* Signalled after inbox->lock is released, not while holding it: a waiter
+ * woken under the lock runs only to block on that lock at once, two more
+ * context switches a message.  Nothing is lost by it: the waiter counted
+ * in WAITERS was already asleep in pthread_cond_wait() when the lock was
+ * taken to deliver, so it is still there to receive the signal; one that
+ * comes later looks at the inbox under the lock before it sleeps.  One
+ * signal, not a broadcast: a delivery makes at most one message more to
+ * take, and an inbox has one reader, its stage's thread.
+ *
+ * The inbox must outlive the signal, though its lock is no longer held and
+ * its reader may pop the last message and return at once: the caller
+ * (kyoyu_bus_post) still holds bus->lock, and kyoyu_inbox_free() takes
+ * bus->lock to unlink the inbox before it destroys the condition variable
+ * and frees it, so the inbox stays whole until the post lets bus->lock
+ * go. */
+static void wake_waiter(kyoyu_inbox *in)
+{
+	pthread_cond_signal(&in->cond);
 }
 
 static void inbox_unwake_if_empty(kyoyu_inbox *in)
@@ -199,7 +221,8 @@ static void deliver_packet(kyoyu_inbox *in, kyoyu_msg *msg)
 	kyoyu_msg_unref(msg);
 }
 
-/* Takes over the reference MSG. */
+/* Takes over the reference MSG.  Called with bus->lock held, which keeps
+ * IN alive until the waiter is woken (wake_waiter). */
 static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 {
 	pthread_mutex_lock(&in->lock);
@@ -242,8 +265,10 @@ static void inbox_deliver(kyoyu_inbox *in, kyoyu_msg *msg)
 		}
 		break;
 	}
-	inbox_wake(in);
+	bool waiting = inbox_wake(in);
 	pthread_mutex_unlock(&in->lock);
+	if (waiting)
+		wake_waiter(in);
 }
 
 static void inbox_clear(kyoyu_inbox *in)
@@ -544,7 +569,7 @@ int kyoyu_inbox_fd(kyoyu_inbox *inbox)
 		inbox->wake_fd = kyoyu_os_wake_open();
 		if (inbox->wake_fd >= 0 && (!inbox_empty(inbox) || inbox->shutdown)) {
 			inbox->wake_set = false;
-			inbox_wake(inbox);
+			inbox_wake(inbox); /* not empty, or shut down: nobody sleeps */
 		}
 	}
 	int fd = inbox->wake_fd;
@@ -557,6 +582,8 @@ void kyoyu_inbox_shutdown(kyoyu_inbox *inbox)
 	pthread_mutex_lock(&inbox->lock);
 	inbox->shutdown = true;
 	inbox_wake(inbox);
+	/* Under the lock: the owner may free the inbox as soon as it has
+	 * shut it down, and nothing else keeps it alive here. */
 	pthread_cond_broadcast(&inbox->cond);
 	pthread_mutex_unlock(&inbox->lock);
 }

@@ -456,9 +456,13 @@ static int64_t poll_period_us(const x11_capture *x, int64_t now)
 	return period;
 }
 
+/* XFIXES announced a new shape: the pointer is looked at with it, not
+ * up to SLOW_POLL_US later (a new shape often means the pointer moved
+ * onto another window). */
 static bool poll_due(const x11_capture *x, int64_t now)
 {
-	return x->cursor_on && now >= x->last_poll_us + poll_period_us(x, now);
+	return x->cursor_on &&
+	       (x->cursor.shape_changed || now >= x->last_poll_us + poll_period_us(x, now));
 }
 
 /* Whether to wake for what the X server sends.  Not before the next
@@ -485,21 +489,35 @@ static int sleep_ms(const x11_capture *x)
 		return -1;
 	if (frame_wanted(x) || !watch_x(x, now))
 		next = next_frame_us(x);
-	if (x->cursor_on && x->last_poll_us + poll_period_us(x, now) < next)
+	if (poll_due(x, now))
+		next = now;
+	else if (x->cursor_on && x->last_poll_us + poll_period_us(x, now) < next)
 		next = x->last_poll_us + poll_period_us(x, now);
 	if (next == INT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)((next - now + 999) / 1000);
 }
 
+/* Whether to look at the pointer now.  A frame looks too when a poll
+ * would come due before the next frame, so the two share one round trip
+ * and one wake-up; but not at every frame: a resting pointer is polled
+ * SLOW_POLL_US apart while the screen changes, not at the frame rate (a
+ * QueryPointer the server answers and we read, 25 times a second for
+ * nothing while a video plays). */
+static bool pointer_due(const x11_capture *x, bool grab_now, int64_t now)
+{
+	if (!x->cursor_on)
+		return false;
+	return poll_due(x, now) || (grab_now && poll_due(x, now + period_us(x)));
+}
+
 /* Does what is due while sharing: a frame, a pointer poll, or both with
- * one round trip to the server (a frame always looks at the pointer too:
- * it costs nothing extra). */
+ * one round trip to the server. */
 static int work(x11_capture *x)
 {
 	int64_t now = kyoyu_now_us();
 	bool grab_now = frame_due(x, now);
-	bool poll_now = x->cursor_on && (grab_now || poll_due(x, now));
+	bool poll_now = pointer_due(x, grab_now, now);
 	xcb_query_pointer_cookie_t pointer = {0};
 	int ret = 0;
 
@@ -594,13 +612,17 @@ static void on_event(x11_capture *x, xcb_generic_event_t *ev)
 
 /* Handles the events xcb has read already (some arrive while waiting for
  * a reply, and would not wake poll()); with READ, also those waiting on
- * the socket. */
+ * the socket.  The socket is read once, not until it is empty: one read
+ * takes all that is there, and a second would only fail (a system call a
+ * frame while the screen changes, for the damage event); what comes
+ * after it stays in the socket, where poll() or the next read finds it. */
 static void drain_events(x11_capture *x, bool read)
 {
 	xcb_connection_t *conn = x->display.conn;
-	xcb_generic_event_t *ev;
+	xcb_generic_event_t *ev = read ? xcb_poll_for_event(conn)
+				       : xcb_poll_for_queued_event(conn);
 
-	while ((ev = read ? xcb_poll_for_event(conn) : xcb_poll_for_queued_event(conn))) {
+	for (; ev; ev = xcb_poll_for_queued_event(conn)) {
 		on_event(x, ev);
 		free(ev);
 	}
