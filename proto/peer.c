@@ -784,12 +784,11 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 		kp_peer_request_keyframe(p);
 		break;
 	case KP_WIRE_REPORT:
-		kp_pacer_on_report(&p->pacer, m->u.report.bytes, now);
-		if (m->u.report.bytes <= p->link_sent)
-			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(
-						&p->pacer,
-						kp_peer_unreceived_age(p, m->u.report.bytes, now),
-						now));
+		if (m->u.report.bytes <= p->link_sent) {
+			int64_t age = kp_peer_unreceived_age(p, m->u.report.bytes, now);
+			kp_pacer_on_report(&p->pacer, m->u.report.bytes, age >= 0, now);
+			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(&p->pacer, age, now));
+		}
 		break;
 	case KP_WIRE_QUESTION:
 		ret = on_peer_question(p, m);
