@@ -120,6 +120,15 @@ void kp_pacer_new_link(kp_pacer *p)
 
 uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
+	/* A target set before the link was known (the configured bitrate, or
+	 * a cut from it) comes down to a little past what the link carries. */
+	double known = p->capacity_kbps * PROBE_FACTOR;
+	uint32_t asked = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
+	if (p->capacity_kbps > 0 && asked > known + 0.5 && known >= KP_PACER_MIN_KBPS) {
+		p->target_kbps = (uint32_t)(known + 0.5);
+		p->last_cut_us = now_us;
+		return p->target_kbps;
+	}
 	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
 		return 0;
 	if (now_us - p->calm_since_us < CALM_US || now_us - p->last_raise_us < RAISE_US)

@@ -63,7 +63,8 @@ uint32_t kp_pacer_on_queue_delay(kp_pacer *pacer, int64_t delay_us, int64_t now_
 void kp_pacer_new_link(kp_pacer *pacer);
 
 /* Called about once a second.  Returns a higher target after a calm spell,
- * or 0. */
+ * a lower one when the target is well above what the link was seen to
+ * carry, or 0. */
 uint32_t kp_pacer_tick(kp_pacer *pacer, int64_t now_us);
 
 #endif

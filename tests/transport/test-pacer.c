@@ -177,6 +177,25 @@ static void test_pacer_climbs_only_a_little_past_the_link(void **state)
 	assert_true(target >= 900 && target <= 920);
 }
 
+/* A sharer that starts at its configured 1500 kbit/s on a line that
+ * carries 1000 comes down to 1150 once the line is known, without waiting
+ * for a queue to say so, and climbs no further. */
+static void test_pacer_comes_down_to_the_link_it_learnt(void **state)
+{
+	kp_pacer p;
+	int64_t t = 0;
+	uint64_t bytes = 0;
+
+	kp_pacer_init(&p, 1500);
+	assert_int_equal(kp_pacer_tick(&p, t), 0); /* nothing known yet */
+	kp_pacer_on_report(&p, bytes, true, t);
+	for (int i = 0; i < 8; i++)
+		kp_pacer_on_report(&p, bytes += 31250, true, t += 250 * MS);
+	assert_int_equal(kp_pacer_tick(&p, t), 1150);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(kp_pacer_tick(&p, t += 2000 * MS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_pacer_without_a_known_ceiling_does_nothing_blind),
 		cmocka_unit_test(test_pacer_learns_the_link_only_while_it_is_busy),
 		cmocka_unit_test(test_pacer_climbs_only_a_little_past_the_link),
+		cmocka_unit_test(test_pacer_comes_down_to_the_link_it_learnt),
 	};
 	return cmocka_run_group_tests_name("transport-pacer", tests, NULL, NULL);
 }
