@@ -21,6 +21,12 @@
 #define CUT_FACTOR 0.7
 #define RAISE_FACTOR 1.1
 #define RAISE_STEP_KBPS 20
+/* Steps up go this far past what the link has carried, no further: enough
+ * to find out that it carries more, not so far that the next scroll's
+ * first pictures queue for long. */
+#define PROBE_FACTOR 1.15
+/* Reports closer together than this say too little about a rate. */
+#define REPORT_SPAN_US 200000
 
 void kp_pacer_init(kp_pacer *p, uint32_t ceiling_kbps)
 {
@@ -33,9 +39,9 @@ static uint32_t cut(kp_pacer *p, double factor, int64_t now_us)
 	if (p->last_cut_us && now_us - p->last_cut_us < CUT_INTERVAL_US)
 		return 0;
 	double base = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
-	/* What actually arrived is the better guide when it is lower. */
-	if (p->delivered_kbps > 0 && (base == 0 || p->delivered_kbps < base))
-		base = p->delivered_kbps;
+	/* What the link carries is the better guide when it is lower. */
+	if (p->capacity_kbps > 0 && (base == 0 || p->capacity_kbps < base))
+		base = p->capacity_kbps;
 	if (base == 0)
 		return 0; /* nothing known yet to cut from */
 	if (p->ceiling_kbps == 0)
@@ -58,19 +64,23 @@ uint32_t kp_pacer_on_late(kp_pacer *p, int64_t now_us)
 	return cut(p, CUT_FACTOR, now_us);
 }
 
-void kp_pacer_on_report(kp_pacer *p, uint64_t bytes, int64_t now_us)
+void kp_pacer_on_report(kp_pacer *p, uint64_t bytes, bool busy, int64_t now_us)
 {
-	if (p->report_us && bytes >= p->report_bytes && now_us - p->report_us >= 200000) {
+	if (p->report_us && now_us - p->report_us < REPORT_SPAN_US)
+		return;
+	if (p->report_us && bytes >= p->report_bytes) {
 		double kbps = (double)(bytes - p->report_bytes) * 8 / 1000 /
 			      ((double)(now_us - p->report_us) / 1e6);
-		p->delivered_kbps = p->delivered_kbps > 0
-					    ? 0.7 * p->delivered_kbps + 0.3 * kbps
-					    : kbps;
+		/* Busy from one report to the next, the link was the limit; a
+		 * higher rate than known shows what it carries either way. */
+		if ((busy && p->report_busy) || kbps > p->capacity_kbps)
+			p->capacity_kbps = p->capacity_kbps > 0
+						   ? 0.7 * p->capacity_kbps + 0.3 * kbps
+						   : kbps;
 	}
-	if (!p->report_us || now_us - p->report_us >= 200000) {
-		p->report_bytes = bytes;
-		p->report_us = now_us;
-	}
+	p->report_bytes = bytes;
+	p->report_us = now_us;
+	p->report_busy = busy;
 }
 
 uint32_t kp_pacer_on_rtt(kp_pacer *p, int64_t rtt_us, int64_t now_us)
@@ -94,17 +104,31 @@ uint32_t kp_pacer_on_queue_delay(kp_pacer *p, int64_t delay_us, int64_t now_us)
 	if (delay_us < CALM_BACKLOG_US)
 		return 0;
 	p->calm_since_us = now_us;
-	return delay_us < BACKLOG_US ? 0 : cut(p, 0.8, now_us);
+	if (delay_us < BACKLOG_US)
+		return 0;
+	/* Low enough to drain the backlog within about a second. */
+	double factor = 1.0 - (double)delay_us / 1e6;
+	return cut(p, factor < 0.6 ? 0.6 : factor > 0.85 ? 0.85 : factor, now_us);
 }
 
 void kp_pacer_new_link(kp_pacer *p)
 {
 	p->report_us = 0;
 	p->report_bytes = 0;
+	p->report_busy = false;
 }
 
 uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
+	/* A target set before the link was known (the configured bitrate, or
+	 * a cut from it) comes down to a little past what the link carries. */
+	double known = p->capacity_kbps * PROBE_FACTOR;
+	uint32_t asked = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
+	if (p->capacity_kbps > 0 && asked > known + 0.5 && known >= KP_PACER_MIN_KBPS) {
+		p->target_kbps = (uint32_t)(known + 0.5);
+		p->last_cut_us = now_us;
+		return p->target_kbps;
+	}
 	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
 		return 0;
 	if (now_us - p->calm_since_us < CALM_US || now_us - p->last_raise_us < RAISE_US)
@@ -112,6 +136,10 @@ uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 	double next = p->target_kbps * RAISE_FACTOR + RAISE_STEP_KBPS;
 	if (next > p->ceiling_kbps)
 		next = p->ceiling_kbps;
+	if (p->capacity_kbps > 0 && next > p->capacity_kbps * PROBE_FACTOR)
+		next = p->capacity_kbps * PROBE_FACTOR;
+	if ((uint32_t)next <= p->target_kbps)
+		return 0;
 	p->target_kbps = (uint32_t)next;
 	p->last_raise_us = now_us;
 	return p->target_kbps;

@@ -4,13 +4,21 @@
  * When video waited too long to leave (or was lost), when video sent
  * more than 150 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
- * what the link delivered, so the queue drains; after a few calm seconds it
- * climbs back step by step, never above the configured bitrate.
+ * what the link can carry, so the queue drains; after a few calm seconds it
+ * climbs back step by step, never above the configured bitrate, nor far
+ * above what the link has been seen to carry.
+ *
+ * What the link can carry is learnt only from reports written while it was
+ * busy: a sharer sends pictures only when the screen changes, so the bytes
+ * that arrived over a still spell say how little there was to send, not how
+ * much the link takes.  Counting those is what made a scroll after a pause
+ * cut the encoder to a fraction of a line it could have filled.
  * Pure logic on numbers, so it is tested without a network.  Transport
  * thread only. */
 #ifndef KP_PACER_H
 #define KP_PACER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define KP_PACER_MIN_KBPS 100
@@ -21,7 +29,9 @@ typedef struct kp_pacer {
 	int64_t last_cut_us, last_raise_us, calm_since_us;
 	uint64_t report_bytes;  /* from the last receiver report */
 	int64_t report_us;
-	double delivered_kbps;  /* smoothed delivery rate from the reports */
+	bool report_busy;       /* video was still on its way at that report */
+	double capacity_kbps;   /* smoothed rate of the reports written while
+				 * the link was busy; 0: not seen yet */
 	int64_t min_rtt_us;     /* the smallest round trip of the last 30 s */
 	int64_t min_rtt_at_us;
 } kp_pacer;
@@ -33,9 +43,11 @@ void kp_pacer_init(kp_pacer *pacer, uint32_t ceiling_kbps);
  * may hold, at NOW_US.  Returns a new target to post, or 0. */
 uint32_t kp_pacer_on_late(kp_pacer *pacer, int64_t now_us);
 
-/* A receiver report said BYTES of video arrived in total by NOW_US: feeds
- * the delivery rate (reports alone never change the target). */
-void kp_pacer_on_report(kp_pacer *pacer, uint64_t bytes, int64_t now_us);
+/* A receiver report said BYTES of video arrived in total by NOW_US; BUSY:
+ * some video sent before the report was written had not arrived yet (the
+ * link was the limit, not the screen).  Feeds what the link can carry;
+ * reports alone never change the target. */
+void kp_pacer_on_report(kp_pacer *pacer, uint64_t bytes, bool busy, int64_t now_us);
 
 /* A round trip of RTT_US was measured.  Returns a new target when a queue
  * is building on the path, or 0. */
@@ -51,7 +63,8 @@ uint32_t kp_pacer_on_queue_delay(kp_pacer *pacer, int64_t delay_us, int64_t now_
 void kp_pacer_new_link(kp_pacer *pacer);
 
 /* Called about once a second.  Returns a higher target after a calm spell,
- * or 0. */
+ * a lower one when the target is well above what the link was seen to
+ * carry, or 0. */
 uint32_t kp_pacer_tick(kp_pacer *pacer, int64_t now_us);
 
 #endif

@@ -789,12 +789,11 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 		kp_peer_request_keyframe(p);
 		break;
 	case KP_WIRE_REPORT:
-		kp_pacer_on_report(&p->pacer, m->u.report.bytes, now);
-		if (m->u.report.bytes <= p->link_sent)
-			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(
-						&p->pacer,
-						kp_peer_unreceived_age(p, m->u.report.bytes, now),
-						now));
+		if (m->u.report.bytes <= p->link_sent) {
+			int64_t age = kp_peer_unreceived_age(p, m->u.report.bytes, now);
+			kp_pacer_on_report(&p->pacer, m->u.report.bytes, age >= 0, now);
+			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(&p->pacer, age, now));
+		}
 		break;
 	case KP_WIRE_QUESTION:
 		ret = on_peer_question(p, m);
@@ -940,12 +939,17 @@ static int tick(kp_peer *p, int64_t now, int *timeout_ms)
 			wake_at(p->next_report_us, now, timeout_ms);
 	}
 	if (kp_peer_is_sharer(p) && now >= p->next_pacer_us) {
+		uint32_t before = p->pacer.target_kbps ? p->pacer.target_kbps
+						       : p->pacer.ceiling_kbps;
 		uint32_t kbps = kp_pacer_tick(&p->pacer, now);
-		if (kbps) {
+		if (kbps && kbps < before)
+			kyoyu_info("the link carries about %.0f kbit/s: asking the encoder "
+				   "for %u kbit/s", p->pacer.capacity_kbps, kbps);
+		else if (kbps)
 			kyoyu_info("the link keeps up again: asking the encoder for %u kbit/s",
 				   kbps);
+		if (kbps)
 			kyoyu_bus_post_value(p->bus, KYOYU_MSG_BITRATE, kbps);
-		}
 		p->next_pacer_us = now + STATS_US;
 	}
 	post_pause_state(p, now, timeout_ms);

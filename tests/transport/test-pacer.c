@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The sharer's rate control: cut on drops and on a standing queue, at most
- * once a second, from what the link delivered; climb back after a calm
- * spell, never past the configured bitrate. */
+ * once a second, from what the link carried while it was busy; climb back
+ * after a calm spell, never past the configured bitrate nor far past what
+ * the link carried. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -33,9 +34,9 @@ static void test_pacer_cuts_from_the_delivered_rate(void **state)
 
 	kp_pacer_init(&p, 5000);
 	/* 62,500 bytes a second delivered: 500 kbit/s. */
-	kp_pacer_on_report(&p, 0, 0);
+	kp_pacer_on_report(&p, 0, true, 0);
 	for (int i = 1; i <= 8; i++)
-		kp_pacer_on_report(&p, (uint64_t)i * 15625, i * 250 * MS);
+		kp_pacer_on_report(&p, (uint64_t)i * 15625, true, i * 250 * MS);
 	uint32_t target = kp_pacer_on_late(&p, 3000 * MS);
 	assert_true(target >= 340 && target <= 360);
 }
@@ -92,16 +93,20 @@ static void test_pacer_drains_a_queue_on_the_path(void **state)
 	kp_pacer p;
 
 	kp_pacer_init(&p, 1500);
-	kp_pacer_on_report(&p, 0, 1000 * MS);
-	kp_pacer_on_report(&p, 50000, 2000 * MS); /* 400 kbit/s arrive */
+	kp_pacer_on_report(&p, 0, true, 1000 * MS);
+	kp_pacer_on_report(&p, 50000, true, 2000 * MS); /* 400 kbit/s arrive */
 	/* Everything had arrived, or what had not left 100 ms before: calm. */
 	assert_int_equal(kp_pacer_on_queue_delay(&p, -1, 2000 * MS), 0);
 	assert_int_equal(kp_pacer_on_queue_delay(&p, 100 * MS, 2000 * MS), 0);
-	/* Still on its way after 200 ms: cut below the delivered rate. */
+	/* Still on its way after 200 ms: cut below what the link carried,
+	 * enough to drain it (0.8 of it)... */
 	assert_int_equal(kp_pacer_on_queue_delay(&p, 200 * MS, 2100 * MS), 320);
+	/* ...and a longer backlog deeper, down to 0.6. */
+	assert_int_equal(kp_pacer_on_queue_delay(&p, 300 * MS, 3200 * MS), 224);
+	assert_int_equal(kp_pacer_on_queue_delay(&p, 900 * MS, 4300 * MS), 134);
 	/* A new connection starts its reports from zero. */
 	kp_pacer_new_link(&p);
-	kp_pacer_on_report(&p, 1000, 4000 * MS);
+	kp_pacer_on_report(&p, 1000, true, 5000 * MS);
 	assert_int_equal(p.report_bytes, 1000);
 }
 
@@ -111,8 +116,8 @@ static void test_pacer_without_a_known_ceiling_does_nothing_blind(void **state)
 
 	kp_pacer_init(&p, 0);
 	assert_int_equal(kp_pacer_on_late(&p, 1000 * MS), 0);
-	kp_pacer_on_report(&p, 0, 1000 * MS);
-	kp_pacer_on_report(&p, 125000, 2000 * MS); /* 1000 kbit/s */
+	kp_pacer_on_report(&p, 0, true, 1000 * MS);
+	kp_pacer_on_report(&p, 125000, true, 2000 * MS); /* 1000 kbit/s */
 	assert_int_equal(kp_pacer_on_late(&p, 3000 * MS), 700);
 	/* It never climbs above what it saw. */
 	uint32_t last = 700;
@@ -122,6 +127,73 @@ static void test_pacer_without_a_known_ceiling_does_nothing_blind(void **state)
 			last = n;
 	}
 	assert_int_equal(last, 1000);
+}
+
+/* 1000 kbit/s while busy, then a still screen: 20 KB over 5 s says how
+ * little there was to send, and the cut at the next scroll's backlog
+ * starts from what the link carried. */
+static void test_pacer_learns_the_link_only_while_it_is_busy(void **state)
+{
+	kp_pacer p;
+	int64_t t = 0;
+	uint64_t bytes = 0;
+
+	kp_pacer_init(&p, 1500);
+	kp_pacer_on_report(&p, bytes, true, t);
+	for (int i = 0; i < 12; i++)
+		kp_pacer_on_report(&p, bytes += 31250, true, t += 250 * MS);
+	assert_true(p.capacity_kbps > 990 && p.capacity_kbps < 1010);
+	kp_pacer_on_report(&p, bytes += 1000, false, t += 250 * MS);
+	kp_pacer_on_report(&p, bytes += 20000, true, t += 5000 * MS);
+	assert_true(p.capacity_kbps > 990 && p.capacity_kbps < 1010);
+	/* The scroll: busy again from report to report, at 960 kbit/s. */
+	kp_pacer_on_report(&p, bytes += 30000, true, t += 250 * MS);
+	assert_true(p.capacity_kbps > 980 && p.capacity_kbps < 1000);
+	assert_int_equal(kp_pacer_on_queue_delay(&p, 200 * MS, t), 790);
+	/* A faster report proves more, busy or not. */
+	kp_pacer_on_report(&p, bytes += 62500, false, t += 250 * MS);
+	assert_true(p.capacity_kbps > 1200);
+}
+
+/* After a cut, the steps up stop a little past what the link carried:
+ * the next scroll's first pictures then queue briefly, not for seconds. */
+static void test_pacer_climbs_only_a_little_past_the_link(void **state)
+{
+	kp_pacer p;
+	int64_t t = 0;
+	uint64_t bytes = 0;
+
+	kp_pacer_init(&p, 3000);
+	kp_pacer_on_report(&p, bytes, true, t);
+	for (int i = 0; i < 8; i++)
+		kp_pacer_on_report(&p, bytes += 25000, true, t += 250 * MS); /* 800 */
+	assert_int_equal(kp_pacer_on_late(&p, t), 560);
+	uint32_t target = 560;
+	for (t += 3000 * MS; t < 60000 * MS; t += 2000 * MS) {
+		uint32_t next = kp_pacer_tick(&p, t);
+		if (next)
+			target = next;
+	}
+	assert_true(target >= 900 && target <= 920);
+}
+
+/* A sharer that starts at its configured 1500 kbit/s on a line that
+ * carries 1000 comes down to 1150 once the line is known, without waiting
+ * for a queue to say so, and climbs no further. */
+static void test_pacer_comes_down_to_the_link_it_learnt(void **state)
+{
+	kp_pacer p;
+	int64_t t = 0;
+	uint64_t bytes = 0;
+
+	kp_pacer_init(&p, 1500);
+	assert_int_equal(kp_pacer_tick(&p, t), 0); /* nothing known yet */
+	kp_pacer_on_report(&p, bytes, true, t);
+	for (int i = 0; i < 8; i++)
+		kp_pacer_on_report(&p, bytes += 31250, true, t += 250 * MS);
+	assert_int_equal(kp_pacer_tick(&p, t), 1150);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(kp_pacer_tick(&p, t += 2000 * MS), 0);
 }
 
 int main(void)
@@ -134,6 +206,9 @@ int main(void)
 		cmocka_unit_test(test_pacer_cuts_when_a_queue_builds_on_the_path),
 		cmocka_unit_test(test_pacer_drains_a_queue_on_the_path),
 		cmocka_unit_test(test_pacer_without_a_known_ceiling_does_nothing_blind),
+		cmocka_unit_test(test_pacer_learns_the_link_only_while_it_is_busy),
+		cmocka_unit_test(test_pacer_climbs_only_a_little_past_the_link),
+		cmocka_unit_test(test_pacer_comes_down_to_the_link_it_learnt),
 	};
 	return cmocka_run_group_tests_name("transport-pacer", tests, NULL, NULL);
 }
