@@ -19,9 +19,8 @@
 /* Away from the top edge of the screen. */
 #define TOP_MARGIN 4
 
-struct ui_win32_bar {
-	ui_win32_bar_actions actions;
-	void *ctx;
+struct customer_bar {
+	customer_session *session;
 	char language[16];
 	HWND window, warning, news, status, time_left, pause, stop;
 	HBRUSH red, amber, banner;
@@ -155,9 +154,9 @@ static LRESULT CALLBACK bar_proc(HWND window, UINT message, WPARAM wparam, LPARA
 	case WM_COMMAND:
 		/* The state on the bus says when it happened; the bar follows it. */
 		if (LOWORD(wparam) == UI_WIN32_BAR_ID_PAUSE)
-			(b->paused ? b->actions.resume : b->actions.pause)(b->ctx);
+			(b->paused ? customer_session_resume : customer_session_pause)(b->session);
 		else if (LOWORD(wparam) == UI_WIN32_BAR_ID_STOP)
-			b->actions.stop(b->ctx);
+			customer_session_stop(b->session);
 		return 0;
 	case WM_CTLCOLORSTATIC:
 		return colour(b, (HWND)lparam, (HDC)wparam);
@@ -179,7 +178,7 @@ static LRESULT CALLBACK bar_proc(HWND window, UINT message, WPARAM wparam, LPARA
 	case WM_CLOSE:
 		/* Closing the bar (Alt+F4) stops sharing, as Stop does: a person
 		 * who closes it does not expect to be still shared. */
-		b->actions.stop(b->ctx);
+		customer_session_stop(b->session);
 		return 0;
 	case WM_DPICHANGED:
 		ui_win32_fonts_free(&b->fonts);
@@ -198,15 +197,13 @@ static HWND add_control(ui_win32_bar *b, const wchar_t *kind, DWORD style, int i
 			       b->window, (HMENU)(INT_PTR)id, ui_win32_module(), NULL);
 }
 
-ui_win32_bar *ui_win32_bar_new(const ui_win32_bar_actions *actions, void *ctx,
-			       const char *language)
+ui_win32_bar *ui_win32_bar_new(customer_session *session, const char *language)
 {
 	ui_win32_bar *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	b->actions = *actions;
-	b->ctx = ctx;
+	b->session = session;
 	strncpy(b->language, language, sizeof(b->language) - 1);
 	b->red = CreateSolidBrush(UI_WIN32_RED);
 	b->amber = CreateSolidBrush(UI_WIN32_AMBER);

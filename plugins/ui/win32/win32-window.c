@@ -40,9 +40,8 @@ static const struct {
 
 typedef enum page { PAGE_WAITING, PAGE_CODE, PAGE_QUESTION, PAGE_END } page;
 
-struct ui_win32_window {
-	ui_win32_window_actions actions;
-	void *ctx;
+struct customer_window {
+	customer_session *session;
 	char language[16];
 	HWND window, code;
 	HWND label[LABELS];
@@ -284,17 +283,52 @@ static void submit_code(ui_win32_window *w)
 		return;
 	}
 	ui_win32_window_wait(w, customer_words(CUSTOMER_CONNECTING));
-	w->actions.code(w->ctx, code.digits);
+	customer_session_code(w->session, code.digits);
 	ui_code_clear(&code);
 }
 
 /* ---- the window's messages ------------------------------------------------- */
 
-static void answer(ui_win32_window *w, ui_win32_answer a)
+/* The question's words as the page shows them, its lines apart by "\n",
+ * for the record of the customer's answer; free(). */
+static char *question_words(const ui_win32_window *w)
 {
-	ui_win32_window_wait(w, customer_words(a == UI_WIN32_DECLINE ? CUSTOMER_ENDING
-								     : CUSTOMER_STARTING));
-	w->actions.answer(w->ctx, a);
+	size_t len = 0, cap = 1;
+	char *words;
+
+	/* Each shown line of the question, and a "\n" between. */
+	for (int i = 0; i < LABELS; i++)
+		cap += w->label_shown[i] ? (size_t)GetWindowTextLengthW(w->label[i]) * 3 + 1
+					 : 0;
+	words = calloc(cap, 1);
+	for (int i = 0; words && i < LABELS; i++) {
+		if (!w->label_shown[i])
+			continue;
+		int n = GetWindowTextLengthW(w->label[i]);
+		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+		char *line = text && GetWindowTextW(w->label[i], text, n + 1) >= 0
+				     ? ui_win32_utf8(text)
+				     : NULL;
+		size_t k = line ? strlen(line) : 0;
+		if (k && len + k + 2 <= cap) {
+			if (len)
+				words[len++] = '\n';
+			memcpy(words + len, line, k);
+			len += k;
+		}
+		free(line);
+		free(text);
+	}
+	return words;
+}
+
+static void answer(ui_win32_window *w, customer_answer a)
+{
+	ui_win32_window_wait(w, customer_words(a == CUSTOMER_ANSWER_DECLINE ? CUSTOMER_ENDING
+									    : CUSTOMER_STARTING));
+	char *asked = question_words(w);
+	customer_session_answer(w->session, a, asked);
+	free(asked);
 }
 
 static void on_command(ui_win32_window *w, int id, int event)
@@ -310,18 +344,18 @@ static void on_command(ui_win32_window *w, int id, int event)
 		break;
 	case UI_WIN32_ID_DECLINE:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_DECLINE);
+			answer(w, CUSTOMER_ANSWER_DECLINE);
 		break;
 	case UI_WIN32_ID_ALLOW:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_ALLOW);
+			answer(w, CUSTOMER_ANSWER_ALLOW);
 		break;
 	case UI_WIN32_ID_ALLOW_UNRECORDED:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_ALLOW_UNRECORDED);
+			answer(w, CUSTOMER_ANSWER_ALLOW_UNRECORDED);
 		break;
 	case UI_WIN32_ID_CLOSE:
-		w->actions.close(w->ctx);
+		customer_session_close(w->session);
 		break;
 	default:
 		break;
@@ -364,7 +398,7 @@ static LRESULT CALLBACK window_proc(HWND window, UINT message, WPARAM wparam, LP
 		return label_colour((HWND)lparam, (HDC)wparam);
 	case WM_CLOSE:
 		/* The owner decides when it goes. */
-		w->actions.close(w->ctx);
+		customer_session_close(w->session);
 		return 0;
 	case WM_DPICHANGED:
 		on_dpi_changed(w, HIWORD(wparam), (const RECT *)lparam);
@@ -374,16 +408,14 @@ static LRESULT CALLBACK window_proc(HWND window, UINT message, WPARAM wparam, LP
 	}
 }
 
-ui_win32_window *ui_win32_window_new(const ui_win32_window_actions *actions, void *ctx,
-				     const char *language)
+ui_win32_window *ui_win32_window_new(customer_session *session, const char *language)
 {
 	ui_win32_window *w = calloc(1, sizeof(*w));
 	HINSTANCE module = ui_win32_module();
 
 	if (!w)
 		return NULL;
-	w->actions = *actions;
-	w->ctx = ctx;
+	w->session = session;
 	strncpy(w->language, language, sizeof(w->language) - 1);
 	if (!ui_win32_register_class(UI_WIN32_WINDOW_CLASS, window_proc,
 				     GetSysColorBrush(COLOR_WINDOW)))
@@ -473,59 +505,28 @@ void ui_win32_window_ask_code(ui_win32_window *w, unsigned failures)
 }
 
 void ui_win32_window_ask_consent(ui_win32_window *w, const char *asker, const char *verified,
-				 ui_win32_question question)
+				 customer_question question)
 {
 	char title[CUSTOMER_WORDS_MAX];
 
 	clear_page(w);
-	customer_words_question(asker, question != UI_WIN32_ASK_UNRECORDED, title,
+	customer_words_question(asker, question != CUSTOMER_ASK_UNRECORDED, title,
 				sizeof(title));
 	set_label(w, UI_WIN32_ID_TITLE, title);
 	set_label(w, UI_WIN32_ID_VERIFIED, verified);
 	set_label(w, UI_WIN32_ID_TEXT, customer_words(CUSTOMER_ONLY_SEE));
-	if (question == UI_WIN32_ASK_RECORDED)
+	if (question == CUSTOMER_ASK_RECORDED)
 		set_label(w, UI_WIN32_ID_RECORDED, customer_words(CUSTOMER_RECORDED));
-	else if (question == UI_WIN32_ASK_RECORDING_OPTIONAL)
+	else if (question == CUSTOMER_ASK_RECORDING_OPTIONAL)
 		set_label(w, UI_WIN32_ID_RECORDED,
 			  customer_words(CUSTOMER_RECORDING_OPTIONAL));
 	set_label(w, UI_WIN32_ID_MORE, customer_words(CUSTOMER_NOTHING_UNTIL_AGREED));
 	show_button(w, UI_WIN32_ID_DECLINE);
-	if (question == UI_WIN32_ASK_RECORDING_OPTIONAL)
+	if (question == CUSTOMER_ASK_RECORDING_OPTIONAL)
 		show_button(w, UI_WIN32_ID_ALLOW_UNRECORDED);
 	show_button(w, UI_WIN32_ID_ALLOW);
 	show_page(w, PAGE_QUESTION);
 	SetFocus(w->button[button_index(UI_WIN32_ID_ALLOW)]);
-}
-
-char *ui_win32_window_question_words(const ui_win32_window *w)
-{
-	size_t len = 0, cap = 1;
-	char *words;
-
-	/* Each shown line of the question, and a "\n" between. */
-	for (int i = 0; i < LABELS; i++)
-		cap += w->label_shown[i] ? (size_t)GetWindowTextLengthW(w->label[i]) * 3 + 1
-					 : 0;
-	words = calloc(cap, 1);
-	for (int i = 0; words && i < LABELS; i++) {
-		if (!w->label_shown[i])
-			continue;
-		int n = GetWindowTextLengthW(w->label[i]);
-		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-		char *line = text && GetWindowTextW(w->label[i], text, n + 1) >= 0
-				     ? ui_win32_utf8(text)
-				     : NULL;
-		size_t k = line ? strlen(line) : 0;
-		if (k && len + k + 2 <= cap) {
-			if (len)
-				words[len++] = '\n';
-			memcpy(words + len, line, k);
-			len += k;
-		}
-		free(line);
-		free(text);
-	}
-	return words;
 }
 
 void ui_win32_window_show_end(ui_win32_window *w, const char *why, bool shared,
