@@ -10,9 +10,11 @@
 #include "win32-bar.h"
 #include "win32-look.h"
 
-/* At 96 dpi: the bar's width (room for 44 characters of the status line,
- * as ui/gtk's), its padding, the buttons' height. */
+/* At 96 dpi: the bar's least width (room for 44 characters of the status
+ * line, as ui/gtk's) and the most it grows to so that the status line and
+ * the banners stay on one line, its padding, the buttons' height. */
 #define BAR_WIDTH 460
+#define BAR_MAX_WIDTH 720
 #define PAD 8
 #define BUTTON_HEIGHT 28
 #define BUTTON_MIN_WIDTH 80
@@ -43,6 +45,24 @@ static void describe(ui_win32_bar *b)
 	free(label);
 }
 
+/* The width LABEL's words need on one line, in the bar's font. */
+static int one_line_width(ui_win32_bar *b, HWND label)
+{
+	int n = GetWindowTextLengthW(label);
+	wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+	int w = 0;
+
+	if (text) {
+		GetWindowTextW(label, text, n + 1);
+		/* A little room: the label's own drawing must not wrap what was
+		 * measured on one line. */
+		w = ui_win32_label_width(b->window, b->fonts.bold, text) +
+		    ui_win32_scale(4, b->fonts.dpi);
+	}
+	free(text);
+	return w;
+}
+
 static int text_height(ui_win32_bar *b, HWND label, HFONT font, int width)
 {
 	int n = GetWindowTextLengthW(label);
@@ -69,15 +89,35 @@ static int button_width(ui_win32_bar *b, HWND button)
 		       : w;
 }
 
+/* How wide the bar's lines are: BAR_WIDTH's, wider where that keeps the
+ * status line or a banner on one line, up to BAR_MAX_WIDTH (or the
+ * screen); always wide enough for the time left and the buttons. */
+static int inner_width(ui_win32_bar *b, HWND banners[2], const bool shown[2])
+{
+	UINT dpi = b->fonts.dpi;
+	int pad = ui_win32_scale(PAD, dpi);
+	int inner = ui_win32_scale(BAR_WIDTH, dpi) - 2 * pad;
+	int most = ui_win32_widest(BAR_MAX_WIDTH, dpi) - 2 * pad;
+	int lines[] = {one_line_width(b, b->status), shown[0] ? one_line_width(b, banners[0]) : 0,
+		       shown[1] ? one_line_width(b, banners[1]) : 0};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (lines[i] > inner && lines[i] <= most)
+			inner = lines[i];
+	int row = one_line_width(b, b->time_left) + 2 * pad + button_width(b, b->pause) +
+		  button_width(b, b->stop);
+	return row > inner ? row : inner;
+}
+
 /* Banners on top, then who sees the screen (at most two lines' room),
  * then the time left with the buttons on its right. */
 static void layout(ui_win32_bar *b)
 {
 	UINT dpi = b->fonts.dpi;
-	int pad = ui_win32_scale(PAD, dpi), width = ui_win32_scale(BAR_WIDTH, dpi);
-	int inner = width - 2 * pad, y = 0;
 	HWND banners[] = {b->warning, b->news};
 	bool shown[] = {b->warned, b->told};
+	int pad = ui_win32_scale(PAD, dpi), inner = inner_width(b, banners, shown);
+	int width = inner + 2 * pad, y = 0;
 
 	for (size_t i = 0; i < 2; i++) {
 		ShowWindow(banners[i], shown[i] ? SW_SHOWNA : SW_HIDE);
@@ -117,7 +157,11 @@ static void layout(ui_win32_bar *b)
 		top = work.top + ui_win32_scale(TOP_MARGIN, dpi);
 		b->placed = true;
 	} else {
-		flags |= SWP_NOMOVE;
+		/* Wider or narrower about its middle, where the customer left it. */
+		RECT now;
+		GetWindowRect(b->window, &now);
+		left = now.left + (now.right - now.left - fw) / 2;
+		top = now.top;
 	}
 	SetWindowPos(b->window, NULL, left, top, fw, fh, flags);
 	InvalidateRect(b->window, NULL, TRUE);

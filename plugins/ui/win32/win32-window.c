@@ -11,13 +11,19 @@
 #include "win32-look.h"
 #include "win32-window.h"
 
-/* The window's width at 96 dpi on every page and in every language, as
- * ui/gtk's; its padding and the space between lines. */
+/* The window's width at 96 dpi, as ui/gtk's: the least, and the most it
+ * grows to so that a label stays on one line (a title whose last kana
+ * would stand alone on a line of its own); its padding and the space
+ * between lines. */
 #define WINDOW_WIDTH 480
+#define WINDOW_MAX_WIDTH 720
 #define PAD 24
 #define GAP 12
 #define BUTTON_HEIGHT 32
 #define BUTTON_MIN_WIDTH 96
+/* Room beyond a label's measured width: the static control's own drawing
+ * must not wrap what DrawText measured on one line. */
+#define LABEL_SLACK 4
 
 /* The labels, in the order they stand on a page; the code's field comes
  * after UI_WIN32_ID_TEXT. */
@@ -82,22 +88,72 @@ static int button_index(int id)
 	return -1;
 }
 
+/* CONTROL's text (free()), or NULL. */
+static wchar_t *text_of(HWND control)
+{
+	int n = GetWindowTextLengthW(control);
+	wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+
+	if (text)
+		GetWindowTextW(control, text, n + 1);
+	return text;
+}
+
+/* The width of button I, fit to its words. */
+static int button_width(const ui_win32_window *w, size_t i)
+{
+	UINT dpi = w->fonts.dpi;
+	wchar_t *text = text_of(w->button[i]);
+	int bw = text ? ui_win32_text_width(w->window, w->fonts.body, text) : 0;
+
+	free(text);
+	bw += ui_win32_scale(32, dpi);
+	return bw < ui_win32_scale(BUTTON_MIN_WIDTH, dpi) ? ui_win32_scale(BUTTON_MIN_WIDTH, dpi)
+							   : bw;
+}
+
+/* How wide the page's lines are: WINDOW_WIDTH's, wider where that keeps a
+ * shown label on one line, up to WINDOW_MAX_WIDTH (or the screen); a
+ * longer label wraps.  Always wide enough for the buttons' row. */
+static int inner_width(const ui_win32_window *w)
+{
+	UINT dpi = w->fonts.dpi;
+	int pad = ui_win32_scale(PAD, dpi), gap = ui_win32_scale(GAP, dpi);
+	int inner = ui_win32_scale(WINDOW_WIDTH, dpi) - 2 * pad;
+	int most = ui_win32_widest(WINDOW_MAX_WIDTH, dpi) - 2 * pad;
+	int row = -gap;
+
+	for (int i = 0; i < LABELS; i++) {
+		wchar_t *text = w->label_shown[i] ? text_of(w->label[i]) : NULL;
+		if (!text)
+			continue;
+		int one_line = ui_win32_label_width(w->window, label_font(w, FIRST_LABEL + i),
+						    text) +
+			       ui_win32_scale(LABEL_SLACK, dpi);
+		free(text);
+		if (one_line > inner && one_line <= most)
+			inner = one_line;
+	}
+	for (size_t i = 0; i < BUTTONS; i++)
+		if (w->button_shown[i])
+			row += button_width(w, i) + gap;
+	return row > inner ? row : inner;
+}
+
 /* Places the shown controls top to bottom and sizes the window to them. */
 static void layout(ui_win32_window *w)
 {
 	UINT dpi = w->fonts.dpi;
 	int pad = ui_win32_scale(PAD, dpi), gap = ui_win32_scale(GAP, dpi);
-	int width = ui_win32_scale(WINDOW_WIDTH, dpi), inner = width - 2 * pad;
+	int inner = inner_width(w), width = inner + 2 * pad;
 	int y = pad;
 
 	for (int i = 0; i < LABELS; i++) {
 		int id = FIRST_LABEL + i;
 		if (w->label_shown[i]) {
-			int n = GetWindowTextLengthW(w->label[i]);
-			wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-			int h = text ? (GetWindowTextW(w->label[i], text, n + 1),
-					ui_win32_text_height(w->window, label_font(w, id),
-							     text, inner))
+			wchar_t *text = text_of(w->label[i]);
+			int h = text ? ui_win32_text_height(w->window, label_font(w, id), text,
+							    inner)
 				     : 0;
 			free(text);
 			MoveWindow(w->label[i], pad, y, inner, h, FALSE);
@@ -119,15 +175,7 @@ static void layout(ui_win32_window *w)
 		ShowWindow(w->button[i], w->button_shown[i] ? SW_SHOWNA : SW_HIDE);
 		if (!w->button_shown[i])
 			continue;
-		int n = GetWindowTextLengthW(w->button[i]);
-		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-		int bw = text ? (GetWindowTextW(w->button[i], text, n + 1),
-				 ui_win32_text_width(w->window, w->fonts.body, text))
-			      : 0;
-		free(text);
-		bw += ui_win32_scale(32, dpi);
-		if (bw < ui_win32_scale(BUTTON_MIN_WIDTH, dpi))
-			bw = ui_win32_scale(BUTTON_MIN_WIDTH, dpi);
+		int bw = button_width(w, (size_t)i);
 		x -= bw;
 		MoveWindow(w->button[i], x, y, bw, bh, FALSE);
 		x -= gap;
