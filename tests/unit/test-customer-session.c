@@ -168,7 +168,7 @@ static int setup_with(void **state, const customer_view *v, bool arrow)
 	f->bus = kyoyu_bus_new();
 	f->posted = kyoyu_bus_subscribe(f->bus, "test", ALL_TYPES, 16);
 	f->clock = kyoyu_clock_new_manual(1000 * MINUTE_US);
-	f->session = customer_session_new(f->bus, f->clock, "en", v);
+	f->session = customer_session_new(f->bus, f->clock, v);
 	*state = f;
 	if (!f->bus || !f->posted || !f->clock || !f->session)
 		return -1;

@@ -12,6 +12,7 @@
 #include "customer-session.h"
 #include "customer-words.h"
 #include "i18n.h"
+#include "language.h"
 #include "utf8-text.h"
 
 /* Texts from the network are cut here, in characters: a name or an
@@ -62,7 +63,7 @@ void customer_session_listen(kyoyu_stage *stage, const customer_view *view)
 }
 
 customer_session *customer_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
-				       const char *language, const customer_view *view)
+				       const customer_view *view)
 {
 	customer_session *s = calloc(1, sizeof(*s));
 
@@ -71,8 +72,13 @@ customer_session *customer_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
 	s->bus = bus;
 	s->clock = clock;
 	s->view = view;
-	strncpy(s->language, language, sizeof(s->language) - 1);
+	i18n_language(s->language, sizeof(s->language));
 	return s;
+}
+
+const char *customer_session_language(const customer_session *s)
+{
+	return s->language;
 }
 
 void customer_session_free(customer_session *s)

@@ -82,11 +82,15 @@ typedef struct customer_session customer_session;
 void customer_session_listen(kyoyu_stage *stage, const customer_view *view);
 
 /* A controller posting the customer's answers on BUS, reading the time
- * left on CLOCK and drawing with VIEW (kept, not copied: static).  Answers
- * say the question was in LANGUAGE ("ja").  NULL when out of memory. */
+ * left on CLOCK and drawing with VIEW (kept, not copied: static).  NULL
+ * when out of memory. */
 customer_session *customer_session_new(kyoyu_bus *bus, const kyoyu_clock *clock,
-				       const char *language, const customer_view *view);
+				       const customer_view *view);
 void customer_session_free(customer_session *session);
+
+/* The language the customer reads ("ja", "en"), as gettext chose it: the
+ * answers say the question was in it, and the windows pick its fonts. */
+const char *customer_session_language(const customer_session *session);
 
 /* What the view draws on; ARROW may be NULL.  Until this is called nothing
  * is drawn. */

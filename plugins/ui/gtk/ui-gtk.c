@@ -34,7 +34,6 @@
 #include "gtk-bar.h"
 #include "gtk-style.h"
 #include "gtk-window.h"
-#include "language.h"
 
 typedef struct ui {
 	const kyoyu_host *host;
@@ -107,17 +106,12 @@ static int ui_init(void *priv, const kyoyu_host *host)
 
 static int ui_start(void *priv, kyoyu_stage *stage)
 {
-	ui *u = priv;
-
-	u->stage = stage;
 	customer_session_listen(stage, &view);
 	return 0;
 }
 
 static int start_gtk(ui *u)
 {
-	char language[KYOYU_CONSENT_LANGUAGE_MAX + 1];
-
 	/* The bar's keep-above exists on X11 only. */
 	gdk_set_allowed_backends("x11");
 	/* The agent chose the locale before any stage ran; a stage thread must
@@ -127,8 +121,7 @@ static int start_gtk(ui *u)
 		kyoyu_error("GTK cannot open the display %s", g_getenv("DISPLAY"));
 		return -ENODEV;
 	}
-	i18n_language(language, sizeof(language));
-	u->session = customer_session_new(u->host->bus, u->host->clock, language, &view);
+	u->session = customer_session_new(u->host->bus, u->host->clock, &view);
 	if (!u->session)
 		return -ENOMEM;
 	ui_gtk_style_install();
@@ -156,6 +149,7 @@ static int ui_run(void *priv, kyoyu_stage *stage)
 			    "window cannot run beside it");
 		return -EBUSY;
 	}
+	u->stage = stage;
 	int ret = start_gtk(u);
 	if (ret == 0) {
 		u->inbox_source = g_unix_fd_add(fd, G_IO_IN, on_inbox, u);

@@ -34,7 +34,6 @@
 #define KYOYU_LOG_COMPONENT "ui/win32"
 #include <kyoyu/kyoyu.h>
 
-#include "language.h"
 #include "customer-session.h"
 #include "customer-words.h"
 #include "win32-arrow.h"
@@ -43,7 +42,6 @@
 
 typedef struct ui {
 	const kyoyu_host *host;
-	kyoyu_stage *stage;
 
 	customer_session *session;
 	ui_win32_window *window;
@@ -85,24 +83,19 @@ static int ui_init(void *priv, const kyoyu_host *host)
 
 static int ui_start(void *priv, kyoyu_stage *stage)
 {
-	ui *u = priv;
-
-	u->stage = stage;
 	customer_session_listen(stage, &view);
 	return 0;
 }
 
 static int make_windows(ui *u)
 {
-	char language[KYOYU_CONSENT_LANGUAGE_MAX + 1];
-
 	/* Sizes in real pixels on a scaled screen, and the arrow placed in the
 	 * same pixels capture/gdi sends. */
 	SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2);
-	i18n_language(language, sizeof(language));
-	u->session = customer_session_new(u->host->bus, u->host->clock, language, &view);
+	u->session = customer_session_new(u->host->bus, u->host->clock, &view);
 	if (!u->session)
 		return -ENOMEM;
+	const char *language = customer_session_language(u->session);
 	u->window = ui_win32_window_new(u->session, language);
 	u->bar = ui_win32_bar_new(u->session, language);
 	if (!u->window || !u->bar) {
