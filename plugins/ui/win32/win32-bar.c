@@ -162,6 +162,7 @@ static void layout(ui_win32_bar *b)
 		GetWindowRect(b->window, &now);
 		left = now.left + (now.right - now.left - fw) / 2;
 		top = now.top;
+		ui_win32_keep_on_screen(&left, &top, fw, fh);
 	}
 	SetWindowPos(b->window, NULL, left, top, fw, fh, flags);
 	InvalidateRect(b->window, NULL, TRUE);

@@ -229,6 +229,22 @@ int ui_win32_widest(int most, UINT dpi)
 	return widest;
 }
 
+void ui_win32_keep_on_screen(int *left, int *top, int w, int h)
+{
+	RECT work;
+
+	if (!SystemParametersInfoW(SPI_GETWORKAREA, 0, &work, 0))
+		return;
+	if (*left + w > work.right)
+		*left = work.right - w;
+	if (*top + h > work.bottom)
+		*top = work.bottom - h;
+	if (*left < work.left)
+		*left = work.left;
+	if (*top < work.top)
+		*top = work.top;
+}
+
 /* ---- windows -------------------------------------------------------------- */
 
 bool ui_win32_exclude_from_capture(HWND window, const char *what)

@@ -197,7 +197,13 @@ static void layout(ui_win32_window *w)
 		top = work.top + (work.bottom - work.top - fh) / 3;
 		w->placed = true;
 	} else {
-		flags |= SWP_NOMOVE;
+		/* Wider or narrower about its middle, and never off the screen
+		 * (a page wider than the last must not run past its edge). */
+		RECT now;
+		GetWindowRect(w->window, &now);
+		left = now.left + (now.right - now.left - fw) / 2;
+		top = now.top;
+		ui_win32_keep_on_screen(&left, &top, fw, fh);
 	}
 	SetWindowPos(w->window, NULL, left, top, fw, fh, flags);
 	InvalidateRect(w->window, NULL, TRUE);
