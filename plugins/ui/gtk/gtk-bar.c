@@ -13,9 +13,8 @@
 /* The width of the line that says who sees the screen, in characters. */
 #define STATUS_CHARS 44
 
-struct ui_gtk_bar {
-	ui_gtk_bar_actions actions;
-	void *ctx;
+struct customer_bar {
+	customer_session *session;
 	GtkWindow *window;
 	GtkWidget *strip; /* coloured: red while shared, amber while paused */
 	GtkLabel *status, *time_left, *warning, *news;
@@ -44,16 +43,16 @@ static void on_pause_clicked(GtkButton *button, gpointer data)
 
 	/* The state on the bus says when it happened; the bar follows it. */
 	if (b->paused)
-		b->actions.resume(b->ctx);
+		customer_session_resume(b->session);
 	else
-		b->actions.pause(b->ctx);
+		customer_session_pause(b->session);
 }
 
 static void on_stop_clicked(GtkButton *button, gpointer data)
 {
 	ui_gtk_bar *b = data;
 
-	b->actions.stop(b->ctx);
+	customer_session_stop(b->session);
 }
 
 /* Closing the bar (a window manager's Alt+F4) stops sharing, as Stop does:
@@ -62,7 +61,7 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
 {
 	ui_gtk_bar *b = data;
 
-	b->actions.stop(b->ctx);
+	customer_session_stop(b->session);
 	return TRUE;
 }
 
@@ -111,14 +110,13 @@ static GtkWidget *new_label(const char *css_class)
 	return label;
 }
 
-ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx)
+ui_gtk_bar *ui_gtk_bar_new(customer_session *session)
 {
 	ui_gtk_bar *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	b->actions = *actions;
-	b->ctx = ctx;
+	b->session = session;
 	b->window = GTK_WINDOW(gtk_window_new());
 	gtk_window_set_title(b->window, customer_words(CUSTOMER_BAR_TITLE));
 	gtk_window_set_icon_name(b->window, "kyoyu");

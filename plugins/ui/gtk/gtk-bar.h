@@ -9,16 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct ui_gtk_bar_actions {
-	void (*pause)(void *ctx);
-	void (*resume)(void *ctx);
-	void (*stop)(void *ctx);
-} ui_gtk_bar_actions;
+#include "customer-session.h"
 
-typedef struct ui_gtk_bar ui_gtk_bar;
+/* The bar is the controller's customer_bar (customer-session.h). */
+typedef struct customer_bar ui_gtk_bar;
 
-/* The bar, not shown yet; NULL when GTK could not make it. */
-ui_gtk_bar *ui_gtk_bar_new(const ui_gtk_bar_actions *actions, void *ctx);
+/* The bar, not shown yet, telling SESSION of Pause, Resume and Stop; NULL
+ * when GTK could not make it. */
+ui_gtk_bar *ui_gtk_bar_new(customer_session *session);
 void ui_gtk_bar_free(ui_gtk_bar *bar);
 
 /* Shows the bar for sharing with OPERATOR (a name, or NULL). */

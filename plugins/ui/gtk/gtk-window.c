@@ -19,9 +19,8 @@
 #define LINE_CHARS 40
 #define TITLE_LINE_CHARS 30
 
-struct ui_gtk_window {
-	ui_gtk_window_actions actions;
-	void *ctx;
+struct customer_window {
+	customer_session *session;
 	GtkWindow *window;
 	GtkStack *pages;
 	/* waiting */
@@ -178,7 +177,7 @@ static void submit_code(ui_gtk_window *w)
 		return;
 	}
 	ui_gtk_window_wait(w, customer_words(CUSTOMER_CONNECTING));
-	w->actions.code(w->ctx, code.digits);
+	customer_session_code(w->session, code.digits);
 	ui_code_clear(&code);
 }
 
@@ -216,28 +215,45 @@ static void build_code_page(ui_gtk_window *w)
 
 /* ---- the question -------------------------------------------------------- */
 
+/* The question's words as the page shows them, its visible lines apart by
+ * "\n", for the record of the customer's answer; g_free(). */
+static char *question_words(ui_gtk_window *w)
+{
+	GString *words = g_string_new(NULL);
+
+	for (GtkWidget *child = gtk_widget_get_first_child(GTK_WIDGET(w->question)); child;
+	     child = gtk_widget_get_next_sibling(child)) {
+		if (!GTK_IS_LABEL(child) || !gtk_widget_get_visible(child))
+			continue;
+		const char *text = gtk_label_get_text(GTK_LABEL(child));
+		if (*text)
+			g_string_append_printf(words, "%s%s", words->len ? "\n" : "", text);
+	}
+	return g_string_free(words, FALSE);
+}
+
+/* WORDS while the session takes ANSWER, sent with the question it answers. */
+static void answer(ui_gtk_window *w, customer_answer a, customer_text words)
+{
+	ui_gtk_window_wait(w, customer_words(words));
+	char *asked = question_words(w);
+	customer_session_answer(w->session, a, asked);
+	g_free(asked);
+}
+
 static void on_allow_clicked(GtkButton *button, gpointer data)
 {
-	ui_gtk_window *w = data;
-
-	ui_gtk_window_wait(w, customer_words(CUSTOMER_STARTING));
-	w->actions.answer(w->ctx, UI_GTK_ALLOW);
+	answer(data, CUSTOMER_ANSWER_ALLOW, CUSTOMER_STARTING);
 }
 
 static void on_allow_unrecorded_clicked(GtkButton *button, gpointer data)
 {
-	ui_gtk_window *w = data;
-
-	ui_gtk_window_wait(w, customer_words(CUSTOMER_STARTING));
-	w->actions.answer(w->ctx, UI_GTK_ALLOW_UNRECORDED);
+	answer(data, CUSTOMER_ANSWER_ALLOW_UNRECORDED, CUSTOMER_STARTING);
 }
 
 static void on_decline_clicked(GtkButton *button, gpointer data)
 {
-	ui_gtk_window *w = data;
-
-	ui_gtk_window_wait(w, customer_words(CUSTOMER_ENDING));
-	w->actions.answer(w->ctx, UI_GTK_DECLINE);
+	answer(data, CUSTOMER_ANSWER_DECLINE, CUSTOMER_ENDING);
 }
 
 static void build_question_page(ui_gtk_window *w)
@@ -279,7 +295,7 @@ static void on_close_clicked(GtkButton *button, gpointer data)
 {
 	ui_gtk_window *w = data;
 
-	w->actions.close(w->ctx);
+	customer_session_close(w->session);
 }
 
 static void build_end_page(ui_gtk_window *w)
@@ -300,7 +316,7 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
 {
 	ui_gtk_window *w = data;
 
-	w->actions.close(w->ctx);
+	customer_session_close(w->session);
 	return TRUE; /* the owner decides when it goes */
 }
 
@@ -309,14 +325,13 @@ static void on_realize(GtkWidget *widget, gpointer data)
 	ui_gtk_x11_name_window(GTK_WINDOW(widget), "main");
 }
 
-ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx)
+ui_gtk_window *ui_gtk_window_new(customer_session *session)
 {
 	ui_gtk_window *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
-	w->actions = *actions;
-	w->ctx = ctx;
+	w->session = session;
 	w->window = GTK_WINDOW(gtk_window_new());
 	gtk_window_set_title(w->window, customer_words(CUSTOMER_WINDOW_TITLE));
 	gtk_window_set_icon_name(w->window, "kyoyu");
@@ -374,45 +389,20 @@ void ui_gtk_window_ask_code(ui_gtk_window *w, unsigned failures)
 	gtk_editable_select_region(entry, 0, -1);
 }
 
-char *ui_gtk_window_question_words(ui_gtk_window *w)
+void ui_gtk_window_ask_consent(ui_gtk_window *w, const char *asker, const char *verified,
+			       customer_question question)
 {
-	GString *words = g_string_new(NULL);
+	bool recorded = question != CUSTOMER_ASK_UNRECORDED;
+	char title[CUSTOMER_WORDS_MAX];
 
-	for (GtkWidget *child = gtk_widget_get_first_child(GTK_WIDGET(w->question)); child;
-	     child = gtk_widget_get_next_sibling(child)) {
-		if (!GTK_IS_LABEL(child) || !gtk_widget_get_visible(child))
-			continue;
-		const char *text = gtk_label_get_text(GTK_LABEL(child));
-		if (*text)
-			g_string_append_printf(words, "%s%s", words->len ? "\n" : "", text);
-	}
-	return g_string_free(words, FALSE);
-}
-
-char *ui_gtk_asker_label(const ui_gtk_asker *who)
-{
-	char label[CUSTOMER_WORDS_MAX];
-
-	return customer_words_asker(who->name, who->organisation, label, sizeof(label))
-		       ? g_strdup(label)
-		       : NULL;
-}
-
-void ui_gtk_window_ask_consent(ui_gtk_window *w, const ui_gtk_asker *who,
-			       ui_gtk_question question)
-{
-	bool recorded = question != UI_GTK_ASK_UNRECORDED;
-	char label[CUSTOMER_WORDS_MAX], title[CUSTOMER_WORDS_MAX];
-
-	customer_words_asker(who->name, who->organisation, label, sizeof(label));
-	customer_words_question(label, recorded, title, sizeof(title));
+	customer_words_question(asker, recorded, title, sizeof(title));
 	gtk_label_set_text(w->ask_who, title);
-	gtk_label_set_text(w->ask_verified, who->verified ? who->verified : "");
-	gtk_widget_set_visible(GTK_WIDGET(w->ask_verified), who->verified && *who->verified);
-	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), question == UI_GTK_ASK_RECORDED);
+	gtk_label_set_text(w->ask_verified, verified ? verified : "");
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_verified), verified && *verified);
+	gtk_widget_set_visible(GTK_WIDGET(w->ask_recorded), question == CUSTOMER_ASK_RECORDED);
 	gtk_widget_set_visible(GTK_WIDGET(w->ask_optional),
-			       question == UI_GTK_ASK_RECORDING_OPTIONAL);
-	gtk_widget_set_visible(w->allow_unrecorded, question == UI_GTK_ASK_RECORDING_OPTIONAL);
+			       question == CUSTOMER_ASK_RECORDING_OPTIONAL);
+	gtk_widget_set_visible(w->allow_unrecorded, question == CUSTOMER_ASK_RECORDING_OPTIONAL);
 	show_page(w, "question");
 }
 

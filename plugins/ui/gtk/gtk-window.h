@@ -8,38 +8,14 @@
 
 #include <stdbool.h>
 
-/* What the question says about the recording, and so which answers it
- * offers. */
-typedef enum ui_gtk_question {
-	UI_GTK_ASK_UNRECORDED,         /* Allow / Decline */
-	UI_GTK_ASK_RECORDED,           /* Allow (recorded) / Decline */
-	UI_GTK_ASK_RECORDING_OPTIONAL, /* Allow / Share without recording / Decline */
-} ui_gtk_question;
+#include "customer-session.h"
 
-typedef enum ui_gtk_answer {
-	UI_GTK_DECLINE,
-	UI_GTK_ALLOW,
-	UI_GTK_ALLOW_UNRECORDED,
-} ui_gtk_answer;
+/* The window is the controller's customer_window (customer-session.h). */
+typedef struct customer_window ui_gtk_window;
 
-/* Who asks to see the screen.  Every text may be NULL or empty. */
-typedef struct ui_gtk_asker {
-	const char *name;         /* the support person */
-	const char *organisation; /* their support desk */
-	const char *verified;     /* how kyoyu knows, in plain words */
-} ui_gtk_asker;
-
-/* What the customer did; CTX is what ui_gtk_window_new() was given. */
-typedef struct ui_gtk_window_actions {
-	void (*code)(void *ctx, const char *digits); /* the 9 digits, ASCII */
-	void (*answer)(void *ctx, ui_gtk_answer answer);
-	void (*close)(void *ctx); /* the window's close button or Close */
-} ui_gtk_window_actions;
-
-typedef struct ui_gtk_window ui_gtk_window;
-
-/* The window, not shown yet; NULL when GTK could not make it. */
-ui_gtk_window *ui_gtk_window_new(const ui_gtk_window_actions *actions, void *ctx);
+/* The window, not shown yet, telling SESSION what the customer does; NULL
+ * when GTK could not make it. */
+ui_gtk_window *ui_gtk_window_new(customer_session *session);
 void ui_gtk_window_free(ui_gtk_window *window);
 
 /* A spinner and WORDS ("Connecting to the support team…"). */
@@ -48,16 +24,11 @@ void ui_gtk_window_wait(ui_gtk_window *window, const char *words);
 /* Asks for the code; FAILURES is how many codes did not work so far. */
 void ui_gtk_window_ask_code(ui_gtk_window *window, unsigned failures);
 
-/* Asks whether WHO may see the screen, and record it as QUESTION says. */
-void ui_gtk_window_ask_consent(ui_gtk_window *window, const ui_gtk_asker *who,
-			       ui_gtk_question question);
-
-/* The question's words as the page shows them, its visible lines apart by
- * "\n", for the record of the customer's answer; g_free(). */
-char *ui_gtk_window_question_words(ui_gtk_window *window);
-
-/* "Name (Organisation)", "Name", or NULL when WHO has no name; g_free(). */
-char *ui_gtk_asker_label(const ui_gtk_asker *who);
+/* Asks whether ASKER ("Name (Organisation)", or NULL: the support team)
+ * may see the screen, and record it as QUESTION says; VERIFIED says how
+ * the name is known (NULL: no line). */
+void ui_gtk_window_ask_consent(ui_gtk_window *window, const char *asker, const char *verified,
+			       customer_question question);
 
 /* How the session ended: WHY in plain words, SHARED whether anything was
  * shown, DETAIL a line of detail or NULL. */

@@ -19,7 +19,7 @@ static const POINT outline[] = {{0, 0},   {0, 34},  {8, 26}, {14, 40},
 
 #define CLASS_NAME L"kyoyu-operator-arrow"
 
-struct ui_win32_arrow {
+struct customer_arrow {
 	HWND window;
 	UINT dpi;
 };

@@ -10,7 +10,10 @@
 
 #include <windows.h>
 
-typedef struct ui_win32_arrow ui_win32_arrow;
+#include "customer-session.h"
+
+/* The arrow is the controller's customer_arrow (customer-session.h). */
+typedef struct customer_arrow ui_win32_arrow;
 
 /* The arrow, hidden; NULL when Windows would not make it. */
 ui_win32_arrow *ui_win32_arrow_new(void);

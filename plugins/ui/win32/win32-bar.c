@@ -10,18 +10,19 @@
 #include "win32-bar.h"
 #include "win32-look.h"
 
-/* At 96 dpi: the bar's width (room for 44 characters of the status line,
- * as ui/gtk's), its padding, the buttons' height. */
+/* At 96 dpi: the bar's least width (room for 44 characters of the status
+ * line, as ui/gtk's) and the most it grows to so that the status line and
+ * the banners stay on one line, its padding, the buttons' height. */
 #define BAR_WIDTH 460
+#define BAR_MAX_WIDTH 720
 #define PAD 8
 #define BUTTON_HEIGHT 28
 #define BUTTON_MIN_WIDTH 80
 /* Away from the top edge of the screen. */
 #define TOP_MARGIN 4
 
-struct ui_win32_bar {
-	ui_win32_bar_actions actions;
-	void *ctx;
+struct customer_bar {
+	customer_session *session;
 	char language[16];
 	HWND window, warning, news, status, time_left, pause, stop;
 	HBRUSH red, amber, banner;
@@ -42,6 +43,24 @@ static void describe(ui_win32_bar *b)
 		customer_words(b->paused ? CUSTOMER_RESUME : CUSTOMER_PAUSE));
 	SetWindowTextW(b->pause, label ? label : L"");
 	free(label);
+}
+
+/* The width LABEL's words need on one line, in the bar's font. */
+static int one_line_width(ui_win32_bar *b, HWND label)
+{
+	int n = GetWindowTextLengthW(label);
+	wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+	int w = 0;
+
+	if (text) {
+		GetWindowTextW(label, text, n + 1);
+		/* A little room: the label's own drawing must not wrap what was
+		 * measured on one line. */
+		w = ui_win32_label_width(b->window, b->fonts.bold, text) +
+		    ui_win32_scale(4, b->fonts.dpi);
+	}
+	free(text);
+	return w;
 }
 
 static int text_height(ui_win32_bar *b, HWND label, HFONT font, int width)
@@ -70,15 +89,35 @@ static int button_width(ui_win32_bar *b, HWND button)
 		       : w;
 }
 
+/* How wide the bar's lines are: BAR_WIDTH's, wider where that keeps the
+ * status line or a banner on one line, up to BAR_MAX_WIDTH (or the
+ * screen); always wide enough for the time left and the buttons. */
+static int inner_width(ui_win32_bar *b, HWND banners[2], const bool shown[2])
+{
+	UINT dpi = b->fonts.dpi;
+	int pad = ui_win32_scale(PAD, dpi);
+	int inner = ui_win32_scale(BAR_WIDTH, dpi) - 2 * pad;
+	int most = ui_win32_widest(BAR_MAX_WIDTH, dpi) - 2 * pad;
+	int lines[] = {one_line_width(b, b->status), shown[0] ? one_line_width(b, banners[0]) : 0,
+		       shown[1] ? one_line_width(b, banners[1]) : 0};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (lines[i] > inner && lines[i] <= most)
+			inner = lines[i];
+	int row = one_line_width(b, b->time_left) + 2 * pad + button_width(b, b->pause) +
+		  button_width(b, b->stop);
+	return row > inner ? row : inner;
+}
+
 /* Banners on top, then who sees the screen (at most two lines' room),
  * then the time left with the buttons on its right. */
 static void layout(ui_win32_bar *b)
 {
 	UINT dpi = b->fonts.dpi;
-	int pad = ui_win32_scale(PAD, dpi), width = ui_win32_scale(BAR_WIDTH, dpi);
-	int inner = width - 2 * pad, y = 0;
 	HWND banners[] = {b->warning, b->news};
 	bool shown[] = {b->warned, b->told};
+	int pad = ui_win32_scale(PAD, dpi), inner = inner_width(b, banners, shown);
+	int width = inner + 2 * pad, y = 0;
 
 	for (size_t i = 0; i < 2; i++) {
 		ShowWindow(banners[i], shown[i] ? SW_SHOWNA : SW_HIDE);
@@ -118,7 +157,12 @@ static void layout(ui_win32_bar *b)
 		top = work.top + ui_win32_scale(TOP_MARGIN, dpi);
 		b->placed = true;
 	} else {
-		flags |= SWP_NOMOVE;
+		/* Wider or narrower about its middle, where the customer left it. */
+		RECT now;
+		GetWindowRect(b->window, &now);
+		left = now.left + (now.right - now.left - fw) / 2;
+		top = now.top;
+		ui_win32_keep_on_screen(&left, &top, fw, fh);
 	}
 	SetWindowPos(b->window, NULL, left, top, fw, fh, flags);
 	InvalidateRect(b->window, NULL, TRUE);
@@ -155,9 +199,9 @@ static LRESULT CALLBACK bar_proc(HWND window, UINT message, WPARAM wparam, LPARA
 	case WM_COMMAND:
 		/* The state on the bus says when it happened; the bar follows it. */
 		if (LOWORD(wparam) == UI_WIN32_BAR_ID_PAUSE)
-			(b->paused ? b->actions.resume : b->actions.pause)(b->ctx);
+			(b->paused ? customer_session_resume : customer_session_pause)(b->session);
 		else if (LOWORD(wparam) == UI_WIN32_BAR_ID_STOP)
-			b->actions.stop(b->ctx);
+			customer_session_stop(b->session);
 		return 0;
 	case WM_CTLCOLORSTATIC:
 		return colour(b, (HWND)lparam, (HDC)wparam);
@@ -179,7 +223,7 @@ static LRESULT CALLBACK bar_proc(HWND window, UINT message, WPARAM wparam, LPARA
 	case WM_CLOSE:
 		/* Closing the bar (Alt+F4) stops sharing, as Stop does: a person
 		 * who closes it does not expect to be still shared. */
-		b->actions.stop(b->ctx);
+		customer_session_stop(b->session);
 		return 0;
 	case WM_DPICHANGED:
 		ui_win32_fonts_free(&b->fonts);
@@ -198,15 +242,13 @@ static HWND add_control(ui_win32_bar *b, const wchar_t *kind, DWORD style, int i
 			       b->window, (HMENU)(INT_PTR)id, ui_win32_module(), NULL);
 }
 
-ui_win32_bar *ui_win32_bar_new(const ui_win32_bar_actions *actions, void *ctx,
-			       const char *language)
+ui_win32_bar *ui_win32_bar_new(customer_session *session, const char *language)
 {
 	ui_win32_bar *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	b->actions = *actions;
-	b->ctx = ctx;
+	b->session = session;
 	strncpy(b->language, language, sizeof(b->language) - 1);
 	b->red = CreateSolidBrush(UI_WIN32_RED);
 	b->amber = CreateSolidBrush(UI_WIN32_AMBER);

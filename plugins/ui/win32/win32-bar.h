@@ -13,6 +13,8 @@
 
 #include <windows.h>
 
+#include "customer-session.h"
+
 /* The bar's class and its controls' ids, for the tests
  * (tests/win64/win32-poke.c). */
 #define UI_WIN32_BAR_CLASS L"kyoyu-sharing-bar"
@@ -25,18 +27,12 @@ enum {
 	UI_WIN32_BAR_ID_STOP,
 };
 
-typedef struct ui_win32_bar_actions {
-	void (*pause)(void *ctx);
-	void (*resume)(void *ctx);
-	void (*stop)(void *ctx);
-} ui_win32_bar_actions;
+/* The bar is the controller's customer_bar (customer-session.h). */
+typedef struct customer_bar ui_win32_bar;
 
-typedef struct ui_win32_bar ui_win32_bar;
-
-/* The bar, not shown yet, in LANGUAGE's fonts; NULL when Windows would
- * not make it. */
-ui_win32_bar *ui_win32_bar_new(const ui_win32_bar_actions *actions, void *ctx,
-			       const char *language);
+/* The bar, not shown yet, in LANGUAGE's fonts, telling SESSION of Pause,
+ * Resume and Stop; NULL when Windows would not make it. */
+ui_win32_bar *ui_win32_bar_new(customer_session *session, const char *language);
 void ui_win32_bar_free(ui_win32_bar *bar);
 
 /* Shows the bar for sharing with ASKER ("Name (Organisation)", or NULL). */

@@ -205,6 +205,46 @@ int ui_win32_text_width(HWND window, HFONT font, const wchar_t *text)
 	return r.right - r.left;
 }
 
+int ui_win32_label_width(HWND window, HFONT font, const wchar_t *text)
+{
+	HDC dc = GetDC(window);
+	HGDIOBJ old = SelectObject(dc, font);
+	RECT r = {0, 0, 0, 0};
+
+	DrawTextW(dc, text, -1, &r, DT_CALCRECT | DT_NOPREFIX | DT_EXPANDTABS);
+	SelectObject(dc, old);
+	ReleaseDC(window, dc);
+	return r.right - r.left;
+}
+
+int ui_win32_widest(int most, UINT dpi)
+{
+	RECT work;
+	int widest = ui_win32_scale(most, dpi);
+
+	/* A frame's room on either side of the screen. */
+	if (SystemParametersInfoW(SPI_GETWORKAREA, 0, &work, 0) &&
+	    work.right - work.left - ui_win32_scale(32, dpi) < widest)
+		widest = work.right - work.left - ui_win32_scale(32, dpi);
+	return widest;
+}
+
+void ui_win32_keep_on_screen(int *left, int *top, int w, int h)
+{
+	RECT work;
+
+	if (!SystemParametersInfoW(SPI_GETWORKAREA, 0, &work, 0))
+		return;
+	if (*left + w > work.right)
+		*left = work.right - w;
+	if (*top + h > work.bottom)
+		*top = work.bottom - h;
+	if (*left < work.left)
+		*left = work.left;
+	if (*top < work.top)
+		*top = work.top;
+}
+
 /* ---- windows -------------------------------------------------------------- */
 
 bool ui_win32_exclude_from_capture(HWND window, const char *what)

@@ -56,6 +56,15 @@ UINT ui_win32_dpi(HWND window);
 int ui_win32_text_height(HWND window, HFONT font, const wchar_t *text, int width);
 /* The width of TEXT on one line in FONT. */
 int ui_win32_text_width(HWND window, HFONT font, const wchar_t *text);
+/* The width TEXT needs in FONT not to wrap: its longest line, as a label
+ * shows it (an "&" drawn, not taken for a key). */
+int ui_win32_label_width(HWND window, HFONT font, const wchar_t *text);
+/* How wide a window may grow, in pixels at DPI: MOST at 96 dpi, and less
+ * on a screen whose work area is narrower. */
+int ui_win32_widest(int most, UINT dpi);
+/* Moves *LEFT and *TOP so that a window of W x H pixels lies on the
+ * screen's work area (its top left corner first, if it is larger). */
+void ui_win32_keep_on_screen(int *left, int *top, int w, int h);
 
 /* Keeps WINDOW out of screen captures (WDA_EXCLUDEFROMCAPTURE, Windows 10
  * version 2004 and later).  False where Windows cannot: WHAT ("the

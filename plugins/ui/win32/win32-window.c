@@ -11,13 +11,19 @@
 #include "win32-look.h"
 #include "win32-window.h"
 
-/* The window's width at 96 dpi on every page and in every language, as
- * ui/gtk's; its padding and the space between lines. */
+/* The window's width at 96 dpi, as ui/gtk's: the least, and the most it
+ * grows to so that a label stays on one line (a title whose last kana
+ * would stand alone on a line of its own); its padding and the space
+ * between lines. */
 #define WINDOW_WIDTH 480
+#define WINDOW_MAX_WIDTH 720
 #define PAD 24
 #define GAP 12
 #define BUTTON_HEIGHT 32
 #define BUTTON_MIN_WIDTH 96
+/* Room beyond a label's measured width: the static control's own drawing
+ * must not wrap what DrawText measured on one line. */
+#define LABEL_SLACK 4
 
 /* The labels, in the order they stand on a page; the code's field comes
  * after UI_WIN32_ID_TEXT. */
@@ -40,9 +46,8 @@ static const struct {
 
 typedef enum page { PAGE_WAITING, PAGE_CODE, PAGE_QUESTION, PAGE_END } page;
 
-struct ui_win32_window {
-	ui_win32_window_actions actions;
-	void *ctx;
+struct customer_window {
+	customer_session *session;
 	char language[16];
 	HWND window, code;
 	HWND label[LABELS];
@@ -83,22 +88,72 @@ static int button_index(int id)
 	return -1;
 }
 
+/* CONTROL's text (free()), or NULL. */
+static wchar_t *text_of(HWND control)
+{
+	int n = GetWindowTextLengthW(control);
+	wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+
+	if (text)
+		GetWindowTextW(control, text, n + 1);
+	return text;
+}
+
+/* The width of button I, fit to its words. */
+static int button_width(const ui_win32_window *w, size_t i)
+{
+	UINT dpi = w->fonts.dpi;
+	wchar_t *text = text_of(w->button[i]);
+	int bw = text ? ui_win32_text_width(w->window, w->fonts.body, text) : 0;
+
+	free(text);
+	bw += ui_win32_scale(32, dpi);
+	return bw < ui_win32_scale(BUTTON_MIN_WIDTH, dpi) ? ui_win32_scale(BUTTON_MIN_WIDTH, dpi)
+							   : bw;
+}
+
+/* How wide the page's lines are: WINDOW_WIDTH's, wider where that keeps a
+ * shown label on one line, up to WINDOW_MAX_WIDTH (or the screen); a
+ * longer label wraps.  Always wide enough for the buttons' row. */
+static int inner_width(const ui_win32_window *w)
+{
+	UINT dpi = w->fonts.dpi;
+	int pad = ui_win32_scale(PAD, dpi), gap = ui_win32_scale(GAP, dpi);
+	int inner = ui_win32_scale(WINDOW_WIDTH, dpi) - 2 * pad;
+	int most = ui_win32_widest(WINDOW_MAX_WIDTH, dpi) - 2 * pad;
+	int row = -gap;
+
+	for (int i = 0; i < LABELS; i++) {
+		wchar_t *text = w->label_shown[i] ? text_of(w->label[i]) : NULL;
+		if (!text)
+			continue;
+		int one_line = ui_win32_label_width(w->window, label_font(w, FIRST_LABEL + i),
+						    text) +
+			       ui_win32_scale(LABEL_SLACK, dpi);
+		free(text);
+		if (one_line > inner && one_line <= most)
+			inner = one_line;
+	}
+	for (size_t i = 0; i < BUTTONS; i++)
+		if (w->button_shown[i])
+			row += button_width(w, i) + gap;
+	return row > inner ? row : inner;
+}
+
 /* Places the shown controls top to bottom and sizes the window to them. */
 static void layout(ui_win32_window *w)
 {
 	UINT dpi = w->fonts.dpi;
 	int pad = ui_win32_scale(PAD, dpi), gap = ui_win32_scale(GAP, dpi);
-	int width = ui_win32_scale(WINDOW_WIDTH, dpi), inner = width - 2 * pad;
+	int inner = inner_width(w), width = inner + 2 * pad;
 	int y = pad;
 
 	for (int i = 0; i < LABELS; i++) {
 		int id = FIRST_LABEL + i;
 		if (w->label_shown[i]) {
-			int n = GetWindowTextLengthW(w->label[i]);
-			wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-			int h = text ? (GetWindowTextW(w->label[i], text, n + 1),
-					ui_win32_text_height(w->window, label_font(w, id),
-							     text, inner))
+			wchar_t *text = text_of(w->label[i]);
+			int h = text ? ui_win32_text_height(w->window, label_font(w, id), text,
+							    inner)
 				     : 0;
 			free(text);
 			MoveWindow(w->label[i], pad, y, inner, h, FALSE);
@@ -120,15 +175,7 @@ static void layout(ui_win32_window *w)
 		ShowWindow(w->button[i], w->button_shown[i] ? SW_SHOWNA : SW_HIDE);
 		if (!w->button_shown[i])
 			continue;
-		int n = GetWindowTextLengthW(w->button[i]);
-		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-		int bw = text ? (GetWindowTextW(w->button[i], text, n + 1),
-				 ui_win32_text_width(w->window, w->fonts.body, text))
-			      : 0;
-		free(text);
-		bw += ui_win32_scale(32, dpi);
-		if (bw < ui_win32_scale(BUTTON_MIN_WIDTH, dpi))
-			bw = ui_win32_scale(BUTTON_MIN_WIDTH, dpi);
+		int bw = button_width(w, (size_t)i);
 		x -= bw;
 		MoveWindow(w->button[i], x, y, bw, bh, FALSE);
 		x -= gap;
@@ -150,7 +197,13 @@ static void layout(ui_win32_window *w)
 		top = work.top + (work.bottom - work.top - fh) / 3;
 		w->placed = true;
 	} else {
-		flags |= SWP_NOMOVE;
+		/* Wider or narrower about its middle, and never off the screen
+		 * (a page wider than the last must not run past its edge). */
+		RECT now;
+		GetWindowRect(w->window, &now);
+		left = now.left + (now.right - now.left - fw) / 2;
+		top = now.top;
+		ui_win32_keep_on_screen(&left, &top, fw, fh);
 	}
 	SetWindowPos(w->window, NULL, left, top, fw, fh, flags);
 	InvalidateRect(w->window, NULL, TRUE);
@@ -284,17 +337,52 @@ static void submit_code(ui_win32_window *w)
 		return;
 	}
 	ui_win32_window_wait(w, customer_words(CUSTOMER_CONNECTING));
-	w->actions.code(w->ctx, code.digits);
+	customer_session_code(w->session, code.digits);
 	ui_code_clear(&code);
 }
 
 /* ---- the window's messages ------------------------------------------------- */
 
-static void answer(ui_win32_window *w, ui_win32_answer a)
+/* The question's words as the page shows them, its lines apart by "\n",
+ * for the record of the customer's answer; free(). */
+static char *question_words(const ui_win32_window *w)
 {
-	ui_win32_window_wait(w, customer_words(a == UI_WIN32_DECLINE ? CUSTOMER_ENDING
-								     : CUSTOMER_STARTING));
-	w->actions.answer(w->ctx, a);
+	size_t len = 0, cap = 1;
+	char *words;
+
+	/* Each shown line of the question, and a "\n" between. */
+	for (int i = 0; i < LABELS; i++)
+		cap += w->label_shown[i] ? (size_t)GetWindowTextLengthW(w->label[i]) * 3 + 1
+					 : 0;
+	words = calloc(cap, 1);
+	for (int i = 0; words && i < LABELS; i++) {
+		if (!w->label_shown[i])
+			continue;
+		int n = GetWindowTextLengthW(w->label[i]);
+		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
+		char *line = text && GetWindowTextW(w->label[i], text, n + 1) >= 0
+				     ? ui_win32_utf8(text)
+				     : NULL;
+		size_t k = line ? strlen(line) : 0;
+		if (k && len + k + 2 <= cap) {
+			if (len)
+				words[len++] = '\n';
+			memcpy(words + len, line, k);
+			len += k;
+		}
+		free(line);
+		free(text);
+	}
+	return words;
+}
+
+static void answer(ui_win32_window *w, customer_answer a)
+{
+	ui_win32_window_wait(w, customer_words(a == CUSTOMER_ANSWER_DECLINE ? CUSTOMER_ENDING
+									    : CUSTOMER_STARTING));
+	char *asked = question_words(w);
+	customer_session_answer(w->session, a, asked);
+	free(asked);
 }
 
 static void on_command(ui_win32_window *w, int id, int event)
@@ -310,18 +398,18 @@ static void on_command(ui_win32_window *w, int id, int event)
 		break;
 	case UI_WIN32_ID_DECLINE:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_DECLINE);
+			answer(w, CUSTOMER_ANSWER_DECLINE);
 		break;
 	case UI_WIN32_ID_ALLOW:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_ALLOW);
+			answer(w, CUSTOMER_ANSWER_ALLOW);
 		break;
 	case UI_WIN32_ID_ALLOW_UNRECORDED:
 		if (w->page == PAGE_QUESTION)
-			answer(w, UI_WIN32_ALLOW_UNRECORDED);
+			answer(w, CUSTOMER_ANSWER_ALLOW_UNRECORDED);
 		break;
 	case UI_WIN32_ID_CLOSE:
-		w->actions.close(w->ctx);
+		customer_session_close(w->session);
 		break;
 	default:
 		break;
@@ -364,7 +452,7 @@ static LRESULT CALLBACK window_proc(HWND window, UINT message, WPARAM wparam, LP
 		return label_colour((HWND)lparam, (HDC)wparam);
 	case WM_CLOSE:
 		/* The owner decides when it goes. */
-		w->actions.close(w->ctx);
+		customer_session_close(w->session);
 		return 0;
 	case WM_DPICHANGED:
 		on_dpi_changed(w, HIWORD(wparam), (const RECT *)lparam);
@@ -374,16 +462,14 @@ static LRESULT CALLBACK window_proc(HWND window, UINT message, WPARAM wparam, LP
 	}
 }
 
-ui_win32_window *ui_win32_window_new(const ui_win32_window_actions *actions, void *ctx,
-				     const char *language)
+ui_win32_window *ui_win32_window_new(customer_session *session, const char *language)
 {
 	ui_win32_window *w = calloc(1, sizeof(*w));
 	HINSTANCE module = ui_win32_module();
 
 	if (!w)
 		return NULL;
-	w->actions = *actions;
-	w->ctx = ctx;
+	w->session = session;
 	strncpy(w->language, language, sizeof(w->language) - 1);
 	if (!ui_win32_register_class(UI_WIN32_WINDOW_CLASS, window_proc,
 				     GetSysColorBrush(COLOR_WINDOW)))
@@ -473,59 +559,28 @@ void ui_win32_window_ask_code(ui_win32_window *w, unsigned failures)
 }
 
 void ui_win32_window_ask_consent(ui_win32_window *w, const char *asker, const char *verified,
-				 ui_win32_question question)
+				 customer_question question)
 {
 	char title[CUSTOMER_WORDS_MAX];
 
 	clear_page(w);
-	customer_words_question(asker, question != UI_WIN32_ASK_UNRECORDED, title,
+	customer_words_question(asker, question != CUSTOMER_ASK_UNRECORDED, title,
 				sizeof(title));
 	set_label(w, UI_WIN32_ID_TITLE, title);
 	set_label(w, UI_WIN32_ID_VERIFIED, verified);
 	set_label(w, UI_WIN32_ID_TEXT, customer_words(CUSTOMER_ONLY_SEE));
-	if (question == UI_WIN32_ASK_RECORDED)
+	if (question == CUSTOMER_ASK_RECORDED)
 		set_label(w, UI_WIN32_ID_RECORDED, customer_words(CUSTOMER_RECORDED));
-	else if (question == UI_WIN32_ASK_RECORDING_OPTIONAL)
+	else if (question == CUSTOMER_ASK_RECORDING_OPTIONAL)
 		set_label(w, UI_WIN32_ID_RECORDED,
 			  customer_words(CUSTOMER_RECORDING_OPTIONAL));
 	set_label(w, UI_WIN32_ID_MORE, customer_words(CUSTOMER_NOTHING_UNTIL_AGREED));
 	show_button(w, UI_WIN32_ID_DECLINE);
-	if (question == UI_WIN32_ASK_RECORDING_OPTIONAL)
+	if (question == CUSTOMER_ASK_RECORDING_OPTIONAL)
 		show_button(w, UI_WIN32_ID_ALLOW_UNRECORDED);
 	show_button(w, UI_WIN32_ID_ALLOW);
 	show_page(w, PAGE_QUESTION);
 	SetFocus(w->button[button_index(UI_WIN32_ID_ALLOW)]);
-}
-
-char *ui_win32_window_question_words(const ui_win32_window *w)
-{
-	size_t len = 0, cap = 1;
-	char *words;
-
-	/* Each shown line of the question, and a "\n" between. */
-	for (int i = 0; i < LABELS; i++)
-		cap += w->label_shown[i] ? (size_t)GetWindowTextLengthW(w->label[i]) * 3 + 1
-					 : 0;
-	words = calloc(cap, 1);
-	for (int i = 0; words && i < LABELS; i++) {
-		if (!w->label_shown[i])
-			continue;
-		int n = GetWindowTextLengthW(w->label[i]);
-		wchar_t *text = calloc((size_t)n + 1, sizeof(wchar_t));
-		char *line = text && GetWindowTextW(w->label[i], text, n + 1) >= 0
-				     ? ui_win32_utf8(text)
-				     : NULL;
-		size_t k = line ? strlen(line) : 0;
-		if (k && len + k + 2 <= cap) {
-			if (len)
-				words[len++] = '\n';
-			memcpy(words + len, line, k);
-			len += k;
-		}
-		free(line);
-		free(text);
-	}
-	return words;
 }
 
 void ui_win32_window_show_end(ui_win32_window *w, const char *why, bool shared,

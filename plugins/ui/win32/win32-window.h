@@ -11,6 +11,8 @@
 
 #include <windows.h>
 
+#include "customer-session.h"
+
 /* The window's class, and its controls' ids: tests find them by these
  * (tests/win64/win32-poke.c), whatever the language. */
 #define UI_WIN32_WINDOW_CLASS L"kyoyu-customer"
@@ -30,33 +32,13 @@ enum {
 	UI_WIN32_ID_CLOSE,
 };
 
-/* What the question says about the recording, and so which answers it
- * offers. */
-typedef enum ui_win32_question {
-	UI_WIN32_ASK_UNRECORDED,         /* Allow / Decline */
-	UI_WIN32_ASK_RECORDED,           /* Allow (recorded) / Decline */
-	UI_WIN32_ASK_RECORDING_OPTIONAL, /* Allow / Share without recording / Decline */
-} ui_win32_question;
+/* The window is the controller's customer_window (customer-session.h). */
+typedef struct customer_window ui_win32_window;
 
-typedef enum ui_win32_answer {
-	UI_WIN32_DECLINE,
-	UI_WIN32_ALLOW,
-	UI_WIN32_ALLOW_UNRECORDED,
-} ui_win32_answer;
-
-/* What the customer did; CTX is what ui_win32_window_new() was given. */
-typedef struct ui_win32_window_actions {
-	void (*code)(void *ctx, const char *digits); /* the 9 digits, ASCII */
-	void (*answer)(void *ctx, ui_win32_answer answer);
-	void (*close)(void *ctx); /* the window's close button or Close */
-} ui_win32_window_actions;
-
-typedef struct ui_win32_window ui_win32_window;
-
-/* The window, not shown yet, its words in LANGUAGE's fonts ("ja", "en");
- * NULL when Windows would not make it. */
-ui_win32_window *ui_win32_window_new(const ui_win32_window_actions *actions, void *ctx,
-				     const char *language);
+/* The window, not shown yet, its words in LANGUAGE's fonts ("ja", "en"),
+ * telling SESSION what the customer does; NULL when Windows would not make
+ * it. */
+ui_win32_window *ui_win32_window_new(customer_session *session, const char *language);
 void ui_win32_window_free(ui_win32_window *window);
 
 /* The top-level window, for the message loop's dialog keys (Tab, Enter,
@@ -73,11 +55,7 @@ void ui_win32_window_ask_code(ui_win32_window *window, unsigned failures);
  * may see the screen, and record it as QUESTION says; VERIFIED says how
  * the name is known (NULL: no line). */
 void ui_win32_window_ask_consent(ui_win32_window *window, const char *asker,
-				 const char *verified, ui_win32_question question);
-
-/* The question's words as the page shows them, its lines apart by "\n",
- * for the record of the customer's answer; free(). */
-char *ui_win32_window_question_words(const ui_win32_window *window);
+				 const char *verified, customer_question question);
 
 /* How the session ended: WHY in plain words, SHARED whether anything was
  * shown, DETAIL a line of detail or NULL. */
