@@ -98,11 +98,13 @@ void kyoyu_msg_unref(kyoyu_msg *msg)
 	if (!msg)
 		return;
 	msg_box *box = box_of(msg);
-	/* Release, then acquire on the last: every holder's reads of the
-	 * message happen before it is recycled. */
-	if (atomic_fetch_sub_explicit(&box->refs, 1, memory_order_release) != 1)
+	/* Release, and acquire on the last: every holder's reads of the
+	 * message happen before it is recycled.  One acq_rel operation, as
+	 * buffer.c has, rather than a release and a separate acquire fence,
+	 * which ThreadSanitizer does not model (it reported the recycling as
+	 * races); on x86 the two compile alike. */
+	if (atomic_fetch_sub_explicit(&box->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	atomic_thread_fence(memory_order_acquire);
 	kyoyu_buffer_unref(msg->buf);
 	box_free(box);
 }
