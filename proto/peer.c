@@ -4,7 +4,6 @@
  * peer-send.c. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,10 +581,6 @@ static void on_codec_switch(kp_peer *p, uint32_t codec)
 	if (!msg)
 		return;
 	msg->u.notice.kind = KYOYU_NOTICE_CODEC_SWITCHED;
-	/* The notice names the codec as codec.format does ("h264"), as the
-	 * sharer's encode stage does (docs/plugin-abi.md). */
-	for (char *c = text; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
 	msg->buf = kyoyu_buffer_new_copy(text, strlen(text));
 	kyoyu_bus_post(p->bus, msg);
 }

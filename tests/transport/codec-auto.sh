@@ -87,7 +87,7 @@ check "the viewer's avcodec takes the H.264 stream" \
 check "the customer reads why" \
 	wait_for 10 has "$T/slow-sharer.out" "This computer could not keep up with sending the screen"
 check "the operator reads why, with the codec" \
-	wait_for 10 has "$T/slow.out" "The customer's computer could not keep up, so the video went over to h264"
+	wait_for 10 has "$T/slow.out" "The customer's computer could not keep up, so the video went over to H264"
 check "ctl status names the codec in use, h264, on the sharer" \
 	test "$(codec_status "$T/slow-sharer.sock")" = h264
 check "and on the viewer" test "$(codec_status "$T/slow.sock")" = h264

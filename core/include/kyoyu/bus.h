@@ -159,9 +159,10 @@ typedef enum kyoyu_notice_kind {
 	 * u.notice.error says why. */
 	KYOYU_NOTICE_RECORDING_STOPPED = 3,
 	/* ABI 1.1: the sharer's PC could not keep up with the codec, so the
-	 * video went over to a cheaper one (codec.format = "auto"); buf: its
-	 * name ("h264").  Posted by the sharer's encode stage and by the
-	 * viewer's transport when the video's codec changes. */
+	 * video went over to a cheaper one (codec.format = "auto").  Posted
+	 * by the sharer's encode stage, buf: the codec's name ("h264"), and
+	 * by the viewer's transport when the video's codec changes, buf: its
+	 * FourCC ("H264"), all the wire tells of it. */
 	KYOYU_NOTICE_CODEC_SWITCHED = 4,
 	/* ABI 1.2, sharer: the link is lost and coming back was refused for
 	 * now (the relay's budget of re-joins from this address): the next
