@@ -16,6 +16,24 @@
 
 #define MS 1000 /* µs */
 
+/* What the receiver has reported of a link: bytes arrived, by when. */
+typedef struct reported {
+	uint64_t bytes;
+	int64_t t;
+} reported;
+
+/* A report as things stand, then REPORTS more 250 ms apart, each written
+ * while the link was busy carrying KBPS. */
+static void busy_reports(kp_pacer *p, reported *r, uint32_t kbps, int reports)
+{
+	kp_pacer_on_report(p, r->bytes, true, r->t);
+	for (int i = 0; i < reports; i++) {
+		r->bytes += (uint64_t)kbps * 250 / 8;
+		r->t += 250 * MS;
+		kp_pacer_on_report(p, r->bytes, true, r->t);
+	}
+}
+
 static void test_pacer_cuts_on_drop_once_a_second(void **state)
 {
 	kp_pacer p;
@@ -31,12 +49,10 @@ static void test_pacer_cuts_on_drop_once_a_second(void **state)
 static void test_pacer_cuts_from_the_delivered_rate(void **state)
 {
 	kp_pacer p;
+	reported r = {0};
 
 	kp_pacer_init(&p, 5000);
-	/* 62,500 bytes a second delivered: 500 kbit/s. */
-	kp_pacer_on_report(&p, 0, true, 0);
-	for (int i = 1; i <= 8; i++)
-		kp_pacer_on_report(&p, (uint64_t)i * 15625, true, i * 250 * MS);
+	busy_reports(&p, &r, 500, 8);
 	uint32_t target = kp_pacer_on_late(&p, 3000 * MS);
 	assert_true(target >= 340 && target <= 360);
 }
@@ -135,23 +151,20 @@ static void test_pacer_without_a_known_ceiling_does_nothing_blind(void **state)
 static void test_pacer_learns_the_link_only_while_it_is_busy(void **state)
 {
 	kp_pacer p;
-	int64_t t = 0;
-	uint64_t bytes = 0;
+	reported r = {0};
 
 	kp_pacer_init(&p, 1500);
-	kp_pacer_on_report(&p, bytes, true, t);
-	for (int i = 0; i < 12; i++)
-		kp_pacer_on_report(&p, bytes += 31250, true, t += 250 * MS);
+	busy_reports(&p, &r, 1000, 12);
 	assert_true(p.capacity_kbps > 990 && p.capacity_kbps < 1010);
-	kp_pacer_on_report(&p, bytes += 1000, false, t += 250 * MS);
-	kp_pacer_on_report(&p, bytes += 20000, true, t += 5000 * MS);
+	kp_pacer_on_report(&p, r.bytes += 1000, false, r.t += 250 * MS);
+	kp_pacer_on_report(&p, r.bytes += 20000, true, r.t += 5000 * MS);
 	assert_true(p.capacity_kbps > 990 && p.capacity_kbps < 1010);
 	/* The scroll: busy again from report to report, at 960 kbit/s. */
-	kp_pacer_on_report(&p, bytes += 30000, true, t += 250 * MS);
+	kp_pacer_on_report(&p, r.bytes += 30000, true, r.t += 250 * MS);
 	assert_true(p.capacity_kbps > 980 && p.capacity_kbps < 1000);
-	assert_int_equal(kp_pacer_on_queue_delay(&p, 200 * MS, t), 790);
+	assert_int_equal(kp_pacer_on_queue_delay(&p, 200 * MS, r.t), 790);
 	/* A faster report proves more, busy or not. */
-	kp_pacer_on_report(&p, bytes += 62500, false, t += 250 * MS);
+	kp_pacer_on_report(&p, r.bytes += 62500, false, r.t += 250 * MS);
 	assert_true(p.capacity_kbps > 1200);
 }
 
@@ -160,16 +173,13 @@ static void test_pacer_learns_the_link_only_while_it_is_busy(void **state)
 static void test_pacer_climbs_only_a_little_past_the_link(void **state)
 {
 	kp_pacer p;
-	int64_t t = 0;
-	uint64_t bytes = 0;
+	reported r = {0};
 
 	kp_pacer_init(&p, 3000);
-	kp_pacer_on_report(&p, bytes, true, t);
-	for (int i = 0; i < 8; i++)
-		kp_pacer_on_report(&p, bytes += 25000, true, t += 250 * MS); /* 800 */
-	assert_int_equal(kp_pacer_on_late(&p, t), 560);
+	busy_reports(&p, &r, 800, 8);
+	assert_int_equal(kp_pacer_on_late(&p, r.t), 560);
 	uint32_t target = 560;
-	for (t += 3000 * MS; t < 60000 * MS; t += 2000 * MS) {
+	for (int64_t t = r.t + 3000 * MS; t < 60000 * MS; t += 2000 * MS) {
 		uint32_t next = kp_pacer_tick(&p, t);
 		if (next)
 			target = next;
@@ -183,17 +193,14 @@ static void test_pacer_climbs_only_a_little_past_the_link(void **state)
 static void test_pacer_comes_down_to_the_link_it_learnt(void **state)
 {
 	kp_pacer p;
-	int64_t t = 0;
-	uint64_t bytes = 0;
+	reported r = {0};
 
 	kp_pacer_init(&p, 1500);
-	assert_int_equal(kp_pacer_tick(&p, t), 0); /* nothing known yet */
-	kp_pacer_on_report(&p, bytes, true, t);
-	for (int i = 0; i < 8; i++)
-		kp_pacer_on_report(&p, bytes += 31250, true, t += 250 * MS);
-	assert_int_equal(kp_pacer_tick(&p, t), 1150);
+	assert_int_equal(kp_pacer_tick(&p, r.t), 0); /* nothing known yet */
+	busy_reports(&p, &r, 1000, 8);
+	assert_int_equal(kp_pacer_tick(&p, r.t), 1150);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(kp_pacer_tick(&p, t += 2000 * MS), 0);
+		assert_int_equal(kp_pacer_tick(&p, r.t += 2000 * MS), 0);
 }
 
 int main(void)
