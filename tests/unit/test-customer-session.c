@@ -229,6 +229,15 @@ static void feed_state(fixture *f, kyoyu_state state, kyoyu_end_reason reason,
 	feed(f, msg);
 }
 
+static void feed_peer(fixture *f, kyoyu_peer_event event)
+{
+	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PEER);
+
+	assert_non_null(msg);
+	msg->u.peer.event = event;
+	feed(f, msg);
+}
+
 /* The support person, verified by the pinned key: texts apart by NULs. */
 static void feed_operator(fixture *f, const char *texts, size_t len)
 {
@@ -394,15 +403,9 @@ static void test_customer_session_bar_tells_link_and_recording_news(void **state
 {
 	fixture *f = *state;
 	char expected[3 * CUSTOMER_WORDS_MAX];
-	kyoyu_msg *lost = kyoyu_msg_new(KYOYU_MSG_PEER);
-	kyoyu_msg *back = kyoyu_msg_new(KYOYU_MSG_PEER);
 
-	assert_non_null(lost);
-	assert_non_null(back);
-	lost->u.peer.event = KYOYU_PEER_LOST;
-	back->u.peer.event = KYOYU_PEER_RESUMED;
-	feed(f, lost);
-	feed(f, back);
+	feed_peer(f, KYOYU_PEER_LOST);
+	feed_peer(f, KYOYU_PEER_RESUMED);
 	feed_notice(f, KYOYU_NOTICE_RECORDING_STOPPED, 0);
 	feed_notice(f, KYOYU_NOTICE_CODEC_SWITCHED, 0);
 	snprintf(expected, sizeof(expected), "bar link lost\nbar link back\ntell: %s\ntell: %s\n",
@@ -416,16 +419,10 @@ static void test_customer_session_bar_tells_of_a_wait_to_reconnect(void **state)
 {
 	fixture *f = *state;
 	char words[CUSTOMER_WORDS_MAX], expected[2 * CUSTOMER_WORDS_MAX];
-	kyoyu_msg *lost = kyoyu_msg_new(KYOYU_MSG_PEER);
-	kyoyu_msg *back = kyoyu_msg_new(KYOYU_MSG_PEER);
 
-	assert_non_null(lost);
-	assert_non_null(back);
-	lost->u.peer.event = KYOYU_PEER_LOST;
-	back->u.peer.event = KYOYU_PEER_RESUMED;
-	feed(f, lost);
+	feed_peer(f, KYOYU_PEER_LOST);
 	feed_notice(f, KYOYU_NOTICE_RECONNECTING, 7);
-	feed(f, back);
+	feed_peer(f, KYOYU_PEER_RESUMED);
 	customer_words_reconnecting(7, words, sizeof(words));
 	assert_non_null(strstr(words, "7"));
 	snprintf(expected, sizeof(expected),
