@@ -14,14 +14,7 @@
 # the name, and the customer is joined across once it resolves.  Then an
 # operator parked at node C, whose name the DNS server does not know: the
 # customer is refused, and B says why.
-if [ -z "${KYOYU_IN_NAMESPACE:-}" ]; then
-	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
-		unshare -n -m true 2>/dev/null; then
-		KYOYU_IN_NAMESPACE=1 exec unshare -n -m sh "$0" "$@"
-	fi
-	echo "1..0 # SKIP needs root and unshare -n -m (a DNS server on port 53 of its own)"
-	exit 0
-fi
+. "$KYOYU_SRCDIR/tests/relay/dns-namespace.sh"
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -30,16 +23,7 @@ command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) is not installed"
 PROBE="$KYOYU_SRCDIR/tests/relay/stall-probe.py"
 NAME=node-a.kyoyu.test
 
-check "the namespace's loopback is up" ip link set lo up
-echo "nameserver 127.0.0.1" >"$T/resolv.conf"
-echo "options timeout:10 attempts:1" >>"$T/resolv.conf"
-check "its /etc/resolv.conf names the test's DNS server" mount --bind "$T/resolv.conf" /etc/resolv.conf
-echo 0 >"$T/dns-delay"
-python3 "$KYOYU_SRCDIR/tests/relay/slow-dns.py" "$NAME" 127.0.0.1 "$T/dns-delay" "$T/dns.log" \
-	>"$T/dns.out" 2>&1 &
-PIDS="$PIDS $!"
-resolves() { getent hosts "$NAME" | grep -q 127.0.0.1; }
-check "the DNS server answers for $NAME" wait_for 10 resolves
+start_slow_dns "$NAME"
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
 check "a redis-server of our own" start_redis
 check "two ports for nodes A and C, which name their own" port_block 2
@@ -58,8 +42,7 @@ probe() {
 	python3 "$PROBE" 127.0.0.1 "$@"
 }
 OP="$T/desk/op/viewer-cert.pem $T/desk/op/viewer-key.pem"
-asked() { grep -c "^$NAME 1 " "$T/dns.log"; }
-before=$(asked)
+before=$(dns_asked)
 
 # The DNS server slows down to 3 s a name; meanwhile a customer at B
 # claims the code of an operator at A, and B must find A by name.
@@ -83,8 +66,8 @@ note "$(cat "$T/across.out")"
 ms=$(sed -n 's/^across: JOINED in \([0-9]*\) ms/\1/p' "$T/across.out")
 check "the join waited for the name (${ms:-?} ms, the DNS server's 3 s)" \
 	test "${ms:-0}" -ge 2900
-check "the name was asked for the pass ($before, then $(asked) times)" \
-	test "$(asked)" -gt "$before"
+check "the name was asked for the pass ($before, then $(dns_asked) times)" \
+	test "$(dns_asked)" -gt "$before"
 check "node B joined the customer to the operator at node $NAME" has "$T/relay-b.err" \
 	"joined the operator at node $NAME:$PORT_A"
 

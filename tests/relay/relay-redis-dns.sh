@@ -12,14 +12,7 @@
 # relay's Redis connection is killed: no round trip waits for the name,
 # codes are refused until it resolves, then issued again, and the name was
 # asked again for the new connection.
-if [ -z "${KYOYU_IN_NAMESPACE:-}" ]; then
-	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
-		unshare -n -m true 2>/dev/null; then
-		KYOYU_IN_NAMESPACE=1 exec unshare -n -m sh "$0" "$@"
-	fi
-	echo "1..0 # SKIP needs root and unshare -n -m (a DNS server on port 53 of its own)"
-	exit 0
-fi
+. "$KYOYU_SRCDIR/tests/relay/dns-namespace.sh"
 . "$KYOYU_SRCDIR/tests/transport/lib.sh"
 . "$KYOYU_SRCDIR/tests/relay/lib.sh"
 
@@ -28,16 +21,7 @@ command -v ip >/dev/null 2>&1 || skip_all "ip (iproute2) is not installed"
 PROBE="$KYOYU_SRCDIR/tests/relay/stall-probe.py"
 NAME=redis.kyoyu.test
 
-check "the namespace's loopback is up" ip link set lo up
-echo "nameserver 127.0.0.1" >"$T/resolv.conf"
-echo "options timeout:10 attempts:1" >>"$T/resolv.conf"
-check "its /etc/resolv.conf names the test's DNS server" mount --bind "$T/resolv.conf" /etc/resolv.conf
-echo 0 >"$T/dns-delay"
-python3 "$KYOYU_SRCDIR/tests/relay/slow-dns.py" "$NAME" 127.0.0.1 "$T/dns-delay" "$T/dns.log" \
-	>"$T/dns.out" 2>&1 &
-PIDS="$PIDS $!"
-resolves() { getent hosts "$NAME" | grep -q 127.0.0.1; }
-check "the DNS server answers for $NAME" wait_for 10 resolves
+start_slow_dns "$NAME"
 check "a desk CA, its operator, the relay's certificate" make_desk "$T/desk"
 check "a redis-server of our own" start_redis
 check "kyoyu-relay on it, by name" start_relay relay "$T/desk" \
@@ -46,8 +30,7 @@ probe() {
 	python3 "$PROBE" 127.0.0.1 "$RELAY_PORT" "$T/desk/op/viewer-cert.pem" \
 		"$T/desk/op/viewer-key.pem" "$@"
 }
-asked() { grep -c "^$NAME 1 " "$T/dns.log"; }
-before=$(asked)
+before=$(dns_asked)
 
 # The DNS server slows down to 3 s a name, and Redis drops the relay.
 probe 4 "echo 3 >$T/dns-delay; redis-cli -p $REDIS_PORT client kill type normal >/dev/null" \
@@ -70,6 +53,6 @@ check "the relay said the name did not resolve in time" \
 	has "$T/relay.err" "$NAME: no address within 500 ms"
 offered() { probe offer >"$T/back.out" 2>&1 && grep -q "offer: CODE" "$T/back.out"; }
 check "once the name resolves, codes are issued again" wait_for 20 offered
-check "the name was asked again for the new connection ($before, then $(asked) times)" \
-	test "$(asked)" -gt "$before"
+check "the name was asked again for the new connection ($before, then $(dns_asked) times)" \
+	test "$(dns_asked)" -gt "$before"
 tap_done
