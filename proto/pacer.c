@@ -38,7 +38,7 @@ static uint32_t cut(kp_pacer *p, double factor, int64_t now_us)
 {
 	if (p->last_cut_us && now_us - p->last_cut_us < CUT_INTERVAL_US)
 		return 0;
-	double base = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
+	double base = kp_pacer_target(p);
 	/* What the link carries is the better guide when it is lower. */
 	if (p->capacity_kbps > 0 && (base == 0 || p->capacity_kbps < base))
 		base = p->capacity_kbps;
@@ -118,26 +118,32 @@ void kp_pacer_new_link(kp_pacer *p)
 	p->report_busy = false;
 }
 
+uint32_t kp_pacer_target(const kp_pacer *p)
+{
+	return p->target_kbps ? p->target_kbps : p->ceiling_kbps;
+}
+
 uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
+	/* Never above the configured bitrate, nor far past what the link has
+	 * been seen to carry. */
+	double limit = p->ceiling_kbps;
+	if (p->capacity_kbps > 0 && p->capacity_kbps * PROBE_FACTOR < limit)
+		limit = p->capacity_kbps * PROBE_FACTOR;
 	/* A target set before the link was known (the configured bitrate, or
-	 * a cut from it) comes down to a little past what the link carries. */
-	double known = p->capacity_kbps * PROBE_FACTOR;
-	uint32_t asked = p->target_kbps ? p->target_kbps : p->ceiling_kbps;
-	if (p->capacity_kbps > 0 && asked > known + 0.5 && known >= KP_PACER_MIN_KBPS) {
-		p->target_kbps = (uint32_t)(known + 0.5);
+	 * a cut from it) comes down to that at once. */
+	if (kp_pacer_target(p) > limit + 0.5 && limit >= KP_PACER_MIN_KBPS) {
+		p->target_kbps = (uint32_t)(limit + 0.5);
 		p->last_cut_us = now_us;
 		return p->target_kbps;
 	}
-	if (!p->target_kbps || p->target_kbps >= p->ceiling_kbps)
+	if (!p->target_kbps || p->target_kbps >= limit)
 		return 0;
 	if (now_us - p->calm_since_us < CALM_US || now_us - p->last_raise_us < RAISE_US)
 		return 0;
 	double next = p->target_kbps * RAISE_FACTOR + RAISE_STEP_KBPS;
-	if (next > p->ceiling_kbps)
-		next = p->ceiling_kbps;
-	if (p->capacity_kbps > 0 && next > p->capacity_kbps * PROBE_FACTOR)
-		next = p->capacity_kbps * PROBE_FACTOR;
+	if (next > limit)
+		next = limit;
 	if ((uint32_t)next <= p->target_kbps)
 		return 0;
 	p->target_kbps = (uint32_t)next;

@@ -62,6 +62,10 @@ uint32_t kp_pacer_on_queue_delay(kp_pacer *pacer, int64_t delay_us, int64_t now_
 /* A new connection: its reports count from zero again. */
 void kp_pacer_new_link(kp_pacer *pacer);
 
+/* The bitrate the encoder was last asked for: the configured one until
+ * the pacer asks. */
+uint32_t kp_pacer_target(const kp_pacer *pacer);
+
 /* Called about once a second.  Returns a higher target after a calm spell,
  * a lower one when the target is well above what the link was seen to
  * carry, or 0. */

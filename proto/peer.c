@@ -934,8 +934,7 @@ static int tick(kp_peer *p, int64_t now, int *timeout_ms)
 			wake_at(p->next_report_us, now, timeout_ms);
 	}
 	if (kp_peer_is_sharer(p) && now >= p->next_pacer_us) {
-		uint32_t before = p->pacer.target_kbps ? p->pacer.target_kbps
-						       : p->pacer.ceiling_kbps;
+		uint32_t before = kp_pacer_target(&p->pacer);
 		uint32_t kbps = kp_pacer_tick(&p->pacer, now);
 		if (kbps && kbps < before)
 			kyoyu_info("the link carries about %.0f kbit/s: asking the encoder "
