@@ -302,7 +302,14 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	}
 	if (ret)
 		return ret;
-	int64_t pts = encode_clock_next(&enc->clock, frame->time_us, refine);
+	/* A top-off is credited with no time: libvpx's rate control then
+	 * counts its bits as spent ahead, and the first pictures of the next
+	 * change come coarse and small instead of queueing on a slow link
+	 * (credited the time the screen stood still, the small top-offs that
+	 * follow the first refilled its buffer, and at 1 Mbit/s the first
+	 * pictures of the next scroll took 750 ms to arrive).  Its quantizer
+	 * is capped at refine_q whatever the rate control thinks. */
+	int64_t pts = encode_clock_next(&enc->clock, frame->time_us, false);
 	ret = encode(enc, enc->img, pts, key ? VPX_EFLAG_FORCE_KF : 0, refine);
 	if (ret)
 		return ret;
