@@ -136,15 +136,18 @@ check "loop: the times keep rising past the clip's end" awk \
 
 # An idle screen: after the keyframe and its three top-offs (more only
 # while each still fills a quarter of what the bitrate carries meanwhile,
-# which a 320x240 picture does not), nothing at all.
+# which a 320x240 picture does not), nothing at all.  x264 sends an empty
+# picture before the first top-off (x264-plugin.c's encode_credit).
 for codec in vp8 vp9 h264; do
+	n=4
+	[ "$codec" = h264 ] && n=5
 	agent "idle-$codec" -o capture.plugin=testsrc -o capture.pattern=static \
 		-o capture.width=320 -o capture.height=240 -o codec.format="$codec" \
 		-o codec.topoff_ms=200 -o transport.path="$TMP/idle-$codec.mkv" -t 4
-	check "$codec: a still screen costs four packets in 4 s (keyframe, three top-offs)" \
-		grep -q " 4 packets," "$TMP/idle-$codec.out"
-	check "$codec: and its recording has those four frames" \
-		[ "$(frame_times "$TMP/idle-$codec.mkv" | wc -l)" -eq 4 ]
+	check "$codec: a still screen costs $n packets in 4 s (keyframe, three top-offs)" \
+		grep -q " $n packets," "$TMP/idle-$codec.out"
+	check "$codec: and its recording has those $n frames" \
+		[ "$(frame_times "$TMP/idle-$codec.mkv" | wc -l)" -eq $n ]
 done
 
 # A paused stretch leaves a gap in the recording, not frames.

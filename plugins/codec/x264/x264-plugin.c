@@ -6,7 +6,9 @@
  * Only the damaged rectangles are converted into the persistent picture,
  * and x264's mb_info marks the other macroblocks constant so they are
  * skipped without analysis.  A top-off frame (KYOYU_FRAME_REFINE) forces a
- * low quantizer on the blocks that changed since the previous top-off.
+ * low quantizer on the blocks that changed since the previous top-off; the
+ * first after a changed picture is preceded by an empty picture that fills
+ * x264's rate-control buffer (see encode_credit).
  *
  * H.264 4:2:0 cannot describe an odd width or height (cropping counts in
  * pairs of pixels), so such pictures are encoded one pixel larger with the
@@ -42,6 +44,17 @@ typedef struct x264_options {
 /* Top-offs of the same changed blocks, each credited the VBV buffer (the
  * encode stage stops asking once one comes out small). */
 #define REFINE_PASSES 8
+/* The quantizer of the empty picture before a first top-off: the highest,
+ * so x264 skips every block whose reference is no coarser (see
+ * encode_credit). */
+#define CREDIT_QP 51
+
+/* A packet made by a send, until received. */
+typedef struct h264_output {
+	kyoyu_buffer *buf;
+	uint32_t flags;
+	int64_t capture_us;
+} h264_output;
 
 typedef struct h264_encoder {
 	x264_t *x264;
@@ -59,10 +72,10 @@ typedef struct h264_encoder {
 	int refine_passes;  /* top-offs of the blocks in unrefined so far */
 	bool force_key, draining;
 	encode_clock clock;
-	/* The packet of the last send, until received. */
-	kyoyu_buffer *out;
-	uint32_t out_flags;
-	int64_t out_capture_us;
+	/* The packets of the last send, in order, until received: two after
+	 * a first top-off (its empty picture, then itself), else one. */
+	h264_output out[2];
+	int n_out;
 } h264_encoder;
 
 typedef struct x264_plugin {
@@ -124,7 +137,8 @@ static void encoder_free(h264_encoder *enc)
 	if (enc->x264)
 		x264_encoder_close(enc->x264);
 	x264_picture_clean(&enc->pic);
-	kyoyu_buffer_unref(enc->out);
+	for (int i = 0; i < enc->n_out; i++)
+		kyoyu_buffer_unref(enc->out[i].buf);
 	free(enc->mb_info);
 	free(enc->unrefined);
 	free(enc);
@@ -276,14 +290,16 @@ static int run_x264(h264_encoder *enc, x264_picture_t *pic, uint32_t flags,
 	}
 	if (size == 0)
 		return 0;
+	h264_output *out = &enc->out[enc->n_out];
 	/* x264 guarantees the payloads of one call are contiguous. */
-	enc->out = kyoyu_buffer_new_copy(nals[0].p_payload, (size_t)size);
-	if (!enc->out)
+	out->buf = kyoyu_buffer_new_copy(nals[0].p_payload, (size_t)size);
+	if (!out->buf)
 		return -ENOMEM;
 	/* With intra refresh x264 also calls the first frame of each refresh
 	 * wave a keyframe; a decoder cannot start there, so only IDR counts. */
-	enc->out_flags = flags | (pic_out.i_type == X264_TYPE_IDR ? KYOYU_PACKET_KEYFRAME : 0);
-	enc->out_capture_us = capture_us;
+	out->flags = flags | (pic_out.i_type == X264_TYPE_IDR ? KYOYU_PACKET_KEYFRAME : 0);
+	out->capture_us = capture_us;
+	enc->n_out++;
 	return 0;
 }
 
@@ -305,18 +321,20 @@ static int set_rate(h264_encoder *enc, uint32_t rate_kbps, uint32_t kbps)
 	return 0;
 }
 
-/* Gives the next frame the bits of the time since the frame before: x264
- * (b_vfr_input off) plans bitrate / fps a frame, and fills its VBV buffer
- * by vbv_max_bitrate / fps, so both are scaled by gap × fps.  The buffer
- * keeps its size: no frame uses more than buffer_ms of the target.  A
- * top-off (REFINE) comes after the screen stood still and nothing else
- * uses the link: it is credited the whole buffer. */
-static int scale_rate(h264_encoder *enc, bool refine)
+/* Gives the next frame the bits of the time since the frame before, or of
+ * MIN_GAP_US if longer: x264 (b_vfr_input off) plans bitrate / fps a frame,
+ * and fills its VBV buffer by vbv_max_bitrate / fps after it, so both are
+ * scaled by gap × fps.  The buffer keeps its size: no frame uses more than
+ * buffer_ms of the target.  A top-off comes after the screen stood still
+ * and nothing else uses the link: it is credited the whole buffer, which
+ * makes x264 plan it to fill what its buffer holds (a "single-frame
+ * VBV"). */
+static int scale_rate(h264_encoder *enc, int64_t min_gap_us)
 {
 	int64_t interval = 1000000 / enc->param.i_fps_num;
 	int64_t gap = encode_clock_gap(&enc->clock, interval);
-	if (refine && gap < (int64_t)enc->buffer_ms * 1000)
-		gap = (int64_t)enc->buffer_ms * 1000;
+	if (gap < min_gap_us)
+		gap = min_gap_us;
 	uint32_t kbps = (uint32_t)((int64_t)enc->kbps * gap / interval);
 
 	if (kbps < 1)
@@ -325,6 +343,30 @@ static int scale_rate(h264_encoder *enc, bool refine)
 	if (kbps * 20 >= enc->scaled_kbps * 19 && kbps * 20 <= enc->scaled_kbps * 21)
 		return 0;
 	return set_rate(enc, kbps, enc->kbps);
+}
+
+/* x264 adds a frame's bits to its VBV buffer after the frame, at the rate
+ * that frame was given: a top-off right after a changed picture finds only
+ * what the pictures before left, however long the screen stood still
+ * (after the last scroll of bench/e2e's file scene at 1 Mbit/s: 5-9 KB of a
+ * 47-58 KB buffer, where the top-offs after it made 31-39 KB).  So the
+ * first top-off is preceded by an empty picture, every block constant at
+ * CREDIT_QP, given 90 % of the buffer: it fills the buffer for the top-off
+ * that follows.  It is 29-81 bytes at 1 Mbit/s; 1.5-2 KB at 100-150 kbit/s,
+ * where x264 analyses the blocks its deblocking touched in the reference
+ * instead of skipping them.  Not the whole buffer: given that, x264 plans
+ * a frame to fill it and lowered the quantizer to do so (an 11 KB empty
+ * picture at 300 kbit/s). */
+static int encode_credit(h264_encoder *enc, int64_t time_us)
+{
+	memset(enc->mb_info, X264_MBINFO_CONSTANT, (size_t)enc->cols * (size_t)enc->rows);
+	enc->pic.i_type = X264_TYPE_P;
+	enc->pic.i_qpplus1 = CREDIT_QP + 1;
+	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
+	int ret = scale_rate(enc, (int64_t)enc->buffer_ms * 900);
+	if (ret == 0)
+		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
+	return ret;
 }
 
 /* A top-off: the blocks changed since the previous one, at the forced
@@ -336,12 +378,17 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 {
 	size_t blocks = (size_t)enc->cols * (size_t)enc->rows;
 
+	if (enc->refine_passes == 0) {
+		int ret = encode_credit(enc, time_us);
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < blocks; i++)
 		enc->mb_info[i] = enc->unrefined[i] ? 0 : X264_MBINFO_CONSTANT;
 	enc->pic.i_type = X264_TYPE_P;
 	enc->pic.i_qpplus1 = opt->refine_qp + 1;
 	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
-	int ret = scale_rate(enc, true);
+	int ret = scale_rate(enc, (int64_t)enc->buffer_ms * 1000);
 	if (ret == 0)
 		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
 	/* The VBV may have held a top-off above refine_qp: the next ones
@@ -355,7 +402,7 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 static int encoder_send(h264_encoder *enc, const x264_options *opt,
 			const kyoyu_msg *frame)
 {
-	if (enc->out)
+	if (enc->n_out)
 		return -EAGAIN;
 	if (!frame) {
 		enc->draining = true;
@@ -395,7 +442,7 @@ static int encoder_send(h264_encoder *enc, const x264_options *opt,
 		mb_map_mark_region(enc->unrefined, enc->cols, enc->rows, &info->damage, 1);
 	}
 	enc->pic.i_pts = encode_clock_next(&enc->clock, frame->time_us, false);
-	ret = scale_rate(enc, false);
+	ret = scale_rate(enc, 0);
 	if (ret == 0)
 		ret = run_x264(enc, &enc->pic, 0, frame->time_us);
 	if (ret)
@@ -408,26 +455,28 @@ static int encoder_receive(h264_encoder *enc, kyoyu_msg **packet)
 {
 	*packet = NULL;
 	/* zerolatency keeps nothing back, but drain what x264 says it has. */
-	if (!enc->out && enc->draining && x264_encoder_delayed_frames(enc->x264) > 0) {
+	if (!enc->n_out && enc->draining && x264_encoder_delayed_frames(enc->x264) > 0) {
 		int ret = run_x264(enc, NULL, 0, 0);
 		if (ret)
 			return ret;
 	}
-	if (!enc->out)
+	if (!enc->n_out)
 		return enc->draining ? KYOYU_EOF : -EAGAIN;
 	kyoyu_msg *msg = kyoyu_msg_new(KYOYU_MSG_PACKET);
 	if (!msg)
 		return -ENOMEM; /* the packet stays for the next call */
-	msg->buf = enc->out;
-	msg->time_us = enc->out_capture_us;
+	h264_output *out = &enc->out[0];
+	msg->buf = out->buf;
+	msg->time_us = out->capture_us;
 	msg->u.packet = (kyoyu_packet_info){
 		.codec = KYOYU_CODEC_H264,
-		.flags = enc->out_flags,
+		.flags = out->flags,
 		.width = enc->width,
 		.height = enc->height,
-		.capture_us = enc->out_capture_us,
+		.capture_us = out->capture_us,
 	};
-	enc->out = NULL;
+	if (--enc->n_out)
+		enc->out[0] = enc->out[1];
 	*packet = msg;
 	return 0;
 }
