@@ -52,7 +52,11 @@
  * pictures before overspent (x264 after a scroll at 700 kbit/s: 5 KB of
  * the 52 KB its buffer holds), so two more follow in any case. */
 #define MIN_TOPOFFS 3
-#define MAX_TOPOFFS 8
+/* x264's top-offs are held to its buffer (REFINE_PASSES in x264-plugin.c
+ * goes as far): at 300 kbit/s eight of 5-9 KB
+ * ended 3 s after a scroll with the page still unfinished.  Each goes
+ * only while the one before filled a good part of the link. */
+#define MAX_TOPOFFS 16
 /* A top-off smaller than this share of what the bitrate carries in
  * topoff_ms sharpened what was left: no other follows. */
 #define TOPOFF_MORE_SHARE 4

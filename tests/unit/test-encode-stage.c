@@ -267,7 +267,7 @@ static void test_encode_stage_waits_for_the_link_before_encoding(void **state)
 /* A top-off that fills a good part of what the bitrate carries in
  * topoff_ms (the fake's 12 KB at 700 kbit/s: 100 ms carry 8.75 KB) may have
  * been held back by the codec's rate control: another follows, every
- * topoff_ms, at most 8 for one still picture. */
+ * topoff_ms, at most 16 for one still picture. */
 static void test_encode_stage_topoffs_repeat_while_they_fill_the_link(void **state)
 {
 	fixture *f = start(30, 100, NULL, true);
@@ -278,7 +278,7 @@ static void test_encode_stage_topoffs_repeat_while_they_fill_the_link(void **sta
 	post_frame(f, 64, 48, 7, (kyoyu_rect){0, 0, 64, 48});
 	kyoyu_msg *pkt = next_packet(f);
 	kyoyu_msg_unref(pkt);
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 16; i++) {
 		pkt = next_packet(f);
 		assert_true(pkt->u.packet.flags & KYOYU_PACKET_REFINE);
 		assert_int_equal(tag_of(pkt), 7);
@@ -289,7 +289,7 @@ static void test_encode_stage_topoffs_repeat_while_they_fill_the_link(void **sta
 	}
 	expect_no_output(f, 0.5);
 	kyoyu_encode_stage_get_stats(f->enc, &stats);
-	assert_int_equal(stats.refinements, 8);
+	assert_int_equal(stats.refinements, 16);
 	/* A change starts the count again. */
 	post_frame(f, 64, 48, 8, (kyoyu_rect){1, 1, 1, 1});
 	pkt = next_packet(f);

@@ -43,7 +43,7 @@ typedef struct x264_options {
 
 /* Top-offs of the same changed blocks, each credited the VBV buffer (the
  * encode stage stops asking once one comes out small). */
-#define REFINE_PASSES 8
+#define REFINE_PASSES 16
 /* The quantizer of the empty picture before a first top-off: the highest,
  * so x264 skips every block whose reference is no coarser (see
  * encode_credit). */
