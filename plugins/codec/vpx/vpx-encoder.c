@@ -234,9 +234,17 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 	if (refine && (ret = set_refining(enc, true)))
 		return ret;
 	/* The duration is the time since the picture before (the timebase is
-	 * in µs): libvpx's rate control gives a picture that much of the
-	 * bitrate, and an encoder told of a fixed interval would starve
-	 * pictures that come only when the screen changes. */
+	 * in µs).  libvpx gives a picture the bitrate's worth of the time from
+	 * the end (pts + duration) of the picture before to its own end, which
+	 * with pts advancing by the same gaps is twice this gap less the one
+	 * before (0 or less for a short gap after a long one, which libvpx
+	 * takes as 30 fps), so budgets jump from picture to picture and VP9
+	 * spends about half its bitrate during a scroll (bench/codec-rate).
+	 * One frame interval as every duration gives each picture its own
+	 * gap, but end to end at 1 Mbit/s it queued the first pictures of a
+	 * scroll (bench/README.md, issue 17's second session of 2026-12-07):
+	 * it waits for a pacer that holds the encoder below the line while
+	 * the screen moves. */
 	unsigned long duration =
 		(unsigned long)encode_clock_gap(&enc->clock, 1000000 / enc->fps);
 	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, duration, flags,
