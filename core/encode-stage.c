@@ -53,9 +53,9 @@
  * the 52 KB its buffer holds), so two more follow in any case. */
 #define MIN_TOPOFFS 3
 /* x264's top-offs are held to its buffer (REFINE_PASSES in x264-plugin.c
- * goes as far): at 300 kbit/s eight of 5-9 KB
- * ended 3 s after a scroll with the page still unfinished.  Each goes
- * only while the one before filled a good part of the link. */
+ * goes as far): at 300 kbit/s eight of 5-9 KB ended 3 s after a scroll
+ * with the page still unfinished.  Each goes only while the one before
+ * filled a good part of the link. */
 #define MAX_TOPOFFS 16
 /* A top-off smaller than this share of what the bitrate carries in
  * topoff_ms sharpened what was left: no other follows. */

@@ -345,6 +345,21 @@ static int scale_rate(h264_encoder *enc, int64_t min_gap_us)
 	return set_rate(enc, kbps, enc->kbps);
 }
 
+/* Encodes the still picture once more as a P frame at quantizer QP, with
+ * the blocks mb_info marks constant skipped, credited MIN_GAP_US or the
+ * time since the frame before if longer: a top-off, or the empty picture
+ * before the first. */
+static int encode_still(h264_encoder *enc, int qp, int64_t min_gap_us, int64_t time_us)
+{
+	enc->pic.i_type = X264_TYPE_P;
+	enc->pic.i_qpplus1 = qp + 1;
+	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
+	int ret = scale_rate(enc, min_gap_us);
+	if (ret == 0)
+		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
+	return ret;
+}
+
 /* x264 adds a frame's bits to its VBV buffer after the frame, at the rate
  * that frame was given: a top-off right after a changed picture finds only
  * what the pictures before left, however long the screen stood still
@@ -360,13 +375,7 @@ static int scale_rate(h264_encoder *enc, int64_t min_gap_us)
 static int encode_credit(h264_encoder *enc, int64_t time_us)
 {
 	memset(enc->mb_info, X264_MBINFO_CONSTANT, (size_t)enc->cols * (size_t)enc->rows);
-	enc->pic.i_type = X264_TYPE_P;
-	enc->pic.i_qpplus1 = CREDIT_QP + 1;
-	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
-	int ret = scale_rate(enc, (int64_t)enc->buffer_ms * 900);
-	if (ret == 0)
-		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
-	return ret;
+	return encode_still(enc, CREDIT_QP, (int64_t)enc->buffer_ms * 900, time_us);
 }
 
 /* A top-off: the blocks changed since the previous one, at the forced
@@ -385,12 +394,7 @@ static int encode_refine(h264_encoder *enc, const x264_options *opt, int64_t tim
 	}
 	for (size_t i = 0; i < blocks; i++)
 		enc->mb_info[i] = enc->unrefined[i] ? 0 : X264_MBINFO_CONSTANT;
-	enc->pic.i_type = X264_TYPE_P;
-	enc->pic.i_qpplus1 = opt->refine_qp + 1;
-	enc->pic.i_pts = encode_clock_next(&enc->clock, time_us, true);
-	int ret = scale_rate(enc, (int64_t)enc->buffer_ms * 1000);
-	if (ret == 0)
-		ret = run_x264(enc, &enc->pic, KYOYU_PACKET_REFINE, time_us);
+	int ret = encode_still(enc, opt->refine_qp, (int64_t)enc->buffer_ms * 1000, time_us);
 	/* The VBV may have held a top-off above refine_qp: the next ones
 	 * refine the same blocks again (those already sharp cost next to
 	 * nothing), up to REFINE_PASSES. */
