@@ -219,14 +219,18 @@ static void test_session_connect_then_share_and_request_keyframe(void **state)
 	expect_silence(f);
 }
 
-static void codec_switched(fixture *f, const char *label)
+/* After a CODEC_SWITCHED notice with LABEL, the status names CODEC. */
+static void assert_codec_after_switch(fixture *f, const char *label, uint32_t codec)
 {
 	kyoyu_msg *msg = new_msg(KYOYU_MSG_NOTICE);
+	kyoyu_session_status status;
 
 	msg->u.notice.kind = KYOYU_NOTICE_CODEC_SWITCHED;
 	msg->buf = kyoyu_buffer_new_copy(label, strlen(label));
 	kyoyu_session_handle(f->session, msg);
 	kyoyu_msg_unref(msg);
+	kyoyu_session_get_status(f->session, &status);
+	assert_int_equal(status.codec, codec);
 }
 
 /* codec.format = "auto": the sharer's encode stage names the new codec
@@ -241,22 +245,13 @@ static void test_session_status_names_the_codec_switched_to(void **state)
 		KYOYU_CODEC_DESC(KYOYU_CODEC_H264, "h264"),
 		KYOYU_CODEC_DESC_END,
 	};
-	kyoyu_session_status status;
 
 	kyoyu_codecs_register(codecs);
 	start_sharing(f);
-	codec_switched(f, "no-such-codec");
-	kyoyu_session_get_status(f->session, &status);
-	assert_int_equal(status.codec, KYOYU_CODEC_VP9);
-	codec_switched(f, "h264");
-	kyoyu_session_get_status(f->session, &status);
-	assert_int_equal(status.codec, KYOYU_CODEC_H264);
-	codec_switched(f, "VP90");
-	kyoyu_session_get_status(f->session, &status);
-	assert_int_equal(status.codec, KYOYU_CODEC_VP9);
-	codec_switched(f, "H264");
-	kyoyu_session_get_status(f->session, &status);
-	assert_int_equal(status.codec, KYOYU_CODEC_H264);
+	assert_codec_after_switch(f, "no-such-codec", KYOYU_CODEC_VP9);
+	assert_codec_after_switch(f, "h264", KYOYU_CODEC_H264);
+	assert_codec_after_switch(f, "VP90", KYOYU_CODEC_VP9);
+	assert_codec_after_switch(f, "H264", KYOYU_CODEC_H264);
 	expect_silence(f);
 }
 
