@@ -85,6 +85,19 @@ static void wait_until(int64_t wall0, double since_start)
 		usleep((useconds_t)(due - now));
 }
 
+/* Reads TEXT, the argument NAME, into *OUT: a number from MIN to MAX. */
+static bool number(const char *text, double min, double max, const char *name, double *out)
+{
+	char *end;
+
+	*out = strtod(text, &end);
+	if (end != text && !*end && *out >= min && *out <= max)
+		return true;
+	fprintf(stderr, "codec-rate: %s is a number from %g to %g, not \"%s\"\n", name, min,
+		max, text);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	bool topoffs = false, realtime = false;
@@ -104,15 +117,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *codec = argv[optind];
-	run r = {.kbps = (uint32_t)atoi(argv[optind + 1])};
-	double fps = atof(argv[optind + 2]), start = atof(argv[optind + 3]);
-	double skip = atof(argv[optind + 4]);
+	double kbps, fps, start, skip;
+	if (!number(argv[optind + 1], 1, 100000, "KBPS", &kbps) ||
+	    !number(argv[optind + 2], 0.1, SOURCE_FPS, "FPS", &fps) ||
+	    !number(argv[optind + 3], 0, 86400, "START", &start) ||
+	    !number(argv[optind + 4], 0, 86400, "SKIP", &skip))
+		return 2;
+	run r = {.kbps = (uint32_t)kbps};
 	bool h264 = !strcmp(codec, "h264");
 	uint32_t id = KYOYU_CODEC_VP9;
 	if (h264)
 		id = KYOYU_CODEC_H264;
 	else if (!strcmp(codec, "vp8"))
 		id = KYOYU_CODEC_VP8;
+	else if (strcmp(codec, "vp9")) {
+		fprintf(stderr, "codec-rate: the codec is vp8, vp9 or h264, not \"%s\"\n", codec);
+		return 2;
+	}
 
 	kyoyu_log_set_level(KYOYU_LOG_WARN);
 	if (!harness_open(&r.h, id, h264 ? "x264" : "vpx", h264 ? "avcodec" : "vpx", NULL) ||
