@@ -77,6 +77,10 @@ struct kp_peer {
 	uint64_t link_sent; /* video bytes handed to this connection */
 	kp_sent_mark sent[KP_PEER_SENT_MARKS]; /* not yet reported received */
 	unsigned sent_head, sent_count;
+	uint64_t received;      /* video bytes the viewer last reported */
+	uint64_t top_off_end;   /* link_sent after the last top-off */
+	int64_t top_off_sent_us;
+	int64_t top_off_in_us;  /* about when the viewer had all of it */
 	bool drop_until_key;
 	bool config_sent;
 	uint32_t sent_codec, sent_width, sent_height;
@@ -153,8 +157,16 @@ void kp_peer_take_cursor(kp_peer *p, kyoyu_msg *msg);
 /* The kp_conn_source of a sharer's connection. */
 bool kp_peer_next_bulk(void *ctx, kp_wire_msg *out, int64_t now_us);
 
-/* How long the oldest video the viewer had not RECEIVED when it wrote its
- * report had been on its way, or -1 when it had everything. */
-int64_t kp_peer_unreceived_age(kp_peer *p, uint64_t received, int64_t now_us);
+/* The viewer reported RECEIVED bytes of video in all: tells the pacer what
+ * the link carried, and how long video has been queueing. */
+void kp_peer_on_received(kp_peer *p, uint64_t received, int64_t now_us);
+
+/* True while a top-off is on its way to the viewer (for a few seconds at
+ * most): the link is busy with a picture no motion asked for. */
+bool kp_peer_behind_top_off(const kp_peer *p, int64_t now_us);
+
+/* When video that left at SENT_US started queueing on the link: after the
+ * top-off ahead of it, if any, had arrived. */
+int64_t kp_peer_queued_since(const kp_peer *p, int64_t sent_us);
 
 #endif

@@ -4,6 +4,7 @@
  * has room, and the cursor. */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define KYOYU_LOG_COMPONENT "proto"
@@ -55,18 +56,51 @@ static void mark_sent(kp_peer *p, int64_t now)
 		(kp_sent_mark){p->link_sent, now};
 }
 
+/* A link still busy with a top-off this long after it left is slow (or its
+ * viewer does not report). */
+#define TOP_OFF_GRACE_US 3000000
+
+/* A top-off is one large picture sent while the screen stands still (VP9's
+ * first is 70-110 KB at 1 Mbit/s, most of a second of the link): the
+ * queue it makes is its own size, not pictures coming faster than the link
+ * carries.  Read as the latter, it cut the bitrate after every still
+ * spell, and the next scroll had half the link.  So neither the top-off
+ * nor the time video waited behind it counts as delay. */
+bool kp_peer_behind_top_off(const kp_peer *p, int64_t now)
+{
+	return p->top_off_end > p->received && now - p->top_off_sent_us < TOP_OFF_GRACE_US;
+}
+
+int64_t kp_peer_queued_since(const kp_peer *p, int64_t sent_us)
+{
+	return sent_us > p->top_off_in_us ? sent_us : p->top_off_in_us;
+}
+
 /* The report was written half a round trip ago.  A packet sent after that
  * is not late: time, not bytes in flight, tells a queue from a picture
  * that has just left. */
-int64_t kp_peer_unreceived_age(kp_peer *p, uint64_t received, int64_t now)
+void kp_peer_on_received(kp_peer *p, uint64_t received, int64_t now)
 {
+	int64_t written_us = now - p->rtt_us / 2;
+
 	while (p->sent_count && p->sent[p->sent_head].end <= received) {
 		p->sent_head = (p->sent_head + 1) % KP_PEER_SENT_MARKS;
 		p->sent_count--;
 	}
-	if (!p->sent_count)
-		return -1;
-	return now - p->rtt_us / 2 - p->sent[p->sent_head].sent_us;
+	int64_t oldest_us = p->sent_count ? p->sent[p->sent_head].sent_us : INT64_MAX;
+	/* Video sent before the report was still on its way: the link, not
+	 * the screen, was the limit. */
+	kp_pacer_on_report(&p->pacer, received, written_us >= oldest_us, now);
+	bool was_behind = kp_peer_behind_top_off(p, now);
+	p->received = received;
+	if (kp_peer_behind_top_off(p, now))
+		return;
+	if (was_behind)
+		p->top_off_in_us = written_us;
+	int64_t delay = -1;
+	if (p->sent_count)
+		delay = written_us - kp_peer_queued_since(p, oldest_us);
+	kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(&p->pacer, delay, now));
 }
 
 /* When the packet started waiting for the link: when it was encoded. */
@@ -104,7 +138,8 @@ static kyoyu_msg *pop_packet(kp_peer *p, uint32_t *seq, int64_t now)
 		 * decoded until a keyframe. */
 		if ((info->flags & KYOYU_PACKET_DISCONT) && !key)
 			note_drop(p, now);
-		if (now - entered_us(m) > p->cfg.max_queue_us)
+		if (!kp_peer_behind_top_off(p, now) &&
+		    now - kp_peer_queued_since(p, entered_us(m)) > p->cfg.max_queue_us)
 			kp_peer_post_bitrate(p, kp_pacer_on_late(&p->pacer, now));
 		if (p->drop_until_key && !key) {
 			kyoyu_msg_unref(m);
@@ -213,6 +248,10 @@ static bool video_frame(kp_peer *p, kyoyu_msg *pkt, uint32_t seq, kp_wire_msg *o
 	p->window_bytes += size;
 	p->total_bytes += size;
 	p->link_sent += size;
+	if (sent->flags & KYOYU_PACKET_REFINE) {
+		p->top_off_end = p->link_sent;
+		p->top_off_sent_us = now;
+	}
 	mark_sent(p, now);
 	p->window_packets++;
 	p->last_video_us = now;

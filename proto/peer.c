@@ -207,6 +207,7 @@ void kp_peer_attach(kp_peer *p, kp_conn *conn, const kp_peer_link *link, int64_t
 	/* Reports count what arrived on this connection. */
 	p->link_sent = 0;
 	p->sent_count = 0;
+	p->received = p->top_off_end = 0;
 	p->packets_in = p->lost = 0;
 	p->bytes = 0;
 	kp_pacer_new_link(&p->pacer);
@@ -658,7 +659,8 @@ static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
 			best = &p->samples[i];
 	p->offset_us = best->offset_us;
 	p->rtt_us = rtt;
-	if (kp_peer_is_sharer(p))
+	/* A ping that waited behind a top-off measured the top-off. */
+	if (kp_peer_is_sharer(p) && !kp_peer_behind_top_off(p, now) && echo >= p->top_off_in_us)
 		kp_peer_post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
 }
 
@@ -784,11 +786,8 @@ int kp_peer_on_wire(void *ctx, kp_wire_msg *m)
 		kp_peer_request_keyframe(p);
 		break;
 	case KP_WIRE_REPORT:
-		if (m->u.report.bytes <= p->link_sent) {
-			int64_t age = kp_peer_unreceived_age(p, m->u.report.bytes, now);
-			kp_pacer_on_report(&p->pacer, m->u.report.bytes, age >= 0, now);
-			kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(&p->pacer, age, now));
-		}
+		if (m->u.report.bytes <= p->link_sent)
+			kp_peer_on_received(p, m->u.report.bytes, now);
 		break;
 	case KP_WIRE_QUESTION:
 		ret = on_peer_question(p, m);

@@ -466,6 +466,21 @@ static void test_link_cursor_keeps_an_unsent_shape_without_changing_shared_messa
 	kyoyu_msg_unref(moved);
 }
 
+/* A delta packet of 100 bytes encoded 300 ms ago: it waited that long for
+ * the link, past max_queue (150 ms). */
+static void send_late_packet(pair *p)
+{
+	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
+	pkt->u.packet.codec = KYOYU_CODEC_VP9;
+	pkt->u.packet.width = 640;
+	pkt->u.packet.height = 480;
+	pkt->u.packet.capture_us = kyoyu_now_us() - 400000;
+	pkt->u.packet.encoded_us = kyoyu_now_us() - 300000;
+	pkt->buf = kyoyu_buffer_new(100);
+	memset(kyoyu_buffer_data(pkt->buf), 0x22, 100);
+	encoded(p, pkt);
+}
+
 static void test_link_late_video_is_sent_and_lowers_the_bitrate(void **state)
 {
 	pair *p = *state;
@@ -477,14 +492,7 @@ static void test_link_late_video_is_sent_and_lowers_the_bitrate(void **state)
 	/* A packet that waited past max_queue (150 ms) is still sent, with
 	 * what depends on it: dropping it would cost a keyframe.  The sharer
 	 * asks its encoder for less bitrate instead. */
-	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
-	pkt->u.packet.codec = KYOYU_CODEC_VP9;
-	pkt->u.packet.width = 640;
-	pkt->u.packet.height = 480;
-	pkt->u.packet.capture_us = kyoyu_now_us() - 400000;
-	pkt->u.packet.encoded_us = kyoyu_now_us() - 300000;
-	pkt->buf = kyoyu_buffer_new(100);
-	encoded(p, pkt);
+	send_late_packet(p);
 	send_packet(p, false, 100); /* depends on the late one */
 	pump(p, 50);
 	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 3);
@@ -496,6 +504,44 @@ static void test_link_late_video_is_sent_and_lowers_the_bitrate(void **state)
 	const kyoyu_msg *last = find(&p->viewer_side, KYOYU_MSG_PACKET, -1);
 	assert_false(last->u.packet.flags & KYOYU_PACKET_DISCONT);
 	assert_int_equal(kyoyu_buffer_size(last->buf), 100);
+}
+
+/* A top-off is one large picture sent while the screen stands still: what
+ * waits behind it is not the encoder asking more than the link carries,
+ * until the viewer has reported the top-off whole. */
+static void test_link_video_behind_a_top_off_keeps_the_bitrate(void **state)
+{
+	pair *p = *state;
+
+	connect_both(p);
+	pump(p, 10);
+	send_packet(p, true, 1000);
+	pump(p, 30);
+	kyoyu_msg *top_off = new_msg(KYOYU_MSG_PACKET);
+	top_off->u.packet.codec = KYOYU_CODEC_VP9;
+	top_off->u.packet.flags = KYOYU_PACKET_REFINE;
+	top_off->u.packet.width = 640;
+	top_off->u.packet.height = 480;
+	top_off->u.packet.capture_us = kyoyu_now_us() - 500000;
+	top_off->u.packet.encoded_us = kyoyu_now_us();
+	top_off->buf = kyoyu_buffer_new(60000);
+	memset(kyoyu_buffer_data(top_off->buf), 0x33, 60000);
+	encoded(p, top_off);
+	send_late_packet(p);
+	pump(p, 50);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 3);
+	assert_null(find(&p->sharer_side, KYOYU_MSG_BITRATE, -1));
+
+	/* Once the viewer has reported it (every 250 ms), a packet that waits
+	 * as long counts again. */
+	pump(p, 1000);
+	assert_null(find(&p->sharer_side, KYOYU_MSG_BITRATE, -1));
+	send_late_packet(p);
+	pump(p, 50);
+	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 4);
+	const kyoyu_msg *rate = find(&p->sharer_side, KYOYU_MSG_BITRATE, -1);
+	assert_non_null(rate);
+	assert_true(rate->u.value <= 700);
 }
 
 /* The first keyframe can race the viewer's own session to SHARING.  Until
@@ -843,6 +889,8 @@ int main(void)
 			test_link_cursor_keeps_an_unsent_shape_without_changing_shared_messages,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_late_video_is_sent_and_lowers_the_bitrate,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_video_behind_a_top_off_keeps_the_bitrate,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_link_viewer_reads_video_only_once_its_session_shares, setup,
