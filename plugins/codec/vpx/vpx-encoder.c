@@ -28,6 +28,19 @@
 #define VP8_DEFAULT_CPU_USED 12
 #define VP9_DEFAULT_CPU_USED 8
 #define MIN_Q 4
+/* After a still spell, VP9's rate control lets the quantizer of a picture
+ * rise only a little above its running average, which the top-offs' fine
+ * quantizer and the small changes of the spell have pulled down: on the
+ * shop recording at 1 Mbit/s, the first pictures of a scroll came out at
+ * quantizer 9-21 and 11-19 KB each where the scroll before had ended at
+ * 37, and waited 250-400 ms for the link.  So the first SETTLE_PICTURES
+ * pictures after a top-off that change at least 1/LARGE_CHANGE of the
+ * screen are coded no finer than the last such picture before it, less
+ * SETTLE_MARGIN: about as the motion ended, and the top-offs refine them
+ * once the screen stands still. */
+#define SETTLE_PICTURES 6
+#define SETTLE_MARGIN 4
+#define LARGE_CHANGE 8
 
 struct codec_vpx_encoder {
 	codec_vpx_options opt;
@@ -47,6 +60,9 @@ struct codec_vpx_encoder {
 	vpx_codec_iter_t iter;
 	int64_t capture_us;
 	bool refining;
+	int motion_q; /* of the last ordinary picture with a large change */
+	int settle_q; /* motion_q when the last top-off was coded */
+	int settling; /* large changes still to code after a top-off */
 };
 
 static int fail(codec_vpx_encoder *enc, const char *what)
@@ -226,6 +242,47 @@ static int set_refining(codec_vpx_encoder *enc, bool refine)
 	return 0;
 }
 
+/* The finest quantizer of ordinary pictures. */
+static int set_floor(codec_vpx_encoder *enc, unsigned floor)
+{
+	unsigned old = enc->cfg.rc_min_quantizer;
+
+	if (floor == old)
+		return 0;
+	enc->cfg.rc_min_quantizer = floor;
+	if (vpx_codec_enc_config_set(&enc->ctx, &enc->cfg) != VPX_CODEC_OK) {
+		enc->cfg.rc_min_quantizer = old;
+		return fail(enc, "setting the finest quantizer");
+	}
+	return 0;
+}
+
+/* Before an ordinary picture (LARGE: it changes much of the screen): the
+ * floor of its quantizer (SETTLE_PICTURES). */
+static int settle_before(codec_vpx_encoder *enc, bool large)
+{
+	int floor = MIN_Q;
+
+	if (enc->codec == KYOYU_CODEC_VP9 && large && enc->settling &&
+	    enc->settle_q - SETTLE_MARGIN > floor)
+		floor = enc->settle_q - SETTLE_MARGIN;
+	return set_floor(enc, (unsigned)floor);
+}
+
+/* After it: the quantizer libvpx chose, the floor for after the next
+ * top-off. */
+static void settle_after(codec_vpx_encoder *enc, bool large)
+{
+	int q;
+
+	if (!large)
+		return;
+	if (enc->settling)
+		enc->settling--;
+	if (vpx_codec_control(&enc->ctx, VP8E_GET_LAST_QUANTIZER_64, &q) == VPX_CODEC_OK)
+		enc->motion_q = q;
+}
+
 static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 		  vpx_enc_frame_flags_t flags, bool refine)
 {
@@ -291,6 +348,7 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	size_t blocks = (size_t)enc->cols * (size_t)enc->rows;
 	bool key = enc->force_key || (info->flags & KYOYU_FRAME_KEY);
 	bool refine = !key && (info->flags & KYOYU_FRAME_REFINE);
+	bool large = false;
 
 	if (key) {
 		kyoyu_region all;
@@ -306,7 +364,13 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		memset(enc->active, 0, blocks);
 		mb_map_mark_region(enc->active, enc->cols, enc->rows, &info->damage, 1);
 		mb_map_mark_region(enc->unrefined, enc->cols, enc->rows, &info->damage, 1);
+		size_t changed = 0;
+		for (size_t i = 0; i < blocks; i++)
+			changed += enc->active[i];
+		large = changed * LARGE_CHANGE >= blocks;
 		ret = set_active_map(enc, enc->active);
+		if (!ret)
+			ret = settle_before(enc, large);
 	}
 	if (ret)
 		return ret;
@@ -321,8 +385,13 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	ret = encode(enc, enc->img, pts, key ? VPX_EFLAG_FORCE_KF : 0, refine);
 	if (ret)
 		return ret;
-	if (refine)
+	if (refine) {
 		memset(enc->unrefined, 0, blocks);
+		enc->settling = SETTLE_PICTURES;
+		enc->settle_q = enc->motion_q;
+	} else if (!key) {
+		settle_after(enc, large);
+	}
 	enc->force_key = false;
 	enc->refining = refine;
 	enc->capture_us = frame->time_us;
