@@ -21,10 +21,6 @@
 #define CUT_FACTOR 0.7
 #define RAISE_FACTOR 1.1
 #define RAISE_STEP_KBPS 20
-/* Steps up go this far past what the link has carried, no further: enough
- * to find out that it carries more, not so far that the next scroll's
- * first pictures queue for long. */
-#define PROBE_FACTOR 1.15
 /* Reports closer together than this say too little about a rate. */
 #define REPORT_SPAN_US 200000
 
@@ -125,11 +121,16 @@ uint32_t kp_pacer_target(const kp_pacer *p)
 
 uint32_t kp_pacer_tick(kp_pacer *p, int64_t now_us)
 {
-	/* Never above the configured bitrate, nor far past what the link has
-	 * been seen to carry. */
+	/* Never above the configured bitrate, nor past what the link has been
+	 * seen to carry.  No step goes beyond it to find out whether the link
+	 * carries more: top-offs and the bursts at the start of a change fill
+	 * the link now and then, and show it (kp_pacer_on_report).  Steps 15 %
+	 * past it made a long scroll overflow a 1 Mbit/s line's 200-ms queue,
+	 * and TCP's recovery from the losses held pictures for 0.5-0.9 s
+	 * (bench/README.md, issue 17's third session). */
 	double limit = p->ceiling_kbps;
-	if (p->capacity_kbps > 0 && p->capacity_kbps * PROBE_FACTOR < limit)
-		limit = p->capacity_kbps * PROBE_FACTOR;
+	if (p->capacity_kbps > 0 && p->capacity_kbps < limit)
+		limit = p->capacity_kbps;
 	/* A target set before the link was known (the configured bitrate, or
 	 * a cut from it) comes down to that at once. */
 	if (kp_pacer_target(p) > limit + 0.5 && limit >= KP_PACER_MIN_KBPS) {

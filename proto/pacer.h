@@ -5,8 +5,8 @@
  * more than 150 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
  * what the link can carry, so the queue drains; after a few calm seconds it
- * climbs back step by step, never above the configured bitrate, nor far
- * above what the link has been seen to carry.
+ * climbs back step by step, never above the configured bitrate, nor above
+ * what the link has been seen to carry.
  *
  * What the link can carry is learnt only from reports written while it was
  * busy: a sharer sends pictures only when the screen changes, so the bytes
@@ -67,8 +67,8 @@ void kp_pacer_new_link(kp_pacer *pacer);
 uint32_t kp_pacer_target(const kp_pacer *pacer);
 
 /* Called about once a second.  Returns a higher target after a calm spell,
- * a lower one when the target is well above what the link was seen to
- * carry, or 0. */
+ * a lower one when the target is above what the link was seen to carry,
+ * or 0. */
 uint32_t kp_pacer_tick(kp_pacer *pacer, int64_t now_us);
 
 #endif
