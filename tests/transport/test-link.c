@@ -307,18 +307,26 @@ static void connect_both(pair *p)
 	state_to(p, false, KYOYU_STATE_SHARING, 0);
 }
 
-static void send_packet(pair *p, bool key, size_t size)
+/* Posts a 640x480 VP9 packet of SIZE bytes with FLAGS, captured
+ * CAPTURE_AGE_US and encoded ENCODED_AGE_US ago, as the encode stage would. */
+static void post_packet(pair *p, uint32_t flags, size_t size, int64_t capture_age_us,
+			int64_t encoded_age_us)
 {
 	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
 	pkt->u.packet.codec = KYOYU_CODEC_VP9;
-	pkt->u.packet.flags = key ? KYOYU_PACKET_KEYFRAME : 0;
+	pkt->u.packet.flags = flags;
 	pkt->u.packet.width = 640;
 	pkt->u.packet.height = 480;
-	pkt->u.packet.capture_us = kyoyu_now_us() - 5000;
-	pkt->u.packet.encoded_us = kyoyu_now_us();
+	pkt->u.packet.capture_us = kyoyu_now_us() - capture_age_us;
+	pkt->u.packet.encoded_us = kyoyu_now_us() - encoded_age_us;
 	pkt->buf = kyoyu_buffer_new(size);
-	memset(kyoyu_buffer_data(pkt->buf), key ? 0xee : 0x11, size);
+	memset(kyoyu_buffer_data(pkt->buf), flags & KYOYU_PACKET_KEYFRAME ? 0xee : 0x11, size);
 	encoded(p, pkt);
+}
+
+static void send_packet(pair *p, bool key, size_t size)
+{
+	post_packet(p, key ? KYOYU_PACKET_KEYFRAME : 0, size, 5000, 0);
 }
 
 static void test_link_right_code_connects_both_sides(void **state)
@@ -470,15 +478,7 @@ static void test_link_cursor_keeps_an_unsent_shape_without_changing_shared_messa
  * the link, past max_queue (150 ms). */
 static void send_late_packet(pair *p)
 {
-	kyoyu_msg *pkt = new_msg(KYOYU_MSG_PACKET);
-	pkt->u.packet.codec = KYOYU_CODEC_VP9;
-	pkt->u.packet.width = 640;
-	pkt->u.packet.height = 480;
-	pkt->u.packet.capture_us = kyoyu_now_us() - 400000;
-	pkt->u.packet.encoded_us = kyoyu_now_us() - 300000;
-	pkt->buf = kyoyu_buffer_new(100);
-	memset(kyoyu_buffer_data(pkt->buf), 0x22, 100);
-	encoded(p, pkt);
+	post_packet(p, 0, 100, 400000, 300000);
 }
 
 static void test_link_late_video_is_sent_and_lowers_the_bitrate(void **state)
@@ -517,16 +517,7 @@ static void test_link_video_behind_a_top_off_keeps_the_bitrate(void **state)
 	pump(p, 10);
 	send_packet(p, true, 1000);
 	pump(p, 30);
-	kyoyu_msg *top_off = new_msg(KYOYU_MSG_PACKET);
-	top_off->u.packet.codec = KYOYU_CODEC_VP9;
-	top_off->u.packet.flags = KYOYU_PACKET_REFINE;
-	top_off->u.packet.width = 640;
-	top_off->u.packet.height = 480;
-	top_off->u.packet.capture_us = kyoyu_now_us() - 500000;
-	top_off->u.packet.encoded_us = kyoyu_now_us();
-	top_off->buf = kyoyu_buffer_new(60000);
-	memset(kyoyu_buffer_data(top_off->buf), 0x33, 60000);
-	encoded(p, top_off);
+	post_packet(p, KYOYU_PACKET_REFINE, 60000, 500000, 0);
 	send_late_packet(p);
 	pump(p, 50);
 	assert_int_equal(count(&p->viewer_side, KYOYU_MSG_PACKET), 3);
