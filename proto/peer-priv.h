@@ -161,12 +161,9 @@ bool kp_peer_next_bulk(void *ctx, kp_wire_msg *out, int64_t now_us);
  * the link carried, and how long video has been queueing. */
 void kp_peer_on_received(kp_peer *p, uint64_t received, int64_t now_us);
 
-/* True while a top-off is on its way to the viewer (for a few seconds at
- * most): the link is busy with a picture no motion asked for. */
-bool kp_peer_behind_top_off(const kp_peer *p, int64_t now_us);
-
-/* When video that left at SENT_US started queueing on the link: after the
- * top-off ahead of it, if any, had arrived. */
-int64_t kp_peer_queued_since(const kp_peer *p, int64_t sent_us);
+/* True when what left at SENT_US had no top-off ahead of it: none is on
+ * its way to the viewer now (for a few seconds at most), and the last one
+ * had arrived by then.  Only then does its delay measure the link. */
+bool kp_peer_clear_of_top_off(const kp_peer *p, int64_t sent_us, int64_t now_us);
 
 #endif

@@ -66,14 +66,21 @@ static void mark_sent(kp_peer *p, int64_t now)
  * carries.  Read as the latter, it cut the bitrate after every still
  * spell, and the next scroll had half the link.  So neither the top-off
  * nor the time video waited behind it counts as delay. */
-bool kp_peer_behind_top_off(const kp_peer *p, int64_t now)
+static bool behind_top_off(const kp_peer *p, int64_t now)
 {
 	return p->top_off_end > p->received && now - p->top_off_sent_us < TOP_OFF_GRACE_US;
 }
 
-int64_t kp_peer_queued_since(const kp_peer *p, int64_t sent_us)
+/* When video that left at SENT_US started queueing on the link: after the
+ * top-off ahead of it, if any, had arrived. */
+static int64_t queued_since(const kp_peer *p, int64_t sent_us)
 {
 	return sent_us > p->top_off_in_us ? sent_us : p->top_off_in_us;
+}
+
+bool kp_peer_clear_of_top_off(const kp_peer *p, int64_t sent_us, int64_t now)
+{
+	return !behind_top_off(p, now) && sent_us >= p->top_off_in_us;
 }
 
 /* The report was written half a round trip ago.  A packet sent after that
@@ -91,15 +98,15 @@ void kp_peer_on_received(kp_peer *p, uint64_t received, int64_t now)
 	/* Video sent before the report was still on its way: the link, not
 	 * the screen, was the limit. */
 	kp_pacer_on_report(&p->pacer, received, written_us >= oldest_us, now);
-	bool was_behind = kp_peer_behind_top_off(p, now);
+	bool was_behind = behind_top_off(p, now);
 	p->received = received;
-	if (kp_peer_behind_top_off(p, now))
+	if (behind_top_off(p, now))
 		return;
 	if (was_behind)
 		p->top_off_in_us = written_us;
 	int64_t delay = -1;
 	if (p->sent_count)
-		delay = written_us - kp_peer_queued_since(p, oldest_us);
+		delay = written_us - queued_since(p, oldest_us);
 	kp_peer_post_bitrate(p, kp_pacer_on_queue_delay(&p->pacer, delay, now));
 }
 
@@ -138,8 +145,8 @@ static kyoyu_msg *pop_packet(kp_peer *p, uint32_t *seq, int64_t now)
 		 * decoded until a keyframe. */
 		if ((info->flags & KYOYU_PACKET_DISCONT) && !key)
 			note_drop(p, now);
-		if (!kp_peer_behind_top_off(p, now) &&
-		    now - kp_peer_queued_since(p, entered_us(m)) > p->cfg.max_queue_us)
+		if (!behind_top_off(p, now) &&
+		    now - queued_since(p, entered_us(m)) > p->cfg.max_queue_us)
 			kp_peer_post_bitrate(p, kp_pacer_on_late(&p->pacer, now));
 		if (p->drop_until_key && !key) {
 			kyoyu_msg_unref(m);

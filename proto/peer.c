@@ -660,7 +660,7 @@ static void on_pong(kp_peer *p, const kp_wire_msg *m, int64_t now)
 	p->offset_us = best->offset_us;
 	p->rtt_us = rtt;
 	/* A ping that waited behind a top-off measured the top-off. */
-	if (kp_peer_is_sharer(p) && !kp_peer_behind_top_off(p, now) && echo >= p->top_off_in_us)
+	if (kp_peer_is_sharer(p) && kp_peer_clear_of_top_off(p, echo, now))
 		kp_peer_post_bitrate(p, kp_pacer_on_rtt(&p->pacer, rtt, now));
 }
 
