@@ -242,17 +242,17 @@ static int set_refining(codec_vpx_encoder *enc, bool refine)
 	return 0;
 }
 
-/* The finest quantizer of ordinary pictures. */
-static int set_floor(codec_vpx_encoder *enc, unsigned floor)
+/* Sets FIELD of the ordinary pictures' configuration to VALUE; on failure
+ * (WHAT was being done) the configuration stays as it was. */
+static int change_config(codec_vpx_encoder *enc, unsigned *field, unsigned value,
+			 const char *what)
 {
-	unsigned old = enc->cfg.rc_min_quantizer;
+	unsigned old = *field;
 
-	if (floor == old)
-		return 0;
-	enc->cfg.rc_min_quantizer = floor;
+	*field = value;
 	if (vpx_codec_enc_config_set(&enc->ctx, &enc->cfg) != VPX_CODEC_OK) {
-		enc->cfg.rc_min_quantizer = old;
-		return fail(enc, "setting the finest quantizer");
+		*field = old;
+		return fail(enc, what);
 	}
 	return 0;
 }
@@ -266,7 +266,10 @@ static int settle_before(codec_vpx_encoder *enc, bool large)
 	if (enc->codec == KYOYU_CODEC_VP9 && large && enc->settling &&
 	    enc->settle_q - SETTLE_MARGIN > floor)
 		floor = enc->settle_q - SETTLE_MARGIN;
-	return set_floor(enc, (unsigned)floor);
+	if ((unsigned)floor == enc->cfg.rc_min_quantizer)
+		return 0;
+	return change_config(enc, &enc->cfg.rc_min_quantizer, (unsigned)floor,
+			     "setting the finest quantizer");
 }
 
 /* After it: the quantizer libvpx chose, the floor for after the next
@@ -438,13 +441,9 @@ void codec_vpx_encoder_request_keyframe(codec_vpx_encoder *enc)
 
 int codec_vpx_encoder_set_bitrate(codec_vpx_encoder *enc, uint32_t kbps)
 {
-	unsigned old = enc->cfg.rc_target_bitrate;
-
-	enc->cfg.rc_target_bitrate = kbps;
-	if (vpx_codec_enc_config_set(&enc->ctx, &enc->cfg) != VPX_CODEC_OK) {
-		enc->cfg.rc_target_bitrate = old;
-		return fail(enc, "changing the bitrate");
-	}
+	int ret = change_config(enc, &enc->cfg.rc_target_bitrate, kbps, "changing the bitrate");
+	if (ret)
+		return ret;
 	kyoyu_debug("%s bitrate now %u kbit/s", enc->name, kbps);
 	return 0;
 }
