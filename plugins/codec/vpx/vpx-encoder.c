@@ -122,7 +122,8 @@ static void fill_config(codec_vpx_encoder *enc, const kyoyu_encoder_config *conf
 	cfg->rc_undershoot_pct = 50;
 	cfg->rc_overshoot_pct = 50;
 	cfg->rc_buf_sz = (unsigned)enc->opt.buffer_ms;
-	cfg->rc_buf_initial_sz = (unsigned)enc->opt.buffer_ms / 2;
+	/* Full at the start: libvpx gives the first keyframe half of it. */
+	cfg->rc_buf_initial_sz = (unsigned)enc->opt.buffer_ms;
 	cfg->rc_buf_optimal_sz = (unsigned)enc->opt.buffer_ms * 3 / 5;
 	/* Every frame the core hands over is coded: it already caps the rate. */
 	cfg->rc_dropframe_thresh = 0;
@@ -293,20 +294,15 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 
 	if (refine && (ret = set_refining(enc, true)))
 		return ret;
-	/* The duration is the time since the picture before (the timebase is
-	 * in µs).  libvpx gives a picture the bitrate's worth of the time from
-	 * the end (pts + duration) of the picture before to its own end, which
-	 * with pts advancing by the same gaps is twice this gap less the one
-	 * before (0 or less for a short gap after a long one, which libvpx
-	 * takes as 30 fps), so budgets jump from picture to picture and VP9
-	 * spends about half its bitrate during a scroll (bench/codec-rate).
-	 * One frame interval as every duration gives each picture its own
-	 * gap, but end to end at 1 Mbit/s it queued the first pictures of a
-	 * scroll (bench/README.md, issue 17's second session of 2026-12-07):
-	 * it waits for a pacer that holds the encoder below the line while
-	 * the screen moves. */
-	unsigned long duration =
-		(unsigned long)encode_clock_gap(&enc->clock, 1000000 / enc->fps);
+	/* libvpx gives a picture the bitrate's worth of the time from the end
+	 * (pts + duration) of the picture before to its own end.  pts advances
+	 * by the time since the picture before (encode_clock_next), so every
+	 * duration must be the same for that span to be the picture's own gap.
+	 * Each picture's gap as its duration made the span twice this gap less
+	 * the one before (0 or less for a short gap after a long one, which
+	 * libvpx takes as 30 fps): budgets jumped from picture to picture and
+	 * VP9 spent about half its bitrate during a scroll (bench/codec-rate). */
+	unsigned long duration = 1000000 / enc->fps;
 	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, duration, flags,
 					       VPX_DL_REALTIME);
 	if (refine && (ret = set_refining(enc, false)))

@@ -39,9 +39,12 @@ static const kyoyu_option options[] = {
 			 "text readable during bursts but may overshoot the bitrate"),
 	KYOYU_OPTION_INT("refine_q", vpx_plugin, opt.refine_q, 10, 0, 63,
 			 "quantizer ceiling of the still-screen top-off (0-63)"),
-	KYOYU_OPTION_INT("buffer_ms", vpx_plugin, opt.buffer_ms, 600, 100, 10000,
+	/* On a line the encoder fills, what it spends ahead of the bitrate
+	 * waits in the line's queue: 600 ms let a scroll at 1 Mbit/s queue
+	 * 0.4-0.8 s (bench/README.md, issue 17's fourth session). */
+	KYOYU_OPTION_INT("buffer_ms", vpx_plugin, opt.buffer_ms, 300, 100, 10000,
 			 "rate-control buffer: how far a burst may run ahead of the "
-			 "bitrate"),
+			 "bitrate, and so how long video may queue on a full link"),
 	KYOYU_OPTION_END,
 };
 
