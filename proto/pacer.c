@@ -14,9 +14,12 @@
 /* A round trip this much above the smallest one means a standing queue. */
 #define QUEUE_RTT_US 150000
 /* Video still on its way after this long is a queue to drain; half of it
- * is no longer calm. */
-#define BACKLOG_US 150000
-#define CALM_BACKLOG_US 75000
+ * is no longer calm.  A line's queue tail-drops when full (200 ms of a
+ * 1 Mbit/s tbf in bench/link), and TCP's recovery then holds pictures for
+ * 0.3-0.7 s: cutting only at 150 ms left a scroll too little room before
+ * the drops (bench/README.md, issue 17's fourth session). */
+#define BACKLOG_US 100000
+#define CALM_BACKLOG_US 50000
 #define MIN_RTT_WINDOW_US 30000000
 #define CUT_FACTOR 0.7
 #define RAISE_FACTOR 1.1

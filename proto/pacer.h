@@ -2,7 +2,7 @@
 /* The sharer's bitrate decisions: latency before throughput.
  *
  * When video waited too long to leave (or was lost), when video sent
- * more than 150 ms before the receiver's report had not arrived by then, or
+ * more than 100 ms before the receiver's report had not arrived by then, or
  * when the round trip grows well above its minimum, the target drops below
  * what the link can carry, so the queue drains; after a few calm seconds it
  * climbs back step by step, never above the configured bitrate, nor above
