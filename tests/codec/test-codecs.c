@@ -38,6 +38,9 @@ typedef struct codec_case {
 	/* The same after the top-offs the encode stage would send (up to 4
 	 * here): x264's go on from where its VBV held the first. */
 	double min_topoffs_gain;
+	/* The least share of the bitrate's worth spent on pictures at uneven
+	 * gaps.  VP9 and VP8 spent 108-117 %; x264 70-74 %, as at even gaps. */
+	double min_uneven_spend;
 	/* The most one typed character may cost at 1.5 Mbit/s.  x264 also
 	 * re-codes blocks its reference holds coarser than the frame's
 	 * quantizer, within the frame's budget (1500/30 kbit). */
@@ -45,12 +48,12 @@ typedef struct codec_case {
 } codec_case;
 
 static const codec_case cases[] = {
-	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 8, 800},
-	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 8, 800},
-	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 8, 800},
-	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 1.5, 8, 6250},
+	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 8, 0.85, 800},
+	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 8, 0.85, 800},
+	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 8, 0.85, 800},
+	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 1.5, 8, 0.6, 6250},
 	{"h264_refresh", KYOYU_CODEC_H264, "x264", "avcodec", {"intra_refresh=true", NULL},
-	 40, 1.5, 8, 6250},
+	 40, 1.5, 8, 0.6, 6250},
 };
 
 typedef struct fixture {
@@ -288,7 +291,7 @@ static void test_first_topoff_after_a_costly_picture_gets_the_still_time(void **
 /* Bytes of pictures 6 to 15 of the moving scene, captured GAP_US apart,
  * from a new 720p encoder at 500 kbit/s (the first five let its rate
  * control settle). */
-static size_t moving_bytes(fixture *f, int64_t gap_us)
+static size_t moving_bytes_apart(fixture *f, const int64_t *gaps_us, size_t n_gaps)
 {
 	packet_list pk;
 	kyoyu_region damage;
@@ -300,13 +303,18 @@ static size_t moving_bytes(fixture *f, int64_t gap_us)
 	packets_release(&pk);
 	for (uint64_t tick = 1; tick <= 15; tick++) {
 		scene_tick(f, tick, &damage);
-		f->time_us += gap_us - TICK_US;
+		f->time_us += gaps_us[tick % n_gaps] - TICK_US;
 		assert_int_equal(encode_scene(f, &damage, 0, &pk), 0);
 		if (tick > 5)
 			bytes += packets_bytes(&pk);
 		packets_release(&pk);
 	}
 	return bytes;
+}
+
+static size_t moving_bytes(fixture *f, int64_t gap_us)
+{
+	return moving_bytes_apart(f, &gap_us, 1);
 }
 
 /* Pictures come when the screen changes, not at a frame rate: one that
@@ -328,6 +336,29 @@ static void test_bits_follow_the_time_between_pictures(void **state)
 	 * mode picks its speed from the wall clock, so on a crowded machine it
 	 * spends less: 1.9x was seen beside a loaded make check. */
 	assert_true(2 * at_5fps >= 3 * at_30fps);
+}
+
+/* A scroll's pictures come unevenly (the encoder's and the link's pace):
+ * at gaps of 33 and 133 ms in turn, the pictures get the bitrate's worth
+ * of their time.  libvpx told each picture's gap as its duration planned
+ * twice the gap less the one before (30 fps when that was 0 or less), and
+ * VP9 spent 72 % of it here (bench/README.md, issue 17's fourth session). */
+static void test_uneven_gaps_use_the_budget(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	const int64_t gaps_us[] = {TICK_US, 4 * TICK_US};
+	size_t bytes = moving_bytes_apart(f, gaps_us, 2);
+	/* The ten pictures counted: five gaps of each. */
+	double budget = 500e3 / 8 * 5 * (double)(gaps_us[0] + gaps_us[1]) / 1e6;
+	double spent = (double)bytes / budget;
+	print_message("%s: 10 moving pictures at 500 kbit/s, 33 and 133 ms apart in turn: "
+		      "%zu bytes, %.0f %% of the bitrate's worth\n", f->c->label, bytes,
+		      spent * 100);
+	assert_true(spent >= f->c->min_uneven_spend);
+	assert_true(spent <= 1.5); /* rc_overshoot_pct, and x264's VBV */
 }
 
 /* True when the Annex B packet holds a NAL unit of TYPE. */
@@ -812,6 +843,7 @@ static const named_test tests[] = {
 	{"first_topoff_after_a_costly_picture_gets_the_still_time",
 	 test_first_topoff_after_a_costly_picture_gets_the_still_time},
 	{"bits_follow_the_time_between_pictures", test_bits_follow_the_time_between_pictures},
+	{"uneven_gaps_use_the_budget", test_uneven_gaps_use_the_budget},
 	{"keyframe_on_request", test_keyframe_on_request},
 	{"bitrate_change_takes_effect", test_bitrate_change_takes_effect},
 	{"resolution_changes_mid_stream", test_resolution_changes_mid_stream},
