@@ -288,9 +288,9 @@ static void test_first_topoff_after_a_costly_picture_gets_the_still_time(void **
 	assert_true(refined > key);
 }
 
-/* Bytes of pictures 6 to 15 of the moving scene, captured GAP_US apart,
- * from a new 720p encoder at 500 kbit/s (the first five let its rate
- * control settle). */
+/* Bytes of pictures 6 to 15 of the moving scene, captured the N_GAPS gaps
+ * of GAPS_US apart in turn, from a new 720p encoder at 500 kbit/s (the
+ * first five let its rate control settle). */
 static size_t moving_bytes_apart(fixture *f, const int64_t *gaps_us, size_t n_gaps)
 {
 	packet_list pk;
