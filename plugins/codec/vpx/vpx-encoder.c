@@ -355,6 +355,9 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		yuv_convert_region(&enc->planes, src, stride, w, h, &all);
 		memset(enc->unrefined, 1, blocks);
 		ret = set_active_map(enc, NULL);
+		/* Not one of the settling pictures: no floor from them. */
+		if (!ret)
+			ret = settle_before(enc, false);
 	} else if (refine) {
 		/* The picture is the one last encoded: nothing to convert. */
 		ret = set_active_map(enc, enc->unrefined);
