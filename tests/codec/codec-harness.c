@@ -71,12 +71,18 @@ void harness_close(codec_harness *h)
 int harness_encoder_open(codec_harness *h, uint32_t width, uint32_t height,
 			 uint32_t kbps)
 {
+	return harness_encoder_open_fps(h, width, height, kbps, 30);
+}
+
+int harness_encoder_open_fps(codec_harness *h, uint32_t width, uint32_t height,
+			     uint32_t kbps, uint32_t fps)
+{
 	kyoyu_encoder_config config = {
 		.size = sizeof(config),
 		.codec = h->codec,
 		.width = width,
 		.height = height,
-		.fps = 30,
+		.fps = fps,
 		.bitrate_kbps = kbps,
 		.format = KYOYU_PIXFMT_BGRX,
 	};

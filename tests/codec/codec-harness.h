@@ -41,6 +41,9 @@ void harness_close(codec_harness *h);
  * result. */
 int harness_encoder_open(codec_harness *h, uint32_t width, uint32_t height,
 			 uint32_t kbps);
+/* The same with pictures due FPS times a second (harness_encoder_open: 30). */
+int harness_encoder_open_fps(codec_harness *h, uint32_t width, uint32_t height,
+			     uint32_t kbps, uint32_t fps);
 /* decoder_open() for the harness's codec giving FORMAT pictures; returns
  * its result. */
 int harness_decoder_open_as(codec_harness *h, uint32_t format);

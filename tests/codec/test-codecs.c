@@ -23,6 +23,8 @@
 #define FPS 30
 #define TICK_US (1000000 / FPS)
 
+#define HALVE_OFF "halve_when_behind=false"
+
 typedef struct codec_case {
 	const char *label;
 	uint32_t codec;
@@ -49,8 +51,11 @@ typedef struct codec_case {
 
 static const codec_case cases[] = {
 	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 8, 0.85, 800},
-	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 8, 0.85, 800},
-	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 8, 0.85, 800},
+	/* Halving depends on how long encoding takes, so it is off in the
+	 * tests that judge quality; motion_is_halved_while_behind turns it on. */
+	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {HALVE_OFF, NULL}, 40, 8, 8, 0.85, 800},
+	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", HALVE_OFF, NULL}, 40, 8, 8,
+	 0.85, 800},
 	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 1.5, 8, 0.6, 6250},
 	{"h264_refresh", KYOYU_CODEC_H264, "x264", "avcodec", {"intra_refresh=true", NULL},
 	 40, 1.5, 8, 0.6, 6250},
@@ -359,6 +364,130 @@ static void test_uneven_gaps_use_the_budget(void **state)
 		      spent * 100);
 	assert_true(spent >= f->c->min_uneven_spend);
 	assert_true(spent <= 1.5); /* rc_overshoot_pct, and x264's VBV */
+}
+
+/* Pictures of the scene typing then scrolling at 1.5 Mbit/s, due FPS times
+ * a second, then four top-offs; every packet decodes at the scene's size
+ * (decode_last).  *SHARP gets the PSNR after the top-offs; the packets
+ * are appended to PACKETS (*N, at most MAX). */
+static void scroll_and_top_off(fixture *f, uint32_t fps, double *sharp, kyoyu_msg **packets,
+			       size_t *n, size_t max)
+{
+	packet_list pk;
+	kyoyu_region damage;
+	kyoyu_msg *last;
+
+	scene_start(f, 1280, 720, TESTSRC_DESKTOP);
+	assert_int_equal(harness_encoder_open_fps(&f->h, 1280, 720, 1500, fps), 0);
+	harness_decoder_open(&f->h);
+	for (uint64_t tick = 0; tick <= 150; tick++) {
+		if (tick > 0 && !scene_tick(f, tick, &damage))
+			continue;
+		uint32_t flags = tick ? 0 : KYOYU_FRAME_KEY;
+		assert_int_equal(encode_scene(f, tick ? &damage : NULL, flags, &pk), 0);
+		decode_last(f, &pk, &last);
+		kyoyu_msg_unref(last);
+		for (size_t i = 0; i < pk.n; i++) {
+			assert_true(*n < max);
+			packets[(*n)++] = pk.msg[i];
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		f->time_us += 300000;
+		assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
+		*sharp = decode_and_compare(f, &pk);
+		for (size_t i = 0; i < pk.n; i++) {
+			assert_true(*n < max);
+			packets[(*n)++] = pk.msg[i];
+		}
+	}
+	f->h.enc->plugin->ops.codec.close(f->h.enc->priv);
+	f->h.dec->plugin->ops.codec.close(f->h.dec->priv);
+}
+
+static void write_stream(const char *path, uint32_t codec, uint32_t w, uint32_t h,
+			 kyoyu_msg *const *packets, size_t n);
+
+/* How many of the N pictures of PACKETS (VP9) ffprobe reads at half of
+ * 1280x720; asserts that the others are at full size, the first and last
+ * among them. */
+static size_t half_size_pictures(kyoyu_msg *const *packets, size_t n)
+{
+	char path[] = "/tmp/kyoyu-codec-XXXXXX", cmd[256], line[64];
+	int fd = mkstemp(path);
+	size_t half = 0, full = 0, read = 0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	write_stream(path, KYOYU_CODEC_VP9, 1280, 720, packets, n);
+	snprintf(cmd, sizeof(cmd), "ffprobe -v error -f ivf -show_entries frame=width,height "
+		 "-of csv=p=0 %s 2>&1", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		unsigned w = 0, h = 0;
+		if (sscanf(line, "%u,%u", &w, &h) != 2)
+			fail_msg("ffprobe said: %s", line);
+		bool is_half = w == 640 && h == 360;
+		if (!is_half && (w != 1280 || h != 720))
+			fail_msg("picture %zu is %ux%u", read, w, h);
+		if (is_half && (read == 0 || read == n - 1))
+			fail_msg("picture %zu of %zu is at half size", read, n);
+		half += is_half;
+		full += !is_half;
+		read++;
+	}
+	pclose(p);
+	unlink(path);
+	assert_int_equal(read, n);
+	return half;
+}
+
+/* A PC that cannot keep up: pictures due 1000 times a second, which no
+ * 720p picture of motion is encoded within.  VP9 then codes the rest of
+ * each motion at half size (an independent decoder, ffprobe, sees it);
+ * the viewer still gets the screen's size, and the top-offs at full size
+ * bring the whole screen back as sharp as without halving.  With the
+ * option off nothing is halved. */
+static void test_motion_is_halved_while_behind(void **state)
+{
+	fixture *f = *state;
+
+	if (!f->built)
+		skip();
+	if (f->c->codec != KYOYU_CODEC_VP9 || system("ffprobe -version >/dev/null 2>&1") != 0)
+		skip();
+	enum { MAX = 400 };
+	kyoyu_msg **packets = calloc(MAX, sizeof(*packets));
+	size_t n = 0;
+	double plain, halved;
+
+	assert_non_null(packets);
+	scroll_and_top_off(f, 1000, &plain, packets, &n, MAX);
+	assert_int_equal(half_size_pictures(packets, n), 0);
+	for (size_t i = 0; i < n; i++)
+		kyoyu_msg_unref(packets[i]);
+
+	const char *settings[4] = {NULL};
+	size_t k = 0;
+	for (const char *const *s = f->c->settings; *s; s++)
+		if (strcmp(*s, HALVE_OFF) != 0)
+			settings[k++] = *s;
+	settings[k] = "halve_when_behind=true";
+	harness_close(&f->h);
+	assert_true(harness_open(&f->h, f->c->codec, f->c->encoder, f->c->decoder, settings));
+	n = 0;
+	scroll_and_top_off(f, 1000, &halved, packets, &n, MAX);
+	size_t half = half_size_pictures(packets, n);
+	for (size_t i = 0; i < n; i++)
+		kyoyu_msg_unref(packets[i]);
+	free(packets);
+	print_message("%s: %zu of %zu pictures at half size; after the top-offs %.1f dB "
+		      "(%.1f without halving)\n", f->c->label, half, n, halved, plain);
+	assert_true(half >= 10);
+	/* The top-offs refine the whole screen instead of what changed:
+	 * 0.7-1.0 dB short of 52-57 dB after four. */
+	assert_true(halved >= plain - 1.5);
 }
 
 /* True when the Annex B packet holds a NAL unit of TYPE. */
@@ -844,6 +973,7 @@ static const named_test tests[] = {
 	 test_first_topoff_after_a_costly_picture_gets_the_still_time},
 	{"bits_follow_the_time_between_pictures", test_bits_follow_the_time_between_pictures},
 	{"uneven_gaps_use_the_budget", test_uneven_gaps_use_the_budget},
+	{"motion_is_halved_while_behind", test_motion_is_halved_while_behind},
 	{"keyframe_on_request", test_keyframe_on_request},
 	{"bitrate_change_takes_effect", test_bitrate_change_takes_effect},
 	{"resolution_changes_mid_stream", test_resolution_changes_mid_stream},

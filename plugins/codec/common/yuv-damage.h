@@ -111,4 +111,18 @@ static inline void mb_map_mark_region(uint8_t *map, int cols, int rows,
 		mb_map_mark(map, cols, rows, damage->rects[i], value);
 }
 
+/* Marks in HALF (the map of the picture at half width and height,
+ * HALF_COLS × HALF_ROWS) every block that covers a marked block of MAP
+ * (COLS × ROWS); clears the others. */
+static inline void mb_map_halve(const uint8_t *map, int cols, int rows, uint8_t *half,
+				int half_cols, int half_rows)
+{
+	memset(half, 0, (size_t)half_cols * (size_t)half_rows);
+	for (int row = 0; row < rows; row++)
+		for (int col = 0; col < cols; col++)
+			if (map[(size_t)row * (size_t)cols + col] && row / 2 < half_rows &&
+			    col / 2 < half_cols)
+				half[(size_t)(row / 2) * (size_t)half_cols + col / 2] = 1;
+}
+
 #endif

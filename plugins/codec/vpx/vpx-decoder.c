@@ -15,6 +15,7 @@
 
 #include "../common/frame-output.h"
 #include "vpx-plugin.h"
+#include "vpx-scale.h"
 
 /* Far beyond any real frame; libvpx takes the size as an unsigned int. */
 #define MAX_PACKET_BYTES (64u << 20)
@@ -27,6 +28,10 @@ struct codec_vpx_decoder {
 	bool pending, draining, key;
 	vpx_codec_iter_t iter;
 	uint64_t unsupported; /* pictures in a format we cannot show */
+	/* The stream's size (its packets'); VP9 may code motion at half of it
+	 * (vpx-encoder.c's HALF_MIN_WIDTH), scaled back here into FULL. */
+	uint32_t width, height;
+	vpx_image_t *full;
 };
 
 int codec_vpx_decoder_open(const codec_vpx_options *options,
@@ -66,6 +71,7 @@ void codec_vpx_decoder_close(codec_vpx_decoder *dec)
 	if (!dec)
 		return;
 	vpx_codec_destroy(&dec->ctx);
+	vpx_img_free(dec->full);
 	frame_output_reset(&dec->out);
 	free(dec);
 }
@@ -98,9 +104,33 @@ int codec_vpx_decoder_send(codec_vpx_decoder *dec, const kyoyu_msg *packet)
 		return -EBADMSG;
 	}
 	dec->key = packet->u.packet.flags & KYOYU_PACKET_KEYFRAME;
+	dec->width = packet->u.packet.width;
+	dec->height = packet->u.packet.height;
 	dec->pending = true;
 	dec->iter = NULL;
 	return 0;
+}
+
+/* IMG, or IMG scaled to the stream's size when it was coded smaller: a
+ * picture at most twice as small each way, as VP9 allows. */
+static vpx_image_t *at_stream_size(codec_vpx_decoder *dec, vpx_image_t *img)
+{
+	uint32_t w = dec->width, h = dec->height;
+
+	if ((img->d_w == w && img->d_h == h) || img->d_w > w || img->d_h > h ||
+	    2 * img->d_w < w || 2 * img->d_h < h)
+		return img;
+	if (!dec->full || dec->full->fmt != img->fmt || dec->full->d_w != w ||
+	    dec->full->d_h != h) {
+		vpx_img_free(dec->full);
+		dec->full = vpx_img_alloc(NULL, img->fmt, w, h, 32);
+		if (!dec->full)
+			return NULL;
+	}
+	if (codec_vpx_scale(img, dec->full, kFilterBilinear))
+		return NULL;
+	dec->full->range = img->range;
+	return dec->full;
 }
 
 int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg **frame)
@@ -115,6 +145,8 @@ int codec_vpx_decoder_receive(codec_vpx_decoder *dec, kyoyu_msg **frame)
 					    dec->name, (unsigned)img->fmt);
 			return -ENOTSUP;
 		}
+		if (!(img = at_stream_size(dec, img)))
+			return -ENOMEM;
 		decoded_picture pic = {
 			.data = {img->planes[0], img->planes[1], img->planes[2]},
 			.stride = {img->stride[0], img->stride[1], img->stride[2]},

@@ -5,13 +5,16 @@
  * rectangles are converted into it; an active map tells libvpx which 16×16
  * blocks changed, so the rest are coded as skipped at almost no cost.  A
  * top-off frame (KYOYU_FRAME_REFINE) re-encodes, at a low quantizer ceiling,
- * only the blocks that changed since the previous top-off.
+ * only the blocks that changed since the previous top-off.  When the PC
+ * cannot keep up with a large change, VP9 codes the rest of that motion at
+ * half width and height (HALF_MIN_WIDTH).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vpx/vp8cx.h>
 #include <vpx/vpx_encoder.h>
@@ -22,6 +25,7 @@
 #include "../common/encode-input.h"
 #include "../common/yuv-damage.h"
 #include "vpx-plugin.h"
+#include "vpx-scale.h"
 
 /* Measured on the shop recording (bench/codec.sh): the fastest settings
  * whose quality still matches ffmpeg's at the same bitrate. */
@@ -41,6 +45,18 @@
 #define SETTLE_PICTURES 6
 #define SETTLE_MARGIN 4
 #define LARGE_CHANGE 8
+/* A large change whose full-size picture took VP9 longer to encode than a
+ * frame interval means the PC cannot keep up.  The rest of that
+ * motion is then coded at half width and height, which libvpx predicts
+ * from its full-size references without a keyframe and encodes in less
+ * than half the time (the shop recording at 1080p: 16.4 -> 7.4 ms a moving
+ * picture); the decoder scales it back.  Leaving half size, every block
+ * is due a top-off: the whole reference was the scaled picture.  Only
+ * when behind, as the blur costs the top-off a whole screen (at 1 Mbit/s,
+ * still text 27 dB at 1.5 s where it had 54).  Smaller screens are cheap
+ * to encode, and half of them too small to read. */
+#define HALF_MIN_WIDTH 1280
+#define HALF_MIN_HEIGHT 720
 
 struct codec_vpx_encoder {
 	codec_vpx_options opt;
@@ -63,6 +79,12 @@ struct codec_vpx_encoder {
 	int motion_q; /* of the last ordinary picture with a large change */
 	int settle_q; /* motion_q when the last top-off was coded */
 	int settling; /* large changes still to code after a top-off */
+	vpx_image_t *half;    /* the picture at half size, once motion needed it */
+	uint8_t *half_active; /* its blocks that change */
+	int half_cols, half_rows;
+	bool halved;  /* libvpx is set to the half size */
+	bool behind;  /* this motion's full-size picture took too long */
+	int64_t encode_us; /* wall time of the last vpx_codec_encode() */
 };
 
 static int fail(codec_vpx_encoder *enc, const char *what)
@@ -218,8 +240,10 @@ void codec_vpx_encoder_close(codec_vpx_encoder *enc)
 		return;
 	vpx_codec_destroy(&enc->ctx);
 	vpx_img_free(enc->img);
+	vpx_img_free(enc->half);
 	free(enc->active);
 	free(enc->unrefined);
+	free(enc->half_active);
 	free(enc);
 }
 
@@ -287,6 +311,14 @@ static void settle_after(codec_vpx_encoder *enc, bool large)
 		enc->motion_q = q;
 }
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 		  vpx_enc_frame_flags_t flags, bool refine)
 {
@@ -303,8 +335,10 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 	 * libvpx takes as 30 fps): budgets jumped from picture to picture and
 	 * VP9 spent about half its bitrate during a scroll (bench/codec-rate). */
 	unsigned long duration = 1000000 / enc->fps;
+	int64_t start_us = monotonic_us();
 	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, duration, flags,
 					       VPX_DL_REALTIME);
+	enc->encode_us = monotonic_us() - start_us;
 	if (refine && (ret = set_refining(enc, false)))
 		return ret;
 	if (err != VPX_CODEC_OK)
@@ -314,9 +348,51 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 	return 0;
 }
 
+/* Sets libvpx to the full or the HALF size of the picture. */
+static int set_half(codec_vpx_encoder *enc, bool half)
+{
+	if (half == enc->halved)
+		return 0;
+	if (half && !enc->half) {
+		unsigned w = (enc->width + 1) / 2, h = (enc->height + 1) / 2;
+		enc->half_cols = mb_cols((int)w);
+		enc->half_rows = mb_rows((int)h);
+		enc->half_active = calloc((size_t)enc->half_cols * (size_t)enc->half_rows, 1);
+		enc->half = vpx_img_alloc(NULL, enc->img->fmt, w, h, 32);
+		if (!enc->half || !enc->half_active) {
+			vpx_img_free(enc->half);
+			free(enc->half_active);
+			enc->half = NULL;
+			enc->half_active = NULL;
+			return -ENOMEM;
+		}
+	}
+	enc->cfg.g_w = half ? enc->half->d_w : enc->width;
+	enc->cfg.g_h = half ? enc->half->d_h : enc->height;
+	if (vpx_codec_enc_config_set(&enc->ctx, &enc->cfg) != VPX_CODEC_OK) {
+		enc->cfg.g_w = enc->halved ? enc->half->d_w : enc->width;
+		enc->cfg.g_h = enc->halved ? enc->half->d_h : enc->height;
+		return fail(enc, half ? "halving the picture size" : "restoring the picture size");
+	}
+	enc->halved = half;
+	if (!half)
+		memset(enc->unrefined, 1, (size_t)enc->cols * (size_t)enc->rows);
+	return 0;
+}
+
+/* Whether this ordinary picture, a LARGE change, is coded at half size. */
+static bool wants_half(const codec_vpx_encoder *enc, bool large)
+{
+	return enc->opt.halve_when_behind && enc->codec == KYOYU_CODEC_VP9 && large &&
+	       enc->behind && enc->width >= HALF_MIN_WIDTH && enc->height >= HALF_MIN_HEIGHT;
+}
+
+/* Sets MAP (of the picture at the size libvpx is set to) as the blocks to
+ * code. */
 static int set_active_map(codec_vpx_encoder *enc, uint8_t *map)
 {
-	vpx_active_map_t am = {map, (unsigned)enc->rows, (unsigned)enc->cols};
+	vpx_active_map_t am = {map, (unsigned)(enc->halved ? enc->half_rows : enc->rows),
+			       (unsigned)(enc->halved ? enc->half_cols : enc->cols)};
 
 	if (vpx_codec_control(&enc->ctx, VP8E_SET_ACTIVEMAP, &am) != VPX_CODEC_OK)
 		return fail(enc, "setting the map of changed blocks");
@@ -354,13 +430,17 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		kyoyu_region_set_full(&all, w, h);
 		yuv_convert_region(&enc->planes, src, stride, w, h, &all);
 		memset(enc->unrefined, 1, blocks);
-		ret = set_active_map(enc, NULL);
+		ret = set_half(enc, false);
+		if (!ret)
+			ret = set_active_map(enc, NULL);
 		/* Not one of the settling pictures: no floor from them. */
 		if (!ret)
 			ret = settle_before(enc, false);
 	} else if (refine) {
 		/* The picture is the one last encoded: nothing to convert. */
-		ret = set_active_map(enc, enc->unrefined);
+		ret = set_half(enc, false);
+		if (!ret)
+			ret = set_active_map(enc, enc->unrefined);
 	} else {
 		yuv_convert_region(&enc->planes, src, stride, w, h, &info->damage);
 		memset(enc->active, 0, blocks);
@@ -370,7 +450,19 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		for (size_t i = 0; i < blocks; i++)
 			changed += enc->active[i];
 		large = changed * LARGE_CHANGE >= blocks;
-		ret = set_active_map(enc, enc->active);
+		ret = set_half(enc, wants_half(enc, large));
+		if (!ret && enc->halved) {
+			if (codec_vpx_scale(enc->img, enc->half, kFilterBox)) {
+				kyoyu_error("%s: libyuv could not halve a %ux%u picture",
+					    enc->name, enc->width, enc->height);
+				return -EIO;
+			}
+			mb_map_halve(enc->active, enc->cols, enc->rows, enc->half_active,
+				     enc->half_cols, enc->half_rows);
+			ret = set_active_map(enc, enc->half_active);
+		} else if (!ret) {
+			ret = set_active_map(enc, enc->active);
+		}
 		if (!ret)
 			ret = settle_before(enc, large);
 	}
@@ -384,9 +476,22 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 	 * pictures of the next scroll took 750 ms to arrive).  Its quantizer
 	 * is capped at refine_q whatever the rate control thinks. */
 	int64_t pts = encode_clock_next(&enc->clock, frame->time_us, false);
-	ret = encode(enc, enc->img, pts, key ? VPX_EFLAG_FORCE_KF : 0, refine);
+	ret = encode(enc, enc->halved ? enc->half : enc->img, pts,
+		     key ? VPX_EFLAG_FORCE_KF : 0, refine);
 	if (ret)
 		return ret;
+	/* Judged on the first full-size picture of each motion, as the PC's
+	 * load changes. */
+	if (large && !enc->halved) {
+		enc->behind = enc->encode_us > 1000000 / (int64_t)enc->fps;
+		if (enc->behind && wants_half(enc, true))
+			kyoyu_debug("%s: a %ux%u picture took %lld ms to encode, more than a "
+				    "frame interval; the rest of this motion at half size",
+				    enc->name, enc->width, enc->height,
+				    (long long)enc->encode_us / 1000);
+	} else if (!large) {
+		enc->behind = false;
+	}
 	if (refine) {
 		memset(enc->unrefined, 0, blocks);
 		enc->settling = SETTLE_PICTURES;

@@ -3,6 +3,7 @@
 #ifndef KYOYU_CODEC_VPX_PLUGIN_H
 #define KYOYU_CODEC_VPX_PLUGIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kyoyu/plugin.h>
@@ -15,6 +16,7 @@ typedef struct codec_vpx_options {
 	int max_q;     /* quantizer ceiling of ordinary frames */
 	int refine_q;  /* quantizer ceiling of top-off frames */
 	int buffer_ms; /* rate-control buffer */
+	bool halve_when_behind; /* VP9 motion at half size on a slow PC */
 } codec_vpx_options;
 
 typedef struct codec_vpx_encoder codec_vpx_encoder;
