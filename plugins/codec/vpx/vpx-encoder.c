@@ -5,9 +5,10 @@
  * rectangles are converted into it; an active map tells libvpx which 16×16
  * blocks changed, so the rest are coded as skipped at almost no cost.  A
  * top-off frame (KYOYU_FRAME_REFINE) re-encodes, at a low quantizer ceiling,
- * only the blocks that changed since the previous top-off.  When the PC
- * cannot keep up with a large change, VP9 codes the rest of that motion at
- * half width and height (HALF_MIN_WIDTH).
+ * only the blocks that changed since the previous top-off.  Asked to
+ * (codec.halve_when_behind), when the PC cannot keep up with a large
+ * change VP9 codes the rest of that motion at half width and height
+ * (HALF_MIN_WIDTH).
  */
 #include "config.h"
 
@@ -52,9 +53,14 @@
  * than half the time (the shop recording at 1080p: 16.4 -> 7.4 ms a moving
  * picture); the decoder scales it back.  Leaving half size, every block
  * is due a top-off: the whole reference was the scaled picture.  Only
- * when behind, as the blur costs the top-off a whole screen (at 1 Mbit/s,
- * still text 27 dB at 1.5 s where it had 54).  Smaller screens are cheap
- * to encode, and half of them too small to read. */
+ * when behind, as the blur costs the top-off a whole screen (halving every
+ * motion: at 1 Mbit/s, still text 27 dB at 1.5 s where it had 54).  Off
+ * by default (codec.halve_when_behind): on the live scene the sharer's CPU
+ * fell from 0.41 to 0.28 of ffmpeg's, but a page scrolled a wheel step at
+ * a time, 250 ms apart, showed each step at half size until the next
+ * (35 dB where full size keeps 47), as the top-off waits for 300 ms of
+ * still screen.  Smaller screens are cheap to encode, and half of them too
+ * small to read. */
 #define HALF_MIN_WIDTH 1280
 #define HALF_MIN_HEIGHT 720
 

@@ -45,7 +45,7 @@ static const kyoyu_option options[] = {
 	KYOYU_OPTION_INT("buffer_ms", vpx_plugin, opt.buffer_ms, 300, 100, 10000,
 			 "rate-control buffer: how far a burst may run ahead of the "
 			 "bitrate, and so how long video may queue on a full link"),
-	KYOYU_OPTION_BOOL("halve_when_behind", vpx_plugin, opt.halve_when_behind, true,
+	KYOYU_OPTION_BOOL("halve_when_behind", vpx_plugin, opt.halve_when_behind, false,
 			  "VP9: when a large change takes longer to encode than a frame "
 			  "interval, the rest of that motion is coded at half width and "
 			  "height (1280x720 screens and up), sharpened once the screen "
