@@ -410,7 +410,7 @@ static size_t half_size_pictures(kyoyu_msg *const *packets, size_t n)
 {
 	char path[] = "/tmp/kyoyu-codec-XXXXXX", cmd[256], line[64];
 	int fd = mkstemp(path);
-	size_t half = 0, full = 0, read = 0;
+	size_t half = 0, read = 0;
 
 	assert_true(fd >= 0);
 	close(fd);
@@ -429,7 +429,6 @@ static size_t half_size_pictures(kyoyu_msg *const *packets, size_t n)
 		if (is_half && (read == 0 || read == n - 1))
 			fail_msg("picture %zu of %zu is at half size", read, n);
 		half += is_half;
-		full += !is_half;
 		read++;
 	}
 	pclose(p);

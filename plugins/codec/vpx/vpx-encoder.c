@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <vpx/vp8cx.h>
 #include <vpx/vpx_encoder.h>
@@ -317,14 +316,6 @@ static void settle_after(codec_vpx_encoder *enc, bool large)
 		enc->motion_q = q;
 }
 
-static int64_t monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 		  vpx_enc_frame_flags_t flags, bool refine)
 {
@@ -341,10 +332,10 @@ static int encode(codec_vpx_encoder *enc, vpx_image_t *img, int64_t pts,
 	 * libvpx takes as 30 fps): budgets jumped from picture to picture and
 	 * VP9 spent about half its bitrate during a scroll (bench/codec-rate). */
 	unsigned long duration = 1000000 / enc->fps;
-	int64_t start_us = monotonic_us();
+	int64_t start_us = kyoyu_now_us();
 	vpx_codec_err_t err = vpx_codec_encode(&enc->ctx, img, pts, duration, flags,
 					       VPX_DL_REALTIME);
-	enc->encode_us = monotonic_us() - start_us;
+	enc->encode_us = kyoyu_now_us() - start_us;
 	if (refine && (ret = set_refining(enc, false)))
 		return ret;
 	if (err != VPX_CODEC_OK)
