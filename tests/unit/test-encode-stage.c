@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The encode stage with the fake codec: latest frame wins, the frame-rate
- * cap merges damage, pictures wait for the link before the encoder, the
+ * cap merges damage and takes a picture a little early but holds its rate
+ * on average, pictures wait for the link before the encoder, the
  * still-screen top-off, keyframes, size changes,
  * bitrate changes and repeated failures. */
 #include "config.h"
@@ -162,8 +163,9 @@ static void test_encode_stage_frame_rate_cap_merges_damage(void **state)
 	kyoyu_msg *second = next_packet(f);
 	assert_int_equal(tag_of(second), 4);
 	assert_false(second->u.packet.flags & KYOYU_PACKET_KEYFRAME);
-	/* Not before the cap allows (with a little slack for clock rounding). */
-	assert_true(second->u.packet.encoded_us - first_at >= 990000);
+	/* Not before the cap allows: it lets a picture go a quarter of an
+	 * interval early (less a little for clock rounding). */
+	assert_true(second->u.packet.encoded_us - first_at >= 740000);
 	kyoyu_msg_unref(second);
 	fake_codec_frame fr = harness_frame(f->h, 1);
 	assert_int_equal(fr.damage.n, 3);
@@ -171,6 +173,63 @@ static void test_encode_stage_frame_rate_cap_merges_damage(void **state)
 	kyoyu_encode_stats stats;
 	assert_true(WAIT_UNTIL((kyoyu_encode_stage_get_stats(f->enc, &stats),
 				stats.frames_encoded == 2), 20));
+	stop(f);
+}
+
+/* A capture paced at the cap's rate hands pictures over a little early
+ * now and then: such a picture goes at once, not when the interval ends. */
+static void test_encode_stage_frame_rate_cap_takes_a_picture_a_little_early(void **state)
+{
+	fixture *f = start(1, 0, NULL, true);
+
+	(void)state;
+	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
+	kyoyu_msg *first = next_packet(f);
+	int64_t first_at = first->u.packet.encoded_us;
+	kyoyu_msg_unref(first);
+	/* 200 ms before the interval ends: within its early quarter. */
+	int64_t early_us = first_at + 800000 - kyoyu_now_us();
+	if (early_us > 0)
+		usleep((useconds_t)early_us);
+	int64_t posted = post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 4, 4});
+	kyoyu_msg *second = next_packet(f);
+	assert_int_equal(tag_of(second), 2);
+	int64_t waited = second->u.packet.encoded_us - posted;
+	if (waited >= 150000)
+		fail_msg("the picture waited %lld ms for the end of the interval",
+			 (long long)waited / 1000);
+	kyoyu_msg_unref(second);
+	stop(f);
+}
+
+/* Pictures offered faster than the cap still go at its rate on average:
+ * going early does not add up. */
+static void test_encode_stage_frame_rate_cap_holds_on_average(void **state)
+{
+	fixture *f = start(20, 0, NULL, true);
+	kyoyu_encode_stats stats;
+
+	(void)state;
+	kyoyu_msg *pkt;
+	int64_t began = kyoyu_now_us();
+	for (uint32_t i = 0; kyoyu_now_us() - began < 1500000; i++) {
+		post_frame(f, 64, 48, i, (kyoyu_rect){0, 0, 4, 4});
+		/* Taken as they come, as the link would: a packet left in
+		 * the inbox holds the next picture back. */
+		while (harness_next(f->h, &pkt, 0.005))
+			kyoyu_msg_unref(pkt);
+	}
+	int64_t spent = kyoyu_now_us() - began;
+	kyoyu_encode_stage_get_stats(f->enc, &stats);
+	/* 20 a second, the first at once, and one more that may be due. */
+	uint64_t most = 2 + (uint64_t)(spent * 20 / 1000000);
+	if (stats.frames_encoded > most)
+		fail_msg("%llu pictures encoded in %lld ms at 20 fps (at most %llu)",
+			 (unsigned long long)stats.frames_encoded, (long long)spent / 1000,
+			 (unsigned long long)most);
+	assert_true(stats.frames_encoded >= most / 2);
+	while (harness_next(f->h, &pkt, 0.2))
+		kyoyu_msg_unref(pkt);
 	stop(f);
 }
 
@@ -528,6 +587,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_stage_encodes_only_the_latest_frame),
 		cmocka_unit_test(test_encode_stage_frame_rate_cap_merges_damage),
+		cmocka_unit_test(test_encode_stage_frame_rate_cap_takes_a_picture_a_little_early),
+		cmocka_unit_test(test_encode_stage_frame_rate_cap_holds_on_average),
 		cmocka_unit_test(test_encode_stage_topoff_sends_three_refines_then_nothing),
 		cmocka_unit_test(test_encode_stage_topoffs_repeat_while_they_fill_the_link),
 		cmocka_unit_test(test_encode_stage_waits_for_the_link_before_encoding),
