@@ -64,10 +64,11 @@
  * nothing on the bus says when the transport takes it. */
 #define LINK_POLL_MS 5
 /* The frame-rate cap lets a picture go up to a frame interval over this
- * early, as a cell-rate limit does (GCRA): the average stays at max_fps.  A capture paced at the same rate (capture/x11's slots) hands a
- * picture over a little before or after the stage's due time; with the
- * cap counted strictly from each start, which comes a millisecond or two
- * late (poll() sleeps whole milliseconds), the stage ran slower than the
+ * early, as a cell-rate limit does (GCRA): the average stays at max_fps.
+ * A capture paced at the same rate (capture/x11's slots) hands a picture
+ * over a little before or after the stage's due time.  With the cap
+ * counted strictly from each start, which comes a millisecond or two late
+ * (poll() sleeps whole milliseconds), the stage ran slower than the
  * capture and their phases drifted apart: pictures waited 0 to 33 ms in
  * turn, 14 ms at the median of a scroll (live scene, bench/README.md). */
 #define CAP_EARLY_SHARE 4
