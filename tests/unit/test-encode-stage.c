@@ -101,6 +101,16 @@ static void expect_no_output(fixture *f, double seconds)
 			 kyoyu_msg_type_name(msg->type), msg->u.packet.flags);
 }
 
+/* Posts a whole 64x48 picture and returns when its packet was encoded. */
+static int64_t encode_first_picture(fixture *f)
+{
+	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
+	kyoyu_msg *first = next_packet(f);
+	int64_t at = first->u.packet.encoded_us;
+	kyoyu_msg_unref(first);
+	return at;
+}
+
 /* Returns once the stage holds a picture for the link (fails after 20 s). */
 static void wait_for_held_picture(fixture *f)
 {
@@ -153,10 +163,7 @@ static void test_encode_stage_frame_rate_cap_merges_damage(void **state)
 	fixture *f = start(1, 0, NULL, true);
 
 	(void)state;
-	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
-	kyoyu_msg *first = next_packet(f);
-	int64_t first_at = first->u.packet.encoded_us;
-	kyoyu_msg_unref(first);
+	int64_t first_at = encode_first_picture(f);
 	post_frame(f, 64, 48, 2, (kyoyu_rect){0, 0, 4, 4});
 	post_frame(f, 64, 48, 3, (kyoyu_rect){30, 30, 4, 4});
 	post_frame(f, 64, 48, 4, (kyoyu_rect){60, 44, 4, 4});
@@ -183,10 +190,7 @@ static void test_encode_stage_frame_rate_cap_takes_a_picture_a_little_early(void
 	fixture *f = start(1, 0, NULL, true);
 
 	(void)state;
-	post_frame(f, 64, 48, 1, (kyoyu_rect){0, 0, 64, 48});
-	kyoyu_msg *first = next_packet(f);
-	int64_t first_at = first->u.packet.encoded_us;
-	kyoyu_msg_unref(first);
+	int64_t first_at = encode_first_picture(f);
 	/* 200 ms before the interval ends: within its early quarter. */
 	int64_t early_us = first_at + 800000 - kyoyu_now_us();
 	if (early_us > 0)
