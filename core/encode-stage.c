@@ -287,11 +287,17 @@ static void switch_to_cheap(kyoyu_encode_stage *st, int64_t interval_us)
 	kyoyu_bus_post(st->bus, msg);
 }
 
+/* The time between pictures at the frame-rate cap. */
+static int64_t frame_interval_us(const kyoyu_encode_stage *st)
+{
+	return 1000000 / st->settings.max_fps;
+}
+
 /* Times a changed picture's encoding for codec.format = "auto". */
 static void judge_encode_time(kyoyu_encode_stage *st, int64_t began_us)
 {
 	int64_t now = kyoyu_now_us();
-	int64_t interval_us = 1000000 / st->settings.max_fps;
+	int64_t interval_us = frame_interval_us(st);
 
 	if (st->cheap && st->cheap_decoded &&
 	    kyoyu_codec_auto_note(&st->judge, now, now - began_us, interval_us))
@@ -411,7 +417,7 @@ static void handle(kyoyu_encode_stage *st, kyoyu_msg *msg)
 static int64_t due_us(const kyoyu_encode_stage *st)
 {
 	if (st->pending) {
-		int64_t early_us = 1000000 / st->settings.max_fps / CAP_EARLY_SHARE;
+		int64_t early_us = frame_interval_us(st) / CAP_EARLY_SHARE;
 		return st->next_due_us > early_us ? st->next_due_us - early_us : 0;
 	}
 	if (st->last && !st->refined && st->settings.topoff_ms)
@@ -463,7 +469,7 @@ static void work(kyoyu_encode_stage *st, int64_t now)
 		encode(st, st->last);
 		st->last_encoded_us = kyoyu_now_us();
 		st->next_due_us = (now > st->next_due_us ? now : st->next_due_us) +
-				  1000000 / st->settings.max_fps;
+				  frame_interval_us(st);
 		/* The top-off repeats this picture with nothing changed. */
 		if ((st->last = kyoyu_msg_writable(st->last))) {
 			kyoyu_region_clear(&st->last->u.frame.damage);
