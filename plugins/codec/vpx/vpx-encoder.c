@@ -59,7 +59,11 @@
  * a time, 250 ms apart, showed each step at half size until the next
  * (35 dB where full size keeps 47), as the top-off waits for 300 ms of
  * still screen.  Smaller screens are cheap to encode, and half of them too
- * small to read. */
+ * small to read.  Never in 4:4:4: libvpx 1.12's encoder scales its
+ * references to a new size as 4:2:0 (vp9_scale_and_extend_frame, C and
+ * SSSE3 alike: chroma at half the luma's size), so three quarters of a
+ * 4:4:4 reference's chroma were never written and the half-size pictures
+ * came out green, to libvpx's decoder and to ffmpeg's. */
 #define HALF_MIN_WIDTH 1280
 #define HALF_MIN_HEIGHT 720
 
@@ -192,6 +196,9 @@ int codec_vpx_encoder_open(const codec_vpx_options *options,
 	if (options->chroma == 1 && !vp9)
 		kyoyu_warn("codec.chroma = \"444\" needs codec.format = \"vp9\"; "
 			   "VP8 encodes 4:2:0");
+	if (enc->planes.i444 && options->halve_when_behind)
+		kyoyu_warn("codec.halve_when_behind works in 4:2:0 only; with codec.chroma = "
+			   "\"444\" motion is coded at full size");
 
 	enc->img = vpx_img_alloc(NULL, enc->planes.i444 ? VPX_IMG_FMT_I444 : VPX_IMG_FMT_I420,
 				 config->width, config->height, 32);
@@ -380,8 +387,9 @@ static int set_half(codec_vpx_encoder *enc, bool half)
 /* Whether this ordinary picture, a LARGE change, is coded at half size. */
 static bool wants_half(const codec_vpx_encoder *enc, bool large)
 {
-	return enc->opt.halve_when_behind && enc->codec == KYOYU_CODEC_VP9 && large &&
-	       enc->behind && enc->width >= HALF_MIN_WIDTH && enc->height >= HALF_MIN_HEIGHT;
+	return enc->opt.halve_when_behind && enc->codec == KYOYU_CODEC_VP9 &&
+	       !enc->planes.i444 && large && enc->behind && enc->width >= HALF_MIN_WIDTH &&
+	       enc->height >= HALF_MIN_HEIGHT;
 }
 
 /* Sets MAP (of the picture at the size libvpx is set to) as the blocks to
