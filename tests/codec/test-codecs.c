@@ -458,7 +458,7 @@ static void test_motion_is_halved_while_behind(void **state)
 	kyoyu_msg **packets = calloc(MAX, sizeof(*packets));
 	size_t n = 0;
 	double plain, halved, plain_moving, halved_moving;
-	bool i444 = f->c->settings[0] && strcmp(f->c->settings[0], "chroma=444") == 0;
+	bool i444 = false;
 
 	assert_non_null(packets);
 	scroll_and_top_off(f, 1000, &plain_moving, &plain, packets, &n, MAX);
@@ -468,8 +468,10 @@ static void test_motion_is_halved_while_behind(void **state)
 
 	const char *settings[4] = {NULL};
 	size_t k = 0;
-	for (const char *const *s = f->c->settings; *s; s++)
+	for (const char *const *s = f->c->settings; *s; s++) {
+		i444 |= strcmp(*s, "chroma=444") == 0;
 		settings[k++] = *s;
+	}
 	settings[k] = "halve_when_behind=true";
 	harness_close(&f->h);
 	assert_true(harness_open(&f->h, f->c->codec, f->c->encoder, f->c->decoder, settings));
@@ -484,11 +486,11 @@ static void test_motion_is_halved_while_behind(void **state)
 		      f->c->label, half, n, halved_moving, halved, plain_moving, plain);
 	if (i444) {
 		assert_int_equal(half, 0);
-		return;
+	} else {
+		assert_true(half >= 10);
+		/* Text at half size: 21.4 dB against the scene at full size. */
+		assert_true(halved_moving >= 18);
 	}
-	assert_true(half >= 10);
-	/* Text at half size: 21.4 dB against the scene at full size. */
-	assert_true(halved_moving >= 18);
 	/* The top-offs refine the whole screen instead of what changed:
 	 * 0.7-1.0 dB short of 52-57 dB after four. */
 	assert_true(halved >= plain - 1.5);
