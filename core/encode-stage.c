@@ -9,8 +9,8 @@
  * topoff_ms, at least MIN_TOPOFFS times and then while each top-off still
  * fills a good part of what the bitrate carries meanwhile (a codec whose
  * rate control held a top-off back sharpens further with the next; one
- * with nothing left makes a small one), at most MAX_TOPOFFS times; after
- * that an idle screen costs nothing until it changes.
+ * with nothing left makes a small one or none), at most MAX_TOPOFFS times;
+ * after that an idle screen costs nothing until it changes.
  *
  * When the link is behind, pictures are skipped here, before the encoder,
  * never after it: a packet that was encoded is sent, because the pictures

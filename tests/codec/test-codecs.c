@@ -45,15 +45,20 @@ typedef struct codec_case {
 	 * re-codes blocks its reference holds coarser than the frame's
 	 * quantizer, within the frame's budget (1500/30 kbit). */
 	size_t max_typed_bytes;
+	/* VP8 and VP9 code every block changed since the last top-off at
+	 * refine_q in the next: a top-off after it, nothing having changed,
+	 * makes no packet. */
+	bool refines_at_once;
 } codec_case;
 
 static const codec_case cases[] = {
-	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 8, 0.85, 800},
-	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 8, 0.85, 800},
-	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 8, 0.85, 800},
-	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 1.5, 8, 0.6, 6250},
+	{"vp8", KYOYU_CODEC_VP8, "vpx", "vpx", {NULL}, 38, 8, 8, 0.85, 800, true},
+	{"vp9", KYOYU_CODEC_VP9, "vpx", "vpx", {NULL}, 40, 8, 8, 0.85, 800, true},
+	{"vp9_444", KYOYU_CODEC_VP9, "vpx", "vpx", {"chroma=444", NULL}, 40, 8, 8, 0.85, 800,
+	 true},
+	{"h264", KYOYU_CODEC_H264, "x264", "avcodec", {NULL}, 40, 1.5, 8, 0.6, 6250, false},
 	{"h264_refresh", KYOYU_CODEC_H264, "x264", "avcodec", {"intra_refresh=true", NULL},
-	 40, 1.5, 8, 0.6, 6250},
+	 40, 1.5, 8, 0.6, 6250, false},
 };
 
 typedef struct fixture {
@@ -247,7 +252,10 @@ static void test_topoff_sharpens_a_still_picture(void **state)
 		nanosleep(&(struct timespec){0, 300000000}, NULL);
 		assert_int_equal(encode_scene(f, NULL, KYOYU_FRAME_REFINE, &pk), 0);
 		bytes = packets_bytes(&pk);
-		sharpest = decode_and_compare(f, &pk);
+		if (f->c->refines_at_once)
+			assert_int_equal(pk.n, 0);
+		else
+			sharpest = decode_and_compare(f, &pk);
 		packets_release(&pk);
 		print_message("%s: top-off %d: %zu bytes, %.1f dB\n", f->c->label, k, bytes,
 			      sharpest);

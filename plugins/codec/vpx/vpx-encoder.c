@@ -5,7 +5,8 @@
  * rectangles are converted into it; an active map tells libvpx which 16×16
  * blocks changed, so the rest are coded as skipped at almost no cost.  A
  * top-off frame (KYOYU_FRAME_REFINE) re-encodes, at a low quantizer ceiling,
- * only the blocks that changed since the previous top-off.  Asked to
+ * only the blocks that changed since the previous top-off, and makes no
+ * packet when none did.  Asked to
  * (codec.halve_when_behind), when the PC cannot keep up with a large
  * change VP9 codes the rest of that motion at half width and height
  * (HALF_MIN_WIDTH).
@@ -442,6 +443,15 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		if (!ret)
 			ret = settle_before(enc, false);
 	} else if (refine) {
+		/* A top-off codes every block changed since the one before at
+		 * refine_q or finer, so the one that follows with nothing
+		 * changed between (the encode stage asks at least three times,
+		 * for x264's sake) has nothing to sharpen: libvpx would take a
+		 * pass over the whole picture (5-12 ms at 1080p) for a packet
+		 * of skipped blocks.  It makes none (at half size, the way back
+		 * to full size is itself the top-off). */
+		if (!enc->halved && !memchr(enc->unrefined, 1, blocks))
+			return 0;
 		/* The picture is the one last encoded: nothing to convert. */
 		ret = set_half(enc, false);
 		if (!ret)
