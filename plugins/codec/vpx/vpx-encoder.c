@@ -448,8 +448,10 @@ int codec_vpx_encoder_send(codec_vpx_encoder *enc, const kyoyu_msg *frame)
 		 * changed between (the encode stage asks at least three times,
 		 * for x264's sake) has nothing to sharpen: libvpx would take a
 		 * pass over the whole picture (5-12 ms at 1080p) for a packet
-		 * of skipped blocks.  It makes none (at half size, the way back
-		 * to full size is itself the top-off). */
+		 * of skipped blocks and of its cyclic refresh's few superblocks,
+		 * which the active map does not hold back (text already at 58.8
+		 * dB gained 1 dB from two).  It makes none (at half size, the
+		 * way back to full size is itself the top-off). */
 		if (!enc->halved && !memchr(enc->unrefined, 1, blocks))
 			return 0;
 		/* The picture is the one last encoded: nothing to convert. */
