@@ -64,11 +64,10 @@ int codec_vpx_decoder_open(const codec_vpx_options *options,
 	}
 	/* VP9 decoded by rows rather than by tiles, its loop filter run row
 	 * by row behind them (vpxdec's --row-mt --lpf-opt): at 1080p the
-	 * encoder makes two tiles, and while one holds most of a change
-	 * the thread of the other has little to do.
-	 * On the file scene, decoding p50 6.6 -> 5.2 ms and p99 of the
-	 * whole pipeline 7-18 ms lower, the viewer's CPU no higher
-	 * (bench/README.md). */
+	 * encoder makes two tiles, and while one holds most of a change the
+	 * thread of the other has little to do.  On the file scene, decoding
+	 * p50 6.6 -> 5.2 ms and p99 of the whole pipeline 7-18 ms lower, the
+	 * viewer's CPU no higher (bench/README.md). */
 	if (vp9 &&
 	    (vpx_codec_control(&dec->ctx, VP9D_SET_ROW_MT, 1) != VPX_CODEC_OK ||
 	     vpx_codec_control(&dec->ctx, VP9D_SET_LOOP_FILTER_OPT, 1) != VPX_CODEC_OK))
